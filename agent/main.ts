@@ -1,0 +1,39 @@
+// Entry point of the agent: `npm run agent -- --server URL --token TOKEN [flags]`, or the
+// bundled `node berth-agent.mjs …`. SIGTERM/SIGINT flush what is in memory before exit.
+import { loadAgentConfig, agentUsage, ConfigError } from './config.ts';
+import { selectCollectorNames } from './collectors/index.ts';
+import { createLogger } from './log.ts';
+import { startAgent } from './agent.ts';
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(agentUsage());
+    return;
+  }
+  let config;
+  try {
+    config = loadAgentConfig(argv);
+    selectCollectorNames(config.collectors);
+  } catch (e) {
+    console.error(`berth-agent: ${(e as Error).message}\n(run with --help for every flag)`);
+    process.exit(2);
+  }
+  const log = createLogger('berth-agent');
+  const agent = startAgent(config, log);
+  if (config.once) {
+    await agent.firstFlush;
+    await agent.stop();
+    return;
+  }
+  let stopping = false;
+  const stop = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${sig}: flushing and stopping`);
+    void agent.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+void main(process.argv.slice(2));

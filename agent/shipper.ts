@@ -1,0 +1,138 @@
+// Delivery: snapshots wait in memory until the next flush, then go out as one gzip batch with
+// its own id (so a resend after a timeout is absorbed by the server). When the server cannot
+// be reached or answers 5xx, batches go to the spool and are replayed oldest first, with
+// exponential backoff and jitter; while anything is spooled, new batches queue behind it so
+// order is kept. A 4xx is final for that batch: logged with the server's message, dropped.
+import crypto from 'node:crypto';
+import zlib from 'node:zlib';
+import { promisify } from 'node:util';
+import { PROTOCOL_VERSION, type Batch, type Snapshot } from '../protocol/batch.ts';
+import type { Logger } from './log.ts';
+import type { Spool } from './spool.ts';
+
+const gzip = promisify(zlib.gzip);
+
+export interface ShipperOptions {
+  server: string;
+  token: string;
+  agent: Batch['agent'];
+  spool: Spool;
+  log: Logger;
+  timeoutMs?: number;
+  verbose?: boolean;
+  /** Seconds; the backoff starts here and doubles up to maxBackoff. */
+  minBackoff?: number;
+  maxBackoff?: number;
+  meta?: () => Batch['meta'];
+}
+
+type SendResult = { ok: true } | { ok: false; retry: boolean; message: string };
+
+export class Shipper {
+  private pending: Snapshot[] = [];
+  private failures = 0;
+  private retryAt = 0;
+  private draining: Promise<void> | null = null;
+  private lastFailure = '';
+  sent = 0;
+  rejected = 0;
+
+  constructor(private readonly o: ShipperOptions) {}
+
+  enqueue(s: Snapshot): void {
+    this.pending.push(s);
+  }
+
+  get queued(): number {
+    return this.pending.length;
+  }
+
+  /** Sends what is pending (or spools it) and replays the spool if the backoff allows. */
+  async flush(opts: { force?: boolean } = {}): Promise<void> {
+    if (this.pending.length) {
+      const snapshots = this.pending;
+      this.pending = [];
+      const batch: Batch = { v: PROTOCOL_VERSION, batch_id: crypto.randomUUID(), agent: this.o.agent, snapshots };
+      const meta = this.o.meta?.();
+      if (meta && Object.keys(meta).length) batch.meta = meta;
+      const body = await gzip(JSON.stringify(batch));
+      if (this.o.spool.count === 0 && Date.now() >= this.retryAt) {
+        const r = await this.send(body, batch.batch_id);
+        if (r.ok || !r.retry) return;
+      }
+      this.o.spool.put(batch.batch_id, body);
+    }
+    await this.drain(opts.force ?? false);
+  }
+
+  /** Replays spooled batches oldest first until one fails or none is left. */
+  drain(force = false): Promise<void> {
+    if (this.draining) return this.draining;
+    if (!force && Date.now() < this.retryAt) return Promise.resolve();
+    this.draining = (async () => {
+      let replayed = 0;
+      for (let b = this.o.spool.oldest(); b; b = this.o.spool.oldest()) {
+        const r = await this.send(b.body, b.batchId);
+        if (!r.ok && r.retry) break;
+        this.o.spool.remove(b.file);
+        if (r.ok) replayed++;
+      }
+      if (replayed) this.o.log.info(`replayed ${replayed} spooled batches; ${this.o.spool.count} left`);
+    })().finally(() => {
+      this.draining = null;
+    });
+    return this.draining;
+  }
+
+  private async send(body: Buffer, batchId: string): Promise<SendResult> {
+    let r: SendResult;
+    try {
+      const res = await fetch(`${this.o.server}/api/v1/ingest`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${this.o.token}`,
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+        },
+        body: new Uint8Array(body),
+        signal: AbortSignal.timeout(this.o.timeoutMs ?? 15_000),
+      });
+      const text = await res.text();
+      if (res.ok) {
+        r = { ok: true };
+      } else {
+        let message = text.slice(0, 300);
+        try {
+          message = (JSON.parse(text) as { error?: string }).error ?? message;
+        } catch {
+          /* not JSON: keep the text */
+        }
+        const retry = res.status >= 500 || res.status === 408 || res.status === 429;
+        r = { ok: false, retry, message: `HTTP ${res.status}: ${message}` };
+      }
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string; message?: string } };
+      const why = err.name === 'TimeoutError' ? 'timed out' : err.cause?.code ?? err.cause?.message ?? err.message;
+      r = { ok: false, retry: true, message: `cannot reach ${this.o.server} (${why})` };
+    }
+    if (r.ok) {
+      this.sent++;
+      if (this.failures > 0) this.o.log.info(`server answers again after ${this.failures} failed attempts`);
+      this.failures = 0;
+      this.retryAt = 0;
+      this.lastFailure = '';
+      if (this.o.verbose) this.o.log.info(`sent batch ${batchId} (${body.length} bytes)`);
+    } else if (r.retry) {
+      this.failures++;
+      const base = (this.o.minBackoff ?? 1) * 2 ** Math.min(this.failures - 1, 10);
+      const wait = Math.min(this.o.maxBackoff ?? 30, base) * (0.5 + Math.random() / 2);
+      this.retryAt = Date.now() + wait * 1000;
+      this.o.log.warn(`send failed: ${r.message}; keeping batches in the spool, next try in ${wait.toFixed(1)} s`);
+    } else {
+      this.rejected++;
+      if (r.message !== this.lastFailure) this.o.log.error(`server refused batch ${batchId}: ${r.message} (dropped, not retried)`);
+      this.lastFailure = r.message;
+    }
+    return r;
+  }
+}

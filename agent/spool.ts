@@ -1,0 +1,75 @@
+// The on-disk spool: batches the server has not taken yet, one gzip file each, named so that
+// a directory listing is their order. Bounded in bytes: beyond the limit the oldest batch is
+// dropped, counted and logged. Files are written to a temp name and renamed, so a kill at any
+// moment leaves either a whole batch or none.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from './log.ts';
+
+export interface SpooledBatch {
+  file: string;
+  batchId: string;
+  body: Buffer;
+}
+
+export class Spool {
+  private files: { name: string; size: number }[] = [];
+  private seq = 0;
+  dropped = 0;
+
+  constructor(
+    readonly dir: string,
+    private readonly maxBytes: number,
+    private readonly log: Logger,
+  ) {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const name of fs.readdirSync(dir).sort()) {
+      const full = path.join(dir, name);
+      if (name.endsWith('.tmp')) {
+        fs.rmSync(full, { force: true });
+      } else if (name.endsWith('.json.gz')) {
+        this.files.push({ name, size: fs.statSync(full).size });
+      }
+    }
+    if (this.files.length) log.info(`spool ${dir}: ${this.files.length} batches (${this.bytes} bytes) waiting from an earlier run`);
+  }
+
+  get count(): number {
+    return this.files.length;
+  }
+
+  get bytes(): number {
+    return this.files.reduce((a, f) => a + f.size, 0);
+  }
+
+  put(batchId: string, body: Buffer): void {
+    const name = `${String(Date.now()).padStart(15, '0')}-${String(this.seq++ % 1e6).padStart(6, '0')}-${batchId}.json.gz`;
+    const full = path.join(this.dir, name);
+    fs.writeFileSync(`${full}.tmp`, body);
+    fs.renameSync(`${full}.tmp`, full);
+    this.files.push({ name, size: body.length });
+    while (this.bytes > this.maxBytes && this.files.length > 1) {
+      const old = this.files.shift()!;
+      fs.rmSync(path.join(this.dir, old.name), { force: true });
+      this.dropped++;
+      this.log.warn(`spool full (${this.maxBytes} bytes): dropped oldest batch ${old.name} (${this.dropped} dropped so far)`);
+    }
+  }
+
+  oldest(): SpooledBatch | undefined {
+    const f = this.files[0];
+    if (!f) return undefined;
+    const batchId = f.name.replace(/\.json\.gz$/, '').split('-').slice(2).join('-');
+    try {
+      return { file: f.name, batchId, body: fs.readFileSync(path.join(this.dir, f.name)) };
+    } catch {
+      this.files.shift(); // removed behind our back: nothing to replay
+      return this.oldest();
+    }
+  }
+
+  remove(file: string): void {
+    fs.rmSync(path.join(this.dir, file), { force: true });
+    this.files = this.files.filter((f) => f.name !== file);
+  }
+}

@@ -1,0 +1,100 @@
+// The wire contract between agent and server: one batch = one POST to /api/v1/ingest.
+// A batch carries one or more snapshots (one per sampling tick); a snapshot carries the host's
+// core metrics, each running container's core metrics, and any number of labelled series
+// (per interface, per disk, per mount, IPVS, ARP, plugins). The server validates with these
+// schemas; the agent builds values of these types.
+import { z } from 'zod';
+import { METRIC_NAME_RE } from './metrics.ts';
+
+export const PROTOCOL_VERSION = 1;
+
+/** At most one day ahead of the server's clock; earlier than 2000-01-01 is a broken clock. */
+export const MAX_FUTURE_SECONDS = 86_400;
+export const MIN_TS = 946_684_800;
+
+const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number (no NaN or Infinity)' });
+const text = (max: number) => z.string().max(max);
+
+/** name → value; names outside the catalogue are kept and stored as series. */
+export const metricValues = z.record(
+  z.string().regex(METRIC_NAME_RE, { message: 'metric names are letters, digits, _ . : - (max 128)' }),
+  finite,
+);
+
+export const labels = z
+  .record(text(128), text(1024))
+  .refine((l) => Object.keys(l).length <= 32, { message: 'at most 32 labels' });
+
+export const containerSample = z.object({
+  id: z.string().min(1).max(128),
+  name: z.string().min(1).max(256),
+  image: text(512).optional(),
+  state: text(32).optional(),
+  compose_project: text(256).optional(),
+  compose_service: text(256).optional(),
+  labels: labels.optional(),
+  metrics: metricValues,
+});
+
+export const seriesSample = z.object({
+  name: z.string().regex(METRIC_NAME_RE, { message: 'series names are letters, digits, _ . : - (max 128)' }),
+  labels: labels.default({}),
+  /** Container name this series belongs to, if any. */
+  container: text(256).optional(),
+  value: finite,
+});
+
+export const snapshot = z.object({
+  ts: z.number().int().min(MIN_TS, { message: 'timestamp before 2000 (epoch seconds expected)' }),
+  host: metricValues.default({}),
+  containers: z.array(containerSample).max(5000).default([]),
+  series: z.array(seriesSample).max(100_000).default([]),
+});
+
+export const agentInfo = z.object({
+  host: z.string().min(1).max(253),
+  machine_id: text(128).optional(),
+  version: text(64).optional(),
+  interval: z.number().positive().max(86_400).optional(),
+});
+
+/** Units and titles a plugin declared (Mackerel graph definitions), keyed by series name. */
+export const seriesMeta = z.record(
+  text(256),
+  z.object({ label: text(256).optional(), unit: text(32).optional(), graph: text(256).optional() }),
+);
+
+export const batch = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  batch_id: z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'letters, digits, _ and - only' }),
+  agent: agentInfo,
+  snapshots: z.array(snapshot).min(1).max(10_000),
+  meta: seriesMeta.optional(),
+});
+
+export type Batch = z.infer<typeof batch>;
+export type BatchInput = z.input<typeof batch>;
+export type Snapshot = z.infer<typeof snapshot>;
+export type ContainerSample = z.infer<typeof containerSample>;
+export type SeriesSample = z.infer<typeof seriesSample>;
+export type MetricValues = z.infer<typeof metricValues>;
+
+/** Turn a zod error into one line that names every offending field path. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 10)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** Response of GET /api/v1/series: uPlot-ready columns. */
+export interface SeriesResponse {
+  host: string;
+  container?: string;
+  tier: string;
+  step: number;
+  from: number;
+  to: number;
+  t: number[];
+  series: Record<string, (number | null)[]>;
+}

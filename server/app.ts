@@ -1,0 +1,58 @@
+// createApp(deps): the whole HTTP surface of the server as a Hono app, built from its
+// dependencies and doing no I/O on import, so tests drive it with app.request().
+import fs from 'node:fs';
+import path from 'node:path';
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { serveStatic } from '@hono/node-server/serve-static';
+import type { Db } from './db/open.ts';
+import type { ServerConfig } from './config.ts';
+import type { Logger } from '../agent/log.ts';
+import { ingestRoute } from './routes/ingest.ts';
+import { hostsRoute } from './routes/hosts.ts';
+import { seriesRoute } from './routes/series.ts';
+import { topRoute } from './routes/top.ts';
+import { statusRoute } from './routes/status.ts';
+
+export interface AppDeps {
+  db: Db;
+  config: ServerConfig;
+  log: Logger;
+  /** Epoch seconds; injected so tests control time. */
+  now: () => number;
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException) {
+      // Hono's own errors (e.g. a malformed body) carry a response; ours carry a message.
+      return c.json({ error: err.message || 'bad request' }, err.status);
+    }
+    deps.log.error(`${c.req.method} ${c.req.path}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    return c.json({ error: 'internal error (see the server log)' }, 500);
+  });
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
+
+  app.get('/healthz', (c) => {
+    deps.db.$client.prepare('SELECT 1').get();
+    return c.json({ ok: true });
+  });
+  app.route('/api/v1/ingest', ingestRoute(deps));
+  app.route('/api/v1/hosts', hostsRoute(deps));
+  app.route('/api/v1/series', seriesRoute(deps));
+  app.route('/api/v1/top', topRoute(deps));
+  app.route('/api/v1/status', statusRoute(deps));
+
+  const root = path.resolve(deps.config.webRoot);
+  // Mounted only when built, so a server without the page still answers its API quietly.
+  if (fs.existsSync(root)) app.use('/*', serveStatic({ root: path.relative(process.cwd(), root) || '.' }));
+  // Client-side routes (/host/…, /container/…) get the page itself.
+  app.get('/*', (c) => {
+    const index = path.join(root, 'index.html');
+    if (!fs.existsSync(index)) return c.text('The web page is not built: run `npm run build`.', 503);
+    return c.html(fs.readFileSync(index, 'utf8'));
+  });
+  return app;
+}

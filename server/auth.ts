@@ -1,0 +1,60 @@
+// Bearer-token checks. Tokens are never stored or logged in clear: configured tokens are
+// hashed at start, issued tokens are stored as SHA-256 in the tokens table, and the presented
+// token's hash is compared against every candidate in constant time.
+import crypto from 'node:crypto';
+import type Database from 'better-sqlite3';
+
+export function hashToken(token: string): string {
+  return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export function newToken(): string {
+  return crypto.randomBytes(24).toString('base64url');
+}
+
+export type AuthResult = { ok: true; host: string | null; tokenId: number | null } | { ok: false; reason: string };
+
+/** The token from an `Authorization: Bearer …` header, or undefined. */
+export function bearer(header: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m?.[1];
+}
+
+export function checkToken(sqlite: Database.Database, configuredHashes: readonly string[], presented: string | undefined): AuthResult {
+  if (!presented) return { ok: false, reason: 'missing bearer token (Authorization: Bearer TOKEN)' };
+  const got = Buffer.from(hashToken(presented), 'hex');
+  let match: AuthResult = { ok: false, reason: 'invalid token' };
+  // Every candidate is compared, matched or not, so timing says nothing about which one.
+  for (const h of configuredHashes) {
+    if (crypto.timingSafeEqual(got, Buffer.from(h, 'hex')) && !match.ok) match = { ok: true, host: null, tokenId: null };
+  }
+  const rows = sqlite.prepare('SELECT id, host, hash FROM tokens WHERE revoked_at IS NULL').all() as {
+    id: number;
+    host: string | null;
+    hash: string;
+  }[];
+  for (const r of rows) {
+    if (crypto.timingSafeEqual(got, Buffer.from(r.hash, 'hex')) && !match.ok) match = { ok: true, host: r.host, tokenId: r.id };
+  }
+  return match;
+}
+
+/** Issues a token bound to a host; returns the clear token once (it is not stored). */
+export function addHostToken(sqlite: Database.Database, host: string, now: number): string {
+  const token = newToken();
+  sqlite
+    .prepare(
+      `INSERT INTO tokens (host, hash, created_at) VALUES (?, ?, ?)
+       ON CONFLICT (host) DO UPDATE SET hash = excluded.hash, created_at = excluded.created_at, revoked_at = NULL`,
+    )
+    .run(host, hashToken(token), now);
+  return token;
+}
+
+export function revokeHostToken(sqlite: Database.Database, host: string, now: number): boolean {
+  return sqlite.prepare('UPDATE tokens SET revoked_at = ? WHERE host = ? AND revoked_at IS NULL').run(now, host).changes > 0;
+}
+
+export function listTokens(sqlite: Database.Database): { host: string | null; created_at: number; revoked_at: number | null; last_used_at: number | null }[] {
+  return sqlite.prepare('SELECT host, created_at, revoked_at, last_used_at FROM tokens ORDER BY host').all() as never;
+}

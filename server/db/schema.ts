@@ -1,0 +1,179 @@
+// The drizzle schema: the single source of truth for Berth's SQLite file. Sample tables are
+// made WITHOUT ROWID and views are added by a custom migration (migrations/0001_*), which
+// drizzle's schema language cannot express. Column lists of the wide sample tables and their
+// rollups come from the metric catalogue in protocol/metrics.ts.
+import { sqliteTable, integer, text, real, primaryKey, uniqueIndex, index } from 'drizzle-orm/sqlite-core';
+import { HOST_METRICS, CONTAINER_METRICS } from '../../protocol/metrics.ts';
+
+export const hosts = sqliteTable('hosts', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  machineId: text('machine_id'),
+  agentVersion: text('agent_version'),
+  intervalS: integer('interval_s').notNull().default(10),
+  firstSeen: integer('first_seen').notNull(),
+  lastSeen: integer('last_seen').notNull(),
+  /** Newest sample time received (epoch s); last_seen is when the server last heard from it. */
+  lastTs: integer('last_ts').notNull().default(0),
+});
+
+export const containers = sqliteTable(
+  'containers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    hostId: integer('host_id').notNull().references(() => hosts.id),
+    name: text('name').notNull(),
+    containerId: text('container_id').notNull(),
+    image: text('image'),
+    state: text('state'),
+    composeProject: text('compose_project'),
+    composeService: text('compose_service'),
+    labels: text('labels'),
+    firstSeen: integer('first_seen').notNull(),
+    lastSeen: integer('last_seen').notNull(),
+  },
+  (t) => [uniqueIndex('containers_host_name').on(t.hostId, t.name)],
+);
+
+/** Everything that is not a core metric: per interface/disk/mount, IPVS, ARP, plugins. */
+export const series = sqliteTable(
+  'series',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    hostId: integer('host_id').notNull().references(() => hosts.id),
+    name: text('name').notNull(),
+    /** Canonical JSON (keys sorted) of the labels, so equal label sets compare equal. */
+    labels: text('labels').notNull().default('{}'),
+    unit: text('unit'),
+    title: text('title'),
+    firstSeen: integer('first_seen').notNull(),
+    lastSeen: integer('last_seen').notNull(),
+  },
+  (t) => [uniqueIndex('series_host_name_labels').on(t.hostId, t.name, t.labels)],
+);
+
+/** Batch ids already stored, so a resend after a timeout is absorbed. */
+export const batches = sqliteTable(
+  'batches',
+  {
+    batchId: text('batch_id').primaryKey(),
+    hostId: integer('host_id').notNull(),
+    receivedAt: integer('received_at').notNull(),
+    snapshots: integer('snapshots').notNull(),
+  },
+  (t) => [index('batches_received').on(t.receivedAt)],
+);
+
+/** Ingest tokens issued by the server, stored as SHA-256; bound to a host when `host` is set. */
+export const tokens = sqliteTable('tokens', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  host: text('host').unique(),
+  hash: text('hash').notNull().unique(),
+  createdAt: integer('created_at').notNull(),
+  revokedAt: integer('revoked_at'),
+  lastUsedAt: integer('last_used_at'),
+});
+
+/** Per tier and kind, the time up to which rollups are complete. */
+export const rollupState = sqliteTable(
+  'rollup_state',
+  {
+    kind: text('kind').notNull(),
+    tier: text('tier').notNull(),
+    watermark: integer('watermark').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.tier] })],
+);
+
+/** Buckets below a watermark that late data touched: recomputed by the next rollup run. */
+export const rollupDirty = sqliteTable(
+  'rollup_dirty',
+  {
+    kind: text('kind').notNull(),
+    tier: text('tier').notNull(),
+    bucket: integer('bucket').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.tier, t.bucket] })],
+);
+
+/** Counters the server keeps across restarts (rejected batches, by reason). */
+export const counters = sqliteTable('counters', {
+  name: text('name').primaryKey(),
+  value: integer('value').notNull().default(0),
+});
+
+type Cols = Record<string, ReturnType<typeof real>>;
+
+function rawColumns(names: readonly string[]): Cols {
+  const cols: Cols = {};
+  for (const n of names) cols[n] = real(n);
+  return cols;
+}
+
+function rollupColumns(names: readonly string[]) {
+  const cols: Record<string, ReturnType<typeof real> | ReturnType<typeof integer>> = {};
+  for (const n of names) {
+    const avg: string = `${n}_avg`;
+    const min: string = `${n}_min`;
+    const max: string = `${n}_max`;
+    const cnt: string = `${n}_n`;
+    cols[avg] = real(avg);
+    cols[min] = real(min);
+    cols[max] = real(max);
+    cols[cnt] = integer(cnt);
+  }
+  return cols;
+}
+
+const hostNames = HOST_METRICS.map((m) => m.name);
+const containerNames = CONTAINER_METRICS.map((m) => m.name);
+
+export const hostSamples = sqliteTable(
+  'host_samples',
+  { hostId: integer('host_id').notNull(), ts: integer('ts').notNull(), ...rawColumns(hostNames) },
+  (t) => [primaryKey({ columns: [t.hostId, t.ts] })],
+);
+
+export const containerSamples = sqliteTable(
+  'container_samples',
+  { containerId: integer('container_id').notNull(), ts: integer('ts').notNull(), ...rawColumns(containerNames) },
+  (t) => [primaryKey({ columns: [t.containerId, t.ts] })],
+);
+
+export const seriesSamples = sqliteTable(
+  'series_samples',
+  { seriesId: integer('series_id').notNull(), ts: integer('ts').notNull(), value: real('value') },
+  (t) => [primaryKey({ columns: [t.seriesId, t.ts] })],
+);
+
+function hostRollup(name: string) {
+  return sqliteTable(
+    name,
+    { hostId: integer('host_id').notNull(), ts: integer('ts').notNull(), ...rollupColumns(hostNames) },
+    (t) => [primaryKey({ columns: [t.hostId, t.ts] })],
+  );
+}
+function containerRollup(name: string) {
+  return sqliteTable(
+    name,
+    { containerId: integer('container_id').notNull(), ts: integer('ts').notNull(), ...rollupColumns(containerNames) },
+    (t) => [primaryKey({ columns: [t.containerId, t.ts] })],
+  );
+}
+function seriesRollup(name: string) {
+  return sqliteTable(
+    name,
+    { seriesId: integer('series_id').notNull(), ts: integer('ts').notNull(), ...rollupColumns(['value']) },
+    (t) => [primaryKey({ columns: [t.seriesId, t.ts] })],
+  );
+}
+
+export const hostSamples1m = hostRollup('host_samples_1m');
+export const hostSamples5m = hostRollup('host_samples_5m');
+export const hostSamples1h = hostRollup('host_samples_1h');
+export const containerSamples1m = containerRollup('container_samples_1m');
+export const containerSamples5m = containerRollup('container_samples_5m');
+export const containerSamples1h = containerRollup('container_samples_1h');
+export const seriesSamples1m = seriesRollup('series_samples_1m');
+export const seriesSamples5m = seriesRollup('series_samples_5m');
+export const seriesSamples1h = seriesRollup('series_samples_1h');

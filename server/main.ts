@@ -1,0 +1,64 @@
+// Entry point: `npm run server -- [flags]` serves; `npm run server -- token add|list|revoke`
+// manages per-host ingest tokens in the same database.
+import { loadServerConfig, ConfigError, SERVER_OPTIONS } from './config.ts';
+import { startServer, epochNow } from './server.ts';
+import { createLogger } from '../agent/log.ts';
+import { openDb } from './db/open.ts';
+import { addHostToken, listTokens, revokeHostToken } from './auth.ts';
+
+const log = createLogger('berth-server');
+
+function usage(): string {
+  const rows = Object.entries(SERVER_OPTIONS).map(([k, o]) => `  --${k.padEnd(28)} ${o.help} (env ${o.env}, default ${o.default || 'none'})`);
+  return ['usage: npm run server -- [flags]', '       npm run server -- token add HOST | token list | token revoke HOST [--db FILE]', ...rows].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage());
+    return;
+  }
+  if (argv[0] === 'token') {
+    const [, action, host, ...rest] = argv;
+    const config = loadServerConfig(action === 'list' ? [host, ...rest].filter((x) => x !== undefined) : rest);
+    const db = openDb(config.dbPath);
+    if (action === 'add' && host) {
+      console.log(addHostToken(db.$client, host, epochNow()));
+      console.error(`token for host "${host}" created; it is shown once, keep it (the server stores only its hash)`);
+    } else if (action === 'list') {
+      for (const t of listTokens(db.$client)) {
+        const state = t.revoked_at ? `revoked ${new Date(t.revoked_at * 1000).toISOString()}` : 'active';
+        const used = t.last_used_at ? new Date(t.last_used_at * 1000).toISOString() : 'never';
+        console.log(`${t.host ?? '(shared)'}\t${state}\tlast used ${used}`);
+      }
+    } else if (action === 'revoke' && host) {
+      const ok = revokeHostToken(db.$client, host, epochNow());
+      console.error(ok ? `token for host "${host}" revoked` : `no active token for host "${host}"`);
+      if (!ok) process.exitCode = 1;
+    } else {
+      console.error(usage());
+      process.exitCode = 2;
+    }
+    db.$client.close();
+    return;
+  }
+  const config = loadServerConfig(argv);
+  if (config.tokens.length === 0) log.warn('no --token given: only tokens issued with `token add HOST` are accepted');
+  const server = await startServer(config, log);
+  log.info(`listening on ${server.url} (db ${config.dbPath})`);
+  const shutdown = (sig: string) => {
+    log.info(`${sig}: closing`);
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  if (e instanceof ConfigError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    console.error(`berth-server: ${(e as Error).message}\n\n${usage()}`);
+    process.exit(2);
+  }
+  console.error(`berth-server: ${(e as Error).stack ?? e}`);
+  process.exit(1);
+});

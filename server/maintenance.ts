@@ -1,0 +1,50 @@
+// The server's background work: rollups every few seconds and retention every few minutes,
+// each run logged when it did something, never overlapping itself.
+import type Database from 'better-sqlite3';
+import type { Logger } from '../agent/log.ts';
+import { runRollups } from './rollup/rollup.ts';
+import { enforceRetention } from './rollup/retention.ts';
+import type { Retention } from './rollup/tiers.ts';
+
+export function startMaintenance(
+  sqlite: Database.Database,
+  opts: { retention: Retention; rollupEverySeconds: number; retentionEverySeconds: number; log: Logger; now: () => number },
+): () => void {
+  let busy = false;
+  const rollup = () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const t0 = performance.now();
+      const r = runRollups(sqlite, opts.now());
+      if (r.buckets + r.dirty > 0) {
+        opts.log.debug(`rollups: ${r.buckets} buckets, ${r.dirty} late buckets recomputed in ${(performance.now() - t0).toFixed(0)} ms`);
+      }
+    } catch (e) {
+      opts.log.error(`rollups failed: ${(e as Error).message}`);
+    } finally {
+      busy = false;
+    }
+  };
+  const retention = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const r = await enforceRetention(sqlite, opts.retention, opts.now());
+      if (r.deleted > 0) opts.log.info(`retention: deleted ${r.deleted} rows, freed ${r.freedPages} pages`);
+    } catch (e) {
+      opts.log.error(`retention failed: ${(e as Error).message}`);
+    } finally {
+      busy = false;
+    }
+  };
+  const a = setInterval(rollup, opts.rollupEverySeconds * 1000);
+  const b = setInterval(() => void retention(), opts.retentionEverySeconds * 1000);
+  setTimeout(rollup, 1000).unref();
+  a.unref();
+  b.unref();
+  return () => {
+    clearInterval(a);
+    clearInterval(b);
+  };
+}

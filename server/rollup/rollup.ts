@@ -1,0 +1,128 @@
+// Incremental, idempotent rollups: raw → 1m → 5m → 1h, per kind (host, container, series).
+// Each tier advances a watermark over complete buckets of the tier below; buckets under the
+// watermark that late data touched (an agent replaying its spool) are listed in rollup_dirty
+// by ingest and recomputed here, and the recompute marks the next tier's bucket in turn.
+// Every bucket keeps avg, min, max and n (non-null samples) per metric; a higher tier's avg
+// is the n-weighted mean of the lower tier's, so it equals the mean over the raw samples.
+import type Database from 'better-sqlite3';
+import { KINDS, ROLLUP_TIERS, tableOf, type Kind, type RollupTier, type TierName } from './tiers.ts';
+
+/** Raw data for a minute may still be in flight this long after it ends (agent flush + retries). */
+export const RAW_SETTLE_SECONDS = 120;
+
+/** Per tier, how much of the source one transaction rolls up (keeps each write lock short). */
+const CHUNK: Record<RollupTier['name'], number> = { '1m': 3600, '5m': 6 * 3600, '1h': 2 * 86400 };
+
+const ENTITY_TABLE: Record<Kind, string> = { host: 'hosts', container: 'containers', series: 'series' };
+
+function aggregates(kind: Kind, source: TierName): string {
+  return KINDS[kind].columns
+    .map((c) =>
+      source === 'raw'
+        ? `avg(${c}), min(${c}), max(${c}), count(${c})`
+        : `sum(${c}_avg * ${c}_n) / sum(${c}_n), min(${c}_min), max(${c}_max), coalesce(sum(${c}_n), 0)`,
+    )
+    .join(', ');
+}
+
+function targetColumns(kind: Kind): string {
+  return KINDS[kind].columns.map((c) => `${c}_avg, ${c}_min, ${c}_max, ${c}_n`).join(', ');
+}
+
+export interface RollupReport {
+  buckets: number;
+  dirty: number;
+}
+
+/** Rolls up everything complete as of `now` (epoch seconds). Safe to call any number of times. */
+export function runRollups(sqlite: Database.Database, now: number): RollupReport {
+  const report: RollupReport = { buckets: 0, dirty: 0 };
+  for (const kind of Object.keys(KINDS) as Kind[]) rollKind(sqlite, kind, now, report);
+  return report;
+}
+
+function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: RollupReport): void {
+  const def = KINDS[kind];
+  const getWm = sqlite.prepare('SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck();
+  const setWm = sqlite.prepare(
+    'INSERT INTO rollup_state (kind, tier, watermark) VALUES (?, ?, ?) ON CONFLICT (kind, tier) DO UPDATE SET watermark = excluded.watermark',
+  );
+  const listDirty = sqlite.prepare('SELECT bucket FROM rollup_dirty WHERE kind = ? AND tier = ? ORDER BY bucket LIMIT 500').pluck();
+  const clearDirty = sqlite.prepare('DELETE FROM rollup_dirty WHERE kind = ? AND tier = ? AND bucket = ?');
+  const markDirty = sqlite.prepare('INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket) VALUES (?, ?, ?)');
+
+  for (let i = 0; i < ROLLUP_TIERS.length; i++) {
+    const tier = ROLLUP_TIERS[i];
+    const next = ROLLUP_TIERS[i + 1];
+    const src = tableOf(kind, tier.source);
+    const dst = tableOf(kind, tier.name);
+    // The key list comes from the entity table so each key is a primary-key range scan.
+    const compute = sqlite.prepare(
+      `INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)})
+       SELECT ${def.key}, (ts / ${tier.step}) * ${tier.step} AS bucket, ${aggregates(kind, tier.source)}
+       FROM ${src} WHERE ${def.key} IN (SELECT id FROM ${ENTITY_TABLE[kind]}) AND ts >= ? AND ts < ?
+       GROUP BY ${def.key}, bucket`,
+    );
+
+    const limit =
+      tier.source === 'raw'
+        ? Math.floor((now - RAW_SETTLE_SECONDS) / tier.step) * tier.step
+        : Math.floor(((getWm.get(kind, tier.source) as number | undefined) ?? 0) / tier.step) * tier.step;
+
+    let wm = getWm.get(kind, tier.name) as number | undefined;
+    if (wm === undefined) {
+      const oldest = sqlite
+        .prepare(`SELECT min((SELECT min(ts) FROM ${src} WHERE ${def.key} = e.id)) FROM ${ENTITY_TABLE[kind]} e`)
+        .pluck()
+        .get() as number | null;
+      if (oldest === null) continue; // nothing stored yet: start when data exists
+      wm = Math.floor(oldest / tier.step) * tier.step;
+      setWm.run(kind, tier.name, wm);
+    }
+
+    // Late data first, so the watermark pass below never races it.
+    for (;;) {
+      const dirty = listDirty.all(kind, tier.name) as number[];
+      if (dirty.length === 0) break;
+      sqlite.transaction(() => {
+        for (const b of dirty) {
+          compute.run(b, b + tier.step);
+          clearDirty.run(kind, tier.name, b);
+          if (next) markDirty.run(kind, next.name, Math.floor(b / next.step) * next.step);
+        }
+      })();
+      report.dirty += dirty.length;
+    }
+
+    while (wm < limit) {
+      const end = Math.min(limit, wm + CHUNK[tier.name]);
+      const start = wm;
+      sqlite.transaction(() => {
+        compute.run(start, end);
+        setWm.run(kind, tier.name, end);
+      })();
+      report.buckets += (end - start) / tier.step;
+      wm = end;
+    }
+  }
+}
+
+/**
+ * Called by ingest inside its transaction: marks the 1m buckets of rows that arrived below the
+ * 1m watermark, so the next run recomputes them (and, through them, the 5m and 1h buckets).
+ */
+export function markLate(sqlite: Database.Database, kind: Kind, timestamps: Iterable<number>): void {
+  const wm = sqlite.prepare("SELECT watermark FROM rollup_state WHERE kind = ? AND tier = '1m'").pluck().get(kind) as
+    | number
+    | undefined;
+  if (wm === undefined) return;
+  const mark = sqlite.prepare("INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket) VALUES (?, '1m', ?)");
+  const seen = new Set<number>();
+  for (const ts of timestamps) {
+    if (ts >= wm) continue;
+    const b = Math.floor(ts / 60) * 60;
+    if (seen.has(b)) continue;
+    seen.add(b);
+    mark.run(kind, b);
+  }
+}

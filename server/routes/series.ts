@@ -1,0 +1,96 @@
+// GET /api/v1/series: one host's, or one container's, metrics over a range as uPlot-ready
+// columns, from the finest tier that fits maxPoints. Core metrics by `metrics=a,b`; labelled
+// series by `series=NAME` with optional `label.KEY=VALUE` filters.
+import { Hono } from 'hono';
+import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
+import type { SeriesResponse } from '../../protocol/batch.ts';
+import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
+import { readColumns } from '../query/columns.ts';
+import { findContainer, findHost } from '../query/entities.ts';
+import { badRequest, parseIntParam, parseList, parseRange, requireParam } from '../query/params.ts';
+import type { AppDeps } from '../app.ts';
+
+const MAX_SERIES = 500;
+
+export function seriesKey(name: string, labels: Record<string, string>): string {
+  const parts = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`);
+  return parts.length ? `${name}{${parts.join(',')}}` : name;
+}
+
+export function seriesRoute({ db, now }: AppDeps): Hono {
+  const sqlite = db.$client;
+  const app = new Hono();
+  app.get('/', (c) => {
+    const q = (k: string) => c.req.query(k);
+    const host = findHost(sqlite, requireParam('host', q('host')));
+    const { from, to } = parseRange(q, now());
+    const maxPoints = parseIntParam('maxPoints', q('maxPoints'), DEFAULT_MAX_POINTS, 2, 20_000);
+    const minmax = ['1', 'true'].includes(q('minmax') ?? '');
+    const containerParam = q('container');
+    const seriesName = q('series');
+    const metrics = parseList(q('metrics'));
+    if (!seriesName && metrics.length === 0) badRequest('metrics: required (comma-separated), or series=NAME');
+    const { tier, step } = chooseTier(from, to, Math.max(1, host.interval_s), maxPoints);
+    const out: SeriesResponse & { labels?: Record<string, Record<string, string>> } = {
+      host: host.name,
+      tier,
+      step,
+      from,
+      to,
+      t: [],
+      series: {},
+    };
+
+    const container = containerParam ? findContainer(sqlite, host.id, containerParam) : undefined;
+    if (container) out.container = container.name;
+
+    if (metrics.length) {
+      const known: readonly string[] = container ? CONTAINER_METRIC_NAMES : HOST_METRIC_NAMES;
+      const unknown = metrics.filter((m) => !known.includes(m));
+      if (unknown.length) {
+        badRequest(`metrics: unknown ${container ? 'container' : 'host'} metric "${unknown[0]}" (known: ${known.join(', ')}; others are series=NAME)`);
+      }
+      const r = readColumns(sqlite, {
+        kind: container ? 'container' : 'host',
+        key: container ? container.id : host.id,
+        columns: metrics,
+        from, to, tier, step, minmax,
+      });
+      out.t = r.t;
+      Object.assign(out.series, r.cols);
+    }
+
+    if (seriesName) {
+      const filters: [string, string][] = [];
+      for (const [k, v] of Object.entries(c.req.queries())) {
+        if (k.startsWith('label.')) filters.push([k.slice(6), v[v.length - 1]]);
+      }
+      if (container) filters.push(['container', container.name]);
+      const rows = (
+        sqlite.prepare('SELECT id, labels FROM series WHERE host_id = ? AND name = ? AND last_seen >= ? AND first_seen <= ?')
+          .all(host.id, seriesName, from, to) as { id: number; labels: string }[]
+      )
+        .map((r) => ({ id: r.id, labels: JSON.parse(r.labels) as Record<string, string> }))
+        .filter((r) => filters.every(([k, v]) => r.labels[k] === v))
+        .filter((r) => container || filters.some(([k]) => k === 'container') || r.labels.container === undefined);
+      if (rows.length > MAX_SERIES) badRequest(`series: ${rows.length} series match; narrow with label.KEY=VALUE (at most ${MAX_SERIES})`);
+      out.labels = {};
+      for (const r of rows) {
+        const key = seriesKey(seriesName, r.labels);
+        const col = readColumns(sqlite, { kind: 'series', key: r.id, columns: ['value'], from, to, tier, step, minmax });
+        out.t = col.t;
+        out.series[key] = col.cols.value;
+        if (minmax && col.cols.value_min) {
+          out.series[`${key}_min`] = col.cols.value_min;
+          out.series[`${key}_max`] = col.cols.value_max;
+        }
+        out.labels[key] = r.labels;
+      }
+      if (out.t.length === 0 && rows.length === 0) {
+        out.t = readColumns(sqlite, { kind: 'series', key: -1, columns: ['value'], from, to, tier, step }).t;
+      }
+    }
+    return c.json(out);
+  });
+  return app;
+}

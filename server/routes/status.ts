@@ -1,0 +1,23 @@
+// GET /api/v1/status: what the server has stored and refused, for operators and the page.
+import { Hono } from 'hono';
+import { readCounters } from '../counters.ts';
+import type { AppDeps } from '../app.ts';
+
+export function statusRoute({ db, now }: AppDeps): Hono {
+  const sqlite = db.$client;
+  const app = new Hono();
+  app.get('/', (c) => {
+    const count = (table: string) => sqlite.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    const watermarks = sqlite.prepare('SELECT kind, tier, watermark FROM rollup_state ORDER BY kind, tier').all();
+    return c.json({
+      now: now(),
+      hosts: count('hosts'),
+      containers: count('containers'),
+      series: count('series'),
+      counters: readCounters(sqlite),
+      rollups: watermarks,
+      db_bytes: (sqlite.pragma('page_count', { simple: true }) as number) * (sqlite.pragma('page_size', { simple: true }) as number),
+    });
+  });
+  return app;
+}

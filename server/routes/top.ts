@@ -1,0 +1,56 @@
+// GET /api/v1/top: a host's containers ranked by one metric over a range (average and peak),
+// read from the same tier a chart of that range would use.
+import { Hono } from 'hono';
+import { CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
+import { chooseTier, tableOf } from '../rollup/tiers.ts';
+import { findHost } from '../query/entities.ts';
+import { badRequest, parseIntParam, parseRange, requireParam } from '../query/params.ts';
+import type { AppDeps } from '../app.ts';
+
+export function topRoute({ db, now }: AppDeps): Hono {
+  const sqlite = db.$client;
+  const app = new Hono();
+  app.get('/', (c) => {
+    const q = (k: string) => c.req.query(k);
+    const host = findHost(sqlite, requireParam('host', q('host')));
+    const metric = q('metric') ?? 'cpu_pct';
+    if (!(CONTAINER_METRIC_NAMES as readonly string[]).includes(metric)) {
+      badRequest(`metric: unknown container metric "${metric.slice(0, 64)}" (known: ${CONTAINER_METRIC_NAMES.join(', ')})`);
+    }
+    const { from, to } = parseRange(q, now());
+    const limit = parseIntParam('limit', q('limit'), 10, 1, 1000);
+    const { tier } = chooseTier(from, to, Math.max(1, host.interval_s));
+    // The newest minutes are not rolled up yet: that part of the range is read from raw rows.
+    const wm = tier === 'raw' ? from
+      : ((sqlite.prepare("SELECT watermark FROM rollup_state WHERE kind = 'container' AND tier = ?").pluck().get(tier) as number | undefined) ?? from);
+    const split = Math.max(from, Math.min(to + 1, wm));
+    const part = (t: typeof tier, lo: number, hi: number) => {
+      if (hi <= lo) return [];
+      const agg = t === 'raw'
+        ? `total(s.${metric}), count(s.${metric}), max(s.${metric})`
+        : `total(s.${metric}_avg * s.${metric}_n), total(s.${metric}_n), max(s.${metric}_max)`;
+      return sqlite
+        .prepare(`SELECT s.container_id, ${agg} FROM ${tableOf('container', t)} s
+                  WHERE s.container_id IN (SELECT id FROM containers WHERE host_id = ?) AND s.ts >= ? AND s.ts < ?
+                  GROUP BY s.container_id`)
+        .raw()
+        .all(host.id, lo, hi) as [number, number, number, number | null][];
+    };
+    const acc = new Map<number, { sum: number; n: number; max: number | null }>();
+    for (const [id, sum, n, max] of [...part(tier, from, split), ...part('raw', split, to + 1)]) {
+      if (!n) continue;
+      const a = acc.get(id) ?? { sum: 0, n: 0, max: null };
+      a.sum += sum;
+      a.n += n;
+      a.max = a.max === null ? max : Math.max(a.max, max ?? a.max);
+      acc.set(id, a);
+    }
+    const info = sqlite.prepare('SELECT name, image, compose_project, compose_service, last_seen FROM containers WHERE id = ?');
+    const ranked = [...acc.entries()]
+      .map(([id, a]) => ({ ...(info.get(id) as object), avg: a.sum / a.n, max: a.max, samples: a.n }))
+      .sort((x, y) => y.avg - x.avg)
+      .slice(0, limit);
+    return c.json({ host: host.name, metric, from, to, tier, containers: ranked });
+  });
+  return app;
+}

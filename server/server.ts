@@ -1,0 +1,45 @@
+// Starts a real Berth server: open and migrate the DB, build the app, listen, run rollups and
+// retention in the background. Used by server/main.ts, `npm start` and integration tests.
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { openDb, type Db } from './db/open.ts';
+import { createApp } from './app.ts';
+import type { ServerConfig } from './config.ts';
+import type { Logger } from '../agent/log.ts';
+import { startMaintenance } from './maintenance.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export const epochNow = () => Math.floor(Date.now() / 1000);
+
+export async function startServer(config: ServerConfig, log: Logger, now: () => number = epochNow): Promise<RunningServer> {
+  const db = openDb(config.dbPath);
+  const app = createApp({ db, config, log, now });
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.bind }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const stop = startMaintenance(db.$client, { ...config, log, now });
+  const host = config.bind.includes(':') ? `[${config.bind}]` : config.bind === '0.0.0.0' ? '127.0.0.1' : config.bind;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    db,
+    close: () =>
+      new Promise<void>((resolve) => {
+        stop();
+        server.close(() => {
+          db.$client.close();
+          resolve();
+        });
+        // Keep-alive connections from agents would hold close() open.
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
+  };
+}

@@ -1,0 +1,59 @@
+// Test helpers for the server: a fresh migrated SQLite file in a temp dir, a config, an app.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDb, type Db } from '../../server/db/open.ts';
+import { createApp } from '../../server/app.ts';
+import { loadServerConfig, type ServerConfig } from '../../server/config.ts';
+import { memoryLogger } from '../../agent/log.ts';
+import type { BatchInput } from '../../protocol/batch.ts';
+
+export const TEST_TOKEN = 'test-token-0123456789abcdef';
+
+export function tempDir(prefix = 'berth-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const dir = tempDir();
+  return { ...loadServerConfig(['--db', path.join(dir, 'berth.db'), '--token', TEST_TOKEN, '--port', '0'], {}), ...overrides };
+}
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  db: Db;
+  config: ServerConfig;
+  clock: { now: number };
+  log: ReturnType<typeof memoryLogger>;
+  ingest(body: unknown, headers?: Record<string, string>): Promise<Response>;
+  get(pathAndQuery: string): Promise<Response>;
+}
+
+export function testApp(overrides: Partial<ServerConfig> = {}, start = 1_790_000_000): TestApp {
+  const config = testConfig(overrides);
+  const db = openDb(config.dbPath);
+  const clock = { now: start };
+  const log = memoryLogger();
+  const app = createApp({ db, config, log, now: () => clock.now });
+  return {
+    app, db, config, clock, log,
+    ingest: async (body, headers = {}) =>
+      app.request('/api/v1/ingest', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body),
+      }),
+    get: async (p) => app.request(p),
+  };
+}
+
+let seq = 0;
+/** A valid batch with one snapshot per timestamp given. */
+export function makeBatch(host: string, stamps: number[], fill: (ts: number, i: number) => Partial<BatchInput['snapshots'][number]> = () => ({})): BatchInput {
+  return {
+    v: 1,
+    batch_id: `b-${process.pid}-${Date.now()}-${seq++}`,
+    agent: { host, interval: 10, version: 'test' },
+    snapshots: stamps.map((ts, i) => ({ ts, host: { cpu_pct: 10 }, containers: [], series: [], ...fill(ts, i) })),
+  };
+}
