@@ -45,7 +45,7 @@ export const AGENT_OPTIONS: Record<string, Opt> = {
   proc: { type: 'string', env: 'BERTH_PROC', default: '/proc', help: 'procfs root (/host/proc in a container)' },
   sys: { type: 'string', env: 'BERTH_SYS', default: '', help: 'sysfs root (default: beside --proc, e.g. /host/sys)' },
   rootfs: { type: 'string', env: 'BERTH_ROOTFS', default: '/', help: "Host's root file system, for statfs and machine-id (/host/root in a container)" },
-  collectors: { type: 'string', env: 'BERTH_COLLECTORS', default: '', help: 'Collectors to run: "cpu,memory" runs only those, "-docker,-plugins" all but those' },
+  collectors: { type: 'string', env: 'BERTH_COLLECTORS', default: '', help: 'Collectors to run: "cpu,memory" runs only those; --collectors=-docker,-plugins runs all but those' },
   spool: { type: 'string', env: 'BERTH_SPOOL', default: './data/spool', help: 'Folder for batches the server has not taken yet' },
   'spool-max': { type: 'string', env: 'BERTH_SPOOL_MAX', default: '100', help: 'Spool size limit in MB; the oldest batch is dropped beyond it' },
   plugin: { type: 'string', multiple: true, env: 'BERTH_PLUGIN', default: '', help: "Mackerel plugin 'NAME=COMMAND ARGS' (repeatable; env: separated by ;)" },
