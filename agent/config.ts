@@ -52,7 +52,7 @@ export const AGENT_OPTIONS: Record<string, Opt> = {
   'plugin-timeout': { type: 'string', env: 'BERTH_PLUGIN_TIMEOUT', default: '', help: 'Seconds a plugin may run (default: the interval, at most 30)' },
   'ipvs-cpus': { type: 'string', env: 'BERTH_IPVS_CPUS', default: '', help: 'CPUs to read from ip_vs_stats_percpu (default: the online CPUs)' },
   'include-ifaces': { type: 'string', env: 'BERTH_INCLUDE_IFACES', default: '', help: 'Extra interfaces to report, comma-separated globs (e.g. "veth*,docker0")' },
-  'docker-concurrency': { type: 'string', env: 'BERTH_DOCKER_CONCURRENCY', default: '32', help: 'Container stats requests in flight at once' },
+  'docker-concurrency': { type: 'string', env: 'BERTH_DOCKER_CONCURRENCY', default: '64', help: 'Container stats requests in flight at once' },
   once: { type: 'boolean', env: 'BERTH_ONCE', default: 'false', help: 'Take two samples, send them, exit (for checks)' },
   verbose: { type: 'boolean', env: 'BERTH_VERBOSE', default: 'false', help: 'Log every batch sent' },
 };

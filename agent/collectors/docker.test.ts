@@ -1,0 +1,137 @@
+// The Docker collector against a mock engine replaying two sweeps recorded from a real engine
+// (Docker 20.10, API 1.41, cgroup v1): three containers, read twice about three seconds apart.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dockerCollector } from './docker.ts';
+import { CollectorRunner, type CollectContext } from './collector.ts';
+import { RateTracker } from '../rates.ts';
+import { SnapshotBuilder } from '../snapshot.ts';
+import { memoryLogger } from '../log.ts';
+import { mockEngine, type MockAnswer } from '../../test/support/docker.ts';
+import type { ContainerSample } from '../../protocol/batch.ts';
+
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../docker/testdata/${name}`, import.meta.url), 'utf8'));
+
+const IDS = {
+  busy: '15217165ed43945c35e11d0c0a76c550fee6db499282aeba2fba11074feb271c', // shop-web-1
+  client: '827595fa4ba1e5e5d6f7e136450ae7e2c16c2a4715afeacbbee23152e001be96', // shop-client-1
+  limited: '75c70ec71ceec09abdb867d5136bad2d455f341801d70447c74d608879107065', // idle-sleeper
+};
+
+/** A replaying engine: `sweep` picks which recorded reading stats calls get; `absent` are 404. */
+function replay(state: { sweep: number; absent: Set<string>; listed?: Set<string> }) {
+  return (path: string): MockAnswer => {
+    if (path === '/version') return { body: fixture('version-v1.41.json') };
+    if (path === '/v1.41/containers/json') {
+      const all = fixture('containers-v1.41.json') as { Id: string }[];
+      return { body: state.listed ? all.filter((c) => state.listed!.has(c.Id)) : all };
+    }
+    for (const [kind, id] of Object.entries(IDS)) {
+      if (path.startsWith(`/v1.41/containers/${id}/stats?stream=false&one-shot=true`)) {
+        if (state.absent.has(id)) return { status: 404, body: fixture('error-404-no-such-container.json') };
+        return { body: fixture(`stats-v1-${kind}-${state.sweep}.json`) };
+      }
+    }
+    return { status: 404, body: { message: 'page not found' } };
+  };
+}
+
+async function tick(c: ReturnType<typeof dockerCollector>, mono: number): Promise<Map<string, ContainerSample>> {
+  const out = new SnapshotBuilder(1_795_314_366);
+  const ctx: CollectContext = { mono, rates: new RateTracker(), log: memoryLogger() };
+  await c.collect(out, ctx);
+  return new Map(out.containers.map((s) => [s.name, s]));
+}
+
+test('two sweeps: identity, gauges first, then cpu and rates as docker stats computes them', async (t) => {
+  const state = { sweep: 1, absent: new Set<string>() };
+  const mock = await mockEngine(replay(state));
+  const c = dockerCollector({ socketPath: mock.socketPath, log: memoryLogger() });
+  t.after(async () => { await c.close?.(); await mock.close(); });
+
+  const first = await tick(c, 1000);
+  assert.deepEqual([...first.keys()].sort(), ['idle-sleeper', 'shop-client-1', 'shop-web-1']);
+  const web1 = first.get('shop-web-1')!;
+  assert.deepEqual(
+    { ...web1, metrics: undefined },
+    { id: IDS.busy, name: 'shop-web-1', image: 'berth-busybox', state: 'running', compose_project: 'shop', compose_service: 'web', metrics: undefined },
+  );
+  assert.deepEqual(Object.keys(web1.metrics).sort(), ['mem_bytes', 'mem_limit_bytes', 'mem_pct', 'pids'], 'no rates on first sight');
+
+  state.sweep = 2;
+  const second = await tick(c, 1003);
+  const web = second.get('shop-web-1')!.metrics;
+  // (145915082183 − 142846231287) / (864190000000 − 858070000000) × 2 × 100
+  assert.ok(Math.abs(web.cpu_pct! - 100.2892449673) < 1e-6, String(web.cpu_pct));
+  assert.ok(Math.abs(web.net_tx_bps! / (63027267 / 3.087092678) - 1) < 1e-6, String(web.net_tx_bps)); // by the engine's read times
+  const sleeper = second.get('idle-sleeper')!.metrics;
+  assert.equal(sleeper.cpu_pct, 0);
+  assert.equal(sleeper.mem_bytes, 561152); // what `docker stats` showed: 548KiB / 64MiB
+  assert.equal(second.get('shop-client-1')!.compose_service, 'client');
+});
+
+test('containers that vanish are skipped quietly and forgotten; their return starts afresh', async (t) => {
+  const state = { sweep: 1, absent: new Set<string>(), listed: undefined as Set<string> | undefined };
+  const mock = await mockEngine(replay(state));
+  const log = memoryLogger();
+  const c = dockerCollector({ socketPath: mock.socketPath, log });
+  t.after(async () => { await c.close?.(); await mock.close(); });
+
+  await tick(c, 1000);
+  // shop-web-1 is removed between the list and its stats call: 404, no sample, no log line.
+  state.sweep = 2;
+  state.absent.add(IDS.busy);
+  const second = await tick(c, 1003);
+  assert.equal(second.has('shop-web-1'), false);
+  assert.equal(second.get('shop-client-1')!.metrics.cpu_pct !== undefined, true);
+  assert.deepEqual(log.lines, []);
+
+  // It is back (same id): no cpu or rates from a reading taken before it vanished.
+  state.absent.clear();
+  const third = await tick(c, 1006);
+  assert.equal(third.get('shop-web-1')!.metrics.cpu_pct, undefined);
+
+  // A container that left the list is forgotten too.
+  state.listed = new Set([IDS.client, IDS.limited]);
+  await tick(c, 1009);
+  state.listed = undefined;
+  state.sweep = 1;
+  const fifth = await tick(c, 1012);
+  assert.equal(fifth.get('shop-web-1')!.metrics.net_rx_bps, undefined);
+});
+
+test('per-container failures are logged once; all failing fails the tick', async (t) => {
+  let failing = new Set<string>([IDS.busy]);
+  const base = replay({ sweep: 1, absent: new Set() });
+  const mock = await mockEngine((p) => {
+    for (const id of failing) if (p.includes(id)) return { status: 500, body: { message: 'read cgroup: no such device' } };
+    return base(p);
+  });
+  const log = memoryLogger();
+  const c = dockerCollector({ socketPath: mock.socketPath, log });
+  t.after(async () => { await c.close?.(); await mock.close(); });
+
+  const first = await tick(c, 1000);
+  assert.equal(first.size, 2);
+  await tick(c, 1003);
+  assert.equal(log.lines.length, 1, log.lines.join('\n'));
+  assert.match(log.lines[0]!, /^warn docker: stats failed for 1 of 3 containers; first: 152171.*500 read cgroup: no such device/);
+
+  failing = new Set(Object.values(IDS));
+  await assert.rejects(tick(c, 1006), /stats failed for all 3 containers/);
+});
+
+test('no socket: the runner turns the collector off with one line naming the path', async () => {
+  const log = memoryLogger();
+  const c = dockerCollector({ socketPath: '/nonexistent/berth/docker.sock', log });
+  const runner = new CollectorRunner([c], log, 60);
+  for (const mono of [0, 61, 122]) {
+    await runner.runAll(new SnapshotBuilder(1_795_314_366), { mono, rates: new RateTracker(), log });
+  }
+  assert.deepEqual(log.lines, [
+    'warn collector docker off: no Docker socket at /nonexistent/berth/docker.sock (ENOENT); containers will not be reported (retrying every 60 s)',
+  ]);
+  await runner.close();
+});
