@@ -6,7 +6,8 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
-import { PROTOCOL_VERSION, type Batch, type Snapshot } from '../protocol/batch.ts';
+import { PROTOCOL_VERSION } from '../protocol/constants.ts';
+import type { Batch, Snapshot } from '../protocol/batch.ts';
 import type { Logger } from './log.ts';
 import type { Spool } from './spool.ts';
 

@@ -5,12 +5,9 @@
 // schemas; the agent builds values of these types.
 import { z } from 'zod';
 import { METRIC_NAME_RE } from './metrics.ts';
+import { PROTOCOL_VERSION, MAX_FUTURE_SECONDS, MIN_TS } from './constants.ts';
 
-export const PROTOCOL_VERSION = 1;
-
-/** At most one day ahead of the server's clock; earlier than 2000-01-01 is a broken clock. */
-export const MAX_FUTURE_SECONDS = 86_400;
-export const MIN_TS = 946_684_800;
+export { PROTOCOL_VERSION, MAX_FUTURE_SECONDS, MIN_TS };
 
 const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number (no NaN or Infinity)' });
 const text = (max: number) => z.string().max(max);

@@ -20,7 +20,7 @@ export const HOST_METRICS = [
   { name: 'load1', unit: 'load', help: 'Load average over 1 minute' },
   { name: 'load5', unit: 'load', help: 'Load average over 5 minutes' },
   { name: 'load15', unit: 'load', help: 'Load average over 15 minutes' },
-  { name: 'mem_used_bytes', unit: 'bytes', help: 'Memory in use: MemTotal − MemAvailable (as `free` shows "used" plus reclaimable slab)' },
+  { name: 'mem_used_bytes', unit: 'bytes', help: 'Memory in use: MemTotal − MemAvailable (the "used" column of `free` from procps 4)' },
   { name: 'mem_total_bytes', unit: 'bytes', help: 'MemTotal' },
   { name: 'mem_available_bytes', unit: 'bytes', help: 'MemAvailable' },
   { name: 'mem_cached_bytes', unit: 'bytes', help: 'Page cache: Cached' },

@@ -45,6 +45,17 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/v1/top', topRoute(deps));
   app.route('/api/v1/status', statusRoute(deps));
 
+  // The one-file agent, so a new host needs nothing but Node and this server's URL.
+  app.get('/agent.mjs', (c) => {
+    const file = path.resolve(deps.config.agentFile);
+    if (!fs.existsSync(file)) return c.json({ error: 'the agent bundle is not built: run `npm run build` on the server' }, 503);
+    return c.body(fs.readFileSync(file), 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'content-disposition': 'attachment; filename="berth-agent.mjs"',
+      'cache-control': 'no-cache',
+    });
+  });
+
   const root = path.resolve(deps.config.webRoot);
   // Mounted only when built, so a server without the page still answers its API quietly.
   if (fs.existsSync(root)) app.use('/*', serveStatic({ root: path.relative(process.cwd(), root) || '.' }));

@@ -18,6 +18,8 @@ export interface ServerConfig {
   allowDuplicateHostnames: boolean;
   /** Where the built web page is (web/dist). */
   webRoot: string;
+  /** The bundled agent served at GET /agent.mjs (dist/berth-agent.mjs from `npm run build`). */
+  agentFile: string;
   rollupEverySeconds: number;
   retentionEverySeconds: number;
 }
@@ -31,6 +33,7 @@ export const SERVER_OPTIONS = {
   'body-limit': { type: 'string', env: 'BERTH_BODY_LIMIT', default: '8', help: 'Largest ingest body in MB (compressed)' },
   'allow-duplicate-hostnames': { type: 'boolean', env: 'BERTH_ALLOW_DUPLICATE_HOSTNAMES', default: 'false', help: 'Accept two machines under one host name' },
   'web-root': { type: 'string', env: 'BERTH_WEB_ROOT', default: './web/dist', help: 'Folder of the built web page' },
+  'agent-file': { type: 'string', env: 'BERTH_AGENT_FILE', default: './dist/berth-agent.mjs', help: 'Bundled agent served at /agent.mjs' },
 } as const;
 
 export class ConfigError extends Error {}
@@ -83,6 +86,7 @@ export function loadServerConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     inflatedLimit: Math.round(bodyMb * 1024 * 1024 * 16),
     allowDuplicateHostnames: dup === 'true' || dup === '1',
     webRoot: get('web-root'),
+    agentFile: get('agent-file'),
     rollupEverySeconds: 30,
     retentionEverySeconds: 600,
   };
