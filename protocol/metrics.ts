@@ -64,3 +64,48 @@ export function unitOf(name: string): Unit | undefined {
 
 /** Metric names are snake_case, start with a letter, at most 128 characters. */
 export const METRIC_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}$/;
+
+export interface SeriesDef {
+  readonly name: string;
+  /** Label keys; a trailing `?` marks a label only some values carry (per-CPU rows). */
+  readonly labels: readonly string[];
+  readonly unit: Unit;
+  readonly help: string;
+}
+
+/** Labelled series the agent's own collectors send (plugins add their own names). */
+export const SERIES_METRICS = [
+  { name: 'net_rx_bps', labels: ['iface'], unit: 'bytes_per_s', help: 'Bytes received per second on one interface' },
+  { name: 'net_tx_bps', labels: ['iface'], unit: 'bytes_per_s', help: 'Bytes sent per second on one interface' },
+  { name: 'net_rx_pps', labels: ['iface'], unit: 'per_s', help: 'Packets received per second on one interface' },
+  { name: 'net_tx_pps', labels: ['iface'], unit: 'per_s', help: 'Packets sent per second on one interface' },
+  { name: 'disk_read_bps', labels: ['disk'], unit: 'bytes_per_s', help: 'Bytes read per second from one whole disk' },
+  { name: 'disk_write_bps', labels: ['disk'], unit: 'bytes_per_s', help: 'Bytes written per second to one whole disk' },
+  { name: 'disk_read_iops', labels: ['disk'], unit: 'per_s', help: 'Reads completed per second' },
+  { name: 'disk_write_iops', labels: ['disk'], unit: 'per_s', help: 'Writes completed per second' },
+  { name: 'disk_busy_pct', labels: ['disk'], unit: 'pct', help: 'Time the disk had I/O in flight (iostat %util)' },
+  { name: 'fs_used_bytes', labels: ['mount', 'device', 'fstype'], unit: 'bytes', help: 'Bytes used on one file system' },
+  { name: 'fs_total_bytes', labels: ['mount', 'device', 'fstype'], unit: 'bytes', help: 'Size of one file system' },
+  { name: 'fs_avail_bytes', labels: ['mount', 'device', 'fstype'], unit: 'bytes', help: 'Bytes available to unprivileged users' },
+  { name: 'fs_used_pct', labels: ['mount', 'device', 'fstype'], unit: 'pct', help: 'Used % as `df` computes it: used / (used + avail)' },
+  { name: 'arp_entries', labels: ['dev'], unit: 'count', help: 'ARP table entries on one device' },
+  { name: 'arp_incomplete', labels: ['dev'], unit: 'count', help: 'Incomplete ARP entries (flags 0x0) on one device' },
+  { name: 'arp_entries_total', labels: [], unit: 'count', help: 'ARP table entries in total' },
+  { name: 'arp_incomplete_total', labels: [], unit: 'count', help: 'Incomplete ARP entries in total' },
+  { name: 'arp_gc_thresh3', labels: [], unit: 'count', help: 'net.ipv4.neigh.default.gc_thresh3: the hard limit of the ARP table' },
+  { name: 'ipvs_services', labels: [], unit: 'count', help: 'Virtual services defined' },
+  { name: 'ipvs_service_active_conns', labels: ['service', 'scheduler'], unit: 'count', help: "ActiveConn summed over the service's real servers" },
+  { name: 'ipvs_service_inactive_conns', labels: ['service', 'scheduler'], unit: 'count', help: "InActConn summed over the service's real servers" },
+  { name: 'ipvs_service_real_servers', labels: ['service', 'scheduler'], unit: 'count', help: 'Real servers behind the service' },
+  { name: 'ipvs_rs_active_conns', labels: ['service', 'scheduler', 'real_server', 'method'], unit: 'count', help: 'ActiveConn of one real server' },
+  { name: 'ipvs_rs_inactive_conns', labels: ['service', 'scheduler', 'real_server', 'method'], unit: 'count', help: 'InActConn of one real server' },
+  { name: 'ipvs_rs_weight', labels: ['service', 'scheduler', 'real_server', 'method'], unit: 'count', help: 'Weight of one real server (0 = drained)' },
+  { name: 'ipvs_conns_per_s', labels: ['cpu?'], unit: 'per_s', help: 'New connections per second (total, or per CPU)' },
+  { name: 'ipvs_in_packets_per_s', labels: ['cpu?'], unit: 'per_s', help: 'Incoming packets per second' },
+  { name: 'ipvs_out_packets_per_s', labels: ['cpu?'], unit: 'per_s', help: 'Outgoing packets per second' },
+  { name: 'ipvs_in_bps', labels: ['cpu?'], unit: 'bytes_per_s', help: 'Incoming bytes per second' },
+  { name: 'ipvs_out_bps', labels: ['cpu?'], unit: 'bytes_per_s', help: 'Outgoing bytes per second' },
+  { name: 'plugin_bad_lines', labels: ['plugin'], unit: 'count', help: 'Lines a Mackerel plugin printed that were not `name<TAB>value<TAB>epoch` (not stored)' },
+] as const satisfies readonly SeriesDef[];
+
+for (const s of SERIES_METRICS) if (!byName.has(s.name)) byName.set(s.name, s);

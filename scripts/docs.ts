@@ -1,0 +1,47 @@
+// Renders the README's generated tables (metric catalogue, agent flags, server flags) from
+// the code that defines them, between `<!-- NAME:start -->` and `<!-- NAME:end -->` markers.
+// `npx tsx scripts/docs.ts` rewrites README.md; protocol/readme.test.ts fails when it is stale.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HOST_METRICS, CONTAINER_METRICS, SERIES_METRICS } from '../protocol/metrics.ts';
+import { AGENT_OPTIONS } from '../agent/config.ts';
+import { SERVER_OPTIONS } from '../server/config.ts';
+
+const cell = (s: string) => s.replace(/\|/g, '\\|');
+
+export function generatedSections(): Record<string, string> {
+  const metricRows = (kind: string, list: readonly { name: string; unit: string; help: string }[]) =>
+    list.map((m) => `| ${kind} | \`${m.name}\` | ${m.unit} | ${cell(m.help)} |`);
+  const metrics = [
+    '| entity | metric | unit | meaning |',
+    '|---|---|---|---|',
+    ...metricRows('host', HOST_METRICS),
+    ...metricRows('container', CONTAINER_METRICS),
+  ].join('\n');
+  const series = [
+    '| series | labels | unit | meaning |',
+    '|---|---|---|---|',
+    ...SERIES_METRICS.map((s) => `| \`${s.name}\` | ${s.labels.map((l) => `\`${l}\``).join(', ') || '—'} | ${s.unit} | ${cell(s.help)} |`),
+  ].join('\n');
+  const flags = (opts: Record<string, { env: string; default: string; help: string }>) =>
+    ['| flag | env | default | meaning |', '|---|---|---|---|', ...Object.entries(opts).map(([k, o]) => `| \`--${k}\` | \`${o.env}\` | ${o.default ? `\`${o.default}\`` : '—'} | ${cell(o.help)} |`)].join('\n');
+  return { metrics, series, 'agent-flags': flags(AGENT_OPTIONS), 'server-flags': flags(SERVER_OPTIONS) };
+}
+
+export function renderReadme(text: string): string {
+  let out = text;
+  for (const [name, body] of Object.entries(generatedSections())) {
+    const re = new RegExp(`(<!-- ${name}:start -->)[\\s\\S]*?(<!-- ${name}:end -->)`);
+    if (!re.test(out)) throw new Error(`README.md has no <!-- ${name}:start --> … <!-- ${name}:end --> section`);
+    out = out.replace(re, (_m, a: string, b: string) => `${a}\n${body}\n${b}`);
+  }
+  return out;
+}
+
+export const README = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'README.md');
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  fs.writeFileSync(README, renderReadme(fs.readFileSync(README, 'utf8')));
+  console.log('README.md tables regenerated');
+}
