@@ -13,6 +13,7 @@ import { hostsRoute } from './routes/hosts.ts';
 import { seriesRoute } from './routes/series.ts';
 import { topRoute } from './routes/top.ts';
 import { statusRoute } from './routes/status.ts';
+import { tokensRoute } from './routes/tokens.ts';
 
 export interface AppDeps {
   db: Db;
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/v1/series', seriesRoute(deps));
   app.route('/api/v1/top', topRoute(deps));
   app.route('/api/v1/status', statusRoute(deps));
+  app.route('/api/v1/tokens', tokensRoute(deps));
 
   // The one-file agent, so a new host needs nothing but Node and this server's URL.
   app.get('/agent.mjs', (c) => {

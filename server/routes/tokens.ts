@@ -1,0 +1,44 @@
+// /api/v1/tokens: per-host ingest tokens from the web page, the same as the `token` CLI.
+// Only a shared (configured) token may manage tokens; a host's own token may not.
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { addHostToken, bearer, checkToken, hashToken, listTokens, revokeHostToken } from '../auth.ts';
+import { bump } from '../counters.ts';
+import type { AppDeps } from '../app.ts';
+
+const HOST_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+
+export function tokensRoute({ db, config, now }: AppDeps): Hono {
+  const sqlite = db.$client;
+  const configured = config.tokens.map(hashToken);
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    // Only configured tokens are candidates here: issued host tokens cannot mint others.
+    const auth = checkToken(sqlite, configured, bearer(c.req.header('authorization')));
+    if (!auth.ok || auth.tokenId !== null) {
+      bump(sqlite, 'tokens_rejected_unauthorized');
+      throw new HTTPException(401, { message: 'managing tokens needs the server\'s shared token (Authorization: Bearer …)' });
+    }
+    await next();
+  });
+  app.get('/', (c) => c.json({ tokens: listTokens(sqlite) }));
+  app.post('/', async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      throw new HTTPException(400, { message: 'body: not valid JSON (expected {"host": "NAME"})' });
+    }
+    const host = (body as { host?: unknown } | null)?.host;
+    if (typeof host !== 'string' || !HOST_RE.test(host)) {
+      throw new HTTPException(400, { message: 'host: required, letters, digits, . _ - (at most 253)' });
+    }
+    return c.json({ host, token: addHostToken(sqlite, host, now()) }, 201);
+  });
+  app.delete('/:host', (c) => {
+    const host = c.req.param('host');
+    if (!revokeHostToken(sqlite, host, now())) throw new HTTPException(404, { message: `host: no active token for "${host.slice(0, 253)}"` });
+    return c.json({ host, revoked: true });
+  });
+  return app;
+}
