@@ -3,6 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parsePluginSpec, type PluginSpec } from './plugins/spec.ts';
 
 export interface AgentConfig {
   server: string;
@@ -17,9 +18,10 @@ export interface AgentConfig {
   collectors: { enable: string[]; disable: string[] };
   spoolDir: string;
   spoolMaxBytes: number;
-  plugins: string[];
+  plugins: PluginSpec[];
   pluginTimeout: number;
   ipvsCpus?: number;
+  ipvsCounterWidth?: 32 | 64;
   includeIfaces: string[];
   dockerConcurrency: number;
   once: boolean;
@@ -48,9 +50,10 @@ export const AGENT_OPTIONS: Record<string, Opt> = {
   collectors: { type: 'string', env: 'BERTH_COLLECTORS', default: '', help: 'Collectors to run: "cpu,memory" runs only those; --collectors=-docker,-plugins runs all but those' },
   spool: { type: 'string', env: 'BERTH_SPOOL', default: './data/spool', help: 'Folder for batches the server has not taken yet' },
   'spool-max': { type: 'string', env: 'BERTH_SPOOL_MAX', default: '100', help: 'Spool size limit in MB; the oldest batch is dropped beyond it' },
-  plugin: { type: 'string', multiple: true, env: 'BERTH_PLUGIN', default: '', help: "Mackerel plugin 'NAME=COMMAND ARGS' (repeatable; env: separated by ;)" },
-  'plugin-timeout': { type: 'string', env: 'BERTH_PLUGIN_TIMEOUT', default: '', help: 'Seconds a plugin may run (default: the interval, at most 30)' },
+  plugin: { type: 'string', multiple: true, env: 'BERTH_PLUGINS', default: '', help: "Mackerel plugin 'NAME=COMMAND ARGS' (repeatable; env: one per line)" },
+  'plugin-timeout': { type: 'string', env: 'BERTH_PLUGIN_TIMEOUT', default: '', help: 'Seconds a plugin may run before it is killed (default: 0.8 × interval, at most 30)' },
   'ipvs-cpus': { type: 'string', env: 'BERTH_IPVS_CPUS', default: '', help: 'CPUs to read from ip_vs_stats_percpu (default: the online CPUs)' },
+  'ipvs-counter-width': { type: 'string', env: 'BERTH_IPVS_COUNTER_WIDTH', default: 'auto', help: 'Width of IPVS conns/packets counters: 32, 64 or auto (32 before Linux 4.1)' },
   'include-ifaces': { type: 'string', env: 'BERTH_INCLUDE_IFACES', default: '', help: 'Extra interfaces to report, comma-separated globs (e.g. "veth*,docker0")' },
   'docker-concurrency': { type: 'string', env: 'BERTH_DOCKER_CONCURRENCY', default: '64', help: 'Container stats requests in flight at once' },
   once: { type: 'boolean', env: 'BERTH_ONCE', default: 'false', help: 'Take two samples, send them, exit (for checks)' },
@@ -117,8 +120,18 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
   const spoolMb = num('spool-max', 1, 100_000);
   const ipvsRaw = get('ipvs-cpus');
   const ipvsCpus = ipvsRaw === '' ? undefined : num('ipvs-cpus', 1, 4096);
-  const pluginsRaw = values.plugin !== undefined ? (values.plugin as string[]) : (env.BERTH_PLUGIN ?? '').split(';');
-  const pluginTimeout = num('plugin-timeout', 0.1, 300, String(Math.min(interval, 30)));
+  const pluginsRaw = values.plugin !== undefined ? (values.plugin as string[]) : (env.BERTH_PLUGINS ?? '').split('\n');
+  const plugins: PluginSpec[] = [];
+  for (const p of pluginsRaw.map((x) => x.trim()).filter(Boolean)) {
+    try {
+      plugins.push(parsePluginSpec(p));
+    } catch (e) {
+      problems.push(`--plugin (BERTH_PLUGINS): ${(e as Error).message}`);
+    }
+  }
+  const pluginTimeout = num('plugin-timeout', 0.1, 300, String(Math.min(interval * 0.8, 30)));
+  const widthRaw = get('ipvs-counter-width');
+  if (!['auto', '32', '64'].includes(widthRaw)) problems.push(`--ipvs-counter-width (BERTH_IPVS_COUNTER_WIDTH): "${widthRaw}" is not 32, 64 or auto`);
   const config: AgentConfig = {
     server,
     token,
@@ -132,9 +145,10 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
     collectors: { enable: names.filter((n) => !n.startsWith('-')), disable: names.filter((n) => n.startsWith('-')).map((n) => n.slice(1)) },
     spoolDir: get('spool'),
     spoolMaxBytes: Math.round(spoolMb * 1024 * 1024),
-    plugins: pluginsRaw.map((s) => s.trim()).filter(Boolean),
+    plugins,
     pluginTimeout,
     ipvsCpus,
+    ipvsCounterWidth: widthRaw === '32' ? 32 : widthRaw === '64' ? 64 : undefined,
     includeIfaces: list('include-ifaces'),
     dockerConcurrency: num('docker-concurrency', 1, 1024),
     once: bool('once'),

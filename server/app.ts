@@ -14,6 +14,7 @@ import { seriesRoute } from './routes/series.ts';
 import { topRoute } from './routes/top.ts';
 import { statusRoute } from './routes/status.ts';
 import { tokensRoute } from './routes/tokens.ts';
+import { catalogRoute } from './routes/catalog.ts';
 
 export interface AppDeps {
   db: Db;
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/v1/top', topRoute(deps));
   app.route('/api/v1/status', statusRoute(deps));
   app.route('/api/v1/tokens', tokensRoute(deps));
+  app.route('/api/v1/catalog', catalogRoute(deps));
 
   // The one-file agent, so a new host needs nothing but Node and this server's URL.
   app.get('/agent.mjs', (c) => {

@@ -12,6 +12,8 @@ import { filesystemCollector } from './filesystem.ts';
 import { uptimeCollector } from './uptime.ts';
 import { dockerCollector } from './docker.ts';
 import { arpCollector } from './arp.ts';
+import { ipvsCollector } from './ipvs.ts';
+import { pluginsCollector } from './plugins.ts';
 
 type Factory = (config: AgentConfig, log: Logger) => Collector;
 
@@ -25,6 +27,8 @@ export const COLLECTORS: Record<string, Factory> = {
   uptime: (c) => uptimeCollector({ procRoot: c.procRoot }),
   docker: (c, log) => dockerCollector({ socketPath: c.dockerSocket, concurrency: c.dockerConcurrency, log }),
   arp: (c) => arpCollector({ procRoot: c.procRoot }),
+  ipvs: (c) => ipvsCollector({ procRoot: c.procRoot, sysRoot: c.sysRoot, ipvsCpus: c.ipvsCpus, counterWidth: c.ipvsCounterWidth }),
+  plugins: (c, log) => pluginsCollector({ plugins: c.plugins, timeoutMs: c.pluginTimeout * 1000, log }),
 };
 
 /** Names the user can give to --collectors. */
@@ -38,5 +42,7 @@ export function selectCollectorNames(sel: AgentConfig['collectors']): string[] {
 }
 
 export function createCollectors(config: AgentConfig, log: Logger): Collector[] {
-  return selectCollectorNames(config.collectors).map((n) => COLLECTORS[n](config, log));
+  return selectCollectorNames(config.collectors)
+    .filter((n) => n !== 'plugins' || config.plugins.length > 0)
+    .map((n) => COLLECTORS[n](config, log));
 }

@@ -1,0 +1,31 @@
+// GET /api/v1/catalog?host=H: the labelled series a host reports (name, labels, unit, title,
+// first/last seen), so the page draws interface, disk, IPVS, ARP and plugin charts only for
+// hosts that have them, with the units plugins declared.
+import { Hono } from 'hono';
+import { unitOf } from '../../protocol/metrics.ts';
+import { findHost } from '../query/entities.ts';
+import { requireParam } from '../query/params.ts';
+import type { AppDeps } from '../app.ts';
+
+export function catalogRoute({ db }: AppDeps): Hono {
+  const sqlite = db.$client;
+  const app = new Hono();
+  app.get('/', (c) => {
+    const host = findHost(sqlite, requireParam('host', c.req.query('host')));
+    const rows = sqlite
+      .prepare('SELECT name, labels, unit, title, first_seen, last_seen FROM series WHERE host_id = ? ORDER BY name, labels')
+      .all(host.id) as { name: string; labels: string; unit: string | null; title: string | null; first_seen: number; last_seen: number }[];
+    return c.json({
+      host: host.name,
+      series: rows.map((r) => ({
+        name: r.name,
+        labels: JSON.parse(r.labels) as Record<string, string>,
+        unit: r.unit ?? unitOf(r.name) ?? null,
+        title: r.title,
+        first_seen: r.first_seen,
+        last_seen: r.last_seen,
+      })),
+    });
+  });
+  return app;
+}
