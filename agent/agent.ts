@@ -64,6 +64,7 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
   let timer: NodeJS.Timeout | undefined;
   let lastFlush = Date.now();
   let ticking: Promise<void> = Promise.resolve();
+  let flushing: Promise<void> | null = null;
   let resolveFirst!: () => void;
   const firstFlush = new Promise<void>((r) => (resolveFirst = r));
 
@@ -72,10 +73,17 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
     await runner.runAll(out, { mono: performance.now() / 1000, rates, log });
     rates.sweep();
     shipper.enqueue(out.toSnapshot());
+    // The batch is spooled synchronously; sending runs beside sampling, so a server that does
+    // not answer (a send waits up to its timeout) never delays the next sample.
     if (Date.now() - lastFlush >= config.flush * 1000 - 500 || config.flush <= config.interval) {
       lastFlush = Date.now();
-      await shipper.flush();
-      resolveFirst();
+      const sending = shipper.flush();
+      flushing ??= sending
+        .catch((e) => log.error(`flush failed: ${(e as Error).stack ?? e}`))
+        .finally(() => {
+          flushing = null;
+          resolveFirst();
+        });
     }
   };
 
@@ -103,6 +111,7 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
       stopped = true;
       if (timer) clearTimeout(timer);
       await ticking;
+      await flushing;
       await shipper.flush({ force: true });
       await runner.close();
       log.info(`stopped: ${shipper.sent} batches sent, ${spool.count} left in the spool`);

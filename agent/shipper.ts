@@ -1,17 +1,14 @@
-// Delivery: snapshots wait in memory until the next flush, then go out as one gzip batch with
-// its own id (so a resend after a timeout is absorbed by the server). When the server cannot
-// be reached or answers 5xx, batches go to the spool and are replayed oldest first, with
-// exponential backoff and jitter; while anything is spooled, new batches queue behind it so
-// order is kept. A 4xx is final for that batch: logged with the server's message, dropped.
+// Delivery: snapshots wait in memory until the next flush, then become one gzip batch with its
+// own id (so a resend after a timeout is absorbed by the server), written to the spool first
+// and sent from there, oldest first: a kill at any moment loses no batch, and order is kept.
+// When the server cannot be reached or answers 5xx, sending stops and resumes with exponential
+// backoff and jitter. A 4xx is final for that batch: logged with the server's message, dropped.
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
-import { promisify } from 'node:util';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 import type { Batch, Snapshot } from '../protocol/batch.ts';
 import type { Logger } from './log.ts';
 import type { Spool } from './spool.ts';
-
-const gzip = promisify(zlib.gzip);
 
 export interface ShipperOptions {
   server: string;
@@ -48,22 +45,20 @@ export class Shipper {
     return this.pending.length;
   }
 
-  /** Sends what is pending (or spools it) and replays the spool if the backoff allows. */
-  async flush(opts: { force?: boolean } = {}): Promise<void> {
+  /**
+   * Writes what is pending to the spool as one batch (synchronously: once this returns, a
+   * SIGKILL loses nothing), then sends spooled batches oldest first if the backoff allows.
+   */
+  flush(opts: { force?: boolean } = {}): Promise<void> {
     if (this.pending.length) {
       const snapshots = this.pending;
       this.pending = [];
       const batch: Batch = { v: PROTOCOL_VERSION, batch_id: crypto.randomUUID(), agent: this.o.agent, snapshots };
       const meta = this.o.meta?.();
       if (meta && Object.keys(meta).length) batch.meta = meta;
-      const body = await gzip(JSON.stringify(batch));
-      if (this.o.spool.count === 0 && Date.now() >= this.retryAt) {
-        const r = await this.send(body, batch.batch_id);
-        if (r.ok || !r.retry) return;
-      }
-      this.o.spool.put(batch.batch_id, body);
+      this.o.spool.put(batch.batch_id, zlib.gzipSync(JSON.stringify(batch)));
     }
-    await this.drain(opts.force ?? false);
+    return this.drain(opts.force ?? false);
   }
 
   /** Replays spooled batches oldest first until one fails or none is left. */
@@ -78,7 +73,8 @@ export class Shipper {
         this.o.spool.remove(b.file);
         if (r.ok) replayed++;
       }
-      if (replayed) this.o.log.info(`replayed ${replayed} spooled batches; ${this.o.spool.count} left`);
+      // Batches that went out at their first try are the normal case, not worth a line.
+      if (replayed > 1 || this.o.spool.count > 0) this.o.log.info(`replayed ${replayed} spooled batches; ${this.o.spool.count} left`);
     })().finally(() => {
       this.draining = null;
     });
@@ -128,7 +124,7 @@ export class Shipper {
       const base = (this.o.minBackoff ?? 1) * 2 ** Math.min(this.failures - 1, 10);
       const wait = Math.min(this.o.maxBackoff ?? 30, base) * (0.5 + Math.random() / 2);
       this.retryAt = Date.now() + wait * 1000;
-      this.o.log.warn(`send failed: ${r.message}; keeping batches in the spool, next try in ${wait.toFixed(1)} s`);
+      this.o.log.warn(`send failed: ${r.message}; ${this.o.spool.count} batches kept in the spool, next try in ${wait.toFixed(1)} s`);
     } else {
       this.rejected++;
       if (r.message !== this.lastFailure) this.o.log.error(`server refused batch ${batchId}: ${r.message} (dropped, not retried)`);
