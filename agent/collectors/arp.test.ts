@@ -29,7 +29,7 @@ async function procRoot(arp?: string, gcThresh3?: string): Promise<string> {
 async function collect(root: string): Promise<Map<string, number>> {
   const out = new SnapshotBuilder(1_700_000_000);
   const ctx: CollectContext = { mono: 1, rates: new RateTracker(), log: memoryLogger() };
-  await arpCollector({ procRoot: root }).collect(out, ctx);
+  await arpCollector({ procRoot: root, netRoot: root }).collect(out, ctx);
   return new Map(out.series.map((s) => [`${s.name}${JSON.stringify(s.labels)}`, s.value]));
 }
 
@@ -73,4 +73,11 @@ test('arp: a malformed file is an error naming the file and the line', async () 
   const root = await procRoot('arp-empty');
   await writeFile(path.join(root, 'net/arp'), 'IP address       HW type     Flags       HW address            Mask     Device\n10.0.0.1 0x1\n');
   await assert.rejects(collect(root), /net\/arp: line 2: expected 6 fields, got 2/);
+});
+
+test('arp: with a host /proc mounted elsewhere, the host namespace (pid 1) is read, not the agent\'s own', async () => {
+  const { hostNetRoot } = await import('../procfs/procfile.ts');
+  assert.equal(hostNetRoot('/proc'), '/proc');
+  assert.equal(hostNetRoot('/proc/'), '/proc');
+  assert.equal(hostNetRoot('/host/proc'), '/host/proc/1');
 });

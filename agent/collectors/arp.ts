@@ -3,6 +3,7 @@
 // table filling up toward "neighbour table overflow" shows before it happens.
 import { ATF_COM, ATF_PUBL, arpPath, readArp, readGcThresh3, type ArpEntry } from '../procfs/arp.ts';
 import { SourceMissing, type Collector } from './collector.ts';
+import { hostNetRoot } from '../procfs/procfile.ts';
 
 /** The series this collector writes, for the README and the metric catalogue. */
 // Series names, labels and units are catalogued in protocol/metrics.ts (SERIES_METRICS).
@@ -39,15 +40,17 @@ function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
 }
 
-export function arpCollector(opts: { procRoot: string }): Collector {
+/** `netRoot` holds `net/arp` (default: hostNetRoot(procRoot)). */
+export function arpCollector(opts: { procRoot: string; netRoot?: string }): Collector {
+  const netRoot = opts.netRoot ?? hostNetRoot(opts.procRoot);
   return {
     name: 'arp',
     async collect(out) {
       let entries: ArpEntry[];
       try {
-        entries = await readArp(opts.procRoot);
+        entries = await readArp(netRoot);
       } catch (err) {
-        if (isNotFound(err)) throw new SourceMissing(`${arpPath(opts.procRoot)} not found (no IPv4 in this network namespace?)`);
+        if (isNotFound(err)) throw new SourceMissing(`${arpPath(netRoot)} not found (no IPv4 in this network namespace?)`);
         throw err;
       }
       const s = summarizeArp(entries);

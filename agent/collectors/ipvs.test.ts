@@ -67,7 +67,7 @@ function ticker(c: Collector, dt = 10) {
 async function setup(files: Files, opts: Partial<IpvsCollectorOptions> = {}) {
   const h = await host();
   await h.set({ online: 'cpu-online-0-3', release: '6.1.0-18-amd64', ...files });
-  return { h, t: ticker(ipvsCollector({ procRoot: h.procRoot, ...opts })) };
+  return { h, t: ticker(ipvsCollector({ procRoot: h.procRoot, netRoot: h.procRoot, ...opts })) };
 }
 
 test('ipvs: no /proc/net/ip_vs turns the collector off', async () => {

@@ -16,12 +16,15 @@ import { readIpVsStatsPerCpu, type IpvsStatsPerCpu } from '../procfs/ip-vs-stats
 import { readCpuOnline, sysRootBeside } from '../procfs/cpu-online.ts';
 import type { SnapshotBuilder } from '../snapshot.ts';
 import { SourceMissing, type CollectContext, type Collector } from './collector.ts';
+import { hostNetRoot } from '../procfs/procfile.ts';
 
 /** The series this collector writes; labels 'cpu?' = none on the total, {cpu} on per-CPU rows. */
 // Series names, labels and units are catalogued in protocol/metrics.ts (SERIES_METRICS).
 
 export interface IpvsCollectorOptions {
   procRoot: string;
+  /** Where `net/ip_vs*` are; default: hostNetRoot(procRoot) (the host's namespace in a container). */
+  netRoot?: string;
   /** Where devices/system/cpu/online lives; default: 'sys' beside procRoot ('/host/proc' → '/host/sys'). */
   sysRoot?: string;
   /** Keep per-CPU rows 0..N−1 only, instead of the online CPUs (hosts that list phantom CPUs). */
@@ -93,6 +96,7 @@ export function emitServices(out: SnapshotBuilder, table: IpvsTable): void {
 
 export function ipvsCollector(opts: IpvsCollectorOptions): Collector {
   const sysRoot = opts.sysRoot ?? sysRootBeside(opts.procRoot);
+  const netRoot = opts.netRoot ?? hostNetRoot(opts.procRoot);
   /** Last raw value of each 32-bit counter, to tell a wrap from a reset. */
   const last = new Map<string, number>();
   let width: 32 | 64 | undefined = opts.counterWidth;
@@ -139,16 +143,16 @@ export function ipvsCollector(opts: IpvsCollectorOptions): Collector {
     async collect(out, ctx) {
       let table: IpvsTable;
       try {
-        table = await readIpVs(opts.procRoot);
+        table = await readIpVs(netRoot);
       } catch (err) {
-        if (isNotFound(err)) throw new SourceMissing(`${ipVsPath(opts.procRoot)} not found (IPVS not in this kernel, or the ip_vs module is not loaded)`);
+        if (isNotFound(err)) throw new SourceMissing(`${ipVsPath(netRoot)} not found (IPVS not in this kernel, or the ip_vs module is not loaded)`);
         throw err;
       }
       emitServices(out, table);
       if (!widthKnown) await detectWidth(ctx);
       const [stats, perCpu, keep] = await Promise.all([
-        optional<IpvsStats>(readIpVsStats(opts.procRoot)),
-        optional<IpvsStatsPerCpu>(readIpVsStatsPerCpu(opts.procRoot)),
+        optional<IpvsStats>(readIpVsStats(netRoot)),
+        optional<IpvsStatsPerCpu>(readIpVsStatsPerCpu(netRoot)),
         keptCpus(),
       ]);
       const totals = stats?.totals ?? perCpu?.total;

@@ -56,3 +56,13 @@ export function parseUdec(s: string | undefined): number | undefined {
 export function underRoot(root: string, path: string): string {
   return `${root.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
+
+/**
+ * Where `net/…` files of the host's network namespace are: `/proc` itself for an agent on the
+ * host, `<procRoot>/1` for a host /proc mounted into a container, since `<procRoot>/net`
+ * resolves to the reader's own (the container's) namespace, while pid 1 is the host's init.
+ */
+export function hostNetRoot(procRoot: string): string {
+  const root = procRoot.replace(/\/+$/, '') || '/';
+  return root === '/proc' ? root : `${root}/1`;
+}
