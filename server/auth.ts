@@ -9,7 +9,11 @@ export function hashToken(token: string): string {
 }
 
 export function newToken(): string {
-  return crypto.randomBytes(24).toString('base64url');
+  // base64url, but never with a leading '-': `--token -abc…` reads as a flag to the agent.
+  for (;;) {
+    const token = crypto.randomBytes(24).toString('base64url');
+    if (!token.startsWith('-')) return token;
+  }
 }
 
 export type AuthResult = { ok: true; host: string | null; tokenId: number | null } | { ok: false; reason: string };

@@ -7,6 +7,7 @@ import { openDb } from './db/open.ts';
 import { addHostToken, listTokens, revokeHostToken } from './auth.ts';
 
 const log = createLogger('berth-server');
+const HOST_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
 function usage(): string {
   const rows = Object.entries(SERVER_OPTIONS).map(([k, o]) => `  --${k.padEnd(28)} ${o.help} (env ${o.env}, default ${o.default || 'none'})`);
@@ -20,6 +21,12 @@ async function main(argv: string[]): Promise<void> {
   }
   if (argv[0] === 'token') {
     const [, action, host, ...rest] = argv;
+    // The names an agent can report (its --host): a token for any other name could never be used.
+    if ((action === 'add' || action === 'revoke') && host !== undefined && !HOST_NAME_RE.test(host)) {
+      console.error(`berth-server: token ${action}: "${host}" is not a host name (letters, digits, . _ -)\n\n${usage()}`);
+      process.exitCode = 2;
+      return;
+    }
     const config = loadServerConfig(action === 'list' ? [host, ...rest].filter((x) => x !== undefined) : rest);
     const db = openDb(config.dbPath);
     if (action === 'add' && host) {
