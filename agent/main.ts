@@ -1,9 +1,16 @@
 // Entry point of the agent: `npm run agent -- --server URL --token TOKEN [flags]`, or the
 // bundled `node berth-agent.mjs …`. SIGTERM/SIGINT flush what is in memory before exit.
+import v8 from 'node:v8';
 import { loadAgentConfig, agentUsage, ConfigError } from './config.ts';
 import { selectCollectorNames } from './collectors/index.ts';
 import { createLogger } from './log.ts';
 import { startAgent } from './agent.ts';
+
+// V8's lite mode (no optimising compiler, lazy feedback, heap sized for memory): the agent runs
+// a little JS every interval, where optimised code saves nothing measurable, but the optimiser's
+// code and heap headroom cost RSS. With 30 containers at 10 s (bench/agent.ts, 300 s): peak RSS
+// 61 → 55 MB, CPU unchanged (0.42 %). Set first, before any code has run hot.
+v8.setFlagsFromString('--lite-mode');
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {

@@ -9,6 +9,7 @@ import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 import type { Batch, Snapshot } from '../protocol/batch.ts';
 import type { Logger } from './log.ts';
 import type { Spool } from './spool.ts';
+import { httpPost } from './http-post.ts';
 
 export interface ShipperOptions {
   server: string;
@@ -84,18 +85,17 @@ export class Shipper {
   private async send(body: Buffer, batchId: string): Promise<SendResult> {
     let r: SendResult;
     try {
-      const res = await fetch(`${this.o.server}/api/v1/ingest`, {
-        method: 'POST',
+      const res = await httpPost(`${this.o.server}/api/v1/ingest`, {
         headers: {
           authorization: `Bearer ${this.o.token}`,
           'content-type': 'application/json',
           'content-encoding': 'gzip',
         },
-        body: new Uint8Array(body),
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? 15_000),
+        body,
+        timeoutMs: this.o.timeoutMs ?? 15_000,
       });
-      const text = await res.text();
-      if (res.ok) {
+      const text = res.text;
+      if (res.status >= 200 && res.status < 300) {
         r = { ok: true };
       } else {
         let message = text.slice(0, 300);
@@ -108,8 +108,8 @@ export class Shipper {
         r = { ok: false, retry, message: `HTTP ${res.status}: ${message}` };
       }
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      const why = err.name === 'TimeoutError' ? 'timed out' : err.cause?.code ?? err.cause?.message ?? err.message;
+      const err = e as NodeJS.ErrnoException;
+      const why = err.name === 'TimeoutError' ? 'timed out' : err.code ?? err.message;
       r = { ok: false, retry: true, message: `cannot reach ${this.o.server} (${why})` };
     }
     if (r.ok) {

@@ -12,7 +12,7 @@ export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 export const MAX_API_VERSION = '1.47';
 /** `one-shot=true` exists from API 1.41 (Docker 20.10); without it a call waits two engine ticks. */
 export const ONE_SHOT_MIN_API = '1.41';
-export const DEFAULT_CONCURRENCY = 32;
+export const DEFAULT_CONCURRENCY = 64;
 export const DEFAULT_TIMEOUT_MS = 10_000;
 // Responses are small (a stats reading is ~2.5 KB); a list of 5,000 containers stays far below.
 const MAX_BODY_BYTES = 64 * 1024 * 1024;

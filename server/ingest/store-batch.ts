@@ -2,7 +2,7 @@
 // rows, labelled series, the batch id (so a resend is absorbed), and late-data markers for
 // the rollups. Duplicate (entity, ts) rows are ignored, so a replay is idempotent.
 import type Database from 'better-sqlite3';
-import type { Batch } from '../../protocol/batch.ts';
+import type { Batch, ContainerSample } from '../../protocol/batch.ts';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
 import { markLate } from '../rollup/rollup.ts';
 
@@ -107,7 +107,31 @@ export function storeBatch(
       hostId = s.hostAdd.get(a.host, a.machine_id ?? null, a.version ?? null, interval ?? 10, minTs, now, maxTs) as number;
     }
 
+    // One upsert per container per batch (not per snapshot): its identity from the newest
+    // snapshot it is in, first/last seen spanning the batch. Recreated under the same name, it
+    // keeps its row (and history) and takes the new Docker id.
+    const newest = new Map<string, { c: ContainerSample; first: number; last: number }>();
+    for (const snap of batch.snapshots) {
+      for (const c of snap.containers) {
+        const seen = newest.get(c.name);
+        if (!seen) newest.set(c.name, { c, first: snap.ts, last: snap.ts });
+        else {
+          if (snap.ts >= seen.last) {
+            seen.c = c;
+            seen.last = snap.ts;
+          }
+          seen.first = Math.min(seen.first, snap.ts);
+        }
+      }
+    }
     const containerIds = new Map<string, number>();
+    for (const [name, { c, first, last }] of newest) {
+      const cid = s.containerUpsert.get(
+        hostId, name, c.id, c.image ?? null, c.state ?? null, c.compose_project ?? null, c.compose_service ?? null,
+        c.labels ? JSON.stringify(c.labels) : null, first, last,
+      ) as number;
+      containerIds.set(name, cid);
+    }
     const seriesIds = new Map<string, number>();
     const meta = batch.meta ?? {};
     // One upsert per series per batch; first/last seen span the batch (at most a flush long).
@@ -122,7 +146,7 @@ export function storeBatch(
       }
       return id;
     };
-    const tsSeen = { host: [] as number[], container: [] as number[], series: [] as number[] };
+    const tsSeen = { host: new Set<number>(), container: new Set<number>(), series: new Set<number>() };
 
     for (const snap of batch.snapshots) {
       const ts = snap.ts;
@@ -135,43 +159,30 @@ export function storeBatch(
       }
       if (anyHost) {
         result.hostRows += s.hostRow.run(...hostVals).changes;
-        tsSeen.host.push(ts);
+        tsSeen.host.add(ts);
       }
-      for (const [n, v] of Object.entries(snap.host)) {
+      for (const n in snap.host) {
         if (hostCols.has(n)) continue;
-        result.seriesRows += s.seriesRow.run(seriesId(n, {}), ts, v).changes;
-        tsSeen.series.push(ts);
+        result.seriesRows += s.seriesRow.run(seriesId(n, {}), ts, snap.host[n]).changes;
+        tsSeen.series.add(ts);
       }
 
       for (const c of snap.containers) {
-        const cid = s.containerUpsert.get(
-          hostId,
-          c.name,
-          c.id,
-          c.image ?? null,
-          c.state ?? null,
-          c.compose_project ?? null,
-          c.compose_service ?? null,
-          c.labels ? JSON.stringify(c.labels) : null,
-          ts,
-          ts,
-        ) as number;
-        containerIds.set(c.name, cid);
-        const vals: (number | null)[] = [cid, ts];
+        const vals: (number | null)[] = [containerIds.get(c.name)!, ts];
         for (const n of CONTAINER_METRIC_NAMES) vals.push(c.metrics[n] ?? null);
         result.containerRows += s.containerRow.run(...vals).changes;
-        tsSeen.container.push(ts);
-        for (const [n, v] of Object.entries(c.metrics)) {
+        tsSeen.container.add(ts);
+        for (const n in c.metrics) {
           if (containerCols.has(n)) continue;
-          result.seriesRows += s.seriesRow.run(seriesId(n, { container: c.name }), ts, v).changes;
-          tsSeen.series.push(ts);
+          result.seriesRows += s.seriesRow.run(seriesId(n, { container: c.name }), ts, c.metrics[n]).changes;
+          tsSeen.series.add(ts);
         }
       }
 
       for (const x of snap.series) {
         const labels = x.container === undefined ? x.labels : { ...x.labels, container: x.container };
         result.seriesRows += s.seriesRow.run(seriesId(x.name, labels), ts, x.value).changes;
-        tsSeen.series.push(ts);
+        tsSeen.series.add(ts);
       }
     }
 

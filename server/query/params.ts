@@ -6,15 +6,21 @@ export function badRequest(message: string): never {
   throw new HTTPException(400, { message });
 }
 
+/** 9999-12-31T23:59:59Z: beyond it (or before 1970) a time is a typo, and past 2^53 not even exact. */
+export const MAX_EPOCH = 253_402_300_799;
+
 /** Epoch seconds (integer or decimal) or an ISO 8601 date-time; undefined when absent. */
 export function parseTime(name: string, value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
-  if (/^-?\d+(\.\d+)?$/.test(value)) return Math.floor(Number(value));
-  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) {
+  let t: number | undefined;
+  if (/^-?\d+(\.\d+)?$/.test(value)) t = Math.floor(Number(value));
+  else if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) {
     const ms = Date.parse(value);
-    if (Number.isFinite(ms)) return Math.floor(ms / 1000);
+    if (Number.isFinite(ms)) t = Math.floor(ms / 1000);
   }
-  return badRequest(`${name}: "${value.slice(0, 64)}" is neither epoch seconds nor an ISO 8601 time`);
+  if (t === undefined) return badRequest(`${name}: "${value.slice(0, 64)}" is neither epoch seconds nor an ISO 8601 time`);
+  if (t < 0 || t > MAX_EPOCH) return badRequest(`${name}: "${value.slice(0, 64)}" is outside 1970..9999 (epoch seconds 0 to ${MAX_EPOCH})`);
+  return t;
 }
 
 export function parseRange(q: (k: string) => string | undefined, now: number, defaultSpan = 3600): { from: number; to: number } {

@@ -3,6 +3,7 @@
 // freed pages back with an incremental vacuum.
 import type Database from 'better-sqlite3';
 import { KINDS, ROLLUP_TIERS, tableOf, type Kind, type Retention, type TierName } from './tiers.ts';
+import { RETENTION_KIND } from './rollup.ts';
 
 const ENTITY_TABLE: Record<Kind, string> = { host: 'hosts', container: 'containers', series: 'series' };
 const TIERS: TierName[] = ['raw', ...ROLLUP_TIERS.map((t) => t.name)];
@@ -21,10 +22,16 @@ export async function enforceRetention(
   opts: { vacuumPages?: number } = {},
 ): Promise<RetentionReport> {
   const report: RetentionReport = { deleted: 0, freedPages: 0 };
+  const noteHorizon = sqlite.prepare(
+    `INSERT INTO rollup_state (kind, tier, watermark) VALUES (?, ?, ?)
+     ON CONFLICT (kind, tier) DO UPDATE SET watermark = max(watermark, excluded.watermark)`,
+  );
   for (const kind of Object.keys(KINDS) as Kind[]) {
     const ids = sqlite.prepare(`SELECT id FROM ${ENTITY_TABLE[kind]}`).pluck().all() as number[];
     for (const tier of TIERS) {
       const cutoff = now - retention[tier];
+      // Recorded before deleting, so a rollup never trusts a source range that is going away.
+      noteHorizon.run(RETENTION_KIND, tier, cutoff);
       const del = sqlite.prepare(`DELETE FROM ${tableOf(kind, tier)} WHERE ${KINDS[kind].key} = ? AND ts < ?`);
       for (let i = 0; i < ids.length; i++) {
         report.deleted += del.run(ids[i], cutoff).changes;

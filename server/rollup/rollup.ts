@@ -4,6 +4,9 @@
 // by ingest and recomputed here, and the recompute marks the next tier's bucket in turn.
 // Every bucket keeps avg, min, max and n (non-null samples) per metric; a higher tier's avg
 // is the n-weighted mean of the lower tier's, so it equals the mean over the raw samples.
+// Retention records in rollup_state (kind 'retention') the time below which it deleted each
+// tier; a late bucket older than that in its source tier cannot be recomputed from a complete
+// source, so it only fills a hole there and never overwrites a row computed while it was.
 import type Database from 'better-sqlite3';
 import { KINDS, ROLLUP_TIERS, tableOf, type Kind, type RollupTier, type TierName } from './tiers.ts';
 
@@ -14,6 +17,9 @@ export const RAW_SETTLE_SECONDS = 120;
 const CHUNK: Record<RollupTier['name'], number> = { '1m': 3600, '5m': 6 * 3600, '1h': 2 * 86400 };
 
 const ENTITY_TABLE: Record<Kind, string> = { host: 'hosts', container: 'containers', series: 'series' };
+
+/** rollup_state rows of this kind hold, per tier, the cutoff retention last deleted below. */
+export const RETENTION_KIND = 'retention';
 
 function aggregates(kind: Kind, source: TierName): string {
   return KINDS[kind].columns
@@ -57,12 +63,12 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
     const src = tableOf(kind, tier.source);
     const dst = tableOf(kind, tier.name);
     // The key list comes from the entity table so each key is a primary-key range scan.
-    const compute = sqlite.prepare(
-      `INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)})
-       SELECT ${def.key}, (ts / ${tier.step}) * ${tier.step} AS bucket, ${aggregates(kind, tier.source)}
+    const select = `SELECT ${def.key}, (ts / ${tier.step}) * ${tier.step} AS bucket, ${aggregates(kind, tier.source)}
        FROM ${src} WHERE ${def.key} IN (SELECT id FROM ${ENTITY_TABLE[kind]}) AND ts >= ? AND ts < ?
-       GROUP BY ${def.key}, bucket`,
-    );
+       GROUP BY ${def.key}, bucket`;
+    const compute = sqlite.prepare(`INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`);
+    const fillHoles = sqlite.prepare(`INSERT OR IGNORE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`);
+    const sourceDeletedBelow = (getWm.get(RETENTION_KIND, tier.source) as number | undefined) ?? -Infinity;
 
     const limit =
       tier.source === 'raw'
@@ -86,7 +92,7 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
       if (dirty.length === 0) break;
       sqlite.transaction(() => {
         for (const b of dirty) {
-          compute.run(b, b + tier.step);
+          (b < sourceDeletedBelow ? fillHoles : compute).run(b, b + tier.step);
           clearDirty.run(kind, tier.name, b);
           if (next) markDirty.run(kind, next.name, Math.floor(b / next.step) * next.step);
         }
@@ -107,16 +113,24 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
   }
 }
 
+const lateStatements = new WeakMap<Database.Database, { wm: Database.Statement; mark: Database.Statement }>();
+
 /**
  * Called by ingest inside its transaction: marks the 1m buckets of rows that arrived below the
  * 1m watermark, so the next run recomputes them (and, through them, the 5m and 1h buckets).
  */
 export function markLate(sqlite: Database.Database, kind: Kind, timestamps: Iterable<number>): void {
-  const wm = sqlite.prepare("SELECT watermark FROM rollup_state WHERE kind = ? AND tier = '1m'").pluck().get(kind) as
-    | number
-    | undefined;
+  let st = lateStatements.get(sqlite);
+  if (!st) {
+    st = {
+      wm: sqlite.prepare("SELECT watermark FROM rollup_state WHERE kind = ? AND tier = '1m'").pluck(),
+      mark: sqlite.prepare("INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket) VALUES (?, '1m', ?)"),
+    };
+    lateStatements.set(sqlite, st);
+  }
+  const wm = st.wm.get(kind) as number | undefined;
   if (wm === undefined) return;
-  const mark = sqlite.prepare("INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket) VALUES (?, '1m', ?)");
+  const mark = st.mark;
   const seen = new Set<number>();
   for (const ts of timestamps) {
     if (ts >= wm) continue;

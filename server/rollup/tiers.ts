@@ -41,16 +41,24 @@ export function stepOf(tier: TierName, rawStep: number): number {
 export const DEFAULT_MAX_POINTS = 1000;
 
 /**
- * The finest tier whose point count over [from, to] fits maxPoints. When even the coarsest
- * does not fit, its step is widened to a multiple of itself that does (grouped at query time).
+ * The finest tier whose point count over [from, to] fits maxPoints and, when `keptSince` is
+ * given (the oldest time retention keeps in a tier), that still holds `from`: an hour zoomed
+ * into two weeks ago reads the 1 m tier, since raw rows that old are gone. When even the
+ * coarsest does not fit, its step is widened to a multiple of itself that does.
  */
-export function chooseTier(from: number, to: number, rawStep: number, maxPoints = DEFAULT_MAX_POINTS): { tier: TierName; step: number } {
+export function chooseTier(
+  from: number,
+  to: number,
+  rawStep: number,
+  maxPoints = DEFAULT_MAX_POINTS,
+  keptSince?: (tier: TierName) => number,
+): { tier: TierName; step: number } {
   const span = Math.max(0, to - from);
   const tiers: { tier: TierName; step: number }[] = [
     { tier: 'raw', step: rawStep },
     ...ROLLUP_TIERS.filter((t) => t.step > rawStep).map((t) => ({ tier: t.name, step: t.step })),
   ];
-  for (const t of tiers) if (span / t.step <= maxPoints) return t;
+  for (const t of tiers) if (span / t.step <= maxPoints && (!keptSince || from >= keptSince(t.tier))) return t;
   const last = tiers[tiers.length - 1];
   return { tier: last.tier, step: last.step * Math.ceil(span / last.step / maxPoints) };
 }

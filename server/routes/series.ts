@@ -17,20 +17,21 @@ export function seriesKey(name: string, labels: Record<string, string>): string 
   return parts.length ? `${name}{${parts.join(',')}}` : name;
 }
 
-export function seriesRoute({ db, now }: AppDeps): Hono {
+export function seriesRoute({ db, now, config }: AppDeps): Hono {
   const sqlite = db.$client;
   const app = new Hono();
   app.get('/', (c) => {
     const q = (k: string) => c.req.query(k);
     const host = findHost(sqlite, requireParam('host', q('host')));
-    const { from, to } = parseRange(q, now());
+    const t = now();
+    const { from, to } = parseRange(q, t);
     const maxPoints = parseIntParam('maxPoints', q('maxPoints'), DEFAULT_MAX_POINTS, 2, 20_000);
     const minmax = ['1', 'true'].includes(q('minmax') ?? '');
     const containerParam = q('container');
     const seriesName = q('series');
     const metrics = parseList(q('metrics'));
     if (!seriesName && metrics.length === 0) badRequest('metrics: required (comma-separated), or series=NAME');
-    const { tier, step } = chooseTier(from, to, Math.max(1, host.interval_s), maxPoints);
+    const { tier, step } = chooseTier(from, to, Math.max(1, host.interval_s), maxPoints, (tier) => t - config.retention[tier]);
     const out: SeriesResponse & { labels?: Record<string, Record<string, string>> } = {
       host: host.name,
       tier,

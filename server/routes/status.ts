@@ -8,7 +8,8 @@ export function statusRoute({ db, now }: AppDeps): Hono {
   const app = new Hono();
   app.get('/', (c) => {
     const count = (table: string) => sqlite.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
-    const watermarks = sqlite.prepare('SELECT kind, tier, watermark FROM rollup_state ORDER BY kind, tier').all();
+    // kind 'retention' rows are where retention last cut each tier, not rollup progress.
+    const watermarks = sqlite.prepare("SELECT kind, tier, watermark FROM rollup_state WHERE kind <> 'retention' ORDER BY kind, tier").all();
     return c.json({
       now: now(),
       hosts: count('hosts'),

@@ -7,7 +7,7 @@ import { findHost } from '../query/entities.ts';
 import { badRequest, parseIntParam, parseRange, requireParam } from '../query/params.ts';
 import type { AppDeps } from '../app.ts';
 
-export function topRoute({ db, now }: AppDeps): Hono {
+export function topRoute({ db, now, config }: AppDeps): Hono {
   const sqlite = db.$client;
   const app = new Hono();
   app.get('/', (c) => {
@@ -17,9 +17,10 @@ export function topRoute({ db, now }: AppDeps): Hono {
     if (!(CONTAINER_METRIC_NAMES as readonly string[]).includes(metric)) {
       badRequest(`metric: unknown container metric "${metric.slice(0, 64)}" (known: ${CONTAINER_METRIC_NAMES.join(', ')})`);
     }
-    const { from, to } = parseRange(q, now());
+    const t = now();
+    const { from, to } = parseRange(q, t);
     const limit = parseIntParam('limit', q('limit'), 10, 1, 1000);
-    const { tier } = chooseTier(from, to, Math.max(1, host.interval_s));
+    const { tier } = chooseTier(from, to, Math.max(1, host.interval_s), undefined, (tier) => t - config.retention[tier]);
     // The newest minutes are not rolled up yet: that part of the range is read from raw rows.
     const wm = tier === 'raw' ? from
       : ((sqlite.prepare("SELECT watermark FROM rollup_state WHERE kind = 'container' AND tier = ?").pluck().get(tier) as number | undefined) ?? from);

@@ -1,0 +1,215 @@
+// Ingest throughput: rows per second through real HTTP (startServer on port 0, gzip batches
+// shaped like the agent's, a few concurrent clients in a worker thread, validation and
+// rollups on) against the same rows inserted in-process with better-sqlite3 prepared
+// statements, one transaction per 5,000 rows, into the same schema. Alternates the two for
+// a few rounds, each on a fresh file, and prints every round, the medians and the ratio, by
+// wall time and by CPU time (the server's: the process minus the client thread).
+// Usage: npx tsx bench/ingest.ts [--clients 4] [--containers 30] [--snapshots 6]
+//          [--batches 300] [--series 10] [--rounds 5] [--rollup-every 1]
+//          [--wal-autocheckpoint PAGES]   (0: the server's own setting)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { Worker } from 'node:worker_threads';
+import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../protocol/metrics.ts';
+import { PROTOCOL_VERSION, type Batch, type Snapshot } from '../protocol/batch.ts';
+import { openDb } from '../server/db/open.ts';
+import { startServer } from '../server/server.ts';
+import { loadServerConfig } from '../server/config.ts';
+import { createLogger } from '../agent/log.ts';
+import { canonicalLabels } from '../server/ingest/store-batch.ts';
+import { runRollups } from '../server/rollup/rollup.ts';
+import { containersOf, flags, hostName, median, snapshot } from './synthetic.ts';
+
+const opt = flags({ clients: 4, containers: 30, snapshots: 6, batches: 300, series: 10, rounds: 5, 'rollup-every': 1, 'wal-autocheckpoint': 0 });
+const TOKEN = 'bench-token-0123456789abcdef';
+const NOW = Math.floor(Date.now() / 1000);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-ingest-'));
+
+// One agent per client, each sending its own host's snapshots in order, oldest first; the
+// server's clock follows them (see overHttp), so rollups work on settled minutes as they go.
+const perHost = opt.batches * opt.snapshots;
+const first = NOW - 180 - perHost * 10;
+const hosts = Array.from({ length: opt.clients }, (_, h) => ({ name: hostName(h), containers: containersOf(h, opt.containers) }));
+const snaps: Snapshot[][] = hosts.map((host, h) => Array.from({ length: perHost }, (_, i) => snapshot(h, host.containers, first + i * 10, opt.series)));
+const rowsPerSnapshot = 1 + opt.containers + opt.series;
+const totalRows = opt.clients * perHost * rowsPerSnapshot;
+
+console.log(`${opt.clients} agents × ${opt.batches} batches × ${opt.snapshots} snapshots × (1 host + ${opt.containers} containers + ${opt.series} series) = ${totalRows.toLocaleString('en')} rows`);
+const t0 = performance.now();
+const bodies: Uint8Array[][] = snaps.map((list, h) => {
+  const out: Uint8Array[] = [];
+  for (let b = 0; b < opt.batches; b++) {
+    const batch: Batch = {
+      v: PROTOCOL_VERSION,
+      batch_id: `bench-${process.pid}-${h}-${b}`,
+      agent: { host: hosts[h].name, machine_id: `machine-${h}`, version: 'bench', interval: 10 },
+      snapshots: list.slice(b * opt.snapshots, (b + 1) * opt.snapshots),
+    };
+    out.push(new Uint8Array(zlib.gzipSync(JSON.stringify(batch))));
+  }
+  return out;
+});
+const gzBytes = bodies.flat().reduce((s, b) => s + b.length, 0);
+console.log(`prepared ${bodies.flat().length} gzip batches (${(gzBytes / bodies.flat().length / 1024).toFixed(1)} KB each) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+
+/** CPU seconds (user + system) of one thread of this process, from /proc (Linux). */
+function threadCpu(tid: number): number {
+  const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in USER_HZ ticks (100 on Linux)
+}
+const processCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+/** The baseline: the same rows, prepared statements, one transaction per 5,000 rows. */
+function inProcess(round: number): { seconds: number; cpu: number } {
+  const db = openDb(path.join(dir, `inproc-${round}.db`));
+  const sqlite = db.$client;
+  const hostIns = sqlite.prepare(`INSERT INTO host_samples (host_id, ts, ${HOST_METRIC_NAMES.join(', ')}) VALUES (${Array(HOST_METRIC_NAMES.length + 2).fill('?').join(', ')})`);
+  const contIns = sqlite.prepare(`INSERT INTO container_samples (container_id, ts, ${CONTAINER_METRIC_NAMES.join(', ')}) VALUES (${Array(CONTAINER_METRIC_NAMES.length + 2).fill('?').join(', ')})`);
+  const seriesIns = sqlite.prepare('INSERT INTO series_samples (series_id, ts, value) VALUES (?, ?, ?)');
+  // Entities exist up front: the baseline measures sample rows only.
+  const ids = hosts.map((host, h) => {
+    const hostId = sqlite.prepare("INSERT INTO hosts (name, first_seen, last_seen) VALUES (?, 0, 0) RETURNING id").pluck().get(host.name) as number;
+    const cids = host.containers.map((c) =>
+      sqlite.prepare("INSERT INTO containers (host_id, name, container_id, first_seen, last_seen) VALUES (?, ?, ?, 0, 0) RETURNING id").pluck().get(hostId, c.name, c.id) as number);
+    const sids = snaps[h][0].series.map((s) =>
+      sqlite.prepare("INSERT INTO series (host_id, name, labels, first_seen, last_seen) VALUES (?, ?, ?, 0, 0) RETURNING id").pluck().get(hostId, s.name, canonicalLabels(s.labels)) as number);
+    return { hostId, cids, sids };
+  });
+  const start = performance.now();
+  const cpu0 = processCpu();
+  let pending = 0;
+  sqlite.exec('BEGIN');
+  const tick = () => {
+    if (++pending === 5000) {
+      sqlite.exec('COMMIT');
+      sqlite.exec('BEGIN');
+      pending = 0;
+    }
+  };
+  // Host by host as the HTTP clients deliver them (each client one host, in time order).
+  for (let i = 0; i < perHost; i++) {
+    for (let h = 0; h < hosts.length; h++) {
+      const s = snaps[h][i];
+      const id = ids[h];
+      hostIns.run(id.hostId, s.ts, ...HOST_METRIC_NAMES.map((n) => s.host[n] ?? null));
+      tick();
+      s.containers.forEach((c, ci) => {
+        contIns.run(id.cids[ci], s.ts, ...CONTAINER_METRIC_NAMES.map((n) => c.metrics[n] ?? null));
+        tick();
+      });
+      s.series.forEach((x, si) => {
+        seriesIns.run(id.sids[si], s.ts, x.value);
+        tick();
+      });
+    }
+  }
+  sqlite.exec('COMMIT');
+  const seconds = (performance.now() - start) / 1000;
+  const cpu = processCpu() - cpu0;
+  sqlite.close();
+  return { seconds, cpu };
+}
+
+// The clients run in a worker thread, so their work does not share the server's event loop,
+// and use node:http with keep-alive: undici's fetch costs the client ~3 ms a request here,
+// which made the client, not the server, the bottleneck (a real fleet's clients are free).
+const CLIENT = `
+const { parentPort, workerData } = require('node:worker_threads');
+const http = require('node:http');
+const { url, token, bodies } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const u = new URL(url + '/api/v1/ingest');
+const headers = { authorization: 'Bearer ' + token, 'content-type': 'application/json', 'content-encoding': 'gzip' };
+const post = (body) => new Promise((resolve, reject) => {
+  const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { ...headers, 'content-length': body.length } }, (res) => {
+    const chunks = [];
+    res.on('data', (c) => chunks.push(c));
+    res.on('end', () => resolve([res.statusCode, Buffer.concat(chunks).toString()]));
+  });
+  req.on('error', reject);
+  req.end(body);
+});
+// Its thread id, so the bench can leave the client's CPU out of the server's.
+parentPort.postMessage(Number(require('node:fs').readFileSync('/proc/thread-self/stat', 'utf8').split(' ')[0]));
+parentPort.once('message', async () => {
+  const start = performance.now();
+  const failures = [];
+  await Promise.all(bodies.map(async (list) => {
+    for (const body of list) {
+      const [status, text] = await post(body);
+      if (status !== 200) failures.push(status + ' ' + text.slice(0, 200));
+    }
+  }));
+  parentPort.postMessage({ ms: performance.now() - start, failures });
+  // Stay alive (and countable) until the bench has read this thread's CPU time.
+  parentPort.once('message', () => process.exit(0));
+});
+`;
+
+async function overHttp(round: number): Promise<{ seconds: number; catchUp: number; cpu: number; lag: number; late: number }> {
+  const config = {
+    ...loadServerConfig(['--db', path.join(dir, `http-${round}.db`), '--token', TOKEN, '--port', '0'], {}),
+    rollupEverySeconds: opt['rollup-every'],
+  };
+  // The server's clock follows the slowest agent's newest sample, as if the fleet were
+  // sending live: hours of data arrive in seconds, yet none of it is late (a spool replay,
+  // where every row is, is a different workload).
+  let clock = first;
+  const server = await startServer(config, createLogger('bench-server', { quiet: true }), () => clock);
+  const slowest = server.db.$client.prepare('SELECT count(*) AS n, min(last_ts) AS ts FROM hosts');
+  const follow = setInterval(() => {
+    const r = slowest.get() as { n: number; ts: number | null };
+    if (r.n === opt.clients && r.ts !== null) clock = r.ts + 15;
+  }, 50);
+  if (opt['wal-autocheckpoint'] > 0) server.db.$client.pragma(`wal_autocheckpoint = ${opt['wal-autocheckpoint']}`);
+  const worker = new Worker(CLIENT, { eval: true, workerData: { url: server.url, token: TOKEN, bodies } });
+  const tid = await new Promise<number>((resolve) => worker.once('message', resolve));
+  const done = new Promise<{ ms: number; failures: string[] }>((resolve) => worker.once('message', resolve));
+  const cpu0 = processCpu() - threadCpu(tid);
+  worker.postMessage('go');
+  const r = await done;
+  // What the rollups had not done yet when the last batch was answered, done now and counted.
+  const t1 = performance.now();
+  runRollups(server.db.$client, clock);
+  const catchUp = (performance.now() - t1) / 1000;
+  const cpu = processCpu() - threadCpu(tid) - cpu0;
+  await worker.terminate();
+  clearInterval(follow);
+  if (r.failures.length) throw new Error(`${r.failures.length} batches refused, first: ${r.failures[0]}`);
+  const sqlite = server.db.$client;
+  const stored = ['host_samples', 'container_samples', 'series_samples']
+    .map((t) => sqlite.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number)
+    .reduce((a, b) => a + b, 0);
+  if (stored !== totalRows) throw new Error(`stored ${stored} rows, sent ${totalRows}`);
+  const wm = sqlite.prepare("SELECT watermark FROM rollup_state WHERE kind = 'container' AND tier = '1m'").pluck().get() as number | undefined;
+  const late = sqlite.prepare('SELECT count(*) FROM rollup_dirty').pluck().get() as number;
+  await server.close();
+  return { seconds: r.ms / 1000 + catchUp, catchUp, cpu, lag: wm === undefined ? Infinity : first + perHost * 10 - wm, late };
+}
+
+const rate = (s: number) => totalRows / s;
+const fmt = (n: number) => Math.round(n).toLocaleString('en').padStart(9);
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+const rows: { inproc: number; http: number; ratio: number; cpuRatio: number }[] = [];
+for (let round = 1; round <= opt.rounds; round++) {
+  const a = inProcess(round);
+  const b = await overHttp(round);
+  const r = { inproc: rate(a.seconds), http: rate(b.seconds), ratio: a.seconds / b.seconds, cpuRatio: a.cpu / b.cpu };
+  rows.push(r);
+  console.log(
+    `round ${round}: in-process ${fmt(r.inproc)} rows/s (${a.seconds.toFixed(2)} s, ${a.cpu.toFixed(2)} CPU-s) | ` +
+      `HTTP ${fmt(r.http)} rows/s (${b.seconds.toFixed(2)} s incl. ${b.catchUp.toFixed(2)} s of rollup catch-up, ${b.cpu.toFixed(2)} server CPU-s, ${b.late} late buckets) | ` +
+      `ratio ${pct(r.ratio)}, per CPU-second ${pct(r.cpuRatio)}`,
+  );
+}
+const med = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k]));
+console.log(`\nmedian in-process: ${fmt(med('inproc'))} rows/s`);
+console.log(`median HTTP:       ${fmt(med('http'))} rows/s (gzip, ${opt.clients} clients, ${opt.snapshots} snapshots a batch, validation, rollups every ${opt['rollup-every']} s and caught up)`);
+console.log(`HTTP / in-process: ${pct(med('ratio'))} median of the rounds' ratios (target ≥ 50 %); per CPU-second ${pct(med('cpuRatio'))}`);
+fs.rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,214 @@
+// Dashboard figures in real Chromium against a real server on a seeded SQLite file:
+//  1. time from navigation to every chart drawn, for a host with 30 containers over 7 days
+//     (median of --runs loads, cold in a fresh browser context and warm as a reload of the
+//     same tab; target under 700 ms on the reference machine);
+//  2. the JavaScript heap across --minutes of live refresh (sampled after a forced GC each
+//     minute), with the growth from the first to the last sample against a bound.
+// Usage: npx tsx bench/web.ts [--minutes 10] [--refresh 10] [--runs 5] [--containers 30] [--days 7] [--interval 10]
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openDb } from '../server/db/open.ts';
+import { tempDir } from '../test/support/server.ts';
+import { seedFleet, startLiveFeed } from '../test/support/seed.ts';
+import type { CDPSession, Page, Request, Response } from 'playwright-core';
+import { ensureWebBuilt, launchChromium, REPO, shippedJs, WEB_DIST } from '../test/support/browser.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '10' },
+    refresh: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '5' },
+    containers: { type: 'string', default: '30' },
+    days: { type: 'string', default: '7' },
+    interval: { type: 'string', default: '10' },
+    range: { type: 'string', default: '7d' },
+  },
+});
+const num = (k: keyof typeof flags) => {
+  const v = Number(flags[k]);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`--${k}: "${flags[k]}" is not a number`);
+  return v;
+};
+const minutes = num('minutes');
+const refresh = num('refresh');
+const runs = Math.max(1, num('runs'));
+/** Allowed heap growth over the live-refresh run: caches fill once, nothing should pile up. */
+const HEAP_BOUND = { ratio: 1.25, slackMB: 2 };
+
+/**
+ * The server runs in its own process, as in production: in this one it would share an event
+ * loop with the browser driver and both would be slower.
+ */
+async function spawnServer(dbPath: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'server/main.ts', '--db', dbPath, '--port', '0', '--token', 'bench-token-0123456789abcdef', '--web-root', WEB_DIST],
+    { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${err.slice(-500)}`)));
+  });
+  child.stderr!.resume();
+  return { url, child };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function metrics(cdp: CDPSession): Promise<Record<string, number>> {
+  const { metrics: list } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
+  return Object.fromEntries(list.map((x) => [x.name, x.value]));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mb = (b: number) => (b / 1024 / 1024).toFixed(2);
+
+async function main(): Promise<void> {
+  if (!fs.existsSync('/usr/bin/chromium') && !process.env.BERTH_CHROMIUM) throw new Error('Chromium not found at /usr/bin/chromium');
+  ensureWebBuilt();
+  const js = shippedJs();
+  console.log(`page JavaScript: ${(js.gzip / 1024).toFixed(1)} KiB gzipped (${js.files.length} file${js.files.length === 1 ? '' : 's'})`);
+
+  const dir = tempDir('berth-bench-web-');
+  const dbPath = path.join(dir, 'berth.db');
+  const db = openDb(dbPath);
+  const fleet = seedFleet(db.$client, { hosts: 1, containers: num('containers'), days: num('days'), interval: num('interval'), offline: false, gone: false });
+  const size = fs.statSync(dbPath).size;
+  console.log(`seeded 1 host × ${num('containers')} containers × ${num('days')} d at ${num('interval')} s: ${fleet.rows} rows, ${mb(size)} MiB, in ${fleet.seconds.toFixed(1)} s`);
+
+  // The feed plays the agent: one snapshot per interval, written beside the server.
+  const stopFeed = startLiveFeed(db.$client, fleet);
+  const server = await spawnServer(dbPath);
+  const browser = await launchChromium();
+  const host = fleet.hosts[0].name;
+  try {
+    // 1. Navigation to all charts drawn: cold (a fresh browser context, so a new renderer
+    //    process and an empty HTTP cache) and warm (reloading the same tab).
+    const url = `${server.url}/host/${encodeURIComponent(host)}?range=${flags.range}`;
+    type Load = { drawn: number; main: number; server: number };
+    const measure = async (label: string, page: Page, cdp: CDPSession, go: () => Promise<unknown>): Promise<Load> => {
+      let requests = 0;
+      const onRequest = () => requests++;
+      // A failed query makes the page retry, which would be timed as a slow load: say so.
+      const onResponse = async (res: Response) => {
+        if (res.status() >= 400) console.log(`  ${res.status()} ${res.url().slice(0, 120)}: ${(await res.text().catch(() => '')).slice(0, 200)}`);
+      };
+      const onFailed = (req: Request) => console.log(`  request failed: ${req.url().slice(0, 120)}: ${req.failure()?.errorText}`);
+      page.on('request', onRequest);
+      page.on('response', onResponse);
+      page.on('requestfailed', onFailed);
+      const cpu0 = cpuSeconds(server.child.pid!);
+      await go();
+      await page.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 60_000 });
+      const cpu1 = cpuSeconds(server.child.pid!);
+      // Chromium's page metrics start afresh with each document, so they are this load's own.
+      const m = await metrics(cdp);
+      page.off('request', onRequest);
+      page.off('response', onResponse);
+      page.off('requestfailed', onFailed);
+      const d = (k: string) => (m[k] ?? 0) * 1000;
+      const r = await page.evaluate(() => ({
+        drawn: performance.getEntriesByName('berth:drawn')[0].startTime,
+        charts: document.querySelectorAll('.chart[data-drawn="1"]').length,
+        bytes: performance.getEntriesByType('resource').reduce((n, e) => n + (e as PerformanceResourceTiming).encodedBodySize, 0),
+        step: document.querySelector('.chart .tier')?.textContent,
+      }));
+      console.log(
+        `${label}: ${r.drawn.toFixed(0)} ms to ${r.charts} charts drawn; ${requests} requests, ${(r.bytes / 1024).toFixed(0)} KiB; ` +
+          `page main thread ${d('TaskDuration').toFixed(0)} ms (script ${d('ScriptDuration').toFixed(0)}, layout ${d('LayoutDuration').toFixed(0)}, style ${d('RecalcStyleDuration').toFixed(0)}); ` +
+          `server CPU ${((cpu1 - cpu0) * 1000).toFixed(0)} ms; ${r.step}`,
+      );
+      return { drawn: r.drawn, main: d('TaskDuration'), server: (cpu1 - cpu0) * 1000 };
+    };
+    const summary = (name: string, loads: Load[]) => {
+      const drawn = loads.map((l) => l.drawn);
+      console.log(
+        `${name} navigation → all charts drawn (${flags.range}, ${num('containers')} containers): median ${median(drawn).toFixed(0)} ms of ${loads.length} ` +
+          `(min ${Math.min(...drawn).toFixed(0)}, max ${Math.max(...drawn).toFixed(0)}); page main thread ${median(loads.map((l) => l.main)).toFixed(0)} ms, ` +
+          `server CPU ${median(loads.map((l) => l.server)).toFixed(0)} ms; target < 700 ms`,
+      );
+    };
+    const cold: Load[] = [];
+    for (let i = 0; i <= runs; i++) {
+      const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+      const page = await ctx.newPage();
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send('Performance.enable');
+      // The first load warms the server's SQLite page cache and is not counted.
+      const l = await measure(i === 0 ? 'cold warm-up' : `cold ${i}`, page, cdp, () => page.goto(url));
+      if (i > 0) cold.push(l);
+      await ctx.close();
+    }
+    const warm: Load[] = [];
+    {
+      const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+      const page = await ctx.newPage();
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send('Performance.enable');
+      await page.goto(url);
+      await page.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 60_000 });
+      for (let i = 1; i <= runs; i++) warm.push(await measure(`warm ${i}`, page, cdp, () => page.reload()));
+      await ctx.close();
+    }
+    summary('cold', cold);
+    summary('warm', warm);
+    console.log(`machine load average ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]} (2 vCPU; figures are wall-clock and move with it)`);
+
+    // 2. Heap over live refresh.
+    if (minutes > 0) {
+      const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+      const page = await ctx.newPage();
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send('Performance.enable');
+      await page.goto(`${url}&refresh=${refresh}`);
+      await page.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 60_000 });
+      const sample = async () => {
+        await cdp.send('HeapProfiler.collectGarbage');
+        const m = await metrics(cdp);
+        const loads = Number(await page.evaluate(() => document.documentElement.dataset.ready));
+        return { heap: m.JSHeapUsedSize, nodes: m.Nodes, listeners: m.JSEventListeners, loads };
+      };
+      const first = await sample();
+      console.log(`live refresh every ${refresh} s for ${minutes} min (heap after forced GC):`);
+      console.log(`  min  heap MiB  DOM nodes  listeners  refreshes`);
+      const row = (t: number, s: typeof first) => console.log(`  ${String(t).padStart(3)}  ${mb(s.heap).padStart(8)}  ${String(s.nodes).padStart(9)}  ${String(s.listeners).padStart(9)}  ${String(s.loads - 1).padStart(9)}`);
+      row(0, first);
+      let last = first;
+      for (let t = 1; t <= minutes; t++) {
+        await page.waitForTimeout(60_000);
+        last = await sample();
+        row(t, last);
+      }
+      const bound = first.heap * HEAP_BOUND.ratio + HEAP_BOUND.slackMB * 1024 * 1024;
+      const ok = last.heap <= bound;
+      console.log(`heap: ${mb(first.heap)} → ${mb(last.heap)} MiB after ${last.loads - first.loads} refreshes (${(((last.heap - first.heap) / first.heap) * 100).toFixed(1)} %); bound ${mb(bound)} MiB: ${ok ? 'OK' : 'GROWING'}`);
+      if (!ok) process.exitCode = 1;
+      await ctx.close();
+    }
+  } finally {
+    stopFeed();
+    await browser.close();
+    server.child.kill('SIGTERM');
+    await new Promise((r) => server.child.once('exit', r));
+    db.$client.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(`bench/web: ${(e as Error).stack ?? e}`);
+  process.exit(1);
+});

@@ -1,0 +1,132 @@
+// The fast validator against the zod schema it stands in for: on thousands of random batches
+// and random corruptions of them, whenever the fast path accepts, zod accepts too and returns
+// an equal value; ordinary agent batches take the fast path.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { batch as batchSchema } from '../../protocol/batch.ts';
+import { fastBatch } from './fast-batch.ts';
+import { containersOf, snapshot } from '../../bench/synthetic.ts';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Json = Record<string, any>;
+
+/** A valid batch with optional parts present or absent at random. */
+function validBatch(r: () => number): Json {
+  const cs = containersOf(Math.floor(r() * 3), Math.floor(r() * 4));
+  const snaps: Json[] = Array.from({ length: 1 + Math.floor(r() * 3) }, (_, i) => {
+    const s = snapshot(0, cs, 1_790_000_000 + i * 10, Math.floor(r() * 4)) as Json;
+    for (const c of s.containers) {
+      for (const k of ['image', 'state', 'compose_project', 'compose_service']) if (r() < 0.3) delete c[k];
+      if (r() < 0.3) c.labels = { 'com.example.team': 'web', tier: String(Math.floor(r() * 3)) };
+      if (r() < 0.2) c.metrics.gpu_pct = r() * 100;
+    }
+    for (const x of s.series) {
+      if (r() < 0.3) delete x.labels;
+      if (r() < 0.2) x.container = 'web';
+    }
+    if (r() < 0.2) s.host.tcp_established = 12;
+    if (r() < 0.2) delete s.host;
+    if (r() < 0.2) delete s.series;
+    if (r() < 0.2 && s.containers.length === 0) delete s.containers;
+    return s;
+  });
+  const b: Json = { v: 1, batch_id: `batch-${Math.floor(r() * 1e9)}`, agent: { host: 'alpha' }, snapshots: snaps };
+  if (r() < 0.5) b.agent.machine_id = 'abc123';
+  if (r() < 0.5) b.agent.version = '0.1.0';
+  if (r() < 0.5) b.agent.interval = r() < 0.5 ? 10 : 0.5;
+  if (r() < 0.2) b.meta = { 'nginx.requests': { label: 'Requests', unit: 'per_s' }, other: {} };
+  return b;
+}
+
+/** Every object and array inside `x`, with the key that holds it. */
+function nodes(x: unknown, out: { parent: Json; key: string | number }[] = []): typeof out {
+  if (typeof x === 'object' && x !== null) {
+    for (const [k, v] of Object.entries(x)) {
+      out.push({ parent: x as Json, key: Array.isArray(x) ? Number(k) : k });
+      nodes(v, out);
+    }
+  }
+  return out;
+}
+
+const ODD_VALUES: unknown[] = [
+  null, undefined, true, 0, -1, 1.5, NaN, Infinity, -Infinity, 1e300, 2 ** 53, 946_684_799, '', 'x', '1', 'x'.repeat(70), 'x'.repeat(300),
+  'x'.repeat(2000), [], [1], {}, { a: 1 }, 'bad name!', '__proto__',
+];
+const ODD_KEYS = ['extra', '__proto__', 'constructor', 'bad key', 'x'.repeat(129), 'x'.repeat(300), 'cpu_pct', 'labels', '1'];
+
+function mutate(b: Json, r: () => number): Json {
+  const copy = JSON.parse(JSON.stringify(b)) as Json;
+  const all = nodes(copy);
+  const times = 1 + Math.floor(r() * 2);
+  for (let i = 0; i < times; i++) {
+    const { parent, key } = all[Math.floor(r() * all.length)];
+    const what = r();
+    if (what < 0.5) parent[key as string] = ODD_VALUES[Math.floor(r() * ODD_VALUES.length)];
+    else if (what < 0.65) delete parent[key as string];
+    else if (typeof parent[key as string] === 'object' && parent[key as string] !== null && !Array.isArray(parent[key as string])) {
+      // A key added the way JSON.parse would add it (own property, even '__proto__').
+      const k = ODD_KEYS[Math.floor(r() * ODD_KEYS.length)];
+      Object.defineProperty(parent[key as string], k, { value: ODD_VALUES[Math.floor(r() * ODD_VALUES.length)], enumerable: true, writable: true, configurable: true });
+    } else if (Array.isArray(parent[key as string])) {
+      const arr = parent[key as string] as unknown[];
+      if (r() < 0.5) arr.length = 0;
+      else arr.push(ODD_VALUES[Math.floor(r() * ODD_VALUES.length)]);
+    } else parent[key as string] = ODD_VALUES[Math.floor(r() * ODD_VALUES.length)];
+  }
+  return copy;
+}
+
+/** structuredClone keeps own '__proto__' keys and undefined, as needed here. */
+const clone = <T>(x: T): T => structuredClone(x);
+
+test('valid batches take the fast path and come out exactly as zod returns them', () => {
+  const r = rng(42);
+  for (let i = 0; i < 2000; i++) {
+    const b = validBatch(r);
+    const z = batchSchema.safeParse(clone(b));
+    assert.ok(z.success, `generator made an invalid batch: ${JSON.stringify(z.error?.issues)}`);
+    const f = fastBatch(clone(b));
+    assert.ok(f, `fast path refused a valid batch: ${JSON.stringify(b).slice(0, 500)}`);
+    assert.deepStrictEqual(f, z.data);
+  }
+});
+
+test('on random corruptions the fast path never accepts what zod refuses, nor returns anything else', () => {
+  const r = rng(7);
+  let fast = 0;
+  let refused = 0;
+  for (let i = 0; i < 6000; i++) {
+    const bad = mutate(validBatch(r), r);
+    const z = batchSchema.safeParse(clone(bad));
+    const f = fastBatch(clone(bad));
+    if (!z.success) refused++;
+    if (f === undefined) continue;
+    fast++;
+    if (!z.success) assert.fail(`fast path accepted what zod refuses (${z.error.issues[0].path.join('.')}: ${z.error.issues[0].message}): ${JSON.stringify(bad).slice(0, 800)}`);
+    assert.deepStrictEqual(f, z.data);
+  }
+  // Both sides were exercised: many corruptions refused, some harmless ones taken fast.
+  assert.ok(refused > 3000 && fast > 300, `refused ${refused}, fast ${fast}`);
+});
+
+test('what the fast path leaves to zod still gets the zod answer (the route falls back)', () => {
+  // Unknown keys are stripped by zod; the fast path declines them rather than copy.
+  const b = validBatch(rng(1));
+  b.agent.extra = 'x';
+  assert.equal(fastBatch(clone(b)), undefined);
+  assert.ok(batchSchema.safeParse(clone(b)).success);
+  // The literal key "__proto__" from JSON.parse is declined too.
+  const proto = JSON.parse('{"v":1,"batch_id":"abcdefgh","agent":{"host":"a"},"snapshots":[{"ts":1790000000,"host":{"__proto__":1}}]}');
+  assert.equal(fastBatch(proto), undefined);
+});

@@ -1,0 +1,74 @@
+// Real Chromium for browser tests and benches (Debian's /usr/bin/chromium through
+// playwright-core), and the built page they load. Under CI=true a missing browser is a
+// failure; locally the test is skipped with the reason printed.
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM = process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium';
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const WEB_DIST = path.join(REPO, 'web/dist');
+export const ARTIFACTS = path.join(REPO, 'test-artifacts');
+
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+  '--no-first-run', '--disable-component-update', '--disable-sync',
+];
+
+/** Why browser tests cannot run here, or undefined when they can. Throws under CI. */
+export function browserSkipReason(): string | undefined {
+  const missing = fs.existsSync(CHROMIUM) ? undefined : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set BERTH_CHROMIUM)`;
+  if (missing && process.env.CI === 'true') throw new Error(`CI=true requires the browser tests: ${missing}`);
+  if (missing) console.log(`# skipping browser tests: ${missing}`);
+  return missing;
+}
+
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...extraArgs] });
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'dist' && entry.name !== 'node_modules') newest = Math.max(newest, newestMtime(p));
+    } else if (!entry.name.endsWith('.test.ts')) {
+      newest = Math.max(newest, fs.statSync(p).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/**
+ * Builds web/dist when it is missing or older than any source under web/, so a test never
+ * runs against a stale page. Returns whether it built.
+ */
+export function ensureWebBuilt(): boolean {
+  const index = path.join(WEB_DIST, 'index.html');
+  const web = path.join(REPO, 'web');
+  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= newestMtime(web)) return false;
+  execFileSync(process.execPath, [path.join(REPO, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: REPO, stdio: 'inherit' });
+  return true;
+}
+
+/** Total gzip size of the JavaScript the page ships, in bytes, per file and summed. */
+export function shippedJs(): { files: { name: string; bytes: number; gzip: number }[]; gzip: number } {
+  const assets = path.join(WEB_DIST, 'assets');
+  const files = fs
+    .readdirSync(assets)
+    .filter((f) => f.endsWith('.js'))
+    .map((name) => {
+      const buf = fs.readFileSync(path.join(assets, name));
+      return { name, bytes: buf.length, gzip: zlib.gzipSync(buf, { level: 9 }).length };
+    });
+  return { files, gzip: files.reduce((n, f) => n + f.gzip, 0) };
+}
+
+export function artifact(name: string): string {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  return path.join(ARTIFACTS, name);
+}

@@ -1,0 +1,183 @@
+// The page's only door to the server: typed calls to /api/v1, each with a timeout, turning
+// every failure into an ApiError that says whether the server was unreachable (retry later)
+// or answered with an error (show its message where the data would have been).
+
+export interface HostLatest {
+  cpu_pct?: number;
+  cpu_user_pct?: number;
+  cpu_system_pct?: number;
+  cpu_iowait_pct?: number;
+  cpu_steal_pct?: number;
+  load1?: number;
+  load5?: number;
+  load15?: number;
+  mem_used_bytes?: number;
+  mem_total_bytes?: number;
+  mem_cached_bytes?: number;
+  swap_used_bytes?: number;
+  swap_total_bytes?: number;
+  net_rx_bps?: number;
+  net_tx_bps?: number;
+  disk_read_bps?: number;
+  disk_write_bps?: number;
+  fs_used_bytes?: number;
+  fs_total_bytes?: number;
+  uptime_seconds?: number;
+}
+
+export interface ContainerLatest {
+  cpu_pct?: number;
+  mem_bytes?: number;
+  mem_limit_bytes?: number;
+  mem_pct?: number;
+  net_rx_bps?: number;
+  net_tx_bps?: number;
+  blk_read_bps?: number;
+  blk_write_bps?: number;
+  pids?: number;
+}
+
+export interface ContainerInfo {
+  name: string;
+  id: string;
+  image: string | null;
+  state: string;
+  running: boolean;
+  compose_project: string | null;
+  compose_service: string | null;
+  labels: Record<string, string>;
+  first_seen: number;
+  last_seen: number;
+  latest: ContainerLatest;
+}
+
+export interface HostInfo {
+  name: string;
+  machine_id: string | null;
+  agent_version: string | null;
+  interval: number;
+  first_seen: number;
+  last_seen: number;
+  last_ts: number;
+  online: boolean;
+  latest: HostLatest;
+  containers: ContainerInfo[];
+  compose_projects: string[];
+}
+
+export interface HostsResponse {
+  now: number;
+  hosts: HostInfo[];
+}
+
+export type Column = (number | null)[];
+
+export interface SeriesResponse {
+  host: string;
+  container?: string;
+  tier: string;
+  step: number;
+  from: number;
+  to: number;
+  t: number[];
+  series: Record<string, Column>;
+  labels?: Record<string, Record<string, string>>;
+}
+
+export interface TopEntry {
+  name: string;
+  image: string | null;
+  compose_project: string | null;
+  compose_service: string | null;
+  avg: number;
+  max: number | null;
+  samples: number;
+}
+
+export interface TopResponse {
+  host: string;
+  metric: string;
+  from: number;
+  to: number;
+  tier: string;
+  containers: TopEntry[];
+}
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    /** 0 when the server could not be reached or did not answer in time. */
+    readonly status: number,
+  ) {
+    super(message);
+  }
+  get unreachable(): boolean {
+    return this.status === 0;
+  }
+}
+
+const TIMEOUT_MS = 15_000;
+
+export async function getJson<T>(path: string, params: Record<string, string | number | undefined> = {}, signal?: AbortSignal): Promise<T> {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  const url = q.size ? `${path}?${q}` : path;
+  const timeout = AbortSignal.timeout(TIMEOUT_MS);
+  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: combined, headers: { accept: 'application/json' } });
+  } catch (e) {
+    if (signal?.aborted) throw e; // the page moved on; nobody is waiting for this answer
+    throw new ApiError(timeout.aborted ? `no answer within ${TIMEOUT_MS / 1000} s` : 'no connection', 0);
+  }
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
+    // A proxy's HTML error page (its 502-504 mean Berth itself is away), or a cut answer.
+    throw new ApiError(res.ok ? 'the server sent an unreadable answer' : `HTTP ${res.status}`, [502, 503, 504].includes(res.status) ? 0 : res.status);
+  }
+  if (!res.ok) {
+    const msg = typeof body === 'object' && body && 'error' in body ? String((body as { error: unknown }).error) : `HTTP ${res.status}`;
+    throw new ApiError(msg, res.status);
+  }
+  return body as T;
+}
+
+export const fetchHosts = (signal?: AbortSignal) => getJson<HostsResponse>('/api/v1/hosts', {}, signal);
+
+export interface SeriesQuery {
+  host: string;
+  container?: string;
+  metrics?: readonly string[];
+  series?: string;
+  from: number;
+  to: number;
+  maxPoints: number;
+  minmax?: boolean;
+}
+
+export function fetchSeries(q: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
+  return getJson<SeriesResponse>(
+    '/api/v1/series',
+    {
+      host: q.host,
+      container: q.container,
+      metrics: q.metrics?.join(','),
+      series: q.series,
+      from: Math.floor(q.from),
+      to: Math.ceil(q.to),
+      maxPoints: Math.round(q.maxPoints),
+      minmax: q.minmax ? 1 : undefined,
+    },
+    signal,
+  );
+}
+
+export function fetchTop(q: { host: string; metric: string; from: number; to: number; limit: number }, signal?: AbortSignal): Promise<TopResponse> {
+  return getJson<TopResponse>('/api/v1/top', { ...q, from: Math.floor(q.from), to: Math.ceil(q.to) }, signal);
+}
+
+export const isAbort = (e: unknown): boolean => e instanceof DOMException && e.name === 'AbortError';

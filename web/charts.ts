@@ -1,0 +1,277 @@
+// One chart panel: a titled box holding a uPlot chart, a readout of values (at the cursor, or
+// the newest), an in-place error or "no data" note, and the zoom gestures (drag a range to
+// re-query it, double-click to step back). All charts of a page share one uPlot.sync cursor.
+import uPlot from 'uplot';
+import { formatTicks, formatValue, formatTime, type Unit } from './format.ts';
+import { binaryIncrements, hasData, prepData, readings, yExtent, type DataSet, type LineSpec, type Prepared } from './chart-data.ts';
+import { AXIS_SIZE, drawBands, theme, X_STAMPS } from './chart-draw.ts';
+import { el, text } from './dom.ts';
+
+export interface ChartSpec {
+  id: string;
+  title: string;
+  unit: Unit;
+  lines: LineSpec[];
+  /** A fixed top (100 for a percentage of a whole). */
+  yMax?: number;
+  /** Readout lists every line and toggles them ('all'), or the largest few at the cursor ('top'). */
+  readout: 'all' | 'top';
+  height?: number;
+  /** Words under the title, e.g. "in above the axis, out below". */
+  note?: string;
+}
+
+export interface ChartEvents {
+  /** A range was dragged: re-query it. */
+  zoom(from: number, to: number): void;
+  /** Double-click: step back out. */
+  unzoom(): void;
+  /** A line was turned on or off from the readout. */
+  toggle?(spec: ChartSpec, line: LineSpec, shown: boolean): void;
+}
+
+export const SYNC_KEY = 'berth';
+
+export class ChartPanel {
+  readonly el: HTMLElement;
+  private readonly plotEl: HTMLElement;
+  private readonly readoutEl: HTMLElement;
+  private readonly noteEl: HTMLElement;
+  private readonly tierEl: HTMLElement;
+  private readonly subEl: HTMLElement;
+  private u: uPlot | null = null;
+  private prepared: Prepared = { data: [[]], bands: [] };
+  private window = { from: 0, to: 1 };
+  private hidden = new Set<string>();
+  private readoutItems: HTMLElement[] = [];
+  private lastIdx: number | null | undefined = undefined;
+
+  constructor(
+    parent: HTMLElement,
+    public spec: ChartSpec,
+    private readonly events: ChartEvents,
+  ) {
+    this.tierEl = el('span', { class: 'tier' });
+    this.subEl = el('span', { class: 'sub' }, [spec.note ?? '']);
+    this.readoutEl = el('div', { class: 'readout' });
+    this.plotEl = el('div', { class: 'plot' });
+    this.noteEl = el('div', { class: 'chart-note', hidden: true });
+    this.el = el('section', { class: 'panel chart', 'data-chart': spec.id }, [
+      el('header', {}, [el('h3', {}, [spec.title]), this.subEl, this.tierEl]),
+      this.readoutEl,
+      el('div', { class: 'plot-wrap' }, [this.plotEl, this.noteEl]),
+    ]);
+    this.plotEl.style.height = `${spec.height ?? 180}px`;
+    parent.append(this.el);
+  }
+
+  /** Lines (by group, else label) to hide; applied now and kept across data updates. */
+  setHidden(keys: Iterable<string>): void {
+    this.hidden = new Set(keys);
+    const u = this.u;
+    if (!u) return;
+    // Only lines whose state changes: a no-op batch would still redraw the whole chart.
+    const changes = this.spec.lines
+      .map((l, i) => ({ i: i + 1, show: !this.hidden.has(l.group ?? l.label) }))
+      .filter(({ i, show }) => u.series[i] && u.series[i].show !== show);
+    if (changes.length === 0) return;
+    u.batch(() => {
+      for (const c of changes) u.setSeries(c.i, { show: c.show });
+    });
+    this.renderReadout(this.lastIdx ?? null, true);
+  }
+
+  private shown(): boolean[] {
+    return this.spec.lines.map((l) => !this.hidden.has(l.group ?? l.label));
+  }
+
+  /**
+   * New data for the window [from, to]; rebuilds the chart if its lines changed. `empty` is
+   * what to say when no line has a value.
+   */
+  setData(ds: DataSet, spec: ChartSpec = this.spec, empty = 'No data in this range'): void {
+    const same = spec.lines.length === this.spec.lines.length && spec.lines.every((l, i) => l.key === this.spec.lines[i].key && l.color === this.spec.lines[i].color);
+    this.spec = spec;
+    text(this.subEl, spec.note ?? '');
+    this.window = { from: ds.from, to: ds.to };
+    this.prepared = prepData(spec.lines, ds);
+    const step = ds.step;
+    const any = hasData(this.prepared);
+    const every = (s: number) => (s < 60 ? `${s} s` : s < 3600 ? `${s / 60} min` : `${s / 3600} h`);
+    text(this.tierEl, !any ? '' : ds.tier === 'raw' ? `every ${every(step)}` : `avg per ${every(step)}${this.prepared.bands.some(Boolean) ? ', band = min–max' : ''}`);
+    this.showNote(any ? null : empty, false);
+    if (this.u && same) {
+      this.u.setData(this.prepared.data as uPlot.AlignedData);
+    } else {
+      this.u?.destroy();
+      this.u = this.make();
+      this.buildReadout();
+    }
+    this.renderReadout(this.lastIdx ?? null, true);
+  }
+
+  /** Shows the dragged window at once, from the data at hand, while its query runs. */
+  preview(from: number, to: number): void {
+    this.window = { from, to };
+    this.u?.setScale('x', { min: from, max: to });
+  }
+
+  showNote(message: string | null, isError = true): void {
+    this.noteEl.hidden = message === null;
+    this.noteEl.textContent = message ?? '';
+    this.noteEl.classList.toggle('error', isError);
+    this.el.classList.toggle('failed', message !== null && isError);
+  }
+
+  resize(): void {
+    if (!this.u) return;
+    const w = this.plotEl.clientWidth;
+    if (w > 0 && w !== this.u.width) this.u.setSize({ width: w, height: this.plotEl.clientHeight });
+  }
+
+  destroy(): void {
+    this.u?.destroy();
+    this.u = null;
+    this.el.remove();
+  }
+
+  private make(): uPlot {
+    const { spec, events } = this;
+    const { muted, grid, font } = theme();
+    const shown = this.shown();
+    const series: uPlot.Series[] = [
+      {},
+      ...spec.lines.map((l, i): uPlot.Series => ({
+        label: l.label,
+        stroke: l.color,
+        width: l.width ?? 1,
+        dash: l.dash,
+        show: shown[i],
+        spanGaps: false,
+        points: { show: false },
+      })),
+    ];
+    const unit = spec.unit;
+    const incrs = unit === 'bytes' || unit === 'bytes_per_s' ? binaryIncrements() : undefined;
+    const opts: uPlot.Options = {
+      width: Math.max(200, this.plotEl.clientWidth),
+      height: this.plotEl.clientHeight || spec.height || 180,
+      legend: { show: false },
+      // Room on the right for the last time label.
+      padding: [8, 18, 0, 0],
+      series,
+      scales: {
+        x: { time: true, range: () => [this.window.from, this.window.to] },
+        y: {
+          range: (u) => {
+            const [lo, hi] = yExtent(this.prepared, u.series.slice(1).map((s) => s.show !== false));
+            if (spec.yMax !== undefined) return [Math.min(0, lo), Math.max(spec.yMax, hi)];
+            return uPlot.rangeNum(lo, hi, 0.1, true);
+          },
+        },
+      },
+      axes: [
+        { stroke: muted, font, values: X_STAMPS, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
+        {
+          stroke: muted,
+          font,
+          size: AXIS_SIZE,
+          incrs,
+          grid: { stroke: grid, width: 1 },
+          ticks: { stroke: grid, width: 1 },
+          values: (_u, splits) => formatTicks(unit, splits),
+        },
+      ],
+      cursor: {
+        // The cursor is shared; a drag is not, so only the dragged chart draws a selection
+        // and asks for the zoom.
+        sync: { key: SYNC_KEY, setSeries: false, filters: { pub: (type) => type !== 'mousedown' && type !== 'mouseup' } },
+        drag: { x: true, y: false, setScale: false },
+        points: { size: 5 },
+        y: false,
+        bind: {
+          dblclick: () => () => {
+            events.unzoom();
+            return null;
+          },
+        },
+      },
+      hooks: {
+        setSelect: [
+          (u) => {
+            const { left, width } = u.select;
+            if (width >= 4) {
+              const from = Math.floor(u.posToVal(left, 'x'));
+              const to = Math.ceil(u.posToVal(left + width, 'x'));
+              u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+              if (to - from >= 2) events.zoom(from, to);
+            }
+          },
+        ],
+        setCursor: [(u) => this.renderReadout(u.cursor.idx ?? null, false)],
+        drawAxes: [(u) => drawBands(u, () => this.prepared)],
+        draw: [
+          () => {
+            // Read by the tests and the bench: this chart has been drawn at least once.
+            this.el.dataset.drawn = '1';
+          },
+        ],
+      },
+    };
+    this.el.dataset.drawn = '';
+    return new uPlot(opts, this.prepared.data as uPlot.AlignedData, this.plotEl);
+  }
+
+  private buildReadout(): void {
+    this.readoutEl.replaceChildren();
+    this.readoutItems = [];
+    if (this.spec.readout === 'all') {
+      this.spec.lines.forEach((l) => {
+        const item = el('button', { class: 'ro-item', type: 'button', title: 'Show or hide this line' }, [
+          el('i', { class: 'swatch', style: `--c:${l.color}` }),
+          el('span', { class: 'ro-name' }, [l.label]),
+          el('b', { class: 'ro-val' }),
+        ]);
+        item.addEventListener('click', () => {
+          const key = l.group ?? l.label;
+          const show = this.hidden.has(key);
+          if (show) this.hidden.delete(key);
+          else this.hidden.add(key);
+          this.setHidden(this.hidden);
+          this.events.toggle?.(this.spec, l, show);
+        });
+        this.readoutItems.push(item);
+      });
+      this.readoutEl.append(el('span', { class: 'ro-time' }), ...this.readoutItems);
+    } else {
+      this.readoutEl.append(el('span', { class: 'ro-time' }));
+    }
+  }
+
+  private renderReadout(idx: number | null, force: boolean): void {
+    if (!force && idx === this.lastIdx) return;
+    this.lastIdx = idx;
+    const p = this.prepared;
+    const timeEl = this.readoutEl.firstElementChild as HTMLElement | null;
+    if (!timeEl) return;
+    const t = idx === null ? undefined : p.data[0][idx];
+    timeEl.textContent = t === undefined ? 'last' : formatTime(t, this.window.to - this.window.from);
+    const fmt = (v: number) => formatValue(this.spec.unit, Math.abs(v));
+    const shown = this.shown();
+    if (this.spec.readout === 'all') {
+      const byLine = new Map(readings(p, shown, idx).map((r) => [r.line, r.value]));
+      this.readoutItems.forEach((item, i) => {
+        const v = byLine.get(i);
+        item.classList.toggle('off', !shown[i]);
+        text(item.lastElementChild as HTMLElement, v === undefined ? '–' : fmt(v));
+      });
+      return;
+    }
+    const top = readings(p, shown, idx, 6);
+    const items = top.map((r) => {
+      const l = this.spec.lines[r.line];
+      return el('span', { class: 'ro-item' }, [el('i', { class: 'swatch', style: `--c:${l.color}` }), el('span', { class: 'ro-name' }, [l.label]), el('b', { class: 'ro-val' }, [fmt(r.value)])]);
+    });
+    this.readoutEl.replaceChildren(timeEl, ...items);
+  }
+}

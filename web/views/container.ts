@@ -1,0 +1,153 @@
+// Container view: everything about one container name on one host — its image, Docker id,
+// compose project, labels, and all its metrics with min–max bands. History follows the name,
+// so it spans recreations (a new Docker id under the same name continues the same lines).
+import { fetchHosts, fetchSeries, type ContainerInfo } from '../api.ts';
+import { ChartPanel, type ChartSpec } from '../charts.ts';
+import { mergeInto, type LineSpec } from '../chart-data.ts';
+import { el, link } from '../dom.ts';
+import { formatAgo, formatRange } from '../format.ts';
+import { currentWindow } from '../state.ts';
+import { facts, statusBadge } from './host.ts';
+import { failure, livePeriod, rethrowFatal, settle, themeColors, type View, type ViewCtx } from './view.ts';
+
+const METRICS = ['cpu_pct', 'mem_bytes', 'mem_limit_bytes', 'mem_pct', 'net_rx_bps', 'net_tx_bps', 'blk_read_bps', 'blk_write_bps', 'pids'];
+
+/** A limit at (about) the host's memory is Docker's "no limit": drawing it would flatten the line. */
+function specs(colors: string[], limited = true): ChartSpec[] {
+  const [c1, c2, c3, c4, c5, c6, , c8] = colors;
+  const band = (key: string): LineSpec['band'] => ({ min: `${key}_min`, max: `${key}_max` });
+  const line = (key: string, label: string, color: string, extra: Partial<LineSpec> = {}): LineSpec => ({ key, label, color, band: band(key), ...extra });
+  return [
+    { id: 'cpu', title: 'CPU', unit: 'pct', readout: 'all', note: '100 % = one core', lines: [line('cpu_pct', 'cpu', c1, { width: 2 })] },
+    {
+      id: 'mem', title: 'Memory', unit: 'bytes', readout: 'all', note: limited ? 'as docker stats shows it' : 'no limit set',
+      lines: [line('mem_bytes', 'used', c2, { width: 2 }), ...(limited ? [{ key: 'mem_limit_bytes', label: 'limit', color: c8, dash: [6, 4], width: 1 }] : [])],
+    },
+    {
+      id: 'net', title: 'Network', unit: 'bits_per_s', readout: 'all', note: 'in above the axis, out below',
+      lines: [line('net_rx_bps', 'in', c3, { scale: 8 }), line('net_tx_bps', 'out', c3, { scale: 8, mirror: true, dash: [4, 2] })],
+    },
+    {
+      id: 'blk', title: 'Block I/O', unit: 'bytes_per_s', readout: 'all', note: 'read above the axis, write below',
+      lines: [line('blk_read_bps', 'read', c4), line('blk_write_bps', 'write', c4, { mirror: true, dash: [4, 2] })],
+    },
+    { id: 'mempct', title: 'Memory of limit', unit: 'pct', readout: 'all', yMax: 100, note: limited ? undefined : 'of the host (no limit set)', lines: [line('mem_pct', 'used', c5)] },
+    { id: 'pids', title: 'Processes and threads', unit: 'count', readout: 'all', lines: [line('pids', 'pids', c6)] },
+  ];
+}
+
+export class ContainerView implements View {
+  readonly el: HTMLElement;
+  private readonly headEl: HTMLElement;
+  private readonly labelsEl: HTMLElement;
+  private readonly msgEl: HTMLElement;
+  private readonly grid: HTMLElement;
+  private readonly panels: ChartPanel[] = [];
+  private interval = 10;
+  private step = 10;
+
+  constructor(private readonly ctx: ViewCtx, private readonly host: string, private readonly name: string) {
+    this.headEl = el('div', { class: 'view-head' }, [el('h1', {}, [name])]);
+    this.msgEl = el('p', { class: 'section-msg error', hidden: true });
+    this.labelsEl = el('section', { class: 'panel labels', hidden: true });
+    this.grid = el('div', { class: 'chart-grid' });
+    this.el = el('div', { class: 'view container-view' }, [this.headEl, this.msgEl, this.grid, this.labelsEl]);
+    for (const spec of specs(themeColors())) {
+      this.panels.push(
+        new ChartPanel(this.grid, spec, {
+          zoom: (a, b) => ctx.zoom(a, b),
+          unzoom: () => ctx.unzoom(),
+          toggle: (s, l, shown) => {
+            const key = `${s.id}:${l.label}`;
+            const off = ctx.state.off.filter((k) => k !== key);
+            ctx.setOff(shown ? off : [...off, key]);
+          },
+        }),
+      );
+    }
+  }
+
+  async refresh(signal: AbortSignal): Promise<void> {
+    const win = currentWindow(this.ctx.state, this.ctx.now());
+    const q = { host: this.host, container: this.name, metrics: METRICS, from: win.from, to: win.to, maxPoints: this.ctx.maxPoints(), minmax: true };
+    const [hosts, series] = await Promise.all([settle(fetchHosts(signal)), settle(fetchSeries(q, signal))]);
+    rethrowFatal([hosts, series]);
+    if (!hosts.ok) throw hosts.error;
+    this.ctx.setServerNow(hosts.value.now);
+    const host = hosts.value.hosts.find((h) => h.name === this.host);
+    const info = host?.containers.find((c) => c.name === this.name);
+    if (host) this.interval = host.interval;
+    this.renderHead(info, host?.online ?? false, hosts.value.now);
+    if (!series.ok) {
+      this.msgEl.hidden = false;
+      this.msgEl.textContent = failure(series.error);
+      for (const p of this.panels) p.showNote(failure(series.error));
+      return;
+    }
+    this.msgEl.hidden = true;
+    const ds = mergeInto(undefined, series.value);
+    this.step = ds.step;
+    const limit = info?.latest.mem_limit_bytes;
+    const total = host?.latest.mem_total_bytes;
+    const next = specs(themeColors(), !(limit && total && limit >= 0.9 * total));
+    this.panels.forEach((p, i) => {
+      p.setHidden(this.offFor(p.spec.id));
+      p.setData(ds, next[i]);
+    });
+  }
+
+  private offFor(id: string): string[] {
+    return this.ctx.state.off.filter((k) => k.startsWith(`${id}:`)).map((k) => k.slice(id.length + 1));
+  }
+
+  private renderHead(c: ContainerInfo | undefined, hostOnline: boolean, now: number): void {
+    const back = link(this.ctx.href({ view: 'host', host: this.host }), [this.host]);
+    if (!c) {
+      this.headEl.replaceChildren(
+        el('h1', {}, [this.name]),
+        facts([['Host', back], ['Status', 'not seen in the last day; older history below if any']]),
+      );
+      this.labelsEl.hidden = true;
+      return;
+    }
+    const state = c.running ? c.state : 'gone';
+    const rows: [string, string | Node][] = [
+      ['Host', el('span', {}, [back, ' ', statusBadge(hostOnline)])],
+      ['State', el('span', {}, [el('span', { class: `badge ${c.running ? 'ok' : 'down'}` }, [state]), c.running ? '' : ` last seen ${formatAgo(now, c.last_seen)}`])],
+      ['Image', c.image ?? 'unknown'],
+      ['Docker id', c.id.slice(0, 12)],
+      ['History', `${formatRange(c.first_seen, c.last_seen)} (kept across recreations under this name)`],
+    ];
+    if (c.compose_project) rows.push(['Compose', `${c.compose_project}${c.compose_service ? ` / ${c.compose_service}` : ''}`]);
+    this.headEl.replaceChildren(el('h1', {}, [c.name]), facts(rows));
+    const labels = Object.entries(c.labels).sort(([a], [b]) => a.localeCompare(b));
+    this.labelsEl.hidden = labels.length === 0;
+    this.labelsEl.replaceChildren(
+      el('h3', {}, ['Labels']),
+      el('div', { class: 'table-scroll' }, [
+        el('table', { class: 'kv' }, [el('tbody', {}, labels.map(([k, v]) => el('tr', {}, [el('th', {}, [k]), el('td', {}, [v])])))]),
+      ]),
+    );
+  }
+
+  applyToggles(): void {
+    for (const p of this.panels) p.setHidden(this.offFor(p.spec.id));
+  }
+
+  preview(from: number, to: number): void {
+    for (const p of this.panels) p.preview(from, to);
+  }
+
+  resize(): void {
+    for (const p of this.panels) p.resize();
+  }
+
+  period(): number {
+    return livePeriod(this.interval, this.step);
+  }
+
+  destroy(): void {
+    for (const p of this.panels) p.destroy();
+    this.el.remove();
+  }
+}

@@ -1,0 +1,177 @@
+// The host view's container part: one line per container in four charts (CPU, memory,
+// network, block I/O) sharing one grouped legend, and the top containers by a chosen metric
+// over the range, with average and peak.
+import { fetchSeries, fetchTop, type ContainerInfo, type HostInfo, type SeriesResponse, type TopResponse } from '../api.ts';
+import { mergeInto, spreadColor, type DataSet, type LineSpec } from '../chart-data.ts';
+import { ChartPanel, type ChartSpec } from '../charts.ts';
+import { el, link } from '../dom.ts';
+import { formatValue, type Unit } from '../format.ts';
+import { RANK_METRICS, type RankMetric, type Window } from '../state.ts';
+import { ContainerLegend } from './legend.ts';
+import { failure, rethrowFatal, settle, type Settled, type ViewCtx } from './view.ts';
+
+const METRICS = ['cpu_pct', 'mem_bytes', 'net_rx_bps', 'net_tx_bps', 'blk_read_bps', 'blk_write_bps'];
+/** Beyond this many containers the charts keep the busiest (the legend says so). */
+const MAX_CONTAINERS = 60;
+
+const RANK_LABEL: Record<RankMetric, [string, Unit]> = {
+  cpu_pct: ['CPU', 'pct'],
+  mem_bytes: ['Memory', 'bytes'],
+  net_rx_bps: ['Network in', 'bits_per_s'],
+  net_tx_bps: ['Network out', 'bits_per_s'],
+  blk_read_bps: ['Disk read', 'bytes_per_s'],
+  blk_write_bps: ['Disk write', 'bytes_per_s'],
+  pids: ['Processes', 'count'],
+};
+
+const col = (name: string, metric: string) => `c\u0000${name}\u0000${metric}`;
+
+function specs(list: { name: string; color: string }[]): ChartSpec[] {
+  const one = (metric: string, extra: Partial<LineSpec> = {}) =>
+    list.map((c): LineSpec => ({ key: col(c.name, metric), label: c.name, color: c.color, group: c.name, ...extra }));
+  const two = (a: string, b: string, words: [string, string], scale = 1) =>
+    list.flatMap((c): LineSpec[] => [
+      { key: col(c.name, a), label: `${c.name} ${words[0]}`, color: c.color, group: c.name, scale },
+      { key: col(c.name, b), label: `${c.name} ${words[1]}`, color: c.color, group: c.name, scale, mirror: true },
+    ]);
+  return [
+    { id: 'c-cpu', title: 'Container CPU', unit: 'pct', readout: 'top', note: '100 % = one core', lines: one('cpu_pct') },
+    { id: 'c-mem', title: 'Container memory', unit: 'bytes', readout: 'top', lines: one('mem_bytes') },
+    { id: 'c-net', title: 'Container network', unit: 'bits_per_s', readout: 'top', note: 'in above, out below', lines: two('net_rx_bps', 'net_tx_bps', ['in', 'out'], 8) },
+    { id: 'c-blk', title: 'Container block I/O', unit: 'bytes_per_s', readout: 'top', note: 'read above, write below', lines: two('blk_read_bps', 'blk_write_bps', ['read', 'write']) },
+  ];
+}
+
+export class ContainersSection {
+  readonly el: HTMLElement;
+  private readonly panels: ChartPanel[] = [];
+  private readonly legend: ContainerLegend;
+  private readonly topBody: HTMLElement;
+  private readonly topHead: HTMLElement;
+  private readonly msgEl: HTMLElement;
+  private readonly countEl: HTMLElement;
+  private readonly rankSel: HTMLSelectElement;
+  private colors = new Map<string, string>();
+
+  constructor(private readonly ctx: ViewCtx, private readonly host: string) {
+    this.legend = new ContainerLegend((hidden) => ctx.setHidden(hidden));
+    this.rankSel = el('select', { 'aria-label': 'Rank containers by' }, RANK_METRICS.map((m) => el('option', { value: m }, [RANK_LABEL[m][0]])));
+    this.rankSel.value = ctx.state.rank;
+    this.rankSel.addEventListener('change', () => ctx.setRank(this.rankSel.value as RankMetric));
+    this.topHead = el('tr');
+    this.topBody = el('tbody');
+    this.msgEl = el('p', { class: 'section-msg', hidden: true });
+    this.countEl = el('span', { class: 'count' });
+    const grid = el('div', { class: 'chart-grid wide' });
+    this.el = el('section', { class: 'containers' }, [
+      el('div', { class: 'section-head' }, [el('h2', {}, ['Containers']), this.countEl]),
+      this.msgEl,
+      el('div', { class: 'containers-top panel' }, [
+        el('div', { class: 'top-head' }, [el('h3', {}, ['Top containers']), el('label', {}, ['by ', this.rankSel])]),
+        el('div', { class: 'table-scroll' }, [el('table', { class: 'top-table' }, [el('thead', {}, [this.topHead]), this.topBody])]),
+      ]),
+      this.legend.el,
+      grid,
+    ]);
+    for (const spec of specs([])) {
+      this.panels.push(new ChartPanel(grid, spec, { zoom: (a, b) => ctx.zoom(a, b), unzoom: () => ctx.unzoom() }));
+    }
+  }
+
+  async refresh(info: HostInfo, win: Window, maxPoints: number, signal: AbortSignal): Promise<void> {
+    const rank = this.ctx.state.rank;
+    let list = info.containers.filter((c) => c.last_seen >= win.from && c.first_seen <= win.to);
+    const total = list.length;
+    if (list.length > MAX_CONTAINERS) {
+      const keep = new Set([...list].sort((a, b) => (b.latest[rank] ?? 0) - (a.latest[rank] ?? 0)).slice(0, MAX_CONTAINERS));
+      list = list.filter((c) => keep.has(c));
+    }
+    const running = info.containers.filter((c) => c.running).length;
+    const gone = info.containers.length - running;
+    this.countEl.textContent = `${running} running${gone ? `, ${gone} gone` : ''}${info.online ? '' : ' at the last report'}`;
+
+    const top = settle(fetchTop({ host: this.host, metric: rank, from: win.from, to: win.to, limit: 10 }, signal));
+    const results: Settled<SeriesResponse>[] = await Promise.all(
+      list.map((c) => settle(fetchSeries({ host: this.host, container: c.name, metrics: METRICS, from: win.from, to: win.to, maxPoints }, signal))),
+    );
+    const topResult = await top;
+    rethrowFatal([...results, topResult]);
+
+    let ds: DataSet | undefined;
+    const failed: string[] = [];
+    results.forEach((r, i) => {
+      if (!r.ok) return void failed.push(`${list[i].name}: ${failure(r.error)}`);
+      ds = mergeInto(ds, { ...r.value, series: Object.fromEntries(Object.entries(r.value.series).map(([k, v]) => [col(list[i].name, k), v])) });
+    });
+    const notes = [];
+    if (total > list.length) notes.push(`Showing the ${list.length} busiest of ${total} containers.`);
+    if (failed.length) notes.push(`Some containers failed to load: ${failed.slice(0, 3).join('; ')}${failed.length > 3 ? ' …' : ''}`);
+    this.msgEl.hidden = notes.length === 0;
+    this.msgEl.textContent = notes.join(' ');
+    this.msgEl.classList.toggle('error', failed.length > 0);
+
+    const entries = this.colorize(list);
+    this.legend.render(entries.map((e, i) => ({ ...e, project: list[i].compose_project, running: list[i].running })), this.ctx.state.hidden);
+    const empty: DataSet = { t: [], cols: {}, step: 1, tier: 'raw', from: win.from, to: win.to };
+    const next = specs(entries);
+    const none = list.length === 0 ? 'No containers in this range' : undefined;
+    this.panels.forEach((p, i) => {
+      p.setHidden(this.ctx.state.hidden);
+      p.setData(ds ?? empty, next[i], none);
+    });
+    this.renderTop(topResult, rank);
+  }
+
+  /** Colours by position in the (project, name) order, kept while the set is unchanged. */
+  private colorize(list: ContainerInfo[]): { name: string; color: string }[] {
+    const names = list.map((c) => c.name);
+    if (names.length !== this.colors.size || names.some((n) => !this.colors.has(n))) {
+      const dark = this.ctx.dark();
+      this.colors = new Map(names.map((n, i) => [n, spreadColor(i, dark)]));
+    }
+    return names.map((name) => ({ name, color: this.colors.get(name)! }));
+  }
+
+  private renderTop(r: Settled<TopResponse>, rank: RankMetric): void {
+    const [label, unit] = RANK_LABEL[rank];
+    const k = unit === 'bits_per_s' ? 8 : 1;
+    const heads: [string, string][] = [['#', 'rank'], ['Container', ''], ['Project', 'proj'], [`${label} avg`, ''], [`${label} peak`, '']];
+    this.topHead.replaceChildren(...heads.map(([h, cls]) => el('th', { class: cls || undefined }, [h])));
+    if (!r.ok) {
+      this.topBody.replaceChildren(el('tr', {}, [el('td', { colspan: 5, class: 'error' }, [failure(r.error)])]));
+      this.legend.setTop([]);
+      return;
+    }
+    const rows = r.value.containers.map((c, i) =>
+      el('tr', {}, [
+        el('td', { class: 'num rank' }, [String(i + 1)]),
+        el('td', { class: 'name' }, [
+          el('i', { class: 'swatch', style: `--c:${this.colors.get(c.name) ?? 'transparent'}` }),
+          link(this.ctx.href({ view: 'container', host: this.host, container: c.name }), [c.name]),
+        ]),
+        el('td', { class: 'muted proj' }, [c.compose_project ?? '–']),
+        el('td', { class: 'num' }, [formatValue(unit, c.avg * k)]),
+        el('td', { class: 'num' }, [formatValue(unit, c.max === null ? null : c.max * k)]),
+      ]),
+    );
+    this.topBody.replaceChildren(...(rows.length ? rows : [el('tr', {}, [el('td', { colspan: 5, class: 'muted' }, ['No container data in this range'])])]));
+    this.legend.setTop(r.value.containers.map((c) => c.name));
+  }
+
+  applyToggles(): void {
+    for (const p of this.panels) p.setHidden(this.ctx.state.hidden);
+    this.legend.setHidden(this.ctx.state.hidden);
+  }
+
+  preview(from: number, to: number): void {
+    for (const p of this.panels) p.preview(from, to);
+  }
+
+  resize(): void {
+    for (const p of this.panels) p.resize();
+  }
+
+  destroy(): void {
+    for (const p of this.panels) p.destroy();
+  }
+}

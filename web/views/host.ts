@@ -1,0 +1,137 @@
+// Host view: the host's facts, its own charts (CPU, load, memory, network, disks, file
+// systems) and its containers' charts, all on one synchronized cursor and one time window.
+import { fetchHosts, type HostInfo } from '../api.ts';
+import { ChartPanel, type ChartSpec } from '../charts.ts';
+import { el } from '../dom.ts';
+import { formatAgo, formatBytes, formatDuration } from '../format.ts';
+import { currentWindow } from '../state.ts';
+import { ContainersSection } from './containers.ts';
+import { fetchHostData, hostSpecs } from './host-charts.ts';
+import { livePeriod, settle, rethrowFatal, themeColors, type View, type ViewCtx } from './view.ts';
+
+export function statusBadge(online: boolean): HTMLElement {
+  return el('span', { class: `badge ${online ? 'ok' : 'down'}` }, [online ? 'online' : 'offline']);
+}
+
+export function facts(rows: [string, string | Node][]): HTMLElement {
+  return el('dl', { class: 'facts' }, rows.map(([k, v]) => el('div', {}, [el('dt', {}, [k]), el('dd', {}, [v])])));
+}
+
+export class HostView implements View {
+  readonly el: HTMLElement;
+  private readonly headEl: HTMLElement;
+  private readonly grid: HTMLElement;
+  private readonly msgEl: HTMLElement;
+  private panels = new Map<string, ChartPanel>();
+  private containers: ContainersSection;
+  private interval = 10;
+  private step = 10;
+
+  constructor(private readonly ctx: ViewCtx, private readonly host: string) {
+    this.headEl = el('div', { class: 'view-head' }, [el('h1', {}, [host])]);
+    this.msgEl = el('p', { class: 'section-msg error', hidden: true });
+    this.grid = el('div', { class: 'chart-grid' });
+    this.containers = new ContainersSection(ctx, host);
+    this.el = el('div', { class: 'view host-view' }, [this.headEl, this.msgEl, el('section', { class: 'host-charts' }, [this.grid]), this.containers.el]);
+  }
+
+  async refresh(signal: AbortSignal): Promise<void> {
+    const win = currentWindow(this.ctx.state, this.ctx.now());
+    const mp = this.ctx.maxPoints();
+    const hostsP = settle(fetchHosts(signal));
+    const dataP = settle(fetchHostData(this.host, win, mp, signal));
+    const hosts = await hostsP;
+    rethrowFatal([hosts]);
+    if (!hosts.ok) throw hosts.error;
+    this.ctx.setServerNow(hosts.value.now);
+    const info = hosts.value.hosts.find((h) => h.name === this.host);
+    if (!info) {
+      this.msgEl.hidden = false;
+      this.msgEl.textContent = `No host named "${this.host}" has reported to this server.`;
+      return;
+    }
+    this.msgEl.hidden = true;
+    this.interval = info.interval;
+    this.renderHead(info, hosts.value.now);
+    // Containers are fetched while the host's own charts are drawn.
+    const containersP = settle(this.containers.refresh(info, win, mp, signal));
+    const data = await dataP;
+    rethrowFatal([data]);
+    if (data.ok) {
+      const d = data.value;
+      if (d.ds) this.step = d.ds.step;
+      const specs = hostSpecs(d, themeColors());
+      const empty = info.last_seen < win.from ? `No data in this range: the host last reported ${formatAgo(hosts.value.now, info.last_seen)}` : undefined;
+      for (const spec of specs) {
+        const panel = this.panel(spec);
+        panel.setHidden(this.offFor(spec.id));
+        if (d.ds) panel.setData(d.ds, spec, empty);
+        const error = d.errors[spec.id];
+        if (error) panel.showNote(error);
+        else if (!d.ds) panel.showNote(empty ?? 'No data in this range', false);
+      }
+    }
+    const c = await containersP;
+    rethrowFatal([c]);
+    if (!c.ok) throw c.error;
+  }
+
+  private panel(spec: ChartSpec): ChartPanel {
+    let p = this.panels.get(spec.id);
+    if (!p) {
+      p = new ChartPanel(this.grid, spec, {
+        zoom: (a, b) => this.ctx.zoom(a, b),
+        unzoom: () => this.ctx.unzoom(),
+        toggle: (s, line, shown) => {
+          const key = `${s.id}:${line.label}`;
+          const off = this.ctx.state.off.filter((k) => k !== key);
+          this.ctx.setOff(shown ? off : [...off, key]);
+        },
+      });
+      this.panels.set(spec.id, p);
+    }
+    return p;
+  }
+
+  private offFor(id: string): string[] {
+    return this.ctx.state.off.filter((k) => k.startsWith(`${id}:`)).map((k) => k.slice(id.length + 1));
+  }
+
+  private renderHead(h: HostInfo, now: number): void {
+    const l = h.latest;
+    const rows: [string, string | Node][] = [
+      ['Status', el('span', {}, [statusBadge(h.online), ` last report ${formatAgo(now, h.last_seen)}`])],
+      ['Agent', `${h.agent_version ?? 'unknown version'}, every ${h.interval} s`],
+    ];
+    if (l.mem_total_bytes) rows.push(['Memory', formatBytes(l.mem_total_bytes)]);
+    if (l.fs_total_bytes) rows.push(['Disk', formatBytes(l.fs_total_bytes)]);
+    if (l.uptime_seconds) rows.push(['Up', formatDuration(l.uptime_seconds)]);
+    if (h.compose_projects.length) rows.push(['Compose', h.compose_projects.join(', ')]);
+    this.headEl.replaceChildren(el('h1', {}, [h.name]), facts(rows));
+  }
+
+  applyToggles(): void {
+    for (const [id, p] of this.panels) p.setHidden(this.offFor(id));
+    this.containers.applyToggles();
+  }
+
+  preview(from: number, to: number): void {
+    for (const p of this.panels.values()) p.preview(from, to);
+    this.containers.preview(from, to);
+  }
+
+  resize(): void {
+    for (const p of this.panels.values()) p.resize();
+    this.containers.resize();
+  }
+
+  period(): number {
+    return livePeriod(this.interval, this.step);
+  }
+
+  destroy(): void {
+    for (const p of this.panels.values()) p.destroy();
+    this.containers.destroy();
+    this.el.remove();
+  }
+}

@@ -1,0 +1,204 @@
+// Fleet overview: one card per host with online/offline, current CPU, memory, disk, network,
+// a sparkline over the selected range and its busiest containers. With no host yet, the
+// exact command that starts the first agent against this server.
+import { fetchHosts, fetchSeries, type HostInfo } from '../api.ts';
+import { el, link, text } from '../dom.ts';
+import { formatAgo, formatBits, formatBytes, formatBytesOf, formatLoad, formatPct } from '../format.ts';
+import { baseWindow } from '../state.ts';
+import { Sparkline } from '../sparkline.ts';
+import { statusBadge } from './host.ts';
+import { failure, rethrowFatal, settle, themeColors, type View, type ViewCtx } from './view.ts';
+
+const SPARK_POINTS = 160;
+
+function stat(label: string, value: string, sub?: string): HTMLElement {
+  // The number reads large, its unit small, so "28.9 Mbit/s" fits a quarter of a card.
+  const m = /^(\S+) (.+)$/.exec(value);
+  const big = m ? el('b', {}, [m[1], el('small', {}, [` ${m[2]}`])]) : el('b', {}, [value]);
+  return el('div', { class: 'stat' }, [el('span', { class: 'stat-label' }, [label]), big, sub ? el('span', { class: 'stat-sub' }, [sub]) : null]);
+}
+
+function share(used?: number, total?: number): string | undefined {
+  return used !== undefined && total ? formatPct((used / total) * 100) : undefined;
+}
+
+class HostCard {
+  readonly el: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly spark: Sparkline;
+  private readonly sparkNote: HTMLElement;
+
+  constructor(private readonly ctx: ViewCtx, readonly name: string) {
+    const colors = themeColors();
+    this.spark = new Sparkline([colors[0], colors[1]]);
+    this.sparkNote = el('span', { class: 'spark-note' });
+    this.body = el('div', { class: 'card-body' });
+    this.el = el('article', { class: 'panel host-card', 'data-host': name }, [
+      this.body,
+      el('div', { class: 'spark-wrap' }, [this.spark.el, el('div', { class: 'spark-legend' }, [
+        el('span', {}, [el('i', { class: 'swatch', style: `--c:${colors[0]}` }), 'CPU']),
+        el('span', {}, [el('i', { class: 'swatch', style: `--c:${colors[1]}` }), 'memory']),
+        this.sparkNote,
+      ])]),
+    ]);
+  }
+
+  render(h: HostInfo, now: number): void {
+    const l = h.latest;
+    const href = this.ctx.href({ view: 'host', host: h.name });
+    const running = h.containers.filter((c) => c.running);
+    const gone = h.containers.length - running.length;
+    const top = [...running].sort((a, b) => (b.latest.cpu_pct ?? 0) - (a.latest.cpu_pct ?? 0)).slice(0, 5);
+    const na = '–';
+    this.el.classList.toggle('offline', !h.online);
+    this.body.replaceChildren(
+      el('header', { class: 'card-head' }, [
+        el('span', { class: `dot ${h.online ? 'ok' : 'down'}`, 'aria-hidden': 'true' }),
+        el('h2', {}, [link(href, [h.name])]),
+        h.online ? null : statusBadge(false),
+        el('span', { class: 'muted seen' }, [h.online ? `reported ${formatAgo(now, h.last_seen)}` : `last seen ${formatAgo(now, h.last_seen)}`]),
+      ]),
+      el('div', { class: 'stats' }, [
+        stat('CPU', l.cpu_pct === undefined ? na : formatPct(l.cpu_pct), l.load1 === undefined ? undefined : `load ${formatLoad(l.load1)}`),
+        stat('Memory', share(l.mem_used_bytes, l.mem_total_bytes) ?? na, l.mem_used_bytes !== undefined && l.mem_total_bytes ? formatBytesOf(l.mem_used_bytes, l.mem_total_bytes) : undefined),
+        stat('Disk', share(l.fs_used_bytes, l.fs_total_bytes) ?? na, l.fs_used_bytes !== undefined && l.fs_total_bytes ? formatBytesOf(l.fs_used_bytes, l.fs_total_bytes) : undefined),
+        stat('Net in', l.net_rx_bps === undefined ? na : formatBits(l.net_rx_bps * 8), l.net_tx_bps === undefined ? undefined : `out ${formatBits(l.net_tx_bps * 8).replace('bit/s', 'b/s')}`),
+      ]),
+      el('div', { class: 'card-containers' }, [
+        el('div', { class: 'muted' }, [`${running.length} container${running.length === 1 ? '' : 's'} ${h.online ? 'running' : 'at the last report'}${gone ? `, ${gone} gone` : ''}`, h.compose_projects.length ? ` · ${h.compose_projects.length} compose project${h.compose_projects.length === 1 ? '' : 's'}` : '']),
+        top.length
+          ? el('table', { class: 'mini-table' }, [
+              el('tbody', {}, top.map((c) =>
+                el('tr', {}, [
+                  el('td', { class: 'name' }, [link(this.ctx.href({ view: 'container', host: h.name, container: c.name }), [c.name])]),
+                  el('td', { class: 'num' }, [c.latest.cpu_pct === undefined ? na : formatPct(c.latest.cpu_pct)]),
+                  el('td', { class: 'num' }, [c.latest.mem_bytes === undefined ? na : formatBytes(c.latest.mem_bytes)]),
+                ]),
+              )),
+            ])
+          : null,
+        h.containers.length > top.length
+          ? el('details', {}, [
+              el('summary', {}, [`All ${h.containers.length} containers`]),
+              el('ul', { class: 'all-containers' }, h.containers.map((c) =>
+                el('li', {}, [link(this.ctx.href({ view: 'container', host: h.name, container: c.name }), [c.name]), ' ', el('span', { class: `state ${c.running ? 'ok' : 'down'}` }, [c.running ? c.state : 'gone'])]),
+              )),
+            ])
+          : null,
+      ]),
+    );
+  }
+
+  async loadSpark(host: string, from: number, to: number, signal: AbortSignal): Promise<void> {
+    const r = await settle(fetchSeries({ host, metrics: ['cpu_pct', 'mem_used_bytes', 'mem_total_bytes'], from, to, maxPoints: SPARK_POINTS }, signal));
+    rethrowFatal([r]);
+    if (!r.ok) return void text(this.sparkNote, failure(r.error));
+
+    text(this.sparkNote, '');
+    const { t, series } = r.value;
+    const used = series.mem_used_bytes ?? [];
+    const total = series.mem_total_bytes ?? [];
+    const mem = used.map((u, i) => (u === null || !total[i] ? null : (u / total[i]!) * 100));
+    if (!(series.cpu_pct ?? []).some((v) => v !== null)) text(this.sparkNote, 'no data in this range');
+    this.spark.setData(t, series.cpu_pct ?? [], mem, from, to);
+  }
+
+  resize(): void {
+    this.spark.resize();
+  }
+
+  destroy(): void {
+    this.spark.destroy();
+  }
+}
+
+export class OverviewView implements View {
+  readonly el: HTMLElement;
+  private readonly grid: HTMLElement;
+  private readonly summary: HTMLElement;
+  private readonly empty: HTMLElement;
+  private cards = new Map<string, HostCard>();
+  private interval = 10;
+
+  constructor(private readonly ctx: ViewCtx) {
+    this.summary = el('p', { class: 'muted summary' });
+    this.grid = el('div', { class: 'host-grid' });
+    this.empty = el('section', { class: 'panel empty', hidden: true });
+    this.el = el('div', { class: 'view overview' }, [el('div', { class: 'view-head' }, [el('h1', {}, ['Fleet']), this.summary]), this.empty, this.grid]);
+  }
+
+  async refresh(signal: AbortSignal): Promise<void> {
+    const res = await fetchHosts(signal);
+    this.ctx.setServerNow(res.now);
+    const hosts = res.hosts;
+    this.interval = Math.min(...hosts.map((h) => h.interval), 60);
+    this.renderEmpty(hosts.length === 0);
+    const online = hosts.filter((h) => h.online).length;
+    const running = hosts.reduce((n, h) => n + h.containers.filter((c) => c.running).length, 0);
+    this.summary.textContent = hosts.length
+      ? `${hosts.length} host${hosts.length === 1 ? '' : 's'}, ${online} online · ${running} container${running === 1 ? '' : 's'} running`
+      : '';
+    const seen = new Set<string>();
+    const order: HTMLElement[] = [];
+    for (const h of hosts) {
+      seen.add(h.name);
+      let card = this.cards.get(h.name);
+      if (!card) {
+        card = new HostCard(this.ctx, h.name);
+        this.cards.set(h.name, card);
+      }
+      card.render(h, res.now);
+      order.push(card.el);
+    }
+    for (const [name, card] of this.cards) {
+      if (!seen.has(name)) {
+        card.destroy();
+        this.cards.delete(name);
+      }
+    }
+    // Offline hosts first: they are what an operator has to act on.
+    order.sort((a, b) => Number(!a.classList.contains('offline')) - Number(!b.classList.contains('offline')));
+    this.grid.replaceChildren(...order);
+    const win = baseWindow(this.ctx.state.range, res.now);
+    await Promise.all([...this.cards.values()].map((c) => c.loadSpark(c.name, win.from, win.to, signal)));
+    this.resize();
+  }
+
+  private renderEmpty(show: boolean): void {
+    this.empty.hidden = !show;
+    if (!show || this.empty.childElementCount) return;
+    const cmd = `npm run agent -- --server ${location.origin} --token <TOKEN>`;
+    const code = el('code', {}, [cmd]);
+    const copy = el('button', { type: 'button', class: 'mini' }, ['Copy']);
+    copy.addEventListener('click', () => {
+      void navigator.clipboard?.writeText(cmd).then(() => (copy.textContent = 'Copied'), () => window.getSelection()?.selectAllChildren(code));
+    });
+    this.empty.append(
+      el('h2', {}, ['No host has reported yet']),
+      el('p', {}, ['Start an agent on each machine you want to watch. From a checkout of Berth on that machine:']),
+      el('pre', { class: 'cmd' }, [code, copy]),
+      el('p', { class: 'muted' }, [
+        'Replace ', el('code', {}, ['<TOKEN>']), ' with this server\'s ingest token: the one ', el('code', {}, ['npm start']),
+        ' printed (kept in ', el('code', {}, ['data/token']), '), one the server was started with (', el('code', {}, ['--token']),
+        '), or a per-host token from ', el('code', {}, ['npm run server -- token add HOST']), '.',
+      ]),
+      el('p', { class: 'muted' }, ['The agent reports every 10 seconds; the host appears here with its first report.']),
+    );
+  }
+
+  applyToggles(): void {}
+  preview(): void {}
+
+  resize(): void {
+    for (const c of this.cards.values()) c.resize();
+  }
+
+  period(): number {
+    return Math.max(5, this.interval);
+  }
+
+  destroy(): void {
+    for (const c of this.cards.values()) c.destroy();
+    this.el.remove();
+  }
+}
