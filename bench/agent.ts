@@ -13,7 +13,7 @@
 // Needs a running engine and the berth-busybox image (scripts/ci/docker-up.sh).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort } from '../test/support/processes.ts';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,13 +51,6 @@ const only = values.only.split(',');
 const log = (msg: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function waitFor(s: Started, re: RegExp, what: string, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -94,4 +94,6 @@ export interface SeriesResponse {
   to: number;
   t: number[];
   series: Record<string, (number | null)[]>;
+  /** For labelled series (series=NAME): each column key's labels. */
+  labels?: Record<string, Record<string, string>>;
 }

@@ -15,7 +15,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { buildAgent } from '../agent/build.ts';
-import { REPO, startProcess, eventually, sleep, type Proc } from './support/processes.ts';
+import { REPO, startProcess, eventually, sleep, freePort, type Proc } from './support/processes.ts';
 import { tempDir } from './support/server.ts';
 import { createFleet, ip, linkBytes, rememberProcess, requireNetns, runInNetns, startInNetns, type Fleet } from './support/netns.ts';
 
@@ -69,13 +69,6 @@ s.on('data', () => {});
 s.on('error', (e) => { console.error(e.message); process.exit(1); });
 `;
 
-async function freePort(addr: string): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, addr, r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const nowS = () => Date.now() / 1000;
 

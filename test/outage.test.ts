@@ -4,22 +4,14 @@
 // server returns, every second the agent was alive for is in the database, exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import path from 'node:path';
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
-import { startProcess, eventually, sleep, type Proc } from './support/processes.ts';
+import { startProcess, eventually, sleep, freePort, type Proc } from './support/processes.ts';
 import { tempDir, TEST_TOKEN } from './support/server.ts';
 
 const OUTAGE_S = Number(process.env.BERTH_OUTAGE_SECONDS ?? 180);
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const now = () => Math.floor(Date.now() / 1000);
 

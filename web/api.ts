@@ -72,17 +72,8 @@ export interface HostsResponse {
 
 export type Column = (number | null)[];
 
-export interface SeriesResponse {
-  host: string;
-  container?: string;
-  tier: string;
-  step: number;
-  from: number;
-  to: number;
-  t: number[];
-  series: Record<string, Column>;
-  labels?: Record<string, Record<string, string>>;
-}
+import type { SeriesResponse } from '../protocol/batch.ts';
+export type { SeriesResponse };
 
 export interface TopEntry {
   name: string;

@@ -2,6 +2,7 @@
 // (through tsx, exactly as `npm run agent` / `npm run server` start them), with their output
 // kept for assertions and shown when a test fails.
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -61,4 +62,13 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs:
     if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await sleep(250);
   }
+}
+
+/** A TCP port free on `addr` right now (the OS picks it), for servers that must be restarted on the same port. */
+export async function freePort(addr = '127.0.0.1'): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, addr, r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
 }
