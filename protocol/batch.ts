@@ -97,3 +97,18 @@ export interface SeriesResponse {
   /** For labelled series (series=NAME): each column key's labels. */
   labels?: Record<string, Record<string, string>>;
 }
+
+/**
+ * Response of GET /api/v1/container-series: many containers' metrics in one answer, from one
+ * tier and step chosen for the range, on one time grid `t` shared by every container's columns.
+ */
+export interface ContainerSeriesResponse {
+  host: string;
+  tier: string;
+  step: number;
+  from: number;
+  to: number;
+  t: number[];
+  /** By container name, its columns: one per metric, plus `NAME_min` / `NAME_max` with minmax=1. */
+  containers: Record<string, Record<string, (number | null)[]>>;
+}

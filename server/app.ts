@@ -11,6 +11,7 @@ import type { Logger } from '../agent/log.ts';
 import { ingestRoute } from './routes/ingest.ts';
 import { hostsRoute } from './routes/hosts.ts';
 import { seriesRoute } from './routes/series.ts';
+import { containerSeriesRoute } from './routes/container-series.ts';
 import { topRoute } from './routes/top.ts';
 import { statusRoute } from './routes/status.ts';
 import { tokensRoute } from './routes/tokens.ts';
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/v1/ingest', ingestRoute(deps));
   app.route('/api/v1/hosts', hostsRoute(deps));
   app.route('/api/v1/series', seriesRoute(deps));
+  app.route('/api/v1/container-series', containerSeriesRoute(deps));
   app.route('/api/v1/top', topRoute(deps));
   app.route('/api/v1/status', statusRoute(deps));
   app.route('/api/v1/tokens', tokensRoute(deps));

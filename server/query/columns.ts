@@ -1,4 +1,4 @@
-// Reads one entity's metrics over a range as uPlot-ready columns on a regular time grid,
+// Reads one entity's (or several same-kind entities') metrics over a range as uPlot-ready columns on a regular time grid,
 // from the chosen tier. For a rollup tier, buckets past the tier's watermark (the newest few
 // minutes, not rolled up yet) are aggregated from raw rows on the fly, so charts reach "now".
 import type Database from 'better-sqlite3';
@@ -16,6 +16,11 @@ export interface ColumnsQuery {
   minmax?: boolean;
 }
 
+/** The same query for several entities of one kind at once (one SQL statement per tier part). */
+export interface ManyColumnsQuery extends Omit<ColumnsQuery, 'key'> {
+  keys: readonly number[];
+}
+
 export interface Columns {
   t: number[];
   cols: Record<string, (number | null)[]>;
@@ -28,7 +33,7 @@ interface Agg {
   max: number | null;
 }
 
-function selectFrom(kind: Kind, tier: TierName, columns: readonly string[], step: number): string {
+function selectFrom(kind: Kind, tier: TierName, columns: readonly string[], step: number, keys: number): string {
   const agg = columns
     .map((c) =>
       tier === 'raw'
@@ -36,74 +41,102 @@ function selectFrom(kind: Kind, tier: TierName, columns: readonly string[], step
         : `total(${c}_avg * ${c}_n), total(${c}_n), min(${c}_min), max(${c}_max)`,
     )
     .join(', ');
-  return `SELECT (ts / ${step}) * ${step} AS b, ${agg} FROM ${tableOf(kind, tier)}
-          WHERE ${KINDS[kind].key} = ? AND ts >= ? AND ts < ? GROUP BY b ORDER BY b`;
+  const key = KINDS[kind].key;
+  const where = keys === 1 ? `${key} = ?` : `${key} IN (${new Array(keys).fill('?').join(', ')})`;
+  return `SELECT ${key}, (ts / ${step}) * ${step} AS b, ${agg} FROM ${tableOf(kind, tier)}
+          WHERE ${where} AND ts >= ? AND ts < ? GROUP BY ${key}, b`;
+}
+
+/** The regular grid of bucket starts covering [from, to] at `step`. */
+export function timeGrid(from: number, to: number, step: number): number[] {
+  const start = Math.floor(from / step) * step;
+  const n = Math.max(0, Math.floor(to / step) - Math.floor(from / step) + 1);
+  return Array.from({ length: n }, (_, i) => start + i * step);
 }
 
 export function readColumns(sqlite: Database.Database, q: ColumnsQuery): Columns {
+  const { key, ...rest } = q;
+  return readColumnsMany(sqlite, { ...rest, keys: [key] }).get(key)!;
+}
+
+/**
+ * Columns for each of `keys` on one shared grid, keyed by entity id (every key is present,
+ * all-null when it has no rows in the range).
+ */
+export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery): Map<number, Columns> {
   for (const c of q.columns) {
     if (!KINDS[q.kind].columns.includes(c)) throw new Error(`unknown column ${c}`);
   }
-  const start = Math.floor(q.from / q.step) * q.step;
+  const t = timeGrid(q.from, q.to, q.step);
+  const n = t.length;
+  const start = t[0] ?? 0;
   const end = Math.floor(q.to / q.step) * q.step;
-  const n = Math.max(0, (end - start) / q.step + 1);
-  const t = Array.from({ length: n }, (_, i) => start + i * q.step);
-  const buckets = new Map<number, Agg[]>();
+  const keys = [...new Set(q.keys)];
+  /** Per entity, per bucket index, one Agg per column. */
+  const buckets = new Map<number, Map<number, Agg[]>>(keys.map((k) => [k, new Map()]));
+  const width = q.columns.length;
 
-  const add = (sql: string, lo: number, hi: number) => {
-    if (hi <= lo) return;
-    const rows = sqlite.prepare(sql).raw().all(q.key, lo, hi) as number[][];
+  const add = (tier: TierName, lo: number, hi: number) => {
+    if (hi <= lo || keys.length === 0) return;
+    const rows = sqlite.prepare(selectFrom(q.kind, tier, q.columns, q.step, keys.length)).raw().all(...keys, lo, hi) as number[][];
     for (const r of rows) {
-      const b = r[0];
-      let aggs = buckets.get(b);
+      const byBucket = buckets.get(r[0]);
+      if (!byBucket) continue;
+      const b = r[1];
+      let aggs = byBucket.get(b);
       if (!aggs) {
-        aggs = q.columns.map(() => ({ sum: 0, n: 0, min: null, max: null }));
-        buckets.set(b, aggs);
+        aggs = Array.from({ length: width }, () => ({ sum: 0, n: 0, min: null, max: null }));
+        byBucket.set(b, aggs);
       }
-      q.columns.forEach((_, i) => {
-        const [sum, cnt, mn, mx] = r.slice(1 + i * 4, 5 + i * 4);
-        if (!cnt) return;
+      for (let i = 0; i < width; i++) {
+        const o = 2 + i * 4;
+        const cnt = r[o + 1];
+        if (!cnt) continue;
         const a = aggs[i];
-        a.sum += sum;
+        a.sum += r[o];
         a.n += cnt;
-        a.min = a.min === null ? mn : Math.min(a.min, mn);
-        a.max = a.max === null ? mx : Math.max(a.max, mx);
-      });
+        a.min = a.min === null ? r[o + 2] : Math.min(a.min, r[o + 2]);
+        a.max = a.max === null ? r[o + 3] : Math.max(a.max, r[o + 3]);
+      }
     }
   };
 
   const hi = end + q.step;
   if (q.tier === 'raw') {
-    add(selectFrom(q.kind, 'raw', q.columns, q.step), start, hi);
+    add('raw', start, hi);
   } else {
     const wm =
       (sqlite.prepare('SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck().get(q.kind, q.tier) as number | undefined) ?? start;
     const split = Math.max(start, Math.min(hi, wm));
-    add(selectFrom(q.kind, q.tier, q.columns, q.step), start, split);
-    add(selectFrom(q.kind, 'raw', q.columns, q.step), split, hi);
+    add(q.tier, start, split);
+    add('raw', split, hi);
   }
 
-  const cols: Record<string, (number | null)[]> = {};
   const withMinMax = q.minmax && q.tier !== 'raw';
-  q.columns.forEach((c, i) => {
-    const avg: (number | null)[] = new Array(n).fill(null);
-    const mn: (number | null)[] = withMinMax ? new Array(n).fill(null) : [];
-    const mx: (number | null)[] = withMinMax ? new Array(n).fill(null) : [];
-    for (const [b, aggs] of buckets) {
-      const idx = (b - start) / q.step;
-      const a = aggs[i];
-      if (idx < 0 || idx >= n || a.n === 0) continue;
-      avg[idx] = a.sum / a.n;
-      if (withMinMax) {
-        mn[idx] = a.min;
-        mx[idx] = a.max;
+  const out = new Map<number, Columns>();
+  for (const [key, byBucket] of buckets) {
+    const cols: Record<string, (number | null)[]> = {};
+    q.columns.forEach((c, i) => {
+      const avg: (number | null)[] = new Array(n).fill(null);
+      const mn: (number | null)[] = withMinMax ? new Array(n).fill(null) : [];
+      const mx: (number | null)[] = withMinMax ? new Array(n).fill(null) : [];
+      for (const [b, aggs] of byBucket) {
+        const idx = (b - start) / q.step;
+        const a = aggs[i];
+        if (idx < 0 || idx >= n || a.n === 0) continue;
+        avg[idx] = a.sum / a.n;
+        if (withMinMax) {
+          mn[idx] = a.min;
+          mx[idx] = a.max;
+        }
       }
-    }
-    cols[c] = avg;
-    if (withMinMax) {
-      cols[`${c}_min`] = mn;
-      cols[`${c}_max`] = mx;
-    }
-  });
-  return { t, cols };
+      cols[c] = avg;
+      if (withMinMax) {
+        cols[`${c}_min`] = mn;
+        cols[`${c}_max`] = mx;
+      }
+    });
+    out.set(key, { t, cols });
+  }
+  return out;
 }

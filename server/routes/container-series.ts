@@ -1,0 +1,82 @@
+// GET /api/v1/container-series: many containers' metrics in one request, for the host view's
+// per-container charts (one line per container), instead of one /series request each.
+// `containers=*` is every container of the host seen in the range, or a comma-separated list
+// of names (Docker names hold no commas; a Docker id prefix works as in /series). One tier and
+// step for all, chosen as /series would; columns keyed by container name on one time grid.
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
+import type { ContainerSeriesResponse } from '../../protocol/batch.ts';
+import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
+import { readColumnsMany, timeGrid } from '../query/columns.ts';
+import { findContainer, findHost, type ContainerRow } from '../query/entities.ts';
+import { badRequest, parseIntParam, parseList, parseRange, requireParam } from '../query/params.ts';
+import type { AppDeps } from '../app.ts';
+
+/** Containers one request may name. */
+export const MAX_CONTAINERS = 500;
+/** Values one answer may hold (containers × columns × points): about 30 MB of JSON. */
+export const MAX_VALUES = 2_000_000;
+
+export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
+  const sqlite = db.$client;
+  const app = new Hono();
+  const seenInRange = sqlite.prepare(
+    'SELECT id, name, container_id FROM containers WHERE host_id = ? AND last_seen >= ? AND first_seen <= ? ORDER BY name',
+  );
+  app.get('/', (c) => {
+    const q = (k: string) => c.req.query(k);
+    const host = findHost(sqlite, requireParam('host', q('host')));
+    const t = now();
+    const { from, to } = parseRange(q, t);
+    const maxPoints = parseIntParam('maxPoints', q('maxPoints'), DEFAULT_MAX_POINTS, 2, 20_000);
+    const minmax = ['1', 'true'].includes(q('minmax') ?? '');
+    const metrics = [...new Set(parseList(q('metrics')))];
+    if (metrics.length === 0) badRequest(`metrics: required (comma-separated; known: ${CONTAINER_METRIC_NAMES.join(', ')})`);
+    const unknown = metrics.find((m) => !(CONTAINER_METRIC_NAMES as readonly string[]).includes(m));
+    if (unknown !== undefined) badRequest(`metrics: unknown container metric "${unknown.slice(0, 64)}" (known: ${CONTAINER_METRIC_NAMES.join(', ')})`);
+
+    const { tier, step } = chooseTier(from, to, Math.max(1, host.interval_s), maxPoints, (tier) => t - config.retention[tier]);
+    const points = timeGrid(from, to, step).length;
+    /** An answer's size follows from the query's shape: refused before anything is read. */
+    const checkSize = (count: number) => {
+      const values = count * metrics.length * (minmax && tier !== 'raw' ? 3 : 1) * points;
+      if (values > MAX_VALUES) {
+        badRequest(`containers: ${count} containers × ${metrics.length} metrics × ${points} points is more than ${MAX_VALUES} values; name fewer containers or lower maxPoints`);
+      }
+    };
+
+    const wanted = parseList(requireParam('containers', q('containers')));
+    if (wanted.length === 0) badRequest('containers: required (* or comma-separated names)');
+    let list: ContainerRow[];
+    if (wanted.length === 1 && wanted[0] === '*') {
+      list = seenInRange.all(host.id, from, to) as ContainerRow[];
+      if (list.length > MAX_CONTAINERS) badRequest(`containers: ${list.length} seen in this range, at most ${MAX_CONTAINERS}; name them or narrow the range`);
+      checkSize(list.length);
+    } else {
+      if (wanted.includes('*')) badRequest('containers: * stands alone (every container seen in the range), not in a list');
+      const names = [...new Set(wanted)];
+      if (names.length > MAX_CONTAINERS) badRequest(`containers: ${names.length} named, at most ${MAX_CONTAINERS}`);
+      checkSize(names.length);
+      list = names.map((name) => {
+        try {
+          return findContainer(sqlite, host.id, name);
+        } catch (e) {
+          if (e instanceof HTTPException) throw new HTTPException(e.status, { message: `containers: ${e.message}` });
+          throw e;
+        }
+      });
+    }
+    const cols = readColumnsMany(sqlite, { kind: 'container', keys: list.map((r) => r.id), columns: metrics, from, to, tier, step, minmax });
+    const out: ContainerSeriesResponse = { host: host.name, tier, step, from, to, t: [], containers: {} };
+    for (const r of list) {
+      const col = cols.get(r.id)!;
+      out.t = col.t;
+      out.containers[r.name] = col.cols;
+    }
+    // With no container the time axis is still there, as /series gives it.
+    if (list.length === 0) out.t = timeGrid(from, to, step);
+    return c.json(out);
+  });
+  return app;
+}
