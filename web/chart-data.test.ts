@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { binaryIncrements, hasData, lastIndex, mergeInto, prepData, readings, yExtent, type DataSet, type LineSpec } from './chart-data.ts';
+import { binaryIncrements, hasData, lastIndex, mergeInto, prepData, readings, stackAreas, stackData, yExtent, type DataSet, type LineSpec } from './chart-data.ts';
 
 const ds = (cols: DataSet['cols']): DataSet => ({ t: [0, 10, 20, 30], cols, step: 10, tier: '1m', from: 0, to: 30 });
 
@@ -48,4 +48,37 @@ test('mergeInto puts several answers on one grid with prefixed keys', () => {
   assert.deepEqual(m.cols, { 'x:cpu_pct': [1, 2], 'y:cpu_pct': [3, null] });
   assert.equal(m.step, 60);
   assert.ok(binaryIncrements().includes(512 * 1024 ** 2));
+});
+
+test('stacked lines are drawn as cumulative sums per stack; readouts keep the honest values', () => {
+  const lines: LineSpec[] = [
+    { key: 'a', label: 'a', color: 'x', stack: 'up', band: { min: 'a_min', max: 'a_max' } },
+    { key: 'b', label: 'b', color: 'x', stack: 'up' },
+    { key: 'c', label: 'c', color: 'x', stack: 'down', mirror: true },
+    { key: 'd', label: 'd', color: 'x', stack: 'down', mirror: true },
+    { key: 'e', label: 'e', color: 'x' },
+  ];
+  const p = prepData(lines, ds({ a: [1, 2, null, null], a_min: [0, 1, null, null], a_max: [2, 3, null, null], b: [3, null, 5, null], c: [1, 1, 1, null], d: [2, 2, 2, null], e: [7, 7, 7, 7] }));
+  const s = stackData(p, lines, [true, true, true, true, true]);
+  assert.deepEqual(s.data.slice(1), [
+    [1, 2, 0, null],
+    [4, 2, 5, null], // b sits on a; a missing point adds nothing; no value in the stack = gap
+    [-1, -1, -1, null],
+    [-3, -3, -3, null],
+    [7, 7, 7, 7],
+  ]);
+  assert.deepEqual(s.lower, [[0, 0, 0, null], [1, 2, 0, null], [0, 0, 0, null], [-1, -1, -1, null], null]);
+  assert.equal(s.bands[0], null, 'no min–max band on a stacked line');
+  const areas = stackAreas(s);
+  assert.deepEqual(areas.bands[1], { lo: [1, 2, 0, null], hi: [4, 2, 5, null] });
+  assert.equal(areas.bands[4], null);
+  assert.deepEqual(yExtent(s, [true, true, true, true, true]), [-3, 7]);
+  // Readouts read the prepared (honest) columns: b is 3 at the first point, not 4.
+  assert.deepEqual(readings(p, [true, true, true, true, true], 0), [
+    { line: 0, value: 1 }, { line: 1, value: 3 }, { line: 2, value: -1 }, { line: 3, value: -2 }, { line: 4, value: 7 },
+  ]);
+  // Hiding a line takes it out of the sums.
+  const hidden = stackData(p, lines, [false, true, true, true, true]);
+  assert.deepEqual(hidden.data[2], [3, null, 5, null]);
+  assert.deepEqual(hidden.data[1], [1, 2, null, null], 'a hidden line keeps its own values (it is not drawn)');
 });

@@ -30,6 +30,8 @@ export interface LineSpec {
   band?: { min: string; max: string };
   /** Toggle key: lines sharing it are shown and hidden together (a container's in and out). */
   group?: string;
+  /** Stack key: shown lines sharing it are drawn on top of each other (cumulative), in order. */
+  stack?: string;
 }
 
 export interface Band {
@@ -67,6 +69,51 @@ export function prepData(lines: readonly LineSpec[], ds: DataSet): Prepared {
     bands.push(lo && hi ? { lo: transform(lo, n, k), hi: transform(hi, n, k) } : null);
   }
   return { data: [ds.t, ...cols], bands };
+}
+
+export interface Stacked extends Prepared {
+  /** Per line, the column its stacked area starts from (the lines below it), or null. */
+  lower: (Column | null)[];
+}
+
+/**
+ * What a stacked chart draws (the uPlot stacked-series way: cumulative sums, areas filled
+ * between neighbours), while readouts keep reading the honest columns of `p`. Within a stack,
+ * a line without a value at a point adds nothing there; a point where no line of the stack
+ * has a value stays a gap. Hidden lines are left out of the sums. Stacked lines get no
+ * min–max band (a band of one line would float on the others).
+ */
+export function stackData(p: Prepared, lines: readonly LineSpec[], shown: readonly boolean[]): Stacked {
+  const n = p.data[0].length;
+  const base = new Map<string, Column>();
+  lines.forEach((l, i) => {
+    if (!l.stack || !shown[i]) return;
+    const b = base.get(l.stack) ?? new Array<number | null>(n).fill(null);
+    const col = p.data[i + 1];
+    for (let j = 0; j < n; j++) if (col[j] !== null) b[j] = 0;
+    base.set(l.stack, b);
+  });
+  const cols: Column[] = [];
+  const lower: (Column | null)[] = [];
+  lines.forEach((l, i) => {
+    const col = p.data[i + 1];
+    const below = l.stack && shown[i] ? base.get(l.stack) : undefined;
+    if (!below) {
+      cols.push(col);
+      lower.push(null);
+      return;
+    }
+    const top: Column = below.map((b, j) => (b === null ? null : b + (col[j] ?? 0)));
+    base.set(l.stack!, top);
+    cols.push(top);
+    lower.push(below);
+  });
+  return { data: [p.data[0], ...cols], bands: p.bands.map((b, i) => (lines[i].stack ? null : b)), lower };
+}
+
+/** The areas of a stacked chart as bands (between each line and the one below), to fill. */
+export function stackAreas(s: Stacked): Prepared {
+  return { data: s.data, bands: s.lower.map((lo, i) => (lo ? { lo, hi: s.data[i + 1] } : null)) };
 }
 
 /** Whether any line has a value at all (else the chart says "no data"). */

@@ -32,8 +32,8 @@ function withAlpha(color: string, alpha: number): string {
   return color.startsWith('hsl(') ? color.replace(/\)$/, ` / ${alpha})`) : `color-mix(in srgb, ${color} ${Math.round(alpha * 100)}%, transparent)`;
 }
 
-/** Fills each line's min–max band under the lines, breaking at gaps. */
-export function drawBands(u: uPlot, prepared: () => Prepared): void {
+/** Fills each line's min–max band (or stacked area) under the lines, breaking at gaps. */
+export function drawBands(u: uPlot, prepared: () => Prepared, alpha = 0.2): void {
   const p = prepared();
   const { ctx } = u;
   const xs = u.data[0];
@@ -44,7 +44,7 @@ export function drawBands(u: uPlot, prepared: () => Prepared): void {
   p.bands.forEach((b, li) => {
     const s = u.series[li + 1];
     if (!b || !s.show) return;
-    ctx.fillStyle = withAlpha(String(s.stroke instanceof Function ? s.stroke(u, li + 1) : s.stroke), 0.2);
+    ctx.fillStyle = withAlpha(String(s.stroke instanceof Function ? s.stroke(u, li + 1) : s.stroke), alpha);
     let i = 0;
     while (i < xs.length) {
       while (i < xs.length && (b.lo[i] === null || b.hi[i] === null)) i++;

@@ -3,7 +3,7 @@
 // re-query it, double-click to step back). All charts of a page share one uPlot.sync cursor.
 import uPlot from 'uplot';
 import { formatTicks, formatValue, formatTime, type Unit } from './format.ts';
-import { binaryIncrements, hasData, prepData, readings, yExtent, type DataSet, type LineSpec, type Prepared } from './chart-data.ts';
+import { binaryIncrements, hasData, prepData, readings, stackAreas, stackData, yExtent, type DataSet, type LineSpec, type Prepared } from './chart-data.ts';
 import { AXIS_SIZE, drawBands, theme, X_STAMPS } from './chart-draw.ts';
 import { el, text } from './dom.ts';
 
@@ -41,6 +41,9 @@ export class ChartPanel {
   private readonly subEl: HTMLElement;
   private u: uPlot | null = null;
   private prepared: Prepared = { data: [[]], bands: [] };
+  /** What uPlot draws: the prepared columns, or their cumulative sums when lines stack. */
+  private drawn: Prepared = this.prepared;
+  private areas: Prepared | null = null;
   private window = { from: 0, to: 1 };
   private hidden = new Set<string>();
   private readoutItems: HTMLElement[] = [];
@@ -77,12 +80,28 @@ export class ChartPanel {
     if (changes.length === 0) return;
     u.batch(() => {
       for (const c of changes) u.setSeries(c.i, { show: c.show });
+      // A stack re-sums without the hidden lines, so the others close the gap.
+      if (this.areas) {
+        this.restack();
+        u.setData(this.drawn.data as uPlot.AlignedData);
+      }
     });
     this.renderReadout(this.lastIdx ?? null, true);
   }
 
   private shown(): boolean[] {
     return this.spec.lines.map((l) => !this.hidden.has(l.group ?? l.label));
+  }
+
+  private restack(): void {
+    if (!this.spec.lines.some((l) => l.stack)) {
+      this.drawn = this.prepared;
+      this.areas = null;
+      return;
+    }
+    const s = stackData(this.prepared, this.spec.lines, this.shown());
+    this.drawn = s;
+    this.areas = stackAreas(s);
   }
 
   /**
@@ -95,13 +114,14 @@ export class ChartPanel {
     text(this.subEl, spec.note ?? '');
     this.window = { from: ds.from, to: ds.to };
     this.prepared = prepData(spec.lines, ds);
+    this.restack();
     const step = ds.step;
     const any = hasData(this.prepared);
     const every = (s: number) => (s < 60 ? `${s} s` : s < 3600 ? `${s / 60} min` : `${s / 3600} h`);
-    text(this.tierEl, !any ? '' : ds.tier === 'raw' ? `every ${every(step)}` : `avg per ${every(step)}${this.prepared.bands.some(Boolean) ? ', band = min–max' : ''}`);
+    text(this.tierEl, !any ? '' : ds.tier === 'raw' ? `every ${every(step)}` : `avg per ${every(step)}${this.drawn.bands.some(Boolean) ? ', band = min–max' : ''}`);
     this.showNote(any ? null : empty, false);
     if (this.u && same) {
-      this.u.setData(this.prepared.data as uPlot.AlignedData);
+      this.u.setData(this.drawn.data as uPlot.AlignedData);
     } else {
       this.u?.destroy();
       this.u = this.make();
@@ -164,7 +184,7 @@ export class ChartPanel {
         x: { time: true, range: () => [this.window.from, this.window.to] },
         y: {
           range: (u) => {
-            const [lo, hi] = yExtent(this.prepared, u.series.slice(1).map((s) => s.show !== false));
+            const [lo, hi] = yExtent(this.drawn, u.series.slice(1).map((s) => s.show !== false));
             if (spec.yMax !== undefined) return [Math.min(0, lo), Math.max(spec.yMax, hi)];
             return uPlot.rangeNum(lo, hi, 0.1, true);
           },
@@ -209,7 +229,12 @@ export class ChartPanel {
           },
         ],
         setCursor: [(u) => this.renderReadout(u.cursor.idx ?? null, false)],
-        drawAxes: [(u) => drawBands(u, () => this.prepared)],
+        drawAxes: [
+          (u) => {
+            drawBands(u, () => this.drawn);
+            if (this.areas) drawBands(u, () => this.areas!, 0.45);
+          },
+        ],
         draw: [
           () => {
             // Read by the tests and the bench: this chart has been drawn at least once.
@@ -219,7 +244,7 @@ export class ChartPanel {
       },
     };
     this.el.dataset.drawn = '';
-    return new uPlot(opts, this.prepared.data as uPlot.AlignedData, this.plotEl);
+    return new uPlot(opts, this.drawn.data as uPlot.AlignedData, this.plotEl);
   }
 
   private buildReadout(): void {

@@ -1,5 +1,6 @@
 // Host view: the host's facts, its own charts (CPU, load, memory, network, disks, file
-// systems) and its containers' charts, all on one synchronized cursor and one time window.
+// systems), IPVS, ARP and plugin charts when it reports them (host-extras.ts) and its
+// containers' charts, all on one synchronized cursor and one time window.
 import { fetchHosts, type HostInfo } from '../api.ts';
 import { ChartPanel, type ChartSpec } from '../charts.ts';
 import { el } from '../dom.ts';
@@ -7,6 +8,7 @@ import { formatAgo, formatBytes, formatDuration } from '../format.ts';
 import { currentWindow } from '../state.ts';
 import { ContainersSection } from './containers.ts';
 import { fetchHostData, hostSpecs } from './host-charts.ts';
+import { HostExtras } from './host-extras.ts';
 import { livePeriod, settle, rethrowFatal, themeColors, type View, type ViewCtx } from './view.ts';
 
 export function statusBadge(online: boolean): HTMLElement {
@@ -24,6 +26,7 @@ export class HostView implements View {
   private readonly msgEl: HTMLElement;
   private panels = new Map<string, ChartPanel>();
   private containers: ContainersSection;
+  private readonly extras: HostExtras;
   private interval = 10;
   private step = 10;
 
@@ -32,7 +35,8 @@ export class HostView implements View {
     this.msgEl = el('p', { class: 'section-msg error', hidden: true });
     this.grid = el('div', { class: 'chart-grid' });
     this.containers = new ContainersSection(ctx, host);
-    this.el = el('div', { class: 'view host-view' }, [this.headEl, this.msgEl, el('section', { class: 'host-charts' }, [this.grid]), this.containers.el]);
+    this.extras = new HostExtras(ctx, host);
+    this.el = el('div', { class: 'view host-view' }, [this.headEl, this.msgEl, el('section', { class: 'host-charts' }, [this.grid]), this.extras.el, this.containers.el]);
   }
 
   async refresh(signal: AbortSignal): Promise<void> {
@@ -55,13 +59,14 @@ export class HostView implements View {
     this.renderHead(info, hosts.value.now);
     // Containers are fetched while the host's own charts are drawn.
     const containersP = settle(this.containers.refresh(info, win, mp, signal));
+    const empty = info.last_seen < win.from ? `No data in this range: the host last reported ${formatAgo(hosts.value.now, info.last_seen)}` : undefined;
+    const extrasP = settle(this.extras.refresh(win, mp, empty, signal));
     const data = await dataP;
     rethrowFatal([data]);
     if (data.ok) {
       const d = data.value;
       if (d.ds) this.step = d.ds.step;
       const specs = hostSpecs(d, themeColors());
-      const empty = info.last_seen < win.from ? `No data in this range: the host last reported ${formatAgo(hosts.value.now, info.last_seen)}` : undefined;
       for (const spec of specs) {
         const panel = this.panel(spec);
         panel.setHidden(this.offFor(spec.id));
@@ -71,9 +76,10 @@ export class HostView implements View {
         else if (!d.ds) panel.showNote(empty ?? 'No data in this range', false);
       }
     }
-    const c = await containersP;
-    rethrowFatal([c]);
+    const [c, x] = await Promise.all([containersP, extrasP]);
+    rethrowFatal([c, x]);
     if (!c.ok) throw c.error;
+    if (!x.ok) throw x.error;
   }
 
   private panel(spec: ChartSpec): ChartPanel {
@@ -112,16 +118,19 @@ export class HostView implements View {
 
   applyToggles(): void {
     for (const [id, p] of this.panels) p.setHidden(this.offFor(id));
+    this.extras.applyToggles();
     this.containers.applyToggles();
   }
 
   preview(from: number, to: number): void {
     for (const p of this.panels.values()) p.preview(from, to);
+    this.extras.preview(from, to);
     this.containers.preview(from, to);
   }
 
   resize(): void {
     for (const p of this.panels.values()) p.resize();
+    this.extras.resize();
     this.containers.resize();
   }
 
@@ -131,6 +140,7 @@ export class HostView implements View {
 
   destroy(): void {
     for (const p of this.panels.values()) p.destroy();
+    this.extras.destroy();
     this.containers.destroy();
     this.el.remove();
   }

@@ -1,11 +1,12 @@
 // Fleet overview: one card per host with online/offline, current CPU, memory, disk, network,
 // a sparkline over the selected range and its busiest containers. With no host yet, the
-// exact command that starts the first agent against this server.
+// exact command that starts the first agent against this server; below, "Add a host".
 import { fetchHosts, fetchSeries, type HostInfo } from '../api.ts';
 import { el, link, text } from '../dom.ts';
 import { formatAgo, formatBits, formatBytes, formatBytesOf, formatLoad, formatPct } from '../format.ts';
 import { baseWindow } from '../state.ts';
 import { Sparkline } from '../sparkline.ts';
+import { AddHostPanel } from './add-host.ts';
 import { statusBadge } from './host.ts';
 import { failure, rethrowFatal, settle, themeColors, type View, type ViewCtx } from './view.ts';
 
@@ -117,6 +118,7 @@ export class OverviewView implements View {
   private readonly grid: HTMLElement;
   private readonly summary: HTMLElement;
   private readonly empty: HTMLElement;
+  private readonly addHost: AddHostPanel;
   private cards = new Map<string, HostCard>();
   private interval = 10;
 
@@ -124,7 +126,8 @@ export class OverviewView implements View {
     this.summary = el('p', { class: 'muted summary' });
     this.grid = el('div', { class: 'host-grid' });
     this.empty = el('section', { class: 'panel empty', hidden: true });
-    this.el = el('div', { class: 'view overview' }, [el('div', { class: 'view-head' }, [el('h1', {}, ['Fleet']), this.summary]), this.empty, this.grid]);
+    this.addHost = new AddHostPanel(() => ctx.now());
+    this.el = el('div', { class: 'view overview' }, [el('div', { class: 'view-head' }, [el('h1', {}, ['Fleet']), this.summary]), this.empty, this.grid, this.addHost.el]);
   }
 
   async refresh(signal: AbortSignal): Promise<void> {
@@ -133,6 +136,7 @@ export class OverviewView implements View {
     const hosts = res.hosts;
     this.interval = Math.min(...hosts.map((h) => h.interval), 60);
     this.renderEmpty(hosts.length === 0);
+    this.addHost.fleetEmpty(hosts.length === 0);
     const online = hosts.filter((h) => h.online).length;
     const running = hosts.reduce((n, h) => n + h.containers.filter((c) => c.running).length, 0);
     this.summary.textContent = hosts.length
@@ -182,7 +186,7 @@ export class OverviewView implements View {
         ' printed (kept in ', el('code', {}, ['data/token']), '), one the server was started with (', el('code', {}, ['--token']),
         '), or a per-host token from ', el('code', {}, ['npm run server -- token add HOST']), '.',
       ]),
-      el('p', { class: 'muted' }, ['The agent reports every 10 seconds; the host appears here with its first report.']),
+      el('p', { class: 'muted' }, ['The agent reports every 10 seconds; the host appears here with its first report. Without a checkout, use the one-line install under "Add a host".']),
     );
   }
 

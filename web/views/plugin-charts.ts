@@ -1,0 +1,78 @@
+// Mackerel plugin charts for the host view: the series a host's `--plugin`s print, one chart
+// per plugin graph (the metric name up to its last dot, as mackerel-agent groups them) and
+// unit, with the labels and units the plugin's meta declared. Pure, like network-internals.ts.
+import type { CatalogSeries } from '../api.ts';
+import { lastIndex, spreadColor, type LineSpec } from '../chart-data.ts';
+import type { ChartSpec } from '../charts.ts';
+import type { Unit } from '../format.ts';
+import type { ExtraData } from './network-internals.ts';
+
+/** Series a page fetches for plugins at most (one query each); the rest are named in a note. */
+export const MAX_PLUGIN_SERIES = 40;
+export const MAX_LINES_PER_CHART = 12;
+const BAD_LINES = 'plugin_bad_lines';
+
+const UNITS: readonly Unit[] = ['pct', 'bytes', 'bytes_per_s', 'per_s', 'count', 'load', 'seconds'];
+
+/** The same key the series API gives a labelled column (server/routes/series.ts seriesKey). */
+export function columnKey(name: string, labels: Record<string, string>): string {
+  const parts = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`);
+  return parts.length ? `${name}{${parts.join(',')}}` : name;
+}
+
+const isPlugin = (s: CatalogSeries) => s.labels.plugin !== undefined && s.name !== BAD_LINES && s.labels.container === undefined;
+
+/** Series names to fetch for the plugins (each answer holds every plugin's series of that name). */
+export function pluginSeries(catalog: readonly CatalogSeries[]): { names: string[]; left: number } {
+  const names = [...new Set(catalog.filter(isPlugin).map((s) => s.name))].sort();
+  const out = names.slice(0, MAX_PLUGIN_SERIES);
+  if (catalog.some((s) => s.name === BAD_LINES)) out.push(BAD_LINES);
+  return { names: out, left: names.length - Math.min(names.length, MAX_PLUGIN_SERIES) };
+}
+
+function graphOf(name: string): { graph: string; metric: string } {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? { graph: name.slice(0, dot), metric: name.slice(dot + 1) } : { graph: name, metric: name };
+}
+
+/** The plugin charts for what was fetched, and notes (bad lines, series left out). */
+export function pluginSpecs(catalog: readonly CatalogSeries[], data: ExtraData, left: number, dark: boolean): { specs: ChartSpec[]; notes: string[] } {
+  const meta = new Map(catalog.map((s) => [columnKey(s.name, s.labels), s]));
+  const charts = new Map<string, { plugin: string; graph: string; unit: Unit; declared: string | null; lines: { key: string; label: string }[] }>();
+  const notes: string[] = [];
+  for (const [key, labels] of Object.entries(data.labels)) {
+    const s = meta.get(key);
+    if (!s || !isPlugin(s)) continue;
+    const plugin = labels.plugin;
+    const { graph, metric } = graphOf(s.name);
+    const unit = (UNITS as readonly string[]).includes(s.unit ?? '') ? (s.unit as Unit) : 'count';
+    const id = `plugin:${plugin}:${graph}:${s.unit ?? ''}`;
+    let c = charts.get(id);
+    if (!c) charts.set(id, (c = { plugin, graph, unit, declared: unit === s.unit || !s.unit ? null : s.unit, lines: [] }));
+    c.lines.push({ key, label: s.title || metric });
+  }
+  for (const [key, labels] of Object.entries(data.labels)) {
+    if (!key.startsWith(`${BAD_LINES}{`)) continue;
+    const col = data.cols[key] ?? [];
+    const i = lastIndex(col);
+    const n = i < 0 ? 0 : (col[i] as number);
+    if (n > 0) notes.push(`Plugin "${labels.plugin}": ${n} line${n === 1 ? '' : 's'} of its last run ${n === 1 ? 'was' : 'were'} not name<TAB>value<TAB>epoch (ignored).`);
+  }
+  if (left > 0) notes.push(`${left} more plugin series are not charted here (at most ${MAX_PLUGIN_SERIES} per page).`);
+  const specs = [...charts.entries()]
+    .sort((a, b) => a[1].plugin.localeCompare(b[1].plugin) || a[1].graph.localeCompare(b[1].graph))
+    .map(([id, c]): ChartSpec => {
+      const lines = c.lines.sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }));
+      const shown = lines.slice(0, MAX_LINES_PER_CHART);
+      return {
+        id,
+        title: c.graph,
+        unit: c.unit,
+        readout: 'all',
+        note: [`plugin ${c.plugin}`, c.declared && `unit ${c.declared}`, shown.length < lines.length && `first ${shown.length} of ${lines.length} metrics`].filter(Boolean).join(' · '),
+        yMax: c.unit === 'pct' ? 100 : undefined,
+        lines: shown.map((l, i): LineSpec => ({ key: l.key, label: l.label, color: spreadColor(i, dark), band: { min: `${l.key}_min`, max: `${l.key}_max` } })),
+      };
+    });
+  return { specs, notes };
+}
