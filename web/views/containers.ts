@@ -1,8 +1,8 @@
 // The host view's container part: one line per container in four charts (CPU, memory,
 // network, block I/O) sharing one grouped legend, and the top containers by a chosen metric
 // over the range, with average and peak.
-import { fetchSeries, fetchTop, type ContainerInfo, type HostInfo, type SeriesResponse, type TopResponse } from '../api.ts';
-import { mergeInto, spreadColor, type DataSet, type LineSpec } from '../chart-data.ts';
+import { fetchContainerSeries, fetchTop, type ContainerInfo, type HostInfo, type TopResponse } from '../api.ts';
+import { spreadColor, type DataSet, type LineSpec } from '../chart-data.ts';
 import { ChartPanel, type ChartSpec } from '../charts.ts';
 import { el, link } from '../dom.ts';
 import { formatValue, type Unit } from '../format.ts';
@@ -91,33 +91,36 @@ export class ContainersSection {
     this.countEl.textContent = `${running} running${gone ? `, ${gone} gone` : ''}${info.online ? '' : ' at the last report'}`;
 
     const top = settle(fetchTop({ host: this.host, metric: rank, from: win.from, to: win.to, limit: 10 }, signal));
-    const results: Settled<SeriesResponse>[] = await Promise.all(
-      list.map((c) => settle(fetchSeries({ host: this.host, container: c.name, metrics: METRICS, from: win.from, to: win.to, maxPoints }, signal))),
-    );
-    const topResult = await top;
-    rethrowFatal([...results, topResult]);
+    // One request for every container's lines (one tier and grid for all), not one each.
+    const series = list.length
+      ? settle(fetchContainerSeries({ host: this.host, containers: list.map((c) => c.name), metrics: METRICS, from: win.from, to: win.to, maxPoints }, signal))
+      : undefined;
+    const [result, topResult] = await Promise.all([series, top]);
+    rethrowFatal(result ? [result, topResult] : [topResult]);
 
     let ds: DataSet | undefined;
-    const failed: string[] = [];
-    results.forEach((r, i) => {
-      if (!r.ok) return void failed.push(`${list[i].name}: ${failure(r.error)}`);
-      ds = mergeInto(ds, { ...r.value, series: Object.fromEntries(Object.entries(r.value.series).map(([k, v]) => [col(list[i].name, k), v])) });
-    });
+    if (result?.ok) {
+      const r = result.value;
+      ds = { t: r.t, cols: {}, step: r.step, tier: r.tier, from: r.from, to: r.to };
+      for (const [name, cols] of Object.entries(r.containers)) {
+        for (const [metric, v] of Object.entries(cols)) ds.cols[col(name, metric)] = v;
+      }
+    }
     const notes = [];
     if (total > list.length) notes.push(`Showing the ${list.length} busiest of ${total} containers.`);
-    if (failed.length) notes.push(`Some containers failed to load: ${failed.slice(0, 3).join('; ')}${failed.length > 3 ? ' …' : ''}`);
     this.msgEl.hidden = notes.length === 0;
     this.msgEl.textContent = notes.join(' ');
-    this.msgEl.classList.toggle('error', failed.length > 0);
 
     const entries = this.colorize(list);
     this.legend.render(entries.map((e, i) => ({ ...e, project: list[i].compose_project, running: list[i].running })), this.ctx.state.hidden);
     const empty: DataSet = { t: [], cols: {}, step: 1, tier: 'raw', from: win.from, to: win.to };
     const next = specs(entries);
     const none = list.length === 0 ? 'No containers in this range' : undefined;
+    const error = result && !result.ok ? failure(result.error) : undefined;
     this.panels.forEach((p, i) => {
       p.setHidden(this.ctx.state.hidden);
       p.setData(ds ?? empty, next[i], none);
+      if (error) p.showNote(error);
     });
     this.renderTop(topResult, rank);
   }
