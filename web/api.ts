@@ -192,3 +192,47 @@ export function fetchTop(q: { host: string; metric: string; from: number; to: nu
 }
 
 export const isAbort = (e: unknown): boolean => e instanceof DOMException && e.name === 'AbortError';
+
+export interface CatalogSeries {
+  name: string;
+  labels: Record<string, string>;
+  /** The catalogue's unit, or the one a plugin declared; null when nobody said. */
+  unit: string | null;
+  /** The label a plugin's meta gave the series. */
+  title: string | null;
+  first_seen: number;
+  last_seen: number;
+}
+
+/** The labelled series a host reports (GET /api/v1/catalog), to draw only the charts it has. */
+export const fetchCatalog = (host: string, signal?: AbortSignal) =>
+  getJson<{ host: string; series: CatalogSeries[] }>('/api/v1/catalog', { host }, signal);
+
+export interface TokenInfo {
+  host: string | null;
+  created_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+/**
+ * /api/v1/tokens with the server's shared token as the bearer (a header, never the URL).
+ * Errors come back as ApiError with the server's message (401 wrong token, 400 bad host name).
+ */
+export async function tokenRequest<T>(method: 'GET' | 'POST' | 'DELETE', path: string, sharedToken: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1/tokens${path}`, {
+      method,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      headers: { accept: 'application/json', authorization: `Bearer ${sharedToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError('no connection', 0);
+  }
+  const json = (await res.json().catch(() => undefined)) as { error?: unknown } | undefined;
+  if (!res.ok) throw new ApiError(json && typeof json.error === 'string' ? json.error : `HTTP ${res.status}`, res.status);
+  if (json === undefined) throw new ApiError('the server sent an unreadable answer', res.status);
+  return json as T;
+}
