@@ -38,8 +38,12 @@ describe('IPVS, ARP and plugin charts in Chromium', { skip }, () => {
     fs.rmSync(path.dirname(config.dbPath), { recursive: true, force: true });
   });
 
-  async function open(url: string): Promise<Page & { problems: string[] }> {
-    const page = (await browser.newPage({ viewport: { width: 1280, height: 900 }, timezoneId: 'Europe/Berlin' })) as Page & { problems: string[] };
+  async function open(url: string, opts: { width?: number; height?: number; dark?: boolean } = {}): Promise<Page & { problems: string[] }> {
+    const page = (await browser.newPage({
+      viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 },
+      colorScheme: opts.dark ? 'dark' : 'light',
+      timezoneId: 'Europe/Berlin',
+    })) as Page & { problems: string[] };
     page.problems = [];
     page.on('pageerror', (e) => page.problems.push(e.message));
     page.on('dialog', (d) => {
@@ -177,5 +181,33 @@ describe('IPVS, ARP and plugin charts in Chromium', { skip }, () => {
     await page.waitForFunction(() => Number(document.documentElement.dataset.ready ?? 0) > 0);
     assert.deepEqual((await readout(page, chart)).filter((i) => i.off).map((i) => i.name), [`${rs} active`, `${rs} inactive`]);
     await page.close();
+  });
+
+  test('dragging across an IPVS chart zooms every chart of the host; a phone shows them without sideways scrolling', async () => {
+    const page = await open(`/host/${LB_HOST}`);
+    const chart = page.locator(`.chart[data-chart="ipvs:${LB_SERVICES[0].service}"] .u-over`);
+    await chart.scrollIntoViewIfNeeded();
+    const box = (await chart.boundingBox())!;
+    const loads = Number(await page.evaluate(() => document.documentElement.dataset.ready));
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForFunction((n) => Number(document.documentElement.dataset.ready) > n, loads);
+    const zoom = new URL(page.url()).searchParams.getAll('zoom');
+    assert.equal(zoom.length, 1, `one zoom window in the URL (${page.url()})`);
+    const [a, b] = zoom[0].split('-').map(Number);
+    assert.ok(b - a > 600 && b - a < 3600, `the dragged window is part of the hour (${b - a} s)`);
+    assert.deepEqual(await page.evaluate(() => window.berth!.window()), { from: a, to: b });
+    const charts = await pixels(page);
+    for (const id of [`ipvs:${LB_SERVICES[0].service}`, 'arp', 'cpu']) assert.ok(charts[id].lines > 300, `${id} is drawn after the zoom`);
+    await page.close();
+
+    const phone = await open(`/host/${LB_HOST}`, { width: 390, height: 844, dark: true });
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the phone layout scrolls sideways by ${overflow}px`);
+    await phone.locator('.net-internals').screenshot({ path: artifact('host-ipvs-phone-dark.png') });
+    assert.deepEqual(phone.problems, []);
+    await phone.close();
   });
 });
