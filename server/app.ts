@@ -16,6 +16,7 @@ import { topRoute } from './routes/top.ts';
 import { statusRoute } from './routes/status.ts';
 import { tokensRoute } from './routes/tokens.ts';
 import { catalogRoute } from './routes/catalog.ts';
+import { hasIncoming, mergeIncoming } from './ingest/incoming.ts';
 
 export interface AppDeps {
   db: Db;
@@ -41,6 +42,12 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/healthz', (c) => {
     deps.db.$client.prepare('SELECT 1').get();
     return c.json({ ok: true });
+  });
+  // Every read sees every acknowledged row: what ingest left in the incoming tables (a burst's
+  // last few hundred milliseconds, or rows from before a restart) is merged first.
+  app.use('/api/v1/*', async (c, next) => {
+    if (c.req.method === 'GET' && hasIncoming(deps.db.$client)) mergeIncoming(deps.db.$client);
+    await next();
   });
   app.route('/api/v1/ingest', ingestRoute(deps));
   app.route('/api/v1/hosts', hostsRoute(deps));

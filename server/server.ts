@@ -7,6 +7,7 @@ import { createApp } from './app.ts';
 import type { ServerConfig } from './config.ts';
 import type { Logger } from '../agent/log.ts';
 import { startMaintenance } from './maintenance.ts';
+import { mergeIncoming } from './ingest/incoming.ts';
 
 export interface RunningServer {
   url: string;
@@ -35,6 +36,7 @@ export async function startServer(config: ServerConfig, log: Logger, now: () => 
       new Promise<void>((resolve) => {
         stop();
         server.close(() => {
+          mergeIncoming(db.$client);
           db.$client.close();
           resolve();
         });

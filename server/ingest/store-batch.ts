@@ -1,10 +1,13 @@
 // Writes one validated batch in one transaction: host and container identity, wide sample
 // rows, labelled series, the batch id (so a resend is absorbed), and late-data markers for
-// the rollups. Duplicate (entity, ts) rows are ignored, so a replay is idempotent.
+// the rollups. Duplicate (entity, ts) rows are ignored, so a replay is idempotent. Sample rows
+// go through the incoming tables (see incoming.ts): merged into the sample tables in the same
+// transaction by default, or later with other requests' rows when the caller says so.
 import type Database from 'better-sqlite3';
 import type { Batch, ContainerSample } from '../../protocol/batch.ts';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
 import { markLate } from '../rollup/rollup.ts';
+import { incomingInsert, mergeIncoming } from './incoming.ts';
 
 export interface StoreResult {
   duplicate: boolean;
@@ -28,7 +31,6 @@ export function canonicalLabels(labels: Record<string, string>): string {
 }
 
 function statements(sqlite: Database.Database) {
-  const ph = (n: number) => Array.from({ length: n }, () => '?').join(', ');
   return {
     batchSeen: sqlite.prepare('SELECT 1 FROM batches WHERE batch_id = ?').pluck(),
     batchAdd: sqlite.prepare('INSERT INTO batches (batch_id, host_id, received_at, snapshots) VALUES (?, ?, ?, ?)'),
@@ -40,9 +42,7 @@ function statements(sqlite: Database.Database) {
       `UPDATE hosts SET last_seen = ?, last_ts = max(last_ts, ?), agent_version = coalesce(?, agent_version),
        interval_s = coalesce(?, interval_s), machine_id = coalesce(machine_id, ?) WHERE id = ?`,
     ),
-    hostRow: sqlite.prepare(
-      `INSERT OR IGNORE INTO host_samples (host_id, ts, ${HOST_METRIC_NAMES.join(', ')}) VALUES (${ph(HOST_METRIC_NAMES.length + 2)})`,
-    ),
+    hostRow: incomingInsert(sqlite, 'host'),
     containerUpsert: sqlite.prepare(
       `INSERT INTO containers (host_id, name, container_id, image, state, compose_project, compose_service, labels, first_seen, last_seen)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -57,9 +57,7 @@ function statements(sqlite: Database.Database) {
          last_seen = max(last_seen, excluded.last_seen)
        RETURNING id`,
     ).pluck(),
-    containerRow: sqlite.prepare(
-      `INSERT OR IGNORE INTO container_samples (container_id, ts, ${CONTAINER_METRIC_NAMES.join(', ')}) VALUES (${ph(CONTAINER_METRIC_NAMES.length + 2)})`,
-    ),
+    containerRow: incomingInsert(sqlite, 'container'),
     seriesUpsert: sqlite.prepare(
       `INSERT INTO series (host_id, name, labels, unit, title, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (host_id, name, labels) DO UPDATE SET
@@ -67,7 +65,7 @@ function statements(sqlite: Database.Database) {
          unit = coalesce(excluded.unit, unit), title = coalesce(excluded.title, title)
        RETURNING id`,
     ).pluck(),
-    seriesRow: sqlite.prepare('INSERT OR IGNORE INTO series_samples (series_id, ts, value) VALUES (?, ?, ?)'),
+    seriesRow: incomingInsert(sqlite, 'series'),
   };
 }
 
@@ -77,7 +75,11 @@ export function storeBatch(
   sqlite: Database.Database,
   batch: Batch,
   now: number,
-  opts: { allowDuplicateHostnames?: boolean } = {},
+  opts: {
+    allowDuplicateHostnames?: boolean;
+    /** Merge the incoming rows into the sample tables before committing (default true). */
+    merge?: boolean;
+  } = {},
 ): StoreResult {
   let st = cache.get(sqlite);
   if (!st) {
@@ -158,30 +160,30 @@ export function storeBatch(
         if (v !== undefined) anyHost = true;
       }
       if (anyHost) {
-        result.hostRows += s.hostRow.run(...hostVals).changes;
+        result.hostRows += s.hostRow(hostVals);
         tsSeen.host.add(ts);
       }
       for (const n in snap.host) {
         if (hostCols.has(n)) continue;
-        result.seriesRows += s.seriesRow.run(seriesId(n, {}), ts, snap.host[n]).changes;
+        result.seriesRows += s.seriesRow([seriesId(n, {}), ts, snap.host[n]]);
         tsSeen.series.add(ts);
       }
 
       for (const c of snap.containers) {
         const vals: (number | null)[] = [containerIds.get(c.name)!, ts];
         for (const n of CONTAINER_METRIC_NAMES) vals.push(c.metrics[n] ?? null);
-        result.containerRows += s.containerRow.run(...vals).changes;
+        result.containerRows += s.containerRow(vals);
         tsSeen.container.add(ts);
         for (const n in c.metrics) {
           if (containerCols.has(n)) continue;
-          result.seriesRows += s.seriesRow.run(seriesId(n, { container: c.name }), ts, c.metrics[n]).changes;
+          result.seriesRows += s.seriesRow([seriesId(n, { container: c.name }), ts, c.metrics[n]]);
           tsSeen.series.add(ts);
         }
       }
 
       for (const x of snap.series) {
         const labels = x.container === undefined ? x.labels : { ...x.labels, container: x.container };
-        result.seriesRows += s.seriesRow.run(seriesId(x.name, labels), ts, x.value).changes;
+        result.seriesRows += s.seriesRow([seriesId(x.name, labels), ts, x.value]);
         tsSeen.series.add(ts);
       }
     }
@@ -190,6 +192,7 @@ export function storeBatch(
     markLate(sqlite, 'container', tsSeen.container);
     markLate(sqlite, 'series', tsSeen.series);
     s.batchAdd.run(batch.batch_id, hostId, now, batch.snapshots.length);
+    if (opts.merge !== false) mergeIncoming(sqlite);
     return result;
   })();
 }
