@@ -52,7 +52,8 @@ export class AddHostPanel {
 
   constructor(private readonly now: () => number) {
     const origin = location.origin;
-    this.tokenInput = el('input', { type: 'password', name: 'shared-token', autocomplete: 'off', spellcheck: 'false', size: 28, 'aria-label': "The server's shared token" });
+    // No name attribute: even a form submitted without this script could not put it in a URL.
+    this.tokenInput = el('input', { type: 'password', autocomplete: 'off', spellcheck: 'false', size: 28, 'aria-label': "The server's shared token" });
     this.tokenInput.value = this.shared;
     this.remember = el('input', { type: 'checkbox', name: 'remember' });
     this.remember.checked = this.shared !== '';
