@@ -32,6 +32,20 @@ export interface ChartEvents {
 
 export const SYNC_KEY = 'berth';
 
+/**
+ * Charts to create at the end of the current task, together: all their sizes are read first
+ * (one layout), then all are built. Creating each one as its data arrives would read a size
+ * after every insertion of the one before, a forced layout per chart.
+ */
+const toCreate = new Set<ChartPanel>();
+
+function createPending(): void {
+  const panels = [...toCreate];
+  toCreate.clear();
+  const sizes = panels.map((p) => p.measure());
+  panels.forEach((p, i) => p.create(sizes[i]));
+}
+
 export class ChartPanel {
   readonly el: HTMLElement;
   private readonly plotEl: HTMLElement;
@@ -124,7 +138,10 @@ export class ChartPanel {
       this.u.setData(this.drawn.data as uPlot.AlignedData);
     } else {
       this.u?.destroy();
-      this.u = this.make();
+      this.u = null;
+      this.el.dataset.drawn = '';
+      if (toCreate.size === 0) queueMicrotask(createPending);
+      toCreate.add(this);
       this.buildReadout();
     }
     this.renderReadout(this.lastIdx ?? null, true);
@@ -150,12 +167,24 @@ export class ChartPanel {
   }
 
   destroy(): void {
+    toCreate.delete(this);
     this.u?.destroy();
     this.u = null;
     this.el.remove();
   }
 
-  private make(): uPlot {
+  /** The plot's size, read while the layout is clean (see createPending). */
+  measure(): { width: number; height: number } {
+    return { width: this.plotEl.clientWidth, height: this.plotEl.clientHeight };
+  }
+
+  /** Builds the uPlot chart for the data and lines set last; drawn in uPlot's next microtask. */
+  create(size: { width: number; height: number }): void {
+    if (this.u) return;
+    this.u = this.make(size);
+  }
+
+  private make(size: { width: number; height: number }): uPlot {
     const { spec, events } = this;
     const { muted, grid, font } = theme();
     const shown = this.shown();
@@ -174,8 +203,8 @@ export class ChartPanel {
     const unit = spec.unit;
     const incrs = unit === 'bytes' || unit === 'bytes_per_s' ? binaryIncrements() : undefined;
     const opts: uPlot.Options = {
-      width: Math.max(200, this.plotEl.clientWidth),
-      height: this.plotEl.clientHeight || spec.height || 180,
+      width: Math.max(200, size.width),
+      height: size.height || spec.height || 180,
       legend: { show: false },
       // Room on the right for the last time label.
       padding: [8, 18, 0, 0],
@@ -243,7 +272,6 @@ export class ChartPanel {
         ],
       },
     };
-    this.el.dataset.drawn = '';
     return new uPlot(opts, this.drawn.data as uPlot.AlignedData, this.plotEl);
   }
 

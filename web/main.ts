@@ -24,6 +24,8 @@ class Page implements ViewCtx {
   private clockOffset = 0;
   private loads = 0;
   private lastLoad = 0;
+  /** main's width as last laid out (0 until the first layout). */
+  private mainWidth = 0;
   private readonly main = el('main', { id: 'view' });
   private readonly crumbs = el('nav', { class: 'crumbs', 'aria-label': 'Where you are' });
   private readonly banner = el('div', { class: 'banner', role: 'alert', hidden: true });
@@ -68,6 +70,8 @@ class Page implements ViewCtx {
     // Charts follow their boxes: window resizes, phone rotation, a scrollbar appearing.
     let pending = 0;
     new ResizeObserver(() => {
+      // Read here, where the layout is fresh anyway; maxPoints() must not force one.
+      this.mainWidth = this.main.clientWidth;
       cancelAnimationFrame(pending);
       pending = requestAnimationFrame(() => this.view?.resize());
     }).observe(this.main);
@@ -88,7 +92,10 @@ class Page implements ViewCtx {
     this.clockOffset = now - Date.now() / 1000;
   }
   maxPoints(): number {
-    return Math.max(100, Math.min(2000, Math.round(this.main.clientWidth - 90)));
+    // Before the first layout, the window's width (main is at most 1800 px): reading main's
+    // own width then would force that layout before the first query could be sent.
+    const width = this.mainWidth || Math.min(1800, innerWidth);
+    return Math.max(100, Math.min(2000, Math.round(width - 90)));
   }
   href(route: Route): string {
     return stateUrl({ ...this.state, route, zoom: [], hidden: [], off: [] });
