@@ -2,7 +2,7 @@
 // from the chosen tier. For a rollup tier, buckets past the tier's watermark (the newest few
 // minutes, not rolled up yet) are aggregated from raw rows on the fly, so charts reach "now".
 import type Database from 'better-sqlite3';
-import { KINDS, stepOf, tableOf, type Kind, type TierName } from '../rollup/tiers.ts';
+import { KINDS, ROLLUP_TIERS, stepOf, tableOf, type Kind, type TierName } from '../rollup/tiers.ts';
 
 export interface ColumnsQuery {
   kind: Kind;
@@ -34,16 +34,19 @@ interface Agg {
 }
 
 /**
- * Per row: entity, bucket, then (sum, count, min, max) per column. Rows of a tier read at its
+ * Per row: entity, bucket, then (sum, count[, min, max]) per column. Rows of a tier read at its
  * own step are a bucket each, so they are read as they are (no GROUP BY: a third less work);
  * a wider step (raw rows into rollup buckets, a widened coarsest tier) is aggregated in SQL.
  * Buckets that still get several rows are merged by the caller either way.
  */
-function selectFrom(kind: Kind, tier: TierName, columns: readonly string[], step: number, keys: number, grouped: boolean): string {
+function selectFrom(kind: Kind, tier: TierName, columns: readonly string[], step: number, keys: number, grouped: boolean, minmax: boolean): string {
   const agg = columns
     .map((c) => {
-      if (tier === 'raw') return grouped ? `total(${c}), count(${c}), min(${c}), max(${c})` : `${c}, ${c} IS NOT NULL, ${c}, ${c}`;
-      return grouped ? `total(${c}_avg * ${c}_n), total(${c}_n), min(${c}_min), max(${c}_max)` : `${c}_avg * ${c}_n, ${c}_n, ${c}_min, ${c}_max`;
+      const [sum, n, min, max] =
+        tier === 'raw'
+          ? grouped ? [`total(${c})`, `count(${c})`, `min(${c})`, `max(${c})`] : [c, `${c} IS NOT NULL`, c, c]
+          : grouped ? [`total(${c}_avg * ${c}_n)`, `total(${c}_n)`, `min(${c}_min)`, `max(${c}_max)`] : [`${c}_avg * ${c}_n`, `${c}_n`, `${c}_min`, `${c}_max`];
+      return (minmax ? [sum, n, min, max] : [sum, n]).join(', ');
     })
     .join(', ');
   const key = KINDS[kind].key;
@@ -80,10 +83,12 @@ export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery):
   /** Per entity, per bucket index, one Agg per column. */
   const buckets = new Map<number, Map<number, Agg[]>>(keys.map((k) => [k, new Map()]));
   const width = q.columns.length;
+  const withMinMax = !!q.minmax && q.tier !== 'raw';
+  const stride = withMinMax ? 4 : 2;
 
   const add = (tier: TierName, lo: number, hi: number, grouped: boolean) => {
     if (hi <= lo || keys.length === 0) return;
-    const rows = sqlite.prepare(selectFrom(q.kind, tier, q.columns, q.step, keys.length, grouped)).raw().all(...keys, lo, hi) as number[][]; // sum, min, max are null only where count is 0
+    const rows = sqlite.prepare(selectFrom(q.kind, tier, q.columns, q.step, keys.length, grouped, withMinMax)).raw().all(...keys, lo, hi) as number[][]; // sum, min, max are null only where count is 0
     for (const r of rows) {
       const byBucket = buckets.get(r[0]);
       if (!byBucket) continue;
@@ -94,12 +99,13 @@ export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery):
         byBucket.set(b, aggs);
       }
       for (let i = 0; i < width; i++) {
-        const o = 2 + i * 4;
+        const o = 2 + i * stride;
         const cnt = r[o + 1];
         if (!cnt) continue;
         const a = aggs[i];
         a.sum += r[o];
         a.n += cnt;
+        if (!withMinMax) continue;
         a.min = a.min === null ? r[o + 2] : Math.min(a.min, r[o + 2]);
         a.max = a.max === null ? r[o + 3] : Math.max(a.max, r[o + 3]);
       }
@@ -111,14 +117,21 @@ export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery):
     // The raw tier is chosen at the agent's interval: about one row per bucket.
     add('raw', start, hi, false);
   } else {
-    const wm =
-      (sqlite.prepare('SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck().get(q.kind, q.tier) as number | undefined) ?? start;
-    const split = Math.max(start, Math.min(hi, wm));
-    add(q.tier, start, split, q.step > stepOf(q.tier, q.step));
-    add('raw', split, hi, true);
+    // The tier up to its watermark, then each finer rollup from where the coarser one stops
+    // (the newest hour of a 1 h chart is a dozen 5 m rows, not 360 raw ones), then raw rows.
+    // Finer buckets nest in the coarser ones, so each lands whole in one bucket of `step`.
+    const watermark = sqlite.prepare('SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck();
+    const chain = [q.tier, ...ROLLUP_TIERS.filter((r) => r.step < stepOf(q.tier, q.step)).map((r) => r.name).reverse()];
+    let lo = start;
+    for (const tier of chain) {
+      const wm = watermark.get(q.kind, tier) as number | undefined;
+      const split = wm === undefined ? lo : Math.max(lo, Math.min(hi, wm));
+      add(tier, lo, split, q.step > stepOf(tier, q.step));
+      lo = split;
+    }
+    add('raw', lo, hi, true);
   }
 
-  const withMinMax = q.minmax && q.tier !== 'raw';
   const out = new Map<number, Columns>();
   for (const [key, byBucket] of buckets) {
     const cols: Record<string, (number | null)[]> = {};
