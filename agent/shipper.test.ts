@@ -8,7 +8,7 @@ import { Shipper } from './shipper.ts';
 import { Spool } from './spool.ts';
 import { memoryLogger } from './log.ts';
 import { tempDir } from '../test/support/server.ts';
-import type { Batch } from '../protocol/batch.ts';
+import type { ColumnBatch as Batch } from '../protocol/batch.ts';
 
 interface Received {
   batch: Batch;
@@ -52,7 +52,8 @@ test('batches are gzip JSON with a bearer token and a batch id', async (t) => {
   assert.equal(srv.received[0].encoding, 'gzip');
   assert.equal(srv.received[0].auth, 'Bearer secret-token');
   assert.match(srv.received[0].batch.batch_id, /^[0-9a-f-]{36}$/);
-  assert.equal(srv.received[0].batch.snapshots[0].ts, 1_790_000_000);
+  assert.equal(srv.received[0].batch.v, 2);
+  assert.deepEqual(srv.received[0].batch.host?.ts, [1_790_000_000]);
 });
 
 test('on 5xx batches are spooled, then replayed in order once the server answers', async (t) => {
@@ -72,7 +73,7 @@ test('on 5xx batches are spooled, then replayed in order once the server answers
   await new Promise((r) => setTimeout(r, 50));
   await s.flush();
   assert.equal(spool.count, 0);
-  const delivered = srv.received.filter((_, i) => i >= srv.received.length - 5).map((r) => r.batch.snapshots[0].ts);
+  const delivered = srv.received.filter((_, i) => i >= srv.received.length - 5).map((r) => r.batch.host?.ts[0]);
   assert.deepEqual(delivered, [0, 1, 2, 3, 4].map((i) => 1_790_000_000 + i), 'replayed oldest first');
   assert.ok(log.lines.some((l) => /send failed: HTTP 503: busy/.test(l)), 'the failure is logged with the server message');
 });

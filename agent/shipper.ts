@@ -1,12 +1,14 @@
-// Delivery: snapshots wait in memory until the next flush, then become one gzip batch with its
-// own id (so a resend after a timeout is absorbed by the server), written to the spool first
-// and sent from there, oldest first: a kill at any moment loses no batch, and order is kept.
-// When the server cannot be reached or answers 5xx, sending stops and resumes with exponential
-// backoff and jitter. A 4xx is final for that batch: logged with the server's message, dropped.
+// Delivery: snapshots wait in memory until the next flush, then become one gzip batch (protocol
+// v2, columns) with its own id (so a resend after a timeout is absorbed by the server),
+// written to the spool first and sent from there, oldest first: a kill at any moment loses no
+// batch, and order is kept. When the server cannot be reached or answers 5xx, sending stops
+// and resumes with exponential backoff and jitter. A 4xx is final for that batch: logged with
+// the server's message, dropped.
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
-import type { Batch, Snapshot } from '../protocol/batch.ts';
+import type { Batch, ColumnBatch, Snapshot } from '../protocol/batch.ts';
+import { snapshotsToColumns } from '../protocol/columns.ts';
 import type { Logger } from './log.ts';
 import type { Spool } from './spool.ts';
 import { httpPost } from './http-post.ts';
@@ -54,7 +56,8 @@ export class Shipper {
     if (this.pending.length) {
       const snapshots = this.pending;
       this.pending = [];
-      const batch: Batch = { v: PROTOCOL_VERSION, batch_id: crypto.randomUUID(), agent: this.o.agent, snapshots };
+      // Columns (protocol v2): each container's name and labels once per batch, not per tick.
+      const batch: ColumnBatch = { v: PROTOCOL_VERSION, batch_id: crypto.randomUUID(), agent: this.o.agent, ...snapshotsToColumns(snapshots) };
       const meta = this.o.meta?.();
       if (meta && Object.keys(meta).length) batch.meta = meta;
       this.o.spool.put(batch.batch_id, zlib.gzipSync(JSON.stringify(batch)));

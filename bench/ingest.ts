@@ -7,13 +7,15 @@
 // Usage: npx tsx bench/ingest.ts [--clients 4] [--containers 30] [--snapshots 6]
 //          [--batches 300] [--series 10] [--rounds 5] [--rollup-every 1]
 //          [--wal-autocheckpoint PAGES]   (0: the server's own setting)
+//          [--protocol 2]   (2: columns, what the agent sends; 1: snapshots, older agents)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../protocol/metrics.ts';
-import { PROTOCOL_VERSION, type Batch, type Snapshot } from '../protocol/batch.ts';
+import { COLUMNS_VERSION, SNAPSHOTS_VERSION, type Batch, type ColumnBatch, type Snapshot } from '../protocol/batch.ts';
+import { snapshotsToColumns } from '../protocol/columns.ts';
 import { openDb } from '../server/db/open.ts';
 import { startServer } from '../server/server.ts';
 import { loadServerConfig } from '../server/config.ts';
@@ -22,7 +24,7 @@ import { canonicalLabels } from '../server/ingest/store-batch.ts';
 import { runRollups } from '../server/rollup/rollup.ts';
 import { containersOf, flags, hostName, median, snapshot } from './synthetic.ts';
 
-const opt = flags({ clients: 4, containers: 30, snapshots: 6, batches: 300, series: 10, rounds: 5, 'rollup-every': 1, 'wal-autocheckpoint': 0 });
+const opt = flags({ clients: 4, containers: 30, snapshots: 6, batches: 300, series: 10, rounds: 5, 'rollup-every': 1, 'wal-autocheckpoint': 0, protocol: COLUMNS_VERSION });
 const TOKEN = 'bench-token-0123456789abcdef';
 const NOW = Math.floor(Date.now() / 1000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-ingest-'));
@@ -41,12 +43,14 @@ const t0 = performance.now();
 const bodies: Uint8Array[][] = snaps.map((list, h) => {
   const out: Uint8Array[] = [];
   for (let b = 0; b < opt.batches; b++) {
-    const batch: Batch = {
-      v: PROTOCOL_VERSION,
+    const head = {
       batch_id: `bench-${process.pid}-${h}-${b}`,
       agent: { host: hosts[h].name, machine_id: `machine-${h}`, version: 'bench', interval: 10 },
-      snapshots: list.slice(b * opt.snapshots, (b + 1) * opt.snapshots),
     };
+    const ticks = list.slice(b * opt.snapshots, (b + 1) * opt.snapshots);
+    // As the agent sends them (v2 columns), or as agents before v2 did.
+    const batch: Batch | ColumnBatch =
+      opt.protocol === SNAPSHOTS_VERSION ? { v: SNAPSHOTS_VERSION, ...head, snapshots: ticks } : { v: COLUMNS_VERSION, ...head, ...snapshotsToColumns(ticks) };
     out.push(new Uint8Array(zlib.gzipSync(JSON.stringify(batch))));
   }
   return out;
@@ -210,6 +214,6 @@ for (let round = 1; round <= opt.rounds; round++) {
 }
 const med = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k]));
 console.log(`\nmedian in-process: ${fmt(med('inproc'))} rows/s`);
-console.log(`median HTTP:       ${fmt(med('http'))} rows/s (gzip, ${opt.clients} clients, ${opt.snapshots} snapshots a batch, validation, rollups every ${opt['rollup-every']} s and caught up)`);
+console.log(`median HTTP:       ${fmt(med('http'))} rows/s (gzip, protocol v${opt.protocol}, ${opt.clients} clients, ${opt.snapshots} snapshots a batch, validation, rollups every ${opt['rollup-every']} s and caught up)`);
 console.log(`HTTP / in-process: ${pct(med('ratio'))} median of the rounds' ratios (target ≥ 50 %); per CPU-second ${pct(med('cpuRatio'))}`);
 fs.rmSync(dir, { recursive: true, force: true });

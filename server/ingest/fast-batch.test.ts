@@ -3,8 +3,9 @@
 // an equal value; ordinary agent batches take the fast path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batch as batchSchema } from '../../protocol/batch.ts';
-import { fastBatch } from './fast-batch.ts';
+import { batch as batchSchema, columnBatch as columnSchema, type Batch } from '../../protocol/batch.ts';
+import { toColumnBatch } from '../../protocol/columns.ts';
+import { fastBatch, fastColumnBatch } from './fast-batch.ts';
 import { containersOf, snapshot } from '../../bench/synthetic.ts';
 
 function rng(seed: number): () => number {
@@ -129,4 +130,47 @@ test('what the fast path leaves to zod still gets the zod answer (the route fall
   // The literal key "__proto__" from JSON.parse is declined too.
   const proto = JSON.parse('{"v":1,"batch_id":"abcdefgh","agent":{"host":"a"},"snapshots":[{"ts":1790000000,"host":{"__proto__":1}}]}');
   assert.equal(fastBatch(proto), undefined);
+});
+
+/** A valid v2 batch: the v1 generator's batch as columns, with nulls and optional parts at random. */
+function validColumnBatch(r: () => number): Json {
+  const b = toColumnBatch(batchSchema.parse(validBatch(r)) as Batch) as Json;
+  for (const c of b.containers) {
+    for (const col of Object.values(c.metrics) as unknown[][]) if (r() < 0.2) col[0] = null;
+    if (r() < 0.2) c.metrics = {};
+  }
+  for (const x of b.series) if (r() < 0.3 && x.labels && Object.keys(x.labels).length === 0) delete x.labels;
+  if (b.containers.length === 0 && r() < 0.5) delete b.containers;
+  if (b.series.length === 0 && r() < 0.5) delete b.series;
+  if (!b.host && !b.containers?.length && !b.series?.length) b.host = { ts: [1_790_000_000], metrics: { cpu_pct: [1] } };
+  return b;
+}
+
+test('v2: valid column batches take the fast path and come out exactly as zod returns them', () => {
+  const r = rng(43);
+  for (let i = 0; i < 2000; i++) {
+    const b = validColumnBatch(r);
+    const z = columnSchema.safeParse(clone(b));
+    assert.ok(z.success, `generator made an invalid batch: ${JSON.stringify(z.error?.issues)}`);
+    const f = fastColumnBatch(clone(b));
+    assert.ok(f, `fast path refused a valid batch: ${JSON.stringify(b).slice(0, 500)}`);
+    assert.deepStrictEqual(f, z.data);
+  }
+});
+
+test('v2: on random corruptions the fast path never accepts what zod refuses, nor returns anything else', () => {
+  const r = rng(8);
+  let fast = 0;
+  let refused = 0;
+  for (let i = 0; i < 6000; i++) {
+    const bad = mutate(validColumnBatch(r), r);
+    const z = columnSchema.safeParse(clone(bad));
+    const f = fastColumnBatch(clone(bad));
+    if (!z.success) refused++;
+    if (f === undefined) continue;
+    fast++;
+    if (!z.success) assert.fail(`fast path accepted what zod refuses (${z.error.issues[0].path.join('.')}: ${z.error.issues[0].message}): ${JSON.stringify(bad).slice(0, 800)}`);
+    assert.deepStrictEqual(f, z.data);
+  }
+  assert.ok(refused > 3000 && fast > 300, `refused ${refused}, fast ${fast}`);
 });

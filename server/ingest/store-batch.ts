@@ -4,7 +4,9 @@
 // go through the incoming tables (see incoming.ts): merged into the sample tables in the same
 // transaction by default, or later with other requests' rows when the caller says so.
 import type Database from 'better-sqlite3';
-import type { Batch, ContainerSample } from '../../protocol/batch.ts';
+import type { Batch, ColumnBatch } from '../../protocol/batch.ts';
+import { COLUMNS_VERSION } from '../../protocol/constants.ts';
+import { timestampsOf, toColumnBatch } from '../../protocol/columns.ts';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
 import { markLate } from '../rollup/rollup.ts';
 import { incomingInsert, mergeIncoming } from './incoming.ts';
@@ -73,7 +75,7 @@ const cache = new WeakMap<Database.Database, ReturnType<typeof statements>>();
 
 export function storeBatch(
   sqlite: Database.Database,
-  batch: Batch,
+  input: Batch | ColumnBatch,
   now: number,
   opts: {
     allowDuplicateHostnames?: boolean;
@@ -87,13 +89,20 @@ export function storeBatch(
     cache.set(sqlite, st);
   }
   const s = st;
+  const batch = input.v === COLUMNS_VERSION ? input : toColumnBatch(input);
   return sqlite.transaction((): StoreResult => {
     const result: StoreResult = { duplicate: false, hostRows: 0, containerRows: 0, seriesRows: 0 };
     if (s.batchSeen.get(batch.batch_id)) return { ...result, duplicate: true };
 
+    let minTs = Infinity;
+    let maxTs = -Infinity;
+    for (const [ts] of timestampsOf(batch)) {
+      if (ts < minTs) minTs = ts;
+      if (ts > maxTs) maxTs = ts;
+    }
+    if (minTs === Infinity) minTs = maxTs = now; // no samples: a heartbeat
+
     const a = batch.agent;
-    const maxTs = Math.max(...batch.snapshots.map((x) => x.ts));
-    const minTs = Math.min(...batch.snapshots.map((x) => x.ts));
     const interval = a.interval === undefined ? null : Math.max(1, Math.round(a.interval));
     const existing = s.hostGet.get(a.host) as { id: number; machineId: string | null } | undefined;
     let hostId: number;
@@ -109,31 +118,6 @@ export function storeBatch(
       hostId = s.hostAdd.get(a.host, a.machine_id ?? null, a.version ?? null, interval ?? 10, minTs, now, maxTs) as number;
     }
 
-    // One upsert per container per batch (not per snapshot): its identity from the newest
-    // snapshot it is in, first/last seen spanning the batch. Recreated under the same name, it
-    // keeps its row (and history) and takes the new Docker id.
-    const newest = new Map<string, { c: ContainerSample; first: number; last: number }>();
-    for (const snap of batch.snapshots) {
-      for (const c of snap.containers) {
-        const seen = newest.get(c.name);
-        if (!seen) newest.set(c.name, { c, first: snap.ts, last: snap.ts });
-        else {
-          if (snap.ts >= seen.last) {
-            seen.c = c;
-            seen.last = snap.ts;
-          }
-          seen.first = Math.min(seen.first, snap.ts);
-        }
-      }
-    }
-    const containerIds = new Map<string, number>();
-    for (const [name, { c, first, last }] of newest) {
-      const cid = s.containerUpsert.get(
-        hostId, name, c.id, c.image ?? null, c.state ?? null, c.compose_project ?? null, c.compose_service ?? null,
-        c.labels ? JSON.stringify(c.labels) : null, first, last,
-      ) as number;
-      containerIds.set(name, cid);
-    }
     const seriesIds = new Map<string, number>();
     const meta = batch.meta ?? {};
     // One upsert per series per batch; first/last seen span the batch (at most a flush long).
@@ -149,50 +133,82 @@ export function storeBatch(
       return id;
     };
     const tsSeen = { host: new Set<number>(), container: new Set<number>(), series: new Set<number>() };
-
-    for (const snap of batch.snapshots) {
-      const ts = snap.ts;
-      const hostVals: (number | null)[] = [hostId, ts];
-      let anyHost = false;
-      for (const n of HOST_METRIC_NAMES) {
-        const v = snap.host[n];
-        hostVals.push(v ?? null);
-        if (v !== undefined) anyHost = true;
-      }
-      if (anyHost) {
-        result.hostRows += s.hostRow(hostVals);
-        tsSeen.host.add(ts);
-      }
-      for (const n in snap.host) {
-        if (hostCols.has(n)) continue;
-        result.seriesRows += s.seriesRow([seriesId(n, {}), ts, snap.host[n]]);
-        tsSeen.series.add(ts);
-      }
-
-      for (const c of snap.containers) {
-        const vals: (number | null)[] = [containerIds.get(c.name)!, ts];
-        for (const n of CONTAINER_METRIC_NAMES) vals.push(c.metrics[n] ?? null);
-        result.containerRows += s.containerRow(vals);
-        tsSeen.container.add(ts);
-        for (const n in c.metrics) {
-          if (containerCols.has(n)) continue;
-          result.seriesRows += s.seriesRow([seriesId(n, { container: c.name }), ts, c.metrics[n]]);
-          tsSeen.series.add(ts);
+    /** Metrics outside the catalogue, stored as series of the entity's labels. */
+    const extras = (metrics: Record<string, (number | null)[]>, ts: number[], known: Set<string>, labels: Record<string, string>) => {
+      for (const n in metrics) {
+        if (known.has(n)) continue;
+        const col = metrics[n];
+        let id: number | undefined;
+        for (let i = 0; i < ts.length; i++) {
+          const v = col[i];
+          if (v === null) continue;
+          id ??= seriesId(n, labels);
+          result.seriesRows += s.seriesRow([id, ts[i], v]);
+          tsSeen.series.add(ts[i]);
         }
       }
+    };
 
-      for (const x of snap.series) {
-        const labels = x.container === undefined ? x.labels : { ...x.labels, container: x.container };
-        result.seriesRows += s.seriesRow([seriesId(x.name, labels), ts, x.value]);
-        tsSeen.series.add(ts);
+    const h = batch.host;
+    if (h) {
+      const cols = HOST_METRIC_NAMES.map((n) => h.metrics[n]);
+      for (let i = 0; i < h.ts.length; i++) {
+        const vals: (number | null)[] = [hostId, h.ts[i]];
+        let any = false;
+        for (const col of cols) {
+          const v = col === undefined ? null : col[i];
+          vals.push(v);
+          if (v !== null) any = true;
+        }
+        if (!any) continue;
+        result.hostRows += s.hostRow(vals);
+        tsSeen.host.add(h.ts[i]);
+      }
+      extras(h.metrics, h.ts, hostCols, {});
+    }
+
+    // One upsert per container entry (one per Docker id): identity from the entry, first/last
+    // seen spanning its times, applied oldest entry first so the newest identity wins.
+    // Recreated under the same name, a container keeps its row (and history) and takes the
+    // new Docker id.
+    const entries = batch.containers.map((c) => ({ c, first: Math.min(...c.ts), last: Math.max(...c.ts) })).sort((x, y) => x.last - y.last);
+    for (const { c, first, last } of entries) {
+      const cid = s.containerUpsert.get(
+        hostId, c.name, c.id, c.image ?? null, c.state ?? null, c.compose_project ?? null, c.compose_service ?? null,
+        c.labels ? JSON.stringify(c.labels) : null, first, last,
+      ) as number;
+      const cols = CONTAINER_METRIC_NAMES.map((n) => c.metrics[n]);
+      for (let i = 0; i < c.ts.length; i++) {
+        const vals: (number | null)[] = [cid, c.ts[i]];
+        for (const col of cols) vals.push(col === undefined ? null : col[i]);
+        result.containerRows += s.containerRow(vals);
+        tsSeen.container.add(c.ts[i]);
+      }
+      extras(c.metrics, c.ts, containerCols, { container: c.name });
+    }
+
+    for (const x of batch.series) {
+      const id = seriesId(x.name, x.container === undefined ? x.labels : { ...x.labels, container: x.container });
+      for (let i = 0; i < x.ts.length; i++) {
+        const v = x.values[i];
+        if (v === null) continue;
+        result.seriesRows += s.seriesRow([id, x.ts[i], v]);
+        tsSeen.series.add(x.ts[i]);
       }
     }
 
     markLate(sqlite, 'host', tsSeen.host);
     markLate(sqlite, 'container', tsSeen.container);
     markLate(sqlite, 'series', tsSeen.series);
-    s.batchAdd.run(batch.batch_id, hostId, now, batch.snapshots.length);
+    s.batchAdd.run(batch.batch_id, hostId, now, tickCount(batch));
     if (opts.merge !== false) mergeIncoming(sqlite);
     return result;
   })();
+}
+
+/** Distinct sampling times in a batch (what v1 called its snapshots). */
+function tickCount(b: ColumnBatch): number {
+  const seen = new Set<number>();
+  for (const [ts] of timestampsOf(b)) seen.add(ts);
+  return seen.size;
 }

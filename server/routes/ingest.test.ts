@@ -90,7 +90,8 @@ test('schema violations are 400 naming the field path', async () => {
   const t = testApp({}, NOW);
   const base = () => makeBatch('alpha', [NOW - 10, NOW], withContainers) as unknown as Record<string, any>;
   const cases: [string, (b: Record<string, any>) => unknown, RegExp][] = [
-    ['wrong protocol version', (b) => ({ ...b, v: 2 }), /^v: /],
+    ['wrong protocol version', (b) => ({ ...b, v: 3 }), /^v: protocol version 3 /],
+    ['v2 with v1 snapshots (no columns)', (b) => ({ ...b, v: 2 }), /^\(body\): no samples/],
     ['no batch id', (b) => ({ ...b, batch_id: undefined }), /^batch_id: /],
     ['batch id with a slash', (b) => ({ ...b, batch_id: 'abc/defgh' }), /^batch_id: letters, digits/],
     ['no snapshots', (b) => ({ ...b, snapshots: [] }), /^snapshots: /],

@@ -6,11 +6,14 @@ import { promisify } from 'node:util';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { batch as batchSchema, describeIssues, MAX_FUTURE_SECONDS, type Batch } from '../../protocol/batch.ts';
+import {
+  batch as batchSchema, columnBatch as columnBatchSchema, describeIssues, MAX_FUTURE_SECONDS, COLUMNS_VERSION, SNAPSHOTS_VERSION, type ColumnBatch,
+} from '../../protocol/batch.ts';
+import { timestampsOf, toColumnBatch } from '../../protocol/columns.ts';
 import { bearer, checkToken, hashToken } from '../auth.ts';
 import { bump } from '../counters.ts';
 import { HostConflict, storeBatch, type StoreResult } from '../ingest/store-batch.ts';
-import { fastBatch } from '../ingest/fast-batch.ts';
+import { fastBatch, fastColumnBatch } from '../ingest/fast-batch.ts';
 import { mergeIncoming } from '../ingest/incoming.ts';
 import type { AppDeps } from '../app.ts';
 
@@ -60,7 +63,7 @@ export function ingestRoute(deps: AppDeps): Hono {
   };
   // The rows, the token's last use and the counter in one transaction: one commit (one set
   // of WAL writes) per request instead of three.
-  const commit = sqlite.transaction((batch: Batch, t: number, tokenId: number | null, merge: boolean): StoreResult => {
+  const commit = sqlite.transaction((batch: ColumnBatch, t: number, tokenId: number | null, merge: boolean): StoreResult => {
     const result = storeBatch(sqlite, batch, t, { allowDuplicateHostnames: config.allowDuplicateHostnames, merge });
     if (tokenId !== null) touchToken.run(t, tokenId);
     bump(sqlite, result.duplicate ? 'ingest_duplicate_batches' : 'ingest_batches');
@@ -86,6 +89,35 @@ export function ingestRoute(deps: AppDeps): Hono {
     (c) => accept(c),
   );
   return app;
+
+  /** The batch as columns, or a 400 naming the field. v1 batches are turned into columns. */
+  function validate(json: unknown, t: number): ColumnBatch {
+    const v = typeof json === 'object' && json !== null ? (json as { v?: unknown }).v : undefined;
+    if (v === SNAPSHOTS_VERSION) {
+      let b = fastBatch(json);
+      if (!b) {
+        const parsed = batchSchema.safeParse(json);
+        if (!parsed.success) refuse(400, 'invalid', describeIssues(parsed.error));
+        b = parsed.data!;
+      }
+      const tooNew = b.snapshots.findIndex((s) => s.ts > t + MAX_FUTURE_SECONDS);
+      if (tooNew >= 0) refuse(400, 'future', `snapshots.${tooNew}.ts: more than a day in the future (check the agent's clock)`);
+      return toColumnBatch(b);
+    }
+    if (v !== undefined && v !== COLUMNS_VERSION) {
+      refuse(400, 'invalid', `v: protocol version ${JSON.stringify(v).slice(0, 20)} is not one this server takes (${SNAPSHOTS_VERSION} or ${COLUMNS_VERSION})`);
+    }
+    let b = fastColumnBatch(json);
+    if (!b) {
+      const parsed = columnBatchSchema.safeParse(json);
+      if (!parsed.success) refuse(400, 'invalid', describeIssues(parsed.error));
+      b = parsed.data!;
+    }
+    for (const [ts, where] of timestampsOf(b)) {
+      if (ts > t + MAX_FUTURE_SECONDS) refuse(400, 'future', `${where}: more than a day in the future (check the agent's clock)`);
+    }
+    return b;
+  }
 
   async function accept(c: Context): Promise<Response> {
     const auth = checkToken(sqlite, configured, bearer(c.req.header('authorization')));
@@ -116,16 +148,8 @@ export function ingestRoute(deps: AppDeps): Hono {
     } catch (e) {
       refuse(400, 'bad_json', `body: not valid JSON (${(e as Error).message.slice(0, 120)})`);
     }
-    let batch = fastBatch(json);
-    if (!batch) {
-      const parsed = batchSchema.safeParse(json);
-      if (!parsed.success) refuse(400, 'invalid', describeIssues(parsed.error));
-      batch = parsed.data!;
-    }
-
     const t = now();
-    const tooNew = batch.snapshots.findIndex((s) => s.ts > t + MAX_FUTURE_SECONDS);
-    if (tooNew >= 0) refuse(400, 'future', `snapshots.${tooNew}.ts: more than a day in the future (check the agent's clock)`);
+    const batch = validate(json, t);
     if (auth.ok && auth.host !== null && auth.host !== batch.agent.host) {
       refuse(403, 'wrong_host', `agent.host: this token belongs to host "${auth.host}", not "${batch.agent.host}"`);
     }

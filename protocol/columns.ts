@@ -1,0 +1,103 @@
+// Snapshots (one object per tick, as the agent samples them and v1 sends them) turned into
+// columns (each entity once, its times and one array per metric, as v2 sends them and the
+// server stores them). Pure; types only from batch.ts, so the agent bundle stays free of zod.
+import type { Batch, ColumnBatch, ContainerColumns, SeriesColumns, Snapshot } from './batch.ts';
+import { COLUMNS_VERSION } from './constants.ts';
+
+type Column = (number | null)[];
+
+/** Appends value at row `row` of a column that so far has `rows - 1` rows, padding with null. */
+function put(cols: Record<string, Column>, name: string, rows: number, value: number): void {
+  let col = cols[name];
+  if (!col) col = cols[name] = [];
+  while (col.length < rows - 1) col.push(null);
+  col.push(value);
+}
+
+function pad(cols: Record<string, Column>, rows: number): void {
+  for (const name in cols) while (cols[name].length < rows) cols[name].push(null);
+}
+
+/** Label set key: name plus labels in key order, so equal series meet in one entry. */
+function seriesKey(name: string, labels: Record<string, string>, container: string | undefined): string {
+  const keys = Object.keys(labels).sort();
+  return JSON.stringify([name, container ?? null, ...keys.map((k) => [k, labels[k]])]);
+}
+
+/**
+ * The snapshots' samples as columns. A container keeps one entry per Docker id, so a container
+ * recreated under the same name within the batch gives two entries, each with its own times;
+ * identity fields (image, state, labels) are the newest snapshot's for that id.
+ */
+export function snapshotsToColumns(snapshots: readonly Snapshot[]): Pick<ColumnBatch, 'host' | 'containers' | 'series'> {
+  const host = { ts: [] as number[], metrics: {} as Record<string, Column> };
+  const containers = new Map<string, ContainerColumns & { newest: number }>();
+  const series = new Map<string, SeriesColumns>();
+  for (const snap of snapshots) {
+    const hostNames = Object.keys(snap.host);
+    if (hostNames.length) {
+      host.ts.push(snap.ts);
+      for (const n of hostNames) put(host.metrics, n, host.ts.length, snap.host[n]);
+    }
+    for (const c of snap.containers) {
+      const key = `${c.name}\u0000${c.id}`;
+      let e = containers.get(key);
+      if (!e) {
+        e = { id: c.id, name: c.name, ts: [], metrics: {}, newest: -Infinity };
+        containers.set(key, e);
+      }
+      if (snap.ts >= e.newest) {
+        e.newest = snap.ts;
+        for (const k of ['image', 'state', 'compose_project', 'compose_service', 'labels'] as const) {
+          if (c[k] !== undefined) (e as Record<string, unknown>)[k] = c[k];
+          else delete (e as Record<string, unknown>)[k];
+        }
+      }
+      e.ts.push(snap.ts);
+      for (const n in c.metrics) put(e.metrics, n, e.ts.length, c.metrics[n]);
+      // A sample with no metrics still says the container was there.
+      pad(e.metrics, e.ts.length);
+    }
+    for (const s of snap.series) {
+      const key = seriesKey(s.name, s.labels, s.container);
+      let e = series.get(key);
+      if (!e) {
+        e = { name: s.name, labels: s.labels, ts: [], values: [] };
+        if (s.container !== undefined) e.container = s.container;
+        series.set(key, e);
+      }
+      e.ts.push(snap.ts);
+      e.values.push(s.value);
+    }
+  }
+  pad(host.metrics, host.ts.length);
+  const out: Pick<ColumnBatch, 'host' | 'containers' | 'series'> = {
+    containers: [...containers.values()].map(({ newest: _newest, ...c }) => {
+      pad(c.metrics, c.ts.length);
+      return c;
+    }),
+    series: [...series.values()],
+  };
+  if (host.ts.length) out.host = host;
+  return out;
+}
+
+/** A v1 batch as the v2 batch it stands for. */
+export function toColumnBatch(b: Batch): ColumnBatch {
+  const out: ColumnBatch = { v: COLUMNS_VERSION, batch_id: b.batch_id, agent: b.agent, ...snapshotsToColumns(b.snapshots) };
+  if (b.meta) out.meta = b.meta;
+  return out;
+}
+
+/** Every timestamp in a v2 batch, with where it is (for messages): entity path and index. */
+export function* timestampsOf(b: Pick<ColumnBatch, 'host' | 'containers' | 'series'>): Generator<[number, string]> {
+  if (b.host) for (let i = 0; i < b.host.ts.length; i++) yield [b.host.ts[i], `host.ts.${i}`];
+  for (let c = 0; c < b.containers.length; c++) {
+    const ts = b.containers[c].ts;
+    for (let i = 0; i < ts.length; i++) yield [ts[i], `containers.${c}.ts.${i}`];
+  }
+  for (let s = 0; s < b.series.length; s++) {
+    const ts = b.series[s].ts;
+    for (let i = 0; i < ts.length; i++) yield [ts[i], `series.${s}.ts.${i}`];
+  }
+}

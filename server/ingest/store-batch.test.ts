@@ -1,0 +1,151 @@
+// Both wire shapes store exactly what the snapshots hold: random batches (gaps, metrics
+// missing at some ticks, metrics outside the catalogue, labelled series, a container
+// recreated under its name within a batch) stored as v1 snapshots in one file and as v2
+// columns in another, each compared row for row with a naive reading of the snapshots.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { openDb } from '../db/open.ts';
+import { tempDir } from '../../test/support/server.ts';
+import { storeBatch } from './store-batch.ts';
+import { toColumnBatch } from '../../protocol/columns.ts';
+import { batch as batchSchema, columnBatch as columnSchema, type Batch, type BatchInput } from '../../protocol/batch.ts';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const T0 = 1_790_000_000;
+
+function randomBatches(r: () => number, n: number): Batch[] {
+  const out: Batch[] = [];
+  let ts = T0;
+  for (let b = 0; b < n; b++) {
+    const snapshots: BatchInput['snapshots'] = [];
+    for (let i = 0, k = 1 + Math.floor(r() * 6); i < k; i++) {
+      ts += r() < 0.2 ? 30 : 10; // gaps now and then
+      const host: Record<string, number> = {};
+      if (r() < 0.9) host.cpu_pct = r() * 100;
+      if (r() < 0.7) host.mem_used_bytes = Math.round(r() * 8e9);
+      if (r() < 0.2) host.tcp_established = Math.round(r() * 100); // not a core metric: a series
+      const containers = ['web', 'db', 'cache']
+        .filter(() => r() < 0.8)
+        .map((name) => {
+          const metrics: Record<string, number> = {};
+          if (r() < 0.9) metrics.cpu_pct = r() * 200;
+          if (r() < 0.8) metrics.mem_bytes = Math.round(r() * 1e9);
+          if (r() < 0.2) metrics.gpu_pct = r() * 100;
+          // A recreation: a new Docker id under the same name, even within one batch.
+          const id = `${name}-${ts > T0 + 300 && r() < 0.5 ? 'new' : 'old'}`.padEnd(12, 'x');
+          return { id, name, image: `${name}:${id.slice(-8)}`, state: 'running', metrics, ...(r() < 0.3 ? { labels: { team: name } } : {}) };
+        });
+      const series: { name: string; labels: Record<string, string>; value: number; container?: string }[] = [];
+      if (r() < 0.7) series.push({ name: 'net_rx_bps', labels: { iface: r() < 0.5 ? 'eth0' : 'eth1' }, value: r() * 1e6 });
+      if (r() < 0.2) series.push({ name: 'blk_queue', labels: {}, value: 3, container: 'db' });
+      snapshots.push({ ts, host, containers, series });
+    }
+    out.push(batchSchema.parse({ v: 1, batch_id: `eq-batch-${b}`, agent: { host: 'alpha', interval: 10 }, snapshots }));
+  }
+  return out;
+}
+
+const HOST_CORE = ['cpu_pct', 'mem_used_bytes'];
+const CONTAINER_CORE = ['cpu_pct', 'mem_bytes'];
+const canon = (l: Record<string, string>) => JSON.stringify(Object.fromEntries(Object.keys(l).sort().map((k) => [k, l[k]])));
+
+/** What the tables must hold, worked out naively from the snapshots: first value per key wins. */
+function expected(batches: Batch[]): Record<string, unknown[]> {
+  const host = new Map<number, unknown[]>();
+  const cont = new Map<string, unknown[]>();
+  const ser = new Map<string, unknown[]>();
+  const ident = new Map<string, { id: string; image: string | null; first: number; last: number }>();
+  for (const b of batches) {
+    for (const snap of b.snapshots) {
+      const ts = snap.ts;
+      if (HOST_CORE.some((n) => snap.host[n] !== undefined) && !host.has(ts)) host.set(ts, [ts, ...HOST_CORE.map((n) => snap.host[n] ?? null)]);
+      for (const n of Object.keys(snap.host)) {
+        if (!HOST_CORE.includes(n) && !ser.has(`${n}|{}|${ts}`)) ser.set(`${n}|{}|${ts}`, [n, '{}', ts, snap.host[n]]);
+      }
+      for (const c of snap.containers) {
+        const k = `${c.name}|${ts}`;
+        if (!cont.has(k)) cont.set(k, [c.name, ts, ...CONTAINER_CORE.map((n) => c.metrics[n] ?? null)]);
+        const id = ident.get(c.name);
+        if (!id) ident.set(c.name, { id: c.id, image: c.image ?? null, first: ts, last: ts });
+        else {
+          if (ts >= id.last) Object.assign(id, { id: c.id, image: c.image ?? null, last: ts });
+          id.first = Math.min(id.first, ts);
+        }
+        for (const n of Object.keys(c.metrics)) {
+          const l = canon({ container: c.name });
+          if (!CONTAINER_CORE.includes(n) && !ser.has(`${n}|${l}|${ts}`)) ser.set(`${n}|${l}|${ts}`, [n, l, ts, c.metrics[n]]);
+        }
+      }
+      for (const x of snap.series) {
+        const l = canon(x.container === undefined ? x.labels : { ...x.labels, container: x.container });
+        if (!ser.has(`${x.name}|${l}|${ts}`)) ser.set(`${x.name}|${l}|${ts}`, [x.name, l, ts, x.value]);
+      }
+    }
+  }
+  const sorted = (m: Map<unknown, unknown[]>) => [...m.values()].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  return {
+    host: sorted(host),
+    containers: sorted(cont),
+    series: sorted(ser),
+    identity: [...ident].map(([name, v]) => [name, v.id, v.image, v.first, v.last]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
+  };
+}
+
+function dump(file: string): Record<string, unknown[]> {
+  const sqlite = openDb(file).$client;
+  const sorted = (rows: unknown[][]) => rows.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  const out = {
+    host: sorted(sqlite.prepare(`SELECT ts, ${HOST_CORE.join(', ')} FROM host_samples`).raw().all() as unknown[][]),
+    containers: sorted(
+      sqlite.prepare(`SELECT c.name, s.ts, ${CONTAINER_CORE.map((n) => `s.${n}`).join(', ')} FROM container_samples s JOIN containers c ON c.id = s.container_id`).raw().all() as unknown[][],
+    ),
+    series: sorted(sqlite.prepare('SELECT r.name, r.labels, s.ts, s.value FROM series_samples s JOIN series r ON r.id = s.series_id').raw().all() as unknown[][]),
+    identity: sqlite.prepare('SELECT name, container_id, image, first_seen, last_seen FROM containers ORDER BY name').raw().all(),
+  };
+  const incoming = sqlite.prepare('SELECT (SELECT count(*) FROM container_samples_incoming) + (SELECT count(*) FROM host_samples_incoming) + (SELECT count(*) FROM series_samples_incoming)').pluck().get();
+  assert.equal(incoming, 0, 'everything merged');
+  sqlite.close();
+  return out;
+}
+
+for (const seed of [1, 2, 3]) {
+  test(`seed ${seed}: v1 snapshots and v2 columns both store exactly the rows the snapshots hold`, () => {
+    const batches = randomBatches(rng(seed), 25);
+    const dir = tempDir();
+    const a = path.join(dir, 'v1.db');
+    const b = path.join(dir, 'v2.db');
+    const dbA = openDb(a).$client;
+    const dbB = openDb(b).$client;
+    for (const batch of batches) {
+      const now = Math.max(...batch.snapshots.map((s) => s.ts)) + 5;
+      const ra = storeBatch(dbA, batch, now);
+      // Through JSON and the schema, as the server receives what the agent sends.
+      const v2 = columnSchema.parse(JSON.parse(JSON.stringify(toColumnBatch(batch))));
+      const rb = storeBatch(dbB, v2, now);
+      assert.deepEqual(rb, ra);
+    }
+    // Replaying every batch under new ids adds nothing.
+    for (const batch of batches) {
+      const r = storeBatch(dbB, { ...toColumnBatch(batch), batch_id: `${batch.batch_id}-again` }, T0 + 1e5);
+      assert.equal(r.hostRows + r.containerRows + r.seriesRows, 0);
+    }
+    dbA.close();
+    dbB.close();
+    const want = expected(batches);
+    assert.ok(want.containers.length > 100 && want.series.some((s) => JSON.stringify(s).includes('gpu_pct')), 'the generator covers the cases');
+    assert.ok(want.identity.some((r) => String((r as unknown[])[1]).startsWith('web-new') || String((r as unknown[])[1]).startsWith('db-new')), 'a recreation happened');
+    assert.deepEqual(dump(a), want);
+    assert.deepEqual(dump(b), want);
+  });
+}
