@@ -169,7 +169,7 @@ export function fetchSeries(q: SeriesQuery, signal?: AbortSignal): Promise<Serie
 
 /** Many containers' metrics in one request, on one grid; `containers` undefined = all in range. */
 export function fetchContainerSeries(
-  q: { host: string; containers?: readonly string[]; metrics: readonly string[]; from: number; to: number; maxPoints: number; minmax?: boolean },
+  q: { host: string; containers?: readonly string[]; metrics: readonly string[]; from: number; to: number; maxPoints: number; minmax?: boolean; digits?: number },
   signal?: AbortSignal,
 ): Promise<ContainerSeriesResponse> {
   return getJson<ContainerSeriesResponse>(
@@ -182,6 +182,7 @@ export function fetchContainerSeries(
       to: Math.ceil(q.to),
       maxPoints: Math.round(q.maxPoints),
       minmax: q.minmax ? 1 : undefined,
+      digits: q.digits,
     },
     signal,
   );

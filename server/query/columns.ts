@@ -14,6 +14,8 @@ export interface ColumnsQuery {
   step: number;
   /** Add `NAME_min` / `NAME_max` companions (rollup tiers only). */
   minmax?: boolean;
+  /** Round every value to this many significant digits (1-17); exact when absent. */
+  digits?: number;
 }
 
 /** The same query for several entities of one kind at once (one SQL statement per tier part). */
@@ -84,6 +86,9 @@ export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery):
   const buckets = new Map<number, Map<number, Agg[]>>(keys.map((k) => [k, new Map()]));
   const width = q.columns.length;
   const withMinMax = !!q.minmax && q.tier !== 'raw';
+  const digits = q.digits;
+  // A chart is a few hundred pixels tall: 6 digits is exact to the eye and halves the JSON.
+  const round = digits === undefined ? (v: number) => v : (v: number) => Number(v.toPrecision(digits));
   const stride = withMinMax ? 4 : 2;
 
   const add = (tier: TierName, lo: number, hi: number, grouped: boolean) => {
@@ -143,10 +148,10 @@ export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery):
         const idx = (b - start) / q.step;
         const a = aggs[i];
         if (idx < 0 || idx >= n || a.n === 0) continue;
-        avg[idx] = a.sum / a.n;
+        avg[idx] = round(a.sum / a.n);
         if (withMinMax) {
-          mn[idx] = a.min;
-          mx[idx] = a.max;
+          mn[idx] = a.min === null ? null : round(a.min);
+          mx[idx] = a.max === null ? null : round(a.max);
         }
       }
       cols[c] = avg;

@@ -2,8 +2,8 @@
 // (containers that come and go, the hostile name) plus ten live minutes not rolled up yet:
 // `containers=*` is exactly the host's containers seen in the range; every container's columns
 // equal what /series answers for it alone (same tier, step, grid and values, raw tail
-// included); a list of names or id prefixes; min/max on request; every bad query a 400 or
-// 404 whose message names the parameter, and never a 500.
+// included); a list of names or id prefixes; min/max and rounding on request; every bad
+// query a 400 or 404 whose message names the parameter, and never a 500.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ContainerSeriesResponse, SeriesResponse } from '../../protocol/batch.ts';
@@ -88,6 +88,21 @@ test('a list of names or Docker id prefixes gives just those, keyed by name; wit
   assert.equal(body.containers['shop-web-1'].cpu_pct.length, body.t.length);
 });
 
+test('digits=N rounds every value to N significant digits, min and max included', async () => {
+  const q = `/api/v1/container-series?host=app-1&containers=shop-web-1,shop-db-1&metrics=cpu_pct,mem_bytes&from=${NOW - 86400}&to=${NOW}&minmax=1`;
+  const exact = await getJson<ContainerSeriesResponse>(q);
+  const rounded = await getJson<ContainerSeriesResponse>(`${q}&digits=4`);
+  let values = 0;
+  for (const [name, cols] of Object.entries(exact.containers)) {
+    for (const [k, col] of Object.entries(cols)) {
+      assert.deepEqual(rounded.containers[name][k], col.map((v) => (v === null ? null : Number(v.toPrecision(4)))), `${name} ${k}`);
+      values += col.filter((v) => v !== null).length;
+    }
+  }
+  assert.ok(values > 1000, `${values} values compared`);
+  assert.ok(JSON.stringify(rounded).length < 0.6 * JSON.stringify(exact).length, 'a smaller answer');
+});
+
 test('a range before any container existed: no containers, the time axis still there', async () => {
   const from = fleet.from - 7 * 86400;
   const body = await getJson<ContainerSeriesResponse>(`/api/v1/container-series?host=app-1&containers=*&metrics=cpu_pct&from=${from}&to=${from + 3600}`);
@@ -110,6 +125,8 @@ test('bad queries are 400 or 404 naming the parameter', async () => {
     [`${base}&containers=*&from=yesterday`, 400, /^from: "yesterday" is neither/],
     [`${base}&containers=*&from=${NOW}&to=${NOW - 10}`, 400, /^from \(\d+\) is after to/],
     [`${base}&containers=*&maxPoints=1`, 400, /^maxPoints: must be between 2 and 20000/],
+    [`${base}&containers=*&digits=0`, 400, /^digits: must be between 1 and 17/],
+    [`${base}&containers=*&digits=six`, 400, /^digits: "six" is not a whole number/],
     [`${base}&containers=${Array.from({ length: 501 }, (_, i) => `c${i}`).join(',')}`, 400, /^containers: 501 named, at most 500/],
     // 7 days at up to 20000 points is the 1 m tier: 10081 points × 7 metrics × 3 (avg, min, max) each.
     [`/api/v1/container-series?host=app-1&containers=${Array.from({ length: 10 }, (_, i) => `c${i}`).join(',')}&metrics=cpu_pct,mem_bytes,net_rx_bps,net_tx_bps,blk_read_bps,blk_write_bps,pids&maxPoints=20000&minmax=1&from=${NOW - 7 * 86400}&to=${NOW}`, 400, /^containers: 10 containers × 7 metrics × 10081 points is more than 2000000 values/],
@@ -126,7 +143,7 @@ test('a few hundred random query strings never make a 500', async () => {
   let seed = 42;
   const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
-  const keys = ['host', 'containers', 'metrics', 'from', 'to', 'maxPoints', 'minmax', 'container'];
+  const keys = ['host', 'containers', 'metrics', 'from', 'to', 'maxPoints', 'minmax', 'container', 'digits'];
   const values = ['app-1', '*', '', ',', '%', '%zz', '*,*', 'cpu_pct', 'cpu_pct,pids', "'; DROP TABLE hosts; --", '1e309', '-1', String(NOW), '2026-13-45', 'shop-web-1', HOSTILE_NAME, 'x'.repeat(5000), '20000', '0'];
   for (let i = 0; i < 300; i++) {
     const parts = Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => `${pick(keys)}=${rnd() < 0.7 ? encodeURIComponent(pick(values)) : pick(values)}`);

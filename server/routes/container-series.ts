@@ -3,6 +3,7 @@
 // `containers=*` is every container of the host seen in the range, or a comma-separated list
 // of names (Docker names hold no commas; a Docker id prefix works as in /series). One tier and
 // step for all, chosen as /series would; columns keyed by container name on one time grid.
+// `digits=N` rounds values to N significant digits (a smaller answer; exact without it).
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
@@ -31,6 +32,7 @@ export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
     const { from, to } = parseRange(q, t);
     const maxPoints = parseIntParam('maxPoints', q('maxPoints'), DEFAULT_MAX_POINTS, 2, 20_000);
     const minmax = ['1', 'true'].includes(q('minmax') ?? '');
+    const digits = q('digits') ? parseIntParam('digits', q('digits'), 17, 1, 17) : undefined;
     const metrics = [...new Set(parseList(q('metrics')))];
     if (metrics.length === 0) badRequest(`metrics: required (comma-separated; known: ${CONTAINER_METRIC_NAMES.join(', ')})`);
     const unknown = metrics.find((m) => !(CONTAINER_METRIC_NAMES as readonly string[]).includes(m));
@@ -67,7 +69,7 @@ export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
         }
       });
     }
-    const cols = readColumnsMany(sqlite, { kind: 'container', keys: list.map((r) => r.id), columns: metrics, from, to, tier, step, minmax });
+    const cols = readColumnsMany(sqlite, { kind: 'container', keys: list.map((r) => r.id), columns: metrics, from, to, tier, step, minmax, digits });
     const out: ContainerSeriesResponse = { host: host.name, tier, step, from, to, t: [], containers: {} };
     for (const r of list) {
       const col = cols.get(r.id)!;

@@ -93,7 +93,7 @@ export class ContainersSection {
     const top = settle(fetchTop({ host: this.host, metric: rank, from: win.from, to: win.to, limit: 10 }, signal));
     // One request for every container's lines (one tier and grid for all), not one each.
     const series = list.length
-      ? settle(fetchContainerSeries({ host: this.host, containers: list.map((c) => c.name), metrics: METRICS, from: win.from, to: win.to, maxPoints }, signal))
+      ? settle(fetchContainerSeries({ host: this.host, containers: list.map((c) => c.name), metrics: METRICS, from: win.from, to: win.to, maxPoints, digits: 6 }, signal))
       : undefined;
     const [result, topResult] = await Promise.all([series, top]);
     rethrowFatal(result ? [result, topResult] : [topResult]);
