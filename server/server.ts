@@ -8,6 +8,7 @@ import type { ServerConfig } from './config.ts';
 import type { Logger } from '../agent/log.ts';
 import { startMaintenance } from './maintenance.ts';
 import { mergeIncoming } from './ingest/incoming.ts';
+import { startCheckpointer } from './db/checkpointer.ts';
 
 export interface RunningServer {
   url: string;
@@ -27,6 +28,7 @@ export async function startServer(config: ServerConfig, log: Logger, now: () => 
   });
   const port = (server.address() as AddressInfo).port;
   const stop = startMaintenance(db.$client, { ...config, log, now });
+  const checkpointer = startCheckpointer(db.$client, { onError: (m) => log.error(m) });
   const host = config.bind.includes(':') ? `[${config.bind}]` : config.bind === '0.0.0.0' ? '127.0.0.1' : config.bind;
   return {
     url: `http://${host}:${port}`,
@@ -36,9 +38,11 @@ export async function startServer(config: ServerConfig, log: Logger, now: () => 
       new Promise<void>((resolve) => {
         stop();
         server.close(() => {
-          mergeIncoming(db.$client);
-          db.$client.close();
-          resolve();
+          void checkpointer.stop().then(() => {
+            mergeIncoming(db.$client);
+            db.$client.close();
+            resolve();
+          });
         });
         // Keep-alive connections from agents would hold close() open.
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();

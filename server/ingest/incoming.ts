@@ -13,6 +13,7 @@ import type Database from 'better-sqlite3';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
 
 interface Statements {
+  seen: Database.Statement[];
   moves: Database.Statement[];
   clears: Database.Statement[];
   pending: Database.Statement;
@@ -30,6 +31,16 @@ function statements(sqlite: Database.Database): Statements {
   let st = cache.get(sqlite);
   if (!st) {
     st = {
+      // First and last seen of containers and series, from their rows: ingest writes those
+      // tables only for a new entity or a changed identity, not on every request.
+      seen: (['containers', 'series'] as const).map((table) => {
+        const { table: samples, key } = KINDS[table === 'containers' ? 1 : 2];
+        return sqlite.prepare(
+          `UPDATE ${table} SET first_seen = min(first_seen, x.mn), last_seen = max(last_seen, x.mx)
+           FROM (SELECT ${key} AS id, min(ts) AS mn, max(ts) AS mx FROM ${samples}_incoming GROUP BY ${key}) AS x
+           WHERE ${table}.id = x.id`,
+        );
+      }),
       // Entity order, so each entity's rows go in one after another onto the same leaf page.
       moves: KINDS.map(({ table, key, columns }) => {
         const cols = [key, 'ts', ...columns].join(', ');
@@ -67,6 +78,7 @@ export function mergeIncoming(sqlite: Database.Database): number {
   const st = statements(sqlite);
   return sqlite.transaction(() => {
     let moved = 0;
+    for (const u of st.seen) u.run();
     for (const m of st.moves) moved += m.run().changes;
     for (const c of st.clears) c.run();
     return moved;

@@ -59,7 +59,11 @@ function statements(sqlite: Database.Database) {
          last_seen = max(last_seen, excluded.last_seen)
        RETURNING id`,
     ).pluck(),
+    containerGet: sqlite.prepare(
+      'SELECT id, container_id, image, state, compose_project, compose_service, labels FROM containers WHERE host_id = ? AND name = ?',
+    ),
     containerRow: incomingInsert(sqlite, 'container'),
+    seriesGet: sqlite.prepare('SELECT id, unit, title FROM series WHERE host_id = ? AND name = ? AND labels = ?'),
     seriesUpsert: sqlite.prepare(
       `INSERT INTO series (host_id, name, labels, unit, title, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (host_id, name, labels) DO UPDATE SET
@@ -120,14 +124,21 @@ export function storeBatch(
 
     const seriesIds = new Map<string, number>();
     const meta = batch.meta ?? {};
-    // One upsert per series per batch; first/last seen span the batch (at most a flush long).
+    // A series known with the same unit and title needs no write: its first/last seen follow
+    // from its rows when they are merged (incoming.ts), so a request rewrites no series page.
     const seriesId = (name: string, labels: Record<string, string>): number => {
       const key = canonicalLabels(labels);
       const k = `${name}\u0000${key}`;
       let id = seriesIds.get(k);
       if (id === undefined) {
         const m = meta[name];
-        id = s.seriesUpsert.get(hostId, name, key, m?.unit ?? null, m?.label ?? null, minTs, maxTs) as number;
+        const unit = m?.unit ?? null;
+        const title = m?.label ?? null;
+        const row = s.seriesGet.get(hostId, name, key) as { id: number; unit: string | null; title: string | null } | undefined;
+        id =
+          row && (unit === null || unit === row.unit) && (title === null || title === row.title)
+            ? row.id
+            : (s.seriesUpsert.get(hostId, name, key, unit, title, minTs, maxTs) as number);
         seriesIds.set(k, id);
       }
       return id;
@@ -167,16 +178,24 @@ export function storeBatch(
       extras(h.metrics, h.ts, hostCols, {});
     }
 
-    // One upsert per container entry (one per Docker id): identity from the entry, first/last
-    // seen spanning its times, applied oldest entry first so the newest identity wins.
-    // Recreated under the same name, a container keeps its row (and history) and takes the
-    // new Docker id.
+    // A container entry (one per Docker id) whose identity the table already holds needs no
+    // write: first/last seen follow from its rows when they are merged (incoming.ts). A new
+    // container, or one recreated under its name (new id, image, labels…), is upserted, oldest
+    // entry first so the newest identity wins; before that, what is still incoming is merged,
+    // so "newest" compares with an exact last_seen. Recreated, a container keeps its row (and
+    // history) and takes the new Docker id.
     const entries = batch.containers.map((c) => ({ c, first: Math.min(...c.ts), last: Math.max(...c.ts) })).sort((x, y) => x.last - y.last);
     for (const { c, first, last } of entries) {
-      const cid = s.containerUpsert.get(
-        hostId, c.name, c.id, c.image ?? null, c.state ?? null, c.compose_project ?? null, c.compose_service ?? null,
-        c.labels ? JSON.stringify(c.labels) : null, first, last,
-      ) as number;
+      const labels = c.labels ? JSON.stringify(c.labels) : null;
+      const row = s.containerGet.get(hostId, c.name) as ContainerIdentity | undefined;
+      let cid: number;
+      if (row && sameIdentity(row, c, labels)) cid = row.id;
+      else {
+        if (row) mergeIncoming(sqlite);
+        cid = s.containerUpsert.get(
+          hostId, c.name, c.id, c.image ?? null, c.state ?? null, c.compose_project ?? null, c.compose_service ?? null, labels, first, last,
+        ) as number;
+      }
       const cols = CONTAINER_METRIC_NAMES.map((n) => c.metrics[n]);
       for (let i = 0; i < c.ts.length; i++) {
         const vals: (number | null)[] = [cid, c.ts[i]];
@@ -204,6 +223,23 @@ export function storeBatch(
     if (opts.merge !== false) mergeIncoming(sqlite);
     return result;
   })();
+}
+
+interface ContainerIdentity {
+  id: number;
+  container_id: string;
+  image: string | null;
+  state: string | null;
+  compose_project: string | null;
+  compose_service: string | null;
+  labels: string | null;
+}
+
+function sameIdentity(row: ContainerIdentity, c: ColumnBatch['containers'][number], labels: string | null): boolean {
+  return (
+    row.container_id === c.id && row.image === (c.image ?? null) && row.state === (c.state ?? null) &&
+    row.compose_project === (c.compose_project ?? null) && row.compose_service === (c.compose_service ?? null) && row.labels === labels
+  );
 }
 
 /** Distinct sampling times in a batch (what v1 called its snapshots). */

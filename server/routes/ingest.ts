@@ -53,6 +53,7 @@ export function ingestRoute(deps: AppDeps): Hono {
   const mergeLater = () => {
     mergeTimer ??= setTimeout(() => {
       mergeNow();
+      if (!sqlite.open) return; // the server closed meanwhile: the next start merges
       try {
         mergeIncoming(sqlite);
       } catch (e) {

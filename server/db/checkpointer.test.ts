@@ -1,0 +1,46 @@
+// The checkpoint worker on a real file: the server's connection no longer checkpoints in its
+// commits, yet committed pages reach the database file and the WAL is reused, not grown.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { openDb } from './open.ts';
+import { startCheckpointer } from './checkpointer.ts';
+import { tempDir } from '../../test/support/server.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('checkpoints run in the worker: the data reaches the database file and the WAL stops growing', async () => {
+  const file = path.join(tempDir(), 'berth.db');
+  const sqlite = openDb(file).$client;
+  const cp = startCheckpointer(sqlite, { everyMs: 30 });
+  assert.equal(sqlite.pragma('wal_autocheckpoint', { simple: true }), 0, 'the server connection leaves checkpoints to the worker');
+  sqlite.exec('CREATE TABLE filler (k INTEGER PRIMARY KEY, v BLOB)');
+  const ins = sqlite.prepare('INSERT INTO filler (v) VALUES (?)');
+  const blob = Buffer.alloc(3000, 1);
+  const walSizes: number[] = [];
+  const dbBefore = fs.statSync(file).size;
+  for (let round = 0; round < 6; round++) {
+    // ~1,000 pages a round, in many small commits as ingest makes them.
+    for (let i = 0; i < 100; i++) sqlite.transaction(() => { for (let j = 0; j < 10; j++) ins.run(blob); })();
+    await sleep(150);
+    walSizes.push(fs.statSync(`${file}-wal`).size);
+  }
+  assert.ok(cp.checkpoints > 0, 'the worker ran checkpoints');
+  const dbAfter = fs.statSync(file).size;
+  assert.ok(dbAfter - dbBefore > 5 * 1000 * 3000, `the database file took the pages (${dbBefore} → ${dbAfter} bytes)`);
+  // Without checkpoints the WAL would hold all six rounds (~18 MB); reused, it holds about one.
+  const oneRound = 1000 * 4120;
+  assert.ok(Math.max(...walSizes) < 2.5 * oneRound, `WAL sizes ${walSizes.join(', ')}`);
+  await cp.stop();
+  assert.equal(sqlite.prepare('SELECT count(*) FROM filler').pluck().get(), 6000);
+  sqlite.close();
+});
+
+test('an in-memory database keeps SQLite\'s own checkpointing (there is no WAL file to share)', async () => {
+  const sqlite = openDb(':memory:').$client;
+  const cp = startCheckpointer(sqlite);
+  await cp.stop();
+  assert.equal(cp.checkpoints, 0);
+  sqlite.close();
+});
