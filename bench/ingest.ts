@@ -20,7 +20,7 @@ import { openDb } from '../server/db/open.ts';
 import { startServer } from '../server/server.ts';
 import { loadServerConfig } from '../server/config.ts';
 import { createLogger } from '../agent/log.ts';
-import { canonicalLabels } from '../server/ingest/store-batch.ts';
+import { canonicalLabels, storeBatch } from '../server/ingest/store-batch.ts';
 import { runRollups } from '../server/rollup/rollup.ts';
 import { containersOf, flags, hostName, median, snapshot } from './synthetic.ts';
 
@@ -197,23 +197,44 @@ async function overHttp(round: number): Promise<{ seconds: number; catchUp: numb
   return { seconds: r.ms / 1000 + catchUp, catchUp, cpu, lag: wm === undefined ? Infinity : first + perHost * 10 - wm, late };
 }
 
+/**
+ * A second reference: the same batches through the server's own store (storeBatch, one
+ * transaction per batch as a request makes it, merged at once), in-process, without HTTP,
+ * decoding or rollups. The gap between this and HTTP is what the request path costs.
+ */
+function storeOnly(round: number): { seconds: number } {
+  const db = openDb(path.join(dir, `store-${round}.db`));
+  const batches = bodies.map((list) => list.map((body) => JSON.parse(zlib.gunzipSync(body).toString('utf8')) as Batch | ColumnBatch));
+  const start = performance.now();
+  for (let b = 0; b < opt.batches; b++) for (let h = 0; h < hosts.length; h++) storeBatch(db.$client, batches[h][b], first + (b + 1) * opt.snapshots * 10);
+  const seconds = (performance.now() - start) / 1000;
+  db.$client.close();
+  return { seconds };
+}
+
 const rate = (s: number) => totalRows / s;
 const fmt = (n: number) => Math.round(n).toLocaleString('en').padStart(9);
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-const rows: { inproc: number; http: number; ratio: number; cpuRatio: number }[] = [];
+const rows: { inproc: number; store: number; http: number; ratio: number; storeRatio: number; cpuRatio: number }[] = [];
 for (let round = 1; round <= opt.rounds; round++) {
   const a = inProcess(round);
+  const st = storeOnly(round);
   const b = await overHttp(round);
-  const r = { inproc: rate(a.seconds), http: rate(b.seconds), ratio: a.seconds / b.seconds, cpuRatio: a.cpu / b.cpu };
+  const r = {
+    inproc: rate(a.seconds), store: rate(st.seconds), http: rate(b.seconds),
+    ratio: a.seconds / b.seconds, storeRatio: st.seconds / b.seconds, cpuRatio: a.cpu / b.cpu,
+  };
   rows.push(r);
   console.log(
-    `round ${round}: in-process ${fmt(r.inproc)} rows/s (${a.seconds.toFixed(2)} s, ${a.cpu.toFixed(2)} CPU-s) | ` +
+    `round ${round}: in-process ${fmt(r.inproc)} rows/s (${a.seconds.toFixed(2)} s, ${a.cpu.toFixed(2)} CPU-s) | storeBatch ${fmt(r.store)} rows/s | ` +
       `HTTP ${fmt(r.http)} rows/s (${b.seconds.toFixed(2)} s incl. ${b.catchUp.toFixed(2)} s of rollup catch-up, ${b.cpu.toFixed(2)} server CPU-s, ${b.late} late buckets) | ` +
       `ratio ${pct(r.ratio)}, per CPU-second ${pct(r.cpuRatio)}`,
   );
 }
 const med = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k]));
-console.log(`\nmedian in-process: ${fmt(med('inproc'))} rows/s`);
+console.log(`\nmedian in-process: ${fmt(med('inproc'))} rows/s (prepared inserts, 5,000 rows a transaction)`);
+console.log(`median storeBatch: ${fmt(med('store'))} rows/s (the server's store, a transaction per batch, no HTTP, decoding or rollups)`);
 console.log(`median HTTP:       ${fmt(med('http'))} rows/s (gzip, protocol v${opt.protocol}, ${opt.clients} clients, ${opt.snapshots} snapshots a batch, validation, rollups every ${opt['rollup-every']} s and caught up)`);
 console.log(`HTTP / in-process: ${pct(med('ratio'))} median of the rounds' ratios (target ≥ 50 %); per CPU-second ${pct(med('cpuRatio'))}`);
+console.log(`HTTP / storeBatch: ${pct(med('storeRatio'))} (what HTTP, gzip, JSON, validation and rollups cost on top of the store)`);
 fs.rmSync(dir, { recursive: true, force: true });
