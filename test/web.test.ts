@@ -218,9 +218,12 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.equal(await page.getAttribute('[data-preset="6h"]', 'aria-pressed'), 'true');
     assert.equal(await page.getAttribute('.legend-item[data-name="shop-web-1"]', 'aria-pressed'), 'false');
     assert.ok(await page.locator('[data-chart="cpu"] .ro-item.off', { hasText: 'steal' }).count(), 'steal stays off');
-    const spans = requests
-      .map((r) => new URL(r.url()))
-      .filter((u) => u.pathname === '/api/v1/series')
+    const urls = requests.map((r) => new URL(r.url()));
+    // Every container's lines come in one request, not one request per container.
+    assert.equal(urls.filter((u) => u.pathname === '/api/v1/container-series').length, 1, 'one container-series request');
+    assert.deepEqual(urls.filter((u) => u.pathname === '/api/v1/series' && u.searchParams.has('container')).map(String), [], 'no request per container');
+    const spans = urls
+      .filter((u) => u.pathname === '/api/v1/series' || u.pathname === '/api/v1/container-series')
       .map((u) => Number(u.searchParams.get('to')) - Number(u.searchParams.get('from')));
     assert.ok(spans.length > 0 && spans.every((s) => Math.abs(s - 21_600) <= 2), `every query spans 6 h: ${spans}`);
     // The browser's back button returns to the previous range.
