@@ -1,6 +1,7 @@
 // The host view's container part: one line per container in four charts (CPU, memory,
-// network, block I/O) sharing one grouped legend, and the top containers by a chosen metric
-// over the range, with average and peak.
+// network, block I/O; every container's columns from one /container-series request) sharing
+// one grouped legend, and the top containers by a chosen metric over the range, with average
+// and peak.
 import { fetchContainerSeries, fetchTop, type ContainerInfo, type HostInfo, type TopResponse } from '../api.ts';
 import { spreadColor, type DataSet, type LineSpec } from '../chart-data.ts';
 import { ChartPanel, type ChartSpec } from '../charts.ts';
