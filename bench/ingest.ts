@@ -165,7 +165,7 @@ async function overHttp(round: number): Promise<{ seconds: number; catchUp: numb
   // sending live: hours of data arrive in seconds, yet none of it is late (a spool replay,
   // where every row is, is a different workload).
   let clock = first;
-  const server = await startServer(config, createLogger('bench-server', { quiet: true }), () => clock);
+  const server = await startServer(config, createLogger('bench-server', { quiet: !process.env.BENCH_LOG }), () => clock);
   const slowest = server.db.$client.prepare('SELECT count(*) AS n, min(last_ts) AS ts FROM hosts');
   const follow = setInterval(() => {
     const r = slowest.get() as { n: number; ts: number | null };

@@ -16,7 +16,7 @@ import { topRoute } from './routes/top.ts';
 import { statusRoute } from './routes/status.ts';
 import { tokensRoute } from './routes/tokens.ts';
 import { catalogRoute } from './routes/catalog.ts';
-import { hasIncoming, mergeIncoming } from './ingest/incoming.ts';
+import type { IngestWriter } from './ingest/writer.ts';
 
 export interface AppDeps {
   db: Db;
@@ -24,6 +24,8 @@ export interface AppDeps {
   log: Logger;
   /** Epoch seconds; injected so tests control time. */
   now: () => number;
+  /** Where ingest writes; in the request's own thread when absent (startServer runs a thread). */
+  writer?: IngestWriter;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -42,12 +44,6 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/healthz', (c) => {
     deps.db.$client.prepare('SELECT 1').get();
     return c.json({ ok: true });
-  });
-  // Every read sees every acknowledged row: what ingest left in the incoming tables (a burst's
-  // last few hundred milliseconds, or rows from before a restart) is merged first.
-  app.use('/api/v1/*', async (c, next) => {
-    if (c.req.method === 'GET' && hasIncoming(deps.db.$client)) mergeIncoming(deps.db.$client);
-    await next();
   });
   app.route('/api/v1/ingest', ingestRoute(deps));
   app.route('/api/v1/hosts', hostsRoute(deps));

@@ -1,22 +1,21 @@
 // The server's background work: rollups every few seconds and retention every few minutes,
-// each run logged when it did something, never overlapping itself.
-import type Database from 'better-sqlite3';
+// each run logged when it did something, never overlapping itself. The writer runs them
+// (ingest/writer.ts), on the connection that does all the writing.
 import type { Logger } from '../agent/log.ts';
-import { runRollups } from './rollup/rollup.ts';
-import { enforceRetention } from './rollup/retention.ts';
+import type { IngestWriter } from './ingest/writer.ts';
 import type { Retention } from './rollup/tiers.ts';
 
 export function startMaintenance(
-  sqlite: Database.Database,
+  writer: Pick<IngestWriter, 'rollup' | 'retention'>,
   opts: { retention: Retention; rollupEverySeconds: number; retentionEverySeconds: number; log: Logger; now: () => number },
 ): () => void {
   let busy = false;
-  const rollup = () => {
+  const rollup = async () => {
     if (busy) return;
     busy = true;
     try {
       const t0 = performance.now();
-      const r = runRollups(sqlite, opts.now());
+      const r = await writer.rollup(opts.now());
       if (r.buckets + r.dirty > 0) {
         opts.log.debug(`rollups: ${r.buckets} buckets, ${r.dirty} late buckets recomputed in ${(performance.now() - t0).toFixed(0)} ms`);
       }
@@ -30,7 +29,7 @@ export function startMaintenance(
     if (busy) return;
     busy = true;
     try {
-      const r = await enforceRetention(sqlite, opts.retention, opts.now());
+      const r = await writer.retention(opts.retention, opts.now());
       if (r.deleted > 0) opts.log.info(`retention: deleted ${r.deleted} rows, freed ${r.freedPages} pages`);
     } catch (e) {
       opts.log.error(`retention failed: ${(e as Error).message}`);
@@ -38,9 +37,9 @@ export function startMaintenance(
       busy = false;
     }
   };
-  const a = setInterval(rollup, opts.rollupEverySeconds * 1000);
+  const a = setInterval(() => void rollup(), opts.rollupEverySeconds * 1000);
   const b = setInterval(() => void retention(), opts.retentionEverySeconds * 1000);
-  setTimeout(rollup, 1000).unref();
+  setTimeout(() => void rollup(), 1000).unref();
   a.unref();
   b.unref();
   return () => {

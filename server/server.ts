@@ -7,8 +7,8 @@ import { createApp } from './app.ts';
 import type { ServerConfig } from './config.ts';
 import type { Logger } from '../agent/log.ts';
 import { startMaintenance } from './maintenance.ts';
-import { mergeIncoming } from './ingest/incoming.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
+import { startWriterThread } from './ingest/writer.ts';
 
 export interface RunningServer {
   url: string;
@@ -21,13 +21,14 @@ export const epochNow = () => Math.floor(Date.now() / 1000);
 
 export async function startServer(config: ServerConfig, log: Logger, now: () => number = epochNow): Promise<RunningServer> {
   const db = openDb(config.dbPath);
-  const app = createApp({ db, config, log, now });
+  const writer = startWriterThread(db.$client, { allowDuplicateHostnames: config.allowDuplicateHostnames, log });
+  const app = createApp({ db, config, log, now, writer });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.bind }, () => resolve(s));
     s.once('error', reject);
   });
   const port = (server.address() as AddressInfo).port;
-  const stop = startMaintenance(db.$client, { ...config, log, now });
+  const stop = startMaintenance(writer, { ...config, log, now });
   const checkpointer = startCheckpointer(db.$client, { onError: (m) => log.error(m) });
   const host = config.bind.includes(':') ? `[${config.bind}]` : config.bind === '0.0.0.0' ? '127.0.0.1' : config.bind;
   return {
@@ -38,8 +39,7 @@ export async function startServer(config: ServerConfig, log: Logger, now: () => 
       new Promise<void>((resolve) => {
         stop();
         server.close(() => {
-          void checkpointer.stop().then(() => {
-            mergeIncoming(db.$client);
+          void Promise.all([writer.close(), checkpointer.stop()]).then(() => {
             db.$client.close();
             resolve();
           });

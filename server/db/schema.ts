@@ -1,6 +1,6 @@
 // The drizzle schema: the single source of truth for Berth's SQLite file. Sample tables are
-// made WITHOUT ROWID and views are added by custom migrations (migrations/0001_*, 0003_*),
-// which drizzle's schema language cannot express. Column lists of the wide sample tables and their
+// made WITHOUT ROWID and views are added by a custom migration (migrations/0001_*), which
+// drizzle's schema language cannot express. Column lists of the wide sample tables and their
 // rollups come from the metric catalogue in protocol/metrics.ts.
 import { sqliteTable, integer, text, real, primaryKey, uniqueIndex, index } from 'drizzle-orm/sqlite-core';
 import { HOST_METRICS, CONTAINER_METRICS } from '../../protocol/metrics.ts';
@@ -144,27 +144,6 @@ export const seriesSamples = sqliteTable(
   'series_samples',
   { seriesId: integer('series_id').notNull(), ts: integer('ts').notNull(), value: real('value') },
   (t) => [primaryKey({ columns: [t.seriesId, t.ts] })],
-);
-
-// Rows accepted by ingest but not yet merged into the sample tables above (see
-// server/ingest/incoming.ts). Keyed time first, so one request's rows land on a few adjacent
-// pages and its commit writes a few WAL frames, not one page per container.
-export const hostSamplesIncoming = sqliteTable(
-  'host_samples_incoming',
-  { ts: integer('ts').notNull(), hostId: integer('host_id').notNull(), ...rawColumns(hostNames) },
-  (t) => [primaryKey({ columns: [t.ts, t.hostId] })],
-);
-
-export const containerSamplesIncoming = sqliteTable(
-  'container_samples_incoming',
-  { ts: integer('ts').notNull(), containerId: integer('container_id').notNull(), ...rawColumns(containerNames) },
-  (t) => [primaryKey({ columns: [t.ts, t.containerId] })],
-);
-
-export const seriesSamplesIncoming = sqliteTable(
-  'series_samples_incoming',
-  { ts: integer('ts').notNull(), seriesId: integer('series_id').notNull(), value: real('value') },
-  (t) => [primaryKey({ columns: [t.ts, t.seriesId] })],
 );
 
 function hostRollup(name: string) {

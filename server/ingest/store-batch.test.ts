@@ -113,8 +113,6 @@ function dump(file: string): Record<string, unknown[]> {
     series: sorted(sqlite.prepare('SELECT r.name, r.labels, s.ts, s.value FROM series_samples s JOIN series r ON r.id = s.series_id').raw().all() as unknown[][]),
     identity: sqlite.prepare('SELECT name, container_id, image, first_seen, last_seen FROM containers ORDER BY name').raw().all(),
   };
-  const incoming = sqlite.prepare('SELECT (SELECT count(*) FROM container_samples_incoming) + (SELECT count(*) FROM host_samples_incoming) + (SELECT count(*) FROM series_samples_incoming)').pluck().get();
-  assert.equal(incoming, 0, 'everything merged');
   sqlite.close();
   return out;
 }

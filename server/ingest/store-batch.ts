@@ -1,15 +1,13 @@
 // Writes one validated batch in one transaction: host and container identity, wide sample
 // rows, labelled series, the batch id (so a resend is absorbed), and late-data markers for
-// the rollups. Duplicate (entity, ts) rows are ignored, so a replay is idempotent. Sample rows
-// go through the incoming tables (see incoming.ts): merged into the sample tables in the same
-// transaction by default, or later with other requests' rows when the caller says so.
+// the rollups. Duplicate (entity, ts) rows are ignored, so a replay is idempotent. Takes v2
+// columns (v1 snapshots are turned into columns first).
 import type Database from 'better-sqlite3';
 import type { Batch, ColumnBatch } from '../../protocol/batch.ts';
 import { COLUMNS_VERSION } from '../../protocol/constants.ts';
 import { timestampsOf, toColumnBatch } from '../../protocol/columns.ts';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
 import { markLate } from '../rollup/rollup.ts';
-import { incomingInsert, mergeIncoming } from './incoming.ts';
 
 export interface StoreResult {
   duplicate: boolean;
@@ -32,6 +30,14 @@ export function canonicalLabels(labels: Record<string, string>): string {
   return JSON.stringify(out);
 }
 
+/** INSERT OR IGNORE of one sample row (entity id, ts, …values); returns rows inserted (0 or 1). */
+function insertRow(sqlite: Database.Database, table: string, key: string, columns: readonly string[]): (values: (number | null)[]) => number {
+  const stmt = sqlite.prepare(
+    `INSERT OR IGNORE INTO ${table} (${[key, 'ts', ...columns].join(', ')}) VALUES (${Array.from({ length: columns.length + 2 }, () => '?').join(', ')})`,
+  );
+  return (values) => stmt.run(...values).changes;
+}
+
 function statements(sqlite: Database.Database) {
   return {
     batchSeen: sqlite.prepare('SELECT 1 FROM batches WHERE batch_id = ?').pluck(),
@@ -44,7 +50,7 @@ function statements(sqlite: Database.Database) {
       `UPDATE hosts SET last_seen = ?, last_ts = max(last_ts, ?), agent_version = coalesce(?, agent_version),
        interval_s = coalesce(?, interval_s), machine_id = coalesce(machine_id, ?) WHERE id = ?`,
     ),
-    hostRow: incomingInsert(sqlite, 'host'),
+    hostRow: insertRow(sqlite, 'host_samples', 'host_id', HOST_METRIC_NAMES),
     containerUpsert: sqlite.prepare(
       `INSERT INTO containers (host_id, name, container_id, image, state, compose_project, compose_service, labels, first_seen, last_seen)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -59,11 +65,7 @@ function statements(sqlite: Database.Database) {
          last_seen = max(last_seen, excluded.last_seen)
        RETURNING id`,
     ).pluck(),
-    containerGet: sqlite.prepare(
-      'SELECT id, container_id, image, state, compose_project, compose_service, labels FROM containers WHERE host_id = ? AND name = ?',
-    ),
-    containerRow: incomingInsert(sqlite, 'container'),
-    seriesGet: sqlite.prepare('SELECT id, unit, title FROM series WHERE host_id = ? AND name = ? AND labels = ?'),
+    containerRow: insertRow(sqlite, 'container_samples', 'container_id', CONTAINER_METRIC_NAMES),
     seriesUpsert: sqlite.prepare(
       `INSERT INTO series (host_id, name, labels, unit, title, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (host_id, name, labels) DO UPDATE SET
@@ -71,7 +73,7 @@ function statements(sqlite: Database.Database) {
          unit = coalesce(excluded.unit, unit), title = coalesce(excluded.title, title)
        RETURNING id`,
     ).pluck(),
-    seriesRow: incomingInsert(sqlite, 'series'),
+    seriesRow: insertRow(sqlite, 'series_samples', 'series_id', ['value']),
   };
 }
 
@@ -81,11 +83,7 @@ export function storeBatch(
   sqlite: Database.Database,
   input: Batch | ColumnBatch,
   now: number,
-  opts: {
-    allowDuplicateHostnames?: boolean;
-    /** Merge the incoming rows into the sample tables before committing (default true). */
-    merge?: boolean;
-  } = {},
+  opts: { allowDuplicateHostnames?: boolean } = {},
 ): StoreResult {
   let st = cache.get(sqlite);
   if (!st) {
@@ -124,21 +122,14 @@ export function storeBatch(
 
     const seriesIds = new Map<string, number>();
     const meta = batch.meta ?? {};
-    // A series known with the same unit and title needs no write: its first/last seen follow
-    // from its rows when they are merged (incoming.ts), so a request rewrites no series page.
+    // One upsert per series per batch; first/last seen span the batch (at most a flush long).
     const seriesId = (name: string, labels: Record<string, string>): number => {
       const key = canonicalLabels(labels);
       const k = `${name}\u0000${key}`;
       let id = seriesIds.get(k);
       if (id === undefined) {
         const m = meta[name];
-        const unit = m?.unit ?? null;
-        const title = m?.label ?? null;
-        const row = s.seriesGet.get(hostId, name, key) as { id: number; unit: string | null; title: string | null } | undefined;
-        id =
-          row && (unit === null || unit === row.unit) && (title === null || title === row.title)
-            ? row.id
-            : (s.seriesUpsert.get(hostId, name, key, unit, title, minTs, maxTs) as number);
+        id = s.seriesUpsert.get(hostId, name, key, m?.unit ?? null, m?.label ?? null, minTs, maxTs) as number;
         seriesIds.set(k, id);
       }
       return id;
@@ -178,24 +169,16 @@ export function storeBatch(
       extras(h.metrics, h.ts, hostCols, {});
     }
 
-    // A container entry (one per Docker id) whose identity the table already holds needs no
-    // write: first/last seen follow from its rows when they are merged (incoming.ts). A new
-    // container, or one recreated under its name (new id, image, labels…), is upserted, oldest
-    // entry first so the newest identity wins; before that, what is still incoming is merged,
-    // so "newest" compares with an exact last_seen. Recreated, a container keeps its row (and
-    // history) and takes the new Docker id.
+    // One upsert per container entry (one per Docker id): identity from the entry, first/last
+    // seen spanning its times, applied oldest entry first so the newest identity wins.
+    // Recreated under the same name, a container keeps its row (and history) and takes the
+    // new Docker id.
     const entries = batch.containers.map((c) => ({ c, first: Math.min(...c.ts), last: Math.max(...c.ts) })).sort((x, y) => x.last - y.last);
     for (const { c, first, last } of entries) {
-      const labels = c.labels ? JSON.stringify(c.labels) : null;
-      const row = s.containerGet.get(hostId, c.name) as ContainerIdentity | undefined;
-      let cid: number;
-      if (row && sameIdentity(row, c, labels)) cid = row.id;
-      else {
-        if (row) mergeIncoming(sqlite);
-        cid = s.containerUpsert.get(
-          hostId, c.name, c.id, c.image ?? null, c.state ?? null, c.compose_project ?? null, c.compose_service ?? null, labels, first, last,
-        ) as number;
-      }
+      const cid = s.containerUpsert.get(
+        hostId, c.name, c.id, c.image ?? null, c.state ?? null, c.compose_project ?? null, c.compose_service ?? null,
+        c.labels ? JSON.stringify(c.labels) : null, first, last,
+      ) as number;
       const cols = CONTAINER_METRIC_NAMES.map((n) => c.metrics[n]);
       for (let i = 0; i < c.ts.length; i++) {
         const vals: (number | null)[] = [cid, c.ts[i]];
@@ -220,26 +203,8 @@ export function storeBatch(
     markLate(sqlite, 'container', tsSeen.container);
     markLate(sqlite, 'series', tsSeen.series);
     s.batchAdd.run(batch.batch_id, hostId, now, tickCount(batch));
-    if (opts.merge !== false) mergeIncoming(sqlite);
     return result;
   })();
-}
-
-interface ContainerIdentity {
-  id: number;
-  container_id: string;
-  image: string | null;
-  state: string | null;
-  compose_project: string | null;
-  compose_service: string | null;
-  labels: string | null;
-}
-
-function sameIdentity(row: ContainerIdentity, c: ColumnBatch['containers'][number], labels: string | null): boolean {
-  return (
-    row.container_id === c.id && row.image === (c.image ?? null) && row.state === (c.state ?? null) &&
-    row.compose_project === (c.compose_project ?? null) && row.compose_service === (c.compose_service ?? null) && row.labels === labels
-  );
 }
 
 /** Distinct sampling times in a batch (what v1 called its snapshots). */

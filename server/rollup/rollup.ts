@@ -8,7 +8,6 @@
 // tier; a late bucket older than that in its source tier cannot be recomputed from a complete
 // source, so it only fills a hole there and never overwrites a row computed while it was.
 import type Database from 'better-sqlite3';
-import { mergeIncoming } from '../ingest/incoming.ts';
 import { KINDS, ROLLUP_TIERS, tableOf, type Kind, type RollupTier, type TierName } from './tiers.ts';
 
 /** Raw data for a minute may still be in flight this long after it ends (agent flush + retries). */
@@ -44,8 +43,6 @@ export interface RollupReport {
 /** Rolls up everything complete as of `now` (epoch seconds). Safe to call any number of times. */
 export function runRollups(sqlite: Database.Database, now: number): RollupReport {
   const report: RollupReport = { buckets: 0, dirty: 0 };
-  // Raw is the sample tables plus what ingest has not merged into them yet.
-  mergeIncoming(sqlite);
   for (const kind of Object.keys(KINDS) as Kind[]) rollKind(sqlite, kind, now, report);
   return report;
 }

@@ -1,6 +1,7 @@
 // POST /api/v1/ingest: authenticates the agent, reads a plain or gzip JSON body within the
-// size limits, validates it against the protocol schema, and stores it in one transaction.
-// Answers 2xx only after the commit; every refusal is counted and names what was wrong.
+// size limits, validates it against the protocol schema (v1 or v2), and hands it to the
+// writer (ingest/writer.ts), which stores it in a transaction. Answers 2xx only after the
+// commit; every refusal is counted and names what was wrong.
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import { Hono, type Context } from 'hono';
@@ -12,19 +13,14 @@ import {
 import { timestampsOf, toColumnBatch } from '../../protocol/columns.ts';
 import { bearer, checkToken, hashToken } from '../auth.ts';
 import { bump } from '../counters.ts';
-import { HostConflict, storeBatch, type StoreResult } from '../ingest/store-batch.ts';
+import { HostConflict, type StoreResult } from '../ingest/store-batch.ts';
 import { fastBatch, fastColumnBatch } from '../ingest/fast-batch.ts';
-import { mergeIncoming } from '../ingest/incoming.ts';
+import { inlineWriter } from '../ingest/writer.ts';
 import type { AppDeps } from '../app.ts';
-
 
 const gunzip = promisify(zlib.gunzip);
 const SYNC_GUNZIP_BYTES = 256 * 1024;
 
-/** A burst's rows wait at most this long in the incoming tables… */
-const MERGE_DELAY_MS = 200;
-/** …and at most this many, so no one merge holds the event loop for long (~20 ms here). */
-const MAX_UNMERGED_ROWS = 5000;
 
 export function ingestRoute(deps: AppDeps): Hono {
   const { db, config, now } = deps;
@@ -35,54 +31,11 @@ export function ingestRoute(deps: AppDeps): Hono {
     throw new HTTPException(status, { message });
   };
 
-  const touchToken = sqlite.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?');
-  // Group commit. While other requests are on their way (reading, gunzipping, parsing), this
-  // one's rows stay in the incoming tables and the last request of the burst merges them all
-  // into the sample tables at once: under load a container's page is rewritten once per
-  // burst, not once per request. A lone request merges its own rows in its own transaction.
-  // Either way the rows are committed before the answer; `inFlight` only decides when the
-  // merge happens, and a timer merges what a burst left behind.
-  let inFlight = 0;
-  let unmerged = 0;
-  let mergeTimer: NodeJS.Timeout | undefined;
-  const mergeNow = () => {
-    clearTimeout(mergeTimer);
-    mergeTimer = undefined;
-    unmerged = 0;
-  };
-  const mergeLater = () => {
-    mergeTimer ??= setTimeout(() => {
-      mergeNow();
-      if (!sqlite.open) return; // the server closed meanwhile: the next start merges
-      try {
-        mergeIncoming(sqlite);
-      } catch (e) {
-        deps.log.error(`merging incoming rows failed (kept, retried before the next read): ${(e as Error).message}`);
-      }
-    }, MERGE_DELAY_MS);
-    mergeTimer.unref?.();
-  };
-  // The rows, the token's last use and the counter in one transaction: one commit (one set
-  // of WAL writes) per request instead of three.
-  const commit = sqlite.transaction((batch: ColumnBatch, t: number, tokenId: number | null, merge: boolean): StoreResult => {
-    const result = storeBatch(sqlite, batch, t, { allowDuplicateHostnames: config.allowDuplicateHostnames, merge });
-    if (tokenId !== null) touchToken.run(t, tokenId);
-    bump(sqlite, result.duplicate ? 'ingest_duplicate_batches' : 'ingest_batches');
-    return result;
-  });
+  const writer = deps.writer ?? inlineWriter(sqlite, { allowDuplicateHostnames: config.allowDuplicateHostnames });
 
   const app = new Hono();
   app.post(
     '/',
-    // Counted from the first byte, before the body is read, so a request still arriving is in flight.
-    async (_c, next) => {
-      inFlight++;
-      try {
-        await next();
-      } finally {
-        inFlight--;
-      }
-    },
     bodyLimit({
       maxSize: config.bodyLimit,
       onError: () => refuse(413, 'too_large', `body larger than ${config.bodyLimit} bytes`),
@@ -156,17 +109,11 @@ export function ingestRoute(deps: AppDeps): Hono {
     }
 
     let result: StoreResult;
-    const merge = inFlight <= 1 || unmerged >= MAX_UNMERGED_ROWS;
     try {
-      result = commit(batch, t, auth.ok ? auth.tokenId : null, merge);
+      result = await writer.store({ batch, t, tokenId: auth.ok ? auth.tokenId : null });
     } catch (e) {
       if (e instanceof HostConflict) refuse(409, 'host_conflict', `agent.host: ${e.message}`);
       throw e;
-    }
-    if (merge) mergeNow();
-    else {
-      unmerged += result.hostRows + result.containerRows + result.seriesRows;
-      mergeLater();
     }
     return c.json({ ok: true, ...result });
   }
