@@ -267,7 +267,12 @@ test('the image, built and run as documented, reports this host: its name, machi
   await docker(['build', '-q', '--build-arg', `NODE_IMAGE=${base}`, '-f', DOCKERFILE, '-t', image, ctx], 180_000);
 
   // The server where containers on the default bridge reach the host.
-  const gateway = await docker(['network', 'inspect', 'bridge', '--format', '{{(index .IPAM.Config 0).Gateway}}']);
+  // The engine leaves Gateway out of IPAM when docker0 existed before it started (a restarted
+  // dockerd); the bridge's own address is the same gateway.
+  const gateway =
+    (await docker(['network', 'inspect', 'bridge', '--format', '{{range .IPAM.Config}}{{.Gateway}}{{end}}'])).trim() ||
+    (os.networkInterfaces().docker0 ?? []).find((a) => a.family === 'IPv4')?.address;
+  assert.ok(gateway, 'the default bridge has a gateway address (IPAM or docker0)');
   server = await startServer(loadServerConfig(['--db', path.join(tempDir(), 'berth.db'), '--bind', gateway, '--port', '0', '--token', TEST_TOKEN], {}), memoryLogger());
   const socket = defaultDockerSocket({});
   const gid = String(fs.statSync(socket).gid);
