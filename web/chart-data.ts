@@ -206,3 +206,11 @@ export function spreadColor(i: number, dark: boolean): string {
   const hue = Math.round((i * 137.508 + 200) % 360);
   return `hsl(${hue} ${dark ? 70 : 65}% ${dark ? 62 : 45}%)`;
 }
+
+/** Mean of a column's values, gaps left out; 0 for an empty column (ranking lines by load). */
+export function mean(col: Column | undefined): number {
+  let sum = 0;
+  let n = 0;
+  for (const v of col ?? []) if (v !== null) (sum += v), n++;
+  return n ? sum / n : 0;
+}

@@ -10,17 +10,7 @@ import { tempDir } from '../../test/support/server.ts';
 import { storeBatch } from './store-batch.ts';
 import { toColumnBatch } from '../../protocol/columns.ts';
 import { batch as batchSchema, columnBatch as columnSchema, type Batch, type BatchInput } from '../../protocol/batch.ts';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../test/support/random.ts';
 
 const T0 = 1_790_000_000;
 

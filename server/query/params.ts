@@ -47,3 +47,10 @@ export function requireParam(name: string, value: string | undefined): string {
   if (value === undefined || value === '') badRequest(`${name}: required`);
   return value;
 }
+
+/** What every chart query reads: its range, its point budget, whether to add min/max columns. */
+export function parseChartParams(q: (k: string) => string | undefined, now: number, defaultMaxPoints: number): { from: number; to: number; maxPoints: number; minmax: boolean } {
+  const { from, to } = parseRange(q, now);
+  const maxPoints = parseIntParam('maxPoints', q('maxPoints'), defaultMaxPoints, 2, 20_000);
+  return { from, to, maxPoints, minmax: ['1', 'true'].includes(q('minmax') ?? '') };
+}

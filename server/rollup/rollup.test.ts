@@ -14,18 +14,7 @@ import { tempDir } from '../../test/support/server.ts';
 import { runRollups, RAW_SETTLE_SECONDS } from './rollup.ts';
 import { enforceRetention } from './retention.ts';
 import { KINDS, ROLLUP_TIERS, tableOf, type Kind } from './tiers.ts';
-
-/** Deterministic PRNG (mulberry32), so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../test/support/random.ts';
 
 type Snap = BatchInput['snapshots'][number];
 interface Tick {

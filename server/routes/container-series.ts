@@ -11,7 +11,7 @@ import type { ContainerSeriesResponse } from '../../protocol/batch.ts';
 import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
 import { readColumnsMany, timeGrid } from '../query/columns.ts';
 import { findContainer, findHost, type ContainerRow } from '../query/entities.ts';
-import { badRequest, parseIntParam, parseList, parseRange, requireParam } from '../query/params.ts';
+import { badRequest, parseChartParams, parseIntParam, parseList, requireParam } from '../query/params.ts';
 import type { AppDeps } from '../app.ts';
 
 /** Containers one request may name. */
@@ -29,9 +29,7 @@ export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
     const q = (k: string) => c.req.query(k);
     const host = findHost(sqlite, requireParam('host', q('host')));
     const t = now();
-    const { from, to } = parseRange(q, t);
-    const maxPoints = parseIntParam('maxPoints', q('maxPoints'), DEFAULT_MAX_POINTS, 2, 20_000);
-    const minmax = ['1', 'true'].includes(q('minmax') ?? '');
+    const { from, to, maxPoints, minmax } = parseChartParams(q, t, DEFAULT_MAX_POINTS);
     const digits = q('digits') ? parseIntParam('digits', q('digits'), 17, 1, 17) : undefined;
     const metrics = [...new Set(parseList(q('metrics')))];
     if (metrics.length === 0) badRequest(`metrics: required (comma-separated; known: ${CONTAINER_METRIC_NAMES.join(', ')})`);

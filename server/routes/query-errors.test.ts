@@ -4,6 +4,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { testApp, makeBatch, type TestApp } from '../../test/support/server.ts';
+import { rng } from '../../test/support/random.ts';
 
 const NOW = 1_790_000_000;
 let t: TestApp;
@@ -68,18 +69,6 @@ test('missing or malformed parameters are 400 naming the parameter', async () =>
   const iso = await t.get('/api/v1/series?host=alpha&metrics=cpu_pct&from=2026-09-21T12:00:00Z&to=2026-09-21T13:00:00%2B01:00');
   assert.equal(iso.status, 200);
 });
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = ['host', 'container', 'metrics', 'metric', 'series', 'from', 'to', 'maxPoints', 'minmax', 'limit', 'label.iface', 'label.', 'label.%ZZ', '', '%', 'from[]', 'constructor', '__proto__'];
 const VALUES = [

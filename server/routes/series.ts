@@ -7,7 +7,7 @@ import type { SeriesResponse } from '../../protocol/batch.ts';
 import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
 import { readColumns } from '../query/columns.ts';
 import { findContainer, findHost } from '../query/entities.ts';
-import { badRequest, parseIntParam, parseList, parseRange, requireParam } from '../query/params.ts';
+import { badRequest, parseChartParams, parseList, requireParam } from '../query/params.ts';
 import type { AppDeps } from '../app.ts';
 
 const MAX_SERIES = 500;
@@ -24,9 +24,7 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
     const q = (k: string) => c.req.query(k);
     const host = findHost(sqlite, requireParam('host', q('host')));
     const t = now();
-    const { from, to } = parseRange(q, t);
-    const maxPoints = parseIntParam('maxPoints', q('maxPoints'), DEFAULT_MAX_POINTS, 2, 20_000);
-    const minmax = ['1', 'true'].includes(q('minmax') ?? '');
+    const { from, to, maxPoints, minmax } = parseChartParams(q, t, DEFAULT_MAX_POINTS);
     const containerParam = q('container');
     const seriesName = q('series');
     const metrics = parseList(q('metrics'));

@@ -8,7 +8,7 @@ import { el, link } from '../dom.ts';
 import { formatAgo, formatRange } from '../format.ts';
 import { currentWindow } from '../state.ts';
 import { facts, statusBadge } from './host.ts';
-import { failure, livePeriod, rethrowFatal, settle, themeColors, type View, type ViewCtx } from './view.ts';
+import { chartEvents, failure, livePeriod, offFor, rethrowFatal, settle, themeColors, type View, type ViewCtx } from './view.ts';
 
 const METRICS = ['cpu_pct', 'mem_bytes', 'mem_limit_bytes', 'mem_pct', 'net_rx_bps', 'net_tx_bps', 'blk_read_bps', 'blk_write_bps', 'pids'];
 
@@ -53,17 +53,7 @@ export class ContainerView implements View {
     this.grid = el('div', { class: 'chart-grid' });
     this.el = el('div', { class: 'view container-view' }, [this.headEl, this.msgEl, this.grid, this.labelsEl]);
     for (const spec of specs(themeColors())) {
-      this.panels.push(
-        new ChartPanel(this.grid, spec, {
-          zoom: (a, b) => ctx.zoom(a, b),
-          unzoom: () => ctx.unzoom(),
-          toggle: (s, l, shown) => {
-            const key = `${s.id}:${l.label}`;
-            const off = ctx.state.off.filter((k) => k !== key);
-            ctx.setOff(shown ? off : [...off, key]);
-          },
-        }),
-      );
+      this.panels.push(new ChartPanel(this.grid, spec, chartEvents(ctx)));
     }
   }
 
@@ -91,14 +81,11 @@ export class ContainerView implements View {
     const total = host?.latest.mem_total_bytes;
     const next = specs(themeColors(), !(limit && total && limit >= 0.9 * total));
     this.panels.forEach((p, i) => {
-      p.setHidden(this.offFor(p.spec.id));
+      p.setHidden(offFor(this.ctx, p.spec.id));
       p.setData(ds, next[i]);
     });
   }
 
-  private offFor(id: string): string[] {
-    return this.ctx.state.off.filter((k) => k.startsWith(`${id}:`)).map((k) => k.slice(id.length + 1));
-  }
 
   private renderHead(c: ContainerInfo | undefined, hostOnline: boolean, now: number): void {
     const back = link(this.ctx.href({ view: 'host', host: this.host }), [this.host]);
@@ -131,7 +118,7 @@ export class ContainerView implements View {
   }
 
   applyToggles(): void {
-    for (const p of this.panels) p.setHidden(this.offFor(p.spec.id));
+    for (const p of this.panels) p.setHidden(offFor(this.ctx, p.spec.id));
   }
 
   preview(from: number, to: number): void {

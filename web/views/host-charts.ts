@@ -2,7 +2,7 @@
 // per-mount series) and how to draw it (CPU split, load, memory and swap, network, disk I/O,
 // file systems). Falls back to the host totals when an agent sends no labelled series.
 import { fetchSeries, type SeriesResponse } from '../api.ts';
-import { mergeInto, type Column, type DataSet, type LineSpec } from '../chart-data.ts';
+import { mean, mergeInto, type Column, type DataSet, type LineSpec } from '../chart-data.ts';
 import type { ChartSpec } from '../charts.ts';
 import type { Window } from '../state.ts';
 import { rethrowFatal, settle, failure, type Settled } from './view.ts';
@@ -47,12 +47,6 @@ export async function fetchHostData(host: string, win: Window, maxPoints: number
   return out;
 }
 
-function mean(col: Column | undefined): number {
-  let sum = 0;
-  let n = 0;
-  for (const v of col ?? []) if (v !== null) (sum += v), n++;
-  return n ? sum / n : 0;
-}
 
 /** The labelled series of one name, by the value of one label, busiest first. */
 function byLabel(data: HostData, name: Labelled, label: string): Map<string, string> {

@@ -8,7 +8,7 @@ import { el } from '../dom.ts';
 import type { Window } from '../state.ts';
 import { networkSeries, networkSpecs, type ExtraData } from './network-internals.ts';
 import { pluginSeries, pluginSpecs } from './plugin-charts.ts';
-import { failure, rethrowFatal, settle, themeColors, type Settled, type ViewCtx } from './view.ts';
+import { chartEvents, failure, offFor, rethrowFatal, settle, themeColors, type Settled, type ViewCtx } from './view.ts';
 
 /** The catalogue changes when a host adds a service or a plugin: re-read it this often. */
 const CATALOG_TTL_MS = 60_000;
@@ -95,7 +95,7 @@ export class HostExtras {
     const order: HTMLElement[] = [];
     for (const spec of specs) {
       const panel = this.panel(section, spec);
-      panel.setHidden(this.offFor(spec.id));
+      panel.setHidden(offFor(this.ctx, spec.id));
       if (ds) panel.setData(ds, spec, empty);
       order.push(panel.el);
     }
@@ -107,26 +107,15 @@ export class HostExtras {
   private panel(section: Section, spec: ChartSpec): ChartPanel {
     let p = this.panels.get(spec.id);
     if (!p) {
-      p = new ChartPanel(section.grid, spec, {
-        zoom: (a, b) => this.ctx.zoom(a, b),
-        unzoom: () => this.ctx.unzoom(),
-        toggle: (s, line, shown) => {
-          const key = `${s.id}:${line.group ?? line.label}`;
-          const off = this.ctx.state.off.filter((k) => k !== key);
-          this.ctx.setOff(shown ? off : [...off, key]);
-        },
-      });
+      p = new ChartPanel(section.grid, spec, chartEvents(this.ctx));
       this.panels.set(spec.id, p);
     }
     return p;
   }
 
-  private offFor(id: string): string[] {
-    return this.ctx.state.off.filter((k) => k.startsWith(`${id}:`)).map((k) => k.slice(id.length + 1));
-  }
 
   applyToggles(): void {
-    for (const [id, p] of this.panels) p.setHidden(this.offFor(id));
+    for (const [id, p] of this.panels) p.setHidden(offFor(this.ctx, id));
   }
 
   preview(from: number, to: number): void {

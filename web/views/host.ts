@@ -9,7 +9,7 @@ import { currentWindow } from '../state.ts';
 import { ContainersSection } from './containers.ts';
 import { fetchHostData, hostSpecs } from './host-charts.ts';
 import { HostExtras } from './host-extras.ts';
-import { livePeriod, settle, rethrowFatal, themeColors, type View, type ViewCtx } from './view.ts';
+import { chartEvents, livePeriod, offFor, settle, rethrowFatal, themeColors, type View, type ViewCtx } from './view.ts';
 
 export function statusBadge(online: boolean): HTMLElement {
   return el('span', { class: `badge ${online ? 'ok' : 'down'}` }, [online ? 'online' : 'offline']);
@@ -69,7 +69,7 @@ export class HostView implements View {
       const specs = hostSpecs(d, themeColors());
       for (const spec of specs) {
         const panel = this.panel(spec);
-        panel.setHidden(this.offFor(spec.id));
+        panel.setHidden(offFor(this.ctx, spec.id));
         if (d.ds) panel.setData(d.ds, spec, empty);
         const error = d.errors[spec.id];
         if (error) panel.showNote(error);
@@ -85,23 +85,12 @@ export class HostView implements View {
   private panel(spec: ChartSpec): ChartPanel {
     let p = this.panels.get(spec.id);
     if (!p) {
-      p = new ChartPanel(this.grid, spec, {
-        zoom: (a, b) => this.ctx.zoom(a, b),
-        unzoom: () => this.ctx.unzoom(),
-        toggle: (s, line, shown) => {
-          const key = `${s.id}:${line.label}`;
-          const off = this.ctx.state.off.filter((k) => k !== key);
-          this.ctx.setOff(shown ? off : [...off, key]);
-        },
-      });
+      p = new ChartPanel(this.grid, spec, chartEvents(this.ctx));
       this.panels.set(spec.id, p);
     }
     return p;
   }
 
-  private offFor(id: string): string[] {
-    return this.ctx.state.off.filter((k) => k.startsWith(`${id}:`)).map((k) => k.slice(id.length + 1));
-  }
 
   private renderHead(h: HostInfo, now: number): void {
     const l = h.latest;
@@ -117,7 +106,7 @@ export class HostView implements View {
   }
 
   applyToggles(): void {
-    for (const [id, p] of this.panels) p.setHidden(this.offFor(id));
+    for (const [id, p] of this.panels) p.setHidden(offFor(this.ctx, id));
     this.extras.applyToggles();
     this.containers.applyToggles();
   }

@@ -3,7 +3,7 @@
 // way `ipvsadm -Ln` lists them), IPVS traffic totals, and the ARP table against its hard limit
 // gc_thresh3. Pure: from the host's catalogue to the series to fetch, from the answers to specs.
 import type { CatalogSeries } from '../api.ts';
-import { lastIndex, spreadColor, type Column, type LineSpec } from '../chart-data.ts';
+import { lastIndex, mean, spreadColor, type Column, type LineSpec } from '../chart-data.ts';
 import type { ChartSpec } from '../charts.ts';
 import { formatPct } from '../format.ts';
 
@@ -35,12 +35,6 @@ export function networkSeries(catalog: readonly CatalogSeries[]): string[] {
   return out;
 }
 
-function mean(col: Column | undefined): number {
-  let sum = 0;
-  let n = 0;
-  for (const v of col ?? []) if (v !== null) (sum += v), n++;
-  return n ? sum / n : 0;
-}
 
 function last(col: Column | undefined): number | undefined {
   if (!col) return undefined;

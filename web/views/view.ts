@@ -2,6 +2,7 @@
 // small helpers they share for failed queries and colours.
 import { ApiError, isAbort } from '../api.ts';
 import type { RankMetric, Route, ViewState } from '../state.ts';
+import type { ChartEvents } from '../charts.ts';
 
 export interface ViewCtx {
   /** The current state (read it fresh on every refresh: it changes under the view). */
@@ -71,4 +72,26 @@ export function themeColors(): string[] {
 /** The period of a view over `step`-second data on an agent reporting every `interval` s. */
 export function livePeriod(interval: number, step: number): number {
   return Math.max(interval, Math.min(60, step));
+}
+
+/**
+ * The chart gestures of a view: zoom and unzoom move the shared window; a legend toggle is
+ * kept in the URL as "CHART:LINE" (a line's group when it has one, so both halves of a
+ * stacked real server go together).
+ */
+export function chartEvents(ctx: ViewCtx): ChartEvents {
+  return {
+    zoom: (a, b) => ctx.zoom(a, b),
+    unzoom: () => ctx.unzoom(),
+    toggle: (s, line, shown) => {
+      const key = `${s.id}:${line.group ?? line.label}`;
+      const off = ctx.state.off.filter((k) => k !== key);
+      ctx.setOff(shown ? off : [...off, key]);
+    },
+  };
+}
+
+/** The lines of chart `id` that the URL turns off. */
+export function offFor(ctx: ViewCtx, id: string): string[] {
+  return ctx.state.off.filter((k) => k.startsWith(`${id}:`)).map((k) => k.slice(id.length + 1));
 }
