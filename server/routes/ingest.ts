@@ -21,7 +21,6 @@ import type { AppDeps } from '../app.ts';
 const gunzip = promisify(zlib.gunzip);
 const SYNC_GUNZIP_BYTES = 256 * 1024;
 
-
 export function ingestRoute(deps: AppDeps): Hono {
   const { db, config, now } = deps;
   const sqlite = db.$client;
