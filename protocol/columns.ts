@@ -89,15 +89,37 @@ export function toColumnBatch(b: Batch): ColumnBatch {
   return out;
 }
 
-/** Every timestamp in a v2 batch, with where it is (for messages): entity path and index. */
-export function* timestampsOf(b: Pick<ColumnBatch, 'host' | 'containers' | 'series'>): Generator<[number, string]> {
-  if (b.host) for (let i = 0; i < b.host.ts.length; i++) yield [b.host.ts[i], `host.ts.${i}`];
-  for (let c = 0; c < b.containers.length; c++) {
-    const ts = b.containers[c].ts;
-    for (let i = 0; i < ts.length; i++) yield [ts[i], `containers.${c}.ts.${i}`];
+type Entities = Pick<ColumnBatch, 'host' | 'containers' | 'series'>;
+
+/** Each entity's times with the path of that array, for messages (`containers.3.ts`). */
+function timeArrays(b: Entities): [number[], string][] {
+  const out: [number[], string][] = [];
+  if (b.host) out.push([b.host.ts, 'host.ts']);
+  b.containers.forEach((c, i) => out.push([c.ts, `containers.${i}.ts`]));
+  b.series.forEach((x, i) => out.push([x.ts, `series.${i}.ts`]));
+  return out;
+}
+
+/** Oldest and newest time in a batch and how many distinct times (ticks) it holds; null when none. */
+export function timeSpan(b: Entities): { min: number; max: number; ticks: number } | null {
+  let min = Infinity;
+  let max = -Infinity;
+  const seen = new Set<number>();
+  for (const [ts] of timeArrays(b)) {
+    for (const t of ts) {
+      if (t < min) min = t;
+      if (t > max) max = t;
+      seen.add(t);
+    }
   }
-  for (let s = 0; s < b.series.length; s++) {
-    const ts = b.series[s].ts;
-    for (let i = 0; i < ts.length; i++) yield [ts[i], `series.${s}.ts.${i}`];
+  return seen.size ? { min, max, ticks: seen.size } : null;
+}
+
+/** Where the first time later than `limit` is (`containers.3.ts.5`), or undefined when none is. */
+export function firstTimeAfter(b: Entities, limit: number): string | undefined {
+  for (const [ts, path] of timeArrays(b)) {
+    const i = ts.findIndex((t) => t > limit);
+    if (i >= 0) return `${path}.${i}`;
   }
+  return undefined;
 }

@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { Batch, ColumnBatch } from '../../protocol/batch.ts';
 import { COLUMNS_VERSION } from '../../protocol/constants.ts';
-import { timestampsOf, toColumnBatch } from '../../protocol/columns.ts';
+import { timeSpan, toColumnBatch } from '../../protocol/columns.ts';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
 import { markLate } from '../rollup/rollup.ts';
 
@@ -96,13 +96,10 @@ export function storeBatch(
     const result: StoreResult = { duplicate: false, hostRows: 0, containerRows: 0, seriesRows: 0 };
     if (s.batchSeen.get(batch.batch_id)) return { ...result, duplicate: true };
 
-    let minTs = Infinity;
-    let maxTs = -Infinity;
-    for (const [ts] of timestampsOf(batch)) {
-      if (ts < minTs) minTs = ts;
-      if (ts > maxTs) maxTs = ts;
-    }
-    if (minTs === Infinity) minTs = maxTs = now; // no samples: a heartbeat
+    const span = timeSpan(batch);
+    // No samples (a v1 snapshot with nothing in it): a heartbeat at the server's time.
+    const minTs = span?.min ?? now;
+    const maxTs = span?.max ?? now;
 
     const a = batch.agent;
     const interval = a.interval === undefined ? null : Math.max(1, Math.round(a.interval));
@@ -202,14 +199,7 @@ export function storeBatch(
     markLate(sqlite, 'host', tsSeen.host);
     markLate(sqlite, 'container', tsSeen.container);
     markLate(sqlite, 'series', tsSeen.series);
-    s.batchAdd.run(batch.batch_id, hostId, now, tickCount(batch));
+    s.batchAdd.run(batch.batch_id, hostId, now, span?.ticks ?? 0);
     return result;
   })();
-}
-
-/** Distinct sampling times in a batch (what v1 called its snapshots). */
-function tickCount(b: ColumnBatch): number {
-  const seen = new Set<number>();
-  for (const [ts] of timestampsOf(b)) seen.add(ts);
-  return seen.size;
 }

@@ -10,7 +10,7 @@ import { HTTPException } from 'hono/http-exception';
 import {
   batch as batchSchema, columnBatch as columnBatchSchema, describeIssues, MAX_FUTURE_SECONDS, COLUMNS_VERSION, SNAPSHOTS_VERSION, type ColumnBatch,
 } from '../../protocol/batch.ts';
-import { timestampsOf, toColumnBatch } from '../../protocol/columns.ts';
+import { firstTimeAfter, toColumnBatch } from '../../protocol/columns.ts';
 import { bearer, checkToken, hashToken } from '../auth.ts';
 import { bump } from '../counters.ts';
 import { HostConflict, type StoreResult } from '../ingest/store-batch.ts';
@@ -66,9 +66,8 @@ export function ingestRoute(deps: AppDeps): Hono {
       if (!parsed.success) refuse(400, 'invalid', describeIssues(parsed.error));
       b = parsed.data!;
     }
-    for (const [ts, where] of timestampsOf(b)) {
-      if (ts > t + MAX_FUTURE_SECONDS) refuse(400, 'future', `${where}: more than a day in the future (check the agent's clock)`);
-    }
+    const tooNew = firstTimeAfter(b, t + MAX_FUTURE_SECONDS);
+    if (tooNew) refuse(400, 'future', `${tooNew}: more than a day in the future (check the agent's clock)`);
     return b;
   }
 
