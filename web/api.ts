@@ -112,12 +112,16 @@ const TIMEOUT_MS = 15_000;
 export async function getJson<T>(path: string, params: Record<string, string | number | undefined> = {}, signal?: AbortSignal): Promise<T> {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
-  const url = q.size ? `${path}?${q}` : path;
+  return requestJson<T>(q.size ? `${path}?${q}` : path, {}, signal);
+}
+
+/** One JSON request with the timeout; every failure becomes an ApiError with the server's message. */
+async function requestJson<T>(url: string, init: RequestInit, signal?: AbortSignal): Promise<T> {
   const timeout = AbortSignal.timeout(TIMEOUT_MS);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   let res: Response;
   try {
-    res = await fetch(url, { signal: combined, headers: { accept: 'application/json' } });
+    res = await fetch(url, { ...init, signal: combined, headers: { accept: 'application/json', ...(init.headers as Record<string, string> | undefined) } });
   } catch (e) {
     if (signal?.aborted) throw e; // the page moved on; nobody is waiting for this answer
     throw new ApiError(timeout.aborted ? `no answer within ${TIMEOUT_MS / 1000} s` : 'no connection', 0);
@@ -220,20 +224,10 @@ export interface TokenInfo {
  * /api/v1/tokens with the server's shared token as the bearer (a header, never the URL).
  * Errors come back as ApiError with the server's message (401 wrong token, 400 bad host name).
  */
-export async function tokenRequest<T>(method: 'GET' | 'POST' | 'DELETE', path: string, sharedToken: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(`/api/v1/tokens${path}`, {
-      method,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-      headers: { accept: 'application/json', authorization: `Bearer ${sharedToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    throw new ApiError('no connection', 0);
-  }
-  const json = (await res.json().catch(() => undefined)) as { error?: unknown } | undefined;
-  if (!res.ok) throw new ApiError(json && typeof json.error === 'string' ? json.error : `HTTP ${res.status}`, res.status);
-  if (json === undefined) throw new ApiError('the server sent an unreadable answer', res.status);
-  return json as T;
+export function tokenRequest<T>(method: 'GET' | 'POST' | 'DELETE', path: string, sharedToken: string, body?: unknown): Promise<T> {
+  return requestJson<T>(`/api/v1/tokens${path}`, {
+    method,
+    headers: { authorization: `Bearer ${sharedToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
