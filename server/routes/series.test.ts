@@ -215,6 +215,16 @@ test('a labelled series by name and label: same tiers, same exactness, keyed NAM
   assert.equal(none.t.length, 361, 'no matching series: the time axis is still there');
 });
 
+test('several series names and core metrics in one request: the same columns as asking for each alone', async () => {
+  const range = `from=${NOW - 7 * DAY}&to=${NOW}&minmax=1`;
+  const both = await get(`host=alpha&metrics=cpu_pct&series=net_rx_bps,disk_read_bps,net_rx_bps&${range}`);
+  const core = await get(`host=alpha&metrics=cpu_pct&${range}`);
+  const net = await get(`host=alpha&series=net_rx_bps&${range}`);
+  assert.deepEqual(both.t, core.t);
+  assert.deepEqual(both.series, { ...core.series, ...net.series }, 'a name with no series adds nothing; a repeated one is read once');
+  assert.deepEqual(both.labels, net.labels);
+});
+
 test('top ranks containers by average over the range, from the same tier, tail included', async () => {
   const res = await t.get(`/api/v1/top?host=alpha&metric=cpu_pct&from=${NOW - DAY}&to=${NOW}`);
   assert.equal(res.status, 200);

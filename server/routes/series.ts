@@ -1,6 +1,7 @@
 // GET /api/v1/series: one host's, or one container's, metrics over a range as uPlot-ready
 // columns, from the finest tier that fits maxPoints. Core metrics by `metrics=a,b`; labelled
-// series by `series=NAME` with optional `label.KEY=VALUE` filters.
+// series by `series=NAME` (or `series=A,B`: several names, one answer) with optional
+// `label.KEY=VALUE` filters; both may come in one request, on one time grid.
 import { Hono } from 'hono';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
 import type { SeriesResponse } from '../../protocol/batch.ts';
@@ -26,9 +27,10 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
     const t = now();
     const { from, to, maxPoints, minmax } = parseChartParams(q, t, DEFAULT_MAX_POINTS);
     const containerParam = q('container');
-    const seriesName = q('series');
+    const seriesNames = [...new Set(parseList(q('series')))];
     const metrics = parseList(q('metrics'));
-    if (!seriesName && metrics.length === 0) badRequest('metrics: required (comma-separated), or series=NAME');
+    if (seriesNames.length === 0 && metrics.length === 0) badRequest('metrics: required (comma-separated), or series=NAME');
+    if (seriesNames.length > MAX_SERIES) badRequest(`series: ${seriesNames.length} names, at most ${MAX_SERIES}`);
     const { tier, step } = chooseTier(from, to, Math.max(1, host.interval_s), maxPoints, (tier) => t - config.retention[tier]);
     const out: SeriesResponse & { labels?: Record<string, Record<string, string>> } = {
       host: host.name,
@@ -59,23 +61,22 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
       Object.assign(out.series, r.cols);
     }
 
-    if (seriesName) {
+    if (seriesNames.length) {
       const filters: [string, string][] = [];
       for (const [k, v] of Object.entries(c.req.queries())) {
         if (k.startsWith('label.')) filters.push([k.slice(6), v[v.length - 1]]);
       }
       if (container) filters.push(['container', container.name]);
-      const rows = (
-        sqlite.prepare('SELECT id, labels FROM series WHERE host_id = ? AND name = ? AND last_seen >= ? AND first_seen <= ?')
-          .all(host.id, seriesName, from, to) as { id: number; labels: string }[]
-      )
-        .map((r) => ({ id: r.id, labels: JSON.parse(r.labels) as Record<string, string> }))
+      const byName = sqlite.prepare('SELECT id, name, labels FROM series WHERE host_id = ? AND name = ? AND last_seen >= ? AND first_seen <= ?');
+      const rows = seriesNames
+        .flatMap((name) => byName.all(host.id, name, from, to) as { id: number; name: string; labels: string }[])
+        .map((r) => ({ id: r.id, name: r.name, labels: JSON.parse(r.labels) as Record<string, string> }))
         .filter((r) => filters.every(([k, v]) => r.labels[k] === v))
         .filter((r) => container || filters.some(([k]) => k === 'container') || r.labels.container === undefined);
       if (rows.length > MAX_SERIES) badRequest(`series: ${rows.length} series match; narrow with label.KEY=VALUE (at most ${MAX_SERIES})`);
       out.labels = {};
       for (const r of rows) {
-        const key = seriesKey(seriesName, r.labels);
+        const key = seriesKey(r.name, r.labels);
         const col = readColumns(sqlite, { kind: 'series', key: r.id, columns: ['value'], from, to, tier, step, minmax });
         out.t = col.t;
         out.series[key] = col.cols.value;
