@@ -147,7 +147,8 @@ export interface SeriesQuery {
   host: string;
   container?: string;
   metrics?: readonly string[];
-  series?: string;
+  /** Labelled series names, all in the same answer. */
+  series?: readonly string[];
   from: number;
   to: number;
   maxPoints: number;
@@ -161,7 +162,7 @@ export function fetchSeries(q: SeriesQuery, signal?: AbortSignal): Promise<Serie
       host: q.host,
       container: q.container,
       metrics: q.metrics?.join(','),
-      series: q.series,
+      series: q.series?.join(','),
       from: Math.floor(q.from),
       to: Math.ceil(q.to),
       maxPoints: Math.round(q.maxPoints),

@@ -2,16 +2,16 @@
 // network, block I/O; every container's columns from one /container-series request) sharing
 // one grouped legend, and the top containers by a chosen metric over the range, with average
 // and peak.
-import { fetchContainerSeries, fetchTop, type ContainerInfo, type HostInfo, type TopResponse } from '../api.ts';
+import { fetchContainerSeries, type ContainerInfo, type ContainerSeriesResponse, type HostInfo, type TopResponse } from '../api.ts';
 import { spreadColor, type DataSet, type LineSpec } from '../chart-data.ts';
 import { ChartPanel, type ChartSpec } from '../charts.ts';
 import { el, link } from '../dom.ts';
 import { formatValue, type Unit } from '../format.ts';
 import { RANK_METRICS, type RankMetric, type Window } from '../state.ts';
+import { CONTAINER_DIGITS, CONTAINER_METRICS, type HostQueries } from './host-queries.ts';
 import { ContainerLegend } from './legend.ts';
 import { failure, rethrowFatal, settle, type Settled, type ViewCtx } from './view.ts';
 
-const METRICS = ['cpu_pct', 'mem_bytes', 'net_rx_bps', 'net_tx_bps', 'blk_read_bps', 'blk_write_bps'];
 /** Beyond this many containers the charts keep the busiest (the legend says so). */
 const MAX_CONTAINERS = 60;
 
@@ -53,6 +53,8 @@ export class ContainersSection {
   private readonly countEl: HTMLElement;
   private readonly rankSel: HTMLSelectElement;
   private colors = new Map<string, string>();
+  /** Containers in the range at the last refresh (0 before the first). */
+  private lastTotal = 0;
 
   constructor(private readonly ctx: ViewCtx, private readonly host: string) {
     this.legend = new ContainerLegend((hidden) => ctx.setHidden(hidden));
@@ -79,10 +81,16 @@ export class ContainersSection {
     }
   }
 
-  async refresh(info: HostInfo, win: Window, maxPoints: number, signal: AbortSignal): Promise<void> {
-    const rank = this.ctx.state.rank;
+  /** Whether every container's lines can come as containers=* (see HostQueries). */
+  wantsAll(): boolean {
+    return this.lastTotal <= MAX_CONTAINERS;
+  }
+
+  async refresh(info: HostInfo, queries: HostQueries, signal: AbortSignal): Promise<void> {
+    const { win, maxPoints, rank } = queries;
     let list = info.containers.filter((c) => c.last_seen >= win.from && c.first_seen <= win.to);
     const total = list.length;
+    this.lastTotal = total;
     if (list.length > MAX_CONTAINERS) {
       const keep = new Set([...list].sort((a, b) => (b.latest[rank] ?? 0) - (a.latest[rank] ?? 0)).slice(0, MAX_CONTAINERS));
       list = list.filter((c) => keep.has(c));
@@ -91,12 +99,17 @@ export class ContainersSection {
     const gone = info.containers.length - running;
     this.countEl.textContent = `${running} running${gone ? `, ${gone} gone` : ''}${info.online ? '' : ' at the last report'}`;
 
-    const top = settle(fetchTop({ host: this.host, metric: rank, from: win.from, to: win.to, limit: 10 }, signal));
-    // One request for every container's lines (one tier and grid for all), not one each.
-    const series = list.length
-      ? settle(fetchContainerSeries({ host: this.host, containers: list.map((c) => c.name), metrics: METRICS, from: win.from, to: win.to, maxPoints, digits: 6 }, signal))
-      : undefined;
-    const [result, topResult] = await Promise.all([series, top]);
+    // One request for every container's lines (one tier and grid for all), not one each: the
+    // one sent ahead when it holds every listed container, else one naming them.
+    const named = () => settle(fetchContainerSeries({ host: this.host, containers: list.map((c) => c.name), metrics: CONTAINER_METRICS, from: win.from, to: win.to, maxPoints, digits: CONTAINER_DIGITS }, signal));
+    let series: Promise<Settled<ContainerSeriesResponse>> | undefined;
+    if (list.length && total <= MAX_CONTAINERS && queries.allContainers) {
+      series = queries.allContainers.answer.then((r) => (r.ok && list.every((c) => c.name in r.value.containers) ? r : named()));
+    } else {
+      queries.allContainers?.abort();
+      series = list.length ? named() : undefined;
+    }
+    const [result, topResult] = await Promise.all([series, queries.top]);
     rethrowFatal(result ? [result, topResult] : [topResult]);
 
     let ds: DataSet | undefined;

@@ -1,11 +1,11 @@
 // The host's own charts: what to query (core columns plus per-interface, per-disk and
 // per-mount series) and how to draw it (CPU split, load, memory and swap, network, disk I/O,
 // file systems). Falls back to the host totals when an agent sends no labelled series.
-import { fetchSeries, type SeriesResponse } from '../api.ts';
+import { fetchSeries } from '../api.ts';
 import { mean, mergeInto, type Column, type DataSet, type LineSpec } from '../chart-data.ts';
 import type { ChartSpec } from '../charts.ts';
 import type { Window } from '../state.ts';
-import { rethrowFatal, settle, failure, type Settled } from './view.ts';
+import { rethrowFatal, settle, failure } from './view.ts';
 
 const CORE = [
   'cpu_pct', 'cpu_user_pct', 'cpu_system_pct', 'cpu_iowait_pct', 'cpu_steal_pct', 'load1', 'load5', 'load15',
@@ -26,27 +26,16 @@ export interface HostData {
 }
 
 export async function fetchHostData(host: string, win: Window, maxPoints: number, signal: AbortSignal): Promise<HostData> {
-  const q = { host, from: win.from, to: win.to, maxPoints, minmax: true };
-  const core = settle(fetchSeries({ ...q, metrics: CORE }, signal));
-  const labelled = LABELLED.map((name) => settle(fetchSeries({ ...q, series: name }, signal)));
-  const results: Settled<SeriesResponse>[] = await Promise.all([core, ...labelled]);
-  rethrowFatal(results);
-  const out: HostData = { ds: undefined, labels: {}, errors: {} };
-  const [c, ...rest] = results;
-  if (c.ok) out.ds = mergeInto(out.ds, c.value);
-  else for (const id of ['cpu', 'load', 'mem', 'net', 'disk', 'fs']) out.errors[id] = failure(c.error);
-  rest.forEach((r, i) => {
-    if (r.ok) {
-      out.ds = mergeInto(out.ds, r.value);
-      Object.assign(out.labels, r.value.labels ?? {});
-    } else {
-      const id = LABELLED[i].startsWith('net') ? 'net' : LABELLED[i].startsWith('disk') ? 'disk' : 'fs';
-      out.errors[id] ??= failure(r.error);
-    }
-  });
-  return out;
+  // One request for the core columns and every labelled series: the page's first requests
+  // share the browser's six connections to the server with the container charts'.
+  const r = await settle(fetchSeries({ host, from: win.from, to: win.to, maxPoints, minmax: true, metrics: CORE, series: LABELLED }, signal));
+  rethrowFatal([r]);
+  if (!r.ok) {
+    const error = failure(r.error);
+    return { ds: undefined, labels: {}, errors: Object.fromEntries(['cpu', 'load', 'mem', 'net', 'disk', 'fs'].map((id) => [id, error])) };
+  }
+  return { ds: mergeInto(undefined, r.value), labels: r.value.labels ?? {}, errors: {} };
 }
-
 
 /** The labelled series of one name, by the value of one label, busiest first. */
 function byLabel(data: HostData, name: Labelled, label: string): Map<string, string> {

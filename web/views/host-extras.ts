@@ -1,14 +1,14 @@
 // The host view's optional sections: IPVS and ARP ("Load balancing and ARP") and Mackerel
 // plugins, shown only when the host's catalogue lists those series in the window. Their charts
 // are ordinary ChartPanels, so they share the page's cursor, zoom, bands and toggles.
-import { fetchCatalog, fetchSeries, type CatalogSeries, type SeriesResponse } from '../api.ts';
+import { fetchCatalog, fetchSeries, type CatalogSeries } from '../api.ts';
 import { mergeInto, type DataSet } from '../chart-data.ts';
 import { ChartPanel, type ChartSpec } from '../charts.ts';
 import { el } from '../dom.ts';
 import type { Window } from '../state.ts';
 import { networkSeries, networkSpecs, type ExtraData } from './network-internals.ts';
 import { pluginSeries, pluginSpecs } from './plugin-charts.ts';
-import { chartEvents, failure, offFor, rethrowFatal, settle, themeColors, type Settled, type ViewCtx } from './view.ts';
+import { chartEvents, failure, offFor, rethrowFatal, settle, themeColors, type ViewCtx } from './view.ts';
 
 /** The catalogue changes when a host adds a service or a plugin: re-read it this often. */
 const CATALOG_TTL_MS = 60_000;
@@ -34,21 +34,37 @@ export class HostExtras {
   private readonly net = new Section('Load balancing and ARP', 'net-internals');
   private readonly plugins = new Section('Plugins', 'plugin-charts');
   private readonly panels = new Map<string, ChartPanel>();
-  private catalog: { at: number; series: CatalogSeries[] } | null = null;
+  private catalog: { at: number; series: Promise<CatalogSeries[]> } | null = null;
 
   constructor(private readonly ctx: ViewCtx, private readonly host: string) {
     this.el = el('div', { class: 'host-extras' }, [this.net.el, this.plugins.el]);
   }
 
-  private async readCatalog(signal: AbortSignal): Promise<CatalogSeries[]> {
-    if (this.catalog && Date.now() - this.catalog.at < CATALOG_TTL_MS) return this.catalog.series;
-    const r = await fetchCatalog(this.host, signal);
-    this.catalog = { at: Date.now(), series: r.series };
-    return r.series;
+  /**
+   * The host's catalogue, re-read after CATALOG_TTL_MS. The read is shared by the refreshes
+   * that overlap it, so it is not tied to one refresh's signal (it has its own timeout).
+   */
+  private readCatalog(): Promise<CatalogSeries[]> {
+    if (!this.catalog || Date.now() - this.catalog.at >= CATALOG_TTL_MS) {
+      const read = fetchCatalog(this.host).then((r) => r.series);
+      const entry = { at: Date.now(), series: read };
+      this.catalog = entry;
+      // A failed read is not kept: the next refresh asks again.
+      read.catch(() => {
+        if (this.catalog === entry) this.catalog = null;
+      });
+    }
+    return this.catalog.series;
+  }
+
+  /** Starts reading the catalogue, so refresh() need not wait for the host list to ask. */
+  prefetch(): void {
+    this.readCatalog().catch(() => {});
   }
 
   async refresh(win: Window, maxPoints: number, empty: string | undefined, signal: AbortSignal): Promise<void> {
-    const cat = await settle(this.readCatalog(signal));
+    const cat = await settle(this.readCatalog());
+    signal.throwIfAborted();
     rethrowFatal([cat]);
     if (!cat.ok) {
       this.net.el.hidden = this.panels.size === 0;
@@ -60,20 +76,22 @@ export class HostExtras {
     const plug = pluginSeries(inWindow);
     const names = [...netNames, ...plug.names];
     const q = { host: this.host, from: win.from, to: win.to, maxPoints, minmax: true };
-    const answers: Settled<SeriesResponse>[] = await Promise.all(names.map((series) => settle(fetchSeries({ ...q, series }, signal))));
-    rethrowFatal(answers);
+    // Every name in one request (none when the host reports none of them).
+    const answer = names.length ? await settle(fetchSeries({ ...q, series: names }, signal)) : undefined;
     let ds: DataSet | undefined;
     const data: ExtraData = { cols: {}, labels: {} };
     const errors = { net: '', plugins: '' };
-    answers.forEach((a, i) => {
-      if (a.ok) {
-        ds = mergeInto(ds, a.value);
-        Object.assign(data.labels, a.value.labels ?? {});
+    if (answer) {
+      rethrowFatal([answer]);
+      if (answer.ok) {
+        ds = mergeInto(undefined, answer.value);
+        data.cols = ds.cols;
+        data.labels = answer.value.labels ?? {};
       } else {
-        errors[i < netNames.length ? 'net' : 'plugins'] ||= failure(a.error);
+        if (netNames.length) errors.net = failure(answer.error);
+        if (plug.names.length) errors.plugins = failure(answer.error);
       }
-    });
-    if (ds) data.cols = ds.cols;
+    }
     const colors = themeColors();
     const dark = this.ctx.dark();
     const net = networkSpecs(data, colors, dark);

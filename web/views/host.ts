@@ -1,13 +1,14 @@
 // Host view: the host's facts, its own charts (CPU, load, memory, network, disks, file
 // systems), IPVS, ARP and plugin charts when it reports them (host-extras.ts) and its
 // containers' charts, all on one synchronized cursor and one time window.
-import { fetchHosts, type HostInfo } from '../api.ts';
+import type { HostInfo } from '../api.ts';
 import { ChartPanel, type ChartSpec } from '../charts.ts';
 import { el } from '../dom.ts';
 import { formatAgo, formatBytes, formatDuration } from '../format.ts';
 import { currentWindow } from '../state.ts';
 import { ContainersSection } from './containers.ts';
-import { fetchHostData, hostSpecs } from './host-charts.ts';
+import { hostSpecs } from './host-charts.ts';
+import { sendHostQueries } from './host-queries.ts';
 import { HostExtras } from './host-extras.ts';
 import { chartEvents, livePeriod, offFor, settle, rethrowFatal, themeColors, type View, type ViewCtx } from './view.ts';
 
@@ -40,11 +41,10 @@ export class HostView implements View {
   }
 
   async refresh(signal: AbortSignal): Promise<void> {
-    const win = currentWindow(this.ctx.state, this.ctx.now());
-    const mp = this.ctx.maxPoints();
-    const hostsP = settle(fetchHosts(signal));
-    const dataP = settle(fetchHostData(this.host, win, mp, signal));
-    const hosts = await hostsP;
+    const q = sendHostQueries(this.host, { win: currentWindow(this.ctx.state, this.ctx.now()), maxPoints: this.ctx.maxPoints(), rank: this.ctx.state.rank, allContainers: this.containers.wantsAll() }, signal);
+    this.extras.prefetch();
+    const { win, maxPoints: mp } = q;
+    const hosts = await q.hosts;
     rethrowFatal([hosts]);
     if (!hosts.ok) throw hosts.error;
     this.ctx.setServerNow(hosts.value.now);
@@ -57,11 +57,11 @@ export class HostView implements View {
     this.msgEl.hidden = true;
     this.interval = info.interval;
     this.renderHead(info, hosts.value.now);
-    // Containers are fetched while the host's own charts are drawn.
-    const containersP = settle(this.containers.refresh(info, win, mp, signal));
+    // The containers' part draws when its answers are in, beside the host's own charts.
+    const containersP = settle(this.containers.refresh(info, q, signal));
     const empty = info.last_seen < win.from ? `No data in this range: the host last reported ${formatAgo(hosts.value.now, info.last_seen)}` : undefined;
     const extrasP = settle(this.extras.refresh(win, mp, empty, signal));
-    const data = await dataP;
+    const data = await q.data;
     rethrowFatal([data]);
     if (data.ok) {
       const d = data.value;

@@ -1,0 +1,43 @@
+// The host view's queries for one refresh, sent together in one task: none of them waits for
+// the host list, which on a first load arrives only after the page's first style and layout.
+import { fetchContainerSeries, fetchHosts, fetchTop, type ContainerSeriesResponse, type HostsResponse, type TopResponse } from '../api.ts';
+import type { RankMetric, Window } from '../state.ts';
+import { fetchHostData, type HostData } from './host-charts.ts';
+import { settle, type Settled } from './view.ts';
+
+/** What the per-container charts draw, one column each per container. */
+export const CONTAINER_METRICS = ['cpu_pct', 'mem_bytes', 'net_rx_bps', 'net_tx_bps', 'blk_read_bps', 'blk_write_bps'];
+/** Significant digits of the container columns: exact to the eye, half the JSON. */
+export const CONTAINER_DIGITS = 6;
+
+export interface HostQueries {
+  win: Window;
+  maxPoints: number;
+  rank: RankMetric;
+  hosts: Promise<Settled<HostsResponse>>;
+  data: Promise<Settled<HostData>>;
+  top: Promise<Settled<TopResponse>>;
+  /**
+   * Every container's lines as containers=* (the server's "seen in the range", the list the
+   * host answer gives), sent when the last list fitted in the charts or on a first load.
+   */
+  allContainers?: { answer: Promise<Settled<ContainerSeriesResponse>>; abort(): void };
+}
+
+export function sendHostQueries(host: string, q: { win: Window; maxPoints: number; rank: RankMetric; allContainers: boolean }, signal: AbortSignal): HostQueries {
+  const { win, maxPoints, rank } = q;
+  const out: HostQueries = {
+    win,
+    maxPoints,
+    rank,
+    hosts: settle(fetchHosts(signal)),
+    data: settle(fetchHostData(host, win, maxPoints, signal)),
+    top: settle(fetchTop({ host, metric: rank, from: win.from, to: win.to, limit: 10 }, signal)),
+  };
+  if (q.allContainers) {
+    const own = new AbortController();
+    const query = { host, metrics: CONTAINER_METRICS, from: win.from, to: win.to, maxPoints, digits: CONTAINER_DIGITS };
+    out.allContainers = { abort: () => own.abort(), answer: settle(fetchContainerSeries(query, AbortSignal.any([signal, own.signal]))) };
+  }
+  return out;
+}
