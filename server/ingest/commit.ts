@@ -1,39 +1,55 @@
-// What accepting a batch writes, in one place for both writers (writer.ts): the batch's rows
-// (storeBatch), the token's last use and the ingest counter, in one transaction. A group of
-// batches shares one transaction, each in a savepoint of its own, so one refused batch (a
-// host-name conflict) leaves the others in, and the group pays one commit.
+// What accepting batches writes, in one place for both writers (writer.ts): for each batch,
+// in a savepoint of its own, its id and its host (acceptBatch), the token's last use and the
+// ingest counter; then the rows of every accepted batch at once (storeSamples), so each
+// container and series is upserted once for the group and each container's newest page is
+// rewritten once per commit rather than once per batch. One refused batch (a host-name
+// conflict) leaves the others in, and the group pays one commit.
 import type Database from 'better-sqlite3';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 import { bump } from '../counters.ts';
-import { HostConflict, storeBatch, type StoreResult } from './store-batch.ts';
+import { acceptBatch, HostConflict, storeSamples, type AcceptedBatch, type StoreResult } from './store-batch.ts';
 
 export interface CommitItem {
   batch: ColumnBatch;
   /** Server time (epoch s) when the request was accepted. */
   t: number;
   tokenId: number | null;
+  /** The request body after gunzip: what the writer thread parses instead of a copy of `batch`. */
+  json?: Uint8Array;
 }
 
 export type Outcome = { ok: true; result: StoreResult } | { ok: false; conflict: boolean; message: string };
 
+const DUPLICATE: StoreResult = { duplicate: true, hostRows: 0, containerRows: 0, seriesRows: 0 };
+
 export function createCommitter(sqlite: Database.Database, opts: { allowDuplicateHostnames: boolean }) {
   const touchToken = sqlite.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?');
-  const one = sqlite.transaction((item: CommitItem): StoreResult => {
-    const result = storeBatch(sqlite, item.batch, item.t, opts);
+  const accept = sqlite.transaction((item: CommitItem) => {
+    const a = acceptBatch(sqlite, item.batch, item.t, opts);
     if (item.tokenId !== null) touchToken.run(item.t, item.tokenId);
-    bump(sqlite, result.duplicate ? 'ingest_duplicate_batches' : 'ingest_batches');
-    return result;
+    bump(sqlite, a.duplicate ? 'ingest_duplicate_batches' : 'ingest_batches');
+    return a;
   });
-  const group = sqlite.transaction((items: CommitItem[]): Outcome[] =>
-    items.map((item) => {
+  const group = sqlite.transaction((items: CommitItem[]): Outcome[] => {
+    const rows: AcceptedBatch[] = [];
+    const at: number[] = [];
+    const outcomes = items.map((item, i): Outcome => {
       try {
-        return { ok: true, result: one(item) };
+        // A nested transaction is a savepoint: only this item's is rolled back.
+        const a = accept(item);
+        if (a.duplicate) return { ok: true, result: DUPLICATE };
+        at.push(i);
+        rows.push({ batch: item.batch, hostId: a.hostId, t: item.t });
+        return { ok: true, result: { ...DUPLICATE, duplicate: false } };
       } catch (e) {
-        // Only this item's savepoint is rolled back; a failure of the COMMIT itself fails all.
         return { ok: false, conflict: e instanceof HostConflict, message: (e as Error).message };
       }
-    }),
-  );
+    });
+    storeSamples(sqlite, rows).forEach((counts, k) => {
+      outcomes[at[k]] = { ok: true, result: { duplicate: false, ...counts } };
+    });
+    return outcomes;
+  });
   return {
     /** Stores the batches in one transaction; every outcome is known once it has committed. */
     commit(items: CommitItem[]): Outcome[] {

@@ -1,13 +1,15 @@
 // Both wire shapes store exactly what the snapshots hold: random batches (gaps, metrics
 // missing at some ticks, metrics outside the catalogue, labelled series, a container
 // recreated under its name within a batch) stored as v1 snapshots in one file and as v2
-// columns in another, each compared row for row with a naive reading of the snapshots.
+// columns in another, and (as the writer thread stores them) accepted one by one and their
+// rows stored in groups of random size in a third, each compared row for row with a naive
+// reading of the snapshots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { openDb } from '../db/open.ts';
 import { tempDir } from '../../test/support/server.ts';
-import { storeBatch } from './store-batch.ts';
+import { acceptBatch, storeBatch, storeSamples, type AcceptedBatch } from './store-batch.ts';
 import { toColumnBatch } from '../../protocol/columns.ts';
 import { batch as batchSchema, columnBatch as columnSchema, type Batch, type BatchInput } from '../../protocol/batch.ts';
 import { rng } from '../../test/support/random.ts';
@@ -108,13 +110,23 @@ function dump(file: string): Record<string, unknown[]> {
 }
 
 for (const seed of [1, 2, 3]) {
-  test(`seed ${seed}: v1 snapshots and v2 columns both store exactly the rows the snapshots hold`, () => {
-    const batches = randomBatches(rng(seed), 25);
+  test(`seed ${seed}: v1 snapshots, v2 columns and rows stored in groups all hold exactly the rows the snapshots hold`, () => {
+    const r = rng(seed);
+    const batches = randomBatches(r, 25);
     const dir = tempDir();
     const a = path.join(dir, 'v1.db');
     const b = path.join(dir, 'v2.db');
+    const c = path.join(dir, 'grouped.db');
     const dbA = openDb(a).$client;
     const dbB = openDb(b).$client;
+    const dbC = openDb(c).$client;
+    let group: AcceptedBatch[] = [];
+    const expectCounts: unknown[] = [];
+    const flush = () => {
+      const counts = dbC.transaction(() => storeSamples(dbC, group))();
+      assert.deepEqual(counts, expectCounts.splice(0), 'each batch of a group is told the rows it inserted');
+      group = [];
+    };
     for (const batch of batches) {
       const now = Math.max(...batch.snapshots.map((s) => s.ts)) + 5;
       const ra = storeBatch(dbA, batch, now);
@@ -122,7 +134,15 @@ for (const seed of [1, 2, 3]) {
       const v2 = columnSchema.parse(JSON.parse(JSON.stringify(toColumnBatch(batch))));
       const rb = storeBatch(dbB, v2, now);
       assert.deepEqual(rb, ra);
+      const accepted = dbC.transaction(() => acceptBatch(dbC, v2, now))();
+      assert.equal(accepted.duplicate, false);
+      if (!accepted.duplicate) group.push({ batch: v2, hostId: accepted.hostId, t: now });
+      const { duplicate: _, ...counts } = ra;
+      expectCounts.push(counts);
+      if (r() < 0.3) flush();
     }
+    flush();
+    assert.equal(dbC.transaction(() => acceptBatch(dbC, toColumnBatch(batches[0]), T0))().duplicate, true, 'an accepted batch id is a duplicate');
     // Replaying every batch under new ids adds nothing.
     for (const batch of batches) {
       const r = storeBatch(dbB, { ...toColumnBatch(batch), batch_id: `${batch.batch_id}-again` }, T0 + 1e5);
@@ -130,10 +150,12 @@ for (const seed of [1, 2, 3]) {
     }
     dbA.close();
     dbB.close();
+    dbC.close();
     const want = expected(batches);
     assert.ok(want.containers.length > 100 && want.series.some((s) => JSON.stringify(s).includes('gpu_pct')), 'the generator covers the cases');
     assert.ok(want.identity.some((r) => String((r as unknown[])[1]).startsWith('web-new') || String((r as unknown[])[1]).startsWith('db-new')), 'a recreation happened');
     assert.deepEqual(dump(a), want);
     assert.deepEqual(dump(b), want);
+    assert.deepEqual(dump(c), want);
   });
 }

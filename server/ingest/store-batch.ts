@@ -1,9 +1,13 @@
-// Writes one validated batch in one transaction: host and container identity, wide sample
-// rows, labelled series, the batch id (so a resend is absorbed), and late-data markers for
-// the rollups. Duplicate (entity, ts) rows are ignored, so a replay is idempotent. Takes v2
-// columns (v1 snapshots are turned into columns first).
+// Writes validated batches, in two steps that the writer may run in separate transactions:
+//  - acceptBatch: the batch id (so a resend is absorbed) and the host's identity (a name taken
+//    by another machine is refused), the part an agent's answer depends on;
+//  - storeSamples: container and series identity, wide sample rows, labelled series and
+//    late-data markers for the rollups, for any number of accepted batches at once (each
+//    container and series upserted once for all of them).
+// storeBatch does both in one transaction. Duplicate (entity, ts) rows are ignored, so a
+// replay is idempotent. Takes v2 columns (v1 snapshots are turned into columns first).
 import type Database from 'better-sqlite3';
-import type { Batch, ColumnBatch } from '../../protocol/batch.ts';
+import type { Batch, ColumnBatch, ContainerColumns } from '../../protocol/batch.ts';
 import { COLUMNS_VERSION } from '../../protocol/constants.ts';
 import { timeSpan, toColumnBatch } from '../../protocol/columns.ts';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
@@ -15,6 +19,8 @@ export interface StoreResult {
   containerRows: number;
   seriesRows: number;
 }
+
+export type RowCounts = Omit<StoreResult, 'duplicate'>;
 
 /** The agent's host name is taken by a different machine: refused unless the server allows it. */
 export class HostConflict extends Error {}
@@ -79,75 +85,167 @@ function statements(sqlite: Database.Database) {
 
 const cache = new WeakMap<Database.Database, ReturnType<typeof statements>>();
 
-export function storeBatch(
-  sqlite: Database.Database,
-  input: Batch | ColumnBatch,
-  now: number,
-  opts: { allowDuplicateHostnames?: boolean } = {},
-): StoreResult {
+function prepared(sqlite: Database.Database): ReturnType<typeof statements> {
   let st = cache.get(sqlite);
   if (!st) {
     st = statements(sqlite);
     cache.set(sqlite, st);
   }
-  const s = st;
-  const batch = input.v === COLUMNS_VERSION ? input : toColumnBatch(input);
-  return sqlite.transaction((): StoreResult => {
-    const result: StoreResult = { duplicate: false, hostRows: 0, containerRows: 0, seriesRows: 0 };
-    if (s.batchSeen.get(batch.batch_id)) return { ...result, duplicate: true };
+  return st;
+}
 
-    const span = timeSpan(batch);
-    // No samples (a v1 snapshot with nothing in it): a heartbeat at the server's time.
-    const minTs = span?.min ?? now;
-    const maxTs = span?.max ?? now;
+export type Accepted = { duplicate: true } | { duplicate: false; hostId: number };
 
-    const a = batch.agent;
-    const interval = a.interval === undefined ? null : Math.max(1, Math.round(a.interval));
-    const existing = s.hostGet.get(a.host) as { id: number; machineId: string | null } | undefined;
-    let hostId: number;
-    if (existing) {
-      if (!opts.allowDuplicateHostnames && existing.machineId && a.machine_id && existing.machineId !== a.machine_id) {
-        throw new HostConflict(
-          `host name "${a.host}" already belongs to another machine (machine-id differs); start this agent with --host NAME to give it its own name`,
-        );
-      }
-      hostId = existing.id;
-      s.hostTouch.run(now, maxTs, a.version ?? null, interval, a.machine_id ?? null, hostId);
-    } else {
-      hostId = s.hostAdd.get(a.host, a.machine_id ?? null, a.version ?? null, interval ?? 10, minTs, now, maxTs) as number;
+/** A batch whose id and host are recorded (acceptBatch), waiting for its rows (storeSamples). */
+export interface AcceptedBatch {
+  batch: ColumnBatch;
+  hostId: number;
+  /** Server time when it was accepted: the first and last seen of series in a batch without times. */
+  t: number;
+}
+
+/**
+ * Records the batch id and the host (created, or its last-seen and agent fields updated).
+ * Throws HostConflict when the name belongs to another machine. Call inside a transaction.
+ */
+export function acceptBatch(
+  sqlite: Database.Database,
+  batch: ColumnBatch,
+  now: number,
+  opts: { allowDuplicateHostnames?: boolean } = {},
+): Accepted {
+  const s = prepared(sqlite);
+  if (s.batchSeen.get(batch.batch_id)) return { duplicate: true };
+  const span = timeSpan(batch);
+  // No samples (a v1 snapshot with nothing in it): a heartbeat at the server's time.
+  const minTs = span?.min ?? now;
+  const maxTs = span?.max ?? now;
+  const a = batch.agent;
+  const interval = a.interval === undefined ? null : Math.max(1, Math.round(a.interval));
+  const existing = s.hostGet.get(a.host) as { id: number; machineId: string | null } | undefined;
+  let hostId: number;
+  if (existing) {
+    if (!opts.allowDuplicateHostnames && existing.machineId && a.machine_id && existing.machineId !== a.machine_id) {
+      throw new HostConflict(
+        `host name "${a.host}" already belongs to another machine (machine-id differs); start this agent with --host NAME to give it its own name`,
+      );
     }
+    hostId = existing.id;
+    s.hostTouch.run(now, maxTs, a.version ?? null, interval, a.machine_id ?? null, hostId);
+  } else {
+    hostId = s.hostAdd.get(a.host, a.machine_id ?? null, a.version ?? null, interval ?? 10, minTs, now, maxTs) as number;
+  }
+  s.batchAdd.run(batch.batch_id, hostId, now, span?.ticks ?? 0);
+  return { duplicate: false, hostId };
+}
 
-    const seriesIds = new Map<string, number>();
-    const meta = batch.meta ?? {};
-    // One upsert per series per batch; first/last seen span the batch (at most a flush long).
-    const seriesId = (name: string, labels: Record<string, string>): number => {
-      const key = canonicalLabels(labels);
-      const k = `${name}\u0000${key}`;
-      let id = seriesIds.get(k);
-      if (id === undefined) {
-        const m = meta[name];
-        id = s.seriesUpsert.get(hostId, name, key, m?.unit ?? null, m?.label ?? null, minTs, maxTs) as number;
-        seriesIds.set(k, id);
-      }
-      return id;
-    };
-    const tsSeen = { host: new Set<number>(), container: new Set<number>(), series: new Set<number>() };
-    /** Metrics outside the catalogue, stored as series of the entity's labels. */
-    const extras = (metrics: Record<string, (number | null)[]>, ts: number[], known: Set<string>, labels: Record<string, string>) => {
-      for (const n in metrics) {
-        if (known.has(n)) continue;
-        const col = metrics[n];
-        let id: number | undefined;
-        for (let i = 0; i < ts.length; i++) {
-          const v = col[i];
-          if (v === null) continue;
-          id ??= seriesId(n, labels);
-          result.seriesRows += s.seriesRow([id, ts[i], v]);
-          tsSeen.series.add(ts[i]);
+interface ContainerEntry {
+  hostId: number;
+  c: ContainerColumns;
+  first: number;
+  last: number;
+}
+
+interface SeriesEntry {
+  hostId: number;
+  name: string;
+  labels: string;
+  unit: string | null;
+  title: string | null;
+  first: number;
+  last: number;
+}
+
+/**
+ * Stores the rows of accepted batches (in arrival order) in the caller's transaction. Each
+ * container is upserted once for all of them, spanning its times and taking the identity of
+ * its newest entry (recreated under the same name, it keeps its row and takes the new Docker
+ * id); each series once, spanning the batches it came in. Returns the rows each inserted.
+ */
+export function storeSamples(sqlite: Database.Database, items: readonly AcceptedBatch[]): RowCounts[] {
+  const s = prepared(sqlite);
+  const counts = items.map(() => ({ hostRows: 0, containerRows: 0, seriesRows: 0 }));
+  let result = counts[0];
+
+  // Identities first, once each.
+  const entries = new Map<string, ContainerEntry>();
+  const seriesKeys = new Map<string, SeriesEntry>();
+  const spans = items.map(({ batch }) => timeSpan(batch));
+  const keyOf = (hostId: number, name: string, labels: Record<string, string>) => {
+    const canonical = canonicalLabels(labels);
+    return { key: `${hostId}\u0000${name}\u0000${canonical}`, canonical };
+  };
+  const noteSeries = (i: number, hostId: number, name: string, labels: Record<string, string>) => {
+    const span = spans[i] ?? { min: items[i].t, max: items[i].t };
+    const { key, canonical } = keyOf(hostId, name, labels);
+    const m = items[i].batch.meta?.[name];
+    const e = seriesKeys.get(key);
+    if (!e) {
+      seriesKeys.set(key, { hostId, name, labels: canonical, unit: m?.unit ?? null, title: m?.label ?? null, first: span.min, last: span.max });
+      return;
+    }
+    e.first = Math.min(e.first, span.min);
+    e.last = Math.max(e.last, span.max);
+    e.unit = m?.unit ?? e.unit;
+    e.title = m?.label ?? e.title;
+  };
+  const noteExtras = (i: number, hostId: number, metrics: Record<string, (number | null)[]>, known: Set<string>, labels: Record<string, string>) => {
+    for (const n in metrics) if (!known.has(n) && metrics[n].some((v) => v !== null)) noteSeries(i, hostId, n, labels);
+  };
+  items.forEach(({ batch, hostId }, i) => {
+    if (batch.host) noteExtras(i, hostId, batch.host.metrics, hostCols, {});
+    for (const c of batch.containers) {
+      const first = Math.min(...c.ts);
+      const last = Math.max(...c.ts);
+      const key = `${hostId}\u0000${c.name}\u0000${c.id}`;
+      const e = entries.get(key);
+      if (!e) entries.set(key, { hostId, c, first, last });
+      else {
+        e.first = Math.min(e.first, first);
+        // The newest entry's identity (image, state, labels) wins, as a later upsert would.
+        if (last >= e.last) {
+          e.last = last;
+          e.c = c;
         }
       }
-    };
+      noteExtras(i, hostId, c.metrics, containerCols, { container: c.name });
+    }
+    for (const x of batch.series) noteSeries(i, hostId, x.name, x.container === undefined ? x.labels : { ...x.labels, container: x.container });
+  });
+  // Oldest entry first, so the newest identity wins.
+  const containerIds = new Map<string, number>();
+  for (const [key, { hostId, c, first, last }] of [...entries].sort((x, y) => x[1].last - y[1].last)) {
+    const cid = s.containerUpsert.get(
+      hostId, c.name, c.id, c.image ?? null, c.state ?? null, c.compose_project ?? null, c.compose_service ?? null,
+      c.labels ? JSON.stringify(c.labels) : null, first, last,
+    ) as number;
+    containerIds.set(key, cid);
+  }
+  const seriesIds = new Map<string, number>();
+  for (const [key, e] of seriesKeys) {
+    seriesIds.set(key, s.seriesUpsert.get(e.hostId, e.name, e.labels, e.unit, e.title, e.first, e.last) as number);
+  }
 
+  // Then the rows.
+  const tsSeen = { host: new Set<number>(), container: new Set<number>(), series: new Set<number>() };
+  const seriesRows = (id: number, ts: readonly number[], values: readonly (number | null)[]) => {
+    for (let i = 0; i < ts.length; i++) {
+      const v = values[i];
+      if (v === null) continue;
+      result.seriesRows += s.seriesRow([id, ts[i], v]);
+      tsSeen.series.add(ts[i]);
+    }
+  };
+  /** Metrics outside the catalogue, stored as series of the entity's labels. */
+  const extraRows = (hostId: number, metrics: Record<string, (number | null)[]>, ts: number[], known: Set<string>, labels: Record<string, string>) => {
+    for (const n in metrics) {
+      if (known.has(n)) continue;
+      const id = seriesIds.get(keyOf(hostId, n, labels).key);
+      if (id !== undefined) seriesRows(id, ts, metrics[n]);
+    }
+  };
+  for (const [idx, { batch, hostId }] of items.entries()) {
+    result = counts[idx];
     const h = batch.host;
     if (h) {
       const cols = HOST_METRIC_NAMES.map((n) => h.metrics[n]);
@@ -163,19 +261,10 @@ export function storeBatch(
         result.hostRows += s.hostRow(vals);
         tsSeen.host.add(h.ts[i]);
       }
-      extras(h.metrics, h.ts, hostCols, {});
+      extraRows(hostId, h.metrics, h.ts, hostCols, {});
     }
-
-    // One upsert per container entry (one per Docker id): identity from the entry, first/last
-    // seen spanning its times, applied oldest entry first so the newest identity wins.
-    // Recreated under the same name, a container keeps its row (and history) and takes the
-    // new Docker id.
-    const entries = batch.containers.map((c) => ({ c, first: Math.min(...c.ts), last: Math.max(...c.ts) })).sort((x, y) => x.last - y.last);
-    for (const { c, first, last } of entries) {
-      const cid = s.containerUpsert.get(
-        hostId, c.name, c.id, c.image ?? null, c.state ?? null, c.compose_project ?? null, c.compose_service ?? null,
-        c.labels ? JSON.stringify(c.labels) : null, first, last,
-      ) as number;
+    for (const c of batch.containers) {
+      const cid = containerIds.get(`${hostId}\u0000${c.name}\u0000${c.id}`)!;
       const cols = CONTAINER_METRIC_NAMES.map((n) => c.metrics[n]);
       for (let i = 0; i < c.ts.length; i++) {
         const vals: (number | null)[] = [cid, c.ts[i]];
@@ -183,23 +272,30 @@ export function storeBatch(
         result.containerRows += s.containerRow(vals);
         tsSeen.container.add(c.ts[i]);
       }
-      extras(c.metrics, c.ts, containerCols, { container: c.name });
+      extraRows(hostId, c.metrics, c.ts, containerCols, { container: c.name });
     }
-
     for (const x of batch.series) {
-      const id = seriesId(x.name, x.container === undefined ? x.labels : { ...x.labels, container: x.container });
-      for (let i = 0; i < x.ts.length; i++) {
-        const v = x.values[i];
-        if (v === null) continue;
-        result.seriesRows += s.seriesRow([id, x.ts[i], v]);
-        tsSeen.series.add(x.ts[i]);
-      }
+      const id = seriesIds.get(keyOf(hostId, x.name, x.container === undefined ? x.labels : { ...x.labels, container: x.container }).key)!;
+      seriesRows(id, x.ts, x.values);
     }
+  }
+  markLate(sqlite, 'host', tsSeen.host);
+  markLate(sqlite, 'container', tsSeen.container);
+  markLate(sqlite, 'series', tsSeen.series);
+  return counts;
+}
 
-    markLate(sqlite, 'host', tsSeen.host);
-    markLate(sqlite, 'container', tsSeen.container);
-    markLate(sqlite, 'series', tsSeen.series);
-    s.batchAdd.run(batch.batch_id, hostId, now, span?.ticks ?? 0);
-    return result;
+/** One batch, accepted and stored in one transaction. */
+export function storeBatch(
+  sqlite: Database.Database,
+  input: Batch | ColumnBatch,
+  now: number,
+  opts: { allowDuplicateHostnames?: boolean } = {},
+): StoreResult {
+  const batch = input.v === COLUMNS_VERSION ? input : toColumnBatch(input);
+  return sqlite.transaction((): StoreResult => {
+    const a = acceptBatch(sqlite, batch, now, opts);
+    if (a.duplicate) return { duplicate: true, hostRows: 0, containerRows: 0, seriesRows: 0 };
+    return { duplicate: false, ...storeSamples(sqlite, [{ batch, hostId: a.hostId, t: now }])[0] };
   })();
 }
