@@ -45,6 +45,22 @@ test('a stored batch is committed when its promise resolves: the server connecti
   db.$client.close();
 });
 
+test('a batch posted as the request JSON (v2 columns or v1 snapshots) is parsed and stored by the thread, its bytes moved to it', async () => {
+  const { db, writer, count } = setup();
+  const v1 = { ...(makeBatch('beta', [NOW - 30, NOW - 20], (ts) => ({ host: { cpu_pct: ts % 100 }, containers: [] })) as Batch), agent: { host: 'beta', interval: 10 } };
+  const v2 = batchFor('gamma', [NOW - 10]);
+  for (const batch of [v1, v2]) {
+    const json = new Uint8Array(Buffer.from(JSON.stringify(batch)));
+    const r = await writer.store({ batch: toColumnBatch(v1), t: NOW, tokenId: null, json });
+    assert.equal(r.duplicate, false);
+    assert.equal(json.byteLength, 0, 'moved, not copied');
+  }
+  assert.equal(count('host_samples'), 3, 'rows from the JSON, not from the batch object');
+  assert.equal(db.$client.prepare("SELECT count(*) FROM container_samples s JOIN containers c ON c.id = s.container_id JOIN hosts h ON h.id = c.host_id WHERE h.name = 'gamma'").pluck().get(), 1);
+  await writer.close();
+  db.$client.close();
+});
+
 test('batches posted together are all stored; a refused one (host name conflict) leaves the rest in', async () => {
   const { db, writer, count } = setup();
   await writer.store({ batch: batchFor('shared', [NOW - 100]), t: NOW, tokenId: null });

@@ -9,6 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { createCommitter, type CommitItem, type Outcome } from './commit.ts';
+import type { PostedItem } from './writer-thread.ts';
 import { HostConflict, type StoreResult } from './store-batch.ts';
 import type { Logger } from '../../agent/log.ts';
 import { runRollups, type RollupReport } from '../rollup/rollup.ts';
@@ -38,6 +39,18 @@ export function inlineWriter(sqlite: Database.Database, opts: { allowDuplicateHo
   };
 }
 
+/**
+ * What the thread is sent for a batch: the request's JSON bytes, moved to it (copied first
+ * when they share a buffer), or the batch object when there are no bytes (tests, tools).
+ */
+function posted(item: CommitItem): [{ item: PostedItem }, ArrayBuffer[]] {
+  const { batch, json, ...rest } = item;
+  if (!json) return [{ item: { ...rest, batch } }, []];
+  const whole = json.byteOffset === 0 && json.byteLength === json.buffer.byteLength && json.buffer instanceof ArrayBuffer;
+  const bytes = whole ? json : new Uint8Array(json);
+  return [{ item: { ...rest, json: bytes } }, [bytes.buffer as ArrayBuffer]];
+}
+
 /** The worker's entry: tsx is registered first, so the worker runs the TypeScript source. */
 function bootstrap(entry: URL): URL {
   const tsx = import.meta.resolve('tsx/esm/api');
@@ -63,25 +76,30 @@ export function startWriterThread(
   let seq = 0;
   let inline: IngestWriter | undefined;
   let closing = false;
-  worker.on('message', (m: Answer) => {
+  const answer = (m: Answer) => {
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
-    if (pending.size === 0) worker.unref();
     try {
       if (m.error !== undefined) throw new Error(m.error);
       p.resolve((m.outcome ? settle(m.outcome) : m.report) as never);
     } catch (e) {
       p.reject(e as Error);
     }
+  };
+  // A group's answers come as one message.
+  worker.on('message', (m: Answer | Answer[]) => {
+    if (Array.isArray(m)) m.forEach(answer);
+    else answer(m);
+    if (pending.size === 0) worker.unref();
   });
   /** Posts a message and waits for its answer; while anything waits, the worker keeps the process up. */
-  const ask = <T>(msg: object): Promise<T> =>
+  const ask = <T>(msg: object, transfer: ArrayBuffer[] = []): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const id = ++seq;
       pending.set(id, { resolve: resolve as (r: never) => void, reject });
       worker.ref();
-      worker.postMessage({ id, ...msg });
+      worker.postMessage({ id, ...msg }, transfer);
     });
   const die = (why: string) => {
     if (inline) return;
@@ -93,7 +111,7 @@ export function startWriterThread(
   worker.on('error', (e) => die(e.message));
   worker.on('exit', (code) => die(`exit ${code}`));
   return {
-    store: (item) => (inline ? inline.store(item) : ask<StoreResult>({ item })),
+    store: (item) => (inline ? inline.store(item) : ask<StoreResult>(...posted(item))),
     rollup: (now) => (inline ? inline.rollup(now) : ask<RollupReport>({ job: 'rollup', now })),
     retention: (retention, now) => (inline ? inline.retention(retention, now) : ask<RetentionReport>({ job: 'retention', now, retention })),
     close: () =>

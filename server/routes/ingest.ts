@@ -108,7 +108,8 @@ export function ingestRoute(deps: AppDeps): Hono {
 
     let result: StoreResult;
     try {
-      result = await writer.store({ batch, t, tokenId: auth.ok ? auth.tokenId : null });
+      // The JSON too: the writer thread parses it rather than take a copy of the batch.
+      result = await writer.store({ batch, t, tokenId: auth.ok ? auth.tokenId : null, json: body });
     } catch (e) {
       if (e instanceof HostConflict) refuse(409, 'host_conflict', `agent.host: ${e.message}`);
       throw e;
