@@ -24,6 +24,8 @@ export function bearer(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
+const activeTokens = new WeakMap<Database.Database, Database.Statement>();
+
 export function checkToken(sqlite: Database.Database, configuredHashes: readonly string[], presented: string | undefined): AuthResult {
   if (!presented) return { ok: false, reason: 'missing bearer token (Authorization: Bearer TOKEN)' };
   const got = Buffer.from(hashToken(presented), 'hex');
@@ -32,7 +34,12 @@ export function checkToken(sqlite: Database.Database, configuredHashes: readonly
   for (const h of configuredHashes) {
     if (crypto.timingSafeEqual(got, Buffer.from(h, 'hex')) && !match.ok) match = { ok: true, host: null, tokenId: null };
   }
-  const rows = sqlite.prepare('SELECT id, host, hash FROM tokens WHERE revoked_at IS NULL').all() as {
+  let st = activeTokens.get(sqlite);
+  if (!st) {
+    st = sqlite.prepare('SELECT id, host, hash FROM tokens WHERE revoked_at IS NULL');
+    activeTokens.set(sqlite, st);
+  }
+  const rows = st.all() as {
     id: number;
     host: string | null;
     hash: string;
