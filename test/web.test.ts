@@ -222,6 +222,8 @@ describe('dashboard in Chromium', { skip }, () => {
     // Every container's lines come in one request, not one request per container.
     assert.equal(urls.filter((u) => u.pathname === '/api/v1/container-series').length, 1, 'one container-series request');
     assert.deepEqual(urls.filter((u) => u.pathname === '/api/v1/series' && u.searchParams.has('container')).map(String), [], 'no request per container');
+    // The host's own charts (core columns and labelled series) come in one request too.
+    assert.equal(urls.filter((u) => u.pathname === '/api/v1/series' && u.searchParams.has('metrics')).length, 1, 'one series request for the host charts');
     const spans = urls
       .filter((u) => u.pathname === '/api/v1/series' || u.pathname === '/api/v1/container-series')
       .map((u) => Number(u.searchParams.get('to')) - Number(u.searchParams.get('from')));

@@ -130,6 +130,11 @@ export function baseWindow(range: Range, now: number): Omit<Window, 'zoomed'> {
   return { from: range.from, to: range.to, live: false };
 }
 
+/** Points to ask per chart for a page `width` px wide: about one per pixel of plot. */
+export function maxPointsFor(width: number): number {
+  return Math.max(100, Math.min(2000, Math.round(width - 90)));
+}
+
 /** Whether the page should poll: a live range, zoomed or not (zoom survives refreshes). */
 export function isLive(state: ViewState): boolean {
   return 'preset' in state.range && state.refresh !== 0;

@@ -1,5 +1,6 @@
 // The host view's queries for one refresh, sent together in one task: none of them waits for
 // the host list, which on a first load arrives only after the page's first style and layout.
+// Free of uPlot and the DOM, so main.ts sends a first load's before the page is evaluated.
 import { fetchContainerSeries, fetchHosts, fetchTop, type ContainerSeriesResponse, type HostsResponse, type TopResponse } from '../api.ts';
 import type { RankMetric, Window } from '../state.ts';
 import { fetchHostData, type HostData } from './host-charts.ts';

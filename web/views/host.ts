@@ -8,7 +8,7 @@ import { formatAgo, formatBytes, formatDuration } from '../format.ts';
 import { currentWindow } from '../state.ts';
 import { ContainersSection } from './containers.ts';
 import { hostSpecs } from './host-charts.ts';
-import { sendHostQueries } from './host-queries.ts';
+import { sendHostQueries, type HostQueries } from './host-queries.ts';
 import { HostExtras } from './host-extras.ts';
 import { chartEvents, livePeriod, offFor, settle, rethrowFatal, themeColors, type View, type ViewCtx } from './view.ts';
 
@@ -31,7 +31,8 @@ export class HostView implements View {
   private interval = 10;
   private step = 10;
 
-  constructor(private readonly ctx: ViewCtx, private readonly host: string) {
+  /** The first refresh's queries, when main.ts sent them. */
+  constructor(private readonly ctx: ViewCtx, private readonly host: string, private first?: HostQueries) {
     this.headEl = el('div', { class: 'view-head' }, [el('h1', {}, [host])]);
     this.msgEl = el('p', { class: 'section-msg error', hidden: true });
     this.grid = el('div', { class: 'chart-grid' });
@@ -41,7 +42,11 @@ export class HostView implements View {
   }
 
   async refresh(signal: AbortSignal): Promise<void> {
-    const q = sendHostQueries(this.host, { win: currentWindow(this.ctx.state, this.ctx.now()), maxPoints: this.ctx.maxPoints(), rank: this.ctx.state.rank, allContainers: this.containers.wantsAll() }, signal);
+    // A first load's queries went out before the page was evaluated (main.ts); later ones now.
+    const q =
+      this.first ??
+      sendHostQueries(this.host, { win: currentWindow(this.ctx.state, this.ctx.now()), maxPoints: this.ctx.maxPoints(), rank: this.ctx.state.rank, allContainers: this.containers.wantsAll() }, signal);
+    this.first = undefined;
     this.extras.prefetch();
     const { win, maxPoints: mp } = q;
     const hosts = await q.hosts;

@@ -1,0 +1,247 @@
+// The page's controller: reads the state from the URL, mounts the view it names, keeps the
+// URL in step with every change (range, zoom, toggles), refreshes live ranges on their own,
+// and when the server is unreachable says so and retries until it is back. Loaded by main.ts.
+import { ApiError, isAbort } from './api.ts';
+import { el, link } from './dom.ts';
+import { zoneLabel } from './format.ts';
+import { currentWindow, isLive, maxPointsFor, parseState, routePath, stateUrl, type RankMetric, type Route, type ViewState } from './state.ts';
+import { ContainerView } from './views/container.ts';
+import { HostView } from './views/host.ts';
+import type { HostQueries } from './views/host-queries.ts';
+import { OverviewView } from './views/overview.ts';
+import { TimeBar } from './views/timebar.ts';
+import type { View, ViewCtx } from './views/view.ts';
+
+const darkQuery = matchMedia('(prefers-color-scheme: dark)');
+
+/** A first load's queries, sent by main.ts for the view in the URL, and their controller. */
+export interface FirstLoad {
+  controller: AbortController;
+  host: HostQueries;
+}
+
+class Page implements ViewCtx {
+  state: ViewState = parseState(location.pathname, location.search);
+  private view: View | null = null;
+  private controller: AbortController | null = null;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private failures = 0;
+  private clockOffset = 0;
+  private loads = 0;
+  private lastLoad = 0;
+  /** main's width as last laid out (0 until the first layout). */
+  private mainWidth = 0;
+  private readonly main = el('main', { id: 'view' });
+  private readonly crumbs = el('nav', { class: 'crumbs', 'aria-label': 'Where you are' });
+  private readonly banner = el('div', { class: 'banner', role: 'alert', hidden: true });
+  private readonly timebar = new TimeBar({
+    preset: (preset) => this.change({ range: { preset }, zoom: [] }, 'push', true),
+    custom: (from, to) => this.change({ range: { from, to }, zoom: [] }, 'push', true),
+    unzoom: () => this.unzoom(),
+    resetZoom: () => this.change({ zoom: [] }, 'push', true),
+    refresh: (refresh) => {
+      this.change({ refresh }, 'replace', false);
+      this.schedule();
+    },
+  });
+
+  constructor(private first?: FirstLoad) {}
+
+  start(root: HTMLElement): void {
+    const brand = link('/', [el('span', { class: 'logo', 'aria-hidden': 'true' }), 'Berth'], { class: 'brand' });
+    brand.addEventListener('click', (e) => this.follow(e, this.href({ view: 'overview' })));
+    root.append(
+      el('header', { class: 'top' }, [el('div', { class: 'top-row' }, [brand, this.crumbs]), this.timebar.el]),
+      this.banner,
+      this.main,
+      el('footer', {}, [`Times in ${zoneLabel()}. Drag across a chart to zoom in, double-click or Esc to step back.`]),
+    );
+    document.addEventListener('click', (e) => {
+      const a = (e.target as Element).closest?.('a[data-nav]');
+      if (a instanceof HTMLAnchorElement && a !== brand) this.follow(e, a.getAttribute('href') ?? '/');
+    });
+    addEventListener('popstate', () => {
+      const next = parseState(location.pathname, location.search);
+      const remount = routePath(next.route) !== routePath(this.state.route);
+      this.state = next;
+      if (remount) this.mount();
+      else {
+        this.timebar.render(this.state, this.now());
+        this.view?.applyToggles();
+        void this.load();
+      }
+    });
+    addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.state.zoom.length && !(e.target instanceof HTMLInputElement)) this.unzoom();
+    });
+    // Charts follow their boxes: window resizes, phone rotation, a scrollbar appearing.
+    let pending = 0;
+    new ResizeObserver(() => {
+      // Read here, where the layout is fresh anyway; maxPoints() must not force one.
+      this.mainWidth = this.main.clientWidth;
+      cancelAnimationFrame(pending);
+      pending = requestAnimationFrame(() => this.view?.resize());
+    }).observe(this.main);
+    document.addEventListener('visibilitychange', () => {
+      // Hidden tabs do not poll; coming back refreshes at once if the data is stale.
+      if (!document.hidden && isLive(this.state) && Date.now() - this.lastLoad > 5000) void this.load();
+    });
+    // The theme's colours are baked into the charts: rebuild them when the system flips.
+    darkQuery.addEventListener('change', () => this.mount());
+    this.mount();
+  }
+
+  // ---- ViewCtx ----
+  now(): number {
+    return Math.floor(Date.now() / 1000 + this.clockOffset);
+  }
+  setServerNow(now: number): void {
+    this.clockOffset = now - Date.now() / 1000;
+  }
+  maxPoints(): number {
+    // Before the first layout, the window's width (main is at most 1800 px): reading main's
+    // own width then would force that layout before the first query could be sent.
+    return maxPointsFor(this.mainWidth || Math.min(1800, innerWidth));
+  }
+  href(route: Route): string {
+    return stateUrl({ ...this.state, route, zoom: [], hidden: [], off: [] });
+  }
+  dark(): boolean {
+    return darkQuery.matches;
+  }
+  zoom(from: number, to: number): void {
+    const last = this.state.zoom[this.state.zoom.length - 1];
+    if (last && last[0] === from && last[1] === to) return;
+    this.change({ zoom: [...this.state.zoom, [from, to]] }, 'push', false);
+    this.view?.preview(from, to);
+    void this.load();
+  }
+  unzoom(): void {
+    if (!this.state.zoom.length) return;
+    this.change({ zoom: this.state.zoom.slice(0, -1) }, 'push', false);
+    const w = currentWindow(this.state, this.now());
+    this.view?.preview(w.from, w.to);
+    void this.load();
+  }
+  setHidden(hidden: string[]): void {
+    this.change({ hidden }, 'replace', false);
+    this.view?.applyToggles();
+  }
+  setOff(off: string[]): void {
+    this.change({ off }, 'replace', false);
+  }
+  setRank(rank: RankMetric): void {
+    this.change({ rank }, 'replace', true);
+  }
+
+  // ---- state, navigation ----
+  private change(patch: Partial<ViewState>, how: 'push' | 'replace', reload: boolean): void {
+    this.state = { ...this.state, ...patch };
+    const url = stateUrl(this.state);
+    if (url !== location.pathname + location.search) history[how === 'push' ? 'pushState' : 'replaceState'](null, '', url);
+    this.timebar.render(this.state, this.now());
+    if (reload) void this.load();
+  }
+
+  private follow(e: MouseEvent, href: string): void {
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    const u = new URL(href, location.href);
+    history.pushState(null, '', u.pathname + u.search);
+    this.state = parseState(u.pathname, u.search);
+    this.mount();
+    scrollTo(0, 0);
+  }
+
+  private mount(): void {
+    this.controller?.abort();
+    this.view?.destroy();
+    const r = this.state.route;
+    const first = this.first;
+    this.first = undefined;
+    this.view = r.view === 'host' ? new HostView(this, r.host, first?.host) : r.view === 'container' ? new ContainerView(this, r.host, r.container) : new OverviewView(this);
+    this.main.replaceChildren(this.view.el);
+    document.title = r.view === 'overview' ? 'Berth' : `${r.view === 'host' ? r.host : `${r.container} on ${r.host}`} — Berth`;
+    const crumbs: (Node | string)[] = [link(this.href({ view: 'overview' }), ['Fleet'])];
+    if (r.view !== 'overview') crumbs.push(el('span', { class: 'sep' }, ['›']), r.view === 'host' ? el('span', {}, [r.host]) : link(this.href({ view: 'host', host: r.host }), [r.host]));
+    if (r.view === 'container') crumbs.push(el('span', { class: 'sep' }, ['›']), el('span', {}, [r.container]));
+    this.crumbs.replaceChildren(...crumbs);
+    this.timebar.render(this.state, this.now());
+    void this.load(first?.controller);
+  }
+
+  /** Refreshes the view; `c` when its queries went out under that controller already. */
+  private async load(c = new AbortController()): Promise<void> {
+    clearTimeout(this.timer);
+    this.controller?.abort();
+    this.controller = c;
+    const view = this.view!;
+    if (this.failures === 0) this.timebar.status('loading', 'Loading…');
+    try {
+      await view.refresh(c.signal);
+      if (c !== this.controller) return;
+      // Charts draw in a microtask after setData; one frame later everything is on screen.
+      await new Promise((r) => requestAnimationFrame(r));
+      this.failures = 0;
+      this.banner.hidden = true;
+      this.lastLoad = Date.now();
+      this.loads++;
+      if (this.loads === 1) performance.mark('berth:drawn');
+      document.documentElement.dataset.ready = String(this.loads);
+      this.showStatus();
+    } catch (e) {
+      if (isAbort(e) || c !== this.controller) return;
+      this.failures++;
+      const wait = this.retryDelay();
+      const what = e instanceof ApiError && e.unreachable ? `Cannot reach the Berth server (${e.message}).` : `The server answered with an error: ${e instanceof Error ? e.message : String(e)}.`;
+      const retry = el('button', { type: 'button', class: 'mini' }, ['Retry now']);
+      retry.addEventListener('click', () => void this.load());
+      this.banner.replaceChildren(el('strong', {}, [what]), ` Showing the last data received; retrying in ${wait} s. `, retry);
+      // A single blip is retried at once without alarming anyone; a second failure is news.
+      this.banner.hidden = this.failures < 2;
+      if (this.failures >= 2) this.timebar.status('error', 'Offline');
+    } finally {
+      if (c === this.controller) this.schedule();
+    }
+  }
+
+  /** Seconds before retrying: at once for a blip (Chromium drops requests when a network
+   *  interface changes), then backing off to 15 s while the server stays away. */
+  private retryDelay(): number {
+    return [0.5, 2, 4, 8][this.failures - 1] ?? 15;
+  }
+
+  private showStatus(): void {
+    const w = currentWindow(this.state, this.now());
+    if (!isLive(this.state)) this.timebar.status('fixed', 'preset' in this.state.range ? 'Paused' : 'Fixed range');
+    else this.timebar.status('live', w.zoomed ? 'Live (zoomed)' : 'Live');
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer);
+    let seconds: number | undefined;
+    if (this.failures > 0) seconds = this.retryDelay();
+    else if (isLive(this.state) && !document.hidden) seconds = this.state.refresh ?? this.view?.period() ?? 10;
+    if (seconds !== undefined) this.timer = setTimeout(() => void this.load(), seconds * 1000);
+    else if (!this.failures) this.showStatus();
+  }
+}
+
+// Exposed for tests and benches: what the page currently shows.
+declare global {
+  interface Window {
+    berth?: { state(): ViewState; window(): { from: number; to: number } };
+  }
+}
+/** Starts the page in `root`; `first` carries the queries main.ts sent for the URL's view. */
+export function startPage(root: HTMLElement, first?: FirstLoad): void {
+  const page = new Page(first);
+  window.berth = {
+    state: () => page.state,
+    window: () => {
+      const w = currentWindow(page.state, page.now());
+      return { from: w.from, to: w.to };
+    },
+  };
+  page.start(root);
+}
