@@ -14,9 +14,13 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { Worker } from 'node:worker_threads';
+import type { AddressInfo } from 'node:net';
+import type Database from 'better-sqlite3';
+import { Hono } from 'hono';
+import { serve, type ServerType } from '@hono/node-server';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../protocol/metrics.ts';
 import { COLUMNS_VERSION, SNAPSHOTS_VERSION, type Batch, type ColumnBatch, type Snapshot } from '../protocol/batch.ts';
-import { snapshotsToColumns } from '../protocol/columns.ts';
+import { snapshotsToColumns, toColumnBatch } from '../protocol/columns.ts';
 import { openDb } from '../server/db/open.ts';
 import { startServer } from '../server/server.ts';
 import { loadServerConfig } from '../server/config.ts';
@@ -70,6 +74,22 @@ const processCpu = () => {
   return (u.user + u.system) / 1e6;
 };
 
+/** Plain prepared inserts into the sample tables, with every entity created up front (the baselines measure sample rows only). */
+function plainInserts(sqlite: Database.Database) {
+  const hostIns = sqlite.prepare(`INSERT INTO host_samples (host_id, ts, ${HOST_METRIC_NAMES.join(', ')}) VALUES (${Array(HOST_METRIC_NAMES.length + 2).fill('?').join(', ')})`);
+  const contIns = sqlite.prepare(`INSERT INTO container_samples (container_id, ts, ${CONTAINER_METRIC_NAMES.join(', ')}) VALUES (${Array(CONTAINER_METRIC_NAMES.length + 2).fill('?').join(', ')})`);
+  const seriesIns = sqlite.prepare('INSERT INTO series_samples (series_id, ts, value) VALUES (?, ?, ?)');
+  const ids = hosts.map((host, h) => {
+    const hostId = sqlite.prepare("INSERT INTO hosts (name, first_seen, last_seen) VALUES (?, 0, 0) RETURNING id").pluck().get(host.name) as number;
+    const cids = host.containers.map((c) =>
+      sqlite.prepare("INSERT INTO containers (host_id, name, container_id, first_seen, last_seen) VALUES (?, ?, ?, 0, 0) RETURNING id").pluck().get(hostId, c.name, c.id) as number);
+    const sids = snaps[h][0].series.map((s) =>
+      sqlite.prepare("INSERT INTO series (host_id, name, labels, first_seen, last_seen) VALUES (?, ?, ?, 0, 0) RETURNING id").pluck().get(hostId, s.name, canonicalLabels(s.labels)) as number);
+    return { hostId, cids, sids };
+  });
+  return { hostIns, contIns, seriesIns, ids };
+}
+
 /**
  * The baselines: the same rows through plain prepared statements, in-process, into the same
  * schema. 'batch': a transaction per agent batch, in the order the HTTP clients deliver them
@@ -79,18 +99,7 @@ const processCpu = () => {
 function inProcess(round: number, mode: 'batch' | 'bulk'): { seconds: number; cpu: number } {
   const db = openDb(path.join(dir, `inproc-${mode}-${round}.db`));
   const sqlite = db.$client;
-  const hostIns = sqlite.prepare(`INSERT INTO host_samples (host_id, ts, ${HOST_METRIC_NAMES.join(', ')}) VALUES (${Array(HOST_METRIC_NAMES.length + 2).fill('?').join(', ')})`);
-  const contIns = sqlite.prepare(`INSERT INTO container_samples (container_id, ts, ${CONTAINER_METRIC_NAMES.join(', ')}) VALUES (${Array(CONTAINER_METRIC_NAMES.length + 2).fill('?').join(', ')})`);
-  const seriesIns = sqlite.prepare('INSERT INTO series_samples (series_id, ts, value) VALUES (?, ?, ?)');
-  // Entities exist up front: the baseline measures sample rows only.
-  const ids = hosts.map((host, h) => {
-    const hostId = sqlite.prepare("INSERT INTO hosts (name, first_seen, last_seen) VALUES (?, 0, 0) RETURNING id").pluck().get(host.name) as number;
-    const cids = host.containers.map((c) =>
-      sqlite.prepare("INSERT INTO containers (host_id, name, container_id, first_seen, last_seen) VALUES (?, ?, ?, 0, 0) RETURNING id").pluck().get(hostId, c.name, c.id) as number);
-    const sids = snaps[h][0].series.map((s) =>
-      sqlite.prepare("INSERT INTO series (host_id, name, labels, first_seen, last_seen) VALUES (?, ?, ?, 0, 0) RETURNING id").pluck().get(hostId, s.name, canonicalLabels(s.labels)) as number);
-    return { hostId, cids, sids };
-  });
+  const { hostIns, contIns, seriesIns, ids } = plainInserts(sqlite);
   /** One snapshot's rows; returns how many. */
   const insert = (h: number, i: number): number => {
     const s = snaps[h][i];
@@ -181,18 +190,18 @@ async function overHttp(round: number): Promise<{ seconds: number; catchUp: numb
     if (r.n === opt.clients && r.ts !== null) clock = r.ts + 15;
   }, 50);
   if (opt['wal-autocheckpoint'] > 0) server.db.$client.pragma(`wal_autocheckpoint = ${opt['wal-autocheckpoint']}`);
-  const worker = new Worker(CLIENT, { eval: true, workerData: { url: server.url, token: TOKEN, bodies } });
-  const tid = await new Promise<number>((resolve) => worker.once('message', resolve));
-  const done = new Promise<{ ms: number; failures: string[] }>((resolve) => worker.once('message', resolve));
-  const cpu0 = processCpu() - threadCpu(tid);
-  worker.postMessage('go');
-  const r = await done;
+  let tid = 0;
+  let cpu0 = 0;
+  const r = await runClients(server.url, (t) => {
+    tid = t;
+    cpu0 = processCpu() - threadCpu(tid);
+  });
   // What the rollups had not done yet when the last batch was answered, done now and counted.
   const t1 = performance.now();
   runRollups(server.db.$client, clock);
   const catchUp = (performance.now() - t1) / 1000;
   const cpu = processCpu() - threadCpu(tid) - cpu0;
-  await worker.terminate();
+  await r.stop();
   clearInterval(follow);
   if (r.failures.length) throw new Error(`${r.failures.length} batches refused, first: ${r.failures[0]}`);
   const sqlite = server.db.$client;
@@ -204,6 +213,61 @@ async function overHttp(round: number): Promise<{ seconds: number; catchUp: numb
   const late = sqlite.prepare('SELECT count(*) FROM rollup_dirty').pluck().get() as number;
   await server.close();
   return { seconds: r.ms / 1000 + catchUp, catchUp, cpu, lag: wm === undefined ? Infinity : first + perHost * 10 - wm, late };
+}
+
+/**
+ * A calibration: a bare Hono handler (gunzip, JSON.parse, the baseline's plain inserts in a
+ * transaction per batch; no auth, validation, identity or rollups) on @hono/node-server,
+ * driven by the same clients. The issue's figure for this is about 46 % of in-process.
+ */
+async function bareHandler(round: number): Promise<{ seconds: number }> {
+  const db = openDb(path.join(dir, `bare-${round}.db`));
+  const sqlite = db.$client;
+  const { hostIns, contIns, seriesIns, ids } = plainInserts(sqlite);
+  const byName = new Map(hosts.map((host, h) => [host.name, {
+    ...ids[h],
+    container: new Map(host.containers.map((c, i) => [c.name, ids[h].cids[i]])),
+    series: new Map(snaps[h][0].series.map((x, i) => [`${x.name}${canonicalLabels(x.labels)}`, ids[h].sids[i]])),
+  }]));
+  const store = sqlite.transaction((b: ColumnBatch) => {
+    const id = byName.get(b.agent.host)!;
+    if (b.host) for (let i = 0; i < b.host.ts.length; i++) hostIns.run(id.hostId, b.host.ts[i], ...HOST_METRIC_NAMES.map((n) => b.host!.metrics[n]?.[i] ?? null));
+    for (const c of b.containers) {
+      const cid = id.container.get(c.name)!;
+      for (let i = 0; i < c.ts.length; i++) contIns.run(cid, c.ts[i], ...CONTAINER_METRIC_NAMES.map((n) => c.metrics[n]?.[i] ?? null));
+    }
+    for (const x of b.series) {
+      const sid = id.series.get(`${x.name}${canonicalLabels(x.labels)}`)!;
+      for (let i = 0; i < x.ts.length; i++) seriesIns.run(sid, x.ts[i], x.values[i]);
+    }
+  });
+  const app = new Hono();
+  app.post('/api/v1/ingest', async (c) => {
+    const b = JSON.parse(zlib.gunzipSync(Buffer.from(await c.req.arrayBuffer())).toString('utf8')) as Batch | ColumnBatch;
+    store(b.v === COLUMNS_VERSION ? b : toColumnBatch(b));
+    return c.json({ ok: true });
+  });
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const r = await runClients(url);
+  await r.stop();
+  await new Promise((resolve) => server.close(resolve));
+  if (r.failures.length) throw new Error(`bare handler: ${r.failures.length} batches refused, first: ${r.failures[0]}`);
+  sqlite.close();
+  return { seconds: r.ms / 1000 };
+}
+
+/** Runs the clients against `url`; resolves with their wall time and refusals (and the client thread's id and a stop function). */
+async function runClients(url: string, before?: (tid: number) => void): Promise<{ ms: number; failures: string[]; stop: () => Promise<number> }> {
+  const worker = new Worker(CLIENT, { eval: true, workerData: { url, token: TOKEN, bodies } });
+  const tid = await new Promise<number>((resolve) => worker.once('message', resolve));
+  const done = new Promise<{ ms: number; failures: string[] }>((resolve) => worker.once('message', resolve));
+  before?.(tid);
+  worker.postMessage('go');
+  const r = await done;
+  return { ...r, stop: () => worker.terminate() };
 }
 
 /**
@@ -224,19 +288,20 @@ function storeOnly(round: number): { seconds: number } {
 const rate = (s: number) => totalRows / s;
 const fmt = (n: number) => Math.round(n).toLocaleString('en').padStart(9);
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-const rows: { batch: number; bulk: number; store: number; http: number; ratio: number; bulkRatio: number; storeRatio: number; cpuRatio: number }[] = [];
+const rows: { batch: number; bulk: number; store: number; bare: number; http: number; ratio: number; bareRatio: number; bulkRatio: number; storeRatio: number; cpuRatio: number }[] = [];
 for (let round = 1; round <= opt.rounds; round++) {
   const a = inProcess(round, 'batch');
   const k = inProcess(round, 'bulk');
   const st = storeOnly(round);
+  const bare = await bareHandler(round);
   const b = await overHttp(round);
   const r = {
-    batch: rate(a.seconds), bulk: rate(k.seconds), store: rate(st.seconds), http: rate(b.seconds),
-    ratio: a.seconds / b.seconds, bulkRatio: k.seconds / b.seconds, storeRatio: st.seconds / b.seconds, cpuRatio: a.cpu / b.cpu,
+    batch: rate(a.seconds), bulk: rate(k.seconds), store: rate(st.seconds), bare: rate(bare.seconds), http: rate(b.seconds),
+    ratio: a.seconds / b.seconds, bareRatio: a.seconds / bare.seconds, bulkRatio: k.seconds / b.seconds, storeRatio: st.seconds / b.seconds, cpuRatio: a.cpu / b.cpu,
   };
   rows.push(r);
   console.log(
-    `round ${round}: in-process ${fmt(r.batch)} rows/s a tx per batch (${a.seconds.toFixed(2)} s, ${a.cpu.toFixed(2)} CPU-s), ${fmt(r.bulk)} in bulk | storeBatch ${fmt(r.store)} rows/s | ` +
+    `round ${round}: in-process ${fmt(r.batch)} rows/s a tx per batch (${a.seconds.toFixed(2)} s, ${a.cpu.toFixed(2)} CPU-s), ${fmt(r.bulk)} in bulk | storeBatch ${fmt(r.store)} rows/s | bare Hono ${fmt(r.bare)} rows/s (${pct(r.bareRatio)}) | ` +
       `HTTP ${fmt(r.http)} rows/s (${b.seconds.toFixed(2)} s incl. ${b.catchUp.toFixed(2)} s of rollup catch-up, ${b.cpu.toFixed(2)} server CPU-s, ${b.late} late buckets) | ` +
       `ratio ${pct(r.ratio)}, per CPU-second ${pct(r.cpuRatio)}, to bulk ${pct(r.bulkRatio)}`,
   );
@@ -247,6 +312,7 @@ console.log(`            bulk: ${fmt(med('bulk'))} rows/s (prepared inserts, 5,0
 console.log(`median storeBatch: ${fmt(med('store'))} rows/s (the server's store, a transaction per batch, no HTTP, decoding or rollups)`);
 console.log(`median HTTP:       ${fmt(med('http'))} rows/s (gzip, protocol v${opt.protocol}, ${opt.clients} clients, ${opt.snapshots} snapshots a batch, validation, rollups every ${opt['rollup-every']} s and caught up)`);
 console.log(`HTTP / in-process: ${pct(med('ratio'))} median of the rounds' ratios (target ≥ 50 %); per CPU-second ${pct(med('cpuRatio'))}`);
+console.log(`bare Hono handler: ${fmt(med('bare'))} rows/s, ${pct(med('bareRatio'))} of in-process (gunzip, JSON.parse, the plain inserts; the issue measured about 46 %)`);
 console.log(`HTTP / bulk:       ${pct(med('bulkRatio'))} (against 5,000 rows a transaction, which no request-by-request path gets)`);
 console.log(`HTTP / storeBatch: ${pct(med('storeRatio'))} (what HTTP, gzip, JSON, validation and rollups cost on top of the store)`);
 fs.rmSync(dir, { recursive: true, force: true });
