@@ -22,6 +22,8 @@ export const epochNow = () => Math.floor(Date.now() / 1000);
 export async function startServer(config: ServerConfig, log: Logger, now: () => number = epochNow): Promise<RunningServer> {
   const db = openDb(config.dbPath);
   const writer = startWriterThread(db.$client, { allowDuplicateHostnames: config.allowDuplicateHostnames, log });
+  // Up means able to store: the thread has opened the file (a few hundred ms, once).
+  await writer.ready;
   const app = createApp({ db, config, log, now, writer });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.bind }, () => resolve(s));

@@ -19,6 +19,8 @@ const db = openDb(file);
 db.$client.pragma('wal_autocheckpoint = 0');
 const committer = createCommitter(db.$client, { allowDuplicateHostnames });
 const port = parentPort!;
+// Open, migrated and compiled: the server thread may say it is up.
+port.postMessage({ ready: true });
 
 /** A batch as posted: the JSON the route validated, or the batch itself (tests, tools). */
 export type PostedItem = Omit<CommitItem, 'batch' | 'json'> & ({ json: Uint8Array } | { batch: ColumnBatch });

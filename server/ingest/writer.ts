@@ -22,6 +22,8 @@ export interface IngestWriter {
   rollup(now: number): Promise<RollupReport>;
   retention(retention: Retention, now: number): Promise<RetentionReport>;
   close(): Promise<void>;
+  /** Resolves once the writer can take batches (the thread has started; at once when inline). */
+  ready: Promise<void>;
 }
 
 function settle(o: Outcome): StoreResult {
@@ -36,6 +38,7 @@ export function inlineWriter(sqlite: Database.Database, opts: { allowDuplicateHo
     rollup: async (now) => runRollups(sqlite, now),
     retention: (retention, now) => enforceRetention(sqlite, retention, now),
     close: async () => {},
+    ready: Promise.resolve(),
   };
 }
 
@@ -70,7 +73,7 @@ export function startWriterThread(
   const worker = new Worker(bootstrap(new URL('./writer-thread.ts', import.meta.url)), {
     workerData: { file: fallback.name, allowDuplicateHostnames: opts.allowDuplicateHostnames },
   });
-  worker.unref();
+  // Held up until it has started (someone may be waiting for `ready`), then only while answers are owed.
   type Answer = { id: number; outcome?: Outcome; report?: unknown; error?: string };
   const pending = new Map<number, { resolve: (r: never) => void; reject: (e: Error) => void }>();
   let seq = 0;
@@ -88,7 +91,13 @@ export function startWriterThread(
     }
   };
   // A group's answers come as one message.
-  worker.on('message', (m: Answer | Answer[]) => {
+  let started: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (started = resolve));
+  worker.on('message', (m: Answer | Answer[] | { ready: true }) => {
+    if ('ready' in m) {
+      if (pending.size === 0) worker.unref();
+      return started();
+    }
     if (Array.isArray(m)) m.forEach(answer);
     else answer(m);
     if (pending.size === 0) worker.unref();
@@ -110,7 +119,10 @@ export function startWriterThread(
   };
   worker.on('error', (e) => die(e.message));
   worker.on('exit', (code) => die(`exit ${code}`));
+  // If it never starts, the inline fallback takes the batches: ready either way.
+  worker.once('exit', () => started());
   return {
+    ready,
     store: (item) => (inline ? inline.store(item) : ask<StoreResult>(...posted(item))),
     rollup: (now) => (inline ? inline.rollup(now) : ask<RollupReport>({ job: 'rollup', now })),
     retention: (retention, now) => (inline ? inline.retention(retention, now) : ask<RetentionReport>({ job: 'retention', now, retention })),
