@@ -27,18 +27,15 @@ export interface HostQueries {
 
 export function sendHostQueries(host: string, q: { win: Window; maxPoints: number; rank: RankMetric; allContainers: boolean }, signal: AbortSignal): HostQueries {
   const { win, maxPoints, rank } = q;
-  const out: HostQueries = {
-    win,
-    maxPoints,
-    rank,
-    hosts: settle(fetchHosts(signal)),
-    data: settle(fetchHostData(host, win, maxPoints, signal)),
-    top: settle(fetchTop({ host, metric: rank, from: win.from, to: win.to, limit: 10 }, signal)),
-  };
+  // One server thread works through them about in the order sent: the charts' data first.
+  const hosts = settle(fetchHosts(signal));
+  const data = settle(fetchHostData(host, win, maxPoints, signal));
+  let allContainers: HostQueries['allContainers'];
   if (q.allContainers) {
     const own = new AbortController();
     const query = { host, metrics: CONTAINER_METRICS, from: win.from, to: win.to, maxPoints, digits: CONTAINER_DIGITS };
-    out.allContainers = { abort: () => own.abort(), answer: settle(fetchContainerSeries(query, AbortSignal.any([signal, own.signal]))) };
+    allContainers = { abort: () => own.abort(), answer: settle(fetchContainerSeries(query, AbortSignal.any([signal, own.signal]))) };
   }
-  return out;
+  const top = settle(fetchTop({ host, metric: rank, from: win.from, to: win.to, limit: 10 }, signal));
+  return { win, maxPoints, rank, hosts, data, top, allContainers };
 }
