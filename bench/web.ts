@@ -5,6 +5,7 @@
 //  2. the JavaScript heap across --minutes of live refresh (sampled after a forced GC each
 //     minute), with the growth from the first to the last sample against a bound.
 // Usage: npx tsx bench/web.ts [--minutes 10] [--refresh 10] [--runs 5] [--containers 30] [--days 7] [--interval 10]
+//        [--timeline] (each load's requests: when sent, first byte, end)
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +25,7 @@ const { values: flags } = parseArgs({
     days: { type: 'string', default: '7' },
     interval: { type: 'string', default: '10' },
     range: { type: 'string', default: '7d' },
+    timeline: { type: 'boolean', default: false },
   },
 });
 const num = (k: keyof typeof flags) => {
@@ -125,7 +127,20 @@ async function main(): Promise<void> {
         charts: document.querySelectorAll('.chart[data-drawn="1"]').length,
         bytes: performance.getEntriesByType('resource').reduce((n, e) => n + (e as PerformanceResourceTiming).encodedBodySize, 0),
         step: document.querySelector('.chart .tier')?.textContent,
+        nav: (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).responseEnd,
+        res: performance.getEntriesByType('resource').map((e) => {
+          const t = e as PerformanceResourceTiming;
+          return { name: t.name, start: t.startTime, req: t.requestStart, first: t.responseStart, end: t.responseEnd, bytes: t.encodedBodySize };
+        }),
       }));
+      if (flags.timeline) {
+        // Where a load waits: each request's start, sent, first byte and end (ms from navigation).
+        console.log(`  page received ${r.nav.toFixed(0)}; start / sent / first byte / end, KiB, what`);
+        for (const x of r.res) {
+          const ms = [x.start, x.req, x.first, x.end].map((v) => v.toFixed(0).padStart(5)).join(' ');
+          console.log(`  ${ms} ${(x.bytes / 1024).toFixed(0).padStart(4)} ${x.name.replace(/^https?:\/\/[^/]+/, '').slice(0, 90)}`);
+        }
+      }
       console.log(
         `${label}: ${r.drawn.toFixed(0)} ms to ${r.charts} charts drawn; ${requests} requests, ${(r.bytes / 1024).toFixed(0)} KiB; ` +
           `page main thread ${d('TaskDuration').toFixed(0)} ms (script ${d('ScriptDuration').toFixed(0)}, layout ${d('LayoutDuration').toFixed(0)}, style ${d('RecalcStyleDuration').toFixed(0)}); ` +
