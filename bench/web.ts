@@ -6,6 +6,8 @@
 //     minute), with the growth from the first to the last sample against a bound.
 // Usage: npx tsx bench/web.ts [--minutes 10] [--refresh 10] [--runs 5] [--containers 30] [--days 7] [--interval 10]
 //        [--timeline] (each load's requests: when sent, first byte, end)
+//        [--against DIR] (another build of the page, e.g. an older commit's web/dist, served by a
+//        second server on the same database; its loads alternate with this page's, one by one)
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +28,7 @@ const { values: flags } = parseArgs({
     interval: { type: 'string', default: '10' },
     range: { type: 'string', default: '7d' },
     timeline: { type: 'boolean', default: false },
+    against: { type: 'string' },
   },
 });
 const num = (k: keyof typeof flags) => {
@@ -43,10 +46,10 @@ const HEAP_BOUND = { ratio: 1.25, slackMB: 2 };
  * The server runs in its own process, as in production: in this one it would share an event
  * loop with the browser driver and both would be slower.
  */
-async function spawnServer(dbPath: string): Promise<{ url: string; child: ChildProcess }> {
+async function spawnServer(dbPath: string, webRoot = WEB_DIST): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'server/main.ts', '--db', dbPath, '--port', '0', '--token', 'bench-token-0123456789abcdef', '--web-root', WEB_DIST],
+    ['--import', 'tsx', 'server/main.ts', '--db', dbPath, '--port', '0', '--token', 'bench-token-0123456789abcdef', '--web-root', webRoot],
     { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const url = await new Promise<string>((resolve, reject) => {
@@ -93,15 +96,30 @@ async function main(): Promise<void> {
 
   // The feed plays the agent: one snapshot per interval, written beside the server.
   const stopFeed = startLiveFeed(db.$client, fleet);
-  const server = await spawnServer(dbPath);
+  const servers = [await spawnServer(dbPath)];
+  if (flags.against) {
+    if (!fs.existsSync(path.join(flags.against, 'index.html'))) throw new Error(`--against: no index.html in ${flags.against}`);
+    servers.push(await spawnServer(dbPath, path.resolve(flags.against)));
+  }
   const browser = await launchChromium();
   const host = fleet.hosts[0].name;
   try {
     // 1. Navigation to all charts drawn: cold (a fresh browser context, so a new renderer
-    //    process and an empty HTTP cache) and warm (reloading the same tab).
-    const url = `${server.url}/host/${encodeURIComponent(host)}?range=${flags.range}`;
+    //    process and an empty HTTP cache) and warm (reloading the same tab). With --against,
+    //    the two pages take turns, so both see the same machine load.
+    const sides = servers.map((server, i) => ({
+      name: i === 0 ? 'this page' : `--against ${flags.against}`,
+      server,
+      url: `${server.url}/host/${encodeURIComponent(host)}?range=${flags.range}`,
+    }));
+    type Side = (typeof sides)[number];
+    /** The sides in turn, the first one changing with i. */
+    const inTurn = (i: number) => (i % 2 ? [...sides].reverse() : sides);
+    const named = (side: Side, label: string) => (sides.length > 1 ? `${label} (${side.name})` : label);
     type Load = { drawn: number; main: number; server: number };
-    const measure = async (label: string, page: Page, cdp: CDPSession, go: () => Promise<unknown>): Promise<Load> => {
+    const measure = async (side: Side, label: string, page: Page, cdp: CDPSession, go: () => Promise<unknown>): Promise<Load> => {
+      const { server } = side;
+      label = named(side, label);
       let requests = 0;
       const onRequest = () => requests++;
       // A failed query makes the page retry, which would be timed as a slow load: say so.
@@ -156,30 +174,44 @@ async function main(): Promise<void> {
           `server CPU ${median(loads.map((l) => l.server)).toFixed(0)} ms; target < 700 ms`,
       );
     };
-    const cold: Load[] = [];
+    const tab = async () => {
+      const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+      const page = await ctx.newPage();
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send('Performance.enable');
+      return { ctx, page, cdp };
+    };
+    const cold = sides.map((): Load[] => []);
     for (let i = 0; i <= runs; i++) {
-      const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-      const page = await ctx.newPage();
-      const cdp = await ctx.newCDPSession(page);
-      await cdp.send('Performance.enable');
-      // The first load warms the server's SQLite page cache and is not counted.
-      const l = await measure(i === 0 ? 'cold warm-up' : `cold ${i}`, page, cdp, () => page.goto(url));
-      if (i > 0) cold.push(l);
-      await ctx.close();
+      for (const side of inTurn(i)) {
+        const { ctx, page, cdp } = await tab();
+        // The first load warms the server's SQLite page cache and is not counted.
+        const l = await measure(side, i === 0 ? 'cold warm-up' : `cold ${i}`, page, cdp, () => page.goto(side.url));
+        if (i > 0) cold[sides.indexOf(side)].push(l);
+        await ctx.close();
+      }
     }
-    const warm: Load[] = [];
-    {
-      const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-      const page = await ctx.newPage();
-      const cdp = await ctx.newCDPSession(page);
-      await cdp.send('Performance.enable');
-      await page.goto(url);
+    const warm = sides.map((): Load[] => []);
+    const tabs = await Promise.all(sides.map(() => tab()));
+    for (const [k, { page }] of tabs.entries()) {
+      await page.goto(sides[k].url);
       await page.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 60_000 });
-      for (let i = 1; i <= runs; i++) warm.push(await measure(`warm ${i}`, page, cdp, () => page.reload()));
-      await ctx.close();
     }
-    summary('cold', cold);
-    summary('warm', warm);
+    for (let i = 1; i <= runs; i++) {
+      for (const side of inTurn(i)) {
+        const { page, cdp } = tabs[sides.indexOf(side)];
+        warm[sides.indexOf(side)].push(await measure(side, `warm ${i}`, page, cdp, () => page.reload()));
+      }
+    }
+    for (const { ctx } of tabs) await ctx.close();
+    sides.forEach((side, k) => {
+      summary(named(side, 'cold'), cold[k]);
+      summary(named(side, 'warm'), warm[k]);
+    });
+    if (sides.length > 1) {
+      const ratio = (loads: Load[][]) => (median(loads[0].map((l) => l.drawn)) / median(loads[1].map((l) => l.drawn))).toFixed(2);
+      console.log(`this page / --against, medians: cold ${ratio(cold)}, warm ${ratio(warm)}`);
+    }
     console.log(`machine load average ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]} (2 vCPU; figures are wall-clock and move with it)`);
 
     // 2. Heap over live refresh.
@@ -188,7 +220,7 @@ async function main(): Promise<void> {
       const page = await ctx.newPage();
       const cdp = await ctx.newCDPSession(page);
       await cdp.send('Performance.enable');
-      await page.goto(`${url}&refresh=${refresh}`);
+      await page.goto(`${sides[0].url}&refresh=${refresh}`);
       await page.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 60_000 });
       const sample = async () => {
         await cdp.send('HeapProfiler.collectGarbage');
@@ -216,8 +248,10 @@ async function main(): Promise<void> {
   } finally {
     stopFeed();
     await browser.close();
-    server.child.kill('SIGTERM');
-    await new Promise((r) => server.child.once('exit', r));
+    for (const server of servers) {
+      server.child.kill('SIGTERM');
+      await new Promise((r) => server.child.once('exit', r));
+    }
     db.$client.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
