@@ -66,7 +66,9 @@ export function startCheckpointer(
     opts.onError?.(`checkpoint worker stopped (${why}); checkpoints run in the server thread again`);
   };
   worker.on('error', (e) => fallBack(e.message));
+  let exited = false;
   worker.on('exit', (code) => {
+    exited = true;
     if (code !== 0) fallBack(`exit ${code}`);
   });
   return {
@@ -76,6 +78,8 @@ export function startCheckpointer(
     stop: () =>
       new Promise<void>((resolve) => {
         state.failed = true;
+        // Gone already (it failed): nothing to wait for, and waiting would never end.
+        if (exited) return resolve();
         worker.ref(); // until it has closed its connection
         worker.once('exit', () => resolve());
         worker.postMessage('stop');
