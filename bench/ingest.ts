@@ -189,6 +189,7 @@ async function overHttp(round: number): Promise<{ seconds: number; catchUp: numb
   // sending live: hours of data arrive in seconds, yet none of it is late (a spool replay,
   // where every row is, is a different workload).
   let clock = first;
+  stage = `round ${round}, HTTP: starting the server`;
   const server = await startServer(config, createLogger('bench-server', { quiet: !process.env.BENCH_LOG }), () => clock);
   const slowest = server.db.$client.prepare('SELECT count(*) AS n, min(last_ts) AS ts FROM hosts');
   const follow = setInterval(() => {
@@ -196,6 +197,7 @@ async function overHttp(round: number): Promise<{ seconds: number; catchUp: numb
     if (r.n === opt.clients && r.ts !== null) clock = r.ts + 15;
   }, 50);
   if (opt['wal-autocheckpoint'] > 0) server.db.$client.pragma(`wal_autocheckpoint = ${opt['wal-autocheckpoint']}`);
+  stage = `round ${round}, HTTP: clients sending`;
   let tid = 0;
   let cpu0 = 0;
   const r = await runClients(server.url, (t) => {
@@ -203,6 +205,7 @@ async function overHttp(round: number): Promise<{ seconds: number; catchUp: numb
     cpu0 = processCpu() - threadCpu(tid);
   });
   // What the rollups had not done yet when the last batch was answered, done now and counted.
+  stage = `round ${round}, HTTP: rollup catch-up`;
   const t1 = performance.now();
   runRollups(server.db.$client, clock);
   const catchUp = (performance.now() - t1) / 1000;
@@ -217,6 +220,7 @@ async function overHttp(round: number): Promise<{ seconds: number; catchUp: numb
   if (stored !== totalRows) throw new Error(`stored ${stored} rows, sent ${totalRows}`);
   const wm = sqlite.prepare("SELECT watermark FROM rollup_state WHERE kind = 'container' AND tier = '1m'").pluck().get() as number | undefined;
   const late = sqlite.prepare('SELECT count(*) FROM rollup_dirty').pluck().get() as number;
+  stage = `round ${round}, HTTP: closing the server`;
   await server.close();
   return { seconds: r.ms / 1000 + catchUp, catchUp, cpu, lag: wm === undefined ? Infinity : first + perHost * 10 - wm, late };
 }
