@@ -39,10 +39,13 @@ export function startMaintenance(
   };
   const a = setInterval(() => void rollup(), opts.rollupEverySeconds * 1000);
   const b = setInterval(() => void retention(), opts.retentionEverySeconds * 1000);
-  setTimeout(() => void rollup(), 1000).unref();
+  const first = setTimeout(() => void rollup(), 1000);
+  first.unref();
   a.unref();
   b.unref();
   return () => {
+    // The first run too: after stop, the writer may be closed.
+    clearTimeout(first);
     clearInterval(a);
     clearInterval(b);
   };
