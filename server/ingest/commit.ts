@@ -14,8 +14,6 @@ export interface CommitItem {
   /** Server time (epoch s) when the request was accepted. */
   t: number;
   tokenId: number | null;
-  /** The request body after gunzip: what the writer thread parses instead of a copy of `batch`. */
-  json?: Uint8Array;
 }
 
 export type Outcome = { ok: true; result: StoreResult } | { ok: false; conflict: boolean; message: string };

@@ -1,14 +1,10 @@
 // The writer thread (see writer.ts): stores batches posted by the server thread on its own
 // connection. Everything that arrived while it was writing goes into the next transaction.
-// A batch comes as the request's JSON bytes, moved rather than copied, and is parsed here:
-// for the server thread that is cheaper than cloning the parsed batch, and the route has
-// validated exactly these bytes.
+// A batch comes as the route validated it (defaults filled in: re-parsing the request's
+// bytes here would lose them).
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDb } from '../db/open.ts';
-import { createCommitter, type CommitItem } from './commit.ts';
-import type { Batch, ColumnBatch } from '../../protocol/batch.ts';
-import { SNAPSHOTS_VERSION } from '../../protocol/constants.ts';
-import { toColumnBatch } from '../../protocol/columns.ts';
+import { createCommitter, type CommitItem, type Outcome } from './commit.ts';
 import { runRollups } from '../rollup/rollup.ts';
 import { enforceRetention } from '../rollup/retention.ts';
 import type { Retention } from '../rollup/tiers.ts';
@@ -22,30 +18,28 @@ const port = parentPort!;
 // Open, migrated and compiled: the server thread may say it is up.
 port.postMessage({ ready: true });
 
-/** A batch as posted: the JSON the route validated, or the batch itself (tests, tools). */
-export type PostedItem = Omit<CommitItem, 'batch' | 'json'> & ({ json: Uint8Array } | { batch: ColumnBatch });
-type Store = { id: number; item: PostedItem };
-
-function toItem(p: PostedItem): CommitItem {
-  if ('batch' in p) return p;
-  const b = JSON.parse(Buffer.from(p.json.buffer, p.json.byteOffset, p.json.byteLength).toString('utf8')) as Batch | ColumnBatch;
-  return { t: p.t, tokenId: p.tokenId, batch: b.v === SNAPSHOTS_VERSION ? toColumnBatch(b) : b };
-}
+type Store = { id: number; item: CommitItem };
 type Job = { id: number; job: 'rollup'; now: number } | { id: number; job: 'retention'; now: number; retention: Retention };
 
 let queue: (Store | Job)[] = [];
 let draining = false;
 let closeAfter = false;
 
-function commitGroup(group: Store[]): void {
-  let outcomes;
+/** One transaction for the items; if it fails as a whole, the error as every item's outcome. */
+function commitOrFail(items: CommitItem[]): Outcome[] {
   try {
-    outcomes = committer.commit(group.map((g) => toItem(g.item)));
+    return committer.commit(items);
   } catch (e) {
-    // The commit itself failed (disk full, I/O error): nothing of the group is stored.
     const message = `could not store the batch: ${(e as Error).message}`;
-    outcomes = group.map(() => ({ ok: false as const, conflict: false, message }));
+    return items.map(() => ({ ok: false as const, conflict: false, message }));
   }
+}
+
+function commitGroup(group: Store[]): void {
+  let outcomes = commitOrFail(group.map((g) => g.item));
+  // A group that failed as a whole (disk full, I/O error, or one batch the store cannot take)
+  // is tried a batch at a time, so one bad batch does not take the others with it.
+  if (group.length > 1 && outcomes.every((o) => !o.ok && !o.conflict)) outcomes = group.flatMap((g) => commitOrFail([g.item]));
   // One message for the group: each message wakes the server thread.
   port.postMessage(group.map((g, i) => ({ id: g.id, outcome: outcomes[i] })));
 }

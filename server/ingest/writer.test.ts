@@ -6,12 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { openDb } from '../db/open.ts';
-import { tempDir, makeBatch } from '../../test/support/server.ts';
+import { tempDir, makeBatch, testConfig, TEST_TOKEN } from '../../test/support/server.ts';
+import { createApp } from '../app.ts';
 import { memoryLogger } from '../../agent/log.ts';
 import { startWriterThread } from './writer.ts';
 import { HostConflict } from './store-batch.ts';
 import { toColumnBatch } from '../../protocol/columns.ts';
-import type { Batch } from '../../protocol/batch.ts';
+import type { Batch, ColumnBatch } from '../../protocol/batch.ts';
 
 const NOW = 1_790_000_000;
 
@@ -45,18 +46,45 @@ test('a stored batch is committed when its promise resolves: the server connecti
   db.$client.close();
 });
 
-test('a batch posted as the request JSON (v2 columns or v1 snapshots) is parsed and stored by the thread, its bytes moved to it', async () => {
+test('through the route, batches that leave out what the schema defaults (no containers, no labels, an empty v1 snapshot) are stored by the thread, together', async () => {
   const { db, writer, count } = setup();
-  const v1 = { ...(makeBatch('beta', [NOW - 30, NOW - 20], (ts) => ({ host: { cpu_pct: ts % 100 }, containers: [] })) as Batch), agent: { host: 'beta', interval: 10 } };
-  const v2 = batchFor('gamma', [NOW - 10]);
-  for (const batch of [v1, v2]) {
-    const json = new Uint8Array(Buffer.from(JSON.stringify(batch)));
-    const r = await writer.store({ batch: toColumnBatch(v1), t: NOW, tokenId: null, json });
-    assert.equal(r.duplicate, false);
-    assert.equal(json.byteLength, 0, 'moved, not copied');
-  }
-  assert.equal(count('host_samples'), 3, 'rows from the JSON, not from the batch object');
-  assert.equal(db.$client.prepare("SELECT count(*) FROM container_samples s JOIN containers c ON c.id = s.container_id JOIN hosts h ON h.id = c.host_id WHERE h.name = 'gamma'").pluck().get(), 1);
+  const config = testConfig({ dbPath: db.$client.name });
+  const app = createApp({ db, config, log: memoryLogger(), now: () => NOW, writer });
+  const post = (body: unknown) =>
+    app.request('/api/v1/ingest', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const agent = (host: string) => ({ host, machine_id: `m-${host}`, interval: 10 });
+  const answers = await Promise.all([
+    // v2 with only a host: containers and series default to [].
+    post({ v: 2, batch_id: 'only-host-batch', agent: agent('a'), host: { ts: [NOW - 20], metrics: { cpu_pct: [5] } } }),
+    // v2 series without labels: {} by default.
+    post({ v: 2, batch_id: 'no-labels-batch', agent: agent('b'), series: [{ name: 'temp_c', ts: [NOW - 20], values: [40] }] }),
+    // v1 snapshots that leave out host, containers or series.
+    post({ v: 1, batch_id: 'bare-v1-batch', agent: agent('c'), snapshots: [{ ts: NOW - 20, host: { cpu_pct: 7 } }, { ts: NOW - 10 }] }),
+  ]);
+  assert.deepEqual(answers.map((r) => r.status), [200, 200, 200], await Promise.all(answers.map((r) => r.clone().text())).then((t) => t.join(' | ')));
+  assert.equal(count('host_samples'), 2);
+  assert.equal(count('series_samples'), 1);
+  assert.equal(db.$client.prepare("SELECT labels FROM series WHERE name = 'temp_c'").pluck().get(), '{}');
+  await writer.close();
+  db.$client.close();
+});
+
+test('a batch the store cannot take fails alone: the rest of its group is stored', async () => {
+  const { db, writer, count } = setup();
+  // Accepted (its id and host are fine), then refused by the rows step: a series without labels.
+  const broken = { ...batchFor('broken', [NOW - 10]), series: [{ name: 'x', ts: [NOW - 10], values: [1] }] } as unknown as ColumnBatch;
+  const results = await Promise.allSettled([
+    writer.store({ batch: batchFor('good-1', [NOW - 10]), t: NOW, tokenId: null }),
+    writer.store({ batch: broken, t: NOW, tokenId: null }),
+    writer.store({ batch: batchFor('good-2', [NOW - 10]), t: NOW, tokenId: null }),
+  ]);
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.equal(count('host_samples'), 2);
+  assert.equal(db.$client.prepare("SELECT count(*) FROM hosts WHERE name = 'broken'").pluck().get(), 0, 'nothing of the failed batch stays');
   await writer.close();
   db.$client.close();
 });

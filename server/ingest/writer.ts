@@ -9,7 +9,6 @@
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { createCommitter, type CommitItem, type Outcome } from './commit.ts';
-import type { PostedItem } from './writer-thread.ts';
 import { HostConflict, type StoreResult } from './store-batch.ts';
 import type { Logger } from '../../agent/log.ts';
 import { runRollups, type RollupReport } from '../rollup/rollup.ts';
@@ -40,18 +39,6 @@ export function inlineWriter(sqlite: Database.Database, opts: { allowDuplicateHo
     close: async () => {},
     ready: Promise.resolve(),
   };
-}
-
-/**
- * What the thread is sent for a batch: the request's JSON bytes, moved to it (copied first
- * when they share a buffer), or the batch object when there are no bytes (tests, tools).
- */
-function posted(item: CommitItem): [{ item: PostedItem }, ArrayBuffer[]] {
-  const { batch, json, ...rest } = item;
-  if (!json) return [{ item: { ...rest, batch } }, []];
-  const whole = json.byteOffset === 0 && json.byteLength === json.buffer.byteLength && json.buffer instanceof ArrayBuffer;
-  const bytes = whole ? json : new Uint8Array(json);
-  return [{ item: { ...rest, json: bytes } }, [bytes.buffer as ArrayBuffer]];
 }
 
 /** The worker's entry: tsx is registered first, so the worker runs the TypeScript source. */
@@ -90,25 +77,36 @@ export function startWriterThread(
       p.reject(e as Error);
     }
   };
+  /** Lets the process exit when nothing is owed, unless close() waits for the thread to end. */
+  const release = () => {
+    if (pending.size === 0 && !closing) worker.unref();
+  };
   // A group's answers come as one message.
   let started: () => void = () => {};
   const ready = new Promise<void>((resolve) => (started = resolve));
   worker.on('message', (m: Answer | Answer[] | { ready: true }) => {
     if ('ready' in m) {
-      if (pending.size === 0) worker.unref();
+      release();
       return started();
     }
     if (Array.isArray(m)) m.forEach(answer);
     else answer(m);
-    if (pending.size === 0) worker.unref();
+    release();
   });
   /** Posts a message and waits for its answer; while anything waits, the worker keeps the process up. */
-  const ask = <T>(msg: object, transfer: ArrayBuffer[] = []): Promise<T> =>
+  const ask = <T>(msg: object): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const id = ++seq;
       pending.set(id, { resolve: resolve as (r: never) => void, reject });
       worker.ref();
-      worker.postMessage({ id, ...msg }, transfer);
+      try {
+        worker.postMessage({ id, ...msg });
+      } catch (e) {
+        // Not sendable (cannot be cloned): nothing owed for it.
+        pending.delete(id);
+        release();
+        reject(e as Error);
+      }
     });
   const die = (why: string) => {
     if (inline) return;
@@ -123,7 +121,7 @@ export function startWriterThread(
   worker.once('exit', () => started());
   return {
     ready,
-    store: (item) => (inline ? inline.store(item) : ask<StoreResult>(...posted(item))),
+    store: (item) => (inline ? inline.store(item) : ask<StoreResult>({ item })),
     rollup: (now) => (inline ? inline.rollup(now) : ask<RollupReport>({ job: 'rollup', now })),
     retention: (retention, now) => (inline ? inline.retention(retention, now) : ask<RetentionReport>({ job: 'retention', now, retention })),
     close: () =>

@@ -108,8 +108,7 @@ export function ingestRoute(deps: AppDeps): Hono {
 
     let result: StoreResult;
     try {
-      // The JSON too: the writer thread parses it rather than take a copy of the batch.
-      result = await writer.store({ batch, t, tokenId: auth.ok ? auth.tokenId : null, json: body });
+      result = await writer.store({ batch, t, tokenId: auth.ok ? auth.tokenId : null });
     } catch (e) {
       if (e instanceof HostConflict) refuse(409, 'host_conflict', `agent.host: ${e.message}`);
       throw e;
