@@ -37,7 +37,7 @@ export function createCommitter(sqlite: Database.Database, opts: { allowDuplicat
         const a = accept(item);
         if (a.duplicate) return { ok: true, result: DUPLICATE };
         at.push(i);
-        rows.push({ batch: item.batch, hostId: a.hostId, t: item.t });
+        rows.push({ batch: item.batch, hostId: a.hostId, first: a.first, last: a.last });
         return { ok: true, result: { ...DUPLICATE, duplicate: false } };
       } catch (e) {
         return { ok: false, conflict: e instanceof HostConflict, message: (e as Error).message };

@@ -136,7 +136,7 @@ for (const seed of [1, 2, 3]) {
       assert.deepEqual(rb, ra);
       const accepted = dbC.transaction(() => acceptBatch(dbC, v2, now))();
       assert.equal(accepted.duplicate, false);
-      if (!accepted.duplicate) group.push({ batch: v2, hostId: accepted.hostId, t: now });
+      if (!accepted.duplicate) group.push({ batch: v2, hostId: accepted.hostId, first: accepted.first, last: accepted.last });
       const { duplicate: _, ...counts } = ra;
       expectCounts.push(counts);
       if (r() < 0.3) flush();

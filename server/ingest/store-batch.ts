@@ -94,14 +94,18 @@ function prepared(sqlite: Database.Database): ReturnType<typeof statements> {
   return st;
 }
 
-export type Accepted = { duplicate: true } | { duplicate: false; hostId: number };
+/** Where a batch's times begin and end: its oldest and newest sample, or the server's time when it has none. */
+interface Span {
+  first: number;
+  last: number;
+}
+
+export type Accepted = { duplicate: true } | ({ duplicate: false; hostId: number } & Span);
 
 /** A batch whose id and host are recorded (acceptBatch), waiting for its rows (storeSamples). */
-export interface AcceptedBatch {
+export interface AcceptedBatch extends Span {
   batch: ColumnBatch;
   hostId: number;
-  /** Server time when it was accepted: the first and last seen of series in a batch without times. */
-  t: number;
 }
 
 /**
@@ -136,7 +140,7 @@ export function acceptBatch(
     hostId = s.hostAdd.get(a.host, a.machine_id ?? null, a.version ?? null, interval ?? 10, minTs, now, maxTs) as number;
   }
   s.batchAdd.run(batch.batch_id, hostId, now, span?.ticks ?? 0);
-  return { duplicate: false, hostId };
+  return { duplicate: false, hostId, first: minTs, last: maxTs };
 }
 
 interface ContainerEntry {
@@ -165,35 +169,32 @@ interface SeriesEntry {
 export function storeSamples(sqlite: Database.Database, items: readonly AcceptedBatch[]): RowCounts[] {
   const s = prepared(sqlite);
   const counts = items.map(() => ({ hostRows: 0, containerRows: 0, seriesRows: 0 }));
-  let result = counts[0];
 
-  // Identities first, once each.
+  // Identities first, once each; the series rows to write are noted on the way.
   const entries = new Map<string, ContainerEntry>();
   const seriesKeys = new Map<string, SeriesEntry>();
-  const spans = items.map(({ batch }) => timeSpan(batch));
-  const keyOf = (hostId: number, name: string, labels: Record<string, string>) => {
+  const seriesJobs: { item: number; key: string; ts: readonly number[]; values: readonly (number | null)[] }[] = [];
+  const noteSeries = (i: number, name: string, labels: Record<string, string>, ts: readonly number[], values: readonly (number | null)[]) => {
+    const { batch, hostId, first, last } = items[i];
     const canonical = canonicalLabels(labels);
-    return { key: `${hostId}\u0000${name}\u0000${canonical}`, canonical };
-  };
-  const noteSeries = (i: number, hostId: number, name: string, labels: Record<string, string>) => {
-    const span = spans[i] ?? { min: items[i].t, max: items[i].t };
-    const { key, canonical } = keyOf(hostId, name, labels);
-    const m = items[i].batch.meta?.[name];
+    const key = `${hostId}\u0000${name}\u0000${canonical}`;
+    const m = batch.meta?.[name];
     const e = seriesKeys.get(key);
-    if (!e) {
-      seriesKeys.set(key, { hostId, name, labels: canonical, unit: m?.unit ?? null, title: m?.label ?? null, first: span.min, last: span.max });
-      return;
+    if (!e) seriesKeys.set(key, { hostId, name, labels: canonical, unit: m?.unit ?? null, title: m?.label ?? null, first, last });
+    else {
+      e.first = Math.min(e.first, first);
+      e.last = Math.max(e.last, last);
+      e.unit = m?.unit ?? e.unit;
+      e.title = m?.label ?? e.title;
     }
-    e.first = Math.min(e.first, span.min);
-    e.last = Math.max(e.last, span.max);
-    e.unit = m?.unit ?? e.unit;
-    e.title = m?.label ?? e.title;
+    seriesJobs.push({ item: i, key, ts, values });
   };
-  const noteExtras = (i: number, hostId: number, metrics: Record<string, (number | null)[]>, known: Set<string>, labels: Record<string, string>) => {
-    for (const n in metrics) if (!known.has(n) && metrics[n].some((v) => v !== null)) noteSeries(i, hostId, n, labels);
+  /** Metrics outside the catalogue, stored as series of the entity's labels (when they hold a value). */
+  const noteExtras = (i: number, metrics: Record<string, (number | null)[]>, ts: readonly number[], known: Set<string>, labels: Record<string, string>) => {
+    for (const n in metrics) if (!known.has(n) && metrics[n].some((v) => v !== null)) noteSeries(i, n, labels, ts, metrics[n]);
   };
   items.forEach(({ batch, hostId }, i) => {
-    if (batch.host) noteExtras(i, hostId, batch.host.metrics, hostCols, {});
+    if (batch.host) noteExtras(i, batch.host.metrics, batch.host.ts, hostCols, {});
     for (const c of batch.containers) {
       const first = Math.min(...c.ts);
       const last = Math.max(...c.ts);
@@ -208,9 +209,9 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
           e.c = c;
         }
       }
-      noteExtras(i, hostId, c.metrics, containerCols, { container: c.name });
+      noteExtras(i, c.metrics, c.ts, containerCols, { container: c.name });
     }
-    for (const x of batch.series) noteSeries(i, hostId, x.name, x.container === undefined ? x.labels : { ...x.labels, container: x.container });
+    for (const x of batch.series) noteSeries(i, x.name, x.container === undefined ? x.labels : { ...x.labels, container: x.container }, x.ts, x.values);
   });
   // Oldest entry first, so the newest identity wins.
   const containerIds = new Map<string, number>();
@@ -228,24 +229,8 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
 
   // Then the rows.
   const tsSeen = { host: new Set<number>(), container: new Set<number>(), series: new Set<number>() };
-  const seriesRows = (id: number, ts: readonly number[], values: readonly (number | null)[]) => {
-    for (let i = 0; i < ts.length; i++) {
-      const v = values[i];
-      if (v === null) continue;
-      result.seriesRows += s.seriesRow([id, ts[i], v]);
-      tsSeen.series.add(ts[i]);
-    }
-  };
-  /** Metrics outside the catalogue, stored as series of the entity's labels. */
-  const extraRows = (hostId: number, metrics: Record<string, (number | null)[]>, ts: number[], known: Set<string>, labels: Record<string, string>) => {
-    for (const n in metrics) {
-      if (known.has(n)) continue;
-      const id = seriesIds.get(keyOf(hostId, n, labels).key);
-      if (id !== undefined) seriesRows(id, ts, metrics[n]);
-    }
-  };
   for (const [idx, { batch, hostId }] of items.entries()) {
-    result = counts[idx];
+    const result = counts[idx];
     const h = batch.host;
     if (h) {
       const cols = HOST_METRIC_NAMES.map((n) => h.metrics[n]);
@@ -261,7 +246,6 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
         result.hostRows += s.hostRow(vals);
         tsSeen.host.add(h.ts[i]);
       }
-      extraRows(hostId, h.metrics, h.ts, hostCols, {});
     }
     for (const c of batch.containers) {
       const cid = containerIds.get(`${hostId}\u0000${c.name}\u0000${c.id}`)!;
@@ -272,11 +256,17 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
         result.containerRows += s.containerRow(vals);
         tsSeen.container.add(c.ts[i]);
       }
-      extraRows(hostId, c.metrics, c.ts, containerCols, { container: c.name });
     }
-    for (const x of batch.series) {
-      const id = seriesIds.get(keyOf(hostId, x.name, x.container === undefined ? x.labels : { ...x.labels, container: x.container }).key)!;
-      seriesRows(id, x.ts, x.values);
+  }
+  // In the order they were noted (each batch's host extras, container extras, series), so the
+  // first value for a (series, ts) wins as it would batch by batch.
+  for (const { item, key, ts, values } of seriesJobs) {
+    const id = seriesIds.get(key)!;
+    for (let i = 0; i < ts.length; i++) {
+      const v = values[i];
+      if (v === null) continue;
+      counts[item].seriesRows += s.seriesRow([id, ts[i], v]);
+      tsSeen.series.add(ts[i]);
     }
   }
   markLate(sqlite, 'host', tsSeen.host);
@@ -296,6 +286,6 @@ export function storeBatch(
   return sqlite.transaction((): StoreResult => {
     const a = acceptBatch(sqlite, batch, now, opts);
     if (a.duplicate) return { duplicate: true, hostRows: 0, containerRows: 0, seriesRows: 0 };
-    return { duplicate: false, ...storeSamples(sqlite, [{ batch, hostId: a.hostId, t: now }])[0] };
+    return { duplicate: false, ...storeSamples(sqlite, [{ batch, hostId: a.hostId, first: a.first, last: a.last }])[0] };
   })();
 }
