@@ -9,7 +9,6 @@
 // client thread).
 // Usage: npx tsx bench/ingest.ts [--clients 4] [--containers 30] [--snapshots 6]
 //          [--batches 300] [--series 10] [--rounds 5] [--rollup-every 1]
-//          [--wal-autocheckpoint PAGES]   (0: the server's own setting)
 //          [--protocol 2]   (2: columns, what the agent sends; 1: snapshots, older agents)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,7 +30,7 @@ import { canonicalLabels, storeBatch } from '../server/ingest/store-batch.ts';
 import { runRollups } from '../server/rollup/rollup.ts';
 import { containersOf, flags, hostName, median, snapshot } from './synthetic.ts';
 
-const opt = flags({ clients: 4, containers: 30, snapshots: 6, batches: 300, series: 10, rounds: 5, 'rollup-every': 1, 'wal-autocheckpoint': 0, protocol: COLUMNS_VERSION });
+const opt = flags({ clients: 4, containers: 30, snapshots: 6, batches: 300, series: 10, rounds: 5, 'rollup-every': 1, protocol: COLUMNS_VERSION });
 const TOKEN = 'bench-token-0123456789abcdef';
 const NOW = Math.floor(Date.now() / 1000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-ingest-'));
@@ -196,7 +195,6 @@ async function overHttp(round: number): Promise<{ seconds: number; catchUp: numb
     const r = slowest.get() as { n: number; ts: number | null };
     if (r.n === opt.clients && r.ts !== null) clock = r.ts + 15;
   }, 50);
-  if (opt['wal-autocheckpoint'] > 0) server.db.$client.pragma(`wal_autocheckpoint = ${opt['wal-autocheckpoint']}`);
   stage = `round ${round}, HTTP: clients sending`;
   let tid = 0;
   let cpu0 = 0;

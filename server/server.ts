@@ -24,6 +24,15 @@ export async function startServer(config: ServerConfig, log: Logger, now: () => 
   const writer = startWriterThread(db.$client, { allowDuplicateHostnames: config.allowDuplicateHostnames, log });
   // Up means able to store: the thread has opened the file (a few hundred ms, once).
   await writer.ready;
+  // Both connections that write leave checkpoints to the checkpoint worker (and take them
+  // back if it stops); set before the first request can reach the writer.
+  const checkpointer = startCheckpointer(db.$client, {
+    onError: (m) => log.error(m),
+    autocheckpoint: (pages) => {
+      db.$client.pragma(`wal_autocheckpoint = ${pages}`);
+      writer.autocheckpoint(pages).catch((e: Error) => log.error(`wal_autocheckpoint on the writer: ${e.message}`));
+    },
+  });
   const app = createApp({ db, config, log, now, writer });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.bind }, () => resolve(s));
@@ -31,7 +40,6 @@ export async function startServer(config: ServerConfig, log: Logger, now: () => 
   });
   const port = (server.address() as AddressInfo).port;
   const stop = startMaintenance(writer, { ...config, log, now });
-  const checkpointer = startCheckpointer(db.$client, { onError: (m) => log.error(m) });
   const host = config.bind.includes(':') ? `[${config.bind}]` : config.bind === '0.0.0.0' ? '127.0.0.1' : config.bind;
   return {
     url: `http://${host}:${port}`,

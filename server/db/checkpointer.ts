@@ -45,11 +45,20 @@ export interface Checkpointer {
 
 export function startCheckpointer(
   sqlite: Database.Database,
-  opts: { everyMs?: number; onError?: (message: string) => void } = {},
+  opts: {
+    everyMs?: number;
+    onError?: (message: string) => void;
+    /**
+     * Sets wal_autocheckpoint on every connection that writes: 0 while this worker runs, 1000
+     * (SQLite's default) if it stops. `sqlite` alone when absent.
+     */
+    autocheckpoint?: (pages: number) => void;
+  } = {},
 ): Checkpointer {
   // Only a file has a WAL; ':memory:' keeps SQLite's own behaviour.
   if (sqlite.memory) return { checkpoints: 0, stop: async () => {} };
-  sqlite.pragma('wal_autocheckpoint = 0');
+  const autocheckpoint = opts.autocheckpoint ?? ((pages: number) => sqlite.pragma(`wal_autocheckpoint = ${pages}`));
+  autocheckpoint(0);
   const module = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER, { eval: true, workerData: { file: sqlite.name, module, everyMs: opts.everyMs ?? 500 } });
   worker.unref();
@@ -62,7 +71,7 @@ export function startCheckpointer(
     if (state.failed) return;
     state.failed = true;
     // Without the worker, SQLite's own automatic checkpoint takes over again.
-    if (sqlite.open) sqlite.pragma('wal_autocheckpoint = 1000');
+    if (sqlite.open) autocheckpoint(1000);
     opts.onError?.(`checkpoint worker stopped (${why}); checkpoints run in the server thread again`);
   };
   worker.on('error', (e) => fallBack(e.message));

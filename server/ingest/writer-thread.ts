@@ -11,15 +11,16 @@ import type { Retention } from '../rollup/tiers.ts';
 
 const { file, allowDuplicateHostnames } = workerData as { file: string; allowDuplicateHostnames: boolean };
 const db = openDb(file);
-// Checkpoints are the checkpoint worker's (db/checkpointer.ts), as on the server's connection.
-db.$client.pragma('wal_autocheckpoint = 0');
 const committer = createCommitter(db.$client, { allowDuplicateHostnames });
 const port = parentPort!;
 // Open, migrated and compiled: the server thread may say it is up.
 port.postMessage({ ready: true });
 
 type Store = { id: number; item: CommitItem };
-type Job = { id: number; job: 'rollup'; now: number } | { id: number; job: 'retention'; now: number; retention: Retention };
+type Job =
+  | { id: number; job: 'rollup'; now: number }
+  | { id: number; job: 'retention'; now: number; retention: Retention }
+  | { id: number; job: 'autocheckpoint'; pages: number };
 
 let queue: (Store | Job)[] = [];
 let draining = false;
@@ -47,7 +48,10 @@ function commitGroup(group: Store[]): void {
 /** Rollups and retention run here too: one writer, so they never wait on ingest's lock nor it on theirs. */
 async function run(j: Job): Promise<void> {
   try {
-    const report = j.job === 'rollup' ? runRollups(db.$client, j.now) : await enforceRetention(db.$client, j.retention, j.now);
+    const report =
+      j.job === 'rollup' ? runRollups(db.$client, j.now)
+      : j.job === 'retention' ? await enforceRetention(db.$client, j.retention, j.now)
+      : db.$client.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(j.pages))}`, { simple: true });
     port.postMessage({ id: j.id, report });
   } catch (e) {
     port.postMessage({ id: j.id, error: (e as Error).message });

@@ -20,6 +20,8 @@ export interface IngestWriter {
   /** Rollups and retention, run by the writer so that one connection does all the writing. */
   rollup(now: number): Promise<RollupReport>;
   retention(retention: Retention, now: number): Promise<RetentionReport>;
+  /** wal_autocheckpoint on the writer's connection (db/checkpointer.ts decides it). */
+  autocheckpoint(pages: number): Promise<void>;
   close(): Promise<void>;
   /** Resolves once the writer can take batches (the thread has started; at once when inline). */
   ready: Promise<void>;
@@ -36,6 +38,9 @@ export function inlineWriter(sqlite: Database.Database, opts: { allowDuplicateHo
     store: async (item) => settle(c.commit([item])[0]),
     rollup: async (now) => runRollups(sqlite, now),
     retention: (retention, now) => enforceRetention(sqlite, retention, now),
+    autocheckpoint: async (pages) => {
+      sqlite.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(pages))}`);
+    },
     close: async () => {},
     ready: Promise.resolve(),
   };
@@ -124,6 +129,7 @@ export function startWriterThread(
     store: (item) => (inline ? inline.store(item) : ask<StoreResult>({ item })),
     rollup: (now) => (inline ? inline.rollup(now) : ask<RollupReport>({ job: 'rollup', now })),
     retention: (retention, now) => (inline ? inline.retention(retention, now) : ask<RetentionReport>({ job: 'retention', now, retention })),
+    autocheckpoint: (pages) => (inline ? inline.autocheckpoint(pages) : ask<void>({ job: 'autocheckpoint', pages })),
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;
