@@ -15,9 +15,9 @@ import { badRequest, parseChartParams, parseIntParam, parseList, requireParam } 
 import type { AppDeps } from '../app.ts';
 
 /** Containers one request may name. */
-export const MAX_CONTAINERS = 500;
+const MAX_CONTAINERS = 500;
 /** Values one answer may hold (containers × columns × points): about 30 MB of JSON. */
-export const MAX_VALUES = 2_000_000;
+const MAX_VALUES = 2_000_000;
 
 export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
   const sqlite = db.$client;
@@ -37,7 +37,8 @@ export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
     if (unknown !== undefined) badRequest(`metrics: unknown container metric "${unknown.slice(0, 64)}" (known: ${CONTAINER_METRIC_NAMES.join(', ')})`);
 
     const { tier, step } = chooseTier(from, to, Math.max(1, host.interval_s), maxPoints, (tier) => t - config.retention[tier]);
-    const points = timeGrid(from, to, step).length;
+    const grid = timeGrid(from, to, step);
+    const points = grid.length;
     /** An answer's size follows from the query's shape: refused before anything is read. */
     const checkSize = (count: number) => {
       const values = count * metrics.length * (minmax && tier !== 'raw' ? 3 : 1) * points;
@@ -68,14 +69,9 @@ export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
       });
     }
     const cols = readColumnsMany(sqlite, { kind: 'container', keys: list.map((r) => r.id), columns: metrics, from, to, tier, step, minmax, digits });
-    const out: ContainerSeriesResponse = { host: host.name, tier, step, from, to, t: [], containers: {} };
-    for (const r of list) {
-      const col = cols.get(r.id)!;
-      out.t = col.t;
-      out.containers[r.name] = col.cols;
-    }
-    // With no container the time axis is still there, as /series gives it.
-    if (list.length === 0) out.t = timeGrid(from, to, step);
+    // Every container's columns are on this grid; with none, the time axis is still there, as /series gives it.
+    const out: ContainerSeriesResponse = { host: host.name, tier, step, from, to, t: grid, containers: {} };
+    for (const r of list) out.containers[r.name] = cols.get(r.id)!.cols;
     return c.json(out);
   });
   return app;

@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
 import type { SeriesResponse } from '../../protocol/batch.ts';
 import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
-import { readColumns } from '../query/columns.ts';
+import { readColumns, readColumnsMany, timeGrid } from '../query/columns.ts';
 import { findContainer, findHost } from '../query/entities.ts';
 import { badRequest, parseChartParams, parseList, requireParam } from '../query/params.ts';
 import type { AppDeps } from '../app.ts';
@@ -38,7 +38,8 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
       step,
       from,
       to,
-      t: [],
+      // Every read below is on this grid.
+      t: timeGrid(from, to, step),
       series: {},
     };
 
@@ -57,7 +58,6 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
         columns: metrics,
         from, to, tier, step, minmax,
       });
-      out.t = r.t;
       Object.assign(out.series, r.cols);
     }
 
@@ -75,19 +75,17 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
         .filter((r) => container || filters.some(([k]) => k === 'container') || r.labels.container === undefined);
       if (rows.length > MAX_SERIES) badRequest(`series: ${rows.length} series match; narrow with label.KEY=VALUE (at most ${MAX_SERIES})`);
       out.labels = {};
+      // One read for all of them.
+      const cols = rows.length ? readColumnsMany(sqlite, { kind: 'series', keys: rows.map((r) => r.id), columns: ['value'], from, to, tier, step, minmax }) : new Map();
       for (const r of rows) {
         const key = seriesKey(r.name, r.labels);
-        const col = readColumns(sqlite, { kind: 'series', key: r.id, columns: ['value'], from, to, tier, step, minmax });
-        out.t = col.t;
+        const col = cols.get(r.id)!;
         out.series[key] = col.cols.value;
         if (minmax && col.cols.value_min) {
           out.series[`${key}_min`] = col.cols.value_min;
           out.series[`${key}_max`] = col.cols.value_max;
         }
         out.labels[key] = r.labels;
-      }
-      if (out.t.length === 0 && rows.length === 0) {
-        out.t = readColumns(sqlite, { kind: 'series', key: -1, columns: ['value'], from, to, tier, step }).t;
       }
     }
     return c.json(out);
