@@ -125,8 +125,6 @@ export const columnBatch = z.object({
 export type Batch = z.infer<typeof batch>;
 /** A v2 batch (columns), what the agent sends. */
 export type ColumnBatch = z.infer<typeof columnBatch>;
-export type ColumnBatchInput = z.input<typeof columnBatch>;
-export type HostColumns = z.infer<typeof hostColumns>;
 export type ContainerColumns = z.infer<typeof containerColumns>;
 export type SeriesColumns = z.infer<typeof seriesColumns>;
 export type BatchInput = z.input<typeof batch>;

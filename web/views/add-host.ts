@@ -10,7 +10,7 @@ const STORE_KEY = 'berth.sharedToken';
 const PLACEHOLDER = '<TOKEN>';
 
 /** The exact command that installs and starts the agent on a new host, against `origin`. */
-export function installLine(origin: string, token: string): string {
+function installLine(origin: string, token: string): string {
   return `curl -fsSo berth-agent.mjs ${origin}/agent.mjs && node berth-agent.mjs --server ${origin} --token ${token}`;
 }
 

@@ -86,7 +86,6 @@ export class ContainerView implements View {
     });
   }
 
-
   private renderHead(c: ContainerInfo | undefined, hostOnline: boolean, now: number): void {
     const back = link(this.ctx.href({ view: 'host', host: this.host }), [this.host]);
     if (!c) {

@@ -3,11 +3,11 @@
 // one grouped legend, and the top containers by a chosen metric over the range, with average
 // and peak.
 import { fetchContainerSeries, type ContainerInfo, type ContainerSeriesResponse, type HostInfo, type TopResponse } from '../api.ts';
-import { spreadColor, type DataSet, type LineSpec } from '../chart-data.ts';
+import { mergeInto, spreadColor, type DataSet, type LineSpec } from '../chart-data.ts';
 import { ChartPanel, type ChartSpec } from '../charts.ts';
 import { el, link } from '../dom.ts';
 import { formatValue, type Unit } from '../format.ts';
-import { RANK_METRICS, type RankMetric, type Window } from '../state.ts';
+import { RANK_METRICS, type RankMetric } from '../state.ts';
 import { CONTAINER_DIGITS, CONTAINER_METRICS, type HostQueries } from './host-queries.ts';
 import { ContainerLegend } from './legend.ts';
 import { failure, rethrowFatal, settle, type Settled, type ViewCtx } from './view.ts';
@@ -115,10 +115,7 @@ export class ContainersSection {
     let ds: DataSet | undefined;
     if (result?.ok) {
       const r = result.value;
-      ds = { t: r.t, cols: {}, step: r.step, tier: r.tier, from: r.from, to: r.to };
-      for (const [name, cols] of Object.entries(r.containers)) {
-        for (const [metric, v] of Object.entries(cols)) ds.cols[col(name, metric)] = v;
-      }
+      for (const [name, series] of Object.entries(r.containers)) ds = mergeInto(ds, { ...r, series }, col(name, ''));
     }
     const notes = [];
     if (total > list.length) notes.push(`Showing the ${list.length} busiest of ${total} containers.`);

@@ -131,7 +131,6 @@ export class HostExtras {
     return p;
   }
 
-
   applyToggles(): void {
     for (const [id, p] of this.panels) p.setHidden(offFor(this.ctx, id));
   }

@@ -96,7 +96,6 @@ export class HostView implements View {
     return p;
   }
 
-
   private renderHead(h: HostInfo, now: number): void {
     const l = h.latest;
     const rows: [string, string | Node][] = [

@@ -20,7 +20,7 @@ const TOTALS = ['ipvs_conns_per_s', 'ipvs_in_packets_per_s', 'ipvs_out_packets_p
 const ARP = ['arp_entries_total', 'arp_incomplete_total', 'arp_gc_thresh3'] as const;
 
 /** At most this many service charts, and real servers per service (the busiest). */
-export const MAX_SERVICES = 12;
+const MAX_SERVICES = 12;
 export const MAX_REAL_SERVERS = 16;
 
 /** The series names this host's IPVS and ARP charts need, from what its catalogue lists. */

@@ -9,7 +9,7 @@ import type { ExtraData } from './network-internals.ts';
 
 /** Series a page fetches for plugins at most (one query each); the rest are named in a note. */
 export const MAX_PLUGIN_SERIES = 40;
-export const MAX_LINES_PER_CHART = 12;
+const MAX_LINES_PER_CHART = 12;
 const BAD_LINES = 'plugin_bad_lines';
 
 const UNITS: readonly Unit[] = ['pct', 'bytes', 'bytes_per_s', 'per_s', 'count', 'load', 'seconds'];
