@@ -3,6 +3,7 @@
 // minutes, not rolled up yet) are aggregated from raw rows on the fly, so charts reach "now".
 import type Database from 'better-sqlite3';
 import { KINDS, ROLLUP_TIERS, stepOf, tableOf, type Kind, type TierName } from '../rollup/tiers.ts';
+import { roundSignificant } from './round.ts';
 
 export interface ColumnsQuery {
   kind: Kind;
@@ -82,20 +83,56 @@ export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery):
   const start = t[0] ?? 0;
   const end = Math.floor(q.to / q.step) * q.step;
   const keys = [...new Set(q.keys)];
-  /** Per entity, per bucket index, one Agg per column. */
-  const buckets = new Map<number, Map<number, Agg[]>>(keys.map((k) => [k, new Map()]));
   const width = q.columns.length;
   const withMinMax = !!q.minmax && q.tier !== 'raw';
   const digits = q.digits;
   // A chart is a few hundred pixels tall: 6 digits is exact to the eye and halves the JSON.
-  const round = digits === undefined ? (v: number) => v : (v: number) => Number(v.toPrecision(digits));
+  const round = digits === undefined ? (v: number) => v : (v: number) => roundSignificant(v, digits);
   const stride = withMinMax ? 4 : 2;
 
+  /** Per entity: the answer's arrays (avg, then min and max when asked, per column) and the buckets still being summed. */
+  const out = new Map(
+    keys.map((k) => {
+      const avg = q.columns.map(() => new Array<number | null>(n).fill(null));
+      const mn = withMinMax ? q.columns.map(() => new Array<number | null>(n).fill(null)) : [];
+      const mx = withMinMax ? q.columns.map(() => new Array<number | null>(n).fill(null)) : [];
+      return [k, { avg, mn, mx, sums: new Map<number, Agg[]>() }];
+    }),
+  );
+
+  /**
+   * A rollup tier read at its own step: each row is one whole bucket (the parts of the chain
+   * below cover disjoint, aligned spans), so its avg, min and max are the answer as stored.
+   */
+  const direct = (tier: TierName, lo: number, hi: number) => {
+    const cols = q.columns.map((c) => (withMinMax ? `${c}_avg, ${c}_min, ${c}_max` : `${c}_avg`)).join(', ');
+    const key = KINDS[q.kind].key;
+    const where = keys.length === 1 ? `${key} = ?` : `${key} IN (${new Array(keys.length).fill('?').join(', ')})`;
+    const sql = `SELECT ${key}, ts, ${cols} FROM ${tableOf(q.kind, tier)} WHERE ${where} AND ts >= ? AND ts < ?`;
+    const per = withMinMax ? 3 : 1;
+    for (const r of sqlite.prepare(sql).raw().all(...keys, lo, hi) as (number | null)[][]) {
+      const e = out.get(r[0]!);
+      const idx = (r[1]! - start) / q.step;
+      if (!e || idx < 0 || idx >= n) continue;
+      for (let i = 0; i < width; i++) {
+        const o = 2 + i * per;
+        const v = r[o];
+        if (v === null) continue; // no samples in the bucket (avg, min and max are all null then)
+        e.avg[i][idx] = round(v);
+        if (!withMinMax) continue;
+        e.mn[i][idx] = round(r[o + 1]!);
+        e.mx[i][idx] = round(r[o + 2]!);
+      }
+    }
+  };
+
+  /** Rows summed into buckets of `step`: raw rows, finer rollups, or a widened coarsest tier. */
   const add = (tier: TierName, lo: number, hi: number, grouped: boolean) => {
     if (hi <= lo || keys.length === 0) return;
+    if (tier !== 'raw' && !grouped) return direct(tier, lo, hi);
     const rows = sqlite.prepare(selectFrom(q.kind, tier, q.columns, q.step, keys.length, grouped, withMinMax)).raw().all(...keys, lo, hi) as number[][]; // sum, min, max are null only where count is 0
     for (const r of rows) {
-      const byBucket = buckets.get(r[0]);
+      const byBucket = out.get(r[0])?.sums;
       if (!byBucket) continue;
       const b = r[1];
       let aggs = byBucket.get(b);
@@ -137,30 +174,28 @@ export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery):
     add('raw', lo, hi, true);
   }
 
-  const out = new Map<number, Columns>();
-  for (const [key, byBucket] of buckets) {
+  const result = new Map<number, Columns>();
+  for (const [key, { avg, mn, mx, sums }] of out) {
+    for (const [b, aggs] of sums) {
+      const idx = (b - start) / q.step;
+      if (idx < 0 || idx >= n) continue;
+      aggs.forEach((a, i) => {
+        if (a.n === 0) return;
+        avg[i][idx] = round(a.sum / a.n);
+        if (!withMinMax) return;
+        mn[i][idx] = a.min === null ? null : round(a.min);
+        mx[i][idx] = a.max === null ? null : round(a.max);
+      });
+    }
     const cols: Record<string, (number | null)[]> = {};
     q.columns.forEach((c, i) => {
-      const avg: (number | null)[] = new Array(n).fill(null);
-      const mn: (number | null)[] = withMinMax ? new Array(n).fill(null) : [];
-      const mx: (number | null)[] = withMinMax ? new Array(n).fill(null) : [];
-      for (const [b, aggs] of byBucket) {
-        const idx = (b - start) / q.step;
-        const a = aggs[i];
-        if (idx < 0 || idx >= n || a.n === 0) continue;
-        avg[idx] = round(a.sum / a.n);
-        if (withMinMax) {
-          mn[idx] = a.min === null ? null : round(a.min);
-          mx[idx] = a.max === null ? null : round(a.max);
-        }
-      }
-      cols[c] = avg;
+      cols[c] = avg[i];
       if (withMinMax) {
-        cols[`${c}_min`] = mn;
-        cols[`${c}_max`] = mx;
+        cols[`${c}_min`] = mn[i];
+        cols[`${c}_max`] = mx[i];
       }
     });
-    out.set(key, { t, cols });
+    result.set(key, { t, cols });
   }
-  return out;
+  return result;
 }
