@@ -5,7 +5,6 @@
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import {
   batch as batchSchema, columnBatch as columnBatchSchema, describeIssues, MAX_FUTURE_SECONDS, COLUMNS_VERSION, SNAPSHOTS_VERSION, type ColumnBatch,
@@ -15,6 +14,7 @@ import { bearer, checkToken, hashToken } from '../auth.ts';
 import { bump } from '../counters.ts';
 import { HostConflict, type StoreResult } from '../ingest/store-batch.ts';
 import { fastBatch, fastColumnBatch } from '../ingest/fast-batch.ts';
+import { BodyTooLarge, readBody } from '../ingest/read-body.ts';
 import { inlineWriter } from '../ingest/writer.ts';
 import type { AppDeps } from '../app.ts';
 
@@ -33,14 +33,7 @@ export function ingestRoute(deps: AppDeps): Hono {
   const writer = deps.writer ?? inlineWriter(sqlite, { allowDuplicateHostnames: config.allowDuplicateHostnames });
 
   const app = new Hono();
-  app.post(
-    '/',
-    bodyLimit({
-      maxSize: config.bodyLimit,
-      onError: () => refuse(413, 'too_large', `body larger than ${config.bodyLimit} bytes`),
-    }),
-    (c) => accept(c),
-  );
+  app.post('/', (c) => accept(c));
   return app;
 
   /** The batch as columns, or a 400 naming the field. v1 batches are turned into columns. */
@@ -75,7 +68,13 @@ export function ingestRoute(deps: AppDeps): Hono {
     const auth = checkToken(sqlite, configured, bearer(c.req.header('authorization')));
     if (!auth.ok) refuse(401, 'unauthorized', auth.reason);
 
-    let body = Buffer.from(await c.req.arrayBuffer());
+    let body: Buffer;
+    try {
+      body = await readBody(c, config.bodyLimit);
+    } catch (e) {
+      if (e instanceof BodyTooLarge) refuse(413, 'too_large', `body larger than ${config.bodyLimit} bytes`);
+      throw e;
+    }
     const encoding = (c.req.header('content-encoding') ?? 'identity').toLowerCase();
     if (encoding === 'gzip') {
       try {
