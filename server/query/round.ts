@@ -15,8 +15,10 @@ export function roundSignificant(v: number, digits: number): number {
   if (k > 22 || k < -22) return Number(v.toPrecision(digits));
   let x = scale(a, k);
   // The kept digits are x's integer part: exactly `digits` of them (log10 can land a hair off a power of ten).
-  if (x < POW10[digits - 1] && k < 22) x = scale(a, ++k);
-  else if (x >= POW10[digits] && k > -22) x = scale(a, --k);
+  if (x < POW10[digits - 1]) x = scale(a, ++k);
+  else if (x >= POW10[digits]) x = scale(a, --k);
+  // Past the table (a scale of 10^±23 is NaN here) or still not `digits` long: the slow way.
+  if (!(x >= POW10[digits - 1] && x < POW10[digits])) return Number(v.toPrecision(digits));
   const n = Math.floor(x);
   const f = x - n;
   // Within a few ulps of a half, the scaling's rounding may have moved x across it: toPrecision
