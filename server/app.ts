@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { serveStatic } from '@hono/node-server/serve-static';
 import type { Db } from './db/open.ts';
 import type { ServerConfig } from './config.ts';
 import type { Logger } from '../agent/log.ts';
@@ -16,6 +15,7 @@ import { topRoute } from './routes/top.ts';
 import { statusRoute } from './routes/status.ts';
 import { tokensRoute } from './routes/tokens.ts';
 import { catalogRoute } from './routes/catalog.ts';
+import { webRoute } from './routes/web.ts';
 import type { IngestWriter } from './ingest/writer.ts';
 
 export interface AppDeps {
@@ -65,14 +65,7 @@ export function createApp(deps: AppDeps): Hono {
     });
   });
 
-  const root = path.resolve(deps.config.webRoot);
-  // Mounted only when built, so a server without the page still answers its API quietly.
-  if (fs.existsSync(root)) app.use('/*', serveStatic({ root: path.relative(process.cwd(), root) || '.' }));
-  // Client-side routes (/host/…, /container/…) get the page itself.
-  app.get('/*', (c) => {
-    const index = path.join(root, 'index.html');
-    if (!fs.existsSync(index)) return c.text('The web page is not built: run `npm run build`.', 503);
-    return c.html(fs.readFileSync(index, 'utf8'));
-  });
+  // The page and its assets; client-side routes (/host/…, /container/…) get the page itself.
+  app.route('/', webRoute(deps.config.webRoot));
   return app;
 }

@@ -1,0 +1,122 @@
+// The built page (web/dist): files from memory, gzip-compressed once, with validators.
+//  - /assets/* carry a content hash in their names: cached by the browser for a year
+//    (immutable), so a reload or a second tab asks the server only for its data;
+//  - index.html, and every client-side route (/host/…, /container/…), which get the page:
+//    revalidated on each load (no-cache + ETag), so a rebuilt page is picked up at once.
+// A file is read again when its size or mtime changes (npm run build while the server runs).
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import crypto from 'node:crypto';
+import { Hono, type Context } from 'hono';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2',
+};
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.map', '.svg', '.txt']);
+
+interface Entry {
+  size: number;
+  mtimeMs: number;
+  body: Buffer;
+  gzip: Buffer | null;
+  etag: string;
+  type: string;
+}
+
+/** The file's bytes and its gzip, from memory while the file is unchanged; null when missing. */
+function loader(): (file: string) => Entry | null {
+  const cache = new Map<string, Entry>();
+  return (file) => {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(file);
+    } catch {
+      cache.delete(file);
+      return null;
+    }
+    if (!st.isFile()) return null;
+    const hit = cache.get(file);
+    if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit;
+    const body = fs.readFileSync(file);
+    const ext = path.extname(file).toLowerCase();
+    const gz = COMPRESSIBLE.has(ext) && body.length > 1024 ? zlib.gzipSync(body, { level: 9 }) : null;
+    const entry: Entry = {
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      body,
+      gzip: gz && gz.length < body.length ? gz : null,
+      etag: `"${crypto.createHash('sha1').update(body).digest('base64url').slice(0, 20)}"`,
+      type: TYPES[ext] ?? 'application/octet-stream',
+    };
+    cache.set(file, entry);
+    return entry;
+  };
+}
+
+function send(c: Context, e: Entry, cacheControl: string): Response {
+  const headers: Record<string, string> = { 'content-type': e.type, 'cache-control': cacheControl, etag: e.etag, vary: 'accept-encoding' };
+  const match = c.req.header('if-none-match');
+  if (match !== undefined && match.split(',').some((t) => t.trim() === e.etag)) return c.body(null, 304, headers);
+  const gzip = e.gzip !== null && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
+  if (gzip) headers['content-encoding'] = 'gzip';
+  const body = gzip ? e.gzip! : e.body;
+  headers['content-length'] = String(body.length);
+  if (c.req.method === 'HEAD') return c.body(null, 200, headers);
+  return c.body(new Uint8Array(body.buffer, body.byteOffset, body.length) as Uint8Array<ArrayBuffer>, 200, headers);
+}
+
+export function webRoute(webRoot: string): Hono {
+  const root = path.resolve(webRoot);
+  const load = loader();
+  const app = new Hono();
+  const page = (c: Context) => {
+    const index = load(path.join(root, 'index.html'));
+    if (!index) return c.text('The web page is not built: run `npm run build`.', 503);
+    return send(c, index, 'no-cache');
+  };
+  app.get('/assets/*', (c) => {
+    let rel: string;
+    try {
+      rel = decodeURIComponent(c.req.path);
+    } catch {
+      return c.json({ error: 'bad path' }, 400);
+    }
+    const file = path.resolve(root, `.${rel}`);
+    // Nothing outside the built page, however the path is spelled.
+    if (!file.startsWith(path.join(root, 'assets') + path.sep) || rel.includes('\0')) return c.json({ error: 'not found' }, 404);
+    const e = load(file);
+    // A missing asset is a 404, not the page: a stale tab then says it must reload.
+    if (!e) return c.json({ error: `no such file: ${rel.slice(0, 200)}` }, 404);
+    return send(c, e, 'public, max-age=31536000, immutable');
+  });
+  // Anything else under the page's root (a favicon, robots.txt) as it is; client-side routes get the page.
+  app.get('/*', (c) => {
+    const rel = c.req.path;
+    if (rel.startsWith('/api/')) return c.json({ error: `no route for GET ${rel.slice(0, 200)}` }, 404);
+    if (rel !== '/' && !rel.includes('\0') && path.extname(rel) !== '') {
+      let file: string;
+      try {
+        file = path.resolve(root, `.${decodeURIComponent(rel)}`);
+      } catch {
+        return page(c);
+      }
+      if (file.startsWith(root + path.sep)) {
+        const e = load(file);
+        if (e) return send(c, e, 'no-cache');
+      }
+    }
+    return page(c);
+  });
+  return app;
+}
