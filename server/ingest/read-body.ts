@@ -13,7 +13,10 @@ export async function readBody(c: Context, limit: number): Promise<Buffer> {
   if (declared !== undefined && !chunked) {
     // The HTTP parser holds the body to its declared length.
     if (!/^\d+$/.test(declared.trim()) || Number(declared) > limit) throw new BodyTooLarge();
-    return Buffer.from(await c.req.arrayBuffer());
+    const body = Buffer.from(await c.req.arrayBuffer());
+    // Node's parser holds a socket's body to its length; a Request built by hand may not.
+    if (body.length > limit) throw new BodyTooLarge();
+    return body;
   }
   const stream = c.req.raw.body;
   if (!stream) return Buffer.alloc(0);

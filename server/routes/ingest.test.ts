@@ -156,6 +156,13 @@ test('bodies beyond the limit are 413, plain or as a gzip bomb beyond the inflat
     duplex: 'half',
   } as RequestInit);
   assert.equal(chunked.status, 413);
+  // A Content-Length that understates the body does not get it past the limit either.
+  const understated = await t.app.request('/api/v1/ingest', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-length': '10' },
+    body: big,
+  });
+  assert.equal(understated.status, 413);
   // 64 MB of spaces gzip to ~64 KB: under the wire limit, far over the inflated one.
   const bomb = zlib.gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x20), { level: 9 });
   assert.ok(bomb.length < 64 * 1024);
@@ -167,7 +174,7 @@ test('bodies beyond the limit are 413, plain or as a gzip bomb beyond the inflat
   assert.ok(ok.length < 64 * 1024);
   assert.equal((await t.ingest(ok, { 'content-encoding': 'gzip' })).status, 200);
   assert.equal(count(t, 'series'), 3000);
-  assert.equal((await counters(t)).ingest_rejected_too_large, 3);
+  assert.equal((await counters(t)).ingest_rejected_too_large, 4);
 });
 
 test('a resent batch id is absorbed: 200 with duplicate:true and no second copy', async () => {

@@ -48,7 +48,14 @@ function loader(): (file: string) => Entry | null {
     if (!st.isFile()) return null;
     const hit = cache.get(file);
     if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit;
-    const body = fs.readFileSync(file);
+    let body: Buffer;
+    try {
+      body = fs.readFileSync(file);
+    } catch {
+      // Deleted between stat and read (a build emptying the folder), or unreadable.
+      cache.delete(file);
+      return null;
+    }
     const ext = path.extname(file).toLowerCase();
     const gz = COMPRESSIBLE.has(ext) && body.length > 1024 ? zlib.gzipSync(body, { level: 9 }) : null;
     const entry: Entry = {
@@ -64,11 +71,27 @@ function loader(): (file: string) => Entry | null {
   };
 }
 
+/** Whether Accept-Encoding takes gzip: listed (or `*`) with a q above 0. */
+export function acceptsGzip(header: string | undefined): boolean {
+  let gzip: number | undefined;
+  let star: number | undefined;
+  for (const part of (header ?? '').split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const qp = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qp === undefined ? 1 : Number(qp.slice(2));
+    if (name === 'gzip' || name === 'x-gzip') gzip = Number.isFinite(q) ? q : 0;
+    else if (name === '*') star = Number.isFinite(q) ? q : 0;
+  }
+  return (gzip ?? star ?? 0) > 0;
+}
+
 function send(c: Context, e: Entry, cacheControl: string): Response {
-  const headers: Record<string, string> = { 'content-type': e.type, 'cache-control': cacheControl, etag: e.etag, vary: 'accept-encoding' };
+  const gzip = e.gzip !== null && acceptsGzip(c.req.header('accept-encoding'));
+  // Each representation its own strong validator; If-None-Match compares weakly (RFC 9110).
+  const etag = gzip ? `${e.etag.slice(0, -1)}-gz"` : e.etag;
+  const headers: Record<string, string> = { 'content-type': e.type, 'cache-control': cacheControl, etag, vary: 'accept-encoding' };
   const match = c.req.header('if-none-match');
-  if (match !== undefined && match.split(',').some((t) => t.trim() === e.etag)) return c.body(null, 304, headers);
-  const gzip = e.gzip !== null && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
+  if (match !== undefined && match.split(',').some((t) => ['*', etag].includes(t.trim().replace(/^W\//, '')))) return c.body(null, 304, headers);
   if (gzip) headers['content-encoding'] = 'gzip';
   const body = gzip ? e.gzip! : e.body;
   headers['content-length'] = String(body.length);
