@@ -3,6 +3,7 @@
 // token's hash is compared against every candidate in constant time.
 import crypto from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { statement } from './db/statements.ts';
 
 export function hashToken(token: string): string {
   return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
@@ -24,8 +25,6 @@ export function bearer(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
-const activeTokens = new WeakMap<Database.Database, Database.Statement>();
-
 export function checkToken(sqlite: Database.Database, configuredHashes: readonly string[], presented: string | undefined): AuthResult {
   if (!presented) return { ok: false, reason: 'missing bearer token (Authorization: Bearer TOKEN)' };
   const got = Buffer.from(hashToken(presented), 'hex');
@@ -34,12 +33,7 @@ export function checkToken(sqlite: Database.Database, configuredHashes: readonly
   for (const h of configuredHashes) {
     if (crypto.timingSafeEqual(got, Buffer.from(h, 'hex')) && !match.ok) match = { ok: true, host: null, tokenId: null };
   }
-  let st = activeTokens.get(sqlite);
-  if (!st) {
-    st = sqlite.prepare('SELECT id, host, hash FROM tokens WHERE revoked_at IS NULL');
-    activeTokens.set(sqlite, st);
-  }
-  const rows = st.all() as {
+  const rows = statement(sqlite, 'SELECT id, host, hash FROM tokens WHERE revoked_at IS NULL').all() as {
     id: number;
     host: string | null;
     hash: string;

@@ -1,16 +1,10 @@
 // Counters kept in SQLite (rejected requests by reason), so they survive restarts and the
 // request handlers hold no state of their own.
 import type Database from 'better-sqlite3';
-
-const bumps = new WeakMap<Database.Database, Database.Statement>();
+import { statement } from './db/statements.ts';
 
 export function bump(sqlite: Database.Database, name: string, by = 1): void {
-  let st = bumps.get(sqlite);
-  if (!st) {
-    st = sqlite.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value');
-    bumps.set(sqlite, st);
-  }
-  st.run(name, by);
+  statement(sqlite, 'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value').run(name, by);
 }
 
 export function readCounters(sqlite: Database.Database): Record<string, number> {

@@ -8,6 +8,7 @@ import type { ServerConfig } from './config.ts';
 import type { Logger } from '../agent/log.ts';
 import { startMaintenance } from './maintenance.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
+import { setAutocheckpoint } from './db/statements.ts';
 import { startWriterThread } from './ingest/writer.ts';
 
 export interface RunningServer {
@@ -29,7 +30,7 @@ export async function startServer(config: ServerConfig, log: Logger, now: () => 
   const checkpointer = startCheckpointer(db.$client, {
     onError: (m) => log.error(m),
     autocheckpoint: (pages) => {
-      db.$client.pragma(`wal_autocheckpoint = ${pages}`);
+      setAutocheckpoint(db.$client, pages);
       writer.autocheckpoint(pages).catch((e: Error) => log.error(`wal_autocheckpoint on the writer: ${e.message}`));
     },
   });

@@ -10,6 +10,7 @@
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
+import { setAutocheckpoint } from './statements.ts';
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -57,7 +58,7 @@ export function startCheckpointer(
 ): Checkpointer {
   // Only a file has a WAL; ':memory:' keeps SQLite's own behaviour.
   if (sqlite.memory) return { checkpoints: 0, stop: async () => {} };
-  const autocheckpoint = opts.autocheckpoint ?? ((pages: number) => sqlite.pragma(`wal_autocheckpoint = ${pages}`));
+  const autocheckpoint = opts.autocheckpoint ?? ((pages: number) => setAutocheckpoint(sqlite, pages));
   autocheckpoint(0);
   const module = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER, { eval: true, workerData: { file: sqlite.name, module, everyMs: opts.everyMs ?? 500 } });

@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 import { bump } from '../counters.ts';
-import { acceptBatch, HostConflict, storeSamples, type AcceptedBatch, type StoreResult } from './store-batch.ts';
+import { acceptBatch, DUPLICATE, HostConflict, storeSamples, type AcceptedBatch, type StoreResult } from './store-batch.ts';
 
 export interface CommitItem {
   batch: ColumnBatch;
@@ -17,8 +17,6 @@ export interface CommitItem {
 }
 
 export type Outcome = { ok: true; result: StoreResult } | { ok: false; conflict: boolean; message: string };
-
-const DUPLICATE: StoreResult = { duplicate: true, hostRows: 0, containerRows: 0, seriesRows: 0 };
 
 export function createCommitter(sqlite: Database.Database, opts: { allowDuplicateHostnames: boolean }) {
   const touchToken = sqlite.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?');

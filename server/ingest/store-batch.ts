@@ -22,6 +22,9 @@ export interface StoreResult {
 
 export type RowCounts = Omit<StoreResult, 'duplicate'>;
 
+/** What a resent batch id is answered: absorbed, nothing stored. */
+export const DUPLICATE: StoreResult = { duplicate: true, hostRows: 0, containerRows: 0, seriesRows: 0 };
+
 /** The agent's host name is taken by a different machine: refused unless the server allows it. */
 export class HostConflict extends Error {}
 
@@ -285,7 +288,7 @@ export function storeBatch(
   const batch = input.v === COLUMNS_VERSION ? input : toColumnBatch(input);
   return sqlite.transaction((): StoreResult => {
     const a = acceptBatch(sqlite, batch, now, opts);
-    if (a.duplicate) return { duplicate: true, hostRows: 0, containerRows: 0, seriesRows: 0 };
+    if (a.duplicate) return DUPLICATE;
     return { duplicate: false, ...storeSamples(sqlite, [{ batch, hostId: a.hostId, first: a.first, last: a.last }])[0] };
   })();
 }

@@ -8,6 +8,7 @@ import { createCommitter, type CommitItem, type Outcome } from './commit.ts';
 import { runRollups } from '../rollup/rollup.ts';
 import { enforceRetention } from '../rollup/retention.ts';
 import type { Retention } from '../rollup/tiers.ts';
+import { setAutocheckpoint } from '../db/statements.ts';
 
 const { file, allowDuplicateHostnames } = workerData as { file: string; allowDuplicateHostnames: boolean };
 const db = openDb(file);
@@ -51,7 +52,7 @@ async function run(j: Job): Promise<void> {
     const report =
       j.job === 'rollup' ? runRollups(db.$client, j.now)
       : j.job === 'retention' ? await enforceRetention(db.$client, j.retention, j.now)
-      : db.$client.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(j.pages))}`, { simple: true });
+      : setAutocheckpoint(db.$client, j.pages);
     port.postMessage({ id: j.id, report });
   } catch (e) {
     port.postMessage({ id: j.id, error: (e as Error).message });

@@ -14,6 +14,7 @@ import type { Logger } from '../../agent/log.ts';
 import { runRollups, type RollupReport } from '../rollup/rollup.ts';
 import { enforceRetention, type RetentionReport } from '../rollup/retention.ts';
 import type { Retention } from '../rollup/tiers.ts';
+import { setAutocheckpoint } from '../db/statements.ts';
 
 export interface IngestWriter {
   store(item: CommitItem): Promise<StoreResult>;
@@ -38,9 +39,7 @@ export function inlineWriter(sqlite: Database.Database, opts: { allowDuplicateHo
     store: async (item) => settle(c.commit([item])[0]),
     rollup: async (now) => runRollups(sqlite, now),
     retention: (retention, now) => enforceRetention(sqlite, retention, now),
-    autocheckpoint: async (pages) => {
-      sqlite.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(pages))}`);
-    },
+    autocheckpoint: async (pages) => setAutocheckpoint(sqlite, pages),
     close: async () => {},
     ready: Promise.resolve(),
   };

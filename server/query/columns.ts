@@ -36,6 +36,12 @@ interface Agg {
   max: number | null;
 }
 
+/** `key = ?`, or `key IN (?, …)` for `keys` entities: bound first, before the time range. */
+function keyFilter(kind: Kind, keys: number): string {
+  const key = KINDS[kind].key;
+  return keys === 1 ? `${key} = ?` : `${key} IN (${new Array(keys).fill('?').join(', ')})`;
+}
+
 /**
  * Per row: entity, bucket, then (sum, count[, min, max]) per column. Rows of a tier read at its
  * own step are a bucket each, so they are read as they are (no GROUP BY: a third less work);
@@ -53,9 +59,8 @@ function selectFrom(kind: Kind, tier: TierName, columns: readonly string[], step
     })
     .join(', ');
   const key = KINDS[kind].key;
-  const where = keys === 1 ? `${key} = ?` : `${key} IN (${new Array(keys).fill('?').join(', ')})`;
   return `SELECT ${key}, (ts / ${step}) * ${step} AS b, ${agg} FROM ${tableOf(kind, tier)}
-          WHERE ${where} AND ts >= ? AND ts < ?${grouped ? ` GROUP BY ${key}, b` : ''}`;
+          WHERE ${keyFilter(kind, keys)} AND ts >= ? AND ts < ?${grouped ? ` GROUP BY ${key}, b` : ''}`;
 }
 
 /** The regular grid of bucket starts covering [from, to] at `step`. */
@@ -106,9 +111,7 @@ export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery):
    */
   const direct = (tier: TierName, lo: number, hi: number) => {
     const cols = q.columns.map((c) => (withMinMax ? `${c}_avg, ${c}_min, ${c}_max` : `${c}_avg`)).join(', ');
-    const key = KINDS[q.kind].key;
-    const where = keys.length === 1 ? `${key} = ?` : `${key} IN (${new Array(keys.length).fill('?').join(', ')})`;
-    const sql = `SELECT ${key}, ts, ${cols} FROM ${tableOf(q.kind, tier)} WHERE ${where} AND ts >= ? AND ts < ?`;
+    const sql = `SELECT ${KINDS[q.kind].key}, ts, ${cols} FROM ${tableOf(q.kind, tier)} WHERE ${keyFilter(q.kind, keys.length)} AND ts >= ? AND ts < ?`;
     const per = withMinMax ? 3 : 1;
     for (const r of sqlite.prepare(sql).raw().all(...keys, lo, hi) as (number | null)[][]) {
       const e = out.get(r[0]!);

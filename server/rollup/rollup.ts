@@ -8,6 +8,7 @@
 // tier; a late bucket older than that in its source tier cannot be recomputed from a complete
 // source, so it only fills a hole there and never overwrites a row computed while it was.
 import type Database from 'better-sqlite3';
+import { statement } from '../db/statements.ts';
 import { KINDS, ROLLUP_TIERS, tableOf, type Kind, type RollupTier, type TierName } from './tiers.ts';
 
 /** Raw data for a minute may still be in flight this long after it ends (agent flush + retries). */
@@ -113,24 +114,14 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
   }
 }
 
-const lateStatements = new WeakMap<Database.Database, { wm: Database.Statement; mark: Database.Statement }>();
-
 /**
  * Called by ingest inside its transaction: marks the 1m buckets of rows that arrived below the
  * 1m watermark, so the next run recomputes them (and, through them, the 5m and 1h buckets).
  */
 export function markLate(sqlite: Database.Database, kind: Kind, timestamps: Iterable<number>): void {
-  let st = lateStatements.get(sqlite);
-  if (!st) {
-    st = {
-      wm: sqlite.prepare("SELECT watermark FROM rollup_state WHERE kind = ? AND tier = '1m'").pluck(),
-      mark: sqlite.prepare("INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket) VALUES (?, '1m', ?)"),
-    };
-    lateStatements.set(sqlite, st);
-  }
-  const wm = st.wm.get(kind) as number | undefined;
+  const wm = statement(sqlite, "SELECT watermark FROM rollup_state WHERE kind = ? AND tier = '1m'").pluck().get(kind) as number | undefined;
   if (wm === undefined) return;
-  const mark = st.mark;
+  const mark = statement(sqlite, "INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket) VALUES (?, '1m', ?)");
   const seen = new Set<number>();
   for (const ts of timestamps) {
     if (ts >= wm) continue;

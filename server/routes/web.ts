@@ -9,20 +9,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import crypto from 'node:crypto';
 import { Hono, type Context } from 'hono';
+import { getMimeType } from 'hono/utils/mime';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-  '.woff2': 'font/woff2',
-};
 const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.map', '.svg', '.txt']);
 
 interface Entry {
@@ -64,7 +52,7 @@ function loader(): (file: string) => Entry | null {
       body,
       gzip: gz && gz.length < body.length ? gz : null,
       etag: `"${crypto.createHash('sha1').update(body).digest('base64url').slice(0, 20)}"`,
-      type: TYPES[ext] ?? 'application/octet-stream',
+      type: getMimeType(file) ?? 'application/octet-stream',
     };
     cache.set(file, entry);
     return entry;
@@ -102,6 +90,11 @@ function send(c: Context, e: Entry, cacheControl: string): Response {
 export function webRoute(webRoot: string): Hono {
   const root = path.resolve(webRoot);
   const load = loader();
+  /** The file a decoded URL path names, when it lies inside `dir`; undefined otherwise. */
+  const within = (dir: string, rel: string) => {
+    const file = path.resolve(root, `.${rel}`);
+    return file.startsWith(dir + path.sep) && !rel.includes('\0') ? file : undefined;
+  };
   const app = new Hono();
   const page = (c: Context) => {
     const index = load(path.join(root, 'index.html'));
@@ -115,9 +108,9 @@ export function webRoute(webRoot: string): Hono {
     } catch {
       return c.json({ error: 'bad path' }, 400);
     }
-    const file = path.resolve(root, `.${rel}`);
     // Nothing outside the built page, however the path is spelled.
-    if (!file.startsWith(path.join(root, 'assets') + path.sep) || rel.includes('\0')) return c.json({ error: 'not found' }, 404);
+    const file = within(path.join(root, 'assets'), rel);
+    if (!file) return c.json({ error: 'not found' }, 404);
     const e = load(file);
     // A missing asset is a 404, not the page: a stale tab then says it must reload.
     if (!e) return c.json({ error: `no such file: ${rel.slice(0, 200)}` }, 404);
@@ -127,17 +120,15 @@ export function webRoute(webRoot: string): Hono {
   app.get('/*', (c) => {
     const rel = c.req.path;
     if (rel.startsWith('/api/')) return c.json({ error: `no route for GET ${rel.slice(0, 200)}` }, 404);
-    if (rel !== '/' && !rel.includes('\0') && path.extname(rel) !== '') {
-      let file: string;
+    if (rel !== '/' && path.extname(rel) !== '') {
+      let file: string | undefined;
       try {
-        file = path.resolve(root, `.${decodeURIComponent(rel)}`);
+        file = within(root, decodeURIComponent(rel));
       } catch {
         return page(c);
       }
-      if (file.startsWith(root + path.sep)) {
-        const e = load(file);
-        if (e) return send(c, e, 'no-cache');
-      }
+      const e = file && load(file);
+      if (e) return send(c, e, 'no-cache');
     }
     return page(c);
   });
