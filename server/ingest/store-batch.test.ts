@@ -1,9 +1,9 @@
 // Both wire shapes store exactly what the snapshots hold: random batches (gaps, metrics
 // missing at some ticks, metrics outside the catalogue, labelled series, a container
-// recreated under its name within a batch) stored as v1 snapshots in one file and as v2
-// columns in another, and (as the writer thread stores them) accepted one by one and their
-// rows stored in groups of random size in a third, each compared row for row with a naive
-// reading of the snapshots.
+// recreated under its name within a batch, a few with more ticks than one insert statement
+// takes) stored as v1 snapshots in one file and as v2 columns in another, and (as the writer
+// thread stores them) accepted one by one and their rows stored in groups of random size in
+// a third, each compared row for row with a naive reading of the snapshots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -21,7 +21,9 @@ function randomBatches(r: () => number, n: number): Batch[] {
   let ts = T0;
   for (let b = 0; b < n; b++) {
     const snapshots: BatchInput['snapshots'] = [];
-    for (let i = 0, k = 1 + Math.floor(r() * 6); i < k; i++) {
+    // Mostly a minute's ticks, as the agent flushes; now and then a long one (a spool written
+    // while the server was away), more ticks than one insert statement takes.
+    for (let i = 0, k = b % 8 === 5 ? 17 + b : 1 + Math.floor(r() * 6); i < k; i++) {
       ts += r() < 0.2 ? 30 : 10; // gaps now and then
       const host: Record<string, number> = {};
       if (r() < 0.9) host.cpu_pct = r() * 100;
@@ -35,7 +37,9 @@ function randomBatches(r: () => number, n: number): Batch[] {
           if (r() < 0.8) metrics.mem_bytes = Math.round(r() * 1e9);
           if (r() < 0.2) metrics.gpu_pct = r() * 100;
           // A recreation: a new Docker id under the same name, even within one batch.
-          const id = `${name}-${ts > T0 + 300 && r() < 0.5 ? 'new' : 'old'}`.padEnd(12, 'x');
+          // The last batch's web is always the new one, so a recreation stays in the data.
+          const recreated = ts > T0 + 300 && (r() < 0.5 || (b === n - 1 && name === 'web'));
+          const id = `${name}-${recreated ? 'new' : 'old'}`.padEnd(12, 'x');
           return { id, name, image: `${name}:${id.slice(-8)}`, state: 'running', metrics, ...(r() < 0.3 ? { labels: { team: name } } : {}) };
         });
       const series: { name: string; labels: Record<string, string>; value: number; container?: string }[] = [];

@@ -11,7 +11,7 @@ import type { Batch, ColumnBatch, ContainerColumns } from '../../protocol/batch.
 import { COLUMNS_VERSION } from '../../protocol/constants.ts';
 import { timeSpan, toColumnBatch } from '../../protocol/columns.ts';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
-import { markLate } from '../rollup/rollup.ts';
+import { lateCheck } from '../rollup/rollup.ts';
 
 export interface StoreResult {
   duplicate: boolean;
@@ -39,12 +39,32 @@ export function canonicalLabels(labels: Record<string, string>): string {
   return JSON.stringify(out);
 }
 
-/** INSERT OR IGNORE of one sample row (entity id, ts, …values); returns rows inserted (0 or 1). */
-function insertRow(sqlite: Database.Database, table: string, key: string, columns: readonly string[]): (values: (number | null)[]) => number {
-  const stmt = sqlite.prepare(
-    `INSERT OR IGNORE INTO ${table} (${[key, 'ts', ...columns].join(', ')}) VALUES (${Array.from({ length: columns.length + 2 }, () => '?').join(', ')})`,
-  );
-  return (values) => stmt.run(...values).changes;
+/** Rows one INSERT statement takes at most (an agent batch's ticks for one entity fit in one). */
+const ROWS_PER_STATEMENT = 16;
+
+/**
+ * INSERT OR IGNORE of sample rows (entity id, ts, …values, row after row in one flat array),
+ * up to ROWS_PER_STATEMENT rows a statement: one call into SQLite for an entity's ticks
+ * instead of one per row. Returns the rows inserted (a duplicate (entity, ts) adds none).
+ */
+function rowWriter(sqlite: Database.Database, table: string, key: string, columns: readonly string[]) {
+  const width = columns.length + 2;
+  const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
+  const byRows: Database.Statement[] = [];
+  const statementFor = (rows: number) =>
+    (byRows[rows] ??= sqlite.prepare(
+      `INSERT OR IGNORE INTO ${table} (${[key, 'ts', ...columns].join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`,
+    ));
+  return (flat: (number | null)[]): number => {
+    const rows = flat.length / width;
+    if (rows <= ROWS_PER_STATEMENT) return rows === 0 ? 0 : statementFor(rows).run(flat).changes;
+    let inserted = 0;
+    for (let r = 0; r < rows; r += ROWS_PER_STATEMENT) {
+      const n = Math.min(ROWS_PER_STATEMENT, rows - r);
+      inserted += statementFor(n).run(flat.slice(r * width, (r + n) * width)).changes;
+    }
+    return inserted;
+  };
 }
 
 function statements(sqlite: Database.Database) {
@@ -59,7 +79,7 @@ function statements(sqlite: Database.Database) {
       `UPDATE hosts SET last_seen = ?, last_ts = max(last_ts, ?), agent_version = coalesce(?, agent_version),
        interval_s = coalesce(?, interval_s), machine_id = coalesce(machine_id, ?) WHERE id = ?`,
     ),
-    hostRow: insertRow(sqlite, 'host_samples', 'host_id', HOST_METRIC_NAMES),
+    hostRows: rowWriter(sqlite, 'host_samples', 'host_id', HOST_METRIC_NAMES),
     containerUpsert: sqlite.prepare(
       `INSERT INTO containers (host_id, name, container_id, image, state, compose_project, compose_service, labels, first_seen, last_seen)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -74,7 +94,7 @@ function statements(sqlite: Database.Database) {
          last_seen = max(last_seen, excluded.last_seen)
        RETURNING id`,
     ).pluck(),
-    containerRow: insertRow(sqlite, 'container_samples', 'container_id', CONTAINER_METRIC_NAMES),
+    containerRows: rowWriter(sqlite, 'container_samples', 'container_id', CONTAINER_METRIC_NAMES),
     seriesUpsert: sqlite.prepare(
       `INSERT INTO series (host_id, name, labels, unit, title, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (host_id, name, labels) DO UPDATE SET
@@ -82,7 +102,7 @@ function statements(sqlite: Database.Database) {
          unit = coalesce(excluded.unit, unit), title = coalesce(excluded.title, title)
        RETURNING id`,
     ).pluck(),
-    seriesRow: insertRow(sqlite, 'series_samples', 'series_id', ['value']),
+    seriesRows: rowWriter(sqlite, 'series_samples', 'series_id', ['value']),
   };
 }
 
@@ -230,51 +250,58 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
     seriesIds.set(key, s.seriesUpsert.get(e.hostId, e.name, e.labels, e.unit, e.title, e.first, e.last) as number);
   }
 
-  // Then the rows.
-  const tsSeen = { host: new Set<number>(), container: new Set<number>(), series: new Set<number>() };
+  // Then the rows: an entity's ticks in one statement. Times under the 1 m rollup watermark
+  // are late: their buckets are marked for the rollups to recompute.
+  const late = { host: lateCheck(sqlite, 'host'), container: lateCheck(sqlite, 'container'), series: lateCheck(sqlite, 'series') };
   for (const [idx, { batch, hostId }] of items.entries()) {
     const result = counts[idx];
     const h = batch.host;
     if (h) {
       const cols = HOST_METRIC_NAMES.map((n) => h.metrics[n]);
+      const flat: (number | null)[] = [];
       for (let i = 0; i < h.ts.length; i++) {
-        const vals: (number | null)[] = [hostId, h.ts[i]];
+        const at = flat.length;
+        flat.push(hostId, h.ts[i]);
         let any = false;
         for (const col of cols) {
           const v = col === undefined ? null : col[i];
-          vals.push(v);
+          flat.push(v);
           if (v !== null) any = true;
         }
-        if (!any) continue;
-        result.hostRows += s.hostRow(vals);
-        tsSeen.host.add(h.ts[i]);
+        // A tick with no host value at all is no row.
+        if (!any) flat.length = at;
+        else late.host.note(h.ts[i]);
       }
+      result.hostRows += s.hostRows(flat);
     }
     for (const c of batch.containers) {
       const cid = containerIds.get(`${hostId}\u0000${c.name}\u0000${c.id}`)!;
       const cols = CONTAINER_METRIC_NAMES.map((n) => c.metrics[n]);
+      const flat: (number | null)[] = [];
       for (let i = 0; i < c.ts.length; i++) {
-        const vals: (number | null)[] = [cid, c.ts[i]];
-        for (const col of cols) vals.push(col === undefined ? null : col[i]);
-        result.containerRows += s.containerRow(vals);
-        tsSeen.container.add(c.ts[i]);
+        flat.push(cid, c.ts[i]);
+        for (const col of cols) flat.push(col === undefined ? null : col[i]);
+        late.container.note(c.ts[i]);
       }
+      result.containerRows += s.containerRows(flat);
     }
   }
   // In the order they were noted (each batch's host extras, container extras, series), so the
   // first value for a (series, ts) wins as it would batch by batch.
   for (const { item, key, ts, values } of seriesJobs) {
     const id = seriesIds.get(key)!;
+    const flat: (number | null)[] = [];
     for (let i = 0; i < ts.length; i++) {
       const v = values[i];
       if (v === null) continue;
-      counts[item].seriesRows += s.seriesRow([id, ts[i], v]);
-      tsSeen.series.add(ts[i]);
+      flat.push(id, ts[i], v);
+      late.series.note(ts[i]);
     }
+    counts[item].seriesRows += s.seriesRows(flat);
   }
-  markLate(sqlite, 'host', tsSeen.host);
-  markLate(sqlite, 'container', tsSeen.container);
-  markLate(sqlite, 'series', tsSeen.series);
+  late.host.mark();
+  late.container.mark();
+  late.series.mark();
   return counts;
 }
 

@@ -50,13 +50,14 @@ export function runRollups(sqlite: Database.Database, now: number): RollupReport
 
 function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: RollupReport): void {
   const def = KINDS[kind];
-  const getWm = sqlite.prepare('SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck();
-  const setWm = sqlite.prepare(
+  // Compiled once per connection (db/statements.ts): rollups run every few seconds.
+  const getWm = statement(sqlite, 'SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck();
+  const setWm = statement(sqlite, 
     'INSERT INTO rollup_state (kind, tier, watermark) VALUES (?, ?, ?) ON CONFLICT (kind, tier) DO UPDATE SET watermark = excluded.watermark',
   );
-  const listDirty = sqlite.prepare('SELECT bucket FROM rollup_dirty WHERE kind = ? AND tier = ? ORDER BY bucket LIMIT 500').pluck();
-  const clearDirty = sqlite.prepare('DELETE FROM rollup_dirty WHERE kind = ? AND tier = ? AND bucket = ?');
-  const markDirty = sqlite.prepare('INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket) VALUES (?, ?, ?)');
+  const listDirty = statement(sqlite, 'SELECT bucket FROM rollup_dirty WHERE kind = ? AND tier = ? ORDER BY bucket LIMIT 500').pluck();
+  const clearDirty = statement(sqlite, 'DELETE FROM rollup_dirty WHERE kind = ? AND tier = ? AND bucket = ?');
+  const markDirty = statement(sqlite, 'INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket) VALUES (?, ?, ?)');
 
   for (let i = 0; i < ROLLUP_TIERS.length; i++) {
     const tier = ROLLUP_TIERS[i];
@@ -67,8 +68,8 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
     const select = `SELECT ${def.key}, (ts / ${tier.step}) * ${tier.step} AS bucket, ${aggregates(kind, tier.source)}
        FROM ${src} WHERE ${def.key} IN (SELECT id FROM ${ENTITY_TABLE[kind]}) AND ts >= ? AND ts < ?
        GROUP BY ${def.key}, bucket`;
-    const compute = sqlite.prepare(`INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`);
-    const fillHoles = sqlite.prepare(`INSERT OR IGNORE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`);
+    const compute = statement(sqlite, `INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`);
+    const fillHoles = statement(sqlite, `INSERT OR IGNORE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`);
     const sourceDeletedBelow = (getWm.get(RETENTION_KIND, tier.source) as number | undefined) ?? -Infinity;
 
     const limit =
@@ -115,19 +116,21 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
 }
 
 /**
- * Called by ingest inside its transaction: marks the 1m buckets of rows that arrived below the
- * 1m watermark, so the next run recomputes them (and, through them, the 5m and 1h buckets).
+ * Used by ingest inside its transaction: notes the times of rows stored, and marks the 1m
+ * buckets of those below the 1m watermark (late data), so the next run recomputes them (and,
+ * through them, the 5m and 1h buckets).
  */
-export function markLate(sqlite: Database.Database, kind: Kind, timestamps: Iterable<number>): void {
+export function lateCheck(sqlite: Database.Database, kind: Kind): { note(ts: number): void; mark(): void } {
   const wm = statement(sqlite, "SELECT watermark FROM rollup_state WHERE kind = ? AND tier = '1m'").pluck().get(kind) as number | undefined;
-  if (wm === undefined) return;
-  const mark = statement(sqlite, "INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket) VALUES (?, '1m', ?)");
-  const seen = new Set<number>();
-  for (const ts of timestamps) {
-    if (ts >= wm) continue;
-    const b = Math.floor(ts / 60) * 60;
-    if (seen.has(b)) continue;
-    seen.add(b);
-    mark.run(kind, b);
-  }
+  const buckets = new Set<number>();
+  return {
+    note(ts) {
+      if (wm !== undefined && ts < wm) buckets.add(Math.floor(ts / 60) * 60);
+    },
+    mark() {
+      if (buckets.size === 0) return;
+      const mark = statement(sqlite, "INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket) VALUES (?, '1m', ?)");
+      for (const b of buckets) mark.run(kind, b);
+    },
+  };
 }
