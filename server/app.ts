@@ -1,6 +1,5 @@
 // createApp(deps): the whole HTTP surface of the server as a Hono app, built from its
 // dependencies and doing no I/O on import, so tests drive it with app.request().
-import fs from 'node:fs';
 import path from 'node:path';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -15,7 +14,7 @@ import { topRoute } from './routes/top.ts';
 import { statusRoute } from './routes/status.ts';
 import { tokensRoute } from './routes/tokens.ts';
 import { catalogRoute } from './routes/catalog.ts';
-import { webRoute } from './routes/web.ts';
+import { loader, send, webRoute } from './routes/web.ts';
 import type { IngestWriter } from './ingest/writer.ts';
 
 export interface AppDeps {
@@ -54,14 +53,14 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/v1/tokens', tokensRoute(deps));
   app.route('/api/v1/catalog', catalogRoute(deps));
 
-  // The one-file agent, so a new host needs nothing but Node and this server's URL.
+  // The one-file agent, so a new host needs nothing but Node and this server's URL: from
+  // memory, gzip for clients that take it (curl without --compressed gets it plain).
+  const loadFile = loader();
   app.get('/agent.mjs', (c) => {
-    const file = path.resolve(deps.config.agentFile);
-    if (!fs.existsSync(file)) return c.json({ error: 'the agent bundle is not built: run `npm run build` on the server' }, 503);
-    return c.body(fs.readFileSync(file), 200, {
-      'content-type': 'text/javascript; charset=utf-8',
+    const bundle = loadFile(path.resolve(deps.config.agentFile));
+    if (!bundle) return c.json({ error: 'the agent bundle is not built: run `npm run build` on the server' }, 503);
+    return send(c, { ...bundle, type: 'text/javascript; charset=utf-8' }, 'no-cache', {
       'content-disposition': 'attachment; filename="berth-agent.mjs"',
-      'cache-control': 'no-cache',
     });
   });
 

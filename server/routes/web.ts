@@ -23,7 +23,7 @@ interface Entry {
 }
 
 /** The file's bytes and its gzip, from memory while the file is unchanged; null when missing. */
-function loader(): (file: string) => Entry | null {
+export function loader(): (file: string) => Entry | null {
   const cache = new Map<string, Entry>();
   return (file) => {
     let st: fs.Stats;
@@ -73,11 +73,12 @@ export function acceptsGzip(header: string | undefined): boolean {
   return (gzip ?? star ?? 0) > 0;
 }
 
-function send(c: Context, e: Entry, cacheControl: string): Response {
+/** A file from memory: gzip when the client takes it, 304 when its validator matches, HEAD without a body. */
+export function send(c: Context, e: Entry, cacheControl: string, extra: Record<string, string> = {}): Response {
   const gzip = e.gzip !== null && acceptsGzip(c.req.header('accept-encoding'));
   // Each representation its own strong validator; If-None-Match compares weakly (RFC 9110).
   const etag = gzip ? `${e.etag.slice(0, -1)}-gz"` : e.etag;
-  const headers: Record<string, string> = { 'content-type': e.type, 'cache-control': cacheControl, etag, vary: 'accept-encoding' };
+  const headers: Record<string, string> = { 'content-type': e.type, 'cache-control': cacheControl, etag, vary: 'accept-encoding', ...extra };
   const match = c.req.header('if-none-match');
   if (match !== undefined && match.split(',').some((t) => ['*', etag].includes(t.trim().replace(/^W\//, '')))) return c.body(null, 304, headers);
   if (gzip) headers['content-encoding'] = 'gzip';
