@@ -1,6 +1,7 @@
 // Bad read requests: unknown host or container 404, unknown metric 400, from > to 400, every
 // message naming the parameter; and a few hundred random query strings (malformed escapes,
-// huge numbers, SQL, repeated keys) against /series and /top that must never produce a 500.
+// huge numbers, SQL, repeated keys) against /series, /top and /container-series that must
+// never produce a 500.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { testApp, makeBatch, type TestApp } from '../../test/support/server.ts';
@@ -70,9 +71,9 @@ test('missing or malformed parameters are 400 naming the parameter', async () =>
   assert.equal(iso.status, 200);
 });
 
-const KEYS = ['host', 'container', 'metrics', 'metric', 'series', 'from', 'to', 'maxPoints', 'minmax', 'limit', 'label.iface', 'label.', 'label.%ZZ', '', '%', 'from[]', 'constructor', '__proto__'];
+const KEYS = ['host', 'container', 'containers', 'digits', 'metrics', 'metric', 'series', 'from', 'to', 'maxPoints', 'minmax', 'limit', 'label.iface', 'label.', 'label.%ZZ', '', '%', 'from[]', 'constructor', '__proto__'];
 const VALUES = [
-  '', 'alpha', 'web', 'abcdef01', 'abc', 'cpu_pct', 'cpu_pct,mem_bytes', 'cpu_pct,,', ',', 'load1', 'net_rx_bps', 'eth0', 'nope',
+  '', 'alpha', 'web', '*', 'web,*', 'abcdef01', 'abc', 'cpu_pct', 'cpu_pct,mem_bytes', 'cpu_pct,,', ',', 'load1', 'net_rx_bps', 'eth0', 'nope',
   '0', '-1', '1', '2', '1.5', '-0', '1e3', '1e400', 'NaN', 'Infinity', '0x10', '999999999999999999999', '-999999999999999999999',
   String(NOW), String(NOW - 3600), String(NOW + 86400 * 400), '1790000000.999', '2026-09-21', '2026-09-21T12:00:00Z', '2026-13-45T99:99:99Z',
   '9999-12-31T23:59:59Z', '0000-01-01', 'true', 'false', 'null', 'undefined', '%', '%E0%A4%A', '%00', '%FF%FE', '%C0%AF', '%2C%2C',
@@ -98,7 +99,7 @@ test('a few hundred random query strings: never a 500, always JSON with an error
   const r = rng(20261122);
   const seen = new Map<number, number>();
   for (let i = 0; i < 400; i++) {
-    for (const route of ['/api/v1/series', '/api/v1/top']) {
+    for (const route of ['/api/v1/series', '/api/v1/top', '/api/v1/container-series']) {
       const path = `${route}?${randomQuery(r)}`;
       const res = await t.get(path);
       seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
