@@ -18,6 +18,21 @@ test('DOCKER_HOST=unix://… picks the socket; --proc /host/proc puts sysfs at /
   assert.equal(c.sysRoot, '/host/sys');
 });
 
+test('a DOCKER_HOST the agent cannot use is refused by name, not swapped for the local socket', () => {
+  for (const host of ['tcp://10.0.0.5:2376', 'npipe:////./pipe/docker_engine', 'unix://relative.sock']) {
+    assert.throws(
+      () => loadAgentConfig(['--token', 't'], { DOCKER_HOST: host }),
+      (e: unknown) => e instanceof ConfigError && /--docker-socket/.test(e.message) && e.message.includes(`DOCKER_HOST=${host}`),
+      host,
+    );
+  }
+  // --docker-socket wins over DOCKER_HOST; with the docker collector off, DOCKER_HOST does not matter.
+  assert.equal(loadAgentConfig(['--token', 't', '--docker-socket', '/run/docker.sock'], { DOCKER_HOST: 'tcp://10.0.0.5:2376' }).dockerSocket, '/run/docker.sock');
+  assert.doesNotThrow(() => loadAgentConfig(['--token', 't', '--collectors=-docker'], { DOCKER_HOST: 'tcp://10.0.0.5:2376' }));
+  assert.doesNotThrow(() => loadAgentConfig(['--token', 't', '--collectors', 'cpu,memory'], { DOCKER_HOST: 'tcp://10.0.0.5:2376' }));
+  assert.equal(loadAgentConfig(['--token', 't'], { DOCKER_HOST: ' unix:///run/user/1000/docker.sock ' }).dockerSocket, '/run/user/1000/docker.sock');
+});
+
 test('every bad value is reported by its flag name', () => {
   assert.throws(
     () => loadAgentConfig(['--interval', 'soon', '--server', 'ftp://x', '--spool-max=-1'], {}),

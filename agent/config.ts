@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parsePluginSpec, type PluginSpec } from './plugins/spec.ts';
+import { DEFAULT_DOCKER_SOCKET, resolveDockerSocket } from './docker/client.ts';
 
 export interface AgentConfig {
   server: string;
@@ -62,10 +63,9 @@ export const AGENT_OPTIONS: Record<string, Opt> = {
 
 export class ConfigError extends Error {}
 
+/** The engine's socket when --docker-socket is not given: DOCKER_HOST=unix://… or the usual path (throws for tcp:// and the like). */
 export function defaultDockerSocket(env: NodeJS.ProcessEnv): string {
-  const dh = env.DOCKER_HOST;
-  if (dh && dh.startsWith('unix://')) return dh.slice('unix://'.length);
-  return '/var/run/docker.sock';
+  return resolveDockerSocket(undefined, env);
 }
 
 export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
@@ -132,13 +132,26 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
   const pluginTimeout = num('plugin-timeout', 0.1, 300, String(Math.min(interval * 0.8, 30)));
   const widthRaw = get('ipvs-counter-width');
   if (!['auto', '32', '64'].includes(widthRaw)) problems.push(`--ipvs-counter-width (BERTH_IPVS_COUNTER_WIDTH): "${widthRaw}" is not 32, 64 or auto`);
+  // A DOCKER_HOST this agent cannot use (tcp://, a relative unix path) is refused rather than
+  // silently replaced by the local socket, unless the docker collector is off.
+  const enabled = names.filter((n) => !n.startsWith('-'));
+  const dockerWanted = !names.includes('-docker') && (enabled.length === 0 || enabled.includes('docker'));
+  let dockerSocket = get('docker-socket').trim();
+  if (!dockerSocket) {
+    try {
+      dockerSocket = defaultDockerSocket(env);
+    } catch (e) {
+      dockerSocket = DEFAULT_DOCKER_SOCKET;
+      if (dockerWanted) problems.push(`--docker-socket (BERTH_DOCKER_SOCKET): not given, and ${(e as Error).message}`);
+    }
+  }
   const config: AgentConfig = {
     server,
     token,
     interval,
     flush,
     host: get('host') || os.hostname(),
-    dockerSocket: get('docker-socket') || defaultDockerSocket(env),
+    dockerSocket,
     procRoot,
     sysRoot: get('sys') || sysDefault,
     rootfs: get('rootfs'),

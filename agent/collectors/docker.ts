@@ -12,7 +12,7 @@ import { containerMetrics, isLiveReading, type Counters } from '../docker/stats.
 export interface DockerCollectorOptions {
   /** Path of the engine's unix socket (see resolveDockerSocket in agent/docker/client.ts). */
   socketPath: string;
-  /** Stats calls in flight at once (default 32). */
+  /** Stats calls in flight at once (default DEFAULT_CONCURRENCY in docker/client.ts). */
   concurrency?: number;
   /** Deadline of one engine call in ms (default 10,000). */
   timeoutMs?: number;

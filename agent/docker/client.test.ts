@@ -85,6 +85,17 @@ test('a newer engine is spoken to in our newest version', async (t) => {
   assert.equal(mock.requests[1], '/v1.47/containers/json');
 });
 
+test('an engine that answers /version without an ApiVersion (still starting) is asked again next time', async (t) => {
+  let starting = true;
+  const mock = await mockEngine((p) => (p === '/version' ? { body: starting ? { message: 'starting' } : fixture('version-v1.41.json') } : { body: [] }));
+  const client = new DockerClient({ socketPath: mock.socketPath });
+  t.after(async () => { client.close(); await mock.close(); });
+  await assert.rejects(client.listContainers(), /no usable ApiVersion/);
+  starting = false;
+  assert.deepEqual(await client.listContainers(), []);
+  assert.deepEqual(mock.requests, ['/version', '/version', '/v1.41/containers/json']);
+});
+
 test('stats outcomes: vanished containers are quietly gone, others are errors naming the call', async (t) => {
   const mock = await mockEngine(engine2010);
   const client = new DockerClient({ socketPath: mock.socketPath });

@@ -108,15 +108,16 @@ export class DockerClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets: this.concurrency, maxFreeSockets: this.concurrency });
   }
 
-  /** The negotiated API version, asked of the engine once (again after a connection failure). */
+  /** The negotiated API version, asked of the engine once (again after a failure). */
   apiVersion(): Promise<string> {
-    this.version ??= this.getJson('/version').then(
-      (v) => negotiateApiVersion((v as { ApiVersion?: unknown } | null)?.ApiVersion, this.maxApiVersion),
-      (err: unknown) => {
+    // A failure (no answer, or an answer without a usable ApiVersion, as from an engine still
+    // starting) is not kept: the next call asks again.
+    this.version ??= this.getJson('/version')
+      .then((v) => negotiateApiVersion((v as { ApiVersion?: unknown } | null)?.ApiVersion, this.maxApiVersion))
+      .catch((err: unknown) => {
         this.version = undefined;
         throw err;
-      },
-    );
+      });
     return this.version;
   }
 
