@@ -31,6 +31,13 @@ test('parseDiskstats: the 14-field format (before 4.18) has no discard or flush 
   });
 });
 
+test('parseDiskstats: before 2.6.25 partitions had 7 fields; they are passed over, the disks read', async () => {
+  const disks = parseDiskstats(await fixture('diskstats-linux-2.6.18'));
+  assert.deepEqual(disks.map((d) => d.name), ['ram0', 'sda', 'dm-0']);
+  assert.equal(disks[1].sectorsWritten, 22154320);
+  assert.equal(disks[1].discardsCompleted, undefined);
+});
+
 test('parseDiskstats: the 18-field format (4.18 to 5.4) adds discards', async () => {
   const md0 = parseDiskstats(await fixture('diskstats-linux-5.4')).find((d) => d.name === 'md0');
   assert.equal(md0?.discardsCompleted, 3);

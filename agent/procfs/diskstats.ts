@@ -1,6 +1,7 @@
 // /proc/diskstats: I/O counters per block device (disks, partitions, dm, md, loop, …) since boot.
-// `major minor name` then 11 counters (Linux 2.6.25+: 14 fields), + 4 discard counters
-// (4.18+: 18 fields), + 2 flush counters (5.5+: 20 fields); see the kernel's
+// `major minor name` then 11 counters (14 fields; before Linux 2.6.25 a partition had 4
+// counters, 7 fields, and is skipped), + 4 discard counters (4.18+: 18 fields), + 2 flush
+// counters (5.5+: 20 fields); see the kernel's
 // Documentation/admin-guide/iostats.rst. Counters a kernel does not print are left undefined,
 // never invented. Sectors are always 512 bytes, whatever the device's sector size. The ms
 // counters are printed as unsigned 32-bit (`%u`), so io_ticks wraps after 2^32 ms (~49.7 days
@@ -52,6 +53,9 @@ export function parseDiskstats(text: string): DiskStats[] {
   const out: DiskStats[] = [];
   for (const { no, line } of numberedLines(text)) {
     const f = line.trim().split(/\s+/);
+    // Before Linux 2.6.25 a partition's line held four counters (7 fields): partitions are not
+    // counted (only whole disks are), so those lines are passed over.
+    if (f.length === 7) continue;
     if (f.length < 14 || (f.length < 20 && !KNOWN_COUNTS.includes(f.length))) {
       throw new ProcParseError(FILE, no, line, `expected 14, 18 or 20 fields, got ${f.length}`);
     }

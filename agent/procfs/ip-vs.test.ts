@@ -35,7 +35,8 @@ test('parseIpVs: IPv4 services as ipvsadm -Ln shows them', async () => {
       ['10.0.1.13:8080', 'Masq', 0, 0, 3],
     ],
   );
-  assert.deepEqual(services[1].persistent, { timeout: 360, netmask: 0xffffffff });
+  // -p 360 on a kernel with HZ=250: /proc prints jiffies.
+  assert.deepEqual(services[1].persistent, { timeoutJiffies: 90000, netmask: 0xffffffff });
   assert.deepEqual(services[1].realServers.map((r) => r.method), ['Route', 'Route']);
   assert.equal(services[2].ops, true);
   assert.deepEqual(services[2].realServers.map((r) => r.method), ['Tunnel', 'Tunnel']);
@@ -54,17 +55,18 @@ test('parseIpVs: IPv6 services, compressed like inet_ntop, with an IPv4 tunnel r
       ['inet', '192.168.10.5:53', 'Tunnel', 7],
     ],
   );
-  assert.equal(services[1].persistent?.timeout, 300);
+  // -p 300 (HZ=250) and a /128 prefix, which the kernel prints through ntohl (x86).
+  assert.deepEqual(services[1].persistent, { timeoutJiffies: 75000, netmask: 0x80000000, prefix: 128 });
 });
 
 test('parseIpVs: firewall-mark services', async () => {
   const { services } = parseIpVs(await fixture('ip_vs-fwmark'));
   assert.deepEqual(
-    services.map((s) => [s.label, s.fwmark, s.scheduler, s.ops, s.persistent?.timeout, s.realServers.length]),
+    services.map((s) => [s.label, s.fwmark, s.scheduler, s.ops, s.persistent?.timeoutJiffies, s.realServers.length]),
     [
       ['TCP 192.168.0.1:80', undefined, 'wrr', false, undefined, 1],
       ['FWM 1', 1, 'rr', false, undefined, 2],
-      ['FWM 10', 10, 'wlc', true, 1800, 2],
+      ['FWM 10', 10, 'wlc', true, 450000, 2],
       ['FWM 42', 42, 'none', false, undefined, 0],
     ],
   );
@@ -78,6 +80,17 @@ test('parseIpVs: an IPv6 and an IPv4 service on the same firewall mark stay apar
   assert.deepEqual(services.map((s) => [s.label, s.realServers[0].label]), [
     ['FWM 7 IPv6', '[2001:db8::2:1]:0'],
     ['FWM 7', '10.0.2.7:0'],
+  ]);
+});
+
+test('parseIpVs: a mark whose real servers are of both families is not called IPv6, and look-alike services keep apart', async () => {
+  // Since Linux 3.18 a tunnel real server may be of the other family; /proc prints no family
+  // for a firewall-mark service, and an IPv6 one without real servers looks like the IPv4 one.
+  const { services } = parseIpVs(await fixture('ip_vs-fwmark-mixed'));
+  assert.deepEqual(services.map((s) => [s.label, s.realServers.length]), [
+    ['FWM 1', 2],
+    ['FWM 2', 0],
+    ['FWM 2 #2', 1],
   ]);
 });
 

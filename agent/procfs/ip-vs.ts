@@ -40,8 +40,13 @@ export interface IpvsService {
   scheduler: string;
   /** One-packet scheduling (ipvsadm -o). */
   ops: boolean;
-  /** Persistence timeout in seconds and netmask (IPv4 mask, or IPv6 prefix length). */
-  persistent?: { timeout: number; netmask: number };
+  /**
+   * Persistence as the kernel prints it: the timeout in jiffies (ipvsadm's seconds × the
+   * kernel's HZ, which /proc does not tell), and the netmask field (an IPv4 mask; for IPv6
+   * the prefix length, which the kernel passes through ntohl: 0x40000000 for /64 on x86).
+   * `prefix` is that prefix length, for IPv6 services.
+   */
+  persistent?: { timeoutJiffies: number; netmask: number; prefix?: number };
   /** "TCP 10.0.0.1:80", "UDP [2001:db8::1]:53", "FWM 1", "FWM 1 IPv6". */
   label: string;
   realServers: IpvsRealServer[];
@@ -132,7 +137,7 @@ function parseFlags(tokens: string[], file: string, n: number, line: string): Pi
     if (timeout === undefined || !/^\d+$/.test(timeout) || mask === undefined || !/^[0-9A-Fa-f]{1,8}$/.test(mask)) {
       throw malformed(file, n, line, 'bad persistence flags');
     }
-    persistent = { timeout: Number(timeout), netmask: parseInt(mask, 16) };
+    persistent = { timeoutJiffies: Number(timeout), netmask: parseInt(mask, 16) };
     i += 3;
   }
   if (i !== tokens.length) throw malformed(file, n, line, `unknown service flag "${tokens[i]}"`);
@@ -152,6 +157,11 @@ function parseService(line: string, file: string, n: number): IpvsService {
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(protocol)) throw malformed(file, n, line, 'bad protocol name');
   const endpoint = parseEndpoint(where);
   if (!endpoint) throw malformed(file, n, line, 'bad service address (want HEX:PORT or [IPv6]:PORT)');
+  if (endpoint.family === 'inet6' && flags.persistent) {
+    // A prefix length in a 32-bit field through ntohl: as printed on a big-endian host, byte-swapped on a little-endian one.
+    const m = flags.persistent.netmask;
+    flags.persistent.prefix = m <= 128 ? m : m >>> 24;
+  }
   return { protocol, endpoint, scheduler, ...flags, label: `${protocol} ${endpoint.label}`, realServers: [] };
 }
 
@@ -190,9 +200,18 @@ export function parseIpVs(text: string, file = '/proc/net/ip_vs'): IpvsTable {
     }
   }
   // /proc prints an IPv6 firewall-mark service exactly like an IPv4 one; only its real servers
-  // tell them apart (an IPv4 service cannot have IPv6 ones). ipvsadm -Ln writes "FWM  1 IPv6".
+  // tell them apart, and since Linux 3.18 a tunnel real server may be of the other family. So a
+  // service counts as IPv6 (ipvsadm -Ln writes "FWM  1 IPv6") when all its real servers are.
   for (const s of services) {
-    if (s.fwmark !== undefined && s.realServers.some((r) => r.family === 'inet6')) s.label += ' IPv6';
+    if (s.fwmark !== undefined && s.realServers.length > 0 && s.realServers.every((r) => r.family === 'inet6')) s.label += ' IPv6';
+  }
+  // Two services /proc cannot tell apart (an IPv6 and an IPv4 one on a mark, without telling
+  // real servers) keep apart by order: "FWM 2", "FWM 2 #2", so no two series share a label.
+  const seen = new Map<string, number>();
+  for (const s of services) {
+    const n = (seen.get(s.label) ?? 0) + 1;
+    seen.set(s.label, n);
+    if (n > 1) s.label += ` #${n}`;
   }
   return { version: v[1], connTableSize: Number(v[2]), services };
 }

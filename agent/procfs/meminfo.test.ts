@@ -26,6 +26,14 @@ test('parseMeminfo: Linux 3.2 has no MemAvailable', async () => {
   assert.equal(m.get('MemFree'), 140944 * 1024);
 });
 
+test('parseMeminfo: Linux 2.4 opens with a table in bytes, passed over', async () => {
+  const m = parseMeminfo(await fixture('meminfo-linux-2.4'));
+  assert.equal(m.get('MemTotal'), 255876 * 1024);
+  assert.equal(m.get('Cached'), 134868 * 1024);
+  assert.equal(m.has('Mem'), false);
+  assert.equal(m.has('MemAvailable'), false);
+});
+
 test('parseMeminfo: malformed input names the file and the line', async () => {
   const cases: [string, RegExp][] = [
     ['', /\/proc\/meminfo: .*no entries/],

@@ -7,6 +7,8 @@ import { ProcParseError, numberedLines, parseUint, readProcFile, underRoot } fro
 const FILE = '/proc/meminfo';
 
 const LINE = /^([^:\s]+):\s+(\S+)(?:\s+(\S+))?\s*$/;
+const TABLE_HEAD = /^\s+total:\s+used:\s+free:/;
+const TABLE_ROW = /^(Mem|Swap):(\s+\d+){3,}\s*$/;
 
 /** Key → bytes (or count, for unit-less keys). */
 export type Meminfo = Map<string, number>;
@@ -14,6 +16,9 @@ export type Meminfo = Map<string, number>;
 export function parseMeminfo(text: string): Meminfo {
   const out: Meminfo = new Map();
   for (const { no, line } of numberedLines(text)) {
+    // Linux 2.4 starts with a table in bytes ("total: used: free: …", then Mem: and Swap:
+    // rows) before the same Key: value kB lines: passed over.
+    if (no <= 3 && (TABLE_HEAD.test(line) || TABLE_ROW.test(line))) continue;
     const m = LINE.exec(line);
     if (!m) throw new ProcParseError(FILE, no, line, 'expected "Key: value [kB]"');
     const [, key, rawValue, unit] = m;

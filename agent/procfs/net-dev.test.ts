@@ -35,6 +35,13 @@ test('parseNetDev: Linux 2.4 glues big counters to the colon', async () => {
   assert.equal(eth0.txColls, 1853);
 });
 
+test('parseNetDev: before 2.6.29 a device without statistics says so; the others still read', async () => {
+  const ifaces = parseNetDev(await fixture('net-dev-linux-2.6.18'));
+  assert.deepEqual(ifaces.map((i) => i.iface), ['lo', 'eth0', 'sit0']);
+  assert.equal(ifaces[1].rxBytes, 1713640119);
+  assert.equal(ifaces[1].rxMulticast, 12);
+});
+
 test('parseNetDev: header only means no interfaces', async () => {
   assert.deepEqual(parseNetDev(await fixture('net-dev-header-only')), []);
 });

@@ -44,6 +44,8 @@ export function parseNetDev(text: string): NetDevStats[] {
     if (colon < 0) throw new ProcParseError(FILE, no, line, 'no "name:" prefix');
     const iface = line.slice(0, colon).trim();
     if (iface === '' || /\s/.test(iface)) throw new ProcParseError(FILE, no, line, 'bad interface name');
+    // Kernels before 2.6.29 print a device without statistics this way: no counters to read.
+    if (line.slice(colon + 1).trim() === 'No statistics available.') continue;
     const values = line.slice(colon + 1).trim().split(/\s+/);
     if (values.length < COLUMNS.length) {
       throw new ProcParseError(FILE, no, line, `expected ${COLUMNS.length} counters, got ${values.length}`);
