@@ -15,7 +15,7 @@ import { statusRoute } from './routes/status.ts';
 import { tokensRoute } from './routes/tokens.ts';
 import { catalogRoute } from './routes/catalog.ts';
 import { loader, send, webRoute } from './routes/web.ts';
-import type { IngestWriter } from './ingest/writer.ts';
+import { inlineWriter, type IngestWriter } from './ingest/writer.ts';
 
 export interface AppDeps {
   db: Db;
@@ -27,7 +27,12 @@ export interface AppDeps {
   writer?: IngestWriter;
 }
 
-export function createApp(deps: AppDeps): Hono {
+export function createApp(given: AppDeps): Hono {
+  // One writer for every route that writes (ingest, and the refusal counters).
+  const deps: AppDeps = {
+    ...given,
+    writer: given.writer ?? inlineWriter(given.db.$client, { allowDuplicateHostnames: given.config.allowDuplicateHostnames }),
+  };
   const app = new Hono();
 
   app.onError((err, c) => {

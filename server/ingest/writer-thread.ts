@@ -9,6 +9,7 @@ import { runRollups } from '../rollup/rollup.ts';
 import { enforceRetention } from '../rollup/retention.ts';
 import type { Retention } from '../rollup/tiers.ts';
 import { setAutocheckpoint } from '../db/statements.ts';
+import { bump } from '../counters.ts';
 
 const { file, allowDuplicateHostnames } = workerData as { file: string; allowDuplicateHostnames: boolean };
 const db = openDb(file);
@@ -21,7 +22,8 @@ type Store = { id: number; item: CommitItem };
 type Job =
   | { id: number; job: 'rollup'; now: number }
   | { id: number; job: 'retention'; now: number; retention: Retention }
-  | { id: number; job: 'autocheckpoint'; pages: number };
+  | { id: number; job: 'autocheckpoint'; pages: number }
+  | { id: number; job: 'count'; name: string };
 
 let queue: (Store | Job)[] = [];
 let draining = false;
@@ -48,6 +50,15 @@ function commitGroup(group: Store[]): void {
 
 /** Rollups and retention run here too: one writer, so they never wait on ingest's lock nor it on theirs. */
 async function run(j: Job): Promise<void> {
+  if (j.job === 'count') {
+    // Asked without waiting for an answer: a failure is the server's log line, not the caller's.
+    try {
+      bump(db.$client, j.name);
+    } catch (e) {
+      console.error(`berth writer: could not count ${j.name}: ${(e as Error).message}`);
+    }
+    return;
+  }
   try {
     const report =
       j.job === 'rollup' ? runRollups(db.$client, j.now)

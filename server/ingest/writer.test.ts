@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { openDb } from '../db/open.ts';
 import { tempDir, makeBatch, testConfig, TEST_TOKEN } from '../../test/support/server.ts';
 import { createApp } from '../app.ts';
@@ -119,5 +120,30 @@ test('rollups run on the writer thread and close() waits for the batches already
   await closed;
   assert.equal(count('host_samples'), 30);
   assert.ok(count('host_samples_1m') >= 4, 'minutes rolled up');
+  db.$client.close();
+});
+
+test('a refused request is answered while another connection holds the write lock, and still counted', async () => {
+  const { db, writer } = setup();
+  const config = testConfig({ dbPath: db.$client.name });
+  const app = createApp({ db, config, log: memoryLogger(), now: () => NOW, writer });
+  await writer.ready;
+  // An operator's sqlite3 (or a long transaction) holding the lock for longer than busy_timeout.
+  const holder = new Database(db.$client.name);
+  holder.exec('BEGIN IMMEDIATE');
+  const t0 = performance.now();
+  const res = await app.request('/api/v1/ingest', { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{}' });
+  const ms = performance.now() - t0;
+  assert.equal(res.status, 401);
+  assert.ok(ms < 1000, `answered in ${ms.toFixed(0)} ms, not after the lock's wait`);
+  const health = await app.request('/healthz');
+  assert.equal(health.status, 200);
+  holder.exec('COMMIT');
+  holder.close();
+  // The thread counts it once the lock is free (it waits as long as busy_timeout allows).
+  const counted = () => db.$client.prepare("SELECT value FROM counters WHERE name = 'ingest_rejected_unauthorized'").pluck().get() as number | undefined;
+  for (let i = 0; i < 100 && counted() !== 1; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(counted(), 1);
+  await writer.close();
   db.$client.close();
 });

@@ -15,6 +15,7 @@ import { runRollups, type RollupReport } from '../rollup/rollup.ts';
 import { enforceRetention, type RetentionReport } from '../rollup/retention.ts';
 import type { Retention } from '../rollup/tiers.ts';
 import { setAutocheckpoint } from '../db/statements.ts';
+import { bump } from '../counters.ts';
 
 export interface IngestWriter {
   store(item: CommitItem): Promise<StoreResult>;
@@ -23,6 +24,12 @@ export interface IngestWriter {
   retention(retention: Retention, now: number): Promise<RetentionReport>;
   /** wal_autocheckpoint on the writer's connection (db/checkpointer.ts decides it). */
   autocheckpoint(pages: number): Promise<void>;
+  /**
+   * Adds to a counter (a refused request, by reason), in turn with the writer's work and
+   * without waiting: a request thread that wrote it itself would block its event loop for as
+   * long as a long transaction holds the write lock, and then fail.
+   */
+  count(name: string): void;
   close(): Promise<void>;
   /** Resolves once the writer can take batches (the thread has started; at once when inline). */
   ready: Promise<void>;
@@ -40,6 +47,7 @@ export function inlineWriter(sqlite: Database.Database, opts: { allowDuplicateHo
     rollup: async (now) => runRollups(sqlite, now),
     retention: (retention, now) => enforceRetention(sqlite, retention, now),
     autocheckpoint: async (pages) => setAutocheckpoint(sqlite, pages),
+    count: (name) => bump(sqlite, name),
     close: async () => {},
     ready: Promise.resolve(),
   };
@@ -129,6 +137,11 @@ export function startWriterThread(
     rollup: (now) => (inline ? inline.rollup(now) : ask<RollupReport>({ job: 'rollup', now })),
     retention: (retention, now) => (inline ? inline.retention(retention, now) : ask<RetentionReport>({ job: 'retention', now, retention })),
     autocheckpoint: (pages) => (inline ? inline.autocheckpoint(pages) : ask<void>({ job: 'autocheckpoint', pages })),
+    count: (name) => {
+      if (inline) return inline.count(name);
+      // Nothing owed: the thread answers no count, and does it before it stops.
+      if (!closing) worker.postMessage({ id: 0, job: 'count', name });
+    },
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;

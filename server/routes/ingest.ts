@@ -11,7 +11,6 @@ import {
 } from '../../protocol/batch.ts';
 import { firstTimeAfter, toColumnBatch } from '../../protocol/columns.ts';
 import { bearer, checkToken, hashToken } from '../auth.ts';
-import { bump } from '../counters.ts';
 import { HostConflict, type StoreResult } from '../ingest/store-batch.ts';
 import { fastBatch, fastColumnBatch } from '../ingest/fast-batch.ts';
 import { BodyTooLarge, readBody } from '../ingest/read-body.ts';
@@ -25,12 +24,12 @@ export function ingestRoute(deps: AppDeps): Hono {
   const { db, config, now } = deps;
   const sqlite = db.$client;
   const configured = config.tokens.map(hashToken);
+  const writer = deps.writer ?? inlineWriter(sqlite, { allowDuplicateHostnames: config.allowDuplicateHostnames });
   const refuse = (status: 400 | 401 | 403 | 409 | 413 | 415, reason: string, message: string): never => {
-    bump(sqlite, `ingest_rejected_${reason}`);
+    // Counted by the writer, so a refusal never waits on the write lock.
+    writer.count(`ingest_rejected_${reason}`);
     throw new HTTPException(status, { message });
   };
-
-  const writer = deps.writer ?? inlineWriter(sqlite, { allowDuplicateHostnames: config.allowDuplicateHostnames });
 
   const app = new Hono();
   app.post('/', (c) => accept(c));

@@ -8,7 +8,7 @@ import type { AppDeps } from '../app.ts';
 
 const HOST_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
-export function tokensRoute({ db, config, now }: AppDeps): Hono {
+export function tokensRoute({ db, config, now, writer }: AppDeps): Hono {
   const sqlite = db.$client;
   const configured = config.tokens.map(hashToken);
   const app = new Hono();
@@ -16,7 +16,9 @@ export function tokensRoute({ db, config, now }: AppDeps): Hono {
     // Only configured tokens are candidates here: issued host tokens cannot mint others.
     const auth = checkToken(sqlite, configured, bearer(c.req.header('authorization')));
     if (!auth.ok || auth.tokenId !== null) {
-      bump(sqlite, 'tokens_rejected_unauthorized');
+      // Counted by the writer, so a refusal never waits on the write lock.
+      if (writer) writer.count('tokens_rejected_unauthorized');
+      else bump(sqlite, 'tokens_rejected_unauthorized');
       throw new HTTPException(401, { message: 'managing tokens needs the server\'s shared token (Authorization: Bearer …)' });
     }
     await next();
