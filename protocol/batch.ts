@@ -10,6 +10,9 @@
 // The server validates with these schemas; the agent builds values of these types.
 import { z } from 'zod';
 import { METRIC_NAME_RE } from './metrics.ts';
+import { canonicalLabels, seriesColumnKey } from './series-key.ts';
+
+export { canonicalLabels, seriesColumnKey };
 import { PROTOCOL_VERSION, COLUMNS_VERSION, SNAPSHOTS_VERSION, MAX_FUTURE_SECONDS, MIN_TS } from './constants.ts';
 
 export { PROTOCOL_VERSION, COLUMNS_VERSION, SNAPSHOTS_VERSION, MAX_FUTURE_SECONDS, MIN_TS };
@@ -151,7 +154,7 @@ export interface SeriesResponse {
   to: number;
   t: number[];
   series: Record<string, (number | null)[]>;
-  /** For labelled series (series=NAME): each column key's labels. */
+  /** For labelled series (series=NAME): each column key's labels (keys from seriesColumnKey). */
   labels?: Record<string, Record<string, string>>;
 }
 

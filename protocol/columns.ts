@@ -40,7 +40,7 @@ export function snapshotsToColumns(snapshots: readonly Snapshot[]): Pick<ColumnB
       for (const n of hostNames) put(host.metrics, n, host.ts.length, snap.host[n]);
     }
     for (const c of snap.containers) {
-      const key = `${c.name}\u0000${c.id}`;
+      const key = JSON.stringify([c.name, c.id]);
       let e = containers.get(key);
       if (!e) {
         e = { id: c.id, name: c.name, ts: [], metrics: {}, newest: -Infinity };

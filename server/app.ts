@@ -38,6 +38,8 @@ export function createApp(given: AppDeps): Hono {
   app.onError((err, c) => {
     if (err instanceof HTTPException) {
       // Hono's own errors (e.g. a malformed body) carry a response; ours carry a message.
+      // A 401 says how to authenticate (RFC 9110 §11.6.1).
+      if (err.status === 401) c.header('WWW-Authenticate', 'Bearer realm="berth"');
       return c.json({ error: err.message || 'bad request' }, err.status);
     }
     deps.log.error(`${c.req.method} ${c.req.path}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);

@@ -7,7 +7,9 @@
 // storeBatch does both in one transaction. Duplicate (entity, ts) rows are ignored, so a
 // replay is idempotent. Takes v2 columns (v1 snapshots are turned into columns first).
 import type Database from 'better-sqlite3';
-import type { Batch, ColumnBatch, ContainerColumns } from '../../protocol/batch.ts';
+import { canonicalLabels, type Batch, type ColumnBatch, type ContainerColumns } from '../../protocol/batch.ts';
+
+export { canonicalLabels };
 import { COLUMNS_VERSION } from '../../protocol/constants.ts';
 import { timeSpan, toColumnBatch } from '../../protocol/columns.ts';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
@@ -30,14 +32,6 @@ export class HostConflict extends Error {}
 
 const hostCols = new Set<string>(HOST_METRIC_NAMES);
 const containerCols = new Set<string>(CONTAINER_METRIC_NAMES);
-
-/** Canonical form of a label set: keys sorted, so equal sets are equal strings. */
-export function canonicalLabels(labels: Record<string, string>): string {
-  const keys = Object.keys(labels).sort();
-  const out: Record<string, string> = {};
-  for (const k of keys) out[k] = labels[k];
-  return JSON.stringify(out);
-}
 
 /** Rows one INSERT statement takes at most (an agent batch's ticks for one entity fit in one). */
 const ROWS_PER_STATEMENT = 16;
@@ -166,6 +160,8 @@ export function acceptBatch(
   return { duplicate: false, hostId, first: minTs, last: maxTs };
 }
 
+const containerKey = (hostId: number, c: ContainerColumns) => JSON.stringify([hostId, c.name, c.id]);
+
 interface ContainerEntry {
   hostId: number;
   c: ContainerColumns;
@@ -221,7 +217,8 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
     for (const c of batch.containers) {
       const first = Math.min(...c.ts);
       const last = Math.max(...c.ts);
-      const key = `${hostId}\u0000${c.name}\u0000${c.id}`;
+      // JSON: no name or id, whatever it holds (a NUL), can run into the next part.
+      const key = containerKey(hostId, c);
       const e = entries.get(key);
       if (!e) entries.set(key, { hostId, c, first, last });
       else {
@@ -275,7 +272,7 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
       result.hostRows += s.hostRows(flat);
     }
     for (const c of batch.containers) {
-      const cid = containerIds.get(`${hostId}\u0000${c.name}\u0000${c.id}`)!;
+      const cid = containerIds.get(containerKey(hostId, c))!;
       const cols = CONTAINER_METRIC_NAMES.map((n) => c.metrics[n]);
       const flat: (number | null)[] = [];
       for (let i = 0; i < c.ts.length; i++) {

@@ -155,3 +155,19 @@ test('a few hundred random query strings never make a 500', async () => {
     if (res.status !== 200) assert.match((JSON.parse(text) as { error: string }).error, /^\S/, `an error message for ${path.slice(0, 120)}`);
   }
 });
+
+test('a container named __proto__ is answered like any other, by * and by name', async () => {
+  const a = testApp({}, NOW);
+  const res = await a.ingest({
+    v: 1,
+    batch_id: 'proto-container',
+    agent: { host: 'alpha', interval: 10 },
+    snapshots: [NOW - 20, NOW - 10].map((ts) => ({ ts, host: {}, containers: [{ id: 'c0ffee00c0ffee00', name: '__proto__', metrics: { cpu_pct: 7 } }], series: [] })),
+  });
+  assert.equal(res.status, 200);
+  for (const which of ['*', '__proto__']) {
+    const body = (await (await a.get(`/api/v1/container-series?host=alpha&containers=${which}&metrics=cpu_pct&from=${NOW - 60}&to=${NOW}`)).json()) as ContainerSeriesResponse;
+    assert.deepEqual(Object.keys(body.containers), ['__proto__'], which);
+    assert.deepEqual(body.containers.__proto__.cpu_pct.filter((v) => v !== null), [7, 7], which);
+  }
+});

@@ -70,7 +70,8 @@ export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
     }
     const cols = readColumnsMany(sqlite, { kind: 'container', keys: list.map((r) => r.id), columns: metrics, from, to, tier, step, minmax, digits });
     // Every container's columns are on this grid; with none, the time axis is still there, as /series gives it.
-    const out: ContainerSeriesResponse = { host: host.name, tier, step, from, to, t: grid, containers: {} };
+    // By name, without a prototype: a container named __proto__ is a container like any other.
+    const out: ContainerSeriesResponse = { host: host.name, tier, step, from, to, t: grid, containers: Object.create(null) as ContainerSeriesResponse['containers'] };
     for (const r of list) out.containers[r.name] = cols.get(r.id)!.cols;
     return c.json(out);
   });

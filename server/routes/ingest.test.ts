@@ -45,6 +45,7 @@ test('a missing, wrong or malformed bearer token is 401 and writes nothing', asy
   for (const authorization of ['', 'Bearer ', 'Bearer wrong-token-0123456789', `Basic ${TEST_TOKEN}`, `Bearer ${TEST_TOKEN}x`, TEST_TOKEN]) {
     const res = await t.ingest(body, { authorization });
     assert.equal(res.status, 401, `authorization "${authorization}"`);
+    assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="berth"', 'a 401 says how to authenticate');
     assert.match((await json(res)).error!, /token/);
   }
   assert.deepEqual(written(t), NOTHING);
@@ -71,6 +72,14 @@ test('plain and gzip JSON are both stored; the answer comes after the commit wit
   assert.equal((await t.ingest(zlib.gzipSync(JSON.stringify(makeBatch('alpha', [NOW + 10]))), { 'content-encoding': 'GZIP' })).status, 200);
   const br = await t.ingest(zlib.brotliCompressSync(JSON.stringify(makeBatch('alpha', [NOW + 20]))), { 'content-encoding': 'br' });
   assert.equal(br.status, 415);
+  // x-gzip is gzip, identity adds no coding, and an empty header is none (RFC 9110 §8.4).
+  const codings: [string, boolean][] = [['x-gzip', true], ['identity, gzip', true], ['gzip, identity', true], ['', false], ['identity', false]];
+  for (const [i, [coding, gzip]] of codings.entries()) {
+    const text = JSON.stringify(makeBatch('alpha', [NOW + 30 + i]));
+    const r = await t.ingest(gzip ? zlib.gzipSync(text) : text, { 'content-encoding': coding });
+    assert.equal(r.status, 200, `Content-Encoding "${coding}"`);
+  }
+  assert.equal((await t.ingest(zlib.gzipSync(zlib.gzipSync('{}')), { 'content-encoding': 'gzip, gzip' })).status, 415, 'two layers are not what an agent sends');
   const badGz = await t.ingest(Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' });
   assert.equal(badGz.status, 400);
   assert.match((await json(badGz)).error!, /gzip/);
@@ -111,6 +120,27 @@ test('schema violations are 400 naming the field path', async () => {
   }
   assert.deepEqual(written(t), NOTHING);
   assert.equal((await counters(t)).ingest_rejected_invalid, cases.length);
+});
+
+test('a "__proto__" key (however spelled) or half a surrogate pair in a name is 400 naming where', async () => {
+  const t = testApp({}, NOW);
+  const text = JSON.stringify(makeBatch('alpha', [NOW], withContainers));
+  const cases: [string, string, RegExp][] = [
+    ['a host metric', text.replace('"host":{', '"host":{"__proto__":5,'), /^snapshots\.0\.host\.__proto__: "__proto__" is not a name Berth takes/],
+    ['a label key, spelled with an escape', text.replace('"labels":{', '"labels":{"\\u005f_proto__":"one",'), /^snapshots\.0\.series\.0\.labels\.__proto__: /],
+    // Half a surrogate pair would be stored as bytes that are not UTF-8 and read back as U+FFFD.
+    ['a container name with half a surrogate pair', text.replace('"name":"web"', '"name":"web\\ud800"'), /^snapshots\.0\.containers\.0\.name: holds half a UTF-16 surrogate pair/],
+  ];
+  for (const [what, body, message] of cases) {
+    assert.ok(body !== text, `${what}: the case changed the body`);
+    const res = await t.ingest(body);
+    assert.equal(res.status, 400, what);
+    assert.match((await json(res)).error!, message, what);
+  }
+  assert.deepEqual(written(t), NOTHING);
+  // A name that only holds the word is fine, and so is a whole pair (an emoji) spelled as escapes.
+  assert.equal((await t.ingest(text.replace('"host":{', '"host":{"my__proto__x":5,'))).status, 200);
+  assert.equal((await t.ingest(text.replace('"name":"web"', '"name":"web\\ud83d\\udc33"').replace(/"batch_id":"[^"]+"/, '"batch_id":"whole-pair-1"'))).status, 200);
 });
 
 test('NaN and Infinity are refused: the literal NaN is not JSON, 1e999 parses to Infinity and fails validation', async () => {
@@ -220,7 +250,7 @@ test('metrics outside the catalogue are stored as series, not dropped', async ()
     ],
   );
   const q = await json(await t.get(`/api/v1/series?host=alpha&container=web&series=gpu_pct&from=${NOW - 60}&to=${NOW}`));
-  assert.deepEqual((q.series as Record<string, (number | null)[]>)['gpu_pct{container=web}'].filter((v) => v !== null), [55, 55]);
+  assert.deepEqual((q.series as Record<string, (number | null)[]>)['gpu_pct{"container":"web"}'].filter((v) => v !== null), [55, 55]);
 });
 
 test('per-host tokens: bound to their host (403 elsewhere), dead once revoked (401)', async () => {

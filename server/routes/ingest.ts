@@ -14,11 +14,27 @@ import { bearer, checkToken, hashToken } from '../auth.ts';
 import { HostConflict, type StoreResult } from '../ingest/store-batch.ts';
 import { fastBatch, fastColumnBatch } from '../ingest/fast-batch.ts';
 import { BodyTooLarge, readBody } from '../ingest/read-body.ts';
+import { mayHoldOddNames, oddName } from '../ingest/odd-names.ts';
 import { inlineWriter } from '../ingest/writer.ts';
 import type { AppDeps } from '../app.ts';
 
 const gunzip = promisify(zlib.gunzip);
 const SYNC_GUNZIP_BYTES = 256 * 1024;
+
+/**
+ * The body's coding from Content-Encoding (RFC 9110 §8.4): the codings applied, in order, with
+ * identity (or an empty header) adding none and x-gzip read as gzip. 'identity', 'gzip', or
+ * the header as given when it is anything else (one gzip layer is all an agent sends).
+ */
+export function contentCoding(header: string | undefined): string {
+  const codings = (header ?? '')
+    .split(',')
+    .map((x) => x.trim().toLowerCase())
+    .filter((x) => x !== '' && x !== 'identity')
+    .map((x) => (x === 'x-gzip' ? 'gzip' : x));
+  if (codings.length === 0) return 'identity';
+  return codings.length === 1 && codings[0] === 'gzip' ? 'gzip' : (header ?? '').trim();
+}
 
 export function ingestRoute(deps: AppDeps): Hono {
   const { db, config, now } = deps;
@@ -74,7 +90,7 @@ export function ingestRoute(deps: AppDeps): Hono {
       if (e instanceof BodyTooLarge) refuse(413, 'too_large', `body larger than ${config.bodyLimit} bytes`);
       throw e;
     }
-    const encoding = (c.req.header('content-encoding') ?? 'identity').toLowerCase();
+    const encoding = contentCoding(c.req.header('content-encoding'));
     if (encoding === 'gzip') {
       try {
         // An agent's batch (~20 KB in, ~100 KB out) in this thread: the thread pool's gunzip
@@ -93,11 +109,14 @@ export function ingestRoute(deps: AppDeps): Hono {
     }
 
     let json: unknown;
+    const text = body.toString('utf8');
     try {
-      json = JSON.parse(body.toString('utf8'));
+      json = JSON.parse(text);
     } catch (e) {
       refuse(400, 'bad_json', `body: not valid JSON (${(e as Error).message.slice(0, 120)})`);
     }
+    const odd = mayHoldOddNames(text) ? oddName(json) : undefined;
+    if (odd) refuse(400, 'invalid', odd);
     const t = now();
     const batch = validate(json, t);
     if (auth.ok && auth.host !== null && auth.host !== batch.agent.host) {

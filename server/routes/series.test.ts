@@ -203,13 +203,13 @@ test('an hour zoomed into ten days ago reads the 1 m tier, because raw rows that
   assert.ok(body.series.cpu_pct.every((v) => v !== null));
 });
 
-test('a labelled series by name and label: same tiers, same exactness, keyed NAME{k=v}', async () => {
+test('a labelled series by name and label: same tiers, same exactness, keyed NAME{"k":"v"}', async () => {
   const body = await get(`host=alpha&series=net_rx_bps&label.iface=eth0&from=${NOW - 7 * DAY}&to=${NOW}&minmax=1`);
   assert.deepEqual([body.tier, body.step], ['1h', 3600]);
-  assert.deepEqual(body.labels, { 'net_rx_bps{iface=eth0}': { iface: 'eth0' } });
+  assert.deepEqual(body.labels, { 'net_rx_bps{"iface":"eth0"}': { iface: 'eth0' } });
   const e = expected(raw.eth0, 1, body);
-  assertClose(body.series['net_rx_bps{iface=eth0}'], e.avg, 'net_rx_bps avg');
-  assertClose(body.series['net_rx_bps{iface=eth0}_max'], e.max, 'net_rx_bps max');
+  assertClose(body.series['net_rx_bps{"iface":"eth0"}'], e.avg, 'net_rx_bps avg');
+  assertClose(body.series['net_rx_bps{"iface":"eth0"}_max'], e.max, 'net_rx_bps max');
   const none = await get(`host=alpha&series=net_rx_bps&label.iface=wlan9&from=${NOW - 3600}&to=${NOW}`);
   assert.deepEqual(none.series, {});
   assert.equal(none.t.length, 361, 'no matching series: the time axis is still there');
@@ -239,4 +239,38 @@ test('top ranks containers by average over the range, from the same tier, tail i
   }
   assert.deepEqual(body.containers.map((c) => c.name), [...body.containers].sort((a, b) => b.avg - a.avg).map((c) => c.name));
   assert.equal(body.containers.length, 2);
+});
+
+test('series that look alike stay apart: label values holding , and =, a series named like a core metric or a companion, __proto__', async () => {
+  const a = testApp({}, NOW);
+  const at = [NOW - 20, NOW - 10];
+  const res = await a.ingest({
+    v: 1,
+    batch_id: 'look-alike-series',
+    agent: { host: 'alpha', interval: 10 },
+    snapshots: at.map((ts) => ({
+      ts,
+      host: { cpu_pct: 1 },
+      containers: [],
+      series: [
+        { name: 'x_s', labels: { a: '1,b=2' }, value: 1 },
+        { name: 'x_s', labels: { a: '1', b: '2' }, value: 2 },
+        { name: 'cpu_pct', labels: {}, value: 99 },
+        { name: 'foo', labels: {}, value: 3 },
+        { name: 'foo_min', labels: {}, value: 777 },
+        { name: '__proto__', labels: {}, value: 5 },
+      ],
+    })),
+  });
+  assert.equal(res.status, 200);
+  const body = (await (await a.get(`/api/v1/series?host=alpha&metrics=cpu_pct&series=x_s,cpu_pct,foo,foo_min,__proto__&from=${NOW - 30}&to=${NOW}`)).json()) as Resp;
+  const values = (key: string) => body.series[key]?.filter((v) => v !== null);
+  assert.deepEqual(values('cpu_pct'), [1, 1], 'the host metric keeps its column');
+  assert.deepEqual(values('cpu_pct{}'), [99, 99], 'the series of that name has its own');
+  assert.deepEqual(values('x_s{"a":"1,b=2"}'), [1, 1]);
+  assert.deepEqual(values('x_s{"a":"1","b":"2"}'), [2, 2]);
+  assert.deepEqual(values('foo_min{}'), [777, 777]);
+  assert.deepEqual(values('foo{}'), [3, 3]);
+  assert.deepEqual(values('__proto__{}'), [5, 5]);
+  assert.equal(Object.keys(body.labels!).length, 6);
 });

@@ -4,7 +4,7 @@
 // `label.KEY=VALUE` filters; both may come in one request, on one time grid.
 import { Hono } from 'hono';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
-import type { SeriesResponse } from '../../protocol/batch.ts';
+import { seriesColumnKey, type SeriesResponse } from '../../protocol/batch.ts';
 import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
 import { readColumns, readColumnsMany, timeGrid } from '../query/columns.ts';
 import { findContainer, findHost } from '../query/entities.ts';
@@ -12,11 +12,6 @@ import { badRequest, parseChartParams, parseList, requireParam } from '../query/
 import type { AppDeps } from '../app.ts';
 
 const MAX_SERIES = 500;
-
-export function seriesKey(name: string, labels: Record<string, string>): string {
-  const parts = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`);
-  return parts.length ? `${name}{${parts.join(',')}}` : name;
-}
 
 export function seriesRoute({ db, now, config }: AppDeps): Hono {
   const sqlite = db.$client;
@@ -40,7 +35,8 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
       to,
       // Every read below is on this grid.
       t: timeGrid(from, to, step),
-      series: {},
+      // No prototype: no name a host sends can reach one.
+      series: Object.create(null) as SeriesResponse['series'],
     };
 
     const container = containerParam ? findContainer(sqlite, host.id, containerParam) : undefined;
@@ -74,11 +70,11 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
         .filter((r) => filters.every(([k, v]) => r.labels[k] === v))
         .filter((r) => container || filters.some(([k]) => k === 'container') || r.labels.container === undefined);
       if (rows.length > MAX_SERIES) badRequest(`series: ${rows.length} series match; narrow with label.KEY=VALUE (at most ${MAX_SERIES})`);
-      out.labels = {};
+      out.labels = Object.create(null) as Record<string, Record<string, string>>;
       // One read for all of them.
       const cols = rows.length ? readColumnsMany(sqlite, { kind: 'series', keys: rows.map((r) => r.id), columns: ['value'], from, to, tier, step, minmax }) : new Map();
       for (const r of rows) {
-        const key = seriesKey(r.name, r.labels);
+        const key = seriesColumnKey(r.name, r.labels);
         const col = cols.get(r.id)!;
         out.series[key] = col.cols.value;
         if (minmax && col.cols.value_min) {

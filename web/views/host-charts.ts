@@ -1,6 +1,7 @@
 // The host's own charts: what to query (core columns plus per-interface, per-disk and
 // per-mount series) and how to draw it (CPU split, load, memory and swap, network, disk I/O,
 // file systems). Falls back to the host totals when an agent sends no labelled series.
+import { seriesColumnKey } from '../../protocol/series-key.ts';
 import { fetchSeries } from '../api.ts';
 import { mean, mergeInto, type Column, type DataSet, type LineSpec } from '../chart-data.ts';
 import type { ChartSpec } from '../charts.ts';
@@ -61,8 +62,9 @@ function pairs(data: HostData, rx: Labelled, tx: Labelled, label: string, words:
     .map((x) => x.n);
   return names.flatMap((n, i): LineSpec[] => {
     const color = colors[i % colors.length];
-    const ka = a.get(n) ?? `${rx}{${label}=${n}}`;
-    const kb = b.get(n) ?? `${tx}{${label}=${n}}`;
+    // A side with no series draws nothing: a key no column has.
+    const ka = a.get(n) ?? seriesColumnKey(rx, { [label]: n });
+    const kb = b.get(n) ?? seriesColumnKey(tx, { [label]: n });
     return [
       { key: ka, label: `${n} ${words[0]}`, color, scale, band: band(ka) },
       { key: kb, label: `${n} ${words[1]}`, color, scale, mirror: true, band: band(kb), dash: [4, 2] },

@@ -1,14 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CatalogSeries } from '../api.ts';
-import { columnKey, MAX_PLUGIN_SERIES, pluginSeries, pluginSpecs } from './plugin-charts.ts';
-import { seriesKey } from '../../server/routes/series.ts';
+import { MAX_PLUGIN_SERIES, pluginSeries, pluginSpecs } from './plugin-charts.ts';
+import { seriesColumnKey as columnKey } from '../../protocol/series-key.ts';
 
 const cat = (name: string, labels: Record<string, string>, unit: string | null = null, title: string | null = null): CatalogSeries => ({ name, labels, unit, title, first_seen: 0, last_seen: 1 });
-
-test('column keys are the series API keys', () => {
-  for (const labels of [{}, { plugin: 'x' }, { b: '2', a: '1,=}' }] as Record<string, string>[]) assert.equal(columnKey('m.a.b', labels), seriesKey('m.a.b', labels));
-});
 
 test('plugin series are fetched by name (bad-line counts apart), at most a fixed number', () => {
   const many = Array.from({ length: MAX_PLUGIN_SERIES + 3 }, (_, i) => cat(`p.m${String(i).padStart(3, '0')}`, { plugin: 'p' }));

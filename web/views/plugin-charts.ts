@@ -2,6 +2,7 @@
 // per plugin graph (the metric name up to its last dot, as mackerel-agent groups them) and
 // unit, with the labels and units the plugin's meta declared. Pure, like network-internals.ts.
 import type { CatalogSeries } from '../api.ts';
+import { seriesColumnKey } from '../../protocol/series-key.ts';
 import { lastIndex, spreadColor, type LineSpec } from '../chart-data.ts';
 import type { ChartSpec } from '../charts.ts';
 import type { Unit } from '../format.ts';
@@ -14,11 +15,6 @@ const BAD_LINES = 'plugin_bad_lines';
 
 const UNITS: readonly Unit[] = ['pct', 'bytes', 'bytes_per_s', 'per_s', 'count', 'load', 'seconds'];
 
-/** The same key the series API gives a labelled column (server/routes/series.ts seriesKey). */
-export function columnKey(name: string, labels: Record<string, string>): string {
-  const parts = Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`);
-  return parts.length ? `${name}{${parts.join(',')}}` : name;
-}
 
 const isPlugin = (s: CatalogSeries) => s.labels.plugin !== undefined && s.name !== BAD_LINES && s.labels.container === undefined;
 
@@ -37,7 +33,7 @@ function graphOf(name: string): { graph: string; metric: string } {
 
 /** The plugin charts for what was fetched, and notes (bad lines, series left out). */
 export function pluginSpecs(catalog: readonly CatalogSeries[], data: ExtraData, left: number, dark: boolean): { specs: ChartSpec[]; notes: string[] } {
-  const meta = new Map(catalog.map((s) => [columnKey(s.name, s.labels), s]));
+  const meta = new Map(catalog.map((s) => [seriesColumnKey(s.name, s.labels), s]));
   const charts = new Map<string, { plugin: string; graph: string; unit: Unit; declared: string | null; lines: { key: string; label: string }[] }>();
   const notes: string[] = [];
   for (const [key, labels] of Object.entries(data.labels)) {
