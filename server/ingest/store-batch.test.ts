@@ -163,3 +163,20 @@ for (const seed of [1, 2, 3]) {
     assert.deepEqual(dump(c), want);
   });
 }
+
+test('a NUL in a container name or id cannot run two containers together', () => {
+  const db = openDb(path.join(tempDir(), 'nul.db')).$client;
+  const containers = [
+    { id: 'b\u0000c', name: 'a', metrics: { cpu_pct: 1 } },
+    { id: 'c', name: 'a\u0000b', metrics: { cpu_pct: 50 } },
+  ];
+  const v1 = batchSchema.parse({ v: 1, batch_id: 'nul-names-v1', agent: { host: 'alpha' }, snapshots: [{ ts: T0, host: {}, containers, series: [] }] });
+  assert.equal(storeBatch(db, v1, T0).containerRows, 2);
+  const v2 = columnSchema.parse(JSON.parse(JSON.stringify({ ...toColumnBatch(v1), batch_id: 'nul-names-v2' })));
+  storeBatch(db, { ...v2, containers: v2.containers.map((c) => ({ ...c, ts: [T0 + 10] })) }, T0 + 10);
+  assert.deepEqual(
+    db.prepare('SELECT c.name, c.container_id, s.ts, s.cpu_pct FROM container_samples s JOIN containers c ON c.id = s.container_id ORDER BY c.name, s.ts').raw().all(),
+    [['a', 'b\u0000c', T0, 1], ['a', 'b\u0000c', T0 + 10, 1], ['a\u0000b', 'c', T0, 50], ['a\u0000b', 'c', T0 + 10, 50]],
+  );
+  db.close();
+});
