@@ -27,6 +27,7 @@ function engine2010(path: string): MockAnswer {
   if (path.startsWith('/v1.41/containers/gone409/stats')) return { status: 409, body: { message: 'container gone409 is not running' } };
   if (path.startsWith('/v1.41/containers/broken/stats')) return { raw: '{"read": "2026-' };
   if (path.startsWith('/v1.41/containers/boom/stats')) return { status: 500, body: { message: 'cgroup read failed' } };
+  if (path.startsWith('/v1.41/containers/gone-plain/stats')) return { status: 404, raw: '404 page not found\n' };
   return { status: 404, body: fixture('error-404-no-such-container.json') };
 }
 
@@ -100,7 +101,7 @@ test('stats outcomes: vanished containers are quietly gone, others are errors na
   const mock = await mockEngine(engine2010);
   const client = new DockerClient({ socketPath: mock.socketPath });
   t.after(async () => { client.close(); await mock.close(); });
-  const [busy, gone404, gone409, broken, boom] = await client.statsAll([BUSY, 'gone404', 'gone409', 'broken', 'boom']);
+  const [busy, gone404, gone409, broken, boom, plain] = await client.statsAll([BUSY, 'gone404', 'gone409', 'broken', 'boom', 'gone-plain']);
   assert.ok(busy && 'stats' in busy);
   assert.deepEqual(gone404, { id: 'gone404', gone: true });
   assert.deepEqual(gone409, { id: 'gone409', gone: true });
@@ -108,6 +109,7 @@ test('stats outcomes: vanished containers are quietly gone, others are errors na
   assert.match(broken.error.message, /GET \/v1\.41\/containers\/broken\/stats.*not JSON/);
   assert.ok(boom && 'error' in boom);
   assert.match(boom.error.message, /500 cgroup read failed/);
+  assert.deepEqual(plain, { id: 'gone-plain', gone: true }, 'a 404 whose body is not JSON is still gone');
 });
 
 test('an answer that is not a list of containers is an error', async (t) => {

@@ -166,7 +166,8 @@ export class DockerClient {
     try {
       parsed = body.length ? JSON.parse(body) : undefined;
     } catch {
-      throw new Error(`GET ${path}: ${status}, answer is not JSON: ${JSON.stringify(body.slice(0, 120))}`);
+      // An error status keeps its meaning whatever its body (a 404 in plain text is still gone).
+      if (status >= 200 && status < 300) throw new Error(`GET ${path}: ${status}, answer is not JSON: ${JSON.stringify(body.slice(0, 120))}`);
     }
     if (status < 200 || status >= 300) {
       // "client version 1.47 is too new": the engine was replaced by an older one; renegotiate.
