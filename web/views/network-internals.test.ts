@@ -2,17 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CatalogSeries } from '../api.ts';
 import { MAX_REAL_SERVERS, networkSeries, networkSpecs, type ExtraData } from './network-internals.ts';
+import { seriesColumnKey as key } from '../../protocol/series-key.ts';
 
 const COLORS = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8'];
 const cat = (name: string, labels: Record<string, string> = {}): CatalogSeries => ({ name, labels, unit: 'count', title: null, first_seen: 0, last_seen: 1 });
 
 function rs(service: string, realServer: string, method: string, active: number, scheduler = 'wlc'): ExtraData {
   const labels = { service, scheduler, real_server: realServer, method };
-  const suffix = `{method=${method},real_server=${realServer},scheduler=${scheduler},service=${service}}`;
-  return {
-    cols: { [`ipvs_rs_active_conns${suffix}`]: [active], [`ipvs_rs_inactive_conns${suffix}`]: [1] },
-    labels: { [`ipvs_rs_active_conns${suffix}`]: labels, [`ipvs_rs_inactive_conns${suffix}`]: labels },
-  };
+  // Keyed as the series API keys them.
+  const a = key('ipvs_rs_active_conns', labels);
+  const i = key('ipvs_rs_inactive_conns', labels);
+  return { cols: { [a]: [active], [i]: [1] }, labels: { [a]: labels, [i]: labels } };
 }
 
 function merge(...parts: ExtraData[]): ExtraData {
@@ -53,8 +53,8 @@ test('mixed forwarding methods are named per real server; a big pool keeps its b
 });
 
 test('the ARP chart names its limit and the share of it in use', () => {
-  const { specs } = networkSpecs({ cols: { arp_entries_total: [100, 256, null], arp_gc_thresh3: [1024, 1024, null], arp_incomplete_total: [0, 2, null] }, labels: {} }, COLORS, false);
+  const { specs } = networkSpecs({ cols: { [key('arp_entries_total', {})]: [100, 256, null], [key('arp_gc_thresh3', {})]: [1024, 1024, null], [key('arp_incomplete_total', {})]: [0, 2, null] }, labels: {} }, COLORS, false);
   assert.deepEqual(specs.map((s) => s.id), ['arp']);
   assert.equal(specs[0].note, 'limit gc_thresh3 = 1024, 25.0 % of it in use');
-  assert.equal(networkSpecs({ cols: { arp_entries_total: [3] }, labels: {} }, COLORS, false).specs[0].note, 'no gc_thresh3 reported');
+  assert.equal(networkSpecs({ cols: { [key('arp_entries_total', {})]: [3] }, labels: {} }, COLORS, false).specs[0].note, 'no gc_thresh3 reported');
 });

@@ -2,6 +2,7 @@
 // service its real servers' connections (active stacked above the axis, inactive below, the
 // way `ipvsadm -Ln` lists them), IPVS traffic totals, and the ARP table against its hard limit
 // gc_thresh3. Pure: from the host's catalogue to the series to fetch, from the answers to specs.
+import { seriesColumnKey } from '../../protocol/series-key.ts';
 import type { CatalogSeries } from '../api.ts';
 import { lastIndex, mean, spreadColor, type Column, type LineSpec } from '../chart-data.ts';
 import type { ChartSpec } from '../charts.ts';
@@ -113,43 +114,45 @@ export function networkSpecs(data: ExtraData, colors: string[], dark: boolean): 
   const svcs = [...services(data).entries()].sort((a, b) => byAddress(a[0], b[0]));
   if (svcs.length > MAX_SERVICES) notes.push(`IPVS: ${svcs.length} virtual services; the first ${MAX_SERVICES} are charted.`);
   for (const [name, svc] of svcs.slice(0, MAX_SERVICES)) specs.push(serviceSpec(name, svc, data, dark));
+  // The totals are series without labels: their columns are keyed NAME{}.
+  const u = (name: string) => seriesColumnKey(name, {});
   const has = (k: string) => k in data.cols;
-  if (has('ipvs_conns_per_s')) {
+  if (has(u('ipvs_conns_per_s'))) {
     specs.push({
       id: 'ipvs-conns', title: 'IPVS new connections', unit: 'per_s', readout: 'all', note: 'all services, per second',
-      lines: [{ key: 'ipvs_conns_per_s', label: 'connections', color: c1, width: 2, band: band('ipvs_conns_per_s') }],
+      lines: [{ key: u('ipvs_conns_per_s'), label: 'connections', color: c1, width: 2, band: band(u('ipvs_conns_per_s')) }],
     });
   }
-  if (has('ipvs_in_packets_per_s') || has('ipvs_out_packets_per_s')) {
+  if (has(u('ipvs_in_packets_per_s')) || has(u('ipvs_out_packets_per_s'))) {
     specs.push({
       id: 'ipvs-packets', title: 'IPVS packets', unit: 'per_s', readout: 'all', note: 'in above the axis, out below',
       lines: [
-        { key: 'ipvs_in_packets_per_s', label: 'in', color: c2, band: band('ipvs_in_packets_per_s') },
-        { key: 'ipvs_out_packets_per_s', label: 'out', color: c2, mirror: true, dash: [4, 2], band: band('ipvs_out_packets_per_s') },
+        { key: u('ipvs_in_packets_per_s'), label: 'in', color: c2, band: band(u('ipvs_in_packets_per_s')) },
+        { key: u('ipvs_out_packets_per_s'), label: 'out', color: c2, mirror: true, dash: [4, 2], band: band(u('ipvs_out_packets_per_s')) },
       ],
     });
   }
-  if (has('ipvs_in_bps') || has('ipvs_out_bps')) {
+  if (has(u('ipvs_in_bps')) || has(u('ipvs_out_bps'))) {
     specs.push({
       id: 'ipvs-bytes', title: 'IPVS traffic', unit: 'bits_per_s', readout: 'all', note: 'in above the axis, out below',
       lines: [
-        { key: 'ipvs_in_bps', label: 'in', color: c3, scale: 8, band: band('ipvs_in_bps') },
-        { key: 'ipvs_out_bps', label: 'out', color: c3, scale: 8, mirror: true, dash: [4, 2], band: band('ipvs_out_bps') },
+        { key: u('ipvs_in_bps'), label: 'in', color: c3, scale: 8, band: band(u('ipvs_in_bps')) },
+        { key: u('ipvs_out_bps'), label: 'out', color: c3, scale: 8, mirror: true, dash: [4, 2], band: band(u('ipvs_out_bps')) },
       ],
     });
   }
-  if (has('arp_entries_total')) {
-    const entries = last(data.cols.arp_entries_total);
-    const limit = last(data.cols.arp_gc_thresh3);
+  if (has(u('arp_entries_total'))) {
+    const entries = last(data.cols[u('arp_entries_total')]);
+    const limit = last(data.cols[u('arp_gc_thresh3')]);
     const note = limit
       ? `limit gc_thresh3 = ${Math.round(limit)}${entries === undefined ? '' : `, ${formatPct((entries / limit) * 100)} of it in use`}`
       : 'no gc_thresh3 reported';
     specs.push({
       id: 'arp', title: 'ARP table', unit: 'count', readout: 'all', note,
       lines: [
-        { key: 'arp_entries_total', label: 'entries', color: c1, width: 2, band: band('arp_entries_total') },
-        { key: 'arp_incomplete_total', label: 'incomplete', color: c4, band: band('arp_incomplete_total') },
-        { key: 'arp_gc_thresh3', label: 'limit (gc_thresh3)', color: c8, dash: [6, 4] },
+        { key: u('arp_entries_total'), label: 'entries', color: c1, width: 2, band: band(u('arp_entries_total')) },
+        { key: u('arp_incomplete_total'), label: 'incomplete', color: c4, band: band(u('arp_incomplete_total')) },
+        { key: u('arp_gc_thresh3'), label: 'limit (gc_thresh3)', color: c8, dash: [6, 4] },
       ],
     });
   }
