@@ -4,7 +4,7 @@
 // the interval, so samples from many hosts line up.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AgentConfig } from './config.ts';
+import { ConfigError, type AgentConfig } from './config.ts';
 import type { Logger } from './log.ts';
 import { CollectorRunner } from './collectors/collector.ts';
 import { createCollectors } from './collectors/index.ts';
@@ -45,7 +45,12 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
   const collectors = createCollectors(config, log);
   const runner = new CollectorRunner(collectors, log);
   const rates = new RateTracker();
-  const spool = new Spool(config.spoolDir, config.spoolMaxBytes, log);
+  let spool: Spool;
+  try {
+    spool = new Spool(config.spoolDir, config.spoolMaxBytes, log);
+  } catch (e) {
+    throw new ConfigError(`--spool (BERTH_SPOOL): cannot use ${config.spoolDir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
   const metaSources = collectors.filter((c): c is typeof c & { meta(): Record<string, object> } => typeof (c as { meta?: unknown }).meta === 'function');
   const shipper = new Shipper({
     server: config.server,
@@ -62,7 +67,8 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
 
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let lastFlush = Date.now();
+  // Monotonic: a wall clock stepped back must not hold the flush (and the spooling) back.
+  let lastFlush = performance.now();
   let ticking: Promise<void> = Promise.resolve();
   let flushing: Promise<void> | null = null;
   let resolveFirst!: () => void;
@@ -75,8 +81,8 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
     shipper.enqueue(out.toSnapshot());
     // The batch is spooled synchronously; sending runs beside sampling, so a server that does
     // not answer (a send waits up to its timeout) never delays the next sample.
-    if (Date.now() - lastFlush >= config.flush * 1000 - 500 || config.flush <= config.interval) {
-      lastFlush = Date.now();
+    if (performance.now() - lastFlush >= config.flush * 1000 - 500 || config.flush <= config.interval) {
+      lastFlush = performance.now();
       const sending = shipper.flush();
       flushing ??= sending
         .catch((e) => log.error(`flush failed: ${(e as Error).stack ?? e}`))
@@ -110,11 +116,15 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      // A tick still waiting on a slow plugin gets a moment, then the plugins are killed, so a
+      // stop fits in a container runtime's grace period.
+      await Promise.race([ticking, new Promise((r) => setTimeout(r, 2000).unref())]);
+      await runner.close();
       await ticking;
       await flushing;
       await shipper.flush({ force: true });
-      await runner.close();
-      log.info(`stopped: ${shipper.sent} batches sent, ${spool.count} left in the spool`);
+      const held = shipper.inMemory ? `, ${shipper.inMemory} only in memory (the spool could not be written), lost` : '';
+      log.info(`stopped: ${shipper.sent} batches sent, ${spool.count} left in the spool${held}`);
     },
   };
 }

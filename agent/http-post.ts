@@ -8,6 +8,8 @@ import https from 'node:https';
 export interface PostAnswer {
   status: number;
   text: string;
+  /** Where a redirect points (Location), to name it in the log. */
+  location?: string;
 }
 
 /** Answers longer than this are cut (the server's answers are a few hundred bytes). */
@@ -35,7 +37,8 @@ export function httpPost(url: string, opts: { headers: Record<string, string>; b
         });
         res.on('end', () => {
           clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8').slice(0, MAX_ANSWER_BYTES) });
+          const location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8').slice(0, MAX_ANSWER_BYTES), ...(location ? { location } : {}) });
         });
         res.on('error', fail);
       },

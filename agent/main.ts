@@ -26,7 +26,14 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const log = createLogger('berth-agent');
-  const agent = startAgent(config, log);
+  let agent;
+  try {
+    agent = startAgent(config, log);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(`berth-agent: ${e.message}\n(run with --help for every flag)`);
+    process.exit(2);
+  }
   if (config.once) {
     await agent.firstFlush;
     await agent.stop();

@@ -1,6 +1,7 @@
 // Delivery against a real HTTP server on loopback that fails in the ways real servers do.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +17,7 @@ interface Received {
   auth: string | undefined;
 }
 
-async function fakeServer(answer: (n: number, b: Batch) => { status: number; body?: string; delayMs?: number }) {
+async function fakeServer(answer: (n: number, b: Batch, auth?: string) => { status: number; body?: string; delayMs?: number; headers?: Record<string, string> }) {
   const received: Received[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -24,9 +25,9 @@ async function fakeServer(answer: (n: number, b: Batch) => { status: number; bod
     req.on('end', () => {
       const batch = JSON.parse(zlib.gunzipSync(Buffer.concat(chunks)).toString()) as Batch;
       received.push({ batch, encoding: req.headers['content-encoding'], auth: req.headers.authorization });
-      const a = answer(received.length, batch);
+      const a = answer(received.length, batch, req.headers.authorization);
       setTimeout(() => {
-        res.writeHead(a.status, { 'content-type': 'application/json' });
+        res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers });
         res.end(a.body ?? '{"ok":true}');
       }, a.delayMs ?? 0);
     });
@@ -58,7 +59,7 @@ test('batches are gzip JSON with a bearer token and a batch id', async (t) => {
 
 test('on 5xx batches are spooled, then replayed in order once the server answers', async (t) => {
   let failing = true;
-  const srv = await fakeServer(() => ({ status: failing ? 503 : 200, body: '{"error":"busy"}' }));
+  const srv = await fakeServer(() => ({ status: failing ? 503 : 200, body: failing ? '{"error":"busy"}' : '{"ok":true}' }));
   t.after(srv.close);
   const spool = new Spool(tempDir(), 1e6, memoryLogger());
   const log = memoryLogger();
@@ -119,4 +120,90 @@ test('a resend after a timeout carries the same batch id (the server absorbs it)
   assert.equal(spool.count, 0);
   assert.equal(srv.received.length, 2);
   assert.equal(srv.received[0].batch.batch_id, srv.received[1].batch.batch_id);
+});
+
+test('a refusal about where or how it was sent (redirect, revoked token, proxy, wrong path, host conflict, newer protocol) keeps the batch; one about the batch drops it', async (t) => {
+  const cases: [number, string, boolean, Record<string, string>?][] = [
+    [301, '', true, { location: 'https://berth.example/api/v1/ingest' }],
+    [401, '{"error":"unknown token"}', true],
+    [403, '<html>Forbidden by policy</html>', true],
+    [404, '{"error":"no route for POST /api/v1/ingest"}', true],
+    [409, '{"error":"agent.host: host name \\"h\\" already belongs to another machine"}', true],
+    [400, '{"error":"v: protocol version 3 is not one this server takes (1 or 2)"}', true],
+    [400, '{"error":"snapshots.0.ts: more than a day in the future"}', false],
+    [413, '{"error":"body larger than 8388608 bytes"}', false],
+  ];
+  for (const [status, body, kept, headers] of cases) {
+    const srv = await fakeServer(() => ({ status, body, headers }));
+    t.after(srv.close);
+    const spool = new Spool(tempDir(), 1e6, memoryLogger());
+    const log = memoryLogger();
+    const s = shipper(srv.url, spool, log);
+    s.enqueue(snap(1_790_000_000));
+    await s.flush();
+    assert.equal(spool.count, kept ? 1 : 0, `${status} ${body}: ${kept ? 'kept' : 'dropped'}`);
+    if (status === 301) assert.ok(log.lines.some((l) => l.includes('redirected to https://berth.example/api/v1/ingest')), log.lines.join('\n'));
+  }
+});
+
+test('a 200 that is not a Berth answer (a web page at --server) is not taken for delivered', async (t) => {
+  const srv = await fakeServer(() => ({ status: 200, body: '<!doctype html><title>Welcome to nginx!</title>' }));
+  t.after(srv.close);
+  const spool = new Spool(tempDir(), 1e6, memoryLogger());
+  const log = memoryLogger();
+  const s = shipper(srv.url, spool, log);
+  s.enqueue(snap(1_790_000_000));
+  await s.flush();
+  assert.equal(spool.count, 1);
+  assert.ok(log.lines.some((l) => /not a Berth server's answer/.test(l)));
+});
+
+test('the token never reaches the log, even from a server that echoes it, and control characters are escaped', async (t) => {
+  const srv = await fakeServer((_n, _b, auth) => ({ status: 502, body: `bad gateway for ${auth}\u001b[31m\r` }));
+  t.after(srv.close);
+  const log = memoryLogger();
+  const s = shipper(srv.url, new Spool(tempDir(), 1e6, memoryLogger()), log);
+  s.enqueue(snap(1_790_000_000));
+  await s.flush();
+  const text = log.lines.join('\n');
+  assert.ok(text.includes('bad gateway for Bearer [token]'), text);
+  assert.ok(!text.includes('secret-token'));
+  assert.ok(!/[\u001b\r]/.test(text) && text.includes('\\x1b'), 'escape sequences are written out, not passed to the terminal');
+});
+
+test('a spool that cannot be written (disk full, read-only): batches are kept in memory and sent, and spooled again once it can', async (t) => {
+  let up = false;
+  const srv = await fakeServer(() => (up ? { status: 200 } : { status: 503, body: '{"error":"busy"}' }));
+  t.after(srv.close);
+  const dir = tempDir();
+  const spool = new Spool(dir, 1e6, memoryLogger());
+  const log = memoryLogger();
+  const s = shipper(srv.url, spool, log);
+  // The folder becomes a file: every write into it fails (ENOTDIR), as on a full or read-only disk.
+  fs.rmSync(dir, { recursive: true });
+  fs.writeFileSync(dir, '');
+  s.enqueue(snap(1_790_000_000));
+  await s.flush();
+  s.enqueue(snap(1_790_000_010));
+  await s.flush({ force: true });
+  assert.equal(s.inMemory, 2, 'nothing lost while the server is down and the disk will not take it');
+  assert.equal(log.lines.filter((l) => /cannot write the spool/.test(l)).length, 1, 'said once');
+  // The disk recovers: the batches go to the spool first, in order; then the server too.
+  fs.rmSync(dir);
+  fs.mkdirSync(dir);
+  await s.flush({ force: true });
+  assert.deepEqual([s.inMemory, spool.count], [0, 2]);
+  up = true;
+  await s.flush({ force: true });
+  assert.equal(spool.count, 0);
+  const got = srv.received.filter((r) => r.batch.host).map((r) => r.batch.host!.ts[0]);
+  assert.deepEqual([...new Set(got.slice(-2))], [1_790_000_000, 1_790_000_010]);
+  // A spool that stays unwritable: sent straight from memory.
+  fs.rmSync(dir, { recursive: true });
+  fs.writeFileSync(dir, '');
+  s.enqueue(snap(1_790_000_020));
+  await s.flush({ force: true });
+  assert.equal(s.inMemory, 0);
+  assert.equal(srv.received.at(-1)!.batch.host!.ts[0], 1_790_000_020);
+  fs.rmSync(dir);
 });

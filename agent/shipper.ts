@@ -29,12 +29,37 @@ export interface ShipperOptions {
 
 type SendResult = { ok: true } | { ok: false; retry: boolean; message: string };
 
+/** Batches kept in memory while the spool cannot be written (disk full, read-only) at most. */
+const MAX_UNSPOOLED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Whether a refusal is about the batch itself, so that dropping it is right: a 400 (malformed,
+ * or stamped by a clock a day ahead; sent again it is refused again), except for a protocol
+ * version the server does not know yet (it may be upgraded), and a 413 (it will not shrink).
+ * Every other answer (a redirect, 401 for a revoked token, 403 from a proxy, 404 for a wrong
+ * path, 409 for a host-name conflict, 415, 5xx) is about where or how it was sent, fixed by
+ * whoever runs it: the batch stays in the spool and is retried with backoff.
+ */
+export function refusedForGood(status: number, message: string): boolean {
+  if (status === 413) return true;
+  return status === 400 && !message.startsWith('v: ');
+}
+
+/** Text from the server fit for the log: the token never (a proxy may echo the request), control characters escaped. */
+export function forLog(text: string, token: string): string {
+  const masked = token ? text.split(token).join('[token]') : text;
+  return masked.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 export class Shipper {
   private pending: Snapshot[] = [];
   private failures = 0;
   private retryAt = 0;
   private draining: Promise<void> | null = null;
   private lastFailure = '';
+  /** Batches the spool could not take, oldest first, sent from here (and spooled once it can). */
+  private unspooled: { batchId: string; body: Buffer }[] = [];
+  private spoolError = '';
   sent = 0;
   rejected = 0;
 
@@ -60,21 +85,76 @@ export class Shipper {
       const batch: ColumnBatch = { v: PROTOCOL_VERSION, batch_id: crypto.randomUUID(), agent: this.o.agent, ...snapshotsToColumns(snapshots) };
       const meta = this.o.meta?.();
       if (meta && Object.keys(meta).length) batch.meta = meta;
-      this.o.spool.put(batch.batch_id, zlib.gzipSync(JSON.stringify(batch)));
+      this.respool();
+      this.keep(batch.batch_id, zlib.gzipSync(JSON.stringify(batch)));
+    } else {
+      this.respool();
     }
     return this.drain(opts.force ?? false);
+  }
+
+  /** Batches held in memory because the spool could not be written. */
+  get inMemory(): number {
+    return this.unspooled.length;
+  }
+
+  /** Into the spool, or (when it cannot be written) into memory, bounded, behind any already there. */
+  private keep(batchId: string, body: Buffer): void {
+    if (this.unspooled.length === 0 && this.spool(batchId, body)) return;
+    this.unspooled.push({ batchId, body });
+    let bytes = this.unspooled.reduce((n, b) => n + b.body.length, 0);
+    while (bytes > MAX_UNSPOOLED_BYTES && this.unspooled.length > 1) {
+      const old = this.unspooled.shift()!;
+      bytes -= old.body.length;
+      this.o.log.warn(`spool still not writable and ${MAX_UNSPOOLED_BYTES} bytes held in memory: dropped the oldest batch ${old.batchId}`);
+    }
+  }
+
+  /** Writes one batch to the spool; false (said once per distinct error) when the disk will not take it. */
+  private spool(batchId: string, body: Buffer): boolean {
+    try {
+      this.o.spool.put(batchId, body);
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      if (why !== this.spoolError) {
+        this.o.log.error(`cannot write the spool ${this.o.spool.dir} (${why}): batches are kept in memory and sent from there; until it can be written, a restart loses them`);
+      }
+      this.spoolError = why;
+      return false;
+    }
+    if (this.spoolError) this.o.log.info(`the spool ${this.o.spool.dir} can be written again`);
+    this.spoolError = '';
+    return true;
+  }
+
+  /** Batches held in memory go to the spool, oldest first, as soon as it takes them. */
+  private respool(): void {
+    while (this.unspooled.length && this.spool(this.unspooled[0].batchId, this.unspooled[0].body)) this.unspooled.shift();
   }
 
   /** Replays spooled batches oldest first until one fails or none is left. */
   drain(force = false): Promise<void> {
     if (this.draining) return this.draining;
-    if (!force && Date.now() < this.retryAt) return Promise.resolve();
+    // The monotonic clock: a wall clock stepped back (NTP) must not hold sending back.
+    if (!force && performance.now() < this.retryAt) return Promise.resolve();
     this.draining = (async () => {
       let replayed = 0;
+      let stalled = false;
       for (let b = this.o.spool.oldest(); b; b = this.o.spool.oldest()) {
         const r = await this.send(b.body, b.batchId);
-        if (!r.ok && r.retry) break;
+        if (!r.ok && r.retry) {
+          stalled = true;
+          break;
+        }
         this.o.spool.remove(b.file);
+        if (r.ok) replayed++;
+      }
+      // Then what only memory holds (the spool could not take it), oldest first.
+      while (!stalled && this.unspooled.length) {
+        const b = this.unspooled[0];
+        const r = await this.send(b.body, b.batchId);
+        if (!r.ok && r.retry) break;
+        this.unspooled.shift();
         if (r.ok) replayed++;
       }
       // Batches that went out at their first try are the normal case, not worth a line.
@@ -98,22 +178,27 @@ export class Shipper {
         timeoutMs: this.o.timeoutMs ?? 15_000,
       });
       const text = res.text;
-      if (res.status >= 200 && res.status < 300) {
+      let answer: { ok?: unknown; error?: unknown } | undefined;
+      try {
+        answer = JSON.parse(text) as typeof answer;
+      } catch {
+        /* not JSON: keep the text */
+      }
+      if (res.status >= 200 && res.status < 300 && answer?.ok === true) {
         r = { ok: true };
+      } else if (res.status >= 200 && res.status < 300) {
+        // A 200 from something that is not Berth (a web page at --server): not delivered.
+        r = { ok: false, retry: true, message: `HTTP ${res.status} but not a Berth server's answer: ${forLog(text.slice(0, 120), this.o.token)}` };
       } else {
-        let message = text.slice(0, 300);
-        try {
-          message = (JSON.parse(text) as { error?: string }).error ?? message;
-        } catch {
-          /* not JSON: keep the text */
-        }
-        const retry = res.status >= 500 || res.status === 408 || res.status === 429;
-        r = { ok: false, retry, message: `HTTP ${res.status}: ${message}` };
+        const said = typeof answer?.error === 'string' ? answer.error : text.slice(0, 300);
+        const where = res.status >= 300 && res.status < 400 ? ` (redirected to ${res.location ?? 'nowhere said'}: point --server there)` : '';
+        const message = forLog(`HTTP ${res.status}: ${said}${where}`, this.o.token);
+        r = { ok: false, retry: !refusedForGood(res.status, said), message };
       }
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const why = err.name === 'TimeoutError' ? 'timed out' : err.code ?? err.message;
-      r = { ok: false, retry: true, message: `cannot reach ${this.o.server} (${why})` };
+      r = { ok: false, retry: true, message: forLog(`cannot reach ${this.o.server} (${why})`, this.o.token) };
     }
     if (r.ok) {
       this.sent++;
@@ -126,11 +211,14 @@ export class Shipper {
       this.failures++;
       const base = (this.o.minBackoff ?? 1) * 2 ** Math.min(this.failures - 1, 10);
       const wait = Math.min(this.o.maxBackoff ?? 30, base) * (0.5 + Math.random() / 2);
-      this.retryAt = Date.now() + wait * 1000;
+      this.retryAt = performance.now() + wait * 1000;
       this.o.log.warn(`send failed: ${r.message}; ${this.o.spool.count} batches kept in the spool, next try in ${wait.toFixed(1)} s`);
     } else {
       this.rejected++;
-      if (r.message !== this.lastFailure) this.o.log.error(`server refused batch ${batchId}: ${r.message} (dropped, not retried)`);
+      // Each new reason, and a running count now and then for the same one.
+      if (r.message !== this.lastFailure || this.rejected % 100 === 0) {
+        this.o.log.error(`server refused batch ${batchId}: ${r.message} (dropped, not retried; ${this.rejected} dropped since start)`);
+      }
       this.lastFailure = r.message;
     }
     return r;

@@ -45,8 +45,18 @@ export class Spool {
   put(batchId: string, body: Buffer): void {
     const name = `${String(Date.now()).padStart(15, '0')}-${String(this.seq++ % 1e6).padStart(6, '0')}-${batchId}.json.gz`;
     const full = path.join(this.dir, name);
-    fs.writeFileSync(`${full}.tmp`, body);
-    fs.renameSync(`${full}.tmp`, full);
+    try {
+      fs.writeFileSync(`${full}.tmp`, body);
+      fs.renameSync(`${full}.tmp`, full);
+    } catch (e) {
+      // Disk full, read-only, gone: no half-written file left behind; the caller keeps the batch.
+      try {
+        fs.rmSync(`${full}.tmp`, { force: true });
+      } catch {
+        /* a read-only disk: nothing was written either */
+      }
+      throw e;
+    }
     this.files.push({ name, size: body.length });
     while (this.bytes > this.maxBytes && this.files.length > 1) {
       const old = this.files.shift()!;
@@ -57,19 +67,24 @@ export class Spool {
   }
 
   oldest(): SpooledBatch | undefined {
-    const f = this.files[0];
-    if (!f) return undefined;
-    const batchId = f.name.replace(/\.json\.gz$/, '').split('-').slice(2).join('-');
-    try {
-      return { file: f.name, batchId, body: fs.readFileSync(path.join(this.dir, f.name)) };
-    } catch {
-      this.files.shift(); // removed behind our back: nothing to replay
-      return this.oldest();
+    for (let f = this.files[0]; f; f = this.files[0]) {
+      const batchId = f.name.replace(/\.json\.gz$/, '').split('-').slice(2).join('-');
+      try {
+        return { file: f.name, batchId, body: fs.readFileSync(path.join(this.dir, f.name)) };
+      } catch {
+        this.files.shift(); // removed behind our back: nothing to replay
+      }
     }
+    return undefined;
   }
 
+  /** Forgets a sent batch; a file that cannot be deleted (a read-only disk) is at worst resent, and absorbed. */
   remove(file: string): void {
-    fs.rmSync(path.join(this.dir, file), { force: true });
     this.files = this.files.filter((f) => f.name !== file);
+    try {
+      fs.rmSync(path.join(this.dir, file), { force: true });
+    } catch (e) {
+      this.log.warn(`spool: could not delete sent batch ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
   }
 }
