@@ -33,6 +33,16 @@ test('a DOCKER_HOST the agent cannot use is refused by name, not swapped for the
   assert.equal(loadAgentConfig(['--token', 't'], { DOCKER_HOST: ' unix:///run/user/1000/docker.sock ' }).dockerSocket, '/run/user/1000/docker.sock');
 });
 
+test('a token keeps no surrounding whitespace (a CRLF env file); one with spaces inside, or a plugin timeout past the interval, is refused by flag', () => {
+  assert.equal(loadAgentConfig([], { BERTH_TOKEN: 'abc123\r' }).token, 'abc123');
+  assert.throws(() => loadAgentConfig(['--token', 'abc 123']), /--token \(BERTH_TOKEN\): holds spaces/);
+  assert.throws(
+    () => loadAgentConfig(['--token', 't', '--interval', '10', '--plugin', 'mc=/bin/true', '--plugin-timeout', '30']),
+    /--plugin-timeout \(BERTH_PLUGIN_TIMEOUT\): 30 s is not less than --interval 10 s/,
+  );
+  assert.equal(loadAgentConfig(['--token', 't', '--interval', '10', '--plugin-timeout', '30']).pluginTimeout, 30, 'no plugins, nothing held back');
+});
+
 test('every bad value is reported by its flag name', () => {
   assert.throws(
     () => loadAgentConfig(['--interval', 'soon', '--server', 'ftp://x', '--spool-max=-1'], {}),

@@ -109,8 +109,10 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
   } catch {
     problems.push(`--server (BERTH_SERVER): "${server}" is not an http:// or https:// URL`);
   }
-  const token = get('token');
+  // Surrounding whitespace is a copy-paste or a CRLF env file's \r, not part of the token.
+  const token = get('token').trim();
   if (!token) problems.push('--token (BERTH_TOKEN): required (the server prints or issues it)');
+  else if (/[\s\u0000-\u001f\u007f]/.test(token)) problems.push('--token (BERTH_TOKEN): holds spaces or control characters (a token has none)');
   const interval = num('interval', 1, 3600);
   const flush = num('flush', 1, 3600, String(interval));
   const procRoot = get('proc');
@@ -130,6 +132,10 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
     }
   }
   const pluginTimeout = num('plugin-timeout', 0.1, 300, String(Math.min(interval * 0.8, 30)));
+  // Every collector waits for the tick's plugins: one hanging to its timeout must not reach the next tick.
+  if (plugins.length && pluginTimeout >= interval) {
+    problems.push(`--plugin-timeout (BERTH_PLUGIN_TIMEOUT): ${pluginTimeout} s is not less than --interval ${interval} s; a plugin hanging that long would hold back every sample`);
+  }
   const widthRaw = get('ipvs-counter-width');
   if (!['auto', '32', '64'].includes(widthRaw)) problems.push(`--ipvs-counter-width (BERTH_IPVS_COUNTER_WIDTH): "${widthRaw}" is not 32, 64 or auto`);
   // A DOCKER_HOST this agent cannot use (tcp://, a relative unix path) is refused rather than

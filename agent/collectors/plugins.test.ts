@@ -64,11 +64,12 @@ test('plugins: garbage lines are counted and logged, never stored', async () => 
   const log = memoryLogger();
   const c = pluginsCollector({ plugins: [spec('junk', 'malformed.sh')], timeoutMs: 5000, log, env });
   const out = await tick(c);
-  assert.deepEqual(out.series.map((s) => s.name), ['good.one', 'good.two', 'good.three', 'plugin_bad_lines']);
+  // A fourth field is ignored, as mackerel-agent ignores it.
+  assert.deepEqual(out.series.map((s) => s.name), ['good.one', 'good.two', 'too.many', 'good.three', 'plugin_bad_lines']);
   assert.equal(value(out, 'good.three', 'junk'), -500);
-  assert.equal(value(out, 'plugin_bad_lines', 'junk'), 7);
+  assert.equal(value(out, 'plugin_bad_lines', 'junk'), 6);
   assert.equal(log.lines.length, 1);
-  assert.match(log.lines[0], /^warn plugin junk: 7 malformed line\(s\) ignored; line 2: expected name, value and epoch, got 4 field\(s\): "no tabs at all"/);
+  assert.match(log.lines[0], /^warn plugin junk: 6 malformed line\(s\) ignored; line 2: value "tabs" is not a finite number: "no tabs at all"/);
   await tick(c);
   assert.equal(log.lines.length, 1, 'the same problem is logged once, not every tick');
 });

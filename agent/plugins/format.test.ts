@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { berthUnit, indexMeta, parsePluginMeta, parsePluginOutput } from './format.ts';
+import { berthUnit, indexMeta, parsePluginMeta, parsePluginOutput, clip } from './format.ts';
 
 test('parsePluginOutput: tab- or space-separated lines, CRLF and blank lines tolerated', () => {
   const { samples, bad } = parsePluginOutput('a.b\t1\t1700000000\nc_d.e-f\t-2.5e3\t1700000000\r\n\n   \nx:y .5 1700000001\n');
@@ -26,8 +26,8 @@ test('parsePluginOutput: every kind of bad line is counted with a reason', () =>
   const cases: [string, RegExp][] = [
     ['just.a.name', /got 1 field/],
     ['a\t1', /got 2 field/],
-    ['a\t1\t2\t3', /got 4 field/],
-    ['a b\t1\t2', /got 4 field/],
+    // Split on whitespace as mackerel-agent does: a name with a space shifts the fields.
+    ['a b\t1\t2', /value "b" is not a finite number/],
     ['9lives\t1\t2', /name must start with a letter/],
     ['a/b\t1\t2', /name must/],
     [`${'x'.repeat(129)}\t1\t2`, /max 128/],
@@ -35,8 +35,8 @@ test('parsePluginOutput: every kind of bad line is counted with a reason', () =>
     ['a\tInfinity\t2', /not a finite number/],
     ['a\t1e999\t2', /not a finite number/],
     ['a\t0x10\t2', /not a finite number/],
-    ['a\t1\t1.5', /epoch "1.5" is not an integer/],
-    ['a\t1\t-1', /epoch "-1" is not an integer/],
+    ['a\t1\t-1', /epoch "-1" is not epoch seconds/],
+    ['a\t1\tyesterday', /epoch "yesterday" is not epoch seconds/],
   ];
   for (const [line, re] of cases) {
     const { samples, bad } = parsePluginOutput(`${line}\n`);
@@ -44,6 +44,12 @@ test('parsePluginOutput: every kind of bad line is counted with a reason', () =>
     assert.equal(bad.length, 1, line);
     assert.match(bad[0].reason, re, line);
   }
+});
+
+test('parsePluginOutput: what mackerel-agent takes, Berth takes: a decimal epoch, fields past the third', () => {
+  const { samples, bad } = parsePluginOutput('a\t1\t1700000000.123\nb\t2\t1700000000\textra fields\n');
+  assert.deepEqual(bad, []);
+  assert.deepEqual(samples, [{ name: 'a', value: 1, epoch: 1700000000 }, { name: 'b', value: 2, epoch: 1700000000 }]);
 });
 
 const META = `# mackerel-agent-plugin
@@ -110,9 +116,30 @@ test('berthUnit: Mackerel units in Berth terms', () => {
     ['bytes', 'bytes'],
     ['bytes/sec', 'bytes_per_s'],
     ['iops', 'per_s'],
-    ['bits/sec', 'bits/sec'],
+    ['bits/sec', 'bits_per_s'],
     ['', undefined],
     [undefined, undefined],
   ];
   for (const [m, want] of cases) assert.equal(berthUnit(m), want, String(m));
+});
+
+test('parsePluginMeta: only the first JSON value is meta, as mackerel-agent reads it; a plugin may print more after it', () => {
+  const meta = parsePluginMeta('# mackerel-agent-plugin\n{"graphs": {"app.req": {"label": "Requests {x}", "metrics": [{"name": "n", "label": "a \\"}\\" b"}]}}}\ndebug: done\n');
+  assert.equal(meta?.graphs['app.req'].metrics[0].label, 'a "}" b');
+});
+
+test('meta a server would refuse never leaves the agent: names no series can have, labels cut inside a surrogate pair', () => {
+  const long = `g${'.seg'.repeat(70)}`;
+  const idx = indexMeta({
+    graphs: {
+      [long]: { metrics: [{ name: 'm' }] },
+      app: { label: `${'a'.repeat(255)}🐳`, metrics: [{ name: 'whale', label: 'half \ud800 a pair' }] },
+    },
+  });
+  assert.deepEqual(Object.keys(idx.exact()), ['app.whale'], 'a name past 128 characters is no series name');
+  const e = idx.exact()['app.whale'];
+  assert.equal(e.graph, 'a'.repeat(255), 'the emoji is left out whole, not cut in half');
+  assert.equal(e.label, 'half \ufffd a pair');
+  assert.equal(clip('ab🐳', 3), 'ab');
+  assert.equal(clip('ab🐳', 4), 'ab🐳');
 });

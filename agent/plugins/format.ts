@@ -23,7 +23,8 @@ export interface BadLine {
 }
 
 const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const EPOCH_RE = /^\d{1,12}$/;
+// Whole seconds, or with a fraction (Python's time.time()): mackerel-agent takes both.
+const EPOCH_RE = /^\d{1,12}(?:\.\d*)?$/;
 
 export function parsePluginOutput(stdout: string): { samples: PluginSample[]; bad: BadLine[] } {
   const samples: PluginSample[] = [];
@@ -34,13 +35,14 @@ export function parsePluginOutput(stdout: string): { samples: PluginSample[]; ba
     if (text.trim() === '') continue;
     const f = text.trim().split(/\s+/);
     const reject = (reason: string) => bad.push({ line: i + 1, text: text.slice(0, 200), reason });
-    if (f.length !== 3) { reject(`expected name, value and epoch, got ${f.length} field(s)`); continue; }
+    // Fields past the third are ignored, as mackerel-agent does.
+    if (f.length < 3) { reject(`expected name, value and epoch, got ${f.length} field(s)`); continue; }
     const [name, value, epoch] = f;
     if (!METRIC_NAME_RE.test(name)) { reject('name must start with a letter or _ and use letters, digits, _ . : - (max 128)'); continue; }
     const v = Number(value);
     if (!FLOAT_RE.test(value) || !Number.isFinite(v)) { reject(`value "${value}" is not a finite number`); continue; }
-    if (!EPOCH_RE.test(epoch)) { reject(`epoch "${epoch}" is not an integer`); continue; }
-    samples.push({ name, value: v, epoch: Number(epoch) });
+    if (!EPOCH_RE.test(epoch)) { reject(`epoch "${epoch}" is not epoch seconds`); continue; }
+    samples.push({ name, value: v, epoch: Math.floor(Number(epoch)) });
   }
   return { samples, bad };
 }
@@ -77,7 +79,8 @@ export function parsePluginMeta(stdout: string): PluginMeta | undefined {
   if (version !== '1') throw new Error(`unsupported plugin meta version "${version}"`);
   let json: unknown;
   try {
-    json = JSON.parse(nl === -1 ? '' : stdout.slice(nl + 1));
+    // Only the first JSON value counts (mackerel-agent decodes one); what a plugin prints after it is not meta.
+    json = JSON.parse(firstJsonValue(nl === -1 ? '' : stdout.slice(nl + 1)));
   } catch (err) {
     throw new Error(`meta JSON after the header does not parse: ${(err as Error).message}`);
   }
@@ -101,6 +104,24 @@ export function parsePluginMeta(stdout: string): PluginMeta | undefined {
   return out;
 }
 
+/** The text of the first JSON object or array in `text` (through its matching bracket), or all of it when it opens neither. */
+export function firstJsonValue(text: string): string {
+  const start = text.search(/\S/);
+  if (start < 0 || (text[start] !== '{' && text[start] !== '[')) return text;
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === '{' || ch === '[') depth++;
+    else if ((ch === '}' || ch === ']') && --depth === 0) return text.slice(start, i + 1);
+  }
+  return text;
+}
+
 /** Mackerel units to Berth's (protocol/metrics.ts); "float" means none; others pass through. */
 const UNITS: Record<string, string | undefined> = {
   float: undefined,
@@ -109,6 +130,7 @@ const UNITS: Record<string, string | undefined> = {
   seconds: 'seconds',
   bytes: 'bytes',
   'bytes/sec': 'bytes_per_s',
+  'bits/sec': 'bits_per_s',
   iops: 'per_s',
 };
 
@@ -142,6 +164,17 @@ export interface MetaIndex {
   exact(): Record<string, SeriesMetaEntry>;
 }
 
+/**
+ * At most `max` UTF-16 units (what the server's schema counts), never half a surrogate pair:
+ * one a plugin printed alone becomes U+FFFD, and a pair the cut would split is left out, so a
+ * plugin's label cannot get its host's batches refused.
+ */
+export function clip(text: string, max: number): string {
+  let t = text.replace(/\p{Cs}/gu, '\ufffd').slice(0, max);
+  if (/[\ud800-\udbff]$/.test(t)) t = t.slice(0, -1);
+  return t;
+}
+
 function entryFor(p: Pattern, nameSegs: string[]): SeriesMetaEntry {
   const matched = p.segs.flatMap((s, i) => (isWild(s) ? [nameSegs[i]] : []));
   const fill = (t: string) => t.replace(/%(\d)/g, (all, d: string) => matched[Number(d) - 1] ?? all);
@@ -155,9 +188,9 @@ function entryFor(p: Pattern, nameSegs: string[]): SeriesMetaEntry {
   }
   const metricPart = nameSegs.slice(p.keySegs).join('.');
   const label = p.metric.label ? fill(p.metric.label) : metricPart;
-  const e: SeriesMetaEntry = { label: label.slice(0, 256), graph: graph.slice(0, 256) };
+  const e: SeriesMetaEntry = { label: clip(label, 256), graph: clip(graph, 256) };
   const unit = berthUnit(p.graph.unit);
-  if (unit !== undefined) e.unit = unit.slice(0, 32);
+  if (unit !== undefined) e.unit = clip(unit, 32);
   return e;
 }
 
@@ -170,7 +203,9 @@ export function indexMeta(meta: PluginMeta): MetaIndex {
       const segs = `${graphKey}.${metric.name}`.split('.');
       const p: Pattern = { segs, keySegs, graph, graphKey, metric };
       if (segs.some(isWild)) wild.push(p);
-      else exact.set(segs.join('.'), entryFor(p, segs));
+      // Only a name a series can have: a longer or odder one never matches, and the server
+      // would refuse the whole batch for it.
+      else if (METRIC_NAME_RE.test(segs.join('.'))) exact.set(segs.join('.'), entryFor(p, segs));
     }
   }
   // Most literal segments first, so "a.b.c" beats "a.*.c" beats "a.*.*".

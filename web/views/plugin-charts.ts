@@ -13,7 +13,7 @@ export const MAX_PLUGIN_SERIES = 40;
 const MAX_LINES_PER_CHART = 12;
 const BAD_LINES = 'plugin_bad_lines';
 
-const UNITS: readonly Unit[] = ['pct', 'bytes', 'bytes_per_s', 'per_s', 'count', 'load', 'seconds'];
+const UNITS: readonly Unit[] = ['pct', 'bytes', 'bytes_per_s', 'bits_per_s', 'per_s', 'count', 'load', 'seconds'];
 
 
 const isPlugin = (s: CatalogSeries) => s.labels.plugin !== undefined && s.name !== BAD_LINES && s.labels.container === undefined;
