@@ -51,4 +51,14 @@ test('durations and retention settings: valid forms, and errors that quote the b
   assert.throws(() => parseRetention('raw=7d,2m=1d'), /"2m=1d" is not TIER=DURATION with TIER one of raw, 1m, 5m, 1h/);
   assert.throws(() => parseRetention('raw'), /"raw" is not TIER=DURATION/);
   assert.throws(() => parseRetention('raw=soon'), /"soon" is not a duration/);
+  // Names an object has of its own accord are no tiers; nor is trailing text, nor a tier twice.
+  for (const bad of ['toString=7d', 'constructor=1d', '__proto__=7d', 'hasOwnProperty=1h']) {
+    assert.throws(() => parseRetention(bad), /is not TIER=DURATION/, bad);
+  }
+  assert.throws(() => parseRetention('raw=7d=1y'), /"raw=7d=1y" is not TIER=DURATION/);
+  assert.throws(() => parseRetention('raw=1d,raw=30d'), /raw is given twice/);
+  // A coarser tier kept for less time than a finer one could not redo its buckets from it.
+  assert.throws(() => parseRetention('raw=7d,1m=1d'), /1m=1d is shorter than raw=7d/);
+  assert.deepEqual(parseRetention('raw=60d'), { ...DEFAULT_RETENTION, raw: 60 * D, '1m': 60 * D }, 'a tier left at its default is raised to match');
+  assert.deepEqual(parseRetention('raw=90d,1m=90d,5m=1y,1h=1y'), { raw: 90 * D, '1m': 90 * D, '5m': 365 * D, '1h': 365 * D });
 });

@@ -81,12 +81,32 @@ export function parseDuration(text: string): number {
 /** Parses `raw=7d,1m=30d,…`; tiers not named keep their defaults. */
 export function parseRetention(text: string, base: Retention = DEFAULT_RETENTION): Retention {
   const out: Retention = { ...base };
+  const names = Object.keys(out) as TierName[];
+  const given = new Set<string>();
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const [tier, value] = part.split('=');
-    if (!(tier in out) || value === undefined) {
-      throw new Error(`"${part}" is not TIER=DURATION with TIER one of ${Object.keys(out).join(', ')}`);
+    const m = /^([^=]+)=([^=]+)$/.exec(part);
+    const tier = m?.[1].trim();
+    if (!m || !(names as string[]).includes(tier!)) {
+      throw new Error(`"${part}" is not TIER=DURATION with TIER one of ${names.join(', ')}`);
     }
-    out[tier as TierName] = parseDuration(value);
+    if (given.has(tier!)) throw new Error(`${tier} is given twice ("${text}")`);
+    given.add(tier!);
+    out[tier as TierName] = parseDuration(m[2].trim());
+  }
+  // Each tier is rebuilt from the one below it (late data recomputes its buckets from there),
+  // so a coarser tier kept for less time than a finer one would leave buckets it cannot redo:
+  // one left at its default is raised to match, one given so is refused.
+  for (let i = 1; i < names.length; i++) {
+    if (out[names[i]] < out[names[i - 1]] && !given.has(names[i])) out[names[i]] = out[names[i - 1]];
+    if (out[names[i]] < out[names[i - 1]]) {
+      throw new Error(`${names[i]}=${formatDuration(out[names[i]])} is shorter than ${names[i - 1]}=${formatDuration(out[names[i - 1]])}: each tier must be kept at least as long as the one below it`);
+    }
   }
   return out;
+}
+
+/** A duration in the largest unit that divides it: 604800 → "7d". */
+function formatDuration(seconds: number): string {
+  for (const [unit, n] of [['y', 365 * 86400], ['d', 86400], ['h', 3600], ['m', 60]] as const) if (seconds % n === 0 && seconds >= n) return `${seconds / n}${unit}`;
+  return `${seconds}s`;
 }

@@ -27,7 +27,10 @@ export function hostsRoute({ db, now }: AppDeps): Hono {
     const hosts = sqlite
       .prepare('SELECT id, name, machine_id, agent_version, interval_s, first_seen, last_seen, last_ts FROM hosts ORDER BY name')
       .all() as { id: number; name: string; machine_id: string | null; agent_version: string | null; interval_s: number; first_seen: number; last_seen: number; last_ts: number }[];
-    const latestHost = sqlite.prepare('SELECT * FROM host_samples WHERE host_id = ? ORDER BY ts DESC LIMIT 1');
+    // Newest means newest up to now (give or take a clock's skew): a snapshot an agent stamped
+    // hours ahead (ingest takes up to a day) must not stand for "now" until then.
+    const latestHost = sqlite.prepare('SELECT * FROM host_samples WHERE host_id = ? AND ts <= ? ORDER BY ts DESC LIMIT 1');
+    const newestContainer = sqlite.prepare('SELECT * FROM container_samples WHERE container_id = ? AND ts <= ? ORDER BY ts DESC LIMIT 1');
     const containers = sqlite.prepare(
       `SELECT id, name, container_id, image, state, compose_project, compose_service, labels, first_seen, last_seen
        FROM containers WHERE host_id = ? AND last_seen >= ? ORDER BY compose_project IS NULL, compose_project, name`,
@@ -36,13 +39,18 @@ export function hostsRoute({ db, now }: AppDeps): Hono {
     return c.json({
       now: t,
       hosts: hosts.map((h) => {
-        const rows = containers.all(h.id, h.last_ts - RECENTLY_GONE_SECONDS) as {
+        const bound = t + 2 * h.interval_s;
+        const hostRow = latestHost.get(h.id, bound) as Record<string, unknown> | undefined;
+        const ref = h.last_ts <= bound ? h.last_ts : typeof hostRow?.ts === 'number' ? hostRow.ts : bound;
+        const rows = containers.all(h.id, ref - RECENTLY_GONE_SECONDS) as {
           id: number; name: string; container_id: string; image: string | null; state: string | null;
           compose_project: string | null; compose_service: string | null; labels: string | null; first_seen: number; last_seen: number;
         }[];
         const list = rows.map((r) => {
+          const newest = (r.last_seen <= bound ? latestContainer.get(r.id, r.last_seen) : newestContainer.get(r.id, bound)) as Record<string, unknown> | undefined;
+          const lastSeen = r.last_seen <= bound ? r.last_seen : typeof newest?.ts === 'number' ? newest.ts : r.first_seen;
           // Present in the host's newest snapshot means running now.
-          const running = r.last_seen >= h.last_ts - h.interval_s && (r.state ?? 'running') === 'running';
+          const running = lastSeen >= ref - h.interval_s && (r.state ?? 'running') === 'running';
           return {
             name: r.name,
             id: r.container_id,
@@ -53,8 +61,8 @@ export function hostsRoute({ db, now }: AppDeps): Hono {
             compose_service: r.compose_service,
             labels: r.labels ? (JSON.parse(r.labels) as Record<string, string>) : {},
             first_seen: r.first_seen,
-            last_seen: r.last_seen,
-            latest: pick(latestContainer.get(r.id, r.last_seen) as Record<string, unknown> | undefined, CONTAINER_METRIC_NAMES),
+            last_seen: lastSeen,
+            latest: pick(newest, CONTAINER_METRIC_NAMES),
           };
         });
         return {
@@ -66,7 +74,7 @@ export function hostsRoute({ db, now }: AppDeps): Hono {
           last_seen: h.last_seen,
           last_ts: h.last_ts,
           online: isOnline(t, h.last_seen, h.interval_s),
-          latest: pick(latestHost.get(h.id) as Record<string, unknown> | undefined, HOST_METRIC_NAMES),
+          latest: pick(hostRow, HOST_METRIC_NAMES),
           containers: list,
           compose_projects: [...new Set(list.map((x) => x.compose_project).filter((p): p is string => !!p))].sort(),
         };

@@ -225,20 +225,27 @@ test('several series names and core metrics in one request: the same columns as 
   assert.deepEqual(both.labels, net.labels);
 });
 
-test('top ranks containers by average over the range, from the same tier, tail included', async () => {
-  const res = await t.get(`/api/v1/top?host=alpha&metric=cpu_pct&from=${NOW - DAY}&to=${NOW}`);
-  assert.equal(res.status, 200);
-  const body = (await res.json()) as { tier: string; containers: { name: string; avg: number; max: number; samples: number }[] };
-  assert.equal(body.tier, '5m');
-  for (const c of body.containers) {
-    // Top reads whole tier buckets from `from` on, then raw rows: the same samples a chart covers.
-    const rows = raw[c.name].filter(([ts]) => ts >= Math.ceil((NOW - DAY) / 300) * 300 && ts <= NOW);
-    assert.equal(c.samples, rows.length, `${c.name}: samples`);
-    assert.ok(Math.abs(c.avg - rows.reduce((s, r) => s + r[1], 0) / rows.length) < 1e-9, `${c.name}: avg`);
-    assert.equal(c.max, Math.max(...rows.map((r) => r[1])), `${c.name}: max`);
+test('top ranks containers by average over exactly the samples in the range, at any tier, edges and tail included', async () => {
+  // A range ending now (5m tier, raw tail) and ranges in the past whose edges fall inside buckets.
+  const ranges: [number, number, string][] = [
+    [NOW - DAY, NOW, '5m'],
+    [NOW - 7 * DAY - 1234, NOW - 2 * DAY + 77, '1h'],
+    [NOW - 3 * DAY + 61, NOW - 2 * DAY - 299, '5m'],
+  ];
+  for (const [from, to, tier] of ranges) {
+    const res = await t.get(`/api/v1/top?host=alpha&metric=cpu_pct&from=${from}&to=${to}`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { tier: string; containers: { name: string; avg: number; max: number; samples: number }[] };
+    assert.equal(body.tier, tier);
+    for (const c of body.containers) {
+      const rows = raw[c.name].filter(([ts]) => ts >= from && ts <= to);
+      assert.equal(c.samples, rows.length, `${c.name} ${from}..${to}: samples`);
+      assert.ok(Math.abs(c.avg - rows.reduce((s, r) => s + r[1], 0) / rows.length) < 1e-9, `${c.name}: avg`);
+      assert.equal(c.max, Math.max(...rows.map((r) => r[1])), `${c.name}: max`);
+    }
+    assert.deepEqual(body.containers.map((c) => c.name), [...body.containers].sort((a, b) => b.avg - a.avg).map((c) => c.name));
+    assert.equal(body.containers.length, 2);
   }
-  assert.deepEqual(body.containers.map((c) => c.name), [...body.containers].sort((a, b) => b.avg - a.avg).map((c) => c.name));
-  assert.equal(body.containers.length, 2);
 });
 
 test('series that look alike stay apart: label values holding , and =, a series named like a core metric or a companion, __proto__', async () => {

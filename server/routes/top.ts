@@ -2,7 +2,7 @@
 // read from the same tier a chart of that range would use.
 import { Hono } from 'hono';
 import { CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
-import { chooseTier, tableOf } from '../rollup/tiers.ts';
+import { chooseTier, ROLLUP_TIERS, stepOf, tableOf, type TierName } from '../rollup/tiers.ts';
 import { findHost } from '../query/entities.ts';
 import { badRequest, parseIntParam, parseRange, requireParam } from '../query/params.ts';
 import type { AppDeps } from '../app.ts';
@@ -21,12 +21,14 @@ export function topRoute({ db, now, config }: AppDeps): Hono {
     const { from, to } = parseRange(q, t);
     const limit = parseIntParam('limit', q('limit'), 10, 1, 1000);
     const { tier } = chooseTier(from, to, Math.max(1, host.interval_s), undefined, (tier) => t - config.retention[tier]);
-    // The newest minutes are not rolled up yet: that part of the range is read from raw rows.
-    const wm = tier === 'raw' ? from
-      : ((sqlite.prepare("SELECT watermark FROM rollup_state WHERE kind = 'container' AND tier = ?").pluck().get(tier) as number | undefined) ?? from);
-    const split = Math.max(from, Math.min(to + 1, wm));
-    const part = (t: typeof tier, lo: number, hi: number) => {
-      if (hi <= lo) return [];
+    // Exactly the samples in [from, to]: whole buckets of the chosen tier that lie inside the
+    // range and under its watermark (complete), and each piece left at either edge from the
+    // next finer tier the same way, down to raw rows (the newest minutes, not rolled up yet,
+    // and the partial minutes at the edges).
+    const order: TierName[] = ['raw', ...ROLLUP_TIERS.map((r) => r.name)];
+    const watermark = (t: TierName) =>
+      (sqlite.prepare("SELECT watermark FROM rollup_state WHERE kind = 'container' AND tier = ?").pluck().get(t) as number | undefined) ?? -Infinity;
+    const read = (t: TierName, lo: number, hi: number) => {
       const agg = t === 'raw'
         ? `total(s.${metric}), count(s.${metric}), max(s.${metric})`
         : `total(s.${metric}_avg * s.${metric}_n), total(s.${metric}_n), max(s.${metric}_max)`;
@@ -37,8 +39,25 @@ export function topRoute({ db, now, config }: AppDeps): Hono {
         .raw()
         .all(host.id, lo, hi) as [number, number, number, number | null][];
     };
+    const rows: [number, number, number, number | null][] = [];
+    const cover = (level: number, lo: number, hi: number): void => {
+      if (hi <= lo) return;
+      const t = order[level];
+      if (t === 'raw') {
+        rows.push(...read('raw', lo, hi));
+        return;
+      }
+      const step = stepOf(t, 1);
+      const a = Math.ceil(lo / step) * step;
+      const b = Math.min(Math.floor(hi / step) * step, Math.floor(watermark(t) / step) * step);
+      if (b <= a) return cover(level - 1, lo, hi);
+      rows.push(...read(t, a, b));
+      cover(level - 1, lo, a);
+      cover(level - 1, b, hi);
+    };
+    cover(order.indexOf(tier), from, to + 1);
     const acc = new Map<number, { sum: number; n: number; max: number | null }>();
-    for (const [id, sum, n, max] of [...part(tier, from, split), ...part('raw', split, to + 1)]) {
+    for (const [id, sum, n, max] of rows) {
       if (!n) continue;
       const a = acc.get(id) ?? { sum: 0, n: 0, max: null };
       a.sum += sum;

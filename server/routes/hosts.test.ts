@@ -1,0 +1,23 @@
+// GET /api/v1/hosts: newest values and running containers as of now, even after an agent
+// whose clock ran ahead sent one snapshot stamped hours in the future (ingest takes up to a day).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { testApp, makeBatch } from '../../test/support/server.ts';
+
+const NOW = 1_790_000_000;
+
+test('a snapshot stamped hours ahead does not stand for now: latest values and running containers come from now', async () => {
+  const t = testApp({}, NOW);
+  const web = (cpu: number) => [{ id: 'abcdef0123456789', name: 'web', metrics: { cpu_pct: cpu } }];
+  // The clock ran six hours ahead for one snapshot, then was put right.
+  const ahead = await t.ingest({ ...makeBatch('alpha', [NOW + 6 * 3600], () => ({ host: { cpu_pct: 99 }, containers: web(99) })), batch_id: 'clock-ahead' });
+  assert.equal(ahead.status, 200);
+  const live = await t.ingest({ ...makeBatch('alpha', [NOW - 20, NOW - 10, NOW], () => ({ host: { cpu_pct: 5 }, containers: web(5) })), batch_id: 'clock-right' });
+  assert.equal(live.status, 200);
+  const body = (await (await t.get('/api/v1/hosts')).json()) as {
+    hosts: { name: string; online: boolean; latest: Record<string, number>; containers: { name: string; running: boolean; last_seen: number; latest: Record<string, number> }[] }[];
+  };
+  const h = body.hosts[0];
+  assert.equal(h.latest.cpu_pct, 5, 'the host value of now, not the one from six hours ahead');
+  assert.deepEqual(h.containers.map((c) => [c.name, c.running, c.last_seen, c.latest.cpu_pct]), [['web', true, NOW, 5]]);
+});
