@@ -1,9 +1,11 @@
 // Delivery: snapshots wait in memory until the next flush, then become one gzip batch (protocol
 // v2, columns) with its own id (so a resend after a timeout is absorbed by the server),
 // written to the spool first and sent from there, oldest first: a kill at any moment loses no
-// batch, and order is kept. When the server cannot be reached or answers 5xx, sending stops
-// and resumes with exponential backoff and jitter. A 4xx is final for that batch: logged with
-// the server's message, dropped.
+// batch, and order is kept. When the server cannot be reached, or answers anything but a
+// refusal of the batch itself (5xx, a redirect, 401, 403, 404, 409, …), sending stops and
+// resumes with exponential backoff and jitter, the batch kept. A refusal of the batch itself
+// (400, 413: refusedForGood) is final: logged with the server's message, dropped, counted. A
+// spool that cannot be written (disk full) holds batches in memory, bounded, sent from there.
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
