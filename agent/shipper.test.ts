@@ -43,6 +43,18 @@ function shipper(url: string, spool: Spool, log = memoryLogger(), timeoutMs = 20
   return new Shipper({ server: url, token: 'secret-token', agent: { host: 'h' }, spool, log, minBackoff: 0.01, maxBackoff: 0.02, timeoutMs });
 }
 
+/** A shipper against a fake server that answers `answer`, after one batch went out. */
+async function sendOne(t: { after: (fn: () => Promise<void>) => void }, answer: Parameters<typeof fakeServer>[0]) {
+  const srv = await fakeServer(answer);
+  t.after(srv.close);
+  const spool = new Spool(tempDir(), 1e6, memoryLogger());
+  const log = memoryLogger();
+  const s = shipper(srv.url, spool, log);
+  s.enqueue(snap(1_790_000_000));
+  await s.flush();
+  return { srv, spool, log, s };
+}
+
 test('batches are gzip JSON with a bearer token and a batch id', async (t) => {
   const srv = await fakeServer(() => ({ status: 200 }));
   t.after(srv.close);
@@ -93,14 +105,8 @@ test('an unreachable server: batches spooled, one log line per failure, sampling
   assert.match(log.lines[0], /cannot reach .* \(ECONNREFUSED\)/);
 });
 
-test('a 4xx is logged with the server message and not retried', async (t) => {
-  const srv = await fakeServer(() => ({ status: 400, body: '{"error":"snapshots.0.ts: too old"}' }));
-  t.after(srv.close);
-  const spool = new Spool(tempDir(), 1e6, memoryLogger());
-  const log = memoryLogger();
-  const s = shipper(srv.url, spool, log);
-  s.enqueue(snap(1_790_000_000));
-  await s.flush();
+test('a refused batch (400) is logged with the server message and not retried', async (t) => {
+  const { srv, spool, log, s } = await sendOne(t, () => ({ status: 400, body: '{"error":"snapshots.0.ts: too old"}' }));
   await s.flush({ force: true });
   assert.equal(srv.received.length, 1, 'sent once, never again');
   assert.equal(spool.count, 0);
@@ -134,37 +140,20 @@ test('a refusal about where or how it was sent (redirect, revoked token, proxy, 
     [413, '{"error":"body larger than 8388608 bytes"}', false],
   ];
   for (const [status, body, kept, headers] of cases) {
-    const srv = await fakeServer(() => ({ status, body, headers }));
-    t.after(srv.close);
-    const spool = new Spool(tempDir(), 1e6, memoryLogger());
-    const log = memoryLogger();
-    const s = shipper(srv.url, spool, log);
-    s.enqueue(snap(1_790_000_000));
-    await s.flush();
+    const { spool, log } = await sendOne(t, () => ({ status, body, headers }));
     assert.equal(spool.count, kept ? 1 : 0, `${status} ${body}: ${kept ? 'kept' : 'dropped'}`);
     if (status === 301) assert.ok(log.lines.some((l) => l.includes('redirected to https://berth.example/api/v1/ingest')), log.lines.join('\n'));
   }
 });
 
 test('a 200 that is not a Berth answer (a web page at --server) is not taken for delivered', async (t) => {
-  const srv = await fakeServer(() => ({ status: 200, body: '<!doctype html><title>Welcome to nginx!</title>' }));
-  t.after(srv.close);
-  const spool = new Spool(tempDir(), 1e6, memoryLogger());
-  const log = memoryLogger();
-  const s = shipper(srv.url, spool, log);
-  s.enqueue(snap(1_790_000_000));
-  await s.flush();
+  const { spool, log } = await sendOne(t, () => ({ status: 200, body: '<!doctype html><title>Welcome to nginx!</title>' }));
   assert.equal(spool.count, 1);
   assert.ok(log.lines.some((l) => /not a Berth server's answer/.test(l)));
 });
 
 test('the token never reaches the log, even from a server that echoes it, and control characters are escaped', async (t) => {
-  const srv = await fakeServer((_n, _b, auth) => ({ status: 502, body: `bad gateway for ${auth}\u001b[31m\r` }));
-  t.after(srv.close);
-  const log = memoryLogger();
-  const s = shipper(srv.url, new Spool(tempDir(), 1e6, memoryLogger()), log);
-  s.enqueue(snap(1_790_000_000));
-  await s.flush();
+  const { log } = await sendOne(t, (_n, _b, auth) => ({ status: 502, body: `bad gateway for ${auth}\u001b[31m\r` }));
   const text = log.lines.join('\n');
   assert.ok(text.includes('bad gateway for Bearer [token]'), text);
   assert.ok(!text.includes('secret-token'));
