@@ -196,3 +196,32 @@ test('a spool that cannot be written (disk full, read-only): batches are kept in
   assert.equal(srv.received.at(-1)!.batch.host!.ts[0], 1_790_000_020);
   fs.rmSync(dir);
 });
+
+test('batches held in memory are each sent, none lost, when a flush comes while they are being sent', async (t) => {
+  let up = false;
+  const srv = await fakeServer(() => (up ? { status: 200, delayMs: 100 } : { status: 503, body: '{"error":"busy"}' }));
+  t.after(srv.close);
+  const dir = tempDir();
+  const spool = new Spool(dir, 1e6, memoryLogger());
+  const s = shipper(srv.url, spool, memoryLogger());
+  fs.rmSync(dir, { recursive: true });
+  fs.writeFileSync(dir, '');
+  for (let i = 0; i < 3; i++) {
+    s.enqueue(snap(1_790_000_000 + i));
+    await s.flush({ force: true });
+  }
+  assert.equal(s.inMemory, 3);
+  // The server answers again, slowly; the disk too, while the first batch is on its way.
+  up = true;
+  const sending = s.flush({ force: true });
+  await new Promise((r) => setTimeout(r, 30));
+  fs.rmSync(dir);
+  fs.mkdirSync(dir);
+  s.enqueue(snap(1_790_000_003));
+  await s.flush();
+  await sending;
+  await s.flush({ force: true });
+  const got = new Set(srv.received.filter((r) => r.batch.host).map((r) => r.batch.host!.ts[0]));
+  assert.deepEqual([...got].sort(), [0, 1, 2, 3].map((i) => 1_790_000_000 + i));
+  assert.deepEqual([s.inMemory, spool.count], [0, 0]);
+});

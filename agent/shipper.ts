@@ -129,8 +129,9 @@ export class Shipper {
     return true;
   }
 
-  /** Batches held in memory go to the spool, oldest first, as soon as it takes them. */
+  /** Batches held in memory go to the spool, oldest first, as soon as it takes them (not while a drain is sending them). */
   private respool(): void {
+    if (this.draining) return;
     while (this.unspooled.length && this.spool(this.unspooled[0].batchId, this.unspooled[0].body)) this.unspooled.shift();
   }
 
@@ -156,7 +157,9 @@ export class Shipper {
         const b = this.unspooled[0];
         const r = await this.send(b.body, b.batchId);
         if (!r.ok && r.retry) break;
-        this.unspooled.shift();
+        // By identity: the memory bound may have dropped it (and moved the rest) meanwhile.
+        const at = this.unspooled.indexOf(b);
+        if (at >= 0) this.unspooled.splice(at, 1);
         if (r.ok) replayed++;
       }
       // Batches that went out at their first try are the normal case, not worth a line.

@@ -58,3 +58,9 @@ test('pickLabels sends only the labels asked for', () => {
   assert.equal(Object.keys(pickLabels(many, Object.keys(many))!).length, 32, 'at most 32, as the wire schema allows');
   assert.deepEqual(containerIdentity({ Id: 'x3', Names: ['/c'], Labels: labels }, ['tier']).labels, { tier: 'web' });
 });
+
+test('a long label value or name is cut without leaving half a surrogate pair (the server would refuse the batch)', () => {
+  const picked = pickLabels({ note: `${'a'.repeat(1023)}🐳 whale` }, ['note'])!;
+  assert.equal(picked.note, 'a'.repeat(1023));
+  assert.doesNotMatch(containerName([`/${'n'.repeat(255)}🐳`], 'abcdef0123456789'), /\p{Cs}/u);
+});

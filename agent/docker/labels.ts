@@ -1,5 +1,6 @@
 // Who a container is, from one entry of GET /containers/json: name, image, state, and the
 // Compose project and service it belongs to, clipped to what the wire schema accepts.
+import { clip } from '../clip.ts';
 import type { ContainerSample } from '../../protocol/batch.ts';
 
 /** The parts of a GET /containers/json entry that Berth reads. */
@@ -20,8 +21,6 @@ export type ContainerIdentity = Omit<ContainerSample, 'metrics'>;
 // Limits of protocol/batch.ts's containerSample and labels: a longer value would get the
 // whole batch rejected by the server, so it is clipped here instead.
 const MAX = { name: 256, image: 512, state: 32, compose: 256, labelKey: 128, labelValue: 1024, labels: 32 };
-
-const clip = (s: string, max: number) => (s.length > max ? s.slice(0, max) : s);
 
 /**
  * The container's name without the leading '/'. Containers linked with legacy `--link` also

@@ -7,6 +7,9 @@
 //   matches one segment of [-a-zA-Z0-9_]+ ("#" also splits graphs per value), and "%1", "%2"…
 //   in labels stand for what the wildcards matched (as Mackerel does).
 import { METRIC_NAME_RE } from '../../protocol/metrics.ts';
+import { clip } from '../clip.ts';
+
+export { clip };
 
 export interface PluginSample {
   name: string;
@@ -162,17 +165,6 @@ export interface MetaIndex {
   lookup(seriesName: string): SeriesMetaEntry | undefined;
   /** Entries for every definition without wildcards. */
   exact(): Record<string, SeriesMetaEntry>;
-}
-
-/**
- * At most `max` UTF-16 units (what the server's schema counts), never half a surrogate pair:
- * one a plugin printed alone becomes U+FFFD, and a pair the cut would split is left out, so a
- * plugin's label cannot get its host's batches refused.
- */
-export function clip(text: string, max: number): string {
-  let t = text.replace(/\p{Cs}/gu, '\ufffd').slice(0, max);
-  if (/[\ud800-\udbff]$/.test(t)) t = t.slice(0, -1);
-  return t;
 }
 
 function entryFor(p: Pattern, nameSegs: string[]): SeriesMetaEntry {

@@ -21,3 +21,18 @@ test('a snapshot stamped hours ahead does not stand for now: latest values and r
   assert.equal(h.latest.cpu_pct, 5, 'the host value of now, not the one from six hours ahead');
   assert.deepEqual(h.containers.map((c) => [c.name, c.running, c.last_seen, c.latest.cpu_pct]), [['web', true, NOW, 5]]);
 });
+
+test('a host whose clock runs a minute ahead shows its newest values; one whose every sample is far ahead shows those', async () => {
+  for (const [ahead, label] of [[60, 'a minute ahead'], [2 * 3600, 'two hours ahead, every sample']] as const) {
+    const t = testApp({}, NOW);
+    const res = await t.ingest({
+      ...makeBatch('alpha', [NOW + ahead - 10, NOW + ahead], (ts) => ({ host: { cpu_pct: ts % 97 }, containers: [{ id: 'abcdef0123456789', name: 'web', metrics: { cpu_pct: 3 } }] })),
+      batch_id: `ahead-${ahead}`,
+    });
+    assert.equal(res.status, 200);
+    const body = (await (await t.get('/api/v1/hosts')).json()) as { hosts: { latest: Record<string, number>; containers: { running: boolean; latest: Record<string, number> }[] }[] };
+    const h = body.hosts[0];
+    assert.equal(h.latest.cpu_pct, (NOW + ahead) % 97, label);
+    assert.deepEqual(h.containers.map((c) => [c.running, c.latest.cpu_pct]), [[true, 3]], label);
+  }
+});

@@ -9,6 +9,9 @@ export function isOnline(now: number, lastSeen: number, interval: number): boole
   return now - lastSeen <= 2 * interval + 2;
 }
 
+/** A host clock this far ahead of the server's still counts as now (a snapshot further ahead is an outlier). */
+const CLOCK_SKEW_SECONDS = 300;
+
 /** Containers not seen for this long drop off the list (their history stays queryable). */
 const RECENTLY_GONE_SECONDS = 86400;
 
@@ -39,16 +42,20 @@ export function hostsRoute({ db, now }: AppDeps): Hono {
     return c.json({
       now: t,
       hosts: hosts.map((h) => {
-        const bound = t + 2 * h.interval_s;
-        const hostRow = latestHost.get(h.id, bound) as Record<string, unknown> | undefined;
-        const ref = h.last_ts <= bound ? h.last_ts : typeof hostRow?.ts === 'number' ? hostRow.ts : bound;
+        // A clock a few minutes fast still counts as now; only where nothing at all lies within
+        // that (every sample ahead) is the newest taken as it is.
+        const bound = t + Math.max(2 * h.interval_s, CLOCK_SKEW_SECONDS);
+        const hostRow = (latestHost.get(h.id, bound) ?? latestHost.get(h.id, Number.MAX_SAFE_INTEGER)) as Record<string, unknown> | undefined;
+        const ref = h.last_ts <= bound ? h.last_ts : typeof hostRow?.ts === 'number' ? hostRow.ts : h.last_ts;
         const rows = containers.all(h.id, ref - RECENTLY_GONE_SECONDS) as {
           id: number; name: string; container_id: string; image: string | null; state: string | null;
           compose_project: string | null; compose_service: string | null; labels: string | null; first_seen: number; last_seen: number;
         }[];
         const list = rows.map((r) => {
-          const newest = (r.last_seen <= bound ? latestContainer.get(r.id, r.last_seen) : newestContainer.get(r.id, bound)) as Record<string, unknown> | undefined;
-          const lastSeen = r.last_seen <= bound ? r.last_seen : typeof newest?.ts === 'number' ? newest.ts : r.first_seen;
+          const newest = (
+            r.last_seen <= bound ? latestContainer.get(r.id, r.last_seen) : newestContainer.get(r.id, bound) ?? latestContainer.get(r.id, r.last_seen)
+          ) as Record<string, unknown> | undefined;
+          const lastSeen = r.last_seen <= bound ? r.last_seen : typeof newest?.ts === 'number' ? newest.ts : r.last_seen;
           // Present in the host's newest snapshot means running now.
           const running = lastSeen >= ref - h.interval_s && (r.state ?? 'running') === 'running';
           return {

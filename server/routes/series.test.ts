@@ -10,6 +10,7 @@ import { testApp, type TestApp } from '../../test/support/server.ts';
 import { storeBatch } from '../ingest/store-batch.ts';
 import { batch as batchSchema } from '../../protocol/batch.ts';
 import { runRollups } from '../rollup/rollup.ts';
+import { enforceRetention } from '../rollup/retention.ts';
 
 const DAY = 86400;
 const NOW = 1_790_000_003; // off every grid, as a real clock is
@@ -280,4 +281,21 @@ test('series that look alike stay apart: label values holding , and =, a series 
   assert.deepEqual(values('foo{}'), [3, 3]);
   assert.deepEqual(values('__proto__{}'), [5, 5]);
   assert.equal(Object.keys(body.labels!).length, 6);
+});
+
+test('top over a short range whose finer tiers retention has deleted counts the coarse buckets that overlap it', async () => {
+  const a = testApp({}, NOW);
+  const sqlite = a.db.$client;
+  const start = NOW - 40 * DAY - (NOW % 3600);
+  const snapshots = Array.from({ length: 360 }, (_, i) => ({ ts: start + i * 10, host: {}, containers: [{ id: 'c0ffee00c0ffee00', name: 'old', metrics: { cpu_pct: i % 7 } }], series: [] }));
+  storeBatch(sqlite, batchSchema.parse({ v: 1, batch_id: 'forty-days-ago', agent: { host: 'alpha', interval: 10 }, snapshots }), start + 3600);
+  runRollups(sqlite, NOW);
+  await enforceRetention(sqlite, a.config.retention, NOW);
+  assert.equal(sqlite.prepare('SELECT count(*) FROM container_samples').pluck().get(), 0, 'raw is gone');
+  const from = start + 1000;
+  const to = from + 390;
+  const body = (await (await a.get(`/api/v1/top?host=alpha&metric=cpu_pct&from=${from}&to=${to}`)).json()) as { tier: string; containers: { name: string; samples: number }[] };
+  assert.equal(body.tier, '5m');
+  // The 5 m buckets that overlap [from, to]: 900..1200, 1200..1500 (seconds after start).
+  assert.deepEqual(body.containers.map((c) => [c.name, c.samples]), [['old', 60]]);
 });

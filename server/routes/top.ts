@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
 import { chooseTier, ROLLUP_TIERS, stepOf, tableOf, type TierName } from '../rollup/tiers.ts';
 import { findHost } from '../query/entities.ts';
+import { RETENTION_KIND } from '../rollup/rollup.ts';
 import { badRequest, parseIntParam, parseRange, requireParam } from '../query/params.ts';
 import type { AppDeps } from '../app.ts';
 
@@ -40,19 +41,34 @@ export function topRoute({ db, now, config }: AppDeps): Hono {
         .all(host.id, lo, hi) as [number, number, number, number | null][];
     };
     const rows: [number, number, number, number | null][] = [];
+    // Whether a tier still holds its rows at a time: retention records below what it deleted.
+    const deletedBelow = (tn: TierName) =>
+      (sqlite.prepare('SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck().get(RETENTION_KIND, tn) as number | undefined) ?? -Infinity;
+    const kept = (level: number, at: number) => at >= deletedBelow(order[level]);
     const cover = (level: number, lo: number, hi: number): void => {
       if (hi <= lo) return;
-      const t = order[level];
-      if (t === 'raw') {
+      const tn = order[level];
+      if (tn === 'raw') {
         rows.push(...read('raw', lo, hi));
         return;
       }
-      const step = stepOf(t, 1);
+      const step = stepOf(tn, 1);
+      const done = Math.floor(watermark(tn) / step) * step;
       const a = Math.ceil(lo / step) * step;
-      const b = Math.min(Math.floor(hi / step) * step, Math.floor(watermark(t) / step) * step);
-      if (b <= a) return cover(level - 1, lo, hi);
-      rows.push(...read(t, a, b));
-      cover(level - 1, lo, a);
+      const b = Math.min(Math.floor(hi / step) * step, done);
+      // An edge the finer tiers no longer keep is counted by the whole bucket that overlaps
+      // it: as near to the range as the store still allows.
+      const coarse = (x: number, y: number): void => {
+        if (kept(level - 1, x)) return cover(level - 1, x, y);
+        const start = Math.floor(x / step) * step;
+        const end = Math.min(Math.ceil(y / step) * step, done);
+        if (end > start) rows.push(...read(tn, start, end));
+        // What lies past the watermark is not rolled up here yet: from the finer tiers.
+        if (y > done) cover(level - 1, Math.max(x, done), y);
+      };
+      if (b <= a) return coarse(lo, hi);
+      rows.push(...read(tn, a, b));
+      coarse(lo, a);
       cover(level - 1, b, hi);
     };
     cover(order.indexOf(tier), from, to + 1);
