@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parsePluginSpec, type PluginSpec } from './plugins/spec.ts';
 import { DEFAULT_DOCKER_SOCKET, resolveDockerSocket } from './docker/client.ts';
+import { selectCollectorNames } from './collectors/index.ts';
 
 export interface AgentConfig {
   server: string;
@@ -62,11 +63,6 @@ export const AGENT_OPTIONS: Record<string, Opt> = {
 };
 
 export class ConfigError extends Error {}
-
-/** The engine's socket when --docker-socket is not given: DOCKER_HOST=unix://… or the usual path (throws for tcp:// and the like). */
-export function defaultDockerSocket(env: NodeJS.ProcessEnv): string {
-  return resolveDockerSocket(undefined, env);
-}
 
 export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
   let values: Record<string, string | string[] | boolean | undefined>;
@@ -140,12 +136,17 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
   if (!['auto', '32', '64'].includes(widthRaw)) problems.push(`--ipvs-counter-width (BERTH_IPVS_COUNTER_WIDTH): "${widthRaw}" is not 32, 64 or auto`);
   // A DOCKER_HOST this agent cannot use (tcp://, a relative unix path) is refused rather than
   // silently replaced by the local socket, unless the docker collector is off.
-  const enabled = names.filter((n) => !n.startsWith('-'));
-  const dockerWanted = !names.includes('-docker') && (enabled.length === 0 || enabled.includes('docker'));
+  const collectors = { enable: names.filter((n) => !n.startsWith('-')), disable: names.filter((n) => n.startsWith('-')).map((n) => n.slice(1)) };
+  let dockerWanted = true;
+  try {
+    dockerWanted = selectCollectorNames(collectors).includes('docker');
+  } catch {
+    /* an unknown collector name: main reports it */
+  }
   let dockerSocket = get('docker-socket').trim();
   if (!dockerSocket) {
     try {
-      dockerSocket = defaultDockerSocket(env);
+      dockerSocket = resolveDockerSocket(undefined, env);
     } catch (e) {
       dockerSocket = DEFAULT_DOCKER_SOCKET;
       if (dockerWanted) problems.push(`--docker-socket (BERTH_DOCKER_SOCKET): not given, and ${(e as Error).message}`);
@@ -161,7 +162,7 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
     procRoot,
     sysRoot: get('sys') || sysDefault,
     rootfs: get('rootfs'),
-    collectors: { enable: names.filter((n) => !n.startsWith('-')), disable: names.filter((n) => n.startsWith('-')).map((n) => n.slice(1)) },
+    collectors,
     spoolDir: get('spool'),
     spoolMaxBytes: Math.round(spoolMb * 1024 * 1024),
     plugins,

@@ -80,6 +80,8 @@ export class Shipper {
    * SIGKILL loses nothing), then sends spooled batches oldest first if the backoff allows.
    */
   flush(opts: { force?: boolean } = {}): Promise<void> {
+    // What memory holds goes to the spool first, so the new batch lands behind it.
+    this.respool();
     if (this.pending.length) {
       const snapshots = this.pending;
       this.pending = [];
@@ -87,10 +89,7 @@ export class Shipper {
       const batch: ColumnBatch = { v: PROTOCOL_VERSION, batch_id: crypto.randomUUID(), agent: this.o.agent, ...snapshotsToColumns(snapshots) };
       const meta = this.o.meta?.();
       if (meta && Object.keys(meta).length) batch.meta = meta;
-      this.respool();
       this.keep(batch.batch_id, zlib.gzipSync(JSON.stringify(batch)));
-    } else {
-      this.respool();
     }
     return this.drain(opts.force ?? false);
   }

@@ -26,7 +26,8 @@ import { openDb } from '../server/db/open.ts';
 import { startServer } from '../server/server.ts';
 import { loadServerConfig } from '../server/config.ts';
 import { createLogger } from '../agent/log.ts';
-import { canonicalLabels, storeBatch } from '../server/ingest/store-batch.ts';
+import { storeBatch } from '../server/ingest/store-batch.ts';
+import { canonicalLabels } from '../protocol/series-key.ts';
 import { runRollups } from '../server/rollup/rollup.ts';
 import { containersOf, flags, hostName, median, snapshot } from './synthetic.ts';
 

@@ -10,9 +10,6 @@
 // The server validates with these schemas; the agent builds values of these types.
 import { z } from 'zod';
 import { METRIC_NAME_RE } from './metrics.ts';
-import { canonicalLabels, seriesColumnKey } from './series-key.ts';
-
-export { canonicalLabels, seriesColumnKey };
 import { PROTOCOL_VERSION, COLUMNS_VERSION, SNAPSHOTS_VERSION, MAX_FUTURE_SECONDS, MIN_TS } from './constants.ts';
 
 export { PROTOCOL_VERSION, COLUMNS_VERSION, SNAPSHOTS_VERSION, MAX_FUTURE_SECONDS, MIN_TS };

@@ -27,9 +27,12 @@ export interface AppDeps {
   writer?: IngestWriter;
 }
 
+/** What the routes get: the app's dependencies with the one writer every route that writes shares. */
+export type RouteDeps = AppDeps & { writer: IngestWriter };
+
 export function createApp(given: AppDeps): Hono {
   // One writer for every route that writes (ingest, and the refusal counters).
-  const deps: AppDeps = {
+  const deps: RouteDeps = {
     ...given,
     writer: given.writer ?? inlineWriter(given.db.$client, { allowDuplicateHostnames: given.config.allowDuplicateHostnames }),
   };

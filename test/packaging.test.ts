@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { AGENT_OPTIONS, defaultDockerSocket } from '../agent/config.ts';
+import { AGENT_OPTIONS } from '../agent/config.ts';
+import { DEFAULT_DOCKER_SOCKET } from '../agent/docker/client.ts';
 import { AGENT_BUNDLE, buildAgent } from '../agent/build.ts';
 import { loadServerConfig } from '../server/config.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
@@ -192,7 +193,7 @@ test('Dockerfile: copies the bundle the build writes, sets only variables the ag
 test('the documented `docker run` mounts what the image expects, where it expects it', () => {
   const df = parseDockerfile(fs.readFileSync(DOCKERFILE, 'utf8'));
   const env = new Map(df.filter((i) => i.keyword === 'ENV').flatMap((e) => e.args.split(/\s+/).filter(Boolean).map((kv) => kv.split('=', 2) as [string, string])));
-  const socket = defaultDockerSocket({});
+  const socket = DEFAULT_DOCKER_SOCKET;
   const volume = df.find((i) => i.keyword === 'VOLUME')!.args;
   for (const [where, text] of [
     ['notes/packaging.md', fs.readFileSync(NOTES, 'utf8')],
@@ -274,7 +275,7 @@ test('the image, built and run as documented, reports this host: its name, machi
     (os.networkInterfaces().docker0 ?? []).find((a) => a.family === 'IPv4')?.address;
   assert.ok(gateway, 'the default bridge has a gateway address (IPAM or docker0)');
   server = await startServer(loadServerConfig(['--db', path.join(tempDir(), 'berth.db'), '--bind', gateway, '--port', '0', '--token', TEST_TOKEN], {}), memoryLogger());
-  const socket = defaultDockerSocket({});
+  const socket = DEFAULT_DOCKER_SOCKET;
   const gid = String(fs.statSync(socket).gid);
   // rslave needs / to be a shared mount, as systemd makes it; a host without systemd (this
   // one may be a container itself) gets the README's fallback, plain ro.

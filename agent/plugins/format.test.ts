@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { berthUnit, indexMeta, parsePluginMeta, parsePluginOutput, clip } from './format.ts';
+import { berthUnit, indexMeta, parsePluginMeta, parsePluginOutput } from './format.ts';
+import { clip } from '../clip.ts';
 
 test('parsePluginOutput: tab- or space-separated lines, CRLF and blank lines tolerated', () => {
   const { samples, bad } = parsePluginOutput('a.b\t1\t1700000000\nc_d.e-f\t-2.5e3\t1700000000\r\n\n   \nx:y .5 1700000001\n');

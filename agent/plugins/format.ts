@@ -9,8 +9,6 @@
 import { METRIC_NAME_RE } from '../../protocol/metrics.ts';
 import { clip } from '../clip.ts';
 
-export { clip };
-
 export interface PluginSample {
   name: string;
   value: number;

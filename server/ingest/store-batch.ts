@@ -7,9 +7,8 @@
 // storeBatch does both in one transaction. Duplicate (entity, ts) rows are ignored, so a
 // replay is idempotent. Takes v2 columns (v1 snapshots are turned into columns first).
 import type Database from 'better-sqlite3';
-import { canonicalLabels, type Batch, type ColumnBatch, type ContainerColumns } from '../../protocol/batch.ts';
-
-export { canonicalLabels };
+import type { Batch, ColumnBatch, ContainerColumns } from '../../protocol/batch.ts';
+import { canonicalLabels } from '../../protocol/series-key.ts';
 import { COLUMNS_VERSION } from '../../protocol/constants.ts';
 import { timeSpan, toColumnBatch } from '../../protocol/columns.ts';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';

@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3';
 import { KINDS, ROLLUP_TIERS, stepOf, tableOf, type Kind, type TierName } from '../rollup/tiers.ts';
 import { roundSignificant } from './round.ts';
+import { rollupState } from '../rollup/rollup.ts';
 
 export interface ColumnsQuery {
   kind: Kind;
@@ -165,11 +166,10 @@ export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery):
     // The tier up to its watermark, then each finer rollup from where the coarser one stops
     // (the newest hour of a 1 h chart is a dozen 5 m rows, not 360 raw ones), then raw rows.
     // Finer buckets nest in the coarser ones, so each lands whole in one bucket of `step`.
-    const watermark = sqlite.prepare('SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck();
     const chain = [q.tier, ...ROLLUP_TIERS.filter((r) => r.step < stepOf(q.tier, q.step)).map((r) => r.name).reverse()];
     let lo = start;
     for (const tier of chain) {
-      const wm = watermark.get(q.kind, tier) as number | undefined;
+      const wm = rollupState(sqlite, q.kind, tier);
       const split = wm === undefined ? lo : Math.max(lo, Math.min(hi, wm));
       add(tier, lo, split, q.step > stepOf(tier, q.step));
       lo = split;

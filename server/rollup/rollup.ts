@@ -48,10 +48,17 @@ export function runRollups(sqlite: Database.Database, now: number): RollupReport
   return report;
 }
 
+/**
+ * A rollup_state value: a tier's watermark for a kind (every bucket below it is complete), or,
+ * under RETENTION_KIND, the time below which retention deleted a tier. Undefined when not set.
+ */
+export function rollupState(sqlite: Database.Database, kind: Kind | typeof RETENTION_KIND, tier: TierName): number | undefined {
+  return statement(sqlite, 'SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck().get(kind, tier) as number | undefined;
+}
+
 function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: RollupReport): void {
   const def = KINDS[kind];
   // Compiled once per connection (db/statements.ts): rollups run every few seconds.
-  const getWm = statement(sqlite, 'SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck();
   const setWm = statement(sqlite, 
     'INSERT INTO rollup_state (kind, tier, watermark) VALUES (?, ?, ?) ON CONFLICT (kind, tier) DO UPDATE SET watermark = excluded.watermark',
   );
@@ -70,14 +77,14 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
        GROUP BY ${def.key}, bucket`;
     const compute = statement(sqlite, `INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`);
     const fillHoles = statement(sqlite, `INSERT OR IGNORE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`);
-    const sourceDeletedBelow = (getWm.get(RETENTION_KIND, tier.source) as number | undefined) ?? -Infinity;
+    const sourceDeletedBelow = rollupState(sqlite, RETENTION_KIND, tier.source) ?? -Infinity;
 
     const limit =
       tier.source === 'raw'
         ? Math.floor((now - RAW_SETTLE_SECONDS) / tier.step) * tier.step
-        : Math.floor(((getWm.get(kind, tier.source) as number | undefined) ?? 0) / tier.step) * tier.step;
+        : Math.floor((rollupState(sqlite, kind, tier.source) ?? 0) / tier.step) * tier.step;
 
-    let wm = getWm.get(kind, tier.name) as number | undefined;
+    let wm = rollupState(sqlite, kind, tier.name);
     if (wm === undefined) {
       const oldest = sqlite
         .prepare(`SELECT min((SELECT min(ts) FROM ${src} WHERE ${def.key} = e.id)) FROM ${ENTITY_TABLE[kind]} e`)
@@ -121,7 +128,7 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
  * through them, the 5m and 1h buckets).
  */
 export function lateCheck(sqlite: Database.Database, kind: Kind): { note(ts: number): void; mark(): void } {
-  const wm = statement(sqlite, "SELECT watermark FROM rollup_state WHERE kind = ? AND tier = '1m'").pluck().get(kind) as number | undefined;
+  const wm = rollupState(sqlite, kind, '1m');
   const buckets = new Set<number>();
   return {
     note(ts) {

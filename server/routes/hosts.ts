@@ -38,7 +38,6 @@ export function hostsRoute({ db, now }: AppDeps): Hono {
       `SELECT id, name, container_id, image, state, compose_project, compose_service, labels, first_seen, last_seen
        FROM containers WHERE host_id = ? AND last_seen >= ? ORDER BY compose_project IS NULL, compose_project, name`,
     );
-    const latestContainer = sqlite.prepare('SELECT * FROM container_samples WHERE container_id = ? AND ts = ?');
     return c.json({
       now: t,
       hosts: hosts.map((h) => {
@@ -52,9 +51,9 @@ export function hostsRoute({ db, now }: AppDeps): Hono {
           compose_project: string | null; compose_service: string | null; labels: string | null; first_seen: number; last_seen: number;
         }[];
         const list = rows.map((r) => {
-          const newest = (
-            r.last_seen <= bound ? latestContainer.get(r.id, r.last_seen) : newestContainer.get(r.id, bound) ?? latestContainer.get(r.id, r.last_seen)
-          ) as Record<string, unknown> | undefined;
+          const newest = (newestContainer.get(r.id, Math.min(r.last_seen, bound)) ?? newestContainer.get(r.id, r.last_seen)) as
+            | Record<string, unknown>
+            | undefined;
           const lastSeen = r.last_seen <= bound ? r.last_seen : typeof newest?.ts === 'number' ? newest.ts : r.last_seen;
           // Present in the host's newest snapshot means running now.
           const running = lastSeen >= ref - h.interval_s && (r.state ?? 'running') === 'running';

@@ -15,8 +15,7 @@ import { HostConflict, type StoreResult } from '../ingest/store-batch.ts';
 import { fastBatch, fastColumnBatch } from '../ingest/fast-batch.ts';
 import { BodyTooLarge, readBody } from '../ingest/read-body.ts';
 import { mayHoldOddNames, oddName } from '../ingest/odd-names.ts';
-import { inlineWriter } from '../ingest/writer.ts';
-import type { AppDeps } from '../app.ts';
+import type { RouteDeps } from '../app.ts';
 
 const gunzip = promisify(zlib.gunzip);
 const SYNC_GUNZIP_BYTES = 256 * 1024;
@@ -36,11 +35,9 @@ export function contentCoding(header: string | undefined): string {
   return codings.length === 1 && codings[0] === 'gzip' ? 'gzip' : (header ?? '').trim();
 }
 
-export function ingestRoute(deps: AppDeps): Hono {
-  const { db, config, now } = deps;
+export function ingestRoute({ db, config, now, writer }: RouteDeps): Hono {
   const sqlite = db.$client;
   const configured = config.tokens.map(hashToken);
-  const writer = deps.writer ?? inlineWriter(sqlite, { allowDuplicateHostnames: config.allowDuplicateHostnames });
   const refuse = (status: 400 | 401 | 403 | 409 | 413 | 415, reason: string, message: string): never => {
     // Counted by the writer, so a refusal never waits on the write lock.
     writer.count(`ingest_rejected_${reason}`);

@@ -4,7 +4,8 @@
 // `label.KEY=VALUE` filters; both may come in one request, on one time grid.
 import { Hono } from 'hono';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
-import { seriesColumnKey, type SeriesResponse } from '../../protocol/batch.ts';
+import type { SeriesResponse } from '../../protocol/batch.ts';
+import { seriesColumnKey } from '../../protocol/series-key.ts';
 import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
 import { readColumns, readColumnsMany, timeGrid } from '../query/columns.ts';
 import { findContainer, findHost } from '../query/entities.ts';

@@ -3,12 +3,11 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { addHostToken, bearer, checkToken, hashToken, listTokens, revokeHostToken } from '../auth.ts';
-import { bump } from '../counters.ts';
-import type { AppDeps } from '../app.ts';
+import type { RouteDeps } from '../app.ts';
 
 const HOST_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
-export function tokensRoute({ db, config, now, writer }: AppDeps): Hono {
+export function tokensRoute({ db, config, now, writer }: RouteDeps): Hono {
   const sqlite = db.$client;
   const configured = config.tokens.map(hashToken);
   const app = new Hono();
@@ -17,8 +16,7 @@ export function tokensRoute({ db, config, now, writer }: AppDeps): Hono {
     const auth = checkToken(sqlite, configured, bearer(c.req.header('authorization')));
     if (!auth.ok || auth.tokenId !== null) {
       // Counted by the writer, so a refusal never waits on the write lock.
-      if (writer) writer.count('tokens_rejected_unauthorized');
-      else bump(sqlite, 'tokens_rejected_unauthorized');
+      writer.count('tokens_rejected_unauthorized');
       throw new HTTPException(401, { message: 'managing tokens needs the server\'s shared token (Authorization: Bearer …)' });
     }
     await next();

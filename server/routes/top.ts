@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
 import { chooseTier, ROLLUP_TIERS, stepOf, tableOf, type TierName } from '../rollup/tiers.ts';
 import { findHost } from '../query/entities.ts';
-import { RETENTION_KIND } from '../rollup/rollup.ts';
+import { RETENTION_KIND, rollupState } from '../rollup/rollup.ts';
 import { badRequest, parseIntParam, parseRange, requireParam } from '../query/params.ts';
 import type { AppDeps } from '../app.ts';
 
@@ -27,8 +27,6 @@ export function topRoute({ db, now, config }: AppDeps): Hono {
     // next finer tier the same way, down to raw rows (the newest minutes, not rolled up yet,
     // and the partial minutes at the edges).
     const order: TierName[] = ['raw', ...ROLLUP_TIERS.map((r) => r.name)];
-    const watermark = (t: TierName) =>
-      (sqlite.prepare("SELECT watermark FROM rollup_state WHERE kind = 'container' AND tier = ?").pluck().get(t) as number | undefined) ?? -Infinity;
     const read = (t: TierName, lo: number, hi: number) => {
       const agg = t === 'raw'
         ? `total(s.${metric}), count(s.${metric}), max(s.${metric})`
@@ -42,9 +40,7 @@ export function topRoute({ db, now, config }: AppDeps): Hono {
     };
     const rows: [number, number, number, number | null][] = [];
     // Whether a tier still holds its rows at a time: retention records below what it deleted.
-    const deletedBelow = (tn: TierName) =>
-      (sqlite.prepare('SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck().get(RETENTION_KIND, tn) as number | undefined) ?? -Infinity;
-    const kept = (level: number, at: number) => at >= deletedBelow(order[level]);
+    const kept = (level: number, at: number) => at >= (rollupState(sqlite, RETENTION_KIND, order[level]) ?? -Infinity);
     const cover = (level: number, lo: number, hi: number): void => {
       if (hi <= lo) return;
       const tn = order[level];
@@ -53,7 +49,7 @@ export function topRoute({ db, now, config }: AppDeps): Hono {
         return;
       }
       const step = stepOf(tn, 1);
-      const done = Math.floor(watermark(tn) / step) * step;
+      const done = Math.floor((rollupState(sqlite, 'container', tn) ?? -Infinity) / step) * step;
       const a = Math.ceil(lo / step) * step;
       const b = Math.min(Math.floor(hi / step) * step, done);
       // An edge the finer tiers no longer keep is counted by the whole bucket that overlaps
