@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Shipper } from './shipper.ts';
 import { Spool } from './spool.ts';
 import { memoryLogger } from './log.ts';
-import { tempDir } from '../test/support/server.ts';
+import { tempDir } from '../test/support/temp.ts';
 import type { ColumnBatch as Batch } from '../protocol/batch.ts';
 
 interface Received {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Spool } from './spool.ts';
 import { memoryLogger } from './log.ts';
-import { tempDir } from '../test/support/server.ts';
+import { tempDir } from '../test/support/temp.ts';
 
 test('batches come back oldest first, also after the process restarts', () => {
   const dir = tempDir();

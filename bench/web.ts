@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openDb } from '../server/db/open.ts';
-import { tempDir } from '../test/support/server.ts';
+import { tempDir } from '../test/support/temp.ts';
 import { seedFleet, startLiveFeed } from '../test/support/seed.ts';
 import type { CDPSession, Page, Request, Response } from 'playwright-core';
 import { ensureWebBuilt, launchChromium, REPO, shippedJs, WEB_DIST } from '../test/support/browser.ts';

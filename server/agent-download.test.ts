@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { testApp, tempDir } from '../test/support/server.ts';
+import { testApp } from '../test/support/server.ts';
+import { tempDir } from '../test/support/temp.ts';
 
 test('the agent bundle downloads whole, gzip when asked, 304 when unchanged, new when rebuilt', async () => {
   const dir = tempDir('berth-agent-download-');

@@ -21,7 +21,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createNetwork, docker, removeContainers, removeNetwork, requireDocker, runContainer, TEST_IMAGE, TEST_PREFIX } from './support/docker.ts';
 import { startProcess, eventually, sleep } from './support/processes.ts';
-import { testConfig, tempDir, TEST_TOKEN } from './support/server.ts';
+import { testConfig, TEST_TOKEN } from './support/server.ts';
+import { tempDir } from './support/temp.ts';
 import { startServer } from '../server/server.ts';
 import { memoryLogger } from '../agent/log.ts';
 

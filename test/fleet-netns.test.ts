@@ -16,7 +16,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { buildAgent } from '../agent/build.ts';
 import { REPO, startProcess, eventually, sleep, freePort, type Proc } from './support/processes.ts';
-import { tempDir } from './support/server.ts';
+import { tempDir } from './support/temp.ts';
 import { createFleet, ip, linkBytes, rememberProcess, requireNetns, runInNetns, startInNetns, type Fleet } from './support/netns.ts';
 
 const exec = promisify(execFile);

@@ -8,7 +8,8 @@ import path from 'node:path';
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { startProcess, eventually, sleep, freePort, type Proc } from './support/processes.ts';
-import { tempDir, TEST_TOKEN } from './support/server.ts';
+import { TEST_TOKEN } from './support/server.ts';
+import { tempDir } from './support/temp.ts';
 
 const OUTAGE_S = Number(process.env.BERTH_OUTAGE_SECONDS ?? 180);
 

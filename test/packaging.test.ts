@@ -17,7 +17,8 @@ import { loadServerConfig } from '../server/config.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
 import { memoryLogger } from '../agent/log.ts';
 import { REPO, eventually } from './support/processes.ts';
-import { tempDir, TEST_TOKEN } from './support/server.ts';
+import { TEST_TOKEN } from './support/server.ts';
+import { tempDir } from './support/temp.ts';
 import { docker, requireDocker, TEST_IMAGE, TEST_PREFIX } from './support/docker.ts';
 
 const exec = promisify(execFile);

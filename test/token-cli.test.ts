@@ -11,7 +11,8 @@ import { loadServerConfig } from '../server/config.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
 import { memoryLogger } from '../agent/log.ts';
 import { REPO } from './support/processes.ts';
-import { makeBatch, tempDir } from './support/server.ts';
+import { makeBatch } from './support/server.ts';
+import { tempDir } from './support/temp.ts';
 import { newToken } from '../server/auth.ts';
 import { loadAgentConfig } from '../agent/config.ts';
 

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cpuCollector, cpuPercent } from './cpu.ts';
 import { SourceMissing, type CollectContext } from './collector.ts';
@@ -9,6 +8,7 @@ import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
 import { memoryLogger } from '../log.ts';
 import type { CpuTimes } from '../procfs/stat.ts';
+import { tempDir } from '../../test/support/temp.ts';
 
 const ctx = (mono: number): CollectContext => ({ mono, rates: new RateTracker(), log: memoryLogger() });
 const times = (t: Partial<CpuTimes>): CpuTimes =>
@@ -55,7 +55,7 @@ test('cpuPercent: a host that is all idle, and one that is all busy', () => {
 });
 
 async function procRootWith(stat: string): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'berth-cpu-'));
+  const dir = tempDir('berth-cpu-');
   await writeFile(path.join(dir, 'stat'), stat);
   return dir;
 }

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { diskCollector, looksLikePartition, readBlockDevices, selectDisks } from './disk.ts';
 import { SourceMissing, type CollectContext } from './collector.ts';
@@ -9,6 +8,7 @@ import { parseDiskstats } from '../procfs/diskstats.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
 import { memoryLogger } from '../log.ts';
+import { tempDir } from '../../test/support/temp.ts';
 
 const fixture = (name: string) => readFile(new URL(`../procfs/testdata/${name}`, import.meta.url), 'utf8');
 
@@ -21,7 +21,7 @@ function line(major: number, minor: number, name: string, c: Counters): string {
 
 /** A sysfs with /sys/block/NAME(/slaves/LOWER) as the kernel lays it out. */
 async function sysWith(disks: Record<string, string[]>): Promise<string> {
-  const root = await mkdtemp(path.join(tmpdir(), 'berth-sys-'));
+  const root = tempDir('berth-sys-');
   for (const [name, slaves] of Object.entries(disks)) {
     await mkdir(path.join(root, 'block', name, 'slaves'), { recursive: true });
     for (const s of slaves) await mkdir(path.join(root, 'block', name, 'slaves', s));
@@ -60,7 +60,7 @@ test('selectDisks: /sys/block decides whole disks and stacking; loop, zram and i
 });
 
 test('diskCollector: iostat-style rates over two readings', async () => {
-  const procRoot = await mkdtemp(path.join(tmpdir(), 'berth-proc-'));
+  const procRoot = tempDir('berth-proc-');
   const sysRoot = await sysWith({ sda: [], nvme0n1: [], 'dm-0': ['sda2'] });
   const write = (text: string) => writeFile(path.join(procRoot, 'diskstats'), text);
   const c = diskCollector({ procRoot, sysRoot });
@@ -95,7 +95,7 @@ test('diskCollector: iostat-style rates over two readings', async () => {
 });
 
 test('diskCollector: io_ticks wraps at 2^32 ms; other counters going back are resets', async () => {
-  const procRoot = await mkdtemp(path.join(tmpdir(), 'berth-proc-'));
+  const procRoot = tempDir('berth-proc-');
   const sysRoot = await sysWith({ sda: [] });
   const write = (text: string) => writeFile(path.join(procRoot, 'diskstats'), text);
   const c = diskCollector({ procRoot, sysRoot });

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { filesystemCollector, fsUsage, selectFilesystems, type FsStat } from './filesystem.ts';
@@ -11,6 +10,7 @@ import { parseMountinfo } from '../procfs/mountinfo.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
 import { memoryLogger } from '../log.ts';
+import { tempDir } from '../../test/support/temp.ts';
 
 const fixture = (name: string) => readFile(new URL(`../procfs/testdata/${name}`, import.meta.url), 'utf8');
 const ctx = (): CollectContext => ({ mono: 0, rates: new RateTracker(), log: memoryLogger() });
@@ -55,7 +55,7 @@ test('fsUsage: df\'s arithmetic, reserved blocks excluded from Use%', () => {
 });
 
 test('filesystemCollector: host mounts seen from a container, statfs under rootfs', async () => {
-  const procRoot = await mkdtemp(path.join(tmpdir(), 'berth-proc-'));
+  const procRoot = tempDir('berth-proc-');
   await mkdir(path.join(procRoot, '1'));
   await writeFile(path.join(procRoot, '1/mountinfo'), await fixture('mountinfo-docker-host'));
   const asked: string[] = [];
@@ -78,7 +78,7 @@ test('filesystemCollector: host mounts seen from a container, statfs under rootf
 });
 
 test('filesystemCollector: a hung statfs is given up on and not started again', async () => {
-  const procRoot = await mkdtemp(path.join(tmpdir(), 'berth-proc-'));
+  const procRoot = tempDir('berth-proc-');
   await mkdir(path.join(procRoot, 'self'));
   await writeFile(path.join(procRoot, 'self/mountinfo'),
     '26 1 259:2 / / rw - ext4 /dev/nvme0n1p2 rw\n27 26 8:17 / /stuck rw - ext4 /dev/sdb1 rw\n');

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ifaceFilter, networkCollector } from './network.ts';
 import { SourceMissing, type CollectContext } from './collector.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
 import { memoryLogger } from '../log.ts';
+import { tempDir } from '../../test/support/temp.ts';
 
 const HEADER = `Inter-|   Receive                                                |  Transmit
  face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
@@ -17,7 +17,7 @@ const row = (iface: string, rxB: number, rxP: number, txB: number, txP: number) 
 
 /** A host /proc as an agent in a container sees it: the host's namespace is pid 1's. */
 async function hostProc(): Promise<{ procRoot: string; write: (text: string) => Promise<void> }> {
-  const procRoot = await mkdtemp(path.join(tmpdir(), 'berth-net-'));
+  const procRoot = tempDir('berth-net-');
   await mkdir(path.join(procRoot, '1/net'), { recursive: true });
   return { procRoot, write: (text) => writeFile(path.join(procRoot, '1/net/dev'), text) };
 }
@@ -98,7 +98,7 @@ test('networkCollector: includeIfaces brings veths back; netnsPid picks the name
   assert.equal(seriesOf(out)['net_rx_bps{veth1}'], 10);
 
   // A /proc with only our own namespace: pid 1 (the default off /proc) is missing, self works.
-  const own = await mkdtemp(path.join(tmpdir(), 'berth-net-'));
+  const own = tempDir('berth-net-');
   await mkdir(path.join(own, 'self/net'), { recursive: true });
   await writeFile(path.join(own, 'self/net/dev'), HEADER + row('eth0', 0, 0, 0, 0));
   const ctx = { mono: 3, rates: new RateTracker(), log: memoryLogger() };

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openDb } from './open.ts';
 import { startCheckpointer } from './checkpointer.ts';
-import { tempDir } from '../../test/support/server.ts';
+import { tempDir } from '../../test/support/temp.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

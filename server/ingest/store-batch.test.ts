@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { openDb } from '../db/open.ts';
-import { tempDir } from '../../test/support/server.ts';
+import { tempDir } from '../../test/support/temp.ts';
 import { acceptBatch, storeBatch, storeSamples, type AcceptedBatch } from './store-batch.ts';
 import { toColumnBatch } from '../../protocol/columns.ts';
 import { batch as batchSchema, columnBatch as columnSchema, type Batch, type BatchInput } from '../../protocol/batch.ts';

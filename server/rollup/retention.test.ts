@@ -9,7 +9,7 @@ import type Database from 'better-sqlite3';
 import { openDb } from '../db/open.ts';
 import { storeBatch } from '../ingest/store-batch.ts';
 import { batch as batchSchema } from '../../protocol/batch.ts';
-import { tempDir } from '../../test/support/server.ts';
+import { tempDir } from '../../test/support/temp.ts';
 import { enforceRetention } from './retention.ts';
 import { KINDS, ROLLUP_TIERS, tableOf, type Kind, type Retention, type TierName } from './tiers.ts';
 

@@ -10,7 +10,7 @@ import type Database from 'better-sqlite3';
 import { openDb } from '../db/open.ts';
 import { storeBatch } from '../ingest/store-batch.ts';
 import { batch as batchSchema, type BatchInput } from '../../protocol/batch.ts';
-import { tempDir } from '../../test/support/server.ts';
+import { tempDir } from '../../test/support/temp.ts';
 import { runRollups, RAW_SETTLE_SECONDS } from './rollup.ts';
 import { enforceRetention } from './retention.ts';
 import { KINDS, ROLLUP_TIERS, tableOf, type Kind } from './tiers.ts';

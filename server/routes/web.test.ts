@@ -3,14 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { webRoute } from './web.ts';
+import { tempDir } from '../../test/support/temp.ts';
 
 function builtPage(): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-web-route-'));
-  fs.mkdirSync(path.join(root, 'assets'));
+  // The page's folder inside a temp folder of its own, so the file beside it goes too.
+  const root = path.join(tempDir('berth-web-route-'), 'page');
+  fs.mkdirSync(path.join(root, 'assets'), { recursive: true });
   fs.writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>Berth</title><div id="app"></div>');
   // Big enough to be compressed (and compressible, as a bundle is).
   fs.writeFileSync(path.join(root, 'assets', 'page-abc123.js'), 'export const x = 1;\n'.repeat(500));

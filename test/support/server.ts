@@ -1,18 +1,13 @@
 // Test helpers for the server: a fresh migrated SQLite file in a temp dir, a config, an app.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { openDb, type Db } from '../../server/db/open.ts';
 import { createApp } from '../../server/app.ts';
 import { loadServerConfig, type ServerConfig } from '../../server/config.ts';
 import { memoryLogger } from '../../agent/log.ts';
+import { tempDir } from './temp.ts';
 import type { BatchInput } from '../../protocol/batch.ts';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
-
-export function tempDir(prefix = 'berth-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
 
 export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
   const dir = tempDir();
