@@ -45,6 +45,8 @@ test('bad query values fall back to defaults instead of breaking the page', () =
     ['?from=abc&to=100&range=6h', { range: { preset: '6h' } }],
     ['?zoom=5-3&zoom=x&zoom=10-20', { zoom: [[10, 20]] }],
     ['?rank=__proto__', { rank: 'cpu_pct' }],
+    ['?range=toString', { range: defaultState().range }],
+    ['?range=__proto__', { range: defaultState().range }],
     ['?refresh=0', { refresh: null }],
     ['?refresh=off', { refresh: 0 }],
   ];

@@ -79,7 +79,7 @@ export function parseState(pathname: string, search: string): ViewState {
   const to = int(q.get('to'));
   const preset = q.get('range');
   if (from !== undefined && to !== undefined && from < to) state.range = { from, to };
-  else if (preset && preset in PRESETS) state.range = { preset: preset as Preset };
+  else if (preset && Object.hasOwn(PRESETS, preset)) state.range = { preset: preset as Preset };
   state.zoom = q.getAll('zoom').map(parseWindow).filter((w): w is [number, number] => !!w);
   state.hidden = q.getAll('hide');
   state.off = q.getAll('off');

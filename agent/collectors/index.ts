@@ -35,7 +35,8 @@ export const COLLECTORS: Record<string, Factory> = {
 export const COLLECTOR_NAMES = Object.keys(COLLECTORS);
 
 export function selectCollectorNames(sel: AgentConfig['collectors']): string[] {
-  const unknown = [...sel.enable, ...sel.disable].filter((n) => !(n in COLLECTORS));
+  // Looked up in the list, not with `in`: every object has "toString" and "__proto__".
+  const unknown = [...sel.enable, ...sel.disable].filter((n) => !COLLECTOR_NAMES.includes(n));
   if (unknown.length) throw new Error(`--collectors: unknown collector "${unknown[0]}" (known: ${COLLECTOR_NAMES.join(', ')})`);
   const base = sel.enable.length ? sel.enable : COLLECTOR_NAMES;
   return base.filter((n) => !sel.disable.includes(n));

@@ -120,6 +120,9 @@ test('berthUnit: Mackerel units in Berth terms', () => {
     ['bits/sec', 'bits_per_s'],
     ['', undefined],
     [undefined, undefined],
+    // Passed through as given, like any unit Mackerel does not name.
+    ['toString', 'toString'],
+    ['__proto__', '__proto__'],
   ];
   for (const [m, want] of cases) assert.equal(berthUnit(m), want, String(m));
 });

@@ -137,7 +137,8 @@ const UNITS: Record<string, string | undefined> = {
 
 export function berthUnit(mackerelUnit: string | undefined): string | undefined {
   if (mackerelUnit === undefined || mackerelUnit === '') return undefined;
-  return mackerelUnit in UNITS ? UNITS[mackerelUnit] : mackerelUnit;
+  // Own keys only: `in` would take "toString" for a unit of ours.
+  return Object.hasOwn(UNITS, mackerelUnit) ? UNITS[mackerelUnit] : mackerelUnit;
 }
 
 /** What the web needs to title and scale one series (protocol/batch.ts `seriesMeta` values). */
