@@ -36,3 +36,31 @@ test('a host whose clock runs a minute ahead shows its newest values; one whose 
     assert.deepEqual(h.containers.map((c) => [c.running, c.latest.cpu_pct]), [[true, 3]], label);
   }
 });
+
+test('latest holds a metric the newest sample lacks for up to two intervals, then drops it', async () => {
+  const t = testApp({}, NOW);
+  // The agent restarted at NOW - 10: its first reading has memory but no CPU % yet (a rate needs two).
+  const stamps = [NOW - 40, NOW - 30, NOW - 20, NOW - 10];
+  const res = await t.ingest(makeBatch('alpha', stamps, (ts) => {
+    const restarted = ts === NOW - 10;
+    const host: Record<string, number> = restarted ? { mem_used_bytes: 2000 } : { cpu_pct: 40, mem_used_bytes: 1000, load1: 0.5 };
+    const metrics: Record<string, number> = restarted ? { mem_bytes: 20 } : { cpu_pct: 7, mem_bytes: 10 };
+    return {
+      host,
+      containers: [{ id: 'abcdef0123456789', name: 'web', metrics }],
+    };
+  }));
+  assert.equal(res.status, 200);
+  type Body = { hosts: { latest: Record<string, number>; containers: { latest: Record<string, number> }[] }[] };
+  let h = ((await (await t.get('/api/v1/hosts')).json()) as Body).hosts[0];
+  assert.deepEqual(h.latest, { cpu_pct: 40, mem_used_bytes: 2000, load1: 0.5 }, 'CPU % of a tick ago beside the newest memory');
+  assert.deepEqual(h.containers[0].latest, { cpu_pct: 7, mem_bytes: 20 });
+
+  // Two more ticks without CPU %: its last value is now three intervals old and no longer shown.
+  const more = await t.ingest(makeBatch('alpha', [NOW, NOW + 10], () => ({ host: { mem_used_bytes: 3000 }, containers: [{ id: 'abcdef0123456789', name: 'web', metrics: { mem_bytes: 30 } }] })));
+  assert.equal(more.status, 200);
+  t.clock.now = NOW + 10;
+  h = ((await (await t.get('/api/v1/hosts')).json()) as Body).hosts[0];
+  assert.deepEqual(h.latest, { mem_used_bytes: 3000 });
+  assert.deepEqual(h.containers[0].latest, { mem_bytes: 30 });
+});
