@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import { Shipper } from './shipper.ts';
+import { forLog, Shipper } from './shipper.ts';
 import { Spool } from './spool.ts';
 import { memoryLogger } from './log.ts';
 import { tempDir } from '../test/support/temp.ts';
@@ -224,4 +224,11 @@ test('batches held in memory are each sent, none lost, when a flush comes while 
   const got = new Set(srv.received.filter((r) => r.batch.host).map((r) => r.batch.host!.ts[0]));
   assert.deepEqual([...got].sort(), [0, 1, 2, 3].map((i) => 1_790_000_000 + i));
   assert.deepEqual([s.inMemory, spool.count], [0, 0]);
+});
+
+test('a short token is masked where it stands alone, not inside the words around it', () => {
+  assert.equal(forLog('cannot reach http://127.0.0.1:1 (ECONNREFUSED)', 't'), 'cannot reach http://127.0.0.1:1 (ECONNREFUSED)');
+  assert.equal(forLog('bad gateway for Bearer t; token=t.', 't'), 'bad gateway for Bearer [token]; token=[token].');
+  assert.equal(forLog('got "a+b" (a+b)', 'a+b'), 'got "[token]" ([token])', 'regular-expression characters are taken literally');
+  assert.equal(forLog('xsecret-token-12y', 'secret-token-12'), 'x[token]y', 'a long one wherever it appears');
 });

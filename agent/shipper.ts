@@ -49,7 +49,11 @@ export function refusedForGood(status: number, message: string): boolean {
 
 /** Text from the server fit for the log: the token never (a proxy may echo the request), control characters escaped. */
 export function forLog(text: string, token: string): string {
-  const masked = token ? text.split(token).join('[token]') : text;
+  // A token of a few characters ("t") is masked only where it stands alone, or "cannot reach
+  // http://…" would read "canno[token] reach h[token][token]p://…"; a longer one everywhere.
+  const masked = !token ? text
+    : token.length >= 8 ? text.split(token).join('[token]')
+    : text.replace(new RegExp(`(?<![\\w-])${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g'), '[token]');
   return masked.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
