@@ -35,6 +35,18 @@ export function readMachineId(rootfs: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Milliseconds a tick's collectors get before the sample goes out without the slow ones: up to
+ * shortly before the next boundary, and never under 2 s, which a Docker engine needs (it
+ * answers a stats call at its next one-second tick); an interval shorter than that then
+ * skips a boundary rather than lose Docker's values.
+ */
+export function tickDeadline(interval: number, nowMs = Date.now()): number {
+  return Math.max(MIN_TICK_DEADLINE_MS, msToNextBoundary(nowMs, interval) - 200);
+}
+
+const MIN_TICK_DEADLINE_MS = 2000;
+
 /** Seconds until the next multiple of `interval` on the wall clock. */
 export function msToNextBoundary(nowMs: number, interval: number): number {
   const ms = interval * 1000;
@@ -74,9 +86,13 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
   let resolveFirst!: () => void;
   const firstFlush = new Promise<void>((r) => (resolveFirst = r));
 
+  /** What is being collected now: the first read that primes the rates, or a tick. */
+  let busy: 'priming' | 'tick' | false = false;
+  let skipped = 0;
   const tick = async (ts: number) => {
     const out = new SnapshotBuilder(ts);
-    await runner.runAll(out, { mono: performance.now() / 1000, rates, log });
+    // Done by the next boundary: a collector still waiting then is left out of this sample.
+    await runner.runAll(out, { mono: performance.now() / 1000, rates, log }, tickDeadline(config.interval));
     rates.sweep();
     shipper.enqueue(out.toSnapshot());
     // The batch is spooled synchronously; sending runs beside sampling, so a server that does
@@ -99,15 +115,29 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
     timer = setTimeout(() => {
       const ts = Math.round(Date.now() / 1000 / config.interval) * config.interval;
       schedule();
-      // Ticks never overlap: a slow tick delays the next one instead of racing it.
-      ticking = ticking.then(() => tick(ts)).catch((e) => log.error(`tick failed: ${(e as Error).stack ?? e}`));
+      // Ticks never overlap or queue: a boundary that comes while the last tick is still being
+      // collected (an interval shorter than the engine takes to answer) is skipped, so every
+      // sample is taken at the time it is stamped with.
+      if (busy === 'priming') return; // the first boundary came during the first read: nothing was due yet
+      if (busy) {
+        if (skipped++ === 0) log.warn(`sample at ${new Date(ts * 1000).toISOString()} skipped: the one before is still being collected (--interval ${config.interval} s)`);
+        return;
+      }
+      if (skipped > 0) log.info(`sampling again after ${skipped} skipped sample${skipped === 1 ? '' : 's'}`);
+      skipped = 0;
+      busy = 'tick';
+      ticking = tick(ts)
+        .catch((e) => log.error(`tick failed: ${(e as Error).stack ?? e}`))
+        .finally(() => (busy = false));
     }, wait);
   };
 
   // A first read right away primes the counters, so the first boundary already has rates.
+  busy = 'priming';
   ticking = runner
-    .runAll(new SnapshotBuilder(0), { mono: performance.now() / 1000, rates, log })
-    .catch((e) => log.error(`priming failed: ${(e as Error).message}`));
+    .runAll(new SnapshotBuilder(0), { mono: performance.now() / 1000, rates, log }, tickDeadline(config.interval))
+    .catch((e) => log.error(`priming failed: ${(e as Error).message}`))
+    .finally(() => (busy = false));
   schedule();
 
   return {

@@ -1,5 +1,6 @@
-// The collector contract and the one place that runs collectors: timing, errors and the
-// off/on state of a collector whose source is missing, logged by name, once per change.
+// The collector contract and the one place that runs collectors: timing, errors, the off/on
+// state of a collector whose source is missing, and a tick's deadline, logged by name, once
+// per change.
 import type { RateTracker } from '../rates.ts';
 import type { SnapshotBuilder } from '../snapshot.ts';
 import type { Logger } from '../log.ts';
@@ -34,6 +35,8 @@ interface State {
   offUntil: number;
   offReason?: string;
   lastError?: string;
+  /** Set while a run outlives its tick's deadline; that collector sits out ticks until it ends. */
+  late?: Promise<void>;
 }
 
 /** Runs collectors, each isolated from the others' failures. */
@@ -50,14 +53,47 @@ export class CollectorRunner {
     return this.collectors.map((c) => c.name);
   }
 
-  async runAll(out: SnapshotBuilder, ctx: CollectContext): Promise<void> {
-    await Promise.all(this.collectors.map((c) => this.runOne(c, out, ctx)));
+  /**
+   * Runs every collector into `out` and waits for them, or for `deadlineMs` at most: then `out`
+   * is sealed, so a collector still waiting (an engine that does not answer) writes nothing
+   * stamped with this tick's time, and sits out the following ticks until its run ends, rather
+   * than hold back the others' samples or pile up runs behind it.
+   */
+  async runAll(out: SnapshotBuilder, ctx: CollectContext, deadlineMs = Infinity): Promise<void> {
+    const runs = this.collectors.map((c) => ({ c, st: this.stateOf(c) }))
+      .filter(({ c, st }) => !st.late && ctx.mono >= st.offUntil)
+      .map(({ c, st }) => {
+        let done = false;
+        const started = performance.now();
+        const run = this.runOne(c, out, ctx, st).finally(() => (done = true));
+        return { c, st, run, started, done: () => done };
+      });
+    const all = Promise.all(runs.map((r) => r.run));
+    if (Number.isFinite(deadlineMs)) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadlineMs))))]);
+      clearTimeout(timer);
+    } else {
+      await all;
+    }
+    out.seal();
+    for (const r of runs) {
+      if (r.done()) continue;
+      this.log.warn(`collector ${r.c.name}: no answer within ${(deadlineMs / 1000).toFixed(1)} s; left out of samples until it answers`);
+      r.st.late = r.run.then(() => {
+        r.st.late = undefined;
+        this.log.info(`collector ${r.c.name}: answered after ${((performance.now() - r.started) / 1000).toFixed(1)} s; in samples again`);
+      });
+    }
   }
 
-  private async runOne(c: Collector, out: SnapshotBuilder, ctx: CollectContext): Promise<void> {
-    const st = this.state.get(c.name) ?? { offUntil: 0 };
-    this.state.set(c.name, st);
-    if (ctx.mono < st.offUntil) return;
+  private stateOf(c: Collector): State {
+    let st = this.state.get(c.name);
+    if (!st) this.state.set(c.name, (st = { offUntil: 0 }));
+    return st;
+  }
+
+  private async runOne(c: Collector, out: SnapshotBuilder, ctx: CollectContext, st: State): Promise<void> {
     const started = performance.now();
     try {
       await c.collect(out, ctx);
@@ -85,5 +121,7 @@ export class CollectorRunner {
 
   async close(): Promise<void> {
     await Promise.all(this.collectors.map(async (c) => c.close?.()));
+    // Runs that outlived their tick end with their sources closed (their errors are logged).
+    await Promise.all([...this.state.values()].map((st) => st.late));
   }
 }

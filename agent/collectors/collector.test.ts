@@ -1,0 +1,67 @@
+// The runner's tick deadline: a collector that does not answer in time is left out of that
+// sample (and of the next ones until it answers) while the others' values keep their time.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CollectorRunner, type Collector, type CollectContext } from './collector.ts';
+import { SnapshotBuilder } from '../snapshot.ts';
+import { RateTracker } from '../rates.ts';
+import { memoryLogger } from '../log.ts';
+
+const ctx = (log: ReturnType<typeof memoryLogger>): CollectContext => ({ mono: performance.now() / 1000, rates: new RateTracker(), log });
+
+test('a collector slower than the deadline is left out, sits out ticks while busy, and comes back when it answers', async () => {
+  const log = memoryLogger();
+  let release!: () => void;
+  const calls = { fast: 0, slow: 0 };
+  const fast: Collector = { name: 'fast', collect: async (out) => void (calls.fast++, out.hostMetric('load1', 1)) };
+  const slow: Collector = {
+    name: 'slow',
+    async collect(out) {
+      calls.slow++;
+      // The first call hangs until released; later ones answer at once.
+      if (calls.slow === 1) await new Promise<void>((r) => (release = r));
+      out.hostMetric('cpu_pct', 50);
+    },
+  };
+  const runner = new CollectorRunner([fast, slow], log);
+
+  const first = new SnapshotBuilder(10);
+  const t0 = performance.now();
+  await runner.runAll(first, ctx(log), 200);
+  const waited = performance.now() - t0;
+  assert.ok(waited >= 190 && waited < 1000, `runAll returned at its deadline (${waited.toFixed(0)} ms)`);
+  assert.deepEqual(first.host, { load1: 1 }, 'the fast collector is in the sample');
+  assert.ok(log.lines.some((l) => l.startsWith('warn collector slow: no answer within 0.2 s')), log.lines.join('\n'));
+
+  const second = new SnapshotBuilder(20);
+  await runner.runAll(second, ctx(log), 200);
+  assert.equal(calls.slow, 1, 'a collector still busy is not started again');
+  assert.deepEqual(second.host, { load1: 1 });
+
+  release();
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(first.host, { load1: 1 }, 'a late answer writes nothing into the sample it missed');
+  assert.ok(log.lines.some((l) => /^info collector slow: answered after \d+\.\d s; in samples again$/.test(l)), log.lines.join('\n'));
+
+  const third = new SnapshotBuilder(30);
+  await runner.runAll(third, ctx(log), 200);
+  assert.deepEqual(third.host, { load1: 1, cpu_pct: 50 }, 'back in the sample once it answered');
+  assert.equal(calls.fast, 3);
+  assert.equal(log.lines.filter((l) => l.includes('no answer within')).length, 1, 'said once, not every tick');
+});
+
+test('collectors that answer in time are all waited for', async () => {
+  const log = memoryLogger();
+  const c = (name: string, ms: number, metric: string): Collector => ({
+    name,
+    collect: async (out) => {
+      await new Promise((r) => setTimeout(r, ms));
+      out.hostMetric(metric, ms);
+    },
+  });
+  const runner = new CollectorRunner([c('a', 5, 'load1'), c('b', 60, 'load5')], log);
+  const out = new SnapshotBuilder(10);
+  await runner.runAll(out, ctx(log), 2000);
+  assert.deepEqual(out.host, { load1: 5, load5: 60 });
+  assert.deepEqual(log.lines, []);
+});
