@@ -45,7 +45,7 @@ export const AGENT_OPTIONS: Record<string, Opt> = {
   interval: { type: 'string', env: 'BERTH_INTERVAL', default: '10', help: 'Seconds between samples' },
   flush: { type: 'string', env: 'BERTH_FLUSH', default: '', help: 'Seconds between batches sent (default: the interval)' },
   host: { type: 'string', env: 'BERTH_HOST', default: '', help: 'Host name to report (default: the hostname)' },
-  'docker-socket': { type: 'string', env: 'BERTH_DOCKER_SOCKET', default: '', help: 'Docker Engine socket (default: DOCKER_HOST=unix://… or /var/run/docker.sock)' },
+  'docker-socket': { type: 'string', env: 'BERTH_DOCKER_SOCKET', default: '', help: 'Docker Engine socket, PATH or unix://PATH; Podman\'s works too (default: DOCKER_HOST=unix://… or /var/run/docker.sock)' },
   proc: { type: 'string', env: 'BERTH_PROC', default: '/proc', help: 'procfs root (/host/proc in a container)' },
   sys: { type: 'string', env: 'BERTH_SYS', default: '', help: 'sysfs root (default: beside --proc, e.g. /host/sys)' },
   rootfs: { type: 'string', env: 'BERTH_ROOTFS', default: '/', help: "Host's root file system, for statfs and machine-id (/host/root in a container)" },

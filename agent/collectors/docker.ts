@@ -48,7 +48,7 @@ export function dockerCollector(opts: DockerCollectorOptions): Collector {
           previous.delete(c.Id);
           return;
         }
-        const { metrics, counters } = containerMetrics(r.stats, previous.get(c.Id), ctx.mono);
+        const { metrics, counters } = containerMetrics(r.stats, previous.get(c.Id), ctx.mono, client.engine);
         previous.set(c.Id, counters);
         out.container({ ...containerIdentity(c, opts.labelKeys), metrics });
       });

@@ -38,6 +38,9 @@ test('resolveDockerSocket: flag, then DOCKER_HOST=unix://, then the default', ()
   assert.equal(resolveDockerSocket('', { DOCKER_HOST: '  ' }), DEFAULT_DOCKER_SOCKET);
   assert.throws(() => resolveDockerSocket(undefined, { DOCKER_HOST: 'tcp://10.0.0.5:2375' }), /only unix:\/\/ sockets.*--docker-socket/);
   assert.throws(() => resolveDockerSocket(undefined, { DOCKER_HOST: 'unix://relative.sock' }), /absolute/);
+  // The flag written as DOCKER_HOST is, and "unix://" alone, as the docker CLI reads them.
+  assert.equal(resolveDockerSocket('unix:///run/podman/podman.sock', {}), '/run/podman/podman.sock');
+  assert.equal(resolveDockerSocket(undefined, { DOCKER_HOST: 'unix://' }), DEFAULT_DOCKER_SOCKET);
 });
 
 test('negotiateApiVersion: the engine’s version, capped at the newest we know', () => {
@@ -110,6 +113,26 @@ test('stats outcomes: vanished containers are quietly gone, others are errors na
   assert.ok(boom && 'error' in boom);
   assert.match(boom.error.message, /500 cgroup read failed/);
   assert.deepEqual(plain, { id: 'gone-plain', gone: true }, 'a 404 whose body is not JSON is still gone');
+});
+
+test('Podman (compat API): known as Podman from /version; a container stopped since listing is gone, not an error', async (t) => {
+  const mock = await mockEngine((p) => {
+    if (p === '/version') return { body: fixture('version-podman5.json') };
+    if (p.startsWith('/v1.41/containers/stopped/stats')) return { status: 500, body: fixture('error-500-podman-state-improper.json') };
+    // Podman writes its 200 before it reads the cgroup, and nothing after when that fails.
+    if (p.startsWith('/v1.41/containers/emptied/stats')) return { raw: '' };
+    if (p.startsWith('/v1.41/containers/boom/stats')) return { status: 500, body: { cause: 'io error', message: 'failed to obtain Container boom stats: io error', response: 500 } };
+    return { body: fixture('stats-podman5-busy-1.json') };
+  });
+  const client = new DockerClient({ socketPath: mock.socketPath });
+  t.after(async () => { client.close(); await mock.close(); });
+  assert.equal(client.engine, 'docker', 'Docker until the engine has said otherwise');
+  const [busy, stopped, emptied, boom] = await client.statsAll(['busy', 'stopped', 'emptied', 'boom']);
+  assert.equal(client.engine, 'podman');
+  assert.ok(busy && 'stats' in busy);
+  assert.deepEqual(stopped, { id: 'stopped', gone: true });
+  assert.deepEqual(emptied, { id: 'emptied', gone: true });
+  assert.ok(boom && 'error' in boom, 'any other 500 is still an error');
 });
 
 test('an answer that is not a list of containers is an error', async (t) => {

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { SourceMissing } from '../collectors/collector.ts';
 import type { ContainerSummary } from './labels.ts';
-import type { StatsResponse } from './stats.ts';
+import type { Engine, StatsResponse } from './stats.ts';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
 /** The newest API version this client knows; a newer engine is spoken to in this one. */
@@ -22,11 +22,14 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
  * default. A tcp:// or ssh:// DOCKER_HOST is refused with a message saying what to do.
  */
 export function resolveDockerSocket(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  if (flag) return flag;
+  // The flag may be written as DOCKER_HOST is (unix:///run/podman/podman.sock).
+  if (flag) return flag.startsWith('unix://') ? flag.slice('unix://'.length) || DEFAULT_DOCKER_SOCKET : flag;
   const host = env.DOCKER_HOST?.trim();
   if (!host) return DEFAULT_DOCKER_SOCKET;
   if (host.startsWith('unix://')) {
     const path = host.slice('unix://'.length);
+    // "unix://" alone is the default socket, as the docker CLI reads it.
+    if (path === '') return DEFAULT_DOCKER_SOCKET;
     if (!path.startsWith('/')) throw new Error(`DOCKER_HOST=${host}: expected unix:///absolute/path`);
     return path;
   }
@@ -50,14 +53,30 @@ export function negotiateApiVersion(serverApiVersion: unknown, max = MAX_API_VER
   return compareApiVersions(serverApiVersion, max) < 0 ? serverApiVersion : max;
 }
 
+/** Podman answers `GET /version` through its compat API with a "Podman Engine" component. */
+export function engineOf(version: unknown): Engine {
+  const components = (version as { Components?: unknown } | null)?.Components;
+  const podman = Array.isArray(components) && components.some((c) => typeof (c as { Name?: unknown })?.Name === 'string' && /^podman/i.test((c as { Name: string }).Name));
+  return podman ? 'podman' : 'docker';
+}
+
+/**
+ * A stats error that means the container stopped or vanished since it was listed: 404/409
+ * from Docker; a 500 "container state improper" (or "not running") from Podman's compat API.
+ */
+export function isGoneError(status: number, message: string): boolean {
+  if (status === 404 || status === 409) return true;
+  return status === 500 && /container state improper|is not running|no such container/i.test(message);
+}
+
 /** An HTTP error answer from the engine, with its status and message. */
 export class DockerApiError extends Error {
   constructor(
     readonly status: number,
     readonly path: string,
-    message: string,
+    readonly engineMessage: string,
   ) {
-    super(`GET ${path}: ${status} ${message}`);
+    super(`GET ${path}: ${status} ${engineMessage}`);
     this.name = 'DockerApiError';
   }
 }
@@ -98,6 +117,7 @@ export class DockerClient {
   private readonly maxApiVersion: string;
   private readonly agent: http.Agent;
   private version?: Promise<string>;
+  private kind: Engine = 'docker';
 
   constructor(opts: DockerClientOptions) {
     this.socketPath = opts.socketPath;
@@ -113,12 +133,21 @@ export class DockerClient {
     // A failure (no answer, or an answer without a usable ApiVersion, as from an engine still
     // starting) is not kept: the next call asks again.
     this.version ??= this.getJson('/version')
-      .then((v) => negotiateApiVersion((v as { ApiVersion?: unknown } | null)?.ApiVersion, this.maxApiVersion))
+      .then((v) => {
+        const version = negotiateApiVersion((v as { ApiVersion?: unknown } | null)?.ApiVersion, this.maxApiVersion);
+        this.kind = engineOf(v);
+        return version;
+      })
       .catch((err: unknown) => {
         this.version = undefined;
         throw err;
       });
     return this.version;
+  }
+
+  /** Which engine answered the last `GET /version` (Docker until one has). */
+  get engine(): Engine {
+    return this.kind;
   }
 
   /** Running (and paused) containers, as `docker ps` lists them. */
@@ -139,12 +168,15 @@ export class DockerClient {
     const path = `/v${v}/containers/${encodeURIComponent(id)}/stats?stream=false${oneShot}`;
     try {
       const body = await this.getJson(path);
+      // Podman sends its 200 before it reads the cgroup, and nothing more when the container
+      // stopped meanwhile.
+      if (body === undefined) return { id, gone: true };
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         return { id, error: new Error(`GET ${path}: expected a JSON object`) };
       }
       return { id, stats: body as StatsResponse };
     } catch (err) {
-      if (err instanceof DockerApiError && (err.status === 404 || err.status === 409)) return { id, gone: true };
+      if (err instanceof DockerApiError && isGoneError(err.status, err.engineMessage)) return { id, gone: true };
       if (err instanceof SourceMissing) throw err;
       return { id, error: err instanceof Error ? err : new Error(String(err)) };
     }

@@ -114,12 +114,41 @@ test('restart: counters that go down give no rate or cpu for that step, never a 
   restarted.networks = { eth0: { rx_bytes: 100, tx_bytes: 200 } };
   const after = containerMetrics(restarted, before.counters, 110);
   for (const k of ['cpu_pct', 'net_rx_bps', 'net_tx_bps'] as const) assert.equal(after.metrics[k], undefined, k);
+  // A counter that started again from zero and already passed its old value gives no rate
+  // either: the CPU counter going down says the container restarted.
+  const passed = structuredClone(restarted);
+  passed.networks = { eth0: { rx_bytes: 9e9, tx_bytes: 9e9 } };
+  const step = containerMetrics(passed, before.counters, 110).metrics;
+  for (const k of ['cpu_pct', 'net_rx_bps', 'net_tx_bps', 'blk_read_bps', 'blk_write_bps'] as const) assert.equal(step[k], undefined, k);
   assert.equal(after.metrics.mem_bytes, 5419008); // gauges still come out
   // And the step after the restart has rates again.
   const next = structuredClone(restarted);
   next.read = '2026-11-22T02:26:29.430269349Z';
   next.networks = { eth0: { rx_bytes: 1100, tx_bytes: 200 } };
   near(containerMetrics(next, after.counters, 120).metrics.net_rx_bps, 100);
+});
+
+test('Podman 5 (compat API): CPU % over wall time as `podman stats` shows it, not the docker CLI formula over its busy-time system_cpu_usage', () => {
+  const a = containerMetrics(fixture('stats-podman5-busy-1.json'), undefined, 100, 'podman');
+  const m = containerMetrics(fixture('stats-podman5-busy-2.json'), a.counters, 110, 'podman').metrics;
+  near(m.cpu_pct, 100); // 10 s of CPU in 10 s of wall time: one full core
+  near(m.net_rx_bps, 2000); // (25234 - 5234) / 10
+  near(m.net_tx_bps, 1000); // (11402 - 1402) / 10
+  near(m.blk_write_bps, 4096); // (45056 - 4096) / 10
+  near(m.blk_read_bps, 0);
+  assert.equal(m.mem_bytes, 2318336); // no memory_stats.stats from Podman: usage as it is
+  // The docker CLI's formula on the same answers: 10 / 10.5 × 4 CPUs × 100.
+  const docker = containerMetrics(fixture('stats-podman5-busy-2.json'), a.counters, 110, 'docker').metrics;
+  near(docker.cpu_pct, 380.952381, 1e-6);
+});
+
+test('Podman 3.4 on cgroup v2 (no online_cpus, no percpu_usage): CPU % still comes out', () => {
+  const a = containerMetrics(fixture('stats-podman3-v2-1.json'), undefined, 100, 'podman');
+  const m = containerMetrics(fixture('stats-podman3-v2-2.json'), a.counters, 110.5, 'podman').metrics;
+  near(m.cpu_pct, 25); // 2.625 s of CPU over 10.5 s (the read times, local offset -05:00)
+  near(m.net_rx_bps, 3000 / 10.5);
+  near(m.net_tx_bps, 2100 / 10.5);
+  near(m.blk_read_bps, 0); // an empty list: no block I/O yet
 });
 
 test('memUsageNoCache follows the docker CLI in every branch', () => {

@@ -1,7 +1,7 @@
 // Container metrics from one Docker Engine stats response plus the counters we kept from the
 // previous one. Pure maths, exact to the docker CLI (cli/command/container/stats_helpers.go):
 // cpu_pct, mem_bytes (usage without inactive file cache), mem_pct, and rates for network and
-// block I/O. One-shot responses carry no usable precpu_stats, so the caller keeps the previous
+// block I/O; and to `podman stats` for CPU when Podman's compat API answers. One-shot responses carry no usable precpu_stats, so the caller keeps the previous
 // counters per container (the `Counters` returned here) and passes them back next time.
 import type { ContainerMetric } from '../../protocol/metrics.ts';
 
@@ -90,6 +90,22 @@ export function onlineCpus(cpu: CpuStats | undefined): number | undefined {
   if (online !== undefined && online > 0) return online;
   const per = cpu?.cpu_usage?.percpu_usage;
   return Array.isArray(per) && per.length > 0 ? per.length : undefined;
+}
+
+/** Which engine answered: Podman's compat API fills `system_cpu_usage` differently (see cpuPercentOfWall). */
+export type Engine = 'docker' | 'podman';
+
+/**
+ * CPU % for Podman, as `podman stats` computes it: container CPU time over wall time, times 100
+ * (100 = one full core, as with Docker). Podman's compat API puts the CPU time used by all
+ * top-level cgroups in `system_cpu_usage` (busy time, not capacity), so the docker CLI's
+ * formula would overstate it, and Podman before 4.x sends no `online_cpus` on cgroup v2.
+ */
+export function cpuPercentOfWall(prevTotal: number | undefined, curTotal: number | undefined, seconds: number | undefined): number | undefined {
+  if (prevTotal === undefined || curTotal === undefined || seconds === undefined || !(seconds > 0)) return undefined;
+  const cpuDelta = curTotal - prevTotal;
+  if (cpuDelta < 0) return undefined;
+  return (cpuDelta / (seconds * 1e9)) * 100;
 }
 
 /**
@@ -184,14 +200,26 @@ function rate(prev: number | undefined, cur: number | undefined, dt: number | un
   return (cur - prev) / dt;
 }
 
+/** Counters that both readings have and that went down: the container restarted in between. */
+export function restartedBetween(prev: Counters, cur: Counters): boolean {
+  return (['cpuTotal', 'rx', 'tx', 'blkRead', 'blkWrite'] as const).some((k) => {
+    const a = prev[k];
+    const b = cur[k];
+    return a !== undefined && b !== undefined && b < a;
+  });
+}
+
 /**
  * Metrics for one reading. Without `prev` (first sight of the container) only the gauges come
- * out (memory, pids); rates and cpu_pct need two readings.
+ * out (memory, pids); rates and cpu_pct need two readings. After a restart (any counter went
+ * down) none come out for that step: a counter that started again from zero may have passed
+ * its old value already, so a rate from it would be too low.
  */
 export function containerMetrics(
   s: StatsResponse,
   prev: Counters | undefined,
   mono: number,
+  engine: Engine = 'docker',
 ): { metrics: ContainerMetrics; counters: Counters } {
   const counters = countersOf(s, mono);
   const metrics: ContainerMetrics = {};
@@ -206,9 +234,9 @@ export function containerMetrics(
   if (used !== undefined && limit !== undefined && limit > 0) put('mem_pct', (used / limit) * 100);
   put('pids', num(s.pids_stats?.current));
 
-  if (prev) {
-    put('cpu_pct', cpuPercent(prev, counters, onlineCpus(s.cpu_stats)));
+  if (prev && !restartedBetween(prev, counters)) {
     const dt = elapsedSeconds(prev, counters);
+    put('cpu_pct', engine === 'podman' ? cpuPercentOfWall(prev.cpuTotal, counters.cpuTotal, dt) : cpuPercent(prev, counters, onlineCpus(s.cpu_stats)));
     put('net_rx_bps', rate(prev.rx, counters.rx, dt));
     put('net_tx_bps', rate(prev.tx, counters.tx, dt));
     put('blk_read_bps', rate(prev.blkRead, counters.blkRead, dt));
