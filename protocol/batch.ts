@@ -55,8 +55,11 @@ export const snapshot = z.object({
   series: z.array(seriesSample).max(100_000).default([]),
 });
 
+/** Host names the page cannot put in a path: a browser reads `/host/..` as the parent folder. */
+export const isPathStep = (host: string): boolean => host === '.' || host === '..';
+
 export const agentInfo = z.object({
-  host: z.string().min(1).max(253),
+  host: z.string().min(1).max(253).refine((h) => !isPathStep(h), 'cannot be "." or "..", which a web address reads as a folder step'),
   machine_id: text(128).optional(),
   version: text(64).optional(),
   interval: z.number().positive().max(86_400).optional(),

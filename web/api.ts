@@ -109,9 +109,12 @@ export class ApiError extends Error {
 
 const TIMEOUT_MS = 15_000;
 
-export async function getJson<T>(path: string, params: Record<string, string | number | undefined> = {}, signal?: AbortSignal): Promise<T> {
+export async function getJson<T>(path: string, params: Record<string, string | number | readonly string[] | undefined> = {}, signal?: AbortSignal): Promise<T> {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  for (const [k, v] of Object.entries(params)) {
+    if (Array.isArray(v)) for (const x of v) q.append(k, x);
+    else if (v !== undefined) q.set(k, String(v));
+  }
   return requestJson<T>(q.size ? `${path}?${q}` : path, {}, signal);
 }
 
@@ -181,7 +184,9 @@ export function fetchContainerSeries(
     '/api/v1/container-series',
     {
       host: q.host,
-      containers: q.containers ? q.containers.join(',') : '*',
+      // Named one by one: a name may hold a comma.
+      containers: q.containers ? undefined : '*',
+      container: q.containers,
       metrics: q.metrics.join(','),
       from: Math.floor(q.from),
       to: Math.ceil(q.to),

@@ -3,7 +3,7 @@
 // schema accepts and returns what it would return (defaults filled in); anything unusual — an
 // unknown key, a null, a value out of range — gives undefined, and the caller asks zod, so
 // refusals and their messages stay zod's. server/ingest/fast-batch.test.ts holds it to that.
-import type { Batch, ColumnBatch } from '../../protocol/batch.ts';
+import { isPathStep, type Batch, type ColumnBatch } from '../../protocol/batch.ts';
 import { COLUMNS_VERSION, SNAPSHOTS_VERSION, MIN_TS } from '../../protocol/constants.ts';
 import { METRIC_NAME_RE } from '../../protocol/metrics.ts';
 
@@ -100,7 +100,7 @@ function snapshot(x: unknown): boolean {
 }
 
 function agent(x: unknown): boolean {
-  if (!isObj(x) || !keysIn(x, AGENT_KEYS) || !str(x.host, 1, 253) || !optStr(x, 'machine_id', 128) || !optStr(x, 'version', 64)) return false;
+  if (!isObj(x) || !keysIn(x, AGENT_KEYS) || !str(x.host, 1, 253) || isPathStep(x.host as string) || !optStr(x, 'machine_id', 128) || !optStr(x, 'version', 64)) return false;
   if (!('interval' in x)) return true;
   return typeof x.interval === 'number' && Number.isFinite(x.interval) && x.interval > 0 && x.interval <= 86_400;
 }

@@ -88,6 +88,27 @@ test('a list of names or Docker id prefixes gives just those, keyed by name; wit
   assert.equal(body.containers['shop-web-1'].cpu_pct.length, body.t.length);
 });
 
+test('container=NAME repeated names each container exactly, a comma or spaces in its name included', async () => {
+  const sqlite = t.db.$client;
+  const hostId = sqlite.prepare("SELECT id FROM hosts WHERE name = 'app-1'").pluck().get() as number;
+  const odd = ['x,y', ' pad ', 'x'];
+  for (const [i, name] of odd.entries()) {
+    const id = sqlite.prepare('INSERT INTO containers (host_id, name, container_id, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) RETURNING id').pluck()
+      .get(hostId, name, `odd${i}`.padEnd(64, '0'), NOW - 100, NOW) as number;
+    sqlite.prepare('INSERT INTO container_samples (container_id, ts, cpu_pct) VALUES (?, ?, ?)').run(id, NOW - 50, 10 + i);
+  }
+  const q = odd.map((n) => `container=${encodeURIComponent(n)}`).join('&');
+  const body = await getJson<ContainerSeriesResponse>(`/api/v1/container-series?host=app-1&${q}&metrics=cpu_pct&from=${NOW - 300}&to=${NOW}`);
+  assert.deepEqual(Object.keys(body.containers).sort(), [...odd].sort());
+  for (const [i, name] of odd.entries()) assert.ok(body.containers[name].cpu_pct.includes(10 + i), name);
+  const both = await t.get(`/api/v1/container-series?host=app-1&${q}&containers=x&metrics=cpu_pct`);
+  assert.equal(both.status, 400);
+  assert.match(((await both.json()) as { error: string }).error, /^containers: give either/);
+  const missing = await t.get(`/api/v1/container-series?host=app-1&container=nope&metrics=cpu_pct`);
+  assert.equal(missing.status, 404);
+  assert.match(((await missing.json()) as { error: string }).error, /^containers: container "nope"/);
+});
+
 test('digits=N rounds every value to N significant digits, min and max included', async () => {
   const q = `/api/v1/container-series?host=app-1&containers=shop-web-1,shop-db-1&metrics=cpu_pct,mem_bytes&from=${NOW - 86400}&to=${NOW}&minmax=1`;
   const exact = await getJson<ContainerSeriesResponse>(q);

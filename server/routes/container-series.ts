@@ -1,7 +1,8 @@
 // GET /api/v1/container-series: many containers' metrics in one request, for the host view's
 // per-container charts (one line per container), instead of one /series request each.
 // `containers=*` is every container of the host seen in the range, or a comma-separated list
-// of names (Docker names hold no commas; a Docker id prefix works as in /series). One tier and
+// of names (Docker names hold no commas; a Docker id prefix works as in /series), or
+// `container=NAME` repeated, each exactly as given (what the page sends). One tier and
 // step for all, chosen as /series would; columns keyed by container name on one time grid.
 // `digits=N` rounds values to N significant digits (a smaller answer; exact without it).
 import { Hono } from 'hono';
@@ -47,15 +48,19 @@ export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
       }
     };
 
-    const wanted = parseList(requireParam('containers', q('containers')));
+    // `container=NAME`, repeated, names each container exactly (a comma or a space in a name
+    // included); `containers=` is the short form for names without those.
+    const exact = c.req.queries('container') ?? [];
+    if (exact.length && q('containers') !== undefined) badRequest('containers: give either containers=… or container=… (repeated), not both');
+    const wanted = exact.length ? exact : parseList(requireParam('containers', q('containers')));
     if (wanted.length === 0) badRequest('containers: required (* or comma-separated names)');
     let list: ContainerRow[];
-    if (wanted.length === 1 && wanted[0] === '*') {
+    if (!exact.length && wanted.length === 1 && wanted[0] === '*') {
       list = seenInRange.all(host.id, from, to) as ContainerRow[];
       if (list.length > MAX_CONTAINERS) badRequest(`containers: ${list.length} seen in this range, at most ${MAX_CONTAINERS}; name them or narrow the range`);
       checkSize(list.length);
     } else {
-      if (wanted.includes('*')) badRequest('containers: * stands alone (every container seen in the range), not in a list');
+      if (!exact.length && wanted.includes('*')) badRequest('containers: * stands alone (every container seen in the range), not in a list');
       const names = [...new Set(wanted)];
       if (names.length > MAX_CONTAINERS) badRequest(`containers: ${names.length} named, at most ${MAX_CONTAINERS}`);
       checkSize(names.length);

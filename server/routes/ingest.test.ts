@@ -112,6 +112,8 @@ test('schema violations are 400 naming the field path', async () => {
     ['a container without a name', (b) => (delete b.snapshots[0].containers[0].name, b), /^snapshots\.0\.containers\.0\.name: /],
     ['a label value that is a number', (b) => (b.snapshots[0].series[0].labels.iface = 0, b), /^snapshots\.0\.series\.0\.labels\.iface: /],
     ['no agent host', (b) => (b.agent.host = '', b), /^agent\.host: /],
+    ['a host named ..', (b) => (b.agent.host = '..', b), /^agent\.host: cannot be "\." or "\.\."/],
+    ['a host named .', (b) => (b.agent.host = '.', b), /^agent\.host: cannot be /],
   ];
   for (const [what, change, path] of cases) {
     const res = await t.ingest(change(base()));
