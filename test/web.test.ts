@@ -9,7 +9,7 @@ import type { Browser, Page, Request } from 'playwright-core';
 import { openDb } from '../server/db/open.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
 import { memoryLogger } from '../agent/log.ts';
-import { testConfig } from './support/server.ts';
+import { testConfig, TEST_TOKEN } from './support/server.ts';
 import { HOSTILE_NAME, seedFleet, type Seeded } from './support/seed.ts';
 import { artifact, browserSkipReason, ensureWebBuilt, launchChromium, shippedJs, WEB_DIST } from './support/browser.ts';
 
@@ -256,6 +256,43 @@ describe('dashboard in Chromium', { skip }, () => {
     await ready(page);
     assert.equal(await page.locator('h1').innerText(), HOSTILE_NAME, 'the link reproduces the view');
     assert.deepEqual(problemsOf(page), [], 'no script ran and no dialog opened');
+    await page.close();
+  });
+
+  test('names that reverse text or run long stay in their place: set apart, wrapped, the page no wider than a phone', async () => {
+    // A right-to-left override left open ("invoice\u202Efdp.exe" shows as "invoiceexe.pdf"), a
+    // 250-character name and a 256-character compose project, on a host of their own.
+    const RLO = 'invoice\u202Efdp.exe';
+    const LONG = 'x'.repeat(250);
+    const now = Math.floor(Date.now() / 1000);
+    const metrics = (i: number) => ({ cpu_pct: 10 + i, mem_bytes: 1e6, net_rx_bps: 100 + i, net_tx_bps: 50, blk_read_bps: 0, blk_write_bps: 10 });
+    const res = await fetch(`${server.url}/api/v1/ingest`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        v: 1, batch_id: `odd-names-${process.pid}`, agent: { host: 'odd-names', interval: 10 },
+        snapshots: [now - 30, now - 20, now - 10].map((ts, i) => ({
+          ts, host: { cpu_pct: 5 }, series: [],
+          containers: [
+            { id: 'a'.repeat(64), name: RLO, metrics: metrics(i) },
+            { id: 'b'.repeat(64), name: LONG, compose_project: 'P'.repeat(256), metrics: metrics(i) },
+          ],
+        })),
+      }),
+    });
+    assert.equal(res.status, 200);
+    const page = await open('/host/odd-names?range=15m', { width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+    // (No named functions inside: the test's transpiler would wrap them in a helper the page lacks.)
+    const isolated = await page.evaluate((name) => ({
+      inReadout: [...document.querySelectorAll('.ro-name bdi')].some((b) => b.textContent === name),
+      legend: getComputedStyle(document.querySelector('.legend-name')!).unicodeBidi,
+      cell: getComputedStyle(document.querySelector('.top-table td.name')!).unicodeBidi,
+    }), RLO);
+    assert.deepEqual(isolated, { inReadout: true, legend: 'isolate', cell: 'isolate' }, 'the name is set apart from the words after it');
+    await page.screenshot({ path: artifact('host-odd-names-phone.png'), fullPage: true });
+    assert.deepEqual(problemsOf(page), []);
     await page.close();
   });
 

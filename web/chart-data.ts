@@ -19,6 +19,11 @@ export interface LineSpec {
   /** Column key in DataSet.cols. */
   key: string;
   label: string;
+  /**
+   * The part of `label` it starts with that comes from a host, container or plugin (a name, an
+   * address): shown in a <bdi>, so its own writing direction cannot reorder the words after it.
+   */
+  name?: string;
   color: string;
   width?: number;
   dash?: number[];

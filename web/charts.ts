@@ -280,9 +280,9 @@ export class ChartPanel {
     this.readoutItems = [];
     if (this.spec.readout === 'all') {
       this.spec.lines.forEach((l) => {
-        const item = el('button', { class: 'ro-item', type: 'button', title: 'Show or hide this line' }, [
+        const item = el('button', { class: 'ro-item', type: 'button', title: `${l.label}: show or hide` }, [
           el('i', { class: 'swatch', style: `--c:${l.color}` }),
-          el('span', { class: 'ro-name' }, [l.label]),
+          el('span', { class: 'ro-name' }, lineLabel(l)),
           el('b', { class: 'ro-val' }),
         ]);
         item.addEventListener('click', () => {
@@ -323,8 +323,14 @@ export class ChartPanel {
     const top = readings(p, shown, idx, 6);
     const items = top.map((r) => {
       const l = this.spec.lines[r.line];
-      return el('span', { class: 'ro-item' }, [el('i', { class: 'swatch', style: `--c:${l.color}` }), el('span', { class: 'ro-name' }, [l.label]), el('b', { class: 'ro-val' }, [fmt(r.value)])]);
+      return el('span', { class: 'ro-item', title: l.label }, [el('i', { class: 'swatch', style: `--c:${l.color}` }), el('span', { class: 'ro-name' }, lineLabel(l)), el('b', { class: 'ro-val' }, [fmt(r.value)])]);
     });
     this.readoutEl.replaceChildren(timeEl, ...items);
   }
+}
+
+/** A line's label for the readout, its name in a <bdi> (see LineSpec.name). */
+function lineLabel(l: LineSpec): (Node | string)[] {
+  if (l.name === undefined || !l.label.startsWith(l.name)) return [l.label];
+  return [el('bdi', {}, [l.name]), l.label.slice(l.name.length)];
 }

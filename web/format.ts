@@ -173,3 +173,10 @@ export function fromLocalInput(text: string): number | undefined {
   const d = new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], m[6] ? +m[6] : 0);
   return Number.isNaN(d.getTime()) ? undefined : Math.floor(d.getTime() / 1000);
 }
+
+/**
+ * A name from a host or container set apart from the text around it (Unicode's first-strong
+ * isolate … pop directional isolate): a right-to-left override inside it ends with it, so
+ * "NAME in" still reads "NAME in" and a title "NAME — Berth".
+ */
+export const isolate = (name: string): string => `\u2068${name}\u2069`;

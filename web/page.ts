@@ -3,7 +3,7 @@
 // and when the server is unreachable says so and retries until it is back. Loaded by main.ts.
 import { ApiError, isAbort } from './api.ts';
 import { el, link } from './dom.ts';
-import { zoneLabel } from './format.ts';
+import { isolate, zoneLabel } from './format.ts';
 import { currentWindow, isLive, maxPointsFor, parseState, routePath, stateUrl, type RankMetric, type Route, type ViewState } from './state.ts';
 import { ContainerView } from './views/container.ts';
 import { HostView } from './views/host.ts';
@@ -161,7 +161,7 @@ class Page implements ViewCtx {
     this.first = undefined;
     this.view = r.view === 'host' ? new HostView(this, r.host, first?.host) : r.view === 'container' ? new ContainerView(this, r.host, r.container) : new OverviewView(this);
     this.main.replaceChildren(this.view.el);
-    document.title = r.view === 'overview' ? 'Berth' : `${r.view === 'host' ? r.host : `${r.container} on ${r.host}`} — Berth`;
+    document.title = r.view === 'overview' ? 'Berth' : `${r.view === 'host' ? isolate(r.host) : `${isolate(r.container)} on ${isolate(r.host)}`} — Berth`;
     const crumbs: (Node | string)[] = [link(this.href({ view: 'overview' }), ['Fleet'])];
     if (r.view !== 'overview') crumbs.push(el('span', { class: 'sep' }, ['›']), r.view === 'host' ? el('span', {}, [r.host]) : link(this.href({ view: 'host', host: r.host }), [r.host]));
     if (r.view === 'container') crumbs.push(el('span', { class: 'sep' }, ['›']), el('span', {}, [r.container]));

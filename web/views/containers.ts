@@ -29,11 +29,11 @@ const col = (name: string, metric: string) => `c\u0000${name}\u0000${metric}`;
 
 function specs(list: { name: string; color: string }[]): ChartSpec[] {
   const one = (metric: string, extra: Partial<LineSpec> = {}) =>
-    list.map((c): LineSpec => ({ key: col(c.name, metric), label: c.name, color: c.color, group: c.name, ...extra }));
+    list.map((c): LineSpec => ({ key: col(c.name, metric), label: c.name, name: c.name, color: c.color, group: c.name, ...extra }));
   const two = (a: string, b: string, words: [string, string], scale = 1) =>
     list.flatMap((c): LineSpec[] => [
-      { key: col(c.name, a), label: `${c.name} ${words[0]}`, color: c.color, group: c.name, scale },
-      { key: col(c.name, b), label: `${c.name} ${words[1]}`, color: c.color, group: c.name, scale, mirror: true },
+      { key: col(c.name, a), label: `${c.name} ${words[0]}`, name: c.name, color: c.color, group: c.name, scale },
+      { key: col(c.name, b), label: `${c.name} ${words[1]}`, name: c.name, color: c.color, group: c.name, scale, mirror: true },
     ]);
   return [
     { id: 'c-cpu', title: 'Container CPU', unit: 'pct', readout: 'top', note: '100 % = one core', lines: one('cpu_pct') },
@@ -123,7 +123,7 @@ export class ContainersSection {
     this.msgEl.textContent = notes.join(' ');
 
     const entries = this.colorize(list);
-    this.legend.render(entries.map((e, i) => ({ ...e, project: list[i].compose_project, running: list[i].running })), this.ctx.state.hidden);
+    this.legend.render(entries.map((e, i) => ({ ...e, project: list[i].compose_project || null, running: list[i].running })), this.ctx.state.hidden);
     const empty: DataSet = { t: [], cols: {}, step: 1, tier: 'raw', from: win.from, to: win.to };
     const next = specs(entries);
     const none = list.length === 0 ? 'No containers in this range' : undefined;
@@ -163,7 +163,7 @@ export class ContainersSection {
           el('i', { class: 'swatch', style: `--c:${this.colors.get(c.name) ?? 'transparent'}` }),
           link(this.ctx.href({ view: 'container', host: this.host, container: c.name }), [c.name]),
         ]),
-        el('td', { class: 'muted proj' }, [c.compose_project ?? '–']),
+        el('td', { class: 'muted proj' }, [c.compose_project || '–']),
         el('td', { class: 'num' }, [formatValue(unit, c.avg * k)]),
         el('td', { class: 'num' }, [formatValue(unit, c.max === null ? null : c.max * k)]),
       ]),

@@ -66,8 +66,8 @@ function pairs(data: HostData, rx: Labelled, tx: Labelled, label: string, words:
     const ka = a.get(n) ?? seriesColumnKey(rx, { [label]: n });
     const kb = b.get(n) ?? seriesColumnKey(tx, { [label]: n });
     return [
-      { key: ka, label: `${n} ${words[0]}`, color, scale, band: band(ka) },
-      { key: kb, label: `${n} ${words[1]}`, color, scale, mirror: true, band: band(kb), dash: [4, 2] },
+      { key: ka, label: `${n} ${words[0]}`, name: n, color, scale, band: band(ka) },
+      { key: kb, label: `${n} ${words[1]}`, name: n, color, scale, mirror: true, band: band(kb), dash: [4, 2] },
     ];
   });
 }
@@ -97,7 +97,7 @@ export function hostSpecs(data: HostData, colors: string[]): ChartSpec[] {
     ];
   }
   const mounts = [...byLabel(data, 'fs_used_pct', 'mount').entries()].sort((a, b) => a[0].localeCompare(b[0])).slice(0, MAX_PER_CHART);
-  let fs: LineSpec[] = mounts.map(([mount, key], i) => ({ key, label: mount, color: colors[(i + 4) % colors.length] }));
+  let fs: LineSpec[] = mounts.map(([mount, key], i) => ({ key, label: mount, name: mount, color: colors[(i + 4) % colors.length] }));
   if (fs.length === 0 && data.ds) {
     addTotalFsPct(data.ds);
     fs = [{ key: 'fs_pct_total', label: 'all file systems', color: c5 }];

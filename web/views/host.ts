@@ -105,7 +105,7 @@ export class HostView implements View {
     if (l.mem_total_bytes) rows.push(['Memory', formatBytes(l.mem_total_bytes)]);
     if (l.fs_total_bytes) rows.push(['Disk', formatBytes(l.fs_total_bytes)]);
     if (l.uptime_seconds) rows.push(['Up', formatDuration(l.uptime_seconds)]);
-    if (h.compose_projects.length) rows.push(['Compose', h.compose_projects.join(', ')]);
+    if (h.compose_projects.length) rows.push(['Compose', el('span', {}, h.compose_projects.flatMap((p, i) => [i ? ', ' : '', el('bdi', {}, [p])]))]);
     this.headEl.replaceChildren(el('h1', {}, [h.name]), facts(rows));
   }
 

@@ -49,7 +49,7 @@ export class ContainerLegend {
     for (const e of entries) groups.set(e.project, [...(groups.get(e.project) ?? []), e]);
     const blocks = [...groups.entries()].map(([project, list]) => {
       const names = list.map((e) => e.name);
-      const head = el('button', { type: 'button', class: 'legend-project', title: 'Show or hide the whole project' }, [project ?? 'no compose project']);
+      const head = el('button', { type: 'button', class: 'legend-project', title: `${project ?? 'No compose project'}: show or hide the whole project` }, [project ?? 'no compose project']);
       if (project === null) head.classList.add('none');
       head.addEventListener('click', () => {
         const allShown = names.every((n) => !this.hidden.has(n));

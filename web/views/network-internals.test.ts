@@ -36,6 +36,7 @@ test('one stacked chart per service: active above the axis, inactive below, a re
   assert.deepEqual(specs.map((s) => s.id), ['ipvs:FWM 1', 'ipvs:TCP 10.0.0.1:80']);
   const tcp = specs[1];
   assert.deepEqual(tcp.lines.map((l) => l.label), ['10.0.1.2:80 active', '10.0.1.2:80 inactive', '10.0.1.12:80 active', '10.0.1.12:80 inactive'], 'addresses in numeric order');
+  assert.deepEqual(tcp.lines.map((l) => l.name), ['10.0.1.2:80', '10.0.1.2:80', '10.0.1.12:80', '10.0.1.12:80'], 'the address is the part set apart');
   assert.deepEqual(tcp.lines.map((l) => [l.stack, !!l.mirror, l.group]), [
     ['active', false, '10.0.1.2:80'], ['inactive', true, '10.0.1.2:80'], ['active', false, '10.0.1.12:80'], ['inactive', true, '10.0.1.12:80'],
   ]);

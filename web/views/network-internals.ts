@@ -91,8 +91,8 @@ function serviceSpec(name: string, svc: Service, data: ExtraData, dark: boolean)
     const color = spreadColor(i, dark);
     const group = [rs.name, methods.length > 1 && rs.method, many && rs.scheduler].filter(Boolean).join(' ');
     return [
-      { key: rs.active ?? `${RS_ACTIVE}{missing}`, label: `${group} active`, color, group, stack: 'active', width: 1 },
-      { key: rs.inactive ?? `${RS_INACTIVE}{missing}`, label: `${group} inactive`, color, group, stack: 'inactive', mirror: true, dash: [4, 2] },
+      { key: rs.active ?? `${RS_ACTIVE}{missing}`, label: `${group} active`, name: group, color, group, stack: 'active', width: 1 },
+      { key: rs.inactive ?? `${RS_INACTIVE}{missing}`, label: `${group} inactive`, name: group, color, group, stack: 'inactive', mirror: true, dash: [4, 2] },
     ];
   });
   const count = all.length === shown.length ? `${all.length} real server${all.length === 1 ? '' : 's'}` : `busiest ${shown.length} of ${all.length} real servers`;

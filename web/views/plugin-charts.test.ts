@@ -35,3 +35,14 @@ test('one chart per plugin graph and unit, titled by the graph, lines by the met
   assert.equal(specs[2].note, 'plugin w · unit furlongs', 'a unit the page does not know is named, values drawn as plain numbers');
   assert.deepEqual(notes, ['Plugin "mc": 3 lines of its last run were not name<TAB>value<TAB>epoch (ignored).']);
 });
+
+test('lines of one graph that read alike (same metric, other labels) are told apart and toggled one by one', () => {
+  const catalog = [1, 2, 3].map((i) => cat('custom.big.m', { plugin: 'big', inst: `i${i}` }, 'count'));
+  const labels = Object.fromEntries(catalog.map((s) => [columnKey(s.name, s.labels), s.labels]));
+  const cols = Object.fromEntries(catalog.map((s) => [columnKey(s.name, s.labels), [1, 2]]));
+  const { specs } = pluginSpecs(catalog, { cols, labels }, 0, false);
+  assert.equal(specs.length, 1);
+  assert.deepEqual(specs[0].lines.map((l) => l.label), ['m (inst=i1)', 'm (inst=i2)', 'm (inst=i3)']);
+  const keys = specs[0].lines.map((l) => l.group ?? l.label);
+  assert.equal(new Set(keys).size, 3, 'each line has a toggle of its own');
+});

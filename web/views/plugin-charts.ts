@@ -26,6 +26,17 @@ export function pluginSeries(catalog: readonly CatalogSeries[]): { names: string
   return { names: out, left: names.length - Math.min(names.length, MAX_PLUGIN_SERIES) };
 }
 
+/** Lines of one chart that would read alike (same metric, other labels) get those labels beside them. */
+function distinctLabels<T extends { label: string; labels: Record<string, string> }>(lines: T[]): T[] {
+  const count = new Map<string, number>();
+  for (const l of lines) count.set(l.label, (count.get(l.label) ?? 0) + 1);
+  return lines.map((l) => {
+    if (count.get(l.label)! < 2) return l;
+    const extra = Object.entries(l.labels).filter(([k]) => k !== 'plugin').map(([k, v]) => `${k}=${v}`).join(', ');
+    return extra ? { ...l, label: `${l.label} (${extra})` } : l;
+  });
+}
+
 function graphOf(name: string): { graph: string; metric: string } {
   const dot = name.lastIndexOf('.');
   return dot > 0 ? { graph: name.slice(0, dot), metric: name.slice(dot + 1) } : { graph: name, metric: name };
@@ -34,7 +45,7 @@ function graphOf(name: string): { graph: string; metric: string } {
 /** The plugin charts for what was fetched, and notes (bad lines, series left out). */
 export function pluginSpecs(catalog: readonly CatalogSeries[], data: ExtraData, left: number, dark: boolean): { specs: ChartSpec[]; notes: string[] } {
   const meta = new Map(catalog.map((s) => [seriesColumnKey(s.name, s.labels), s]));
-  const charts = new Map<string, { plugin: string; graph: string; unit: Unit; declared: string | null; lines: { key: string; label: string }[] }>();
+  const charts = new Map<string, { plugin: string; graph: string; unit: Unit; declared: string | null; lines: { key: string; label: string; labels: Record<string, string> }[] }>();
   const notes: string[] = [];
   for (const [key, labels] of Object.entries(data.labels)) {
     const s = meta.get(key);
@@ -45,7 +56,7 @@ export function pluginSpecs(catalog: readonly CatalogSeries[], data: ExtraData, 
     const id = `plugin:${plugin}:${graph}:${s.unit ?? ''}`;
     let c = charts.get(id);
     if (!c) charts.set(id, (c = { plugin, graph, unit, declared: unit === s.unit || !s.unit ? null : s.unit, lines: [] }));
-    c.lines.push({ key, label: s.title || metric });
+    c.lines.push({ key, label: s.title || metric, labels });
   }
   for (const [key, labels] of Object.entries(data.labels)) {
     if (!key.startsWith(`${BAD_LINES}{`)) continue;
@@ -58,7 +69,7 @@ export function pluginSpecs(catalog: readonly CatalogSeries[], data: ExtraData, 
   const specs = [...charts.entries()]
     .sort((a, b) => a[1].plugin.localeCompare(b[1].plugin) || a[1].graph.localeCompare(b[1].graph))
     .map(([id, c]): ChartSpec => {
-      const lines = c.lines.sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }));
+      const lines = distinctLabels(c.lines).sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }));
       const shown = lines.slice(0, MAX_LINES_PER_CHART);
       return {
         id,
@@ -67,7 +78,8 @@ export function pluginSpecs(catalog: readonly CatalogSeries[], data: ExtraData, 
         readout: 'all',
         note: [`plugin ${c.plugin}`, c.declared && `unit ${c.declared}`, shown.length < lines.length && `first ${shown.length} of ${lines.length} metrics`].filter(Boolean).join(' · '),
         yMax: c.unit === 'pct' ? 100 : undefined,
-        lines: shown.map((l, i): LineSpec => ({ key: l.key, label: l.label, color: spreadColor(i, dark), band: { min: `${l.key}_min`, max: `${l.key}_max` } })),
+        // Toggled by their own column, so two lines that still read alike hide one at a time.
+        lines: shown.map((l, i): LineSpec => ({ key: l.key, label: l.label, name: l.label, group: l.key, color: spreadColor(i, dark), band: { min: `${l.key}_min`, max: `${l.key}_max` } })),
       };
     });
   return { specs, notes };
