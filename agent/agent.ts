@@ -21,6 +21,8 @@ export interface RunningAgent {
   /** Resolves after the first batch went out (or was spooled). */
   firstFlush: Promise<void>;
   shipper: Shipper;
+  /** Batches not delivered yet: in the spool, or held in memory when it cannot be written. */
+  readonly undelivered: number;
 }
 
 export function readMachineId(rootfs: string): string | undefined {
@@ -143,6 +145,9 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
   return {
     shipper,
     firstFlush,
+    get undelivered() {
+      return spool.count + shipper.inMemory;
+    },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -54,6 +54,17 @@ test('every bad value is reported by its flag name', () => {
   );
 });
 
+test('a bad --interval is reported once, not again through the flags whose defaults follow it', () => {
+  assert.throws(
+    () => loadAgentConfig(['--token', 'abcdefgh12345678', '--interval', 'abc', '--plugin', 'x=/bin/true'], {}),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.equal(e.message, '--interval (BERTH_INTERVAL): "abc" must be a number from 1 to 3600');
+      return true;
+    },
+  );
+});
+
 test('an unknown flag is refused with its name', () => {
   assert.throws(() => loadAgentConfig(['--token', 't', '--intervall', '5'], {}), /intervall/);
 });

@@ -58,7 +58,7 @@ export const AGENT_OPTIONS: Record<string, Opt> = {
   'ipvs-counter-width': { type: 'string', env: 'BERTH_IPVS_COUNTER_WIDTH', default: 'auto', help: 'Width of IPVS conns/packets counters: 32, 64 or auto (32 before Linux 4.1)' },
   'include-ifaces': { type: 'string', env: 'BERTH_INCLUDE_IFACES', default: '', help: 'Extra interfaces to report, comma-separated globs (e.g. "veth*,docker0")' },
   'docker-concurrency': { type: 'string', env: 'BERTH_DOCKER_CONCURRENCY', default: '64', help: 'Container stats requests in flight at once' },
-  once: { type: 'boolean', env: 'BERTH_ONCE', default: 'false', help: 'Take two samples, send them, exit (for checks)' },
+  once: { type: 'boolean', env: 'BERTH_ONCE', default: 'false', help: 'Take one sample (after a first read that primes the rates), send it and exit: 0 when the server stored everything, 1 when not (for checks)' },
   verbose: { type: 'boolean', env: 'BERTH_VERBOSE', default: 'false', help: 'Log every batch sent' },
 };
 
@@ -109,8 +109,11 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
   const token = get('token').trim();
   if (!token) problems.push('--token (BERTH_TOKEN): required (the server prints or issues it)');
   else if (/[\s\u0000-\u001f\u007f]/.test(token)) problems.push('--token (BERTH_TOKEN): holds spaces or control characters (a token has none)');
+  const given = problems.length;
   const interval = num('interval', 1, 3600);
-  const flush = num('flush', 1, 3600, String(interval));
+  // Defaults drawn from a bad --interval would only repeat its error under other names.
+  const intervalOk = problems.length === given;
+  const flush = num('flush', 1, 3600, intervalOk ? String(interval) : '10');
   const procRoot = get('proc');
   const sysDefault = path.join(path.dirname(path.resolve(procRoot)), 'sys');
   const list = (k: string) => get(k).split(',').map((s) => s.trim()).filter(Boolean);
@@ -127,9 +130,9 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
       problems.push(`--plugin (BERTH_PLUGINS): ${(e as Error).message}`);
     }
   }
-  const pluginTimeout = num('plugin-timeout', 0.1, 300, String(Math.min(interval * 0.8, 30)));
+  const pluginTimeout = num('plugin-timeout', 0.1, 300, String(intervalOk ? Math.min(interval * 0.8, 30) : 8));
   // Every collector waits for the tick's plugins: one hanging to its timeout must not reach the next tick.
-  if (plugins.length && pluginTimeout >= interval) {
+  if (plugins.length && intervalOk && pluginTimeout >= interval) {
     problems.push(`--plugin-timeout (BERTH_PLUGIN_TIMEOUT): ${pluginTimeout} s is not less than --interval ${interval} s; a plugin hanging that long would hold back every sample`);
   }
   const widthRaw = get('ipvs-counter-width');

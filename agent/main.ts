@@ -37,6 +37,11 @@ async function main(argv: string[]): Promise<void> {
   if (config.once) {
     await agent.firstFlush;
     await agent.stop();
+    // A check: it passes only when the server took everything.
+    if (agent.undelivered > 0) {
+      log.error(`--once: ${agent.undelivered} batch${agent.undelivered === 1 ? '' : 'es'} not delivered (kept in the spool for the next run); see the lines above`);
+      process.exitCode = 1;
+    }
     return;
   }
   let stopping = false;

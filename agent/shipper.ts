@@ -61,6 +61,9 @@ export class Shipper {
   private pending: Snapshot[] = [];
   private failures = 0;
   private retryAt = 0;
+  /** Fires the next try when the backoff ends, so "next try in N s" is when it happens. */
+  private retryTimer: NodeJS.Timeout | undefined;
+  private lastRetryMessage = '';
   private draining: Promise<void> | null = null;
   private lastFailure = '';
   /** Batches the spool could not take, oldest first, sent from here (and spooled once it can). */
@@ -165,8 +168,9 @@ export class Shipper {
         if (at >= 0) this.unspooled.splice(at, 1);
         if (r.ok) replayed++;
       }
-      // Batches that went out at their first try are the normal case, not worth a line.
-      if (replayed > 1 || this.o.spool.count > 0) this.o.log.info(`replayed ${replayed} spooled batches; ${this.o.spool.count} left`);
+      // Batches that went out at their first try are the normal case, not worth a line; nor is
+      // a try that sent nothing (its failure has said so).
+      if (replayed > 1 || (replayed > 0 && this.o.spool.count > 0)) this.o.log.info(`replayed ${plural(replayed, 'spooled batch', 'spooled batches')}; ${this.o.spool.count} left`);
     })().finally(() => {
       this.draining = null;
     });
@@ -213,14 +217,25 @@ export class Shipper {
       if (this.failures > 0) this.o.log.info(`server answers again after ${this.failures} failed attempts`);
       this.failures = 0;
       this.retryAt = 0;
+      clearTimeout(this.retryTimer);
       this.lastFailure = '';
+      this.lastRetryMessage = '';
       if (this.o.verbose) this.o.log.info(`sent batch ${batchId} (${body.length} bytes)`);
     } else if (r.retry) {
       this.failures++;
       const base = (this.o.minBackoff ?? 1) * 2 ** Math.min(this.failures - 1, 10);
       const wait = Math.min(this.o.maxBackoff ?? 30, base) * (0.5 + Math.random() / 2);
       this.retryAt = performance.now() + wait * 1000;
-      this.o.log.warn(`send failed: ${r.message}; ${this.o.spool.count} batches kept in the spool, next try in ${wait.toFixed(1)} s`);
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => void this.drain().catch(() => {}), wait * 1000 + 1);
+      this.retryTimer.unref();
+      // The first failures, then every 20th, and whenever the reason changes: an outage of a
+      // day is a few dozen lines, not thousands.
+      if (this.failures <= 3 || this.failures % 20 === 0 || r.message !== this.lastRetryMessage) {
+        const kept = this.o.spool.count + this.unspooled.length;
+        this.o.log.warn(`send failed: ${r.message}; ${plural(kept, 'batch', 'batches')} kept, next try in ${wait.toFixed(1)} s${this.failures > 3 ? ` (${this.failures} failed tries in a row)` : ''}`);
+      }
+      this.lastRetryMessage = r.message;
     } else {
       this.rejected++;
       // Each new reason, and a running count now and then for the same one.
@@ -232,3 +247,5 @@ export class Shipper {
     return r;
   }
 }
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;

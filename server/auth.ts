@@ -45,15 +45,22 @@ export function checkToken(sqlite: Database.Database, configuredHashes: readonly
 }
 
 /** Issues a token bound to a host; returns the clear token once (it is not stored). */
-export function addHostToken(sqlite: Database.Database, host: string, now: number): string {
+/**
+ * A new token for `host`. A host has one token: an active one it had is replaced (`replaced`),
+ * and stops working at once.
+ */
+export function addHostToken(sqlite: Database.Database, host: string, now: number): { token: string; replaced: boolean } {
   const token = newToken();
-  sqlite
-    .prepare(
-      `INSERT INTO tokens (host, hash, created_at) VALUES (?, ?, ?)
-       ON CONFLICT (host) DO UPDATE SET hash = excluded.hash, created_at = excluded.created_at, revoked_at = NULL`,
-    )
-    .run(host, hashToken(token), now);
-  return token;
+  return sqlite.transaction(() => {
+    const replaced = sqlite.prepare('SELECT 1 FROM tokens WHERE host = ? AND revoked_at IS NULL').get(host) !== undefined;
+    sqlite
+      .prepare(
+        `INSERT INTO tokens (host, hash, created_at) VALUES (?, ?, ?)
+         ON CONFLICT (host) DO UPDATE SET hash = excluded.hash, created_at = excluded.created_at, revoked_at = NULL`,
+      )
+      .run(host, hashToken(token), now);
+    return { token, replaced };
+  }).immediate();
 }
 
 export function revokeHostToken(sqlite: Database.Database, host: string, now: number): boolean {

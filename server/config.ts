@@ -74,7 +74,7 @@ export function loadServerConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   const tokens = get('token').split(',').map((s) => s.trim()).filter(Boolean);
   for (const t of tokens) if (t.length < 16) problems.push('--token (BERTH_TOKEN): a token must be at least 16 characters');
   const dup = get('allow-duplicate-hostnames');
-  if (!['true', 'false', '1', '0'].includes(dup)) problems.push(`--allow-duplicate-hostnames: "${dup}" is not true or false`);
+  if (!['true', 'false', '1', '0'].includes(dup)) problems.push(`--allow-duplicate-hostnames (BERTH_ALLOW_DUPLICATE_HOSTNAMES): "${dup}" is not true or false`);
   if (problems.length) throw new ConfigError(problems.join('\n'));
   return {
     port,

@@ -1,5 +1,6 @@
 // Entry point: `npm run server -- [flags]` serves; `npm run server -- token add|list|revoke`
 // manages per-host ingest tokens in the same database.
+import fs from 'node:fs';
 import { loadServerConfig, ConfigError, SERVER_OPTIONS } from './config.ts';
 import { startServer, epochNow } from './server.ts';
 import { createLogger } from '../agent/log.ts';
@@ -28,10 +29,23 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     const config = loadServerConfig(action === 'list' ? [host, ...rest].filter((x) => x !== undefined) : rest);
+    // A mistyped --db must not quietly make a new, empty database to list or revoke from.
+    if ((action === 'list' || (action === 'revoke' && host)) && !fs.existsSync(config.dbPath)) {
+      console.error(`berth-server: --db (BERTH_DB): no database at ${config.dbPath}`);
+      process.exitCode = 2;
+      return;
+    }
+    const isNew = !fs.existsSync(config.dbPath);
     const db = openDb(config.dbPath);
     if (action === 'add' && host) {
-      console.log(addHostToken(db.$client, host, epochNow()));
-      console.error(`token for host "${host}" created; it is shown once, keep it (the server stores only its hash)`);
+      const { token, replaced } = addHostToken(db.$client, host, epochNow());
+      console.log(token);
+      if (isNew) console.error(`created a new database at ${config.dbPath}`);
+      console.error(
+        replaced
+          ? `token for host "${host}" replaced: the one it had stops working now. The new one is shown once; keep it (the server stores only its hash)`
+          : `token for host "${host}" created; it is shown once, keep it (the server stores only its hash)`,
+      );
     } else if (action === 'list') {
       for (const t of listTokens(db.$client)) {
         const state = t.revoked_at ? `revoked ${new Date(t.revoked_at * 1000).toISOString()}` : 'active';

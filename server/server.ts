@@ -4,7 +4,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { openDb, type Db } from './db/open.ts';
 import { createApp } from './app.ts';
-import type { ServerConfig } from './config.ts';
+import { ConfigError, type ServerConfig } from './config.ts';
 import type { Logger } from '../agent/log.ts';
 import { startMaintenance } from './maintenance.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
@@ -35,10 +35,17 @@ export async function startServer(config: ServerConfig, log: Logger, now: () => 
     },
   });
   const app = createApp({ db, config, log, now, writer });
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.bind }, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.bind }, () => resolve(s));
+      s.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, config)));
+    });
+  } catch (e) {
+    await Promise.all([writer.close(), checkpointer.stop()]);
+    db.$client.close();
+    throw e;
+  }
   const port = (server.address() as AddressInfo).port;
   const stop = startMaintenance(writer, { ...config, log, now });
   const host = config.bind.includes(':') ? `[${config.bind}]` : config.bind === '0.0.0.0' ? '127.0.0.1' : config.bind;
@@ -59,4 +66,21 @@ export async function startServer(config: ServerConfig, log: Logger, now: () => 
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       }),
   };
+}
+
+/** Why the server could not listen, naming the flag to change. */
+export function listenError(e: NodeJS.ErrnoException, config: Pick<ServerConfig, 'port' | 'bind'>): Error {
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return new ConfigError(`--port (BERTH_PORT): ${config.bind}:${config.port} is already in use by another program; stop it or choose another port with --port`);
+    case 'EACCES':
+      return new ConfigError(`--port (BERTH_PORT): no permission to listen on ${config.bind}:${config.port} (ports below 1024 need root)`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return new ConfigError(`--bind (BERTH_BIND): cannot listen on "${config.bind}" (${e.code}): give an address of this machine, such as 127.0.0.1 or 0.0.0.0`);
+    default:
+      return e;
+  }
 }

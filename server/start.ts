@@ -1,14 +1,16 @@
 // `npm start`: Berth on its embedded default. One process runs the server on 127.0.0.1:8787
 // with ./data/berth.db and a built-in agent sampling this machine. The ingest token is made
-// on first run and kept beside the database (mode 0600); the web page is built if needed.
+// on first run and kept beside the database (mode 0600); the web page and the agent bundle
+// (what /agent.mjs hands to other hosts) are built if needed.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadServerConfig } from './config.ts';
+import { ConfigError, loadServerConfig } from './config.ts';
 import { startServer } from './server.ts';
 import { newToken } from './auth.ts';
 import { createLogger } from '../agent/log.ts';
 import { loadAgentConfig } from '../agent/config.ts';
 import { startAgent } from '../agent/agent.ts';
+import { AGENT_BUNDLE, buildAgent } from '../agent/build.ts';
 
 const log = createLogger('berth');
 
@@ -47,11 +49,20 @@ async function buildWebIfNeeded(webRoot: string): Promise<void> {
   await build({ root: src, logLevel: 'warn' });
 }
 
+/** The one-file agent other hosts download from /agent.mjs, rebuilt when agent/ or protocol/ changed. */
+async function buildAgentIfNeeded(): Promise<void> {
+  const sources = Math.max(newestMtime(path.resolve('agent')), newestMtime(path.resolve('protocol')));
+  if (fs.existsSync(AGENT_BUNDLE) && fs.statSync(AGENT_BUNDLE).mtimeMs >= sources) return;
+  log.info('building the agent bundle (esbuild)…');
+  await buildAgent(AGENT_BUNDLE, { measure: false });
+}
+
 async function main(): Promise<void> {
   const config = loadServerConfig(process.argv.slice(2));
   const token = localToken(config.dbPath);
   config.tokens = [...config.tokens, token];
   await buildWebIfNeeded(path.resolve(config.webRoot));
+  await buildAgentIfNeeded();
   const server = await startServer(config, log);
   const agentConfig = loadAgentConfig(
     ['--server', server.url, '--token', token, '--spool', path.join(path.dirname(path.resolve(config.dbPath)), 'spool')],
@@ -59,7 +70,7 @@ async function main(): Promise<void> {
   );
   const agent = startAgent(agentConfig, log);
   log.info(`Berth is running: open ${server.url}/  (database ${config.dbPath}; built-in agent reports as "${agentConfig.host}")`);
-  log.info(`add another host: npm run agent -- --server ${server.url} --token $(cat ${path.join(path.dirname(config.dbPath), 'token')})`);
+  log.info(`add a host: open ${server.url}/ and choose "Add a host" (a token of its own and a one-line install; README "Adding hosts")`);
   let stopping = false;
   const stop = async (sig: string) => {
     if (stopping) return;
@@ -75,5 +86,5 @@ async function main(): Promise<void> {
 
 main().catch((e) => {
   console.error(`berth: ${(e as Error).message}`);
-  process.exit(1);
+  process.exit(e instanceof ConfigError ? 2 : 1);
 });

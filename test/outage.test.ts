@@ -97,3 +97,26 @@ test('SIGTERM sends what is still in memory before the agent exits', { timeout: 
   const body = (await res.json()) as { series: { mem_used_bytes: (number | null)[] } };
   assert.ok(body.series.mem_used_bytes.filter((v) => v !== null).length >= 3, 'the samples taken before SIGTERM were stored');
 });
+
+test('--once is a check: exit 0 once the server stored the sample, 1 (the batch kept) when it could not be delivered', { timeout: 90_000 }, async (t) => {
+  const dir = tempDir();
+  const db = path.join(dir, 'berth.db');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const once = ['--once', '--server', url, '--token', TEST_TOKEN, '--interval', '1', '--host', 'once-host', '--spool', path.join(dir, 'spool'), '--collectors', 'memory'];
+  const down = startProcess('agent/main.ts', once);
+  t.after(() => down.kill('SIGKILL'));
+  assert.equal(await down.exited, 1, 'nothing listens: not delivered');
+  assert.match(down.output(), /--once: 1 batch not delivered \(kept in the spool/);
+  assert.equal(fs.readdirSync(path.join(dir, 'spool')).filter((f) => f.endsWith('.json.gz')).length, 1);
+
+  const server = startProcess('server/main.ts', ['--db', db, '--port', String(port), '--token', TEST_TOKEN]);
+  t.after(() => server.kill('SIGKILL'));
+  await server.waitFor(/listening on/);
+  const up = startProcess('agent/main.ts', once);
+  t.after(() => up.kill('SIGKILL'));
+  assert.equal(await up.exited, 0, up.output());
+  assert.equal(fs.readdirSync(path.join(dir, 'spool')).filter((f) => f.endsWith('.json.gz')).length, 0, 'the kept batch went too');
+  const rows = new Database(db, { readonly: true }).prepare("SELECT count(*) FROM host_samples JOIN hosts ON hosts.id = host_id WHERE hosts.name = 'once-host'").pluck().get() as number;
+  assert.equal(rows, 2, 'the sample of each run, once');
+});

@@ -65,6 +65,13 @@ test('token add / list / revoke from the CLI, against a running server', async (
   assert.match(added.stderr, /shown once/);
   const other = (await cli(['token', 'add', 'db-1', '--db', db])).stdout.trim();
   assert.notEqual(other, token, 'every host gets its own token');
+  // Adding again replaces, and says so: the host's earlier token stops working.
+  const first = await cli(['token', 'add', 'cache-1', '--db', db]);
+  const second = await cli(['token', 'add', 'cache-1', '--db', db]);
+  assert.doesNotMatch(first.stderr, /replaced/);
+  assert.match(second.stderr, /token for host "cache-1" replaced: the one it had stops working now/);
+  assert.equal((await ingest(first.stdout.trim(), 'cache-1')).status, 401);
+  assert.equal((await ingest(second.stdout.trim(), 'cache-1')).status, 200);
 
   // The token is this host's: accepted for web-1, refused for any other host name.
   const ts0 = now() - 60;
@@ -79,7 +86,7 @@ test('token add / list / revoke from the CLI, against a running server', async (
   const listed = await cli(['token', 'list', '--db', db]);
   assert.equal(listed.code, 0, listed.stderr);
   const rows = new Map(listed.stdout.trim().split('\n').map((l) => [l.split('\t')[0], l]));
-  assert.deepEqual([...rows.keys()].sort(), ['db-1', 'web-1']);
+  assert.deepEqual([...rows.keys()].sort(), ['cache-1', 'db-1', 'web-1']);
   assert.match(rows.get('web-1')!, /\tactive\tlast used \d{4}-\d\d-\d\dT/);
   assert.match(rows.get('db-1')!, /\tactive\tlast used never$/);
   assert.ok(!listed.stdout.includes(token), 'list never shows a token');
@@ -117,6 +124,16 @@ test('token add / list / revoke from the CLI, against a running server', async (
     const bytes = fs.readFileSync(path.join(dir, f));
     for (const tok of [token, other, renewed]) assert.ok(!bytes.includes(tok), `${f} does not hold a clear token`);
   }
+});
+
+test('token list and revoke on a --db that does not exist: exit 2 naming --db, and no file made', async () => {
+  const db = path.join(tempDir('berth-tokens-'), 'typo', 'berth.db');
+  for (const args of [['token', 'list'], ['token', 'revoke', 'web-1']]) {
+    const r = await cli([...args, '--db', db]);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, /--db \(BERTH_DB\): no database at .*typo\/berth\.db/);
+  }
+  assert.equal(fs.existsSync(path.dirname(db)), false);
 });
 
 test('token CLI: wrong usage exits 2 with the usage text', async () => {

@@ -59,7 +59,7 @@ describe('"Add a host" panel in Chromium', { skip }, () => {
     assert.equal(await panel.evaluate((d) => (d as HTMLDetailsElement).open), true, 'open when no host has reported');
     assert.equal(
       await panel.locator('.install-generic pre.cmd code').innerText(),
-      `curl -fsSo berth-agent.mjs ${server.url}/agent.mjs && node berth-agent.mjs --server ${server.url} --token <TOKEN>`,
+      `curl -fsSo berth-agent.mjs ${server.url}/agent.mjs && BERTH_TOKEN=<TOKEN> node berth-agent.mjs --server ${server.url}`,
     );
     const agent = await fetch(`${server.url}/agent.mjs`);
     assert.equal(agent.status, 200, 'the server serves the file the line downloads');
@@ -88,7 +88,7 @@ describe('"Add a host" panel in Chromium', { skip }, () => {
     const cmd = page.locator('.issued pre.cmd code');
     await cmd.waitFor({ state: 'visible' });
     const line = await cmd.innerText();
-    const m = new RegExp(`^curl -fsSo berth-agent\\.mjs ${server.url}/agent\\.mjs && node berth-agent\\.mjs --server ${server.url} --token (\\S+)$`).exec(line);
+    const m = new RegExp(`^curl -fsSo berth-agent\\.mjs ${server.url}/agent\\.mjs && BERTH_TOKEN=(\\S+) node berth-agent\\.mjs --server ${server.url}$`).exec(line);
     assert.ok(m, `the install line names this server and carries the token: ${line}`);
     issued = m[1];
     assert.notEqual(issued, TEST_TOKEN);
@@ -140,7 +140,7 @@ describe('"Add a host" panel in Chromium', { skip }, () => {
     const panel = p2.locator('details.add-host');
     assert.equal(await panel.evaluate((d) => (d as HTMLDetailsElement).open), false);
     await panel.locator('summary').click();
-    assert.match(await panel.locator('.install-generic code').innerText(), new RegExp(`--server ${server.url} --token <TOKEN>$`));
+    assert.match(await panel.locator('.install-generic code').innerText(), new RegExp(`BERTH_TOKEN=<TOKEN> node berth-agent\\.mjs --server ${server.url}$`));
     await p2.close();
   });
 });

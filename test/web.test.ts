@@ -119,7 +119,7 @@ describe('dashboard in Chromium', { skip }, () => {
       const page = await browser.newPage({ viewport: { width: 1280, height: 700 } });
       await page.goto(empty.url);
       await page.locator('.empty').waitFor({ state: 'visible' });
-      assert.equal(await page.locator('.empty pre.cmd code').innerText(), `npm run agent -- --server ${empty.url} --token <TOKEN>`);
+      assert.equal(await page.locator('.empty pre.cmd code').innerText(), `BERTH_TOKEN=<TOKEN> npm run agent -- --server ${empty.url}`);
       assert.equal(await page.locator('.host-card').count(), 0);
       await page.screenshot({ path: artifact('overview-empty.png') });
       await page.close();

@@ -257,7 +257,7 @@ test('metrics outside the catalogue are stored as series, not dropped', async ()
 
 test('per-host tokens: bound to their host (403 elsewhere), dead once revoked (401)', async () => {
   const t = testApp({}, NOW);
-  const token = addHostToken(t.db.$client, 'alpha', NOW);
+  const { token } = addHostToken(t.db.$client, 'alpha', NOW);
   const auth = { authorization: `Bearer ${token}` };
   assert.equal((await t.ingest(makeBatch('alpha', [NOW]), auth)).status, 200);
   const other = await t.ingest(makeBatch('beta', [NOW]), auth);

@@ -7,8 +7,9 @@ test('the shared token issues a host token that works for that host only; revoki
   const admin = { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' };
   const made = await t.app.request('/api/v1/tokens', { method: 'POST', headers: admin, body: JSON.stringify({ host: 'web-1' }) });
   assert.equal(made.status, 201);
-  const { token } = (await made.json()) as { token: string };
+  const { token, replaced } = (await made.json()) as { token: string; replaced: boolean };
   assert.ok(token.length >= 24);
+  assert.equal(replaced, false);
 
   const now = t.clock.now;
   assert.equal((await t.ingest(makeBatch('web-1', [now]), { authorization: `Bearer ${token}` })).status, 200);
@@ -38,4 +39,16 @@ test('bad token requests name the field', async () => {
   assert.equal(bad.status, 400);
   assert.match(((await bad.json()) as { error: string }).error, /^host:/);
   assert.equal((await t.app.request('/api/v1/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"host":"a"}' })).status, 401);
+});
+
+test('a second token for a host replaces the first, and the answer says so', async () => {
+  const t = testApp();
+  const admin = { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' };
+  const add = async () => (await (await t.app.request('/api/v1/tokens', { method: 'POST', headers: admin, body: JSON.stringify({ host: 'web-9' }) })).json()) as { token: string; replaced: boolean };
+  const first = await add();
+  const second = await add();
+  assert.deepEqual([first.replaced, second.replaced], [false, true]);
+  const now = t.clock.now;
+  assert.equal((await t.ingest(makeBatch('web-9', [now]), { authorization: `Bearer ${first.token}` })).status, 401);
+  assert.equal((await t.ingest(makeBatch('web-9', [now]), { authorization: `Bearer ${second.token}` })).status, 200);
 });

@@ -33,7 +33,8 @@ export function tokensRoute({ db, config, now, writer }: RouteDeps): Hono {
     if (typeof host !== 'string' || !HOST_RE.test(host)) {
       throw new HTTPException(400, { message: 'host: required, letters, digits, . _ - (at most 253)' });
     }
-    return c.json({ host, token: addHostToken(sqlite, host, now()) }, 201);
+    const { token, replaced } = addHostToken(sqlite, host, now());
+    return c.json({ host, token, replaced }, 201);
   });
   app.delete('/:host', (c) => {
     const host = c.req.param('host');

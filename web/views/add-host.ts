@@ -9,9 +9,13 @@ import { formatAgo, formatTime } from '../format.ts';
 const STORE_KEY = 'berth.sharedToken';
 const PLACEHOLDER = '<TOKEN>';
 
-/** The exact command that installs and starts the agent on a new host, against `origin`. */
+/**
+ * The exact command that installs and starts the agent on a new host, against `origin`. The
+ * token goes in the environment, not on the command line, which every user of the host can
+ * read (`ps`).
+ */
 function installLine(origin: string, token: string): string {
-  return `curl -fsSo berth-agent.mjs ${origin}/agent.mjs && node berth-agent.mjs --server ${origin} --token ${token}`;
+  return `curl -fsSo berth-agent.mjs ${origin}/agent.mjs && BERTH_TOKEN=${token} node berth-agent.mjs --server ${origin}`;
 }
 
 function command(cmd: string): HTMLElement {
@@ -153,14 +157,16 @@ export class AddHostPanel {
     };
     if (!host) return msg('Enter the host name the agent will report (its hostname, or what you pass as --host).');
     try {
-      const r = await tokenRequest<{ host: string; token: string }>('POST', '', this.shared, { host });
+      const r = await tokenRequest<{ host: string; token: string; replaced?: boolean }>('POST', '', this.shared, { host });
       msg(null);
       this.hostInput.value = '';
       this.issued.hidden = false;
+      const replaced = r.replaced ? [el('p', { class: 'warn replaced' }, ['This replaces the token ', el('b', {}, [r.host]), ' had: an agent still using that one is refused from now on.'])] : [];
       this.issued.replaceChildren(
         el('p', {}, ['Token for ', el('b', { class: 'issued-host' }, [r.host]), ', shown only now (the server keeps a hash). Install line with it filled in:']),
         command(installLine(location.origin, r.token)),
         el('p', { class: 'muted' }, ['If that host\'s name is not ', el('code', {}, [r.host]), ', add ', el('code', {}, [`--host ${r.host}`]), '.']),
+        ...replaced,
       );
       this.issued.dataset.host = r.host;
       await this.list();

@@ -171,7 +171,7 @@ export class OverviewView implements View {
   private renderEmpty(show: boolean): void {
     this.empty.hidden = !show;
     if (!show || this.empty.childElementCount) return;
-    const cmd = `npm run agent -- --server ${location.origin} --token <TOKEN>`;
+    const cmd = `BERTH_TOKEN=<TOKEN> npm run agent -- --server ${location.origin}`;
     const code = el('code', {}, [cmd]);
     const copy = el('button', { type: 'button', class: 'mini' }, ['Copy']);
     copy.addEventListener('click', () => {
