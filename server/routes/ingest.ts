@@ -15,7 +15,14 @@ import { HostConflict, type StoreResult } from '../ingest/store-batch.ts';
 import { fastBatch, fastColumnBatch } from '../ingest/fast-batch.ts';
 import { BodyTooLarge, readBody } from '../ingest/read-body.ts';
 import { mayHoldOddNames, oddName } from '../ingest/odd-names.ts';
+import { refusalLog } from '../ingest/refusal-log.ts';
 import type { RouteDeps } from '../app.ts';
+import type { IncomingMessage } from 'node:http';
+
+/** The client's address when the request came over a socket (not in-process tests). */
+function remoteAddress(c: Context): string | undefined {
+  return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket?.remoteAddress;
+}
 
 const gunzip = promisify(zlib.gunzip);
 const SYNC_GUNZIP_BYTES = 256 * 1024;
@@ -35,7 +42,7 @@ export function contentCoding(header: string | undefined): string {
   return codings.length === 1 && codings[0] === 'gzip' ? 'gzip' : (header ?? '').trim();
 }
 
-export function ingestRoute({ db, config, now, writer }: RouteDeps): Hono {
+export function ingestRoute({ db, config, now, writer, log }: RouteDeps): Hono {
   const sqlite = db.$client;
   const configured = config.tokens.map(hashToken);
   const refuse = (status: 400 | 401 | 403 | 409 | 413 | 415, reason: string, message: string): never => {
@@ -44,8 +51,16 @@ export function ingestRoute({ db, config, now, writer }: RouteDeps): Hono {
     throw new HTTPException(status, { message });
   };
 
+  const noteRefusal = refusalLog(log);
   const app = new Hono();
-  app.post('/', (c) => accept(c));
+  app.post('/', async (c) => {
+    try {
+      return await accept(c);
+    } catch (e) {
+      if (e instanceof HTTPException && e.status < 500) noteRefusal(e.status, e.message, remoteAddress(c));
+      throw e;
+    }
+  });
   return app;
 
   /** The batch as columns, or a 400 naming the field. v1 batches are turned into columns. */
