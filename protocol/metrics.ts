@@ -32,6 +32,7 @@ export const HOST_METRICS = [
   { name: 'disk_write_bps', unit: 'bytes_per_s', help: 'Bytes written per second over whole disks' },
   { name: 'fs_used_bytes', unit: 'bytes', help: 'Bytes used over real file systems (each device once)' },
   { name: 'fs_total_bytes', unit: 'bytes', help: 'Size of real file systems (each device once)' },
+  { name: 'fs_avail_bytes', unit: 'bytes', help: 'Bytes available to unprivileged users over the same file systems; disk use is used / (used + available), as `df` counts it' },
   { name: 'uptime_seconds', unit: 'seconds', help: 'Seconds since boot' },
 ] as const satisfies readonly MetricDef[];
 

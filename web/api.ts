@@ -22,6 +22,7 @@ export interface HostLatest {
   disk_write_bps?: number;
   fs_used_bytes?: number;
   fs_total_bytes?: number;
+  fs_avail_bytes?: number;
   uptime_seconds?: number;
 }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  diskUsedPct,
   formatAgo, formatBits, formatBytes, formatBytesOf, formatBytesRate, formatCount, formatDuration, formatPct,
   formatPerSecond, formatTicks, formatValue, fromLocalInput, toLocalInput,
 } from './format.ts';
@@ -56,4 +57,13 @@ test('datetime-local values round-trip in local time; bad text is undefined', ()
   const ts = 1_790_000_000;
   assert.equal(fromLocalInput(toLocalInput(ts)), ts - (ts % 60));
   for (const bad of ['', '2026-13', 'yesterday', '2026-01-01 10:00']) assert.equal(fromLocalInput(bad), undefined, bad);
+});
+
+test('disk use as df counts it: used / (used + available); used / size when no available was sent', () => {
+  // 252 GB file system, 25 GB used, 78 GB available (the rest held back): df shows 25 %.
+  const G = 1e9;
+  assert.ok(Math.abs(diskUsedPct(25 * G, 252 * G, 78 * G)! - 24.27) < 0.01);
+  assert.ok(Math.abs(diskUsedPct(25 * G, 252 * G)! - 9.92) < 0.01);
+  assert.equal(diskUsedPct(null, 252 * G, 78 * G), null);
+  assert.equal(diskUsedPct(0, 0, 0), null);
 });

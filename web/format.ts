@@ -180,3 +180,13 @@ export function fromLocalInput(text: string): number | undefined {
  * "NAME in" still reads "NAME in" and a title "NAME — Berth".
  */
 export const isolate = (name: string): string => `\u2068${name}\u2069`;
+
+/**
+ * Disk use in %, as `df` counts it: used / (used + available), the space root keeps back left
+ * out. Without `avail` (agents before it was sent) used / size.
+ */
+export function diskUsedPct(used: number | null | undefined, total: number | null | undefined, avail?: number | null): number | null {
+  if (used === null || used === undefined) return null;
+  if (avail !== null && avail !== undefined && used + avail > 0) return (100 * used) / (used + avail);
+  return total ? (100 * used) / total : null;
+}

@@ -74,7 +74,7 @@ test('filesystemCollector: host mounts seen from a container, statfs under rootf
   ]);
   assert.deepEqual(root[0].labels, { mount: '/', device: '/dev/nvme0n1p2', fstype: 'ext4' });
   // Seven answered (tank/media refused): the totals add those seven.
-  assert.deepEqual(out.host, { fs_used_bytes: 7 * 750 * 4096, fs_total_bytes: 7 * 1000 * 4096 });
+  assert.deepEqual(out.host, { fs_used_bytes: 7 * 750 * 4096, fs_total_bytes: 7 * 1000 * 4096, fs_avail_bytes: 7 * 200 * 4096 });
 });
 
 test('filesystemCollector: a hung statfs is given up on and not started again', async () => {

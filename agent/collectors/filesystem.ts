@@ -3,7 +3,7 @@
 //   fs_used_bytes  = (blocks − bfree) × bsize        fs_total_bytes = blocks × bsize
 //   fs_avail_bytes = bavail × bsize (what non-root users may still write)
 //   fs_used_pct    = used / (used + avail) × 100     (df's Use%, which it rounds up)
-// Host totals fs_used_bytes / fs_total_bytes add up the same file systems.
+// Host totals fs_used_bytes / fs_total_bytes / fs_avail_bytes add up the same file systems.
 //
 // Whose mount table: with rootfs `/` our own (`<procRoot>/self/mountinfo`). An agent in a
 // container that sees the host's / at rootfs (e.g. `-v /:/host/root:ro`) and the host's /proc at
@@ -149,6 +149,7 @@ export function filesystemCollector(opts: FilesystemOptions): Collector {
 export function emitFilesystems(out: SnapshotBuilder, measured: readonly { mount: Mount; stat: FsStat | undefined }[]): void {
   let used = 0;
   let total = 0;
+  let avail = 0;
   let any = false;
   for (const { mount, stat } of measured) {
     if (!stat) continue;
@@ -160,10 +161,12 @@ export function emitFilesystems(out: SnapshotBuilder, measured: readonly { mount
     out.seriesValue('fs_used_pct', labels, u.usedPct);
     used += u.used;
     total += u.total;
+    avail += u.avail;
     any = true;
   }
   if (any) {
     out.hostMetric('fs_used_bytes', used);
     out.hostMetric('fs_total_bytes', total);
+    out.hostMetric('fs_avail_bytes', avail);
   }
 }

@@ -7,11 +7,12 @@ import { mean, mergeInto, type Column, type DataSet, type LineSpec } from '../ch
 import type { ChartSpec } from '../charts.ts';
 import type { Window } from '../state.ts';
 import { rethrowFatal, settle, failure } from './view.ts';
+import { diskUsedPct } from '../format.ts';
 
 const CORE = [
   'cpu_pct', 'cpu_user_pct', 'cpu_system_pct', 'cpu_iowait_pct', 'cpu_steal_pct', 'load1', 'load5', 'load15',
   'mem_used_bytes', 'mem_total_bytes', 'mem_cached_bytes', 'swap_used_bytes', 'swap_total_bytes',
-  'net_rx_bps', 'net_tx_bps', 'disk_read_bps', 'disk_write_bps', 'fs_used_bytes', 'fs_total_bytes',
+  'net_rx_bps', 'net_tx_bps', 'disk_read_bps', 'disk_write_bps', 'fs_used_bytes', 'fs_total_bytes', 'fs_avail_bytes',
 ];
 const LABELLED = ['net_rx_bps', 'net_tx_bps', 'disk_read_bps', 'disk_write_bps', 'fs_used_pct'] as const;
 type Labelled = (typeof LABELLED)[number];
@@ -76,8 +77,9 @@ function pairs(data: HostData, rx: Labelled, tx: Labelled, label: string, words:
 function addTotalFsPct(ds: DataSet): void {
   const used = ds.cols.fs_used_bytes;
   const total = ds.cols.fs_total_bytes;
+  const avail = ds.cols.fs_avail_bytes;
   if (!used || !total) return;
-  ds.cols.fs_pct_total = used.map((u, i) => (u === null || !total[i] ? null : (u / total[i]!) * 100));
+  ds.cols.fs_pct_total = used.map((u, i) => diskUsedPct(u, total[i], avail?.[i]));
 }
 
 export function hostSpecs(data: HostData, colors: string[]): ChartSpec[] {

@@ -3,7 +3,7 @@
 // exact command that starts the first agent against this server; below, "Add a host".
 import { fetchHosts, fetchSeries, type HostInfo } from '../api.ts';
 import { el, link, text } from '../dom.ts';
-import { formatAgo, formatBits, formatBytes, formatBytesOf, formatLoad, formatPct } from '../format.ts';
+import { diskUsedPct, formatAgo, formatBits, formatBytes, formatBytesOf, formatLoad, formatPct } from '../format.ts';
 import { baseWindow } from '../state.ts';
 import { Sparkline } from '../sparkline.ts';
 import { AddHostPanel } from './add-host.ts';
@@ -21,6 +21,11 @@ function stat(label: string, value: string, sub?: string): HTMLElement {
 
 function share(used?: number, total?: number): string | undefined {
   return used !== undefined && total ? formatPct((used / total) * 100) : undefined;
+}
+
+function diskShare(l: { fs_used_bytes?: number; fs_total_bytes?: number; fs_avail_bytes?: number }): string | undefined {
+  const pct = diskUsedPct(l.fs_used_bytes, l.fs_total_bytes, l.fs_avail_bytes);
+  return pct === null ? undefined : formatPct(pct);
 }
 
 class HostCard {
@@ -62,7 +67,7 @@ class HostCard {
       el('div', { class: 'stats' }, [
         stat('CPU', l.cpu_pct === undefined ? na : formatPct(l.cpu_pct), l.load1 === undefined ? undefined : `load ${formatLoad(l.load1)}`),
         stat('Memory', share(l.mem_used_bytes, l.mem_total_bytes) ?? na, l.mem_used_bytes !== undefined && l.mem_total_bytes ? formatBytesOf(l.mem_used_bytes, l.mem_total_bytes) : undefined),
-        stat('Disk', share(l.fs_used_bytes, l.fs_total_bytes) ?? na, l.fs_used_bytes !== undefined && l.fs_total_bytes ? formatBytesOf(l.fs_used_bytes, l.fs_total_bytes) : undefined),
+        stat('Disk', diskShare(l) ?? na, l.fs_used_bytes !== undefined && l.fs_total_bytes ? formatBytesOf(l.fs_used_bytes, l.fs_total_bytes) : undefined),
         stat('Net in', l.net_rx_bps === undefined ? na : formatBits(l.net_rx_bps * 8), l.net_tx_bps === undefined ? undefined : `out ${formatBits(l.net_tx_bps * 8).replace('bit/s', 'b/s')}`),
       ]),
       el('div', { class: 'card-containers' }, [

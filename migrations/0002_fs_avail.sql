@@ -1,0 +1,20 @@
+-- Host disk use as `df` counts it needs what is available beside what is used and the size:
+-- fs_avail_bytes on host rows and their rollups (older rows keep NULL), and host_metrics with it.
+ALTER TABLE `host_samples` ADD `fs_avail_bytes` real;--> statement-breakpoint
+ALTER TABLE `host_samples_1h` ADD `fs_avail_bytes_avg` real;--> statement-breakpoint
+ALTER TABLE `host_samples_1h` ADD `fs_avail_bytes_min` real;--> statement-breakpoint
+ALTER TABLE `host_samples_1h` ADD `fs_avail_bytes_max` real;--> statement-breakpoint
+ALTER TABLE `host_samples_1h` ADD `fs_avail_bytes_n` integer;--> statement-breakpoint
+ALTER TABLE `host_samples_1m` ADD `fs_avail_bytes_avg` real;--> statement-breakpoint
+ALTER TABLE `host_samples_1m` ADD `fs_avail_bytes_min` real;--> statement-breakpoint
+ALTER TABLE `host_samples_1m` ADD `fs_avail_bytes_max` real;--> statement-breakpoint
+ALTER TABLE `host_samples_1m` ADD `fs_avail_bytes_n` integer;--> statement-breakpoint
+ALTER TABLE `host_samples_5m` ADD `fs_avail_bytes_avg` real;--> statement-breakpoint
+ALTER TABLE `host_samples_5m` ADD `fs_avail_bytes_min` real;--> statement-breakpoint
+ALTER TABLE `host_samples_5m` ADD `fs_avail_bytes_max` real;--> statement-breakpoint
+ALTER TABLE `host_samples_5m` ADD `fs_avail_bytes_n` integer;--> statement-breakpoint
+DROP VIEW host_metrics;
+--> statement-breakpoint
+CREATE VIEW host_metrics AS
+  SELECT h.name AS host, strftime('%Y-%m-%dT%H:%M:%SZ', s.ts, 'unixepoch') AS time, s.ts, s.cpu_pct, s.cpu_user_pct, s.cpu_system_pct, s.cpu_iowait_pct, s.cpu_steal_pct, s.load1, s.load5, s.load15, s.mem_used_bytes, s.mem_total_bytes, s.mem_available_bytes, s.mem_cached_bytes, s.swap_used_bytes, s.swap_total_bytes, s.net_rx_bps, s.net_tx_bps, s.disk_read_bps, s.disk_write_bps, s.fs_used_bytes, s.fs_total_bytes, s.fs_avail_bytes, s.uptime_seconds
+  FROM host_samples s JOIN hosts h ON h.id = s.host_id;
