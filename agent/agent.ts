@@ -49,6 +49,18 @@ export function tickDeadline(interval: number, nowMs = Date.now()): number {
 
 const MIN_TICK_DEADLINE_MS = 2000;
 
+/**
+ * The wall-clock time (ms) the next tick's timer aims at: `next`, the boundary after the last
+ * one, unless the clock was stepped by more than an interval either way (then the next
+ * boundary from now), or nothing was aimed at yet.
+ */
+export function aimAt(next: number | undefined, nowMs: number, interval: number): number {
+  const step = interval * 1000;
+  // (More than a step ahead is a timer that fired early; two steps ahead, a clock stepped back.)
+  if (next === undefined || next <= nowMs - step || next > nowMs + 2 * step) return nowMs + msToNextBoundary(nowMs, interval);
+  return next;
+}
+
 /** Seconds until the next multiple of `interval` on the wall clock. */
 export function msToNextBoundary(nowMs: number, interval: number): number {
   const ms = interval * 1000;
@@ -111,11 +123,17 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
     }
   };
 
+  // Each timer is aimed at a boundary, and that boundary is the tick's time: a timer that
+  // fires a little early or late still stamps the second it was meant for, so no second is
+  // stamped twice or left out. Only a wall clock stepped by more than an interval re-aims.
+  let aim: number | undefined;
   const schedule = () => {
     if (stopped) return;
-    const wait = msToNextBoundary(Date.now(), config.interval);
+    const now = Date.now();
+    const at = (aim = aimAt(aim, now, config.interval));
     timer = setTimeout(() => {
-      const ts = Math.round(Date.now() / 1000 / config.interval) * config.interval;
+      const ts = Math.round(at / 1000);
+      aim = at + config.interval * 1000;
       schedule();
       // Ticks never overlap or queue: a boundary that comes while the last tick is still being
       // collected (an interval shorter than the engine takes to answer) is skipped, so every
@@ -131,7 +149,7 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
       ticking = tick(ts)
         .catch((e) => log.error(`tick failed: ${(e as Error).stack ?? e}`))
         .finally(() => (busy = false));
-    }, wait);
+    }, at - now);
   };
 
   // A first read right away primes the counters, so the first boundary already has rates.
@@ -156,6 +174,9 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
       await Promise.race([ticking, new Promise((r) => setTimeout(r, 2000).unref())]);
       await runner.close();
       await ticking;
+      // On disk before waiting out a send in flight (up to its timeout): a SIGKILL at the end
+      // of a grace period must not take the last samples with it.
+      shipper.spoolPending();
       await flushing;
       await shipper.flush({ force: true });
       const held = shipper.inMemory ? `, ${shipper.inMemory} only in memory (the spool could not be written), lost` : '';

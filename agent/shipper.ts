@@ -87,6 +87,12 @@ export class Shipper {
    * SIGKILL loses nothing), then sends spooled batches oldest first if the backoff allows.
    */
   flush(opts: { force?: boolean } = {}): Promise<void> {
+    this.spoolPending();
+    return this.drain(opts.force ?? false);
+  }
+
+  /** What is pending, as one batch, into the spool now (synchronously), without sending. */
+  spoolPending(): void {
     // What memory holds goes to the spool first, so the new batch lands behind it.
     this.respool();
     if (this.pending.length) {
@@ -98,7 +104,6 @@ export class Shipper {
       if (meta && Object.keys(meta).length) batch.meta = meta;
       this.keep(batch.batch_id, zlib.gzipSync(JSON.stringify(batch)));
     }
-    return this.drain(opts.force ?? false);
   }
 
   /** Batches held in memory because the spool could not be written. */
