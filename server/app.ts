@@ -16,6 +16,7 @@ import { tokensRoute } from './routes/tokens.ts';
 import { catalogRoute } from './routes/catalog.ts';
 import { loader, send, webRoute } from './routes/web.ts';
 import { inlineWriter, type IngestWriter } from './ingest/writer.ts';
+import { throttle } from './log-throttle.ts';
 
 export interface AppDeps {
   db: Db;
@@ -37,6 +38,7 @@ export function createApp(given: AppDeps): Hono {
     writer: given.writer ?? inlineWriter(given.db.$client, { allowDuplicateHostnames: given.config.allowDuplicateHostnames }),
   };
   const app = new Hono();
+  const unexpected = throttle();
 
   app.onError((err, c) => {
     if (err instanceof HTTPException) {
@@ -45,7 +47,11 @@ export function createApp(given: AppDeps): Hono {
       if (err.status === 401) c.header('WWW-Authenticate', 'Bearer realm="berth"');
       return c.json({ error: err.message || 'bad request' }, err.status);
     }
-    deps.log.error(`${c.req.method} ${c.req.path}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    // The stack the first time; the same failure again (a full disk fails every request) is
+    // counted into a line a minute.
+    const message = err instanceof Error ? err.message : String(err);
+    const t = unexpected(`${c.req.method} ${c.req.path} ${message}`);
+    if (t.write) deps.log.error(`${c.req.method} ${c.req.path}: ${t.more ? `${message}${t.more}` : err instanceof Error ? err.stack ?? message : message}`);
     return c.json({ error: 'internal error (see the server log)' }, 500);
   });
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));

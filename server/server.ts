@@ -10,6 +10,7 @@ import { startMaintenance } from './maintenance.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
 import { setAutocheckpoint } from './db/statements.ts';
 import { startWriterThread } from './ingest/writer.ts';
+import { throttle } from './log-throttle.ts';
 
 export interface RunningServer {
   url: string;
@@ -27,8 +28,13 @@ export async function startServer(config: ServerConfig, log: Logger, now: () => 
   await writer.ready;
   // Both connections that write leave checkpoints to the checkpoint worker (and take them
   // back if it stops); set before the first request can reach the writer.
+  // A checkpoint fails every half second while the disk is full: a line a minute says so.
+  const checkpointTrouble = throttle();
   const checkpointer = startCheckpointer(db.$client, {
-    onError: (m) => log.error(m),
+    onError: (m) => {
+      const t = checkpointTrouble(m);
+      if (t.write) log.error(`${m}${t.more}`);
+    },
     autocheckpoint: (pages) => {
       setAutocheckpoint(db.$client, pages);
       writer.autocheckpoint(pages).catch((e: Error) => log.error(`wal_autocheckpoint on the writer: ${e.message}`));

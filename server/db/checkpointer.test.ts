@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { openDb } from './open.ts';
 import { startCheckpointer } from './checkpointer.ts';
 import { tempDir } from '../../test/support/temp.ts';
@@ -34,6 +35,36 @@ test('checkpoints run in the worker: the data reaches the database file and the 
   assert.ok(Math.max(...walSizes) < 2.5 * oneRound, `WAL sizes ${walSizes.join(', ')}`);
   await cp.stop();
   assert.equal(sqlite.prepare('SELECT count(*) FROM filler').pluck().get(), 6000);
+  sqlite.close();
+});
+
+test('a WAL grown past its limit while a reader held an old snapshot is cut back once the reader is done', async () => {
+  const file = path.join(tempDir(), 'berth.db');
+  const sqlite = openDb(file).$client;
+  assert.equal(sqlite.pragma('journal_size_limit', { simple: true }), 64 * 1024 * 1024);
+  sqlite.pragma('journal_size_limit = 1048576'); // 1 MiB here, so the test stays small
+  const cp = startCheckpointer(sqlite, { everyMs: 20 });
+  sqlite.exec('CREATE TABLE filler (k INTEGER PRIMARY KEY, v BLOB)');
+  const ins = sqlite.prepare('INSERT INTO filler (v) VALUES (?)');
+  const blob = Buffer.alloc(3000, 1);
+  // An operator's long query: its snapshot keeps every frame after it in the WAL.
+  const reader = new Database(file, { readonly: true });
+  reader.exec('BEGIN');
+  reader.prepare('SELECT count(*) FROM filler').get();
+  for (let i = 0; i < 300; i++) sqlite.transaction(() => { for (let j = 0; j < 10; j++) ins.run(blob); })();
+  const grown = fs.statSync(`${file}-wal`).size;
+  assert.ok(grown > 8 * 1024 * 1024, `the WAL grew behind the reader (${grown} bytes)`);
+  reader.exec('COMMIT');
+  reader.close();
+  // Once the worker has copied every frame, the next commit starts the log over and cuts the file back.
+  for (let i = 0; i < 100 && fs.statSync(`${file}-wal`).size > 1048576 + 8192; i++) {
+    await sleep(30);
+    sqlite.transaction(() => ins.run(blob))();
+  }
+  const after = fs.statSync(`${file}-wal`).size;
+  assert.ok(after <= 1048576 + 8192, `the WAL was cut back to its limit (${grown} → ${after} bytes)`);
+  await cp.stop();
+  assert.ok((sqlite.prepare('SELECT count(*) FROM filler').pluck().get() as number) >= 3000, 'every row kept');
   sqlite.close();
 });
 

@@ -6,17 +6,21 @@
 // server's connection set to wal_autocheckpoint = 0, this worker's own connection runs a
 // PASSIVE checkpoint every `everyMs`: it copies what is committed while writers go on, and the
 // next writer restarts the WAL from its start once everything is copied, so the file stays
-// small. On stop, the caller's connection does the final checkpoint as it closes.
+// small. When it has grown anyway (a reader kept an old snapshot while ingest went on), the
+// writer that starts it over cuts the file back to journal_size_limit (db/open.ts). On stop,
+// the caller's connection does the final checkpoint as it closes.
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 import { setAutocheckpoint } from './statements.ts';
+import { JOURNAL_SIZE_LIMIT } from './open.ts';
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 1000');
+db.pragma('journal_size_limit = ' + workerData.journalSizeLimit);
 let stopping = false;
 const tick = () => {
   if (stopping) return;
@@ -61,7 +65,10 @@ export function startCheckpointer(
   const autocheckpoint = opts.autocheckpoint ?? ((pages: number) => setAutocheckpoint(sqlite, pages));
   autocheckpoint(0);
   const module = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER, { eval: true, workerData: { file: sqlite.name, module, everyMs: opts.everyMs ?? 500 } });
+  const worker = new Worker(WORKER, {
+    eval: true,
+    workerData: { file: sqlite.name, module, everyMs: opts.everyMs ?? 500, journalSizeLimit: JOURNAL_SIZE_LIMIT },
+  });
   worker.unref();
   const state = { checkpoints: 0, failed: false };
   worker.on('message', (m: { ok: boolean; checkpointed?: number; message?: string }) => {

@@ -10,6 +10,9 @@ import * as schema from './schema.ts';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
+/** Bytes a WAL file is cut back to when it starts over (it may grow past that in between). */
+export const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
 export function openDb(file: string, opts: { migrationsDir?: string } = {}): Db {
@@ -21,6 +24,7 @@ export function openDb(file: string, opts: { migrationsDir?: string } = {}): Db 
   if (isNew) sqlite.pragma('auto_vacuum = INCREMENTAL');
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('cache_size = -32000');
   sqlite.pragma('temp_store = MEMORY');
