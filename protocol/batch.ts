@@ -162,6 +162,16 @@ export interface SeriesResponse {
  * Response of GET /api/v1/container-series: many containers' metrics in one answer, from one
  * tier and step chosen for the range, on one time grid `t` shared by every container's columns.
  */
+export interface HostSeriesResponse {
+  tier: string;
+  step: number;
+  from: number;
+  to: number;
+  t: number[];
+  /** By host name, its columns: one per metric, plus `NAME_min` / `NAME_max` with minmax=1. */
+  hosts: Record<string, Record<string, (number | null)[]>>;
+}
+
 export interface ContainerSeriesResponse {
   host: string;
   tier: string;

@@ -10,6 +10,7 @@ import { ingestRoute } from './routes/ingest.ts';
 import { hostsRoute } from './routes/hosts.ts';
 import { seriesRoute } from './routes/series.ts';
 import { containerSeriesRoute } from './routes/container-series.ts';
+import { hostSeriesRoute } from './routes/host-series.ts';
 import { topRoute } from './routes/top.ts';
 import { statusRoute } from './routes/status.ts';
 import { tokensRoute } from './routes/tokens.ts';
@@ -64,6 +65,7 @@ export function createApp(given: AppDeps): Hono {
   app.route('/api/v1/hosts', hostsRoute(deps));
   app.route('/api/v1/series', seriesRoute(deps));
   app.route('/api/v1/container-series', containerSeriesRoute(deps));
+  app.route('/api/v1/host-series', hostSeriesRoute(deps));
   app.route('/api/v1/top', topRoute(deps));
   app.route('/api/v1/status', statusRoute(deps));
   app.route('/api/v1/tokens', tokensRoute(deps));

@@ -73,8 +73,8 @@ export interface HostsResponse {
 
 export type Column = (number | null)[];
 
-import type { ContainerSeriesResponse, SeriesResponse } from '../protocol/batch.ts';
-export type { ContainerSeriesResponse, SeriesResponse };
+import type { ContainerSeriesResponse, HostSeriesResponse, SeriesResponse } from '../protocol/batch.ts';
+export type { ContainerSeriesResponse, HostSeriesResponse, SeriesResponse };
 
 export interface TopEntry {
   name: string;
@@ -195,6 +195,15 @@ export function fetchContainerSeries(
       minmax: q.minmax ? 1 : undefined,
       digits: q.digits,
     },
+    signal,
+  );
+}
+
+/** Every host's metrics in one request, on one grid (the overview's sparklines). */
+export function fetchHostSeries(q: { metrics: readonly string[]; from: number; to: number; maxPoints: number; digits?: number }, signal?: AbortSignal): Promise<HostSeriesResponse> {
+  return getJson<HostSeriesResponse>(
+    '/api/v1/host-series',
+    { metrics: q.metrics.join(','), from: Math.floor(q.from), to: Math.ceil(q.to), maxPoints: Math.round(q.maxPoints), digits: q.digits },
     signal,
   );
 }

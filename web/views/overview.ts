@@ -1,7 +1,7 @@
 // Fleet overview: one card per host with online/offline, current CPU, memory, disk, network,
 // a sparkline over the selected range and its busiest containers. With no host yet, the
 // exact command that starts the first agent against this server; below, "Add a host".
-import { fetchHosts, fetchSeries, type HostInfo } from '../api.ts';
+import { fetchHosts, fetchHostSeries, type HostInfo, type HostSeriesResponse } from '../api.ts';
 import { el, link, text } from '../dom.ts';
 import { diskUsedPct, formatAgo, formatBits, formatBytes, formatBytesOf, formatLoad, formatPct } from '../format.ts';
 import { baseWindow } from '../state.ts';
@@ -95,13 +95,12 @@ class HostCard {
     );
   }
 
-  async loadSpark(host: string, from: number, to: number, signal: AbortSignal): Promise<void> {
-    const r = await settle(fetchSeries({ host, metrics: ['cpu_pct', 'mem_used_bytes', 'mem_total_bytes'], from, to, maxPoints: SPARK_POINTS }, signal));
-    rethrowFatal([r]);
+  /** This host's sparkline from the overview's one answer for every host (or its failure). */
+  setSpark(r: { ok: true; value: HostSeriesResponse } | { ok: false; error: unknown }, from: number, to: number): void {
     if (!r.ok) return void text(this.sparkNote, failure(r.error));
-
     text(this.sparkNote, '');
-    const { t, series } = r.value;
+    const t = r.value.t;
+    const series = r.value.hosts[this.name] ?? {};
     const used = series.mem_used_bytes ?? [];
     const total = series.mem_total_bytes ?? [];
     const mem = used.map((u, i) => (u === null || !total[i] ? null : (u / total[i]!) * 100));
@@ -169,7 +168,10 @@ export class OverviewView implements View {
     order.sort((a, b) => Number(!a.classList.contains('offline')) - Number(!b.classList.contains('offline')));
     this.grid.replaceChildren(...order);
     const win = baseWindow(this.ctx.state.range, res.now);
-    await Promise.all([...this.cards.values()].map((c) => c.loadSpark(c.name, win.from, win.to, signal)));
+    // One request for every card's sparkline, not one per host.
+    const sparks = await settle(fetchHostSeries({ metrics: ['cpu_pct', 'mem_used_bytes', 'mem_total_bytes'], from: win.from, to: win.to, maxPoints: SPARK_POINTS, digits: 4 }, signal));
+    rethrowFatal([sparks]);
+    for (const card of this.cards.values()) card.setSpark(sparks, win.from, win.to);
     this.resize();
   }
 

@@ -1,0 +1,51 @@
+// GET /api/v1/host-series: many hosts' core metrics on one time grid in one request, for the
+// fleet overview's sparklines (a /series request per host card would be hundreds a refresh
+// with a few hundred hosts). `host=NAME`, repeated, names hosts; without it, every host. One
+// tier and step for all, chosen as /series would for the host with the longest interval, so
+// each host's samples fill the grid. `digits=N` rounds as in /container-series.
+import { Hono } from 'hono';
+import { HOST_METRIC_NAMES } from '../../protocol/metrics.ts';
+import type { HostSeriesResponse } from '../../protocol/batch.ts';
+import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
+import { readColumnsMany, timeGrid } from '../query/columns.ts';
+import { findHost, type HostRow } from '../query/entities.ts';
+import { badRequest, parseChartParams, parseIntParam, parseList } from '../query/params.ts';
+import type { AppDeps } from '../app.ts';
+
+/** Hosts one answer may hold. */
+const MAX_HOSTS = 2000;
+/** Values one answer may hold (hosts × columns × points): about 30 MB of JSON. */
+const MAX_VALUES = 2_000_000;
+
+export function hostSeriesRoute({ db, now, config }: AppDeps): Hono {
+  const sqlite = db.$client;
+  const app = new Hono();
+  const allHosts = sqlite.prepare('SELECT id, name, interval_s, last_seen, last_ts FROM hosts ORDER BY name');
+  app.get('/', (c) => {
+    const q = (k: string) => c.req.query(k);
+    const t = now();
+    const { from, to, maxPoints, minmax } = parseChartParams(q, t, DEFAULT_MAX_POINTS);
+    const digits = q('digits') ? parseIntParam('digits', q('digits'), 17, 1, 17) : undefined;
+    const metrics = [...new Set(parseList(q('metrics')))];
+    if (metrics.length === 0) badRequest(`metrics: required (comma-separated; known: ${HOST_METRIC_NAMES.join(', ')})`);
+    const unknown = metrics.find((m) => !(HOST_METRIC_NAMES as readonly string[]).includes(m));
+    if (unknown !== undefined) badRequest(`metrics: unknown host metric "${unknown.slice(0, 64)}" (known: ${HOST_METRIC_NAMES.join(', ')})`);
+
+    const named = [...new Set(c.req.queries('host') ?? [])];
+    if (named.length > MAX_HOSTS) badRequest(`host: ${named.length} named, at most ${MAX_HOSTS}`);
+    const hosts = named.length ? named.map((name) => findHost(sqlite, name)) : (allHosts.all() as HostRow[]);
+    if (hosts.length > MAX_HOSTS) badRequest(`host: ${hosts.length} hosts, at most ${MAX_HOSTS} in one answer; name them`);
+    const interval = Math.max(1, ...hosts.map((h) => h.interval_s));
+    const { tier, step } = chooseTier(from, to, interval, maxPoints, (tier) => t - config.retention[tier]);
+    const grid = timeGrid(from, to, step);
+    const values = hosts.length * metrics.length * (minmax && tier !== 'raw' ? 3 : 1) * grid.length;
+    if (values > MAX_VALUES) badRequest(`host: ${hosts.length} hosts × ${metrics.length} metrics × ${grid.length} points is more than ${MAX_VALUES} values; name fewer hosts or lower maxPoints`);
+
+    const cols = readColumnsMany(sqlite, { kind: 'host', keys: hosts.map((h) => h.id), columns: metrics, from, to, tier, step, minmax, digits });
+    // By name, without a prototype: any name is a host like any other.
+    const out: HostSeriesResponse = { tier, step, from, to, t: grid, hosts: Object.create(null) as HostSeriesResponse['hosts'] };
+    for (const h of hosts) out.hosts[h.name] = cols.get(h.id)!.cols;
+    return c.json(out);
+  });
+  return app;
+}
