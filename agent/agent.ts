@@ -43,8 +43,22 @@ export function readMachineId(rootfs: string): string | undefined {
  * answers a stats call at its next one-second tick); an interval shorter than that then
  * skips a boundary rather than lose Docker's values.
  */
-export function tickDeadline(interval: number, nowMs = Date.now()): number {
-  return Math.max(MIN_TICK_DEADLINE_MS, msToNextBoundary(nowMs, interval) - 200);
+export function tickDeadline(interval: number, nowMs = Date.now(), boundaryMs?: number): number {
+  // From the boundary the tick stands for, when known: a timer that fired a millisecond early
+  // must not read the boundary it is for as the next one, 1 ms away.
+  const next = boundaryMs !== undefined ? boundaryMs + interval * 1000 - nowMs : msToNextBoundary(nowMs, interval);
+  return Math.max(MIN_TICK_DEADLINE_MS, next - 200);
+}
+
+/**
+ * The boundary (ms) a timer aimed at `aimed` and firing at `firedMs` stamps its sample with:
+ * the one it was aimed at, unless it fired an interval or more away from it (the wall clock
+ * was stepped, the machine slept, the event loop stalled), then the boundary nearest now, so
+ * a reading is never stamped with a time far from when it was taken.
+ */
+export function stampOf(aimed: number, firedMs: number, interval: number): number {
+  const step = interval * 1000;
+  return Math.abs(firedMs - aimed) < step ? aimed : Math.round(firedMs / step) * step;
 }
 
 const MIN_TICK_DEADLINE_MS = 2000;
@@ -103,10 +117,10 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
   /** What is being collected now: the first read that primes the rates, or a tick. */
   let busy: 'priming' | 'tick' | false = false;
   let skipped = 0;
-  const tick = async (ts: number) => {
+  const tick = async (ts: number, boundaryMs: number) => {
     const out = new SnapshotBuilder(ts);
     // Done by the next boundary: a collector still waiting then is left out of this sample.
-    await runner.runAll(out, { mono: performance.now() / 1000, rates, log }, tickDeadline(config.interval));
+    await runner.runAll(out, { mono: performance.now() / 1000, rates, log }, tickDeadline(config.interval, Date.now(), boundaryMs));
     rates.sweep();
     shipper.enqueue(out.toSnapshot());
     // The batch is spooled synchronously; sending runs beside sampling, so a server that does
@@ -132,8 +146,9 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
     const now = Date.now();
     const at = (aim = aimAt(aim, now, config.interval));
     timer = setTimeout(() => {
-      const ts = Math.round(at / 1000);
-      aim = at + config.interval * 1000;
+      const stamp = stampOf(at, Date.now(), config.interval);
+      const ts = Math.round(stamp / 1000);
+      aim = stamp + config.interval * 1000;
       schedule();
       // Ticks never overlap or queue: a boundary that comes while the last tick is still being
       // collected (an interval shorter than the engine takes to answer) is skipped, so every
@@ -146,7 +161,7 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
       if (skipped > 0) log.info(`sampling again after ${skipped} skipped sample${skipped === 1 ? '' : 's'}`);
       skipped = 0;
       busy = 'tick';
-      ticking = tick(ts)
+      ticking = tick(ts, stamp)
         .catch((e) => log.error(`tick failed: ${(e as Error).stack ?? e}`))
         .finally(() => (busy = false));
     }, at - now);

@@ -38,8 +38,11 @@ async function main(argv: string[]): Promise<void> {
     await agent.firstFlush;
     await agent.stop();
     // A check: it passes only when the server took everything.
-    if (agent.undelivered > 0) {
-      log.error(`--once: ${agent.undelivered} batch${agent.undelivered === 1 ? '' : 'es'} not delivered (kept in the spool for the next run); see the lines above`);
+    const kept = agent.undelivered;
+    const refused = agent.shipper.rejected;
+    if (kept > 0 || refused > 0) {
+      const parts = [kept && `${kept} batch${kept === 1 ? '' : 'es'} not delivered (kept in the spool for the next run)`, refused && `${refused} refused by the server (dropped)`];
+      log.error(`--once: ${parts.filter(Boolean).join(', ')}; see the lines above`);
       process.exitCode = 1;
     }
     return;

@@ -2,7 +2,7 @@
 // so a timer that fires early or late (a busy event loop) stamps every second once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aimAt, msToNextBoundary, tickDeadline } from './agent.ts';
+import { aimAt, msToNextBoundary, stampOf, tickDeadline } from './agent.ts';
 
 /** Runs the agent's aiming for `ticks` timers that each fire `jitter(i)` ms off their aim; the stamps. */
 function stamps(interval: number, ticks: number, jitter: (i: number) => number, start = 1_796_000_000_123): number[] {
@@ -42,4 +42,15 @@ test('a tick gets until shortly before the next boundary, and never under 2 s', 
   assert.equal(tickDeadline(10, boundary + 5), 10_000 - 5 - 200);
   assert.equal(tickDeadline(1, boundary + 5), 2000);
   assert.equal(tickDeadline(10, boundary + 9_000), 2000);
+  // A timer that fired a millisecond before the boundary it is for still gets the interval.
+  assert.equal(tickDeadline(10, boundary - 1, boundary), 10_000 + 1 - 200);
+  assert.equal(tickDeadline(10, boundary - 1), 2000, 'without the boundary it would read the next one as 1 ms away');
+});
+
+test('a timer firing an interval or more from its aim stamps the boundary nearest now, not the old aim', () => {
+  const aimed = 1_796_000_010_000;
+  assert.equal(stampOf(aimed, aimed + 3, 10), aimed, 'a little late: the aim');
+  assert.equal(stampOf(aimed, aimed - 2, 10), aimed, 'a little early: the aim');
+  assert.equal(stampOf(aimed, aimed - 3_600_000 + 40, 10), aimed - 3_600_000, 'clock stepped back an hour');
+  assert.equal(stampOf(aimed, aimed + 7_200_000 + 3_000, 10), aimed + 7_200_000, 'resumed two hours later');
 });

@@ -120,3 +120,19 @@ test('--once is a check: exit 0 once the server stored the sample, 1 (the batch 
   const rows = new Database(db, { readonly: true }).prepare("SELECT count(*) FROM host_samples JOIN hosts ON hosts.id = host_id WHERE hosts.name = 'once-host'").pluck().get() as number;
   assert.equal(rows, 2, 'the sample of each run, once');
 });
+
+test('--once against a server that refuses the batch (400) exits 1 and says it was refused', { timeout: 60_000 }, async (t) => {
+  const http = await import('node:http');
+  const stub = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"snapshots.0.ts: more than a day in the future (check the agent\'s clock)"}'));
+  });
+  await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+  t.after(() => stub.close());
+  const port = (stub.address() as { port: number }).port;
+  const dir = tempDir();
+  const agent = startProcess('agent/main.ts', ['--once', '--server', `http://127.0.0.1:${port}`, '--token', TEST_TOKEN, '--interval', '1', '--host', 'refused-host', '--spool', path.join(dir, 'spool'), '--collectors', 'memory']);
+  t.after(() => agent.kill('SIGKILL'));
+  assert.equal(await agent.exited, 1, agent.output());
+  assert.match(agent.output(), /--once: 1 refused by the server \(dropped\)/);
+});

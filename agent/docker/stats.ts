@@ -200,18 +200,18 @@ function rate(prev: number | undefined, cur: number | undefined, dt: number | un
   return (cur - prev) / dt;
 }
 
-/** Counters that both readings have and that went down: the container restarted in between. */
+/**
+ * The container restarted in between: its CPU time went down (a new cgroup starts from zero).
+ * Network and block sums alone can go down without a restart (a network disconnected), and a
+ * rate is never taken from a counter that went down anyway.
+ */
 export function restartedBetween(prev: Counters, cur: Counters): boolean {
-  return (['cpuTotal', 'rx', 'tx', 'blkRead', 'blkWrite'] as const).some((k) => {
-    const a = prev[k];
-    const b = cur[k];
-    return a !== undefined && b !== undefined && b < a;
-  });
+  return prev.cpuTotal !== undefined && cur.cpuTotal !== undefined && cur.cpuTotal < prev.cpuTotal;
 }
 
 /**
  * Metrics for one reading. Without `prev` (first sight of the container) only the gauges come
- * out (memory, pids); rates and cpu_pct need two readings. After a restart (any counter went
+ * out (memory, pids); rates and cpu_pct need two readings. After a restart (the CPU counter went
  * down) none come out for that step: a counter that started again from zero may have passed
  * its old value already, so a rate from it would be too low.
  */
