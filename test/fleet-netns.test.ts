@@ -213,14 +213,15 @@ test('three hosts in network namespaces: own traffic each, offline when cut, spo
   for (const [name, id] of machineIds) assert.equal(before.get(name)?.machine_id, id, `${name} reports its own machine-id`);
 
   // A second machine under a taken name (here: host-a's agent, token and name copied to c's
-  // machine) is refused with a message saying what to do, and host-a stays host-a.
+  // machine) is refused with a message saying what to do, and host-a stays host-a. As a check
+  // (--once) the clone fails: its batch was not taken.
   const clone = path.join(dir, 'clone');
   fs.mkdirSync(path.join(clone, 'root', 'etc'), { recursive: true });
   fs.writeFileSync(path.join(clone, 'root', 'etc', 'machine-id'), `${crypto.randomBytes(16).toString('hex')}\n`);
   const cloneLog = await runInNetns(c.ns, process.execPath, [
     path.join(dir, 'host-a', 'berth-agent.mjs'), '--once', '--server', url, '--token', tokens.get('a')!, '--host', 'host-a',
     '--collectors', 'memory', '--spool', path.join(clone, 'spool'), '--rootfs', path.join(clone, 'root'),
-  ]);
+  ], { exitCode: 1 });
   assert.match(cloneLog, /HTTP 409: agent\.host: host name "host-a" already belongs to another machine.*--host NAME/, cloneLog);
   assert.equal((await hosts()).get('host-a')?.machine_id, machineIds.get('host-a'), 'host-a is not taken over');
 

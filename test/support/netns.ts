@@ -226,12 +226,12 @@ export function startInNetns(ns: string, command: string, args: readonly string[
   };
 }
 
-/** Runs a command inside a namespace to its end; rejects with its output when it fails. */
-export async function runInNetns(ns: string, command: string, args: readonly string[], timeoutMs = 30_000): Promise<string> {
+/** Runs a command inside a namespace to its end; rejects with its output when it exits other than `exitCode`. */
+export async function runInNetns(ns: string, command: string, args: readonly string[], opts: { timeoutMs?: number; exitCode?: number } = {}): Promise<string> {
   const p = startInNetns(ns, command, args);
-  const timer = setTimeout(() => void p.kill('SIGKILL'), timeoutMs);
+  const timer = setTimeout(() => void p.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
   const code = await p.exited;
   clearTimeout(timer);
-  if (code !== 0) throw new Error(`${command} ${args.join(' ')} in ${ns} exited ${code}:\n${p.output()}`);
+  if (code !== (opts.exitCode ?? 0)) throw new Error(`${command} ${args.join(' ')} in ${ns} exited ${code}:\n${p.output()}`);
   return p.output();
 }
