@@ -15,27 +15,40 @@ export function mayHoldOddNames(text: string): boolean {
   return text.includes('\\u') || text.includes('__proto__');
 }
 
-/** The first such key or string, as `path: why` (`snapshots.0.host.__proto__: …`), or undefined. */
-export function oddName(value: unknown, at: string[] = []): string | undefined {
-  if (typeof value === 'string') {
-    return LONE_SURROGATE.test(value) ? `${at.join('.') || '(body)'}: holds half a UTF-16 surrogate pair (not text)` : undefined;
-  }
+/** A batch is a few levels deep (batch, containers, one container, metrics, a column); deeper is not one. */
+export const MAX_DEPTH = 32;
+
+/** What was found: why, and the path to it, innermost first (built only on the way out). */
+type Found = { why: string; path: string[] };
+
+/**
+ * The first such key or string, as `path: why` (`snapshots.0.host.__proto__: …`), or undefined;
+ * also a body nested deeper than MAX_DEPTH (so the scan's own depth is bounded). A path is
+ * only spelled out for what is found, so a body of millions of values is one cheap pass.
+ */
+export function oddName(body: unknown): string | undefined {
+  const found = scan(body, 0);
+  return found && `${found.path.reverse().join('.') || '(body)'}: ${found.why}`;
+}
+
+function scan(value: unknown, depth: number): Found | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? { why: 'holds half a UTF-16 surrogate pair (not text)', path: [] } : undefined;
   if (typeof value !== 'object' || value === null) return undefined;
+  if (depth >= MAX_DEPTH) return { why: `nested deeper than ${MAX_DEPTH} levels (not a batch)`, path: [] };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const v = value[i];
-      if (typeof v === 'object' || typeof v === 'string') {
-        const p = oddName(v, [...at, String(i)]);
-        if (p) return p;
-      }
+      if (typeof v !== 'object' && typeof v !== 'string') continue;
+      const f = scan(v, depth + 1);
+      if (f) return (f.path.push(String(i)), f);
     }
     return undefined;
   }
-  if (Object.hasOwn(value, '__proto__')) return `${[...at, '__proto__'].join('.')}: "__proto__" is not a name Berth takes`;
-  for (const k of Object.keys(value)) {
-    if (LONE_SURROGATE.test(k)) return `${[...at, k].join('.')}: the name holds half a UTF-16 surrogate pair (not text)`;
-    const p = oddName((value as Record<string, unknown>)[k], [...at, k]);
-    if (p) return p;
+  if (Object.hasOwn(value, '__proto__')) return { why: '"__proto__" is not a name Berth takes', path: ['__proto__'] };
+  for (const k in value) {
+    if (LONE_SURROGATE.test(k)) return { why: 'the name holds half a UTF-16 surrogate pair (not text)', path: [k] };
+    const f = scan((value as Record<string, unknown>)[k], depth + 1);
+    if (f) return (f.path.push(k), f);
   }
   return undefined;
 }
