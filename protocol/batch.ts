@@ -112,13 +112,17 @@ export const seriesColumns = seriesSample
   .extend({ ts: times, values: column })
   .superRefine((s, ctx) => sameLength(s.ts, { values: s.values }, ctx, []));
 
+/** Entries a v2 batch's lists may hold (also checked before the schema runs: ingest's overlong). */
+export const MAX_CONTAINERS = 50_000;
+export const MAX_SERIES = 100_000;
+
 export const columnBatch = z.object({
   v: z.literal(COLUMNS_VERSION),
   batch_id: batchId,
   agent: agentInfo,
   host: hostColumns.optional(),
-  containers: z.array(containerColumns).max(50_000).default([]),
-  series: z.array(seriesColumns).max(1_000_000).default([]),
+  containers: z.array(containerColumns).max(MAX_CONTAINERS).default([]),
+  series: z.array(seriesColumns).max(MAX_SERIES).default([]),
   meta: seriesMeta.optional(),
 }).refine((b) => b.host !== undefined || b.containers.length > 0 || b.series.length > 0, {
   message: 'no samples: a batch holds host, containers or series (with their ts)',

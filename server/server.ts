@@ -44,7 +44,14 @@ export async function startServer(config: ServerConfig, log: Logger, now: () => 
   let server: ServerType;
   try {
     server = await new Promise((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.bind }, () => resolve(s));
+      // Node's own limits are minutes long: a client dribbling its headers is let go after 15 s,
+      // and a request (an 8 MB body on a slow link included) must be in within 2 min.
+      const s = serve(
+        { fetch: app.fetch, port: config.port, hostname: config.bind, serverOptions: { headersTimeout: 15_000, requestTimeout: 120_000, keepAliveTimeout: 65_000 } },
+        () => resolve(s),
+      );
+      // Past this many open connections new ones are refused, before file descriptors run out.
+      (s as { maxConnections?: number }).maxConnections = MAX_CONNECTIONS;
       s.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, config)));
     });
   } catch (e) {
@@ -73,6 +80,9 @@ export async function startServer(config: ServerConfig, log: Logger, now: () => 
       }),
   };
 }
+
+/** Open connections at most (agents keep one alive each; a few hundred hosts and their pages fit many times). */
+const MAX_CONNECTIONS = 10_000;
 
 /** Why the server could not listen, naming the flag to change. */
 export function listenError(e: NodeJS.ErrnoException, config: Pick<ServerConfig, 'port' | 'bind'>): Error {

@@ -3,7 +3,7 @@
 // schema accepts and returns what it would return (defaults filled in); anything unusual — an
 // unknown key, a null, a value out of range — gives undefined, and the caller asks zod, so
 // refusals and their messages stay zod's. server/ingest/fast-batch.test.ts holds it to that.
-import { isPathStep, type Batch, type ColumnBatch } from '../../protocol/batch.ts';
+import { isPathStep, MAX_CONTAINERS, MAX_SERIES, type Batch, type ColumnBatch } from '../../protocol/batch.ts';
 import { COLUMNS_VERSION, SNAPSHOTS_VERSION, MIN_TS } from '../../protocol/constants.ts';
 import { METRIC_NAME_RE } from '../../protocol/metrics.ts';
 
@@ -187,9 +187,9 @@ export function fastColumnBatch(json: unknown): ColumnBatch | undefined {
   if (!str(id, 8, 64) || !BATCH_ID_RE.test(id as string) || !agent(json.agent)) return undefined;
   if ('host' in json && !hostColumns(json.host)) return undefined;
   if (!('containers' in json)) json.containers = [];
-  else if (!Array.isArray(json.containers) || json.containers.length > 50_000 || !all(json.containers, containerColumns)) return undefined;
+  else if (!Array.isArray(json.containers) || json.containers.length > MAX_CONTAINERS || !all(json.containers, containerColumns)) return undefined;
   if (!('series' in json)) json.series = [];
-  else if (!Array.isArray(json.series) || json.series.length > 1_000_000 || !all(json.series, seriesColumns)) return undefined;
+  else if (!Array.isArray(json.series) || json.series.length > MAX_SERIES || !all(json.series, seriesColumns)) return undefined;
   if ('meta' in json && !meta(json.meta)) return undefined;
   if (!('host' in json) && (json.containers as unknown[]).length === 0 && (json.series as unknown[]).length === 0) return undefined;
   return json as unknown as ColumnBatch;

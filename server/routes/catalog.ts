@@ -7,17 +7,23 @@ import { findHost } from '../query/entities.ts';
 import { requireParam } from '../query/params.ts';
 import type { AppDeps } from '../app.ts';
 
+/** Series one answer lists at most (about 2 MB of JSON). */
+const MAX_SERIES = 10_000;
+
 export function catalogRoute({ db }: AppDeps): Hono {
   const sqlite = db.$client;
   const app = new Hono();
   app.get('/', (c) => {
     const host = findHost(sqlite, requireParam('host', c.req.query('host')));
     const rows = sqlite
-      .prepare('SELECT name, labels, unit, title, first_seen, last_seen FROM series WHERE host_id = ? ORDER BY name, labels')
-      .all(host.id) as { name: string; labels: string; unit: string | null; title: string | null; first_seen: number; last_seen: number }[];
+      .prepare('SELECT name, labels, unit, title, first_seen, last_seen FROM series WHERE host_id = ? ORDER BY name, labels LIMIT ?')
+      .all(host.id, MAX_SERIES + 1) as { name: string; labels: string; unit: string | null; title: string | null; first_seen: number; last_seen: number }[];
+    // A host of a few hundred series is usual; past the bound, the first ones and a flag.
+    const truncated = rows.length > MAX_SERIES;
     return c.json({
       host: host.name,
-      series: rows.map((r) => ({
+      ...(truncated ? { truncated: true, limit: MAX_SERIES } : {}),
+      series: rows.slice(0, MAX_SERIES).map((r) => ({
         name: r.name,
         labels: JSON.parse(r.labels) as Record<string, string>,
         unit: r.unit ?? unitOf(r.name) ?? null,

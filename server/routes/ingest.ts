@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import {
-  batch as batchSchema, columnBatch as columnBatchSchema, describeIssues, MAX_FUTURE_SECONDS, COLUMNS_VERSION, SNAPSHOTS_VERSION, type ColumnBatch,
+  batch as batchSchema, columnBatch as columnBatchSchema, describeIssues, MAX_CONTAINERS, MAX_FUTURE_SECONDS, MAX_SERIES, COLUMNS_VERSION, SNAPSHOTS_VERSION, type ColumnBatch,
 } from '../../protocol/batch.ts';
 import { firstTimeAfter, toColumnBatch } from '../../protocol/columns.ts';
 import { bearer, checkToken, hashToken } from '../auth.ts';
@@ -18,6 +18,30 @@ import { mayHoldOddNames, oddName } from '../ingest/odd-names.ts';
 import { refusalLog } from '../ingest/refusal-log.ts';
 import type { RouteDeps } from '../app.ts';
 import type { IncomingMessage } from 'node:http';
+
+/**
+ * Rows one batch may store (an entity at a time). An agent flushing every hour with 200
+ * containers sends ~100,000; far more is not a batch but a load on every other agent waiting.
+ */
+const MAX_BATCH_ROWS = 1_000_000;
+
+/** A v2 batch's list longer than the protocol takes, as `field: why`, or undefined. */
+export function overlong(json: unknown): string | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  for (const [field, max] of [['containers', MAX_CONTAINERS], ['series', MAX_SERIES]] as const) {
+    const list = (json as Record<string, unknown>)[field];
+    if (Array.isArray(list) && list.length > max) return `${field}: ${list.length} entries, at most ${max}`;
+  }
+  return undefined;
+}
+
+/** The rows a batch stores: its host's ticks, each container's, each series'. */
+export function rowsOf(b: ColumnBatch): number {
+  let n = b.host?.ts.length ?? 0;
+  for (const c of b.containers) n += c.ts.length;
+  for (const s of b.series) n += s.ts.length;
+  return n;
+}
 
 /** The client's address when the request came over a socket (not in-process tests). */
 function remoteAddress(c: Context): string | undefined {
@@ -82,6 +106,9 @@ export function ingestRoute({ db, config, now, writer, log }: RouteDeps): Hono {
     }
     let b = fastColumnBatch(json);
     if (!b) {
+      // A list far past its bound is said at once: the schema would check every entry first.
+      const long = overlong(json);
+      if (long) refuse(400, 'invalid', long);
       const parsed = columnBatchSchema.safeParse(json);
       if (!parsed.success) refuse(400, 'invalid', describeIssues(parsed.error));
       b = parsed.data!;
@@ -131,6 +158,8 @@ export function ingestRoute({ db, config, now, writer, log }: RouteDeps): Hono {
     if (odd) refuse(400, 'invalid', odd);
     const t = now();
     const batch = validate(json, t);
+    const rows = rowsOf(batch);
+    if (rows > MAX_BATCH_ROWS) refuse(413, 'too_large', `(body): ${rows} rows in one batch, at most ${MAX_BATCH_ROWS} (send it as several)`);
     if (auth.ok && auth.host !== null && auth.host !== batch.agent.host) {
       refuse(403, 'wrong_host', `agent.host: this token belongs to host "${auth.host}", not "${batch.agent.host}"`);
     }

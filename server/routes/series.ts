@@ -13,6 +13,8 @@ import { badRequest, parseChartParams, parseList, requireParam } from '../query/
 import type { AppDeps } from '../app.ts';
 
 const MAX_SERIES = 500;
+/** Values one answer may hold (columns × points): about 30 MB of JSON, as /container-series. */
+const MAX_VALUES = 2_000_000;
 
 export function seriesRoute({ db, now, config }: AppDeps): Hono {
   const sqlite = db.$client;
@@ -24,7 +26,7 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
     const { from, to, maxPoints, minmax } = parseChartParams(q, t, DEFAULT_MAX_POINTS);
     const containerParam = q('container');
     const seriesNames = [...new Set(parseList(q('series')))];
-    const metrics = parseList(q('metrics'));
+    const metrics = [...new Set(parseList(q('metrics')))];
     if (seriesNames.length === 0 && metrics.length === 0) badRequest('metrics: required (comma-separated), or series=NAME');
     if (seriesNames.length > MAX_SERIES) badRequest(`series: ${seriesNames.length} names, at most ${MAX_SERIES}`);
     const { tier, step } = chooseTier(from, to, Math.max(1, host.interval_s), maxPoints, (tier) => t - config.retention[tier]);
@@ -71,6 +73,8 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
         .filter((r) => filters.every(([k, v]) => r.labels[k] === v))
         .filter((r) => container || filters.some(([k]) => k === 'container') || r.labels.container === undefined);
       if (rows.length > MAX_SERIES) badRequest(`series: ${rows.length} series match; narrow with label.KEY=VALUE (at most ${MAX_SERIES})`);
+      const values = (metrics.length + rows.length) * (minmax && tier !== 'raw' ? 3 : 1) * out.t.length;
+      if (values > MAX_VALUES) badRequest(`series: ${metrics.length + rows.length} columns × ${out.t.length} points is more than ${MAX_VALUES} values; name fewer series or lower maxPoints`);
       out.labels = Object.create(null) as Record<string, Record<string, string>>;
       // One read for all of them.
       const cols = rows.length ? readColumnsMany(sqlite, { kind: 'series', keys: rows.map((r) => r.id), columns: ['value'], from, to, tier, step, minmax }) : new Map();

@@ -2,6 +2,7 @@
 // Only a shared (configured) token may manage tokens; a host's own token may not.
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { bodyLimit } from 'hono/body-limit';
 import { addHostToken, bearer, checkToken, hashToken, listTokens, revokeHostToken } from '../auth.ts';
 import type { RouteDeps } from '../app.ts';
 
@@ -22,7 +23,8 @@ export function tokensRoute({ db, config, now, writer }: RouteDeps): Hono {
     await next();
   });
   app.get('/', (c) => c.json({ tokens: listTokens(sqlite) }));
-  app.post('/', async (c) => {
+  // A host name is all this takes: a body past a few KB is not a request for a token.
+  app.post('/', bodyLimit({ maxSize: 4096, onError: () => { throw new HTTPException(413, { message: 'body: larger than 4096 bytes (expected {"host": "NAME"})' }); } }), async (c) => {
     let body: unknown;
     try {
       body = await c.req.json();
