@@ -85,15 +85,20 @@ export const rollupState = sqliteTable(
   (t) => [primaryKey({ columns: [t.kind, t.tier] })],
 );
 
-/** Buckets below a watermark that late data touched: recomputed by the next rollup run. */
+/**
+ * Buckets below a watermark that late data touched, with the entity (host, container or series
+ * id) it touched: the next rollup run recomputes that entity's bucket alone. Entity 0 means
+ * every entity of the kind (what marks made before 0003 mean).
+ */
 export const rollupDirty = sqliteTable(
   'rollup_dirty',
   {
     kind: text('kind').notNull(),
     tier: text('tier').notNull(),
     bucket: integer('bucket').notNull(),
+    entity: integer('entity').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.kind, t.tier, t.bucket] })],
+  (t) => [primaryKey({ columns: [t.kind, t.tier, t.bucket, t.entity] })],
 );
 
 /** Counters the server keeps across restarts (rejected batches, by reason). */

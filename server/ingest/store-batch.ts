@@ -266,7 +266,7 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
         }
         // A tick with no host value at all is no row.
         if (!any) flat.length = at;
-        else late.host.note(h.ts[i]);
+        else late.host.note(h.ts[i], hostId);
       }
       result.hostRows += s.hostRows(flat);
     }
@@ -277,7 +277,7 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
       for (let i = 0; i < c.ts.length; i++) {
         flat.push(cid, c.ts[i]);
         for (const col of cols) flat.push(col === undefined ? null : col[i]);
-        late.container.note(c.ts[i]);
+        late.container.note(c.ts[i], cid);
       }
       result.containerRows += s.containerRows(flat);
     }
@@ -291,7 +291,7 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
       const v = values[i];
       if (v === null) continue;
       flat.push(id, ts[i], v);
-      late.series.note(ts[i]);
+      late.series.note(ts[i], id);
     }
     counts[item].seriesRows += s.seriesRows(flat);
   }

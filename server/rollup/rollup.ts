@@ -1,7 +1,8 @@
 // Incremental, idempotent rollups: raw → 1m → 5m → 1h, per kind (host, container, series).
 // Each tier advances a watermark over complete buckets of the tier below; buckets under the
 // watermark that late data touched (an agent replaying its spool) are listed in rollup_dirty
-// by ingest and recomputed here, and the recompute marks the next tier's bucket in turn.
+// by ingest, with the entity they touched, and recomputed here for that entity alone; the
+// recompute marks the next tier's bucket for it in turn.
 // Every bucket keeps avg, min, max and n (non-null samples) per metric; a higher tier's avg
 // is the n-weighted mean of the lower tier's, so it equals the mean over the raw samples.
 // Retention records in rollup_state (kind 'retention') the time below which it deleted each
@@ -62,9 +63,9 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
   const setWm = statement(sqlite, 
     'INSERT INTO rollup_state (kind, tier, watermark) VALUES (?, ?, ?) ON CONFLICT (kind, tier) DO UPDATE SET watermark = excluded.watermark',
   );
-  const listDirty = statement(sqlite, 'SELECT bucket FROM rollup_dirty WHERE kind = ? AND tier = ? ORDER BY bucket LIMIT 500').pluck();
-  const clearDirty = statement(sqlite, 'DELETE FROM rollup_dirty WHERE kind = ? AND tier = ? AND bucket = ?');
-  const markDirty = statement(sqlite, 'INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket) VALUES (?, ?, ?)');
+  const listDirty = statement(sqlite, 'SELECT bucket, entity FROM rollup_dirty WHERE kind = ? AND tier = ? ORDER BY bucket, entity LIMIT 2000');
+  const clearDirty = statement(sqlite, 'DELETE FROM rollup_dirty WHERE kind = ? AND tier = ? AND bucket = ? AND entity = ?');
+  const markDirty = statement(sqlite, 'INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket, entity) VALUES (?, ?, ?, ?)');
 
   for (let i = 0; i < ROLLUP_TIERS.length; i++) {
     const tier = ROLLUP_TIERS[i];
@@ -77,6 +78,11 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
        GROUP BY ${def.key}, bucket`;
     const compute = statement(sqlite, `INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`);
     const fillHoles = statement(sqlite, `INSERT OR IGNORE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`);
+    // One entity's bucket: what a late mark names.
+    const selectOne = `SELECT ${def.key}, (ts / ${tier.step}) * ${tier.step} AS bucket, ${aggregates(kind, tier.source)}
+       FROM ${src} WHERE ${def.key} = ? AND ts >= ? AND ts < ? GROUP BY ${def.key}, bucket`;
+    const computeOne = statement(sqlite, `INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${selectOne}`);
+    const fillHolesOne = statement(sqlite, `INSERT OR IGNORE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${selectOne}`);
     const sourceDeletedBelow = rollupState(sqlite, RETENTION_KIND, tier.source) ?? -Infinity;
 
     const limit =
@@ -97,13 +103,16 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
 
     // Late data first, so the watermark pass below never races it.
     for (;;) {
-      const dirty = listDirty.all(kind, tier.name) as number[];
+      const dirty = listDirty.all(kind, tier.name) as { bucket: number; entity: number }[];
       if (dirty.length === 0) break;
       sqlite.transaction(() => {
-        for (const b of dirty) {
-          (b < sourceDeletedBelow ? fillHoles : compute).run(b, b + tier.step);
-          clearDirty.run(kind, tier.name, b);
-          if (next) markDirty.run(kind, next.name, Math.floor(b / next.step) * next.step);
+        for (const { bucket: b, entity } of dirty) {
+          const old = b < sourceDeletedBelow;
+          // Entity 0: every entity of the kind (marks from before entities were named).
+          if (entity === 0) (old ? fillHoles : compute).run(b, b + tier.step);
+          else (old ? fillHolesOne : computeOne).run(entity, b, b + tier.step);
+          clearDirty.run(kind, tier.name, b, entity);
+          if (next) markDirty.run(kind, next.name, Math.floor(b / next.step) * next.step, entity);
         }
       })();
       report.dirty += dirty.length;
@@ -123,21 +132,25 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
 }
 
 /**
- * Used by ingest inside its transaction: notes the times of rows stored, and marks the 1m
- * buckets of those below the 1m watermark (late data), so the next run recomputes them (and,
- * through them, the 5m and 1h buckets).
+ * Used by ingest inside its transaction: notes the times of rows stored and their entity, and
+ * marks the 1m buckets of those below the 1m watermark (late data) for that entity, so the
+ * next run recomputes them (and, through them, the 5m and 1h buckets) for it alone.
  */
-export function lateCheck(sqlite: Database.Database, kind: Kind): { note(ts: number): void; mark(): void } {
+export function lateCheck(sqlite: Database.Database, kind: Kind): { note(ts: number, entity: number): void; mark(): void } {
   const wm = rollupState(sqlite, kind, '1m');
-  const buckets = new Set<number>();
+  const marks = new Map<number, Set<number>>();
   return {
-    note(ts) {
-      if (wm !== undefined && ts < wm) buckets.add(Math.floor(ts / 60) * 60);
+    note(ts, entity) {
+      if (wm === undefined || ts >= wm) return;
+      const b = Math.floor(ts / 60) * 60;
+      let set = marks.get(b);
+      if (!set) marks.set(b, (set = new Set()));
+      set.add(entity);
     },
     mark() {
-      if (buckets.size === 0) return;
-      const mark = statement(sqlite, "INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket) VALUES (?, '1m', ?)");
-      for (const b of buckets) mark.run(kind, b);
+      if (marks.size === 0) return;
+      const mark = statement(sqlite, "INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket, entity) VALUES (?, '1m', ?, ?)");
+      for (const [b, entities] of marks) for (const e of entities) mark.run(kind, b, e);
     },
   };
 }
