@@ -18,11 +18,13 @@ test('the first refusal of a kind is logged, the rest of that minute counted int
   now = 61_000;
   note(401, 'invalid token', '10.0.0.9');
   note(400, 'body: not valid JSON (\u001b[31m)', undefined);
+  note(400, 'containers.0.name: x\u202egnp.exe\u2028next', undefined);
   assert.deepEqual(log.lines, [
     'warn ingest refused 401 from 10.0.0.7: invalid token',
     'warn ingest refused 400 from 10.0.0.8: agent.host: cannot be "." or ".."',
     'warn ingest refused 401 from 10.0.0.9: invalid token (2 more like it in the last 61 s)',
     'warn ingest refused 400: body: not valid JSON (\\x1b[31m)',
+    'warn ingest refused 400: containers.0.name: x\\u202egnp.exe\\u2028next',
   ]);
 });
 
