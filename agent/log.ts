@@ -6,6 +6,18 @@ export interface Logger {
   debug(msg: string): void;
 }
 
+/**
+ * Text from outside (a server's answer, a client's field) fit for one log line: control
+ * characters, line separators and bidi overrides written out as escapes, since they would
+ * break, recolour or reorder the line in a terminal or viewer.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
+  });
+}
+
 export function createLogger(prefix: string, opts: { quiet?: boolean; debug?: boolean } = {}): Logger {
   const line = (level: string, msg: string) =>
     process.stderr.write(`${new Date().toISOString()} ${prefix} ${level} ${msg}\n`);

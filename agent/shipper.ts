@@ -11,7 +11,7 @@ import zlib from 'node:zlib';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 import type { Batch, ColumnBatch, Snapshot } from '../protocol/batch.ts';
 import { snapshotsToColumns } from '../protocol/columns.ts';
-import type { Logger } from './log.ts';
+import { escapeControls, type Logger } from './log.ts';
 import type { Spool } from './spool.ts';
 import { httpPost } from './http-post.ts';
 
@@ -54,11 +54,7 @@ export function forLog(text: string, token: string): string {
   const masked = !token ? text
     : token.length >= 8 ? text.split(token).join('[token]')
     : text.replace(new RegExp(`(?<![\\w-])${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g'), '[token]');
-  // Line separators and bidi overrides too: they would break or reorder the line in a viewer.
-  return masked.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    const code = c.charCodeAt(0);
-    return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
-  });
+  return escapeControls(masked);
 }
 
 export class Shipper {
