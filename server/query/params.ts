@@ -54,3 +54,12 @@ export function parseChartParams(q: (k: string) => string | undefined, now: numb
   const maxPoints = parseIntParam('maxPoints', q('maxPoints'), defaultMaxPoints, 2, 20_000);
   return { from, to, maxPoints, minmax: ['1', 'true'].includes(q('minmax') ?? '') };
 }
+
+/** `metrics=a,b` of one kind: each once, every one known (else a 400 naming it), at least one. */
+export function parseMetrics(value: string | undefined, known: readonly string[], kind: 'host' | 'container'): string[] {
+  const metrics = [...new Set(parseList(value))];
+  if (metrics.length === 0) badRequest(`metrics: required (comma-separated; known: ${known.join(', ')})`);
+  const unknown = metrics.find((m) => !known.includes(m));
+  if (unknown !== undefined) badRequest(`metrics: unknown ${kind} metric "${unknown.slice(0, 64)}" (known: ${known.join(', ')})`);
+  return metrics;
+}

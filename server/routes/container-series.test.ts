@@ -25,12 +25,7 @@ before(() => {
   for (let ts = SEEDED_TO + 10; ts <= NOW; ts += 10) feedTick(sqlite, fleet, ts, { series: false });
 });
 
-async function getJson<T>(path: string): Promise<T> {
-  const res = await t.get(path);
-  const body = (await res.json()) as T & { error?: string };
-  assert.equal(res.status, 200, `${path}: ${body.error}`);
-  return body;
-}
+const getJson = <T>(path: string): Promise<T> => t.getOk<T>(path);
 
 function assertSame(got: (number | null)[] | undefined, want: (number | null)[] | undefined, what: string): void {
   if (!got || !want) return assert.fail(`${what}: column missing (batch ${!!got}, /series ${!!want})`);

@@ -12,7 +12,7 @@ import type { ContainerSeriesResponse } from '../../protocol/batch.ts';
 import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
 import { readColumnsMany, timeGrid } from '../query/columns.ts';
 import { findContainer, findHost, type ContainerRow } from '../query/entities.ts';
-import { badRequest, parseChartParams, parseIntParam, parseList, requireParam } from '../query/params.ts';
+import { badRequest, parseChartParams, parseIntParam, parseList, parseMetrics, requireParam } from '../query/params.ts';
 import type { AppDeps } from '../app.ts';
 
 /** Containers one request may name. */
@@ -32,10 +32,7 @@ export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
     const t = now();
     const { from, to, maxPoints, minmax } = parseChartParams(q, t, DEFAULT_MAX_POINTS);
     const digits = q('digits') ? parseIntParam('digits', q('digits'), 17, 1, 17) : undefined;
-    const metrics = [...new Set(parseList(q('metrics')))];
-    if (metrics.length === 0) badRequest(`metrics: required (comma-separated; known: ${CONTAINER_METRIC_NAMES.join(', ')})`);
-    const unknown = metrics.find((m) => !(CONTAINER_METRIC_NAMES as readonly string[]).includes(m));
-    if (unknown !== undefined) badRequest(`metrics: unknown container metric "${unknown.slice(0, 64)}" (known: ${CONTAINER_METRIC_NAMES.join(', ')})`);
+    const metrics = parseMetrics(q('metrics'), CONTAINER_METRIC_NAMES, 'container');
 
     const { tier, step } = chooseTier(from, to, Math.max(1, host.interval_s), maxPoints, (tier) => t - config.retention[tier]);
     const grid = timeGrid(from, to, step);

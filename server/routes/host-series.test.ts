@@ -22,12 +22,7 @@ before(() => {
   for (let ts = SEEDED_TO + 10; ts <= NOW; ts += 10) feedTick(sqlite, fleet, ts, { series: false });
 });
 
-async function getJson<T>(path: string): Promise<T> {
-  const res = await t.get(path);
-  const body = (await res.json()) as T & { error?: string };
-  assert.equal(res.status, 200, `${path}: ${body.error}`);
-  return body;
-}
+const getJson = <T>(path: string): Promise<T> => t.getOk<T>(path);
 
 for (const r of [
   { name: 'last hour', from: NOW - 3600, maxPoints: 1000, tier: 'raw', step: 10 },

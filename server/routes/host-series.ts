@@ -9,7 +9,7 @@ import type { HostSeriesResponse } from '../../protocol/batch.ts';
 import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
 import { readColumnsMany, timeGrid } from '../query/columns.ts';
 import { findHost, type HostRow } from '../query/entities.ts';
-import { badRequest, parseChartParams, parseIntParam, parseList } from '../query/params.ts';
+import { badRequest, parseChartParams, parseIntParam, parseMetrics } from '../query/params.ts';
 import type { AppDeps } from '../app.ts';
 
 /** Hosts one answer may hold. */
@@ -26,10 +26,7 @@ export function hostSeriesRoute({ db, now, config }: AppDeps): Hono {
     const t = now();
     const { from, to, maxPoints, minmax } = parseChartParams(q, t, DEFAULT_MAX_POINTS);
     const digits = q('digits') ? parseIntParam('digits', q('digits'), 17, 1, 17) : undefined;
-    const metrics = [...new Set(parseList(q('metrics')))];
-    if (metrics.length === 0) badRequest(`metrics: required (comma-separated; known: ${HOST_METRIC_NAMES.join(', ')})`);
-    const unknown = metrics.find((m) => !(HOST_METRIC_NAMES as readonly string[]).includes(m));
-    if (unknown !== undefined) badRequest(`metrics: unknown host metric "${unknown.slice(0, 64)}" (known: ${HOST_METRIC_NAMES.join(', ')})`);
+    const metrics = parseMetrics(q('metrics'), HOST_METRIC_NAMES, 'host');
 
     const named = [...new Set(c.req.queries('host') ?? [])];
     if (named.length > MAX_HOSTS) badRequest(`host: ${named.length} named, at most ${MAX_HOSTS}`);

@@ -22,6 +22,8 @@ export interface TestApp {
   log: ReturnType<typeof memoryLogger>;
   ingest(body: unknown, headers?: Record<string, string>): Promise<Response>;
   get(pathAndQuery: string): Promise<Response>;
+  /** GET that must answer 200 (failing with the server's message), its JSON. */
+  getOk<T>(pathAndQuery: string): Promise<T>;
 }
 
 export function testApp(overrides: Partial<ServerConfig> = {}, start = 1_790_000_000): TestApp {
@@ -39,6 +41,12 @@ export function testApp(overrides: Partial<ServerConfig> = {}, start = 1_790_000
         body: typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body),
       }),
     get: async (p) => app.request(p),
+    async getOk<T>(p: string): Promise<T> {
+      const res = await app.request(p);
+      const body = (await res.json()) as T & { error?: string };
+      if (res.status !== 200) throw new Error(`${p}: ${res.status} ${body.error}`);
+      return body;
+    },
   };
 }
 
