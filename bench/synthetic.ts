@@ -100,7 +100,7 @@ export function flags<T extends Record<string, number | string>>(defaults: T, ar
   const out: Record<string, number | string> = { ...defaults };
   for (let i = 0; i < argv.length; i++) {
     const m = /^--([\w-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m || !(m[1] in defaults)) throw new Error(`unknown flag ${argv[i]} (known: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')})`);
+    if (!m || !Object.hasOwn(defaults, m[1])) throw new Error(`unknown flag ${argv[i]} (known: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')})`);
     const raw = m[2] ?? argv[++i];
     out[m[1]] = typeof defaults[m[1]] === 'number' ? Number(raw) : raw;
     if (typeof defaults[m[1]] === 'number' && !Number.isFinite(out[m[1]])) throw new Error(`--${m[1]}: "${raw}" is not a number`);
