@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, type AgentConfig } from './config.ts';
-import type { Logger } from './log.ts';
+import { plural, type Logger } from './log.ts';
 import { CollectorRunner } from './collectors/collector.ts';
 import { createCollectors } from './collectors/index.ts';
 import { RateTracker } from './rates.ts';
@@ -158,7 +158,7 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
         if (skipped++ === 0) log.warn(`sample at ${new Date(ts * 1000).toISOString()} skipped: the one before is still being collected (--interval ${config.interval} s)`);
         return;
       }
-      if (skipped > 0) log.info(`sampling again after ${skipped} skipped sample${skipped === 1 ? '' : 's'}`);
+      if (skipped > 0) log.info(`sampling again after ${plural(skipped, 'skipped sample', 'skipped samples')}`);
       skipped = 0;
       busy = 'tick';
       ticking = tick(ts, stamp)

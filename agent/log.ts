@@ -18,6 +18,9 @@ export function escapeControls(text: string): string {
   });
 }
 
+/** "1 batch", "2 batches": a count with its noun, for log lines. */
+export const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
 export function createLogger(prefix: string, opts: { quiet?: boolean; debug?: boolean } = {}): Logger {
   const line = (level: string, msg: string) =>
     process.stderr.write(`${new Date().toISOString()} ${prefix} ${level} ${msg}\n`);

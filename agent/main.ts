@@ -3,7 +3,7 @@
 import v8 from 'node:v8';
 import { loadAgentConfig, agentUsage, ConfigError } from './config.ts';
 import { selectCollectorNames } from './collectors/index.ts';
-import { createLogger } from './log.ts';
+import { createLogger, plural } from './log.ts';
 import { startAgent } from './agent.ts';
 
 // V8's lite mode (no optimising compiler, lazy feedback, heap sized for memory): the agent runs
@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<void> {
     const kept = agent.undelivered;
     const refused = agent.shipper.rejected;
     if (kept > 0 || refused > 0) {
-      const parts = [kept && `${kept} batch${kept === 1 ? '' : 'es'} not delivered (kept in the spool for the next run)`, refused && `${refused} refused by the server (dropped)`];
+      const parts = [kept && `${plural(kept, 'batch', 'batches')} not delivered (kept in the spool for the next run)`, refused && `${refused} refused by the server (dropped)`];
       log.error(`--once: ${parts.filter(Boolean).join(', ')}; see the lines above`);
       process.exitCode = 1;
     }

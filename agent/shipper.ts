@@ -11,7 +11,7 @@ import zlib from 'node:zlib';
 import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 import type { Batch, ColumnBatch, Snapshot } from '../protocol/batch.ts';
 import { snapshotsToColumns } from '../protocol/columns.ts';
-import { escapeControls, type Logger } from './log.ts';
+import { escapeControls, plural, type Logger } from './log.ts';
 import type { Spool } from './spool.ts';
 import { httpPost } from './http-post.ts';
 
@@ -252,5 +252,3 @@ export class Shipper {
     return r;
   }
 }
-
-const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;

@@ -40,10 +40,14 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+/** Whether `output` is missing or older than any file under `sources`. */
+function stale(output: string, sources: string[]): boolean {
+  return !fs.existsSync(output) || fs.statSync(output).mtimeMs < Math.max(...sources.map((d) => newestMtime(path.resolve(d))));
+}
+
 async function buildWebIfNeeded(webRoot: string): Promise<void> {
-  const index = path.join(webRoot, 'index.html');
   const src = path.resolve('web');
-  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= newestMtime(src)) return;
+  if (!stale(path.join(webRoot, 'index.html'), [src])) return;
   log.info('building the web page (vite)…');
   const { build } = await import('vite');
   await build({ root: src, logLevel: 'warn' });
@@ -51,8 +55,7 @@ async function buildWebIfNeeded(webRoot: string): Promise<void> {
 
 /** The one-file agent other hosts download from /agent.mjs, rebuilt when agent/ or protocol/ changed. */
 async function buildAgentIfNeeded(): Promise<void> {
-  const sources = Math.max(newestMtime(path.resolve('agent')), newestMtime(path.resolve('protocol')));
-  if (fs.existsSync(AGENT_BUNDLE) && fs.statSync(AGENT_BUNDLE).mtimeMs >= sources) return;
+  if (!stale(AGENT_BUNDLE, ['agent', 'protocol'])) return;
   log.info('building the agent bundle (esbuild)…');
   await buildAgent(AGENT_BUNDLE, { measure: false });
 }
