@@ -86,9 +86,54 @@ test('on 5xx batches are spooled, then replayed in order once the server answers
   await new Promise((r) => setTimeout(r, 50));
   await s.flush();
   assert.equal(spool.count, 0);
-  const delivered = srv.received.filter((_, i) => i >= srv.received.length - 5).map((r) => r.batch.host?.ts[0]);
-  assert.deepEqual(delivered, [0, 1, 2, 3, 4].map((i) => 1_790_000_000 + i), 'replayed oldest first');
+  // The oldest alone tries the server that was failing; once it answers, the rest go as one.
+  assert.ok(srv.received.slice(0, -2).every((r) => r.batch.host!.ts.length === 1), 'while it fails, one batch at a time tries it');
+  const [probe, rest] = srv.received.slice(-2).map((r) => r.batch);
+  assert.deepEqual(probe.host?.ts, [1_790_000_000]);
+  assert.deepEqual(rest.host?.ts, [1, 2, 3, 4].map((i) => 1_790_000_000 + i), 'the backlog goes out as one batch, oldest first');
+  assert.deepEqual(rest.host?.metrics.cpu_pct, [1, 2, 3, 4].map((i) => (1_790_000_000 + i) % 100));
+  assert.ok(log.lines.some((l) => /replayed 5 spooled batches in 2 requests; 0 left/.test(l)), log.lines.join('\n'));
   assert.ok(log.lines.some((l) => /send failed: HTTP 503: busy/.test(l)), 'the failure is logged with the server message');
+});
+
+/** A shipper with `n` batches of one tick each in its spool, the server failing meanwhile. */
+async function backlog(answer: Parameters<typeof fakeServer>[0], n: number) {
+  let up = false;
+  const srv = await fakeServer((k, b, auth) => (up ? answer(k, b, auth) : { status: 503, body: '{"error":"down"}' }));
+  const spool = new Spool(tempDir(), 1e6, memoryLogger());
+  const log = memoryLogger();
+  const s = shipper(srv.url, spool, log);
+  for (let i = 0; i < n; i++) {
+    s.enqueue(snap(1_790_000_000 + i * 10));
+    s.spoolPending();
+  }
+  up = true;
+  srv.received.length = 0;
+  return { srv, spool, log, s };
+}
+
+test('a catch-up batch the server refuses as a whole goes out a batch at a time: only the bad one is dropped', async (t) => {
+  const bad = 1_790_000_000 + 30;
+  const { srv, spool, log, s } = await backlog((_, b) => (b.host?.ts.includes(bad) ? { status: 400, body: '{"error":"host.ts.3: bad"}' } : { status: 200 }), 8);
+  t.after(srv.close);
+  await s.flush({ force: true });
+  assert.equal(spool.count, 0);
+  assert.equal(srv.received[0].batch.host?.ts.length, 8, 'first as one');
+  const stored = srv.received.slice(1).filter((r) => !r.batch.host?.ts.includes(bad)).flatMap((r) => r.batch.host!.ts);
+  assert.deepEqual(stored, [0, 1, 2, 4, 5, 6, 7].map((i) => 1_790_000_000 + i * 10), 'every other tick delivered, in order');
+  assert.equal(s.rejected, 1);
+  assert.ok(log.lines.some((l) => /refused a catch-up batch of 8 spooled batches \(HTTP 400: host.ts.3: bad\): sending them one at a time/.test(l)), log.lines.join('\n'));
+  assert.equal(log.lines.filter((l) => /server refused batch .*dropped/.test(l)).length, 1);
+});
+
+test('a catch-up batch too large for the server (413) is sent as its batches, none lost', async (t) => {
+  const { srv, spool, s } = await backlog((_, b) => (b.host!.ts.length > 1 ? { status: 413, body: '{"error":"body larger than 2048 bytes"}' } : { status: 200 }), 5);
+  t.after(srv.close);
+  await s.flush({ force: true });
+  assert.equal(spool.count, 0);
+  assert.equal(s.rejected, 0);
+  assert.deepEqual(srv.received.slice(1).map((r) => r.batch.host!.ts[0]), [0, 1, 2, 3, 4].map((i) => 1_790_000_000 + i * 10));
+  assert.equal(s.sent, 5);
 });
 
 test('an unreachable server: batches spooled, one log line per failure, sampling goes on', async () => {
@@ -183,10 +228,10 @@ test('a spool that cannot be written (disk full, read-only): batches are kept in
   await s.flush({ force: true });
   assert.deepEqual([s.inMemory, spool.count], [0, 2]);
   up = true;
+  const sentBefore = srv.received.length;
   await s.flush({ force: true });
   assert.equal(spool.count, 0);
-  const got = srv.received.filter((r) => r.batch.host).map((r) => r.batch.host!.ts[0]);
-  assert.deepEqual([...new Set(got.slice(-2))], [1_790_000_000, 1_790_000_010]);
+  assert.deepEqual(srv.received.slice(sentBefore).flatMap((r) => r.batch.host!.ts), [1_790_000_000, 1_790_000_010], 'both, in order');
   // A spool that stays unwritable: sent straight from memory.
   fs.rmSync(dir, { recursive: true });
   fs.writeFileSync(dir, '');

@@ -14,6 +14,7 @@ import { snapshotsToColumns } from '../protocol/columns.ts';
 import { escapeControls, plural, type Logger } from './log.ts';
 import type { Spool } from './spool.ts';
 import { httpPost } from './http-post.ts';
+import { CATCH_UP_MAX_BATCHES, CATCH_UP_MAX_BYTES, mergeSpooled } from './catch-up.ts';
 
 export interface ShipperOptions {
   server: string;
@@ -69,6 +70,8 @@ export class Shipper {
   /** Batches the spool could not take, oldest first, sent from here (and spooled once it can). */
   private unspooled: { batchId: string; body: Buffer }[] = [];
   private spoolError = '';
+  /** After the server refused a catch-up batch as a whole: how many of the oldest go out one at a time. */
+  private singlesLeft = 0;
   sent = 0;
   rejected = 0;
 
@@ -153,15 +156,43 @@ export class Shipper {
     if (!force && performance.now() < this.retryAt) return Promise.resolve();
     this.draining = (async () => {
       let replayed = 0;
+      let requests = 0;
       let stalled = false;
-      for (let b = this.o.spool.oldest(); b; b = this.o.spool.oldest()) {
+      for (;;) {
+        const run = this.o.spool.oldestRun(this.singlesLeft ? 1 : CATCH_UP_MAX_BATCHES, CATCH_UP_MAX_BYTES);
+        if (!run.length) break;
+        // Several waiting: the oldest go out as one request (catch-up). Not while the server
+        // is failing: then the oldest alone tries it, and the merge is made once it answers.
+        const merged = run.length > 1 && this.failures === 0 ? mergeSpooled(run) : undefined;
+        if (merged) {
+          const r = await this.send(merged.body, merged.batchId, merged.count);
+          if (!r.ok && r.retry) {
+            stalled = true;
+            break;
+          }
+          if (r.ok) {
+            this.o.spool.remove(...run.slice(0, merged.count).map((b) => b.file));
+            replayed += merged.count;
+            requests++;
+          } else {
+            // Refused as a whole (one bad member, or too large for this server): its members
+            // go one at a time, so that only a bad one is dropped.
+            this.singlesLeft = merged.count;
+          }
+          continue;
+        }
+        const b = run[0];
         const r = await this.send(b.body, b.batchId);
         if (!r.ok && r.retry) {
           stalled = true;
           break;
         }
         this.o.spool.remove(b.file);
-        if (r.ok) replayed++;
+        if (this.singlesLeft) this.singlesLeft--;
+        if (r.ok) {
+          replayed++;
+          requests++;
+        }
       }
       // Then what only memory holds (the spool could not take it), oldest first.
       while (!stalled && this.unspooled.length) {
@@ -171,18 +202,22 @@ export class Shipper {
         // By identity: the memory bound may have dropped it (and moved the rest) meanwhile.
         const at = this.unspooled.indexOf(b);
         if (at >= 0) this.unspooled.splice(at, 1);
-        if (r.ok) replayed++;
+        if (r.ok) {
+          replayed++;
+          requests++;
+        }
       }
       // Batches that went out at their first try are the normal case, not worth a line; nor is
       // a try that sent nothing (its failure has said so).
-      if (replayed > 1 || (replayed > 0 && this.o.spool.count > 0)) this.o.log.info(`replayed ${plural(replayed, 'spooled batch', 'spooled batches')}; ${this.o.spool.count} left`);
+      if (replayed > 1 || (replayed > 0 && this.o.spool.count > 0)) this.o.log.info(`replayed ${plural(replayed, 'spooled batch', 'spooled batches')}${requests < replayed ? ` in ${plural(requests, 'request', 'requests')}` : ''}; ${this.o.spool.count} left`);
     })().finally(() => {
       this.draining = null;
     });
     return this.draining;
   }
 
-  private async send(body: Buffer, batchId: string): Promise<SendResult> {
+  /** Sends one body; `members` > 1 for a catch-up batch that stands for that many spooled ones. */
+  private async send(body: Buffer, batchId: string, members = 1): Promise<SendResult> {
     let r: SendResult;
     try {
       const res = await httpPost(`${this.o.server}/api/v1/ingest`, {
@@ -218,14 +253,14 @@ export class Shipper {
       r = { ok: false, retry: true, message: forLog(`cannot reach ${this.o.server} (${why})`, this.o.token) };
     }
     if (r.ok) {
-      this.sent++;
+      this.sent += members;
       if (this.failures > 0) this.o.log.info(`server answers again after ${this.failures} failed attempts`);
       this.failures = 0;
       this.retryAt = 0;
       clearTimeout(this.retryTimer);
       this.lastFailure = '';
       this.lastRetryMessage = '';
-      if (this.o.verbose) this.o.log.info(`sent batch ${batchId} (${body.length} bytes)`);
+      if (this.o.verbose) this.o.log.info(`sent batch ${batchId} (${body.length} bytes${members > 1 ? `, ${members} spooled batches as one` : ''})`);
     } else if (r.retry) {
       this.failures++;
       const base = (this.o.minBackoff ?? 1) * 2 ** Math.min(this.failures - 1, 10);
@@ -241,6 +276,8 @@ export class Shipper {
         this.o.log.warn(`send failed: ${r.message}; ${plural(kept, 'batch', 'batches')} kept, next try in ${wait.toFixed(1)} s${this.failures > 3 ? ` (${this.failures} failed tries in a row)` : ''}`);
       }
       this.lastRetryMessage = r.message;
+    } else if (members > 1) {
+      this.o.log.warn(`server refused a catch-up batch of ${members} spooled batches (${r.message}): sending them one at a time`);
     } else {
       this.rejected++;
       // Each new reason, and a running count now and then for the same one.

@@ -67,24 +67,41 @@ export class Spool {
   }
 
   oldest(): SpooledBatch | undefined {
-    for (let f = this.files[0]; f; f = this.files[0]) {
-      const batchId = f.name.replace(/\.json\.gz$/, '').split('-').slice(2).join('-');
-      try {
-        return { file: f.name, batchId, body: fs.readFileSync(path.join(this.dir, f.name)) };
-      } catch {
-        this.files.shift(); // removed behind our back: nothing to replay
-      }
-    }
-    return undefined;
+    return this.oldestRun(1, Infinity)[0];
   }
 
-  /** Forgets a sent batch; a file that cannot be deleted (a read-only disk) is at worst resent, and absorbed. */
-  remove(file: string): void {
-    this.files = this.files.filter((f) => f.name !== file);
-    try {
-      fs.rmSync(path.join(this.dir, file), { force: true });
-    } catch (e) {
-      this.log.warn(`spool: could not delete sent batch ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  /**
+   * Up to `max` of the oldest batches, oldest first, whose bodies together stay within
+   * `maxBytes` (the first is returned whatever its size).
+   */
+  oldestRun(max: number, maxBytes: number): SpooledBatch[] {
+    const out: SpooledBatch[] = [];
+    let bytes = 0;
+    for (let i = 0; i < this.files.length && out.length < max; ) {
+      const f = this.files[i];
+      if (out.length && bytes + f.size > maxBytes) break;
+      const batchId = f.name.replace(/\.json\.gz$/, '').split('-').slice(2).join('-');
+      try {
+        out.push({ file: f.name, batchId, body: fs.readFileSync(path.join(this.dir, f.name)) });
+        bytes += f.size;
+        i++;
+      } catch {
+        this.files.splice(i, 1); // removed behind our back: nothing to replay
+      }
+    }
+    return out;
+  }
+
+  /** Forgets sent batches; a file that cannot be deleted (a read-only disk) is at worst resent, and absorbed. */
+  remove(...files: string[]): void {
+    const gone = new Set(files);
+    this.files = this.files.filter((f) => !gone.has(f.name));
+    for (const file of files) {
+      try {
+        fs.rmSync(path.join(this.dir, file), { force: true });
+      } catch (e) {
+        this.log.warn(`spool: could not delete sent batch ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
     }
   }
 }

@@ -123,3 +123,74 @@ export function firstTimeAfter(b: Entities, limit: number): string | undefined {
   }
   return undefined;
 }
+
+/** Rows a batch holds: one per entity per time. */
+export function batchRows(b: Entities): number {
+  let n = b.host?.ts.length ?? 0;
+  for (const c of b.containers) n += c.ts.length;
+  for (const s of b.series) n += s.ts.length;
+  return n;
+}
+
+type Columns = { ts: number[]; metrics: Record<string, Column> };
+
+/** Appends `from`'s times and columns to `into`: a metric only one side has is null on the other's rows. */
+function append(into: Columns, from: Columns): void {
+  const before = into.ts.length;
+  for (const t of from.ts) into.ts.push(t);
+  for (const name in from.metrics) {
+    let col = into.metrics[name];
+    if (!col) col = into.metrics[name] = new Array<number | null>(before).fill(null);
+    for (const v of from.metrics[name]) col.push(v);
+  }
+  pad(into.metrics, into.ts.length);
+}
+
+const IDENTITY = ['image', 'state', 'compose_project', 'compose_service', 'labels'] as const;
+
+/**
+ * Batches of one agent (the same `agent` in each), oldest first, as one batch with the id
+ * given: each entity's times and columns in the order the parts hold them (a metric a part
+ * lacks is null on its rows), a container's identity fields (image, state, labels) from the
+ * newest part that holds it, as snapshotsToColumns takes the newest snapshot's; `meta` merged,
+ * the newer part's entry winning. Equal entities meet in one entry as they do in one batch:
+ * a container by name and Docker id, a series by name, container and labels.
+ */
+export function mergeColumnBatches(parts: readonly ColumnBatch[], batchId: string): ColumnBatch {
+  if (parts.length === 0) throw new Error('nothing to merge');
+  const host: Columns = { ts: [], metrics: {} };
+  const containers = new Map<string, ContainerColumns>();
+  const series = new Map<string, SeriesColumns>();
+  let meta: ColumnBatch['meta'];
+  for (const p of parts) {
+    if (p.host) append(host, p.host);
+    for (const c of p.containers) {
+      const key = JSON.stringify([c.name, c.id]);
+      const e = containers.get(key);
+      if (!e) {
+        // A copy: the parts stay as they were.
+        containers.set(key, { ...c, ts: [...c.ts], metrics: Object.fromEntries(Object.entries(c.metrics).map(([n, col]) => [n, [...col]])) });
+        continue;
+      }
+      append(e, c);
+      for (const k of IDENTITY) {
+        if (c[k] !== undefined) (e as Record<string, unknown>)[k] = c[k];
+        else delete (e as Record<string, unknown>)[k];
+      }
+    }
+    for (const s of p.series) {
+      const key = seriesKey(s.name, s.labels, s.container);
+      const e = series.get(key);
+      if (!e) series.set(key, { ...s, ts: [...s.ts], values: [...s.values] });
+      else {
+        for (const t of s.ts) e.ts.push(t);
+        for (const v of s.values) e.values.push(v);
+      }
+    }
+    if (p.meta) meta = { ...meta, ...p.meta };
+  }
+  const out: ColumnBatch = { v: COLUMNS_VERSION, batch_id: batchId, agent: parts[0].agent, containers: [...containers.values()], series: [...series.values()] };
+  if (host.ts.length) out.host = host;
+  if (meta) out.meta = meta;
+  return out;
+}

@@ -3,14 +3,15 @@
 // recreated under its name within a batch, a few with more ticks than one insert statement
 // takes) stored as v1 snapshots in one file and as v2 columns in another, and (as the writer
 // thread stores them) accepted one by one and their rows stored in groups of random size in
-// a third, each compared row for row with a naive reading of the snapshots.
+// a third, and merged in runs of random length (as the agent's catch-up sends a backlog) in a
+// fourth, each compared row for row with a naive reading of the snapshots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { openDb } from '../db/open.ts';
 import { tempDir } from '../../test/support/temp.ts';
 import { acceptBatch, storeBatch, storeSamples, type AcceptedBatch } from './store-batch.ts';
-import { toColumnBatch } from '../../protocol/columns.ts';
+import { mergeColumnBatches, toColumnBatch } from '../../protocol/columns.ts';
 import { batch as batchSchema, columnBatch as columnSchema, type Batch, type BatchInput } from '../../protocol/batch.ts';
 import { rng } from '../../test/support/random.ts';
 
@@ -121,6 +122,7 @@ for (const seed of [1, 2, 3]) {
     const a = path.join(dir, 'v1.db');
     const b = path.join(dir, 'v2.db');
     const c = path.join(dir, 'grouped.db');
+    const d = path.join(dir, 'merged.db');
     const dbA = openDb(a).$client;
     const dbB = openDb(b).$client;
     const dbC = openDb(c).$client;
@@ -152,15 +154,29 @@ for (const seed of [1, 2, 3]) {
       const r = storeBatch(dbB, { ...toColumnBatch(batch), batch_id: `${batch.batch_id}-again` }, T0 + 1e5);
       assert.equal(r.hostRows + r.containerRows + r.seriesRows, 0);
     }
+    // The agent's catch-up: runs of consecutive batches as one, through JSON and the schema.
+    const dbD = openDb(d).$client;
+    for (let i = 0; i < batches.length; ) {
+      const n = 1 + Math.floor(r() * 8);
+      const run = batches.slice(i, i + n);
+      const merged = columnSchema.parse(JSON.parse(JSON.stringify(mergeColumnBatches(run.map(toColumnBatch), `merged-run-${i}`))));
+      const ticks = run.flatMap((b) => b.snapshots.filter((x) => Object.keys(x.host).length).map((x) => x.ts));
+      assert.deepEqual(merged.host?.ts ?? [], ticks, "the host's ticks, in order, each once");
+      assert.ok(merged.containers.length <= 6, 'a container (name and id) is one entry');
+      storeBatch(dbD, merged, Math.max(...run.flatMap((b) => b.snapshots.map((x) => x.ts))) + 5);
+      i += n;
+    }
     dbA.close();
     dbB.close();
     dbC.close();
+    dbD.close();
     const want = expected(batches);
     assert.ok(want.containers.length > 100 && want.series.some((s) => JSON.stringify(s).includes('gpu_pct')), 'the generator covers the cases');
     assert.ok(want.identity.some((r) => String((r as unknown[])[1]).startsWith('web-new') || String((r as unknown[])[1]).startsWith('db-new')), 'a recreation happened');
     assert.deepEqual(dump(a), want);
     assert.deepEqual(dump(b), want);
     assert.deepEqual(dump(c), want);
+    assert.deepEqual(dump(d), want);
   });
 }
 

@@ -1,0 +1,66 @@
+// What the agent sends for a backlog: the oldest spooled batches of one agent as one v2 batch
+// the server's schema takes, within the limits, with an id the same members always give.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
+import { CATCH_UP_MAX_ROWS, mergeSpooled, mergedId, type Spooled } from './catch-up.ts';
+import { columnBatch } from '../protocol/batch.ts';
+import { snapshotsToColumns } from '../protocol/columns.ts';
+import type { ColumnBatch, Snapshot } from '../protocol/batch.ts';
+
+const T0 = 1_790_000_000;
+const agent = { host: 'alpha', interval: 10, version: '1.0.0' };
+let n = 0;
+
+function spooled(ticks: number[], containers = 2, who: ColumnBatch['agent'] = agent): Spooled {
+  const snaps: Snapshot[] = ticks.map((ts) => ({
+    ts,
+    host: { cpu_pct: ts % 100 },
+    containers: Array.from({ length: containers }, (_, i) => ({ id: `id-${i}`, name: `c${i}`, metrics: { cpu_pct: i } })),
+    series: [],
+  }));
+  const batch: ColumnBatch = { v: 2, batch_id: `batch-${n++}-xxxx`, agent: who, ...snapshotsToColumns(snaps) };
+  return { batchId: batch.batch_id, body: zlib.gzipSync(JSON.stringify(batch)) };
+}
+
+const decode = (body: Buffer) => JSON.parse(zlib.gunzipSync(body).toString()) as ColumnBatch;
+
+test('a backlog of one agent goes out as one batch the server takes, every tick in order', () => {
+  const list = Array.from({ length: 30 }, (_, i) => spooled([T0 + i * 10]));
+  const m = mergeSpooled(list)!;
+  assert.equal(m.count, 30);
+  const b = decode(m.body);
+  const parsed = columnBatch.safeParse(b);
+  assert.ok(parsed.success, parsed.success ? '' : parsed.error.message);
+  assert.equal(b.batch_id, m.batchId);
+  assert.deepEqual(b.host!.ts, list.map((_, i) => T0 + i * 10));
+  assert.deepEqual(b.containers.map((c) => [c.name, c.ts.length]), [['c0', 30], ['c1', 30]]);
+  assert.equal(mergeSpooled(list)!.batchId, m.batchId, 'the same members, the same id: a resend is absorbed');
+  assert.notEqual(mergeSpooled(list.slice(1))!.batchId, m.batchId);
+  assert.match(m.batchId, /^[A-Za-z0-9_-]{8,64}$/);
+});
+
+test('a run stops at a batch from another configuration, an older agent or a damaged file', () => {
+  const a = [spooled([T0]), spooled([T0 + 10])];
+  assert.equal(mergeSpooled([...a, spooled([T0 + 20], 2, { ...agent, interval: 5 }), spooled([T0 + 30])])!.count, 2);
+  const v1 = { batchId: 'old-v1-batch', body: zlib.gzipSync(JSON.stringify({ v: 1, batch_id: 'old-v1-batch', agent, snapshots: [] })) };
+  assert.equal(mergeSpooled([...a, v1, spooled([T0 + 30])])!.count, 2);
+  const damaged = { batchId: 'damaged-file', body: Buffer.from('not gzip') };
+  assert.equal(mergeSpooled([...a, damaged])!.count, 2);
+  // Nothing to merge: the first goes out alone, as it is.
+  assert.equal(mergeSpooled([damaged, ...a]), undefined);
+  assert.equal(mergeSpooled([a[0]]), undefined);
+});
+
+test('a run holds at most CATCH_UP_MAX_ROWS rows: a big host merges fewer ticks', () => {
+  // 1 host row + 499 container rows a tick: 500 rows a batch.
+  const list = Array.from({ length: 100 }, (_, i) => spooled([T0 + i * 10], 499));
+  const m = mergeSpooled(list)!;
+  assert.equal(m.count, CATCH_UP_MAX_ROWS / 500);
+  assert.equal(mergeSpooled(list.slice(m.count))!.count, CATCH_UP_MAX_ROWS / 500, 'the rest in the next');
+});
+
+test('merged ids differ with the members and their order', () => {
+  assert.notEqual(mergedId(['a', 'b']), mergedId(['b', 'a']));
+  assert.notEqual(mergedId(['ab']), mergedId(['a', 'b']));
+});

@@ -1,0 +1,68 @@
+// Batches merged (as the agent's catch-up sends a backlog) are the batch their ticks would
+// have made in one: for random snapshots cut into runs at random, merging the runs' columns
+// gives exactly the columns of all the snapshots at once, identity fields included.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { batchRows, mergeColumnBatches, snapshotsToColumns } from './columns.ts';
+import { COLUMNS_VERSION, type ColumnBatch, type Snapshot } from './batch.ts';
+import { rng } from '../test/support/random.ts';
+
+const T0 = 1_790_000_000;
+const agent = { host: 'alpha', interval: 10 };
+
+function randomSnapshots(r: () => number, n: number): Snapshot[] {
+  const out: Snapshot[] = [];
+  for (let i = 0; i < n; i++) {
+    const ts = T0 + i * 10;
+    const host: Record<string, number> = {};
+    if (r() < 0.8) host.cpu_pct = r() * 100;
+    if (r() < 0.3) host.load1 = r() * 4; // a metric only some ticks have
+    const containers = ['web', 'db', 'cache'].filter(() => r() < 0.8).map((name) => {
+      const metrics: Record<string, number> = {};
+      if (r() < 0.9) metrics.cpu_pct = r() * 200;
+      if (r() < 0.3) metrics[`only_${name}`] = i;
+      return {
+        id: `${name}-${i > n / 2 && name === 'web' ? 'new' : 'old'}`,
+        name,
+        // Identity that changes while the id stays: the newest wins, one left out is gone.
+        state: r() < 0.8 ? 'running' : 'restarting',
+        ...(r() < 0.5 ? { image: `${name}:${i % 3}` } : {}),
+        ...(r() < 0.3 ? { labels: { tick: String(i) } } : {}),
+        metrics,
+      };
+    });
+    const series = [];
+    if (r() < 0.7) series.push({ name: 'net_rx_bps', labels: { iface: r() < 0.5 ? 'eth0' : 'eth1' }, value: r() });
+    if (r() < 0.3) series.push({ name: 'blk', labels: {}, container: 'db', value: i });
+    out.push({ ts, host, containers, series });
+  }
+  return out;
+}
+
+for (const seed of [1, 2, 3, 4]) {
+  test(`seed ${seed}: runs of batches merged are the one batch of all their ticks`, () => {
+    const r = rng(seed);
+    const snaps = randomSnapshots(r, 60);
+    const parts: ColumnBatch[] = [];
+    for (let i = 0; i < snaps.length; ) {
+      const n = 1 + Math.floor(r() * 7);
+      parts.push({ v: COLUMNS_VERSION, batch_id: `part-${i}-xx`, agent, ...snapshotsToColumns(snaps.slice(i, i + n)) });
+      i += n;
+    }
+    const before = JSON.stringify(parts);
+    const merged = mergeColumnBatches(parts, 'merged-id');
+    assert.equal(JSON.stringify(parts), before, 'the parts are left as they were');
+    assert.deepEqual(merged, { v: COLUMNS_VERSION, batch_id: 'merged-id', agent, ...snapshotsToColumns(snaps) });
+    assert.equal(batchRows(merged), parts.reduce((n, p) => n + batchRows(p), 0));
+  });
+}
+
+test('meta is merged, the newer part winning; a batch of one part is that part', () => {
+  const a: ColumnBatch = { v: COLUMNS_VERSION, batch_id: 'a-aaaaaaaa', agent, containers: [], series: [{ name: 'x', labels: {}, ts: [T0], values: [1] }], meta: { x: { unit: 'B' }, y: { unit: 'ms' } } };
+  const b: ColumnBatch = { v: COLUMNS_VERSION, batch_id: 'b-bbbbbbbb', agent, containers: [], series: [{ name: 'x', labels: {}, ts: [T0 + 10], values: [2] }], meta: { x: { unit: 'KiB' } } };
+  const m = mergeColumnBatches([a, b], 'm-mmmmmmmm');
+  assert.deepEqual(m.meta, { x: { unit: 'KiB' }, y: { unit: 'ms' } });
+  assert.deepEqual(m.series, [{ name: 'x', labels: {}, ts: [T0, T0 + 10], values: [1, 2] }]);
+  assert.equal(m.host, undefined);
+  assert.deepEqual(mergeColumnBatches([a], a.batch_id), a);
+});
