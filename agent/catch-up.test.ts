@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { CATCH_UP_MAX_ROWS, mergeSpooled, mergedId, type Spooled } from './catch-up.ts';
+import { MAX_TICKS } from '../protocol/constants.ts';
 import { columnBatch } from '../protocol/batch.ts';
 import { snapshotsToColumns } from '../protocol/columns.ts';
 import type { ColumnBatch, Snapshot } from '../protocol/batch.ts';
@@ -47,6 +48,18 @@ test('a run stops at a batch from another configuration, an older agent or a dam
   assert.equal(mergeSpooled([...a, v1, spooled([T0 + 30])])!.count, 2);
   const damaged = { batchId: 'damaged-file', body: Buffer.from('not gzip') };
   assert.equal(mergeSpooled([...a, damaged])!.count, 2);
+  // A v2 file of another shape (a container without times, labels that are not an object):
+  // the run stops before it, and the server is left to say what is wrong with it alone.
+  const gz = (x: unknown) => ({ batchId: 'odd-v2-batch', body: zlib.gzipSync(JSON.stringify(x)) });
+  assert.equal(mergeSpooled([...a, gz({ v: 2, batch_id: 'odd-v2-batch', agent, containers: [{ name: 'x', id: 'y', metrics: {} }], series: [] })])!.count, 2);
+  assert.equal(mergeSpooled([...a, gz({ v: 2, batch_id: 'odd-v2-batch', agent, containers: [], series: [{ name: 's', labels: 'x', ts: [T0], values: [1] }] })])!.count, 2);
+  assert.equal(mergeSpooled([...a, gz({ v: 2, batch_id: 'odd-v2-batch', agent, host: { ts: [T0], metrics: { cpu_pct: [] } } })])!.count, 2);
+  // What the schema fills in (no lists, no labels) is read as the server reads it.
+  const sparse = gz({ v: 2, batch_id: 'sparse-v2-batch', agent, series: [{ name: 's', ts: [T0 + 20], values: [1] }] });
+  const m = mergeSpooled([...a, sparse])!;
+  assert.equal(m.count, 3);
+  assert.deepEqual(decode(m.body).series, [{ name: 's', labels: {}, ts: [T0 + 20], values: [1] }]);
+  assert.ok(columnBatch.safeParse(decode(m.body)).success);
   // Nothing to merge: the first goes out alone, as it is.
   assert.equal(mergeSpooled([damaged, ...a]), undefined);
   assert.equal(mergeSpooled([a[0]]), undefined);
@@ -58,6 +71,14 @@ test('a run holds at most CATCH_UP_MAX_ROWS rows: a big host merges fewer ticks'
   const m = mergeSpooled(list)!;
   assert.equal(m.count, CATCH_UP_MAX_ROWS / 500);
   assert.equal(mergeSpooled(list.slice(m.count))!.count, CATCH_UP_MAX_ROWS / 500, 'the rest in the next');
+});
+
+test('a run holds at most MAX_TICKS ticks: a host-only agent at --interval 1 --flush 60', () => {
+  const list = Array.from({ length: 300 }, (_, i) => spooled(Array.from({ length: 60 }, (_, k) => T0 + i * 60 + k), 0));
+  const m = mergeSpooled(list)!;
+  assert.equal(m.count, Math.floor(MAX_TICKS / 60));
+  const parsed = columnBatch.safeParse(decode(m.body));
+  assert.ok(parsed.success, 'the server takes it');
 });
 
 test('merged ids differ with the members and their order', () => {

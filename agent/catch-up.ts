@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import type { ColumnBatch } from '../protocol/batch.ts';
-import { COLUMNS_VERSION } from '../protocol/constants.ts';
+import { COLUMNS_VERSION, MAX_TICKS } from '../protocol/constants.ts';
 import { batchRows, mergeColumnBatches } from '../protocol/columns.ts';
 
 /** At most this many spooled batches in one request. */
@@ -22,18 +22,49 @@ export interface Spooled {
   body: Buffer;
 }
 
-/** A spooled body as a v2 batch, or undefined when it is not one (an older agent's v1, a damaged file): those go out alone. */
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+/** Times and a column per metric, each as long as the times. */
+const isColumns = (x: unknown): boolean =>
+  isObject(x) && Array.isArray(x.ts) && isObject(x.metrics) && Object.values(x.metrics).every((c) => Array.isArray(c) && c.length === (x.ts as unknown[]).length);
+
+/**
+ * A spooled body as a v2 batch the merge can read, or undefined when it is not one (an older
+ * agent's v1, a damaged or odd file): those go out alone, and the server says what is wrong.
+ * Only the shape is checked; the server checks the rest, of the merged batch as of one alone.
+ */
 function decode(body: Buffer): ColumnBatch | undefined {
+  let b: unknown;
   try {
-    const b = JSON.parse(zlib.gunzipSync(body).toString('utf8')) as ColumnBatch;
-    if (b && b.v === COLUMNS_VERSION && typeof b.batch_id === 'string' && b.agent && Array.isArray(b.containers) && Array.isArray(b.series)) return b;
+    b = JSON.parse(zlib.gunzipSync(body).toString('utf8'));
   } catch {
-    /* not gzip JSON: sent as it is, and the server says why */
+    return undefined;
   }
-  return undefined;
+  if (!isObject(b) || b.v !== COLUMNS_VERSION || typeof b.batch_id !== 'string' || !isObject(b.agent)) return undefined;
+  if (b.host !== undefined && !isColumns(b.host)) return undefined;
+  if (b.meta !== undefined && !isObject(b.meta)) return undefined;
+  // Lists the schema defaults to empty, and labels it defaults to {}, as the server reads them.
+  b.containers ??= [];
+  b.series ??= [];
+  if (!Array.isArray(b.containers) || !Array.isArray(b.series)) return undefined;
+  if (!b.containers.every((c) => isObject(c) && typeof c.name === 'string' && typeof c.id === 'string' && isColumns(c))) return undefined;
+  for (const x of b.series as unknown[]) {
+    if (!isObject(x) || typeof x.name !== 'string' || !Array.isArray(x.ts) || !Array.isArray(x.values) || x.values.length !== x.ts.length) return undefined;
+    if (x.container !== undefined && typeof x.container !== 'string') return undefined;
+    x.labels ??= {};
+    if (!isObject(x.labels)) return undefined;
+  }
+  return b as unknown as ColumnBatch;
 }
 
-/** An id for the merged batch that the same members always give, so a resend after a lost answer is absorbed as a duplicate. */
+/** The most times any one entity of the batch has. */
+function longest(b: ColumnBatch): number {
+  let n = b.host?.ts.length ?? 0;
+  for (const c of b.containers) n = Math.max(n, c.ts.length);
+  for (const x of b.series) n = Math.max(n, x.ts.length);
+  return n;
+}
+
+/** An id for the merged batch that the same members always give, so a resend of them after a lost answer is absorbed as a duplicate. */
 export function mergedId(ids: readonly string[]): string {
   return `m${ids.length}-${crypto.createHash('sha256').update(ids.join('\n')).digest('base64url').slice(0, 40)}`;
 }
@@ -41,24 +72,29 @@ export function mergedId(ids: readonly string[]): string {
 /**
  * The longest run from the front of `oldest` (oldest first) that goes out as one batch: v2
  * batches of the same agent (host, interval, version: a restart with other flags starts a new
- * run), within the limits above. Undefined when fewer than two qualify; the shipper then sends
- * the first one as it is.
+ * run), within the limits above (`maxBytes` lower after a server refused one as too large).
+ * Undefined when fewer than two qualify; the shipper then sends the first one as it is.
  */
-export function mergeSpooled(oldest: readonly Spooled[]): { count: number; batchId: string; body: Buffer } | undefined {
+export function mergeSpooled(oldest: readonly Spooled[], maxBytes = CATCH_UP_MAX_BYTES): { count: number; batchId: string; body: Buffer } | undefined {
   const parts: ColumnBatch[] = [];
   let rows = 0;
   let bytes = 0;
+  // No entity may get more than the protocol's MAX_TICKS times (a host-only agent at
+  // --interval 1 --flush 60 fills 20,000 rows with host ticks alone).
+  let ticks = 0;
   let agent = '';
   for (const s of oldest.slice(0, CATCH_UP_MAX_BATCHES)) {
     const b = decode(s.body);
     if (!b) break;
     const who = JSON.stringify(b.agent);
     const n = batchRows(b);
-    if (parts.length && (who !== agent || rows + n > CATCH_UP_MAX_ROWS || bytes + s.body.length > CATCH_UP_MAX_BYTES)) break;
+    const t = longest(b);
+    if (parts.length && (who !== agent || rows + n > CATCH_UP_MAX_ROWS || bytes + s.body.length > maxBytes || ticks + t > MAX_TICKS)) break;
     agent = who;
     parts.push(b);
     rows += n;
     bytes += s.body.length;
+    ticks += t;
   }
   if (parts.length < 2) return undefined;
   const batchId = mergedId(parts.map((p) => p.batch_id));

@@ -126,6 +126,51 @@ test('a catch-up batch the server refuses as a whole goes out a batch at a time:
   assert.equal(log.lines.filter((l) => /server refused batch .*dropped/.test(l)).length, 1);
 });
 
+test('a catch-up batch whose answer is lost (a timeout) goes again with the same id and members', async (t) => {
+  let up = false;
+  const srv = await fakeServer((k) => (up ? { status: 200, delayMs: k === 1 ? 700 : 0 } : { status: 503 }));
+  t.after(srv.close);
+  const spool = new Spool(tempDir(), 1e6, memoryLogger());
+  // A send times out after 100 ms; a catch-up batch gets 4× that.
+  const s = shipper(srv.url, spool, memoryLogger(), 100);
+  for (let i = 0; i < 6; i++) {
+    s.enqueue(snap(1_790_000_000 + i * 10));
+    s.spoolPending();
+  }
+  up = true;
+  srv.received.length = 0;
+  await s.flush({ force: true });
+  assert.equal(spool.count, 6, 'timed out: all kept');
+  s.enqueue(snap(1_790_000_060));
+  await new Promise((r) => setTimeout(r, 50));
+  await s.flush({ force: true });
+  assert.equal(spool.count, 0);
+  const [lost, again, newest] = srv.received.map((r) => r.batch);
+  assert.equal(again.batch_id, lost.batch_id, 'the server absorbs it if the lost answer had stored it');
+  assert.deepEqual(again.host?.ts, lost.host?.ts);
+  assert.equal(lost.host?.ts.length, 6);
+  assert.deepEqual(newest.host?.ts, [1_790_000_060], 'the newer batch after it');
+});
+
+test('after a 413 the next catch-up batches are smaller', async (t) => {
+  const sizes: number[] = [];
+  const { srv, s } = await backlog((_, b) => {
+    sizes.push(b.host!.ts.length);
+    return b.host!.ts.length > 3 ? { status: 413, body: '{"error":"body larger than 2048 bytes"}' } : { status: 200 };
+  }, 16);
+  t.after(srv.close);
+  await s.flush({ force: true });
+  for (let i = 0; i < 16; i++) {
+    s.enqueue(snap(1_790_001_000 + i * 10));
+    s.spoolPending();
+  }
+  await s.flush({ force: true });
+  const merged = sizes.filter((n) => n > 1);
+  assert.equal(merged[0], 16);
+  assert.ok(merged[1] <= 8, `the next one holds at most half the bytes: ${merged.join(', ')}`);
+  assert.equal(s.sent, 32, 'none lost');
+});
+
 test('a catch-up batch too large for the server (413) is sent as its batches, none lost', async (t) => {
   const { srv, spool, s } = await backlog((_, b) => (b.host!.ts.length > 1 ? { status: 413, body: '{"error":"body larger than 2048 bytes"}' } : { status: 200 }), 5);
   t.after(srv.close);

@@ -12,7 +12,7 @@ import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 import type { Batch, ColumnBatch, Snapshot } from '../protocol/batch.ts';
 import { snapshotsToColumns } from '../protocol/columns.ts';
 import { escapeControls, plural, type Logger } from './log.ts';
-import type { Spool } from './spool.ts';
+import type { Spool, SpooledBatch } from './spool.ts';
 import { httpPost } from './http-post.ts';
 import { CATCH_UP_MAX_BATCHES, CATCH_UP_MAX_BYTES, mergeSpooled } from './catch-up.ts';
 
@@ -30,7 +30,14 @@ export interface ShipperOptions {
   meta?: () => Batch['meta'];
 }
 
-type SendResult = { ok: true } | { ok: false; retry: boolean; message: string };
+/**
+ * `status`: the server's answer, if any. `mayBeStored`: a failure after which the server may
+ * still have stored the batch (a timeout, a connection reset, a gateway's 502 or 504).
+ */
+type SendResult = { ok: true } | { ok: false; retry: boolean; message: string; status?: number; mayBeStored?: boolean };
+
+/** A catch-up send takes longer than one batch's: this many times the send timeout. */
+const CATCH_UP_TIMEOUT_FACTOR = 4;
 
 /** Batches kept in memory while the spool cannot be written (disk full, read-only) at most. */
 const MAX_UNSPOOLED_BYTES = 64 * 1024 * 1024;
@@ -58,6 +65,13 @@ export function forLog(text: string, token: string): string {
   return escapeControls(masked);
 }
 
+/** A catch-up batch: the spool files it stands for, its id and body. */
+interface CatchUp {
+  files: string[];
+  batchId: string;
+  body: Buffer;
+}
+
 export class Shipper {
   private pending: Snapshot[] = [];
   private failures = 0;
@@ -72,6 +86,10 @@ export class Shipper {
   private spoolError = '';
   /** After the server refused a catch-up batch as a whole: how many of the oldest go out one at a time. */
   private singlesLeft = 0;
+  /** A catch-up batch whose answer was lost: sent again as it was while its members are the oldest. */
+  private resend: CatchUp | undefined;
+  /** Catch-up batches' members at most, in bytes (lowered by a 413). */
+  private catchUpBytes = CATCH_UP_MAX_BYTES;
   sent = 0;
   rejected = 0;
 
@@ -159,25 +177,28 @@ export class Shipper {
       let requests = 0;
       let stalled = false;
       for (;;) {
-        const run = this.o.spool.oldestRun(this.singlesLeft ? 1 : CATCH_UP_MAX_BATCHES, CATCH_UP_MAX_BYTES);
+        const run = this.o.spool.oldestRun(this.singlesLeft ? 1 : CATCH_UP_MAX_BATCHES, this.catchUpBytes);
         if (!run.length) break;
-        // Several waiting: the oldest go out as one request (catch-up). Not while the server
-        // is failing: then the oldest alone tries it, and the merge is made once it answers.
-        const merged = run.length > 1 && this.failures === 0 ? mergeSpooled(run) : undefined;
+        const merged = run.length > 1 ? this.catchUp(run) : undefined;
         if (merged) {
-          const r = await this.send(merged.body, merged.batchId, merged.count);
+          const r = await this.send(merged.body, merged.batchId, merged.files.length);
+          // One the server may have stored (its answer lost) goes again as it was: the same
+          // id, absorbed as a duplicate. Any other failure: the oldest alone tries next.
+          this.resend = !r.ok && r.retry && r.mayBeStored ? merged : undefined;
           if (!r.ok && r.retry) {
             stalled = true;
             break;
           }
           if (r.ok) {
-            this.o.spool.remove(...run.slice(0, merged.count).map((b) => b.file));
-            replayed += merged.count;
+            this.o.spool.remove(...merged.files);
+            replayed += merged.files.length;
             requests++;
           } else {
             // Refused as a whole (one bad member, or too large for this server): its members
-            // go one at a time, so that only a bad one is dropped.
-            this.singlesLeft = merged.count;
+            // go one at a time, so that only a bad one is dropped; after a 413, later ones
+            // are made smaller.
+            this.singlesLeft = merged.files.length;
+            if (r.status === 413) this.catchUpBytes = Math.floor(run.slice(0, merged.files.length).reduce((n, b) => n + b.body.length, 0) / 2);
           }
           continue;
         }
@@ -216,6 +237,21 @@ export class Shipper {
     return this.draining;
   }
 
+  /**
+   * The catch-up batch for the oldest spooled batches `run`, if one goes out: the one whose
+   * answer was lost, again, while its members are still the oldest; else a new merge, but not
+   * while the server is failing (then the oldest alone tries it, and the merge is made once
+   * it answers).
+   */
+  private catchUp(run: SpooledBatch[]): CatchUp | undefined {
+    const again = this.resend;
+    if (again && again.files.every((f, k) => run[k]?.file === f)) return again;
+    this.resend = undefined;
+    if (this.failures > 0) return undefined;
+    const m = mergeSpooled(run, this.catchUpBytes);
+    return m && { files: run.slice(0, m.count).map((b) => b.file), batchId: m.batchId, body: m.body };
+  }
+
   /** Sends one body; `members` > 1 for a catch-up batch that stands for that many spooled ones. */
   private async send(body: Buffer, batchId: string, members = 1): Promise<SendResult> {
     let r: SendResult;
@@ -227,7 +263,7 @@ export class Shipper {
           'content-encoding': 'gzip',
         },
         body,
-        timeoutMs: this.o.timeoutMs ?? 15_000,
+        timeoutMs: (this.o.timeoutMs ?? 15_000) * (members > 1 ? CATCH_UP_TIMEOUT_FACTOR : 1),
       });
       const text = res.text;
       let answer: { ok?: unknown; error?: unknown } | undefined;
@@ -245,12 +281,13 @@ export class Shipper {
         const said = typeof answer?.error === 'string' ? answer.error : text.slice(0, 300);
         const where = res.status >= 300 && res.status < 400 ? ` (redirected to ${res.location ?? 'nowhere said'}: point --server there)` : '';
         const message = forLog(`HTTP ${res.status}: ${said}${where}`, this.o.token);
-        r = { ok: false, retry: !refusedForGood(res.status, said), message };
+        r = { ok: false, retry: !refusedForGood(res.status, said), message, status: res.status, mayBeStored: res.status === 502 || res.status === 504 };
       }
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const why = err.name === 'TimeoutError' ? 'timed out' : err.code ?? err.message;
-      r = { ok: false, retry: true, message: forLog(`cannot reach ${this.o.server} (${why})`, this.o.token) };
+      const mayBeStored = err.name === 'TimeoutError' || err.code === 'ECONNRESET' || err.code === 'EPIPE';
+      r = { ok: false, retry: true, message: forLog(`cannot reach ${this.o.server} (${why})`, this.o.token), mayBeStored };
     }
     if (r.ok) {
       this.sent += members;

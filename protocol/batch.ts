@@ -10,7 +10,7 @@
 // The server validates with these schemas; the agent builds values of these types.
 import { z } from 'zod';
 import { METRIC_NAME_RE } from './metrics.ts';
-import { PROTOCOL_VERSION, COLUMNS_VERSION, SNAPSHOTS_VERSION, MAX_FUTURE_SECONDS, MIN_TS } from './constants.ts';
+import { PROTOCOL_VERSION, COLUMNS_VERSION, SNAPSHOTS_VERSION, MAX_FUTURE_SECONDS, MIN_TS, MAX_TICKS } from './constants.ts';
 
 export { PROTOCOL_VERSION, COLUMNS_VERSION, SNAPSHOTS_VERSION, MAX_FUTURE_SECONDS, MIN_TS };
 
@@ -83,7 +83,6 @@ export const batch = z.object({
 });
 
 // v2: columns. Every metric array is as long as its entity's `ts`; null = not sampled then.
-const MAX_TICKS = 10_000;
 const times = z.array(timestamp).min(1).max(MAX_TICKS);
 const column = z.array(finite.nullable()).max(MAX_TICKS);
 const metricColumns = z.record(

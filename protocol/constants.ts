@@ -8,3 +8,6 @@ export const PROTOCOL_VERSION = COLUMNS_VERSION;
 /** At most one day ahead of the server's clock; earlier than 2000-01-01 is a broken clock. */
 export const MAX_FUTURE_SECONDS = 86_400;
 export const MIN_TS = 946_684_800;
+
+/** v2: an entity's times in one batch at most (the agent's catch-up merges within it). */
+export const MAX_TICKS = 10_000;

@@ -4,7 +4,7 @@
 // unknown key, a null, a value out of range — gives undefined, and the caller asks zod, so
 // refusals and their messages stay zod's. server/ingest/fast-batch.test.ts holds it to that.
 import { isPathStep, MAX_CONTAINERS, MAX_SERIES, type Batch, type ColumnBatch } from '../../protocol/batch.ts';
-import { COLUMNS_VERSION, SNAPSHOTS_VERSION, MIN_TS } from '../../protocol/constants.ts';
+import { COLUMNS_VERSION, SNAPSHOTS_VERSION, MIN_TS, MAX_TICKS } from '../../protocol/constants.ts';
 import { METRIC_NAME_RE } from '../../protocol/metrics.ts';
 
 type Obj = Record<string, unknown>;
@@ -134,7 +134,6 @@ const COLUMN_BATCH_KEYS = new Set(['v', 'batch_id', 'agent', 'host', 'containers
 const HOST_COLUMN_KEYS = new Set(['ts', 'metrics']);
 const CONTAINER_COLUMN_KEYS = new Set(['id', 'name', 'image', 'state', 'compose_project', 'compose_service', 'labels', 'ts', 'metrics']);
 const SERIES_COLUMN_KEYS = new Set(['name', 'labels', 'container', 'ts', 'values']);
-const MAX_TICKS = 10_000;
 
 function times(x: unknown): x is number[] {
   if (!Array.isArray(x) || x.length < 1 || x.length > MAX_TICKS) return false;

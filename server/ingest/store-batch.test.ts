@@ -180,6 +180,25 @@ for (const seed of [1, 2, 3]) {
   });
 }
 
+test("a series is first and last seen at its own times with a value, not the whole batch's", () => {
+  const db = openDb(path.join(tempDir(), 'span.db')).$client;
+  const b = columnSchema.parse({
+    v: 2, batch_id: 'series-span-1', agent: { host: 'alpha' },
+    host: { ts: [T0, T0 + 10, T0 + 20, T0 + 30], metrics: { cpu_pct: [1, 2, 3, 4], odd_extra: [null, null, 5, null] } },
+    series: [
+      { name: 'fs_used_pct', labels: { mount: '/data' }, ts: [T0 + 10, T0 + 20], values: [1, 2] },
+      { name: 'fs_used_pct', labels: { mount: '/gone' }, ts: [T0, T0 + 10], values: [null, null] },
+    ],
+  });
+  storeBatch(db, b, T0 + 40);
+  assert.deepEqual(db.prepare('SELECT name, labels, first_seen, last_seen FROM series ORDER BY name, labels').raw().all(), [
+    ['fs_used_pct', '{"mount":"/data"}', T0 + 10, T0 + 20],
+    ['fs_used_pct', '{"mount":"/gone"}', T0, T0 + 10],
+    ['odd_extra', '{}', T0 + 20, T0 + 20],
+  ]);
+  db.close();
+});
+
 test('a NUL in a container name or id cannot run two containers together', () => {
   const db = openDb(path.join(tempDir(), 'nul.db')).$client;
   const containers = [

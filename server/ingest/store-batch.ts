@@ -193,7 +193,20 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
   const seriesKeys = new Map<string, SeriesEntry>();
   const seriesJobs: { item: number; key: string; ts: readonly number[]; values: readonly (number | null)[] }[] = [];
   const noteSeries = (i: number, name: string, labels: Record<string, string>, ts: readonly number[], values: readonly (number | null)[]) => {
-    const { batch, hostId, first, last } = items[i];
+    const { batch, hostId } = items[i];
+    // Seen when it has a value (its own times, not the batch's: a catch-up batch spans an
+    // hour or more, and a mount may come or go within it); all null: its times.
+    let first = Infinity;
+    let last = -Infinity;
+    for (let k = 0; k < ts.length; k++) {
+      if (values[k] === null) continue;
+      if (ts[k] < first) first = ts[k];
+      if (ts[k] > last) last = ts[k];
+    }
+    if (first === Infinity) {
+      first = Math.min(...ts);
+      last = Math.max(...ts);
+    }
     const canonical = canonicalLabels(labels);
     const key = `${hostId}\u0000${name}\u0000${canonical}`;
     const m = batch.meta?.[name];
