@@ -54,6 +54,9 @@ test('a run stops at a batch from another configuration, an older agent or a dam
   assert.equal(mergeSpooled([...a, gz({ v: 2, batch_id: 'odd-v2-batch', agent, containers: [{ name: 'x', id: 'y', metrics: {} }], series: [] })])!.count, 2);
   assert.equal(mergeSpooled([...a, gz({ v: 2, batch_id: 'odd-v2-batch', agent, containers: [], series: [{ name: 's', labels: 'x', ts: [T0], values: [1] }] })])!.count, 2);
   assert.equal(mergeSpooled([...a, gz({ v: 2, batch_id: 'odd-v2-batch', agent, host: { ts: [T0], metrics: { cpu_pct: [] } } })])!.count, 2);
+  // null is not left out: the server refuses it, so the merge does not mend it.
+  assert.equal(mergeSpooled([...a, gz({ v: 2, batch_id: 'odd-v2-batch', agent, containers: null, series: [] })])!.count, 2);
+  assert.equal(mergeSpooled([...a, gz({ v: 2, batch_id: 'odd-v2-batch', agent, series: [{ name: 's', labels: null, ts: [T0], values: [1] }] })])!.count, 2);
   // What the schema fills in (no lists, no labels) is read as the server reads it.
   const sparse = gz({ v: 2, batch_id: 'sparse-v2-batch', agent, series: [{ name: 's', ts: [T0 + 20], values: [1] }] });
   const m = mergeSpooled([...a, sparse])!;

@@ -42,15 +42,15 @@ function decode(body: Buffer): ColumnBatch | undefined {
   if (!isObject(b) || b.v !== COLUMNS_VERSION || typeof b.batch_id !== 'string' || !isObject(b.agent)) return undefined;
   if (b.host !== undefined && !isColumns(b.host)) return undefined;
   if (b.meta !== undefined && !isObject(b.meta)) return undefined;
-  // Lists the schema defaults to empty, and labels it defaults to {}, as the server reads them.
-  b.containers ??= [];
-  b.series ??= [];
+  // Lists the schema defaults to empty when left out (not when null), and labels to {}, as the server reads them.
+  if (b.containers === undefined) b.containers = [];
+  if (b.series === undefined) b.series = [];
   if (!Array.isArray(b.containers) || !Array.isArray(b.series)) return undefined;
   if (!b.containers.every((c) => isObject(c) && typeof c.name === 'string' && typeof c.id === 'string' && isColumns(c))) return undefined;
   for (const x of b.series as unknown[]) {
     if (!isObject(x) || typeof x.name !== 'string' || !Array.isArray(x.ts) || !Array.isArray(x.values) || x.values.length !== x.ts.length) return undefined;
     if (x.container !== undefined && typeof x.container !== 'string') return undefined;
-    x.labels ??= {};
+    if (x.labels === undefined) x.labels = {};
     if (!isObject(x.labels)) return undefined;
   }
   return b as unknown as ColumnBatch;
@@ -98,5 +98,10 @@ export function mergeSpooled(oldest: readonly Spooled[], maxBytes = CATCH_UP_MAX
   }
   if (parts.length < 2) return undefined;
   const batchId = mergedId(parts.map((p) => p.batch_id));
-  return { count: parts.length, batchId, body: zlib.gzipSync(JSON.stringify(mergeColumnBatches(parts, batchId))) };
+  try {
+    return { count: parts.length, batchId, body: zlib.gzipSync(JSON.stringify(mergeColumnBatches(parts, batchId))) };
+  } catch {
+    // Whatever a file holds, the drain goes on: the oldest then goes out alone.
+    return undefined;
+  }
 }

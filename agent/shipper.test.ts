@@ -97,12 +97,12 @@ test('on 5xx batches are spooled, then replayed in order once the server answers
 });
 
 /** A shipper with `n` batches of one tick each in its spool, the server failing meanwhile. */
-async function backlog(answer: Parameters<typeof fakeServer>[0], n: number) {
+async function backlog(answer: Parameters<typeof fakeServer>[0], n: number, timeoutMs = 2000) {
   let up = false;
   const srv = await fakeServer((k, b, auth) => (up ? answer(k, b, auth) : { status: 503, body: '{"error":"down"}' }));
   const spool = new Spool(tempDir(), 1e6, memoryLogger());
   const log = memoryLogger();
-  const s = shipper(srv.url, spool, log);
+  const s = shipper(srv.url, spool, log, timeoutMs);
   for (let i = 0; i < n; i++) {
     s.enqueue(snap(1_790_000_000 + i * 10));
     s.spoolPending();
@@ -126,13 +126,13 @@ test('a catch-up batch the server refuses as a whole goes out a batch at a time:
   assert.equal(log.lines.filter((l) => /server refused batch .*dropped/.test(l)).length, 1);
 });
 
-test('a catch-up batch whose answer is lost (a timeout) goes again with the same id and members', async (t) => {
+test('a catch-up batch whose answer is lost (a timeout) goes again once with the same id; then the oldest alone tries', async (t) => {
   let up = false;
-  const srv = await fakeServer((k) => (up ? { status: 200, delayMs: k === 1 ? 700 : 0 } : { status: 503 }));
+  // The first two answers come after the catch-up timeout (4 × 500 ms), then at once.
+  const srv = await fakeServer((k) => (up ? { status: 200, delayMs: k <= 2 ? 3000 : 0 } : { status: 503 }));
   t.after(srv.close);
   const spool = new Spool(tempDir(), 1e6, memoryLogger());
-  // A send times out after 100 ms; a catch-up batch gets 4× that.
-  const s = shipper(srv.url, spool, memoryLogger(), 100);
+  const s = shipper(srv.url, spool, memoryLogger(), 500);
   for (let i = 0; i < 6; i++) {
     s.enqueue(snap(1_790_000_000 + i * 10));
     s.spoolPending();
@@ -141,15 +141,27 @@ test('a catch-up batch whose answer is lost (a timeout) goes again with the same
   srv.received.length = 0;
   await s.flush({ force: true });
   assert.equal(spool.count, 6, 'timed out: all kept');
-  s.enqueue(snap(1_790_000_060));
+  await s.flush({ force: true });
+  assert.equal(spool.count, 6, 'timed out again: all kept');
   await new Promise((r) => setTimeout(r, 50));
   await s.flush({ force: true });
   assert.equal(spool.count, 0);
-  const [lost, again, newest] = srv.received.map((r) => r.batch);
+  const [lost, again, probe, ...rest] = srv.received.map((r) => r.batch);
   assert.equal(again.batch_id, lost.batch_id, 'the server absorbs it if the lost answer had stored it');
   assert.deepEqual(again.host?.ts, lost.host?.ts);
   assert.equal(lost.host?.ts.length, 6);
-  assert.deepEqual(newest.host?.ts, [1_790_000_060], 'the newer batch after it');
+  assert.deepEqual(probe.host?.ts, [1_790_000_000], 'not a third time: the oldest alone');
+  assert.deepEqual(rest.flatMap((b) => b.host!.ts), [1, 2, 3, 4, 5].map((i) => 1_790_000_000 + i * 10), 'the rest, in order');
+  assert.ok(rest.every((b) => b.host!.ts.length <= 3), 'in catch-up batches of at most half the size');
+});
+
+test('a catch-up batch has longer than one batch to be answered', async (t) => {
+  // 600 ms: past the 250 ms a batch gets, within the catch-up batch's 4 × 250 ms.
+  const { srv, spool, s } = await backlog(() => ({ status: 200, delayMs: 600 }), 4, 250);
+  t.after(srv.close);
+  await s.flush({ force: true });
+  assert.equal(spool.count, 0);
+  assert.deepEqual(srv.received.map((r) => r.batch.host!.ts.length), [4]);
 });
 
 test('after a 413 the next catch-up batches are smaller', async (t) => {

@@ -182,9 +182,13 @@ export class Shipper {
         const merged = run.length > 1 ? this.catchUp(run) : undefined;
         if (merged) {
           const r = await this.send(merged.body, merged.batchId, merged.files.length);
-          // One the server may have stored (its answer lost) goes again as it was: the same
-          // id, absorbed as a duplicate. Any other failure: the oldest alone tries next.
-          this.resend = !r.ok && r.retry && r.mayBeStored ? merged : undefined;
+          // One the server may have stored (its answer lost) goes again as it was, once: the
+          // same id, absorbed as a duplicate. Any other failure, or the second: the oldest
+          // alone tries next (a link too slow for it, a proxy's body limit, a proxy answering
+          // 502 for a server that is down), and the next catch-up batches are smaller.
+          const again = this.resend === merged;
+          this.resend = !r.ok && r.retry && r.mayBeStored && !again ? merged : undefined;
+          if (!r.ok && r.retry && again) this.catchUpBytes = Math.floor(run.slice(0, merged.files.length).reduce((n, b) => n + b.body.length, 0) / 2);
           if (!r.ok && r.retry) {
             stalled = true;
             break;
@@ -286,7 +290,8 @@ export class Shipper {
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const why = err.name === 'TimeoutError' ? 'timed out' : err.code ?? err.message;
-      const mayBeStored = err.name === 'TimeoutError' || err.code === 'ECONNRESET' || err.code === 'EPIPE';
+      // Not EPIPE: the server closed the connection before it had the whole body.
+      const mayBeStored = err.name === 'TimeoutError' || err.code === 'ECONNRESET';
       r = { ok: false, retry: true, message: forLog(`cannot reach ${this.o.server} (${why})`, this.o.token), mayBeStored };
     }
     if (r.ok) {

@@ -66,3 +66,13 @@ test('meta is merged, the newer part winning; a batch of one part is that part',
   assert.equal(m.host, undefined);
   assert.deepEqual(mergeColumnBatches([a], a.batch_id), a);
 });
+
+test('metric names an object has (constructor, __proto__) are columns like any other', () => {
+  // As a spool file read back: JSON.parse makes "__proto__" an own key.
+  const a = JSON.parse(`{"v":2,"batch_id":"a-aaaaaaaa","agent":{"host":"h"},"host":{"ts":[${T0}],"metrics":{"cpu_pct":[1]}},"containers":[{"id":"i","name":"c","ts":[${T0}],"metrics":{"toString":[3]}}],"series":[]}`) as ColumnBatch;
+  const b = JSON.parse(`{"v":2,"batch_id":"b-bbbbbbbb","agent":{"host":"h"},"host":{"ts":[${T0 + 10}],"metrics":{"constructor":[2],"__proto__":[5]}},"containers":[{"id":"i","name":"c","ts":[${T0 + 10}],"metrics":{"constructor":[4]}}],"series":[]}`) as ColumnBatch;
+  const m = JSON.parse(JSON.stringify(mergeColumnBatches([a, b], 'm-mmmmmmmm'))) as ColumnBatch;
+  assert.deepEqual(Object.keys(m.host!.metrics), ['cpu_pct', 'constructor', '__proto__']);
+  assert.deepEqual([m.host!.metrics.cpu_pct, m.host!.metrics.constructor], [[1, null], [null, 2]]);
+  assert.deepEqual(Object.entries(m.containers[0].metrics), [['toString', [3, null]], ['constructor', [null, 4]]]);
+});

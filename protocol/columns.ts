@@ -134,13 +134,20 @@ export function batchRows(b: Entities): number {
 
 type Columns = { ts: number[]; metrics: Record<string, Column> };
 
-/** Appends `from`'s times and columns to `into`: a metric only one side has is null on the other's rows. */
+/**
+ * Appends `from`'s times and columns to `into`: a metric only one side has is null on the
+ * other's rows. Own keys only, set as data: a name such as `constructor` or `__proto__` (from
+ * a file this agent did not write) is a column like any other, for the server to judge.
+ */
 function append(into: Columns, from: Columns): void {
   const before = into.ts.length;
   for (const t of from.ts) into.ts.push(t);
-  for (const name in from.metrics) {
-    let col = into.metrics[name];
-    if (!col) col = into.metrics[name] = new Array<number | null>(before).fill(null);
+  for (const name of Object.keys(from.metrics)) {
+    let col = Object.hasOwn(into.metrics, name) ? into.metrics[name] : undefined;
+    if (!col) {
+      col = new Array<number | null>(before).fill(null);
+      Object.defineProperty(into.metrics, name, { value: col, enumerable: true, writable: true, configurable: true });
+    }
     for (const v of from.metrics[name]) col.push(v);
   }
   pad(into.metrics, into.ts.length);
@@ -169,7 +176,9 @@ export function mergeColumnBatches(parts: readonly ColumnBatch[], batchId: strin
       const e = containers.get(key);
       if (!e) {
         // A copy: the parts stay as they were.
-        containers.set(key, { ...c, ts: [...c.ts], metrics: Object.fromEntries(Object.entries(c.metrics).map(([n, col]) => [n, [...col]])) });
+        const copy: ContainerColumns = { ...c, ts: [], metrics: {} };
+        append(copy, c);
+        containers.set(key, copy);
         continue;
       }
       append(e, c);
