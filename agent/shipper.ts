@@ -182,13 +182,15 @@ export class Shipper {
         const merged = run.length > 1 ? this.catchUp(run) : undefined;
         if (merged) {
           const r = await this.send(merged.body, merged.batchId, merged.files.length);
+          /** Later catch-up batches at most half this one's members' bytes. */
+          const shrink = () => (this.catchUpBytes = Math.floor(run.slice(0, merged.files.length).reduce((n, b) => n + b.body.length, 0) / 2));
           // One the server may have stored (its answer lost) goes again as it was, once: the
           // same id, absorbed as a duplicate. Any other failure, or the second: the oldest
           // alone tries next (a link too slow for it, a proxy's body limit, a proxy answering
           // 502 for a server that is down), and the next catch-up batches are smaller.
           const again = this.resend === merged;
           this.resend = !r.ok && r.retry && r.mayBeStored && !again ? merged : undefined;
-          if (!r.ok && r.retry && again) this.catchUpBytes = Math.floor(run.slice(0, merged.files.length).reduce((n, b) => n + b.body.length, 0) / 2);
+          if (!r.ok && r.retry && again) shrink();
           if (!r.ok && r.retry) {
             stalled = true;
             break;
@@ -202,7 +204,7 @@ export class Shipper {
             // go one at a time, so that only a bad one is dropped; after a 413, later ones
             // are made smaller.
             this.singlesLeft = merged.files.length;
-            if (r.status === 413) this.catchUpBytes = Math.floor(run.slice(0, merged.files.length).reduce((n, b) => n + b.body.length, 0) / 2);
+            if (r.status === 413) shrink();
           }
           continue;
         }
