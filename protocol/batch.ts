@@ -10,9 +10,9 @@
 // The server validates with these schemas; the agent builds values of these types.
 import { z } from 'zod';
 import { METRIC_NAME_RE } from './metrics.ts';
-import { PROTOCOL_VERSION, COLUMNS_VERSION, SNAPSHOTS_VERSION, MAX_FUTURE_SECONDS, MIN_TS, MAX_TICKS } from './constants.ts';
+import { PROTOCOL_VERSION, COLUMNS_VERSION, SNAPSHOTS_VERSION, MAX_FUTURE_SECONDS, MIN_TS, MAX_TICKS, MAX_CONTAINERS, MAX_SERIES, isPathStep } from './constants.ts';
 
-export { PROTOCOL_VERSION, COLUMNS_VERSION, SNAPSHOTS_VERSION, MAX_FUTURE_SECONDS, MIN_TS };
+export { PROTOCOL_VERSION, COLUMNS_VERSION, SNAPSHOTS_VERSION, MAX_FUTURE_SECONDS, MIN_TS, MAX_CONTAINERS, MAX_SERIES, isPathStep };
 
 const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number (no NaN or Infinity)' });
 const text = (max: number) => z.string().max(max);
@@ -55,8 +55,6 @@ export const snapshot = z.object({
   series: z.array(seriesSample).max(100_000).default([]),
 });
 
-/** Host names the page cannot put in a path: a browser reads `/host/..` as the parent folder. */
-export const isPathStep = (host: string): boolean => host === '.' || host === '..';
 
 export const agentInfo = z.object({
   host: z.string().min(1).max(253).refine((h) => !isPathStep(h), 'cannot be "." or "..", which a web address reads as a folder step'),
@@ -111,9 +109,6 @@ export const seriesColumns = seriesSample
   .extend({ ts: times, values: column })
   .superRefine((s, ctx) => sameLength(s.ts, { values: s.values }, ctx, []));
 
-/** Entries a v2 batch's lists may hold (also checked before the schema runs: ingest's overlong). */
-export const MAX_CONTAINERS = 50_000;
-export const MAX_SERIES = 100_000;
 
 export const columnBatch = z.object({
   v: z.literal(COLUMNS_VERSION),

@@ -6,6 +6,16 @@ import { COLUMNS_VERSION } from './constants.ts';
 
 type Column = (number | null)[];
 
+const IDENTITY = ['image', 'state', 'compose_project', 'compose_service', 'labels'] as const;
+
+/** A container's identity fields (image, state, labels) as `from` has them: one it lacks is gone. */
+function takeIdentity(into: Partial<Record<(typeof IDENTITY)[number], unknown>>, from: Partial<Record<(typeof IDENTITY)[number], unknown>>): void {
+  for (const k of IDENTITY) {
+    if (from[k] !== undefined) into[k] = from[k];
+    else delete into[k];
+  }
+}
+
 /** Appends value at row `row` of a column that so far has `rows - 1` rows, padding with null. */
 function put(cols: Record<string, Column>, name: string, rows: number, value: number): void {
   let col = cols[name];
@@ -48,10 +58,7 @@ export function snapshotsToColumns(snapshots: readonly Snapshot[]): Pick<ColumnB
       }
       if (snap.ts >= e.newest) {
         e.newest = snap.ts;
-        for (const k of ['image', 'state', 'compose_project', 'compose_service', 'labels'] as const) {
-          if (c[k] !== undefined) (e as Record<string, unknown>)[k] = c[k];
-          else delete (e as Record<string, unknown>)[k];
-        }
+        takeIdentity(e, c);
       }
       e.ts.push(snap.ts);
       for (const n in c.metrics) put(e.metrics, n, e.ts.length, c.metrics[n]);
@@ -153,8 +160,6 @@ function append(into: Columns, from: Columns): void {
   pad(into.metrics, into.ts.length);
 }
 
-const IDENTITY = ['image', 'state', 'compose_project', 'compose_service', 'labels'] as const;
-
 /**
  * Batches of one agent (the same `agent` in each), oldest first, as one batch with the id
  * given: each entity's times and columns in the order the parts hold them (a metric a part
@@ -182,10 +187,7 @@ export function mergeColumnBatches(parts: readonly ColumnBatch[], batchId: strin
         continue;
       }
       append(e, c);
-      for (const k of IDENTITY) {
-        if (c[k] !== undefined) (e as Record<string, unknown>)[k] = c[k];
-        else delete (e as Record<string, unknown>)[k];
-      }
+      takeIdentity(e, c);
     }
     for (const s of p.series) {
       const key = seriesKey(s.name, s.labels, s.container);

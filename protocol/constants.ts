@@ -11,3 +11,10 @@ export const MIN_TS = 946_684_800;
 
 /** v2: an entity's times in one batch at most (the agent's catch-up merges within it). */
 export const MAX_TICKS = 10_000;
+
+/** Entries a v2 batch's lists may hold (also checked before the schema runs: ingest's overlong). */
+export const MAX_CONTAINERS = 50_000;
+export const MAX_SERIES = 100_000;
+
+/** Host names the page cannot put in a path: a browser reads `/host/..` as the parent folder. */
+export const isPathStep = (host: string): boolean => host === '.' || host === '..';

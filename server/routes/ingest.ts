@@ -9,10 +9,10 @@ import { HTTPException } from 'hono/http-exception';
 import {
   batch as batchSchema, columnBatch as columnBatchSchema, describeIssues, MAX_CONTAINERS, MAX_FUTURE_SECONDS, MAX_SERIES, COLUMNS_VERSION, SNAPSHOTS_VERSION, type ColumnBatch,
 } from '../../protocol/batch.ts';
-import { firstTimeAfter, toColumnBatch } from '../../protocol/columns.ts';
+import { batchRows, firstTimeAfter, toColumnBatch } from '../../protocol/columns.ts';
 import { bearer, checkToken, hashToken } from '../auth.ts';
 import { HostConflict, type StoreResult } from '../ingest/store-batch.ts';
-import { fastBatch, fastColumnBatch } from '../ingest/fast-batch.ts';
+import { fastBatch, fastColumnBatch } from '../../protocol/fast-batch.ts';
 import { BodyTooLarge, readBody } from '../ingest/read-body.ts';
 import { mayHoldOddNames, oddName } from '../ingest/odd-names.ts';
 import { refusalLog } from '../ingest/refusal-log.ts';
@@ -33,14 +33,6 @@ export function overlong(json: unknown): string | undefined {
     if (Array.isArray(list) && list.length > max) return `${field}: ${list.length} entries, at most ${max}`;
   }
   return undefined;
-}
-
-/** The rows a batch stores: its host's ticks, each container's, each series'. */
-export function rowsOf(b: ColumnBatch): number {
-  let n = b.host?.ts.length ?? 0;
-  for (const c of b.containers) n += c.ts.length;
-  for (const s of b.series) n += s.ts.length;
-  return n;
 }
 
 /** The client's address when the request came over a socket (not in-process tests). */
@@ -158,7 +150,7 @@ export function ingestRoute({ db, config, now, writer, log }: RouteDeps): Hono {
     if (odd) refuse(400, 'invalid', odd);
     const t = now();
     const batch = validate(json, t);
-    const rows = rowsOf(batch);
+    const rows = batchRows(batch);
     if (rows > MAX_BATCH_ROWS) refuse(413, 'too_large', `(body): ${rows} rows in one batch, at most ${MAX_BATCH_ROWS} (send it as several)`);
     if (auth.ok && auth.host !== null && auth.host !== batch.agent.host) {
       refuse(403, 'wrong_host', `agent.host: this token belongs to host "${auth.host}", not "${batch.agent.host}"`);

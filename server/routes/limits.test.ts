@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { testApp, makeBatch, TEST_TOKEN } from '../../test/support/server.ts';
-import { overlong, rowsOf } from './ingest.ts';
+import { overlong } from './ingest.ts';
+import { batchRows } from '../../protocol/columns.ts';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 
 const errorOf = async (res: Response) => ((await res.json()) as { error: string }).error;
@@ -15,7 +16,7 @@ test('rows a batch stores are counted across host, containers and series; lists 
     containers: [{ ts: [1, 2] }, { ts: [1] }],
     series: [{ ts: [1, 2, 3, 4] }],
   } as unknown as ColumnBatch;
-  assert.equal(rowsOf(b), 10);
+  assert.equal(batchRows(b), 10);
   assert.equal(overlong({ v: 2, series: new Array(100_001).fill({}) }), 'series: 100001 entries, at most 100000');
   assert.equal(overlong({ v: 2, containers: new Array(50_001).fill({}) }), 'containers: 50001 entries, at most 50000');
   assert.equal(overlong({ v: 2, series: [{}] }), undefined);

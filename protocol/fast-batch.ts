@@ -2,10 +2,11 @@
 // in protocol/batch.ts, which costs more than storing the rows. It accepts only what that
 // schema accepts and returns what it would return (defaults filled in); anything unusual — an
 // unknown key, a null, a value out of range — gives undefined, and the caller asks zod, so
-// refusals and their messages stay zod's. server/ingest/fast-batch.test.ts holds it to that.
-import { isPathStep, MAX_CONTAINERS, MAX_SERIES, type Batch, type ColumnBatch } from '../../protocol/batch.ts';
-import { COLUMNS_VERSION, SNAPSHOTS_VERSION, MIN_TS, MAX_TICKS } from '../../protocol/constants.ts';
-import { METRIC_NAME_RE } from '../../protocol/metrics.ts';
+// refusals and their messages stay zod's. protocol/fast-batch.test.ts holds it to that.
+// Free of zod (types only from batch.ts), so the agent's catch-up reads its spool with it too.
+import type { Batch, ColumnBatch } from './batch.ts';
+import { COLUMNS_VERSION, SNAPSHOTS_VERSION, MIN_TS, MAX_TICKS, MAX_CONTAINERS, MAX_SERIES, isPathStep } from './constants.ts';
+import { METRIC_NAME_RE } from './metrics.ts';
 
 type Obj = Record<string, unknown>;
 

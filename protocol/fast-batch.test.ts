@@ -3,11 +3,11 @@
 // an equal value; ordinary agent batches take the fast path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batch as batchSchema, columnBatch as columnSchema, type Batch } from '../../protocol/batch.ts';
-import { toColumnBatch } from '../../protocol/columns.ts';
+import { batch as batchSchema, columnBatch as columnSchema, type Batch } from './batch.ts';
+import { toColumnBatch } from './columns.ts';
 import { fastBatch, fastColumnBatch } from './fast-batch.ts';
-import { containersOf, snapshot } from '../../bench/synthetic.ts';
-import { rng } from '../../test/support/random.ts';
+import { containersOf, snapshot } from '../bench/synthetic.ts';
+import { rng } from '../test/support/random.ts';
 
 type Json = Record<string, any>;
 
