@@ -71,7 +71,8 @@ const MIN_TICK_DEADLINE_MS = 2000;
 export function aimAt(next: number | undefined, nowMs: number, interval: number): number {
   const step = interval * 1000;
   // (More than a step ahead is a timer that fired early; two steps ahead, a clock stepped back.)
-  if (next === undefined || next <= nowMs - step || next > nowMs + 2 * step) return nowMs + msToNextBoundary(nowMs, interval);
+  if (next === undefined || next <= nowMs - step || next > nowMs + 2 * step)
+    return nowMs + msToNextBoundary(nowMs, interval);
   return next;
 }
 
@@ -89,13 +90,22 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
   try {
     spool = new Spool(config.spoolDir, config.spoolMaxBytes, log);
   } catch (e) {
-    throw new ConfigError(`--spool (BERTH_SPOOL): cannot use ${config.spoolDir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new ConfigError(
+      `--spool (BERTH_SPOOL): cannot use ${config.spoolDir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
-  const metaSources = collectors.filter((c): c is typeof c & { meta(): Record<string, object> } => typeof (c as { meta?: unknown }).meta === 'function');
+  const metaSources = collectors.filter(
+    (c): c is typeof c & { meta(): Record<string, object> } => typeof (c as { meta?: unknown }).meta === 'function',
+  );
   const shipper = new Shipper({
     server: config.server,
     token: config.token,
-    agent: { host: config.host, machine_id: readMachineId(config.rootfs), version: AGENT_VERSION, interval: config.interval },
+    agent: {
+      host: config.host,
+      machine_id: readMachineId(config.rootfs),
+      version: AGENT_VERSION,
+      interval: config.interval,
+    },
     spool,
     log,
     verbose: config.verbose,
@@ -120,7 +130,11 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
   const tick = async (ts: number, boundaryMs: number) => {
     const out = new SnapshotBuilder(ts);
     // Done by the next boundary: a collector still waiting then is left out of this sample.
-    await runner.runAll(out, { mono: performance.now() / 1000, rates, log }, tickDeadline(config.interval, Date.now(), boundaryMs));
+    await runner.runAll(
+      out,
+      { mono: performance.now() / 1000, rates, log },
+      tickDeadline(config.interval, Date.now(), boundaryMs),
+    );
     rates.sweep();
     shipper.enqueue(out.toSnapshot());
     // The batch is spooled synchronously; sending runs beside sampling, so a server that does
@@ -155,7 +169,10 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
       // sample is taken at the time it is stamped with.
       if (busy === 'priming') return; // the first boundary came during the first read: nothing was due yet
       if (busy) {
-        if (skipped++ === 0) log.warn(`sample at ${new Date(ts * 1000).toISOString()} skipped: the one before is still being collected (--interval ${config.interval} s)`);
+        if (skipped++ === 0)
+          log.warn(
+            `sample at ${new Date(ts * 1000).toISOString()} skipped: the one before is still being collected (--interval ${config.interval} s)`,
+          );
         return;
       }
       if (skipped > 0) log.info(`sampling again after ${plural(skipped, 'skipped sample', 'skipped samples')}`);
@@ -194,7 +211,9 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
       shipper.spoolPending();
       await flushing;
       await shipper.flush({ force: true });
-      const held = shipper.inMemory ? `, ${shipper.inMemory} only in memory (the spool could not be written), lost` : '';
+      const held = shipper.inMemory
+        ? `, ${shipper.inMemory} only in memory (the spool could not be written), lost`
+        : '';
       log.info(`stopped: ${shipper.sent} batches sent, ${spool.count} left in the spool${held}`);
     },
   };

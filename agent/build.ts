@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const AGENT_BUNDLE = path.join(repo, 'dist', 'berth-agent.mjs');
 
-export async function buildAgent(outfile = AGENT_BUNDLE, opts: { measure?: boolean } = {}): Promise<{ bytes: number; startMs: number }> {
+export async function buildAgent(
+  outfile = AGENT_BUNDLE,
+  opts: { measure?: boolean } = {},
+): Promise<{ bytes: number; startMs: number }> {
   await build({
     entryPoints: [path.join(repo, 'agent', 'main.ts')],
     outfile,
@@ -39,5 +42,7 @@ export async function buildAgent(outfile = AGENT_BUNDLE, opts: { measure?: boole
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const { bytes, startMs } = await buildAgent();
-  console.log(`agent bundle: ${path.relative(process.cwd(), AGENT_BUNDLE)} ${(bytes / 1024).toFixed(1)} KiB, start-up ${startMs.toFixed(0)} ms (median of 5, node --help run)`);
+  console.log(
+    `agent bundle: ${path.relative(process.cwd(), AGENT_BUNDLE)} ${(bytes / 1024).toFixed(1)} KiB, start-up ${startMs.toFixed(0)} ms (median of 5, node --help run)`,
+  );
 }

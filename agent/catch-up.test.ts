@@ -17,7 +17,11 @@ function spooled(ticks: number[], containers = 2, who: ColumnBatch['agent'] = ag
   const snaps: Snapshot[] = ticks.map((ts) => ({
     ts,
     host: { cpu_pct: ts % 100 },
-    containers: Array.from({ length: containers }, (_, i) => ({ id: `id-${i}`, name: `c${i}`, metrics: { cpu_pct: i } })),
+    containers: Array.from({ length: containers }, (_, i) => ({
+      id: `id-${i}`,
+      name: `c${i}`,
+      metrics: { cpu_pct: i },
+    })),
     series: [],
   }));
   const batch: ColumnBatch = { v: 2, batch_id: `batch-${n++}-xxxx`, agent: who, ...snapshotsToColumns(snaps) };
@@ -34,8 +38,17 @@ test('a backlog of one agent goes out as one batch the server takes, every tick 
   const parsed = columnBatch.safeParse(b);
   assert.ok(parsed.success, parsed.success ? '' : parsed.error.message);
   assert.equal(b.batch_id, m.batchId);
-  assert.deepEqual(b.host!.ts, list.map((_, i) => T0 + i * 10));
-  assert.deepEqual(b.containers.map((c) => [c.name, c.ts.length]), [['c0', 30], ['c1', 30]]);
+  assert.deepEqual(
+    b.host!.ts,
+    list.map((_, i) => T0 + i * 10),
+  );
+  assert.deepEqual(
+    b.containers.map((c) => [c.name, c.ts.length]),
+    [
+      ['c0', 30],
+      ['c1', 30],
+    ],
+  );
   assert.equal(mergeSpooled(list)!.batchId, m.batchId, 'the same members, the same id: a resend is absorbed');
   assert.notEqual(mergeSpooled(list.slice(1))!.batchId, m.batchId);
   assert.match(m.batchId, /^[A-Za-z0-9_-]{8,64}$/);
@@ -44,19 +57,53 @@ test('a backlog of one agent goes out as one batch the server takes, every tick 
 test('a run stops at a batch from another configuration, an older agent or a damaged file', () => {
   const a = [spooled([T0]), spooled([T0 + 10])];
   assert.equal(mergeSpooled([...a, spooled([T0 + 20], 2, { ...agent, interval: 5 }), spooled([T0 + 30])])!.count, 2);
-  const v1 = { batchId: 'old-v1-batch', body: zlib.gzipSync(JSON.stringify({ v: 1, batch_id: 'old-v1-batch', agent, snapshots: [] })) };
+  const v1 = {
+    batchId: 'old-v1-batch',
+    body: zlib.gzipSync(JSON.stringify({ v: 1, batch_id: 'old-v1-batch', agent, snapshots: [] })),
+  };
   assert.equal(mergeSpooled([...a, v1, spooled([T0 + 30])])!.count, 2);
   const damaged = { batchId: 'damaged-file', body: Buffer.from('not gzip') };
   assert.equal(mergeSpooled([...a, damaged])!.count, 2);
   // A v2 file of another shape (a container without times, labels that are not an object):
   // the run stops before it, and the server is left to say what is wrong with it alone.
   const gz = (x: unknown) => ({ batchId: 'odd-v2-batch', body: zlib.gzipSync(JSON.stringify(x)) });
-  assert.equal(mergeSpooled([...a, gz({ v: 2, batch_id: 'odd-v2-batch', agent, containers: [{ name: 'x', id: 'y', metrics: {} }], series: [] })])!.count, 2);
-  assert.equal(mergeSpooled([...a, gz({ v: 2, batch_id: 'odd-v2-batch', agent, containers: [], series: [{ name: 's', labels: 'x', ts: [T0], values: [1] }] })])!.count, 2);
-  assert.equal(mergeSpooled([...a, gz({ v: 2, batch_id: 'odd-v2-batch', agent, host: { ts: [T0], metrics: { cpu_pct: [] } } })])!.count, 2);
+  assert.equal(
+    mergeSpooled([
+      ...a,
+      gz({ v: 2, batch_id: 'odd-v2-batch', agent, containers: [{ name: 'x', id: 'y', metrics: {} }], series: [] }),
+    ])!.count,
+    2,
+  );
+  assert.equal(
+    mergeSpooled([
+      ...a,
+      gz({
+        v: 2,
+        batch_id: 'odd-v2-batch',
+        agent,
+        containers: [],
+        series: [{ name: 's', labels: 'x', ts: [T0], values: [1] }],
+      }),
+    ])!.count,
+    2,
+  );
+  assert.equal(
+    mergeSpooled([...a, gz({ v: 2, batch_id: 'odd-v2-batch', agent, host: { ts: [T0], metrics: { cpu_pct: [] } } })])!
+      .count,
+    2,
+  );
   // null is not left out: the server refuses it, so the merge does not mend it.
-  assert.equal(mergeSpooled([...a, gz({ v: 2, batch_id: 'odd-v2-batch', agent, containers: null, series: [] })])!.count, 2);
-  assert.equal(mergeSpooled([...a, gz({ v: 2, batch_id: 'odd-v2-batch', agent, series: [{ name: 's', labels: null, ts: [T0], values: [1] }] })])!.count, 2);
+  assert.equal(
+    mergeSpooled([...a, gz({ v: 2, batch_id: 'odd-v2-batch', agent, containers: null, series: [] })])!.count,
+    2,
+  );
+  assert.equal(
+    mergeSpooled([
+      ...a,
+      gz({ v: 2, batch_id: 'odd-v2-batch', agent, series: [{ name: 's', labels: null, ts: [T0], values: [1] }] }),
+    ])!.count,
+    2,
+  );
   // What the schema fills in (no lists, no labels) is read as the server reads it.
   const sparse = gz({ v: 2, batch_id: 'sparse-v2-batch', agent, series: [{ name: 's', ts: [T0 + 20], values: [1] }] });
   const m = mergeSpooled([...a, sparse])!;
@@ -77,7 +124,12 @@ test('a run holds at most CATCH_UP_MAX_ROWS rows: a big host merges fewer ticks'
 });
 
 test('a run holds at most MAX_TICKS ticks: a host-only agent at --interval 1 --flush 60', () => {
-  const list = Array.from({ length: 300 }, (_, i) => spooled(Array.from({ length: 60 }, (_, k) => T0 + i * 60 + k), 0));
+  const list = Array.from({ length: 300 }, (_, i) =>
+    spooled(
+      Array.from({ length: 60 }, (_, k) => T0 + i * 60 + k),
+      0,
+    ),
+  );
   const m = mergeSpooled(list)!;
   assert.equal(m.count, Math.floor(MAX_TICKS / 60));
   const parsed = columnBatch.safeParse(decode(m.body));

@@ -55,7 +55,10 @@ export function mergedId(ids: readonly string[]): string {
  * run), within the limits above (`maxBytes` lower after a server refused one as too large).
  * Undefined when fewer than two qualify; the shipper then sends the first one as it is.
  */
-export function mergeSpooled(oldest: readonly Spooled[], maxBytes = CATCH_UP_MAX_BYTES): { count: number; batchId: string; body: Buffer } | undefined {
+export function mergeSpooled(
+  oldest: readonly Spooled[],
+  maxBytes = CATCH_UP_MAX_BYTES,
+): { count: number; batchId: string; body: Buffer } | undefined {
   const parts: ColumnBatch[] = [];
   let rows = 0;
   let bytes = 0;
@@ -69,7 +72,11 @@ export function mergeSpooled(oldest: readonly Spooled[], maxBytes = CATCH_UP_MAX
     const who = JSON.stringify(b.agent);
     const n = batchRows(b);
     const t = longest(b);
-    if (parts.length && (who !== agent || rows + n > CATCH_UP_MAX_ROWS || bytes + s.body.length > maxBytes || ticks + t > MAX_TICKS)) break;
+    if (
+      parts.length &&
+      (who !== agent || rows + n > CATCH_UP_MAX_ROWS || bytes + s.body.length > maxBytes || ticks + t > MAX_TICKS)
+    )
+      break;
     agent = who;
     parts.push(b);
     rows += n;

@@ -13,7 +13,9 @@ test('flags win over BERTH_* variables, which win over defaults', () => {
 });
 
 test('DOCKER_HOST=unix://… picks the socket; --proc /host/proc puts sysfs at /host/sys', () => {
-  const c = loadAgentConfig(['--token', 't', '--proc', '/host/proc'], { DOCKER_HOST: 'unix:///run/user/1000/docker.sock' });
+  const c = loadAgentConfig(['--token', 't', '--proc', '/host/proc'], {
+    DOCKER_HOST: 'unix:///run/user/1000/docker.sock',
+  });
   assert.equal(c.dockerSocket, '/run/user/1000/docker.sock');
   assert.equal(c.sysRoot, '/host/sys');
 });
@@ -22,15 +24,27 @@ test('a DOCKER_HOST the agent cannot use is refused by name, not swapped for the
   for (const host of ['tcp://10.0.0.5:2376', 'npipe:////./pipe/docker_engine', 'unix://relative.sock']) {
     assert.throws(
       () => loadAgentConfig(['--token', 't'], { DOCKER_HOST: host }),
-      (e: unknown) => e instanceof ConfigError && /--docker-socket/.test(e.message) && e.message.includes(`DOCKER_HOST=${host}`),
+      (e: unknown) =>
+        e instanceof ConfigError && /--docker-socket/.test(e.message) && e.message.includes(`DOCKER_HOST=${host}`),
       host,
     );
   }
   // --docker-socket wins over DOCKER_HOST; with the docker collector off, DOCKER_HOST does not matter.
-  assert.equal(loadAgentConfig(['--token', 't', '--docker-socket', '/run/docker.sock'], { DOCKER_HOST: 'tcp://10.0.0.5:2376' }).dockerSocket, '/run/docker.sock');
-  assert.doesNotThrow(() => loadAgentConfig(['--token', 't', '--collectors=-docker'], { DOCKER_HOST: 'tcp://10.0.0.5:2376' }));
-  assert.doesNotThrow(() => loadAgentConfig(['--token', 't', '--collectors', 'cpu,memory'], { DOCKER_HOST: 'tcp://10.0.0.5:2376' }));
-  assert.equal(loadAgentConfig(['--token', 't'], { DOCKER_HOST: ' unix:///run/user/1000/docker.sock ' }).dockerSocket, '/run/user/1000/docker.sock');
+  assert.equal(
+    loadAgentConfig(['--token', 't', '--docker-socket', '/run/docker.sock'], { DOCKER_HOST: 'tcp://10.0.0.5:2376' })
+      .dockerSocket,
+    '/run/docker.sock',
+  );
+  assert.doesNotThrow(() =>
+    loadAgentConfig(['--token', 't', '--collectors=-docker'], { DOCKER_HOST: 'tcp://10.0.0.5:2376' }),
+  );
+  assert.doesNotThrow(() =>
+    loadAgentConfig(['--token', 't', '--collectors', 'cpu,memory'], { DOCKER_HOST: 'tcp://10.0.0.5:2376' }),
+  );
+  assert.equal(
+    loadAgentConfig(['--token', 't'], { DOCKER_HOST: ' unix:///run/user/1000/docker.sock ' }).dockerSocket,
+    '/run/user/1000/docker.sock',
+  );
 });
 
 test('a token keeps no surrounding whitespace (a CRLF env file); one with spaces inside, or a plugin timeout past the interval, is refused by flag', () => {
@@ -40,7 +54,11 @@ test('a token keeps no surrounding whitespace (a CRLF env file); one with spaces
     () => loadAgentConfig(['--token', 't', '--interval', '10', '--plugin', 'mc=/bin/true', '--plugin-timeout', '30']),
     /--plugin-timeout \(BERTH_PLUGIN_TIMEOUT\): 30 s is not less than --interval 10 s/,
   );
-  assert.equal(loadAgentConfig(['--token', 't', '--interval', '10', '--plugin-timeout', '30']).pluginTimeout, 30, 'no plugins, nothing held back');
+  assert.equal(
+    loadAgentConfig(['--token', 't', '--interval', '10', '--plugin-timeout', '30']).pluginTimeout,
+    30,
+    'no plugins, nothing held back',
+  );
 });
 
 test('every bad value is reported by its flag name', () => {
@@ -48,7 +66,8 @@ test('every bad value is reported by its flag name', () => {
     () => loadAgentConfig(['--interval', 'soon', '--server', 'ftp://x', '--spool-max=-1'], {}),
     (e: unknown) => {
       assert.ok(e instanceof ConfigError);
-      for (const flag of ['--interval', '--server', '--token', '--spool-max']) assert.match(e.message, new RegExp(flag));
+      for (const flag of ['--interval', '--server', '--token', '--spool-max'])
+        assert.match(e.message, new RegExp(flag));
       return true;
     },
   );

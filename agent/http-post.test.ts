@@ -11,10 +11,11 @@ async function server(handler: http.RequestListener): Promise<{ url: string; clo
   const url = `http://127.0.0.1:${(s.address() as net.AddressInfo).port}`;
   return {
     url,
-    close: () => new Promise<void>((r) => {
-      s.closeAllConnections();
-      s.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        s.closeAllConnections();
+        s.close(() => r());
+      }),
   };
 }
 
@@ -24,13 +25,22 @@ test('httpPost: the body arrives whole with its headers; status and answer come 
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      got = { method: req.method, path: req.url, headers: req.headers, body: zlib.gunzipSync(Buffer.concat(chunks)).toString() };
+      got = {
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        body: zlib.gunzipSync(Buffer.concat(chunks)).toString(),
+      };
       res.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":1}');
     });
   });
   t.after(() => s.close());
   const body = zlib.gzipSync(JSON.stringify({ hello: 'x'.repeat(100_000) }));
-  const a = await httpPost(`${s.url}/api/v1/ingest`, { headers: { authorization: 'Bearer t', 'content-encoding': 'gzip' }, body, timeoutMs: 5000 });
+  const a = await httpPost(`${s.url}/api/v1/ingest`, {
+    headers: { authorization: 'Bearer t', 'content-encoding': 'gzip' },
+    body,
+    timeoutMs: 5000,
+  });
   assert.deepEqual(a, { status: 202, text: '{"accepted":1}' });
   assert.equal(got.method, 'POST');
   assert.equal(got.path, '/api/v1/ingest');
@@ -42,20 +52,27 @@ test('httpPost: the body arrives whole with its headers; status and answer come 
 test('httpPost: an error status is an answer, not a failure', async (t) => {
   const s = await server((_req, res) => res.writeHead(503).end('{"error":"busy"}'));
   t.after(() => s.close());
-  assert.deepEqual(await httpPost(s.url, { headers: {}, body: new Uint8Array(3), timeoutMs: 5000 }), { status: 503, text: '{"error":"busy"}' });
+  assert.deepEqual(await httpPost(s.url, { headers: {}, body: new Uint8Array(3), timeoutMs: 5000 }), {
+    status: 503,
+    text: '{"error":"busy"}',
+  });
 });
 
 test('httpPost: nobody listening rejects with the socket error code', async () => {
   const s = await server(() => {});
   const url = s.url;
   await s.close();
-  await assert.rejects(httpPost(url, { headers: {}, body: new Uint8Array(1), timeoutMs: 5000 }), { code: 'ECONNREFUSED' });
+  await assert.rejects(httpPost(url, { headers: {}, body: new Uint8Array(1), timeoutMs: 5000 }), {
+    code: 'ECONNREFUSED',
+  });
 });
 
 test('httpPost: a server that never answers fails with a TimeoutError after the deadline', async (t) => {
   const s = await server(() => {});
   t.after(() => s.close());
   const started = Date.now();
-  await assert.rejects(httpPost(s.url, { headers: {}, body: new Uint8Array(1), timeoutMs: 300 }), { name: 'TimeoutError' });
+  await assert.rejects(httpPost(s.url, { headers: {}, body: new Uint8Array(1), timeoutMs: 300 }), {
+    name: 'TimeoutError',
+  });
   assert.ok(Date.now() - started < 3000);
 });

@@ -21,7 +21,10 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  * named TimeoutError. A new connection each time: at one batch per interval the server has
  * closed an idle keep-alive connection by then anyway, and reusing one it is closing fails.
  */
-export function httpPost(url: string, opts: { headers: Record<string, string>; body: Uint8Array; timeoutMs: number }): Promise<PostAnswer> {
+export function httpPost(
+  url: string,
+  opts: { headers: Record<string, string>; body: Uint8Array; timeoutMs: number },
+): Promise<PostAnswer> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const mod = u.protocol === 'https:' ? https : http;
@@ -38,7 +41,11 @@ export function httpPost(url: string, opts: { headers: Record<string, string>; b
         res.on('end', () => {
           clearTimeout(timer);
           const location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8').slice(0, MAX_ANSWER_BYTES), ...(location ? { location } : {}) });
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8').slice(0, MAX_ANSWER_BYTES),
+            ...(location ? { location } : {}),
+          });
         });
         res.on('error', fail);
       },

@@ -25,10 +25,14 @@ export function createLogger(prefix: string, opts: { quiet?: boolean; debug?: bo
   const line = (level: string, msg: string) =>
     process.stderr.write(`${new Date().toISOString()} ${prefix} ${level} ${msg}\n`);
   return {
-    info: (m) => { if (!opts.quiet) line('info', m); },
+    info: (m) => {
+      if (!opts.quiet) line('info', m);
+    },
     warn: (m) => line('warn', m),
     error: (m) => line('error', m),
-    debug: (m) => { if (opts.debug) line('debug', m); },
+    debug: (m) => {
+      if (opts.debug) line('debug', m);
+    },
   };
 }
 

@@ -41,7 +41,10 @@ async function main(argv: string[]): Promise<void> {
     const kept = agent.undelivered;
     const refused = agent.shipper.rejected;
     if (kept > 0 || refused > 0) {
-      const parts = [kept && `${plural(kept, 'batch', 'batches')} not delivered (kept in the spool for the next run)`, refused && `${refused} refused by the server (dropped)`];
+      const parts = [
+        kept && `${plural(kept, 'batch', 'batches')} not delivered (kept in the spool for the next run)`,
+        refused && `${refused} refused by the server (dropped)`,
+      ];
       log.error(`--once: ${parts.filter(Boolean).join(', ')}; see the lines above`);
       process.exitCode = 1;
     }

@@ -20,18 +20,27 @@ function stamps(interval: number, ticks: number, jitter: (i: number) => number, 
 
 test('timers firing early or up to most of an interval late stamp every boundary exactly once', () => {
   let seed = 7;
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   for (const interval of [1, 2, 10]) {
     const got = stamps(interval, 2000, () => (random() - 0.2) * 0.9 * interval * 1000);
-    for (let i = 1; i < got.length; i++) assert.equal(got[i] - got[i - 1], interval, `interval ${interval}, tick ${i}: ${got[i - 1]} then ${got[i]}`);
+    for (let i = 1; i < got.length; i++)
+      assert.equal(got[i] - got[i - 1], interval, `interval ${interval}, tick ${i}: ${got[i - 1]} then ${got[i]}`);
     assert.equal(got[0] % interval, 0, 'on the interval grid');
   }
 });
 
 test('a wall clock stepped back or forward by more than an interval re-aims at the next boundary from the new time', () => {
   const now = 1_796_000_000_000;
-  assert.equal(aimAt(now + 10_000, now - 3_600_000, 10), now - 3_600_000 + 10_000, 'stepped back an hour: not an hour without samples');
-  assert.equal(aimAt(now, now + 3_600_000 + 4_000, 10), now + 3_600_000 + 10_000, 'stepped forward: the next boundary, no burst of old ones');
+  assert.equal(
+    aimAt(now + 10_000, now - 3_600_000, 10),
+    now - 3_600_000 + 10_000,
+    'stepped back an hour: not an hour without samples',
+  );
+  assert.equal(
+    aimAt(now, now + 3_600_000 + 4_000, 10),
+    now + 3_600_000 + 10_000,
+    'stepped forward: the next boundary, no burst of old ones',
+  );
   assert.equal(aimAt(now + 10_000, now + 2_000, 10), now + 10_000, 'a normal wait keeps its aim');
   assert.equal(aimAt(undefined, now + 2_500, 10), now + 10_000);
   assert.equal(msToNextBoundary(now + 2_500, 10), 7_500);

@@ -17,7 +17,13 @@ interface Received {
   auth: string | undefined;
 }
 
-async function fakeServer(answer: (n: number, b: Batch, auth?: string) => { status: number; body?: string; delayMs?: number; headers?: Record<string, string> }) {
+async function fakeServer(
+  answer: (
+    n: number,
+    b: Batch,
+    auth?: string,
+  ) => { status: number; body?: string; delayMs?: number; headers?: Record<string, string> },
+) {
   const received: Received[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -34,13 +40,30 @@ async function fakeServer(answer: (n: number, b: Batch, auth?: string) => { stat
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, received, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    url,
+    received,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 const snap = (ts: number) => ({ ts, host: { cpu_pct: ts % 100 }, containers: [], series: [] });
 
 function shipper(url: string, spool: Spool, log = memoryLogger(), timeoutMs = 2000) {
-  return new Shipper({ server: url, token: 'secret-token', agent: { host: 'h' }, spool, log, minBackoff: 0.01, maxBackoff: 0.02, timeoutMs });
+  return new Shipper({
+    server: url,
+    token: 'secret-token',
+    agent: { host: 'h' },
+    spool,
+    log,
+    minBackoff: 0.01,
+    maxBackoff: 0.02,
+    timeoutMs,
+  });
 }
 
 /** A shipper against a fake server that answers `answer`, after one batch went out. */
@@ -71,7 +94,10 @@ test('batches are gzip JSON with a bearer token and a batch id', async (t) => {
 
 test('on 5xx batches are spooled, then replayed in order once the server answers', async (t) => {
   let failing = true;
-  const srv = await fakeServer(() => ({ status: failing ? 503 : 200, body: failing ? '{"error":"busy"}' : '{"ok":true}' }));
+  const srv = await fakeServer(() => ({
+    status: failing ? 503 : 200,
+    body: failing ? '{"error":"busy"}' : '{"ok":true}',
+  }));
   t.after(srv.close);
   const spool = new Spool(tempDir(), 1e6, memoryLogger());
   const log = memoryLogger();
@@ -87,13 +113,29 @@ test('on 5xx batches are spooled, then replayed in order once the server answers
   await s.flush();
   assert.equal(spool.count, 0);
   // The oldest alone tries the server that was failing; once it answers, the rest go as one.
-  assert.ok(srv.received.slice(0, -2).every((r) => r.batch.host!.ts.length === 1), 'while it fails, one batch at a time tries it');
+  assert.ok(
+    srv.received.slice(0, -2).every((r) => r.batch.host!.ts.length === 1),
+    'while it fails, one batch at a time tries it',
+  );
   const [probe, rest] = srv.received.slice(-2).map((r) => r.batch);
   assert.deepEqual(probe.host?.ts, [1_790_000_000]);
-  assert.deepEqual(rest.host?.ts, [1, 2, 3, 4].map((i) => 1_790_000_000 + i), 'the backlog goes out as one batch, oldest first');
-  assert.deepEqual(rest.host?.metrics.cpu_pct, [1, 2, 3, 4].map((i) => (1_790_000_000 + i) % 100));
-  assert.ok(log.lines.some((l) => /replayed 5 spooled batches in 2 requests; 0 left/.test(l)), log.lines.join('\n'));
-  assert.ok(log.lines.some((l) => /send failed: HTTP 503: busy/.test(l)), 'the failure is logged with the server message');
+  assert.deepEqual(
+    rest.host?.ts,
+    [1, 2, 3, 4].map((i) => 1_790_000_000 + i),
+    'the backlog goes out as one batch, oldest first',
+  );
+  assert.deepEqual(
+    rest.host?.metrics.cpu_pct,
+    [1, 2, 3, 4].map((i) => (1_790_000_000 + i) % 100),
+  );
+  assert.ok(
+    log.lines.some((l) => /replayed 5 spooled batches in 2 requests; 0 left/.test(l)),
+    log.lines.join('\n'),
+  );
+  assert.ok(
+    log.lines.some((l) => /send failed: HTTP 503: busy/.test(l)),
+    'the failure is logged with the server message',
+  );
 });
 
 /** A shipper with `n` batches of one tick each in its spool, the server failing meanwhile. */
@@ -114,15 +156,30 @@ async function backlog(answer: Parameters<typeof fakeServer>[0], n: number, time
 
 test('a catch-up batch the server refuses as a whole goes out a batch at a time: only the bad one is dropped', async (t) => {
   const bad = 1_790_000_000 + 30;
-  const { srv, spool, log, s } = await backlog((_, b) => (b.host?.ts.includes(bad) ? { status: 400, body: '{"error":"host.ts.3: bad"}' } : { status: 200 }), 8);
+  const { srv, spool, log, s } = await backlog(
+    (_, b) => (b.host?.ts.includes(bad) ? { status: 400, body: '{"error":"host.ts.3: bad"}' } : { status: 200 }),
+    8,
+  );
   t.after(srv.close);
   await s.flush({ force: true });
   assert.equal(spool.count, 0);
   assert.equal(srv.received[0].batch.host?.ts.length, 8, 'first as one');
-  const stored = srv.received.slice(1).filter((r) => !r.batch.host?.ts.includes(bad)).flatMap((r) => r.batch.host!.ts);
-  assert.deepEqual(stored, [0, 1, 2, 4, 5, 6, 7].map((i) => 1_790_000_000 + i * 10), 'every other tick delivered, in order');
+  const stored = srv.received
+    .slice(1)
+    .filter((r) => !r.batch.host?.ts.includes(bad))
+    .flatMap((r) => r.batch.host!.ts);
+  assert.deepEqual(
+    stored,
+    [0, 1, 2, 4, 5, 6, 7].map((i) => 1_790_000_000 + i * 10),
+    'every other tick delivered, in order',
+  );
   assert.equal(s.rejected, 1);
-  assert.ok(log.lines.some((l) => /refused a catch-up batch of 8 spooled batches \(HTTP 400: host.ts.3: bad\): sending them one at a time/.test(l)), log.lines.join('\n'));
+  assert.ok(
+    log.lines.some((l) =>
+      /refused a catch-up batch of 8 spooled batches \(HTTP 400: host.ts.3: bad\): sending them one at a time/.test(l),
+    ),
+    log.lines.join('\n'),
+  );
   assert.equal(log.lines.filter((l) => /server refused batch .*dropped/.test(l)).length, 1);
 });
 
@@ -151,8 +208,15 @@ test('a catch-up batch whose answer is lost (a timeout) goes again once with the
   assert.deepEqual(again.host?.ts, lost.host?.ts);
   assert.equal(lost.host?.ts.length, 6);
   assert.deepEqual(probe.host?.ts, [1_790_000_000], 'not a third time: the oldest alone');
-  assert.deepEqual(rest.flatMap((b) => b.host!.ts), [1, 2, 3, 4, 5].map((i) => 1_790_000_000 + i * 10), 'the rest, in order');
-  assert.ok(rest.every((b) => b.host!.ts.length <= 3), 'in catch-up batches of at most half the size');
+  assert.deepEqual(
+    rest.flatMap((b) => b.host!.ts),
+    [1, 2, 3, 4, 5].map((i) => 1_790_000_000 + i * 10),
+    'the rest, in order',
+  );
+  assert.ok(
+    rest.every((b) => b.host!.ts.length <= 3),
+    'in catch-up batches of at most half the size',
+  );
 });
 
 test('a catch-up batch has longer than one batch to be answered', async (t) => {
@@ -161,7 +225,10 @@ test('a catch-up batch has longer than one batch to be answered', async (t) => {
   t.after(srv.close);
   await s.flush({ force: true });
   assert.equal(spool.count, 0);
-  assert.deepEqual(srv.received.map((r) => r.batch.host!.ts.length), [4]);
+  assert.deepEqual(
+    srv.received.map((r) => r.batch.host!.ts.length),
+    [4],
+  );
 });
 
 test('after a 413 the next catch-up batches are smaller', async (t) => {
@@ -184,12 +251,19 @@ test('after a 413 the next catch-up batches are smaller', async (t) => {
 });
 
 test('a catch-up batch too large for the server (413) is sent as its batches, none lost', async (t) => {
-  const { srv, spool, s } = await backlog((_, b) => (b.host!.ts.length > 1 ? { status: 413, body: '{"error":"body larger than 2048 bytes"}' } : { status: 200 }), 5);
+  const { srv, spool, s } = await backlog(
+    (_, b) =>
+      b.host!.ts.length > 1 ? { status: 413, body: '{"error":"body larger than 2048 bytes"}' } : { status: 200 },
+    5,
+  );
   t.after(srv.close);
   await s.flush({ force: true });
   assert.equal(spool.count, 0);
   assert.equal(s.rejected, 0);
-  assert.deepEqual(srv.received.slice(1).map((r) => r.batch.host!.ts[0]), [0, 1, 2, 3, 4].map((i) => 1_790_000_000 + i * 10));
+  assert.deepEqual(
+    srv.received.slice(1).map((r) => r.batch.host!.ts[0]),
+    [0, 1, 2, 3, 4].map((i) => 1_790_000_000 + i * 10),
+  );
   assert.equal(s.sent, 5);
 });
 
@@ -244,12 +318,19 @@ test('a refusal about where or how it was sent (redirect, revoked token, proxy, 
   for (const [status, body, kept, headers] of cases) {
     const { spool, log } = await sendOne(t, () => ({ status, body, headers }));
     assert.equal(spool.count, kept ? 1 : 0, `${status} ${body}: ${kept ? 'kept' : 'dropped'}`);
-    if (status === 301) assert.ok(log.lines.some((l) => l.includes('redirected to https://berth.example/api/v1/ingest')), log.lines.join('\n'));
+    if (status === 301)
+      assert.ok(
+        log.lines.some((l) => l.includes('redirected to https://berth.example/api/v1/ingest')),
+        log.lines.join('\n'),
+      );
   }
 });
 
 test('a 200 that is not a Berth answer (a web page at --server) is not taken for delivered', async (t) => {
-  const { spool, log } = await sendOne(t, () => ({ status: 200, body: '<!doctype html><title>Welcome to nginx!</title>' }));
+  const { spool, log } = await sendOne(t, () => ({
+    status: 200,
+    body: '<!doctype html><title>Welcome to nginx!</title>',
+  }));
   assert.equal(spool.count, 1);
   assert.ok(log.lines.some((l) => /not a Berth server's answer/.test(l)));
 });
@@ -259,7 +340,10 @@ test('the token never reaches the log, even from a server that echoes it, and co
   const text = log.lines.join('\n');
   assert.ok(text.includes('bad gateway for Bearer [token]'), text);
   assert.ok(!text.includes('secret-token'));
-  assert.ok(!/[\u001b\r]/.test(text) && text.includes('\\x1b'), 'escape sequences are written out, not passed to the terminal');
+  assert.ok(
+    !/[\u001b\r]/.test(text) && text.includes('\\x1b'),
+    'escape sequences are written out, not passed to the terminal',
+  );
 });
 
 test('a spool that cannot be written (disk full, read-only): batches are kept in memory and sent, and spooled again once it can', async (t) => {
@@ -288,7 +372,11 @@ test('a spool that cannot be written (disk full, read-only): batches are kept in
   const sentBefore = srv.received.length;
   await s.flush({ force: true });
   assert.equal(spool.count, 0);
-  assert.deepEqual(srv.received.slice(sentBefore).flatMap((r) => r.batch.host!.ts), [1_790_000_000, 1_790_000_010], 'both, in order');
+  assert.deepEqual(
+    srv.received.slice(sentBefore).flatMap((r) => r.batch.host!.ts),
+    [1_790_000_000, 1_790_000_010],
+    'both, in order',
+  );
   // A spool that stays unwritable: sent straight from memory.
   fs.rmSync(dir, { recursive: true });
   fs.writeFileSync(dir, '');
@@ -324,13 +412,23 @@ test('batches held in memory are each sent, none lost, when a flush comes while 
   await sending;
   await s.flush({ force: true });
   const got = new Set(srv.received.filter((r) => r.batch.host).map((r) => r.batch.host!.ts[0]));
-  assert.deepEqual([...got].sort(), [0, 1, 2, 3].map((i) => 1_790_000_000 + i));
+  assert.deepEqual(
+    [...got].sort(),
+    [0, 1, 2, 3].map((i) => 1_790_000_000 + i),
+  );
   assert.deepEqual([s.inMemory, spool.count], [0, 0]);
 });
 
 test('a short token is masked where it stands alone, not inside the words around it', () => {
-  assert.equal(forLog('cannot reach http://127.0.0.1:1 (ECONNREFUSED)', 't'), 'cannot reach http://127.0.0.1:1 (ECONNREFUSED)');
+  assert.equal(
+    forLog('cannot reach http://127.0.0.1:1 (ECONNREFUSED)', 't'),
+    'cannot reach http://127.0.0.1:1 (ECONNREFUSED)',
+  );
   assert.equal(forLog('bad gateway for Bearer t; token=t.', 't'), 'bad gateway for Bearer [token]; token=[token].');
-  assert.equal(forLog('got "a+b" (a+b)', 'a+b'), 'got "[token]" ([token])', 'regular-expression characters are taken literally');
+  assert.equal(
+    forLog('got "a+b" (a+b)', 'a+b'),
+    'got "[token]" ([token])',
+    'regular-expression characters are taken literally',
+  );
   assert.equal(forLog('xsecret-token-12y', 'secret-token-12'), 'x[token]y', 'a long one wherever it appears');
 });

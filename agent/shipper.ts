@@ -59,9 +59,14 @@ export function refusedForGood(status: number, message: string): boolean {
 export function forLog(text: string, token: string): string {
   // A token of a few characters ("t") is masked only where it stands alone, or "cannot reach
   // http://…" would read "canno[token] reach h[token][token]p://…"; a longer one everywhere.
-  const masked = !token ? text
-    : token.length >= 8 ? text.split(token).join('[token]')
-    : text.replace(new RegExp(`(?<![\\w-])${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g'), '[token]');
+  const masked = !token
+    ? text
+    : token.length >= 8
+      ? text.split(token).join('[token]')
+      : text.replace(
+          new RegExp(`(?<![\\w-])${token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g'),
+          '[token]',
+        );
   return escapeControls(masked);
 }
 
@@ -120,7 +125,12 @@ export class Shipper {
       const snapshots = this.pending;
       this.pending = [];
       // Columns (protocol v2): each container's name and labels once per batch, not per tick.
-      const batch: ColumnBatch = { v: PROTOCOL_VERSION, batch_id: crypto.randomUUID(), agent: this.o.agent, ...snapshotsToColumns(snapshots) };
+      const batch: ColumnBatch = {
+        v: PROTOCOL_VERSION,
+        batch_id: crypto.randomUUID(),
+        agent: this.o.agent,
+        ...snapshotsToColumns(snapshots),
+      };
       const meta = this.o.meta?.();
       if (meta && Object.keys(meta).length) batch.meta = meta;
       this.keep(batch.batch_id, zlib.gzipSync(JSON.stringify(batch)));
@@ -140,7 +150,9 @@ export class Shipper {
     while (bytes > MAX_UNSPOOLED_BYTES && this.unspooled.length > 1) {
       const old = this.unspooled.shift()!;
       bytes -= old.body.length;
-      this.o.log.warn(`spool still not writable and ${MAX_UNSPOOLED_BYTES} bytes held in memory: dropped the oldest batch ${old.batchId}`);
+      this.o.log.warn(
+        `spool still not writable and ${MAX_UNSPOOLED_BYTES} bytes held in memory: dropped the oldest batch ${old.batchId}`,
+      );
     }
   }
 
@@ -151,7 +163,9 @@ export class Shipper {
     } catch (e) {
       const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       if (why !== this.spoolError) {
-        this.o.log.error(`cannot write the spool ${this.o.spool.dir} (${why}): batches are kept in memory and sent from there; until it can be written, a restart loses them`);
+        this.o.log.error(
+          `cannot write the spool ${this.o.spool.dir} (${why}): batches are kept in memory and sent from there; until it can be written, a restart loses them`,
+        );
       }
       this.spoolError = why;
       return false;
@@ -164,7 +178,8 @@ export class Shipper {
   /** Batches held in memory go to the spool, oldest first, as soon as it takes them (not while a drain is sending them). */
   private respool(): void {
     if (this.draining) return;
-    while (this.unspooled.length && this.spool(this.unspooled[0].batchId, this.unspooled[0].body)) this.unspooled.shift();
+    while (this.unspooled.length && this.spool(this.unspooled[0].batchId, this.unspooled[0].body))
+      this.unspooled.shift();
   }
 
   /** Replays spooled batches oldest first until one fails or none is left. */
@@ -183,7 +198,10 @@ export class Shipper {
         if (merged) {
           const r = await this.send(merged.body, merged.batchId, merged.files.length);
           /** Later catch-up batches at most half this one's members' bytes. */
-          const shrink = () => (this.catchUpBytes = Math.floor(run.slice(0, merged.files.length).reduce((n, b) => n + b.body.length, 0) / 2));
+          const shrink = () =>
+            (this.catchUpBytes = Math.floor(
+              run.slice(0, merged.files.length).reduce((n, b) => n + b.body.length, 0) / 2,
+            ));
           // One the server may have stored (its answer lost) goes again as it was, once: the
           // same id, absorbed as a duplicate. Any other failure, or the second: the oldest
           // alone tries next (a link too slow for it, a proxy's body limit, a proxy answering
@@ -236,7 +254,10 @@ export class Shipper {
       }
       // Batches that went out at their first try are the normal case, not worth a line; nor is
       // a try that sent nothing (its failure has said so).
-      if (replayed > 1 || (replayed > 0 && this.o.spool.count > 0)) this.o.log.info(`replayed ${plural(replayed, 'spooled batch', 'spooled batches')}${requests < replayed ? ` in ${plural(requests, 'request', 'requests')}` : ''}; ${this.o.spool.count} left`);
+      if (replayed > 1 || (replayed > 0 && this.o.spool.count > 0))
+        this.o.log.info(
+          `replayed ${plural(replayed, 'spooled batch', 'spooled batches')}${requests < replayed ? ` in ${plural(requests, 'request', 'requests')}` : ''}; ${this.o.spool.count} left`,
+        );
     })().finally(() => {
       this.draining = null;
     });
@@ -282,19 +303,37 @@ export class Shipper {
         r = { ok: true };
       } else if (res.status >= 200 && res.status < 300) {
         // A 200 from something that is not Berth (a web page at --server): not delivered.
-        r = { ok: false, retry: true, message: `HTTP ${res.status} but not a Berth server's answer: ${forLog(text.slice(0, 120), this.o.token)}` };
+        r = {
+          ok: false,
+          retry: true,
+          message: `HTTP ${res.status} but not a Berth server's answer: ${forLog(text.slice(0, 120), this.o.token)}`,
+        };
       } else {
         const said = typeof answer?.error === 'string' ? answer.error : text.slice(0, 300);
-        const where = res.status >= 300 && res.status < 400 ? ` (redirected to ${res.location ?? 'nowhere said'}: point --server there)` : '';
+        const where =
+          res.status >= 300 && res.status < 400
+            ? ` (redirected to ${res.location ?? 'nowhere said'}: point --server there)`
+            : '';
         const message = forLog(`HTTP ${res.status}: ${said}${where}`, this.o.token);
-        r = { ok: false, retry: !refusedForGood(res.status, said), message, status: res.status, mayBeStored: res.status === 502 || res.status === 504 };
+        r = {
+          ok: false,
+          retry: !refusedForGood(res.status, said),
+          message,
+          status: res.status,
+          mayBeStored: res.status === 502 || res.status === 504,
+        };
       }
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      const why = err.name === 'TimeoutError' ? 'timed out' : err.code ?? err.message;
+      const why = err.name === 'TimeoutError' ? 'timed out' : (err.code ?? err.message);
       // Not EPIPE: the server closed the connection before it had the whole body.
       const mayBeStored = err.name === 'TimeoutError' || err.code === 'ECONNRESET';
-      r = { ok: false, retry: true, message: forLog(`cannot reach ${this.o.server} (${why})`, this.o.token), mayBeStored };
+      r = {
+        ok: false,
+        retry: true,
+        message: forLog(`cannot reach ${this.o.server} (${why})`, this.o.token),
+        mayBeStored,
+      };
     }
     if (r.ok) {
       this.sent += members;
@@ -304,7 +343,10 @@ export class Shipper {
       clearTimeout(this.retryTimer);
       this.lastFailure = '';
       this.lastRetryMessage = '';
-      if (this.o.verbose) this.o.log.info(`sent batch ${batchId} (${body.length} bytes${members > 1 ? `, ${members} spooled batches as one` : ''})`);
+      if (this.o.verbose)
+        this.o.log.info(
+          `sent batch ${batchId} (${body.length} bytes${members > 1 ? `, ${members} spooled batches as one` : ''})`,
+        );
     } else if (r.retry) {
       this.failures++;
       const base = (this.o.minBackoff ?? 1) * 2 ** Math.min(this.failures - 1, 10);
@@ -317,16 +359,22 @@ export class Shipper {
       // day is a few dozen lines, not thousands.
       if (this.failures <= 3 || this.failures % 20 === 0 || r.message !== this.lastRetryMessage) {
         const kept = this.o.spool.count + this.unspooled.length;
-        this.o.log.warn(`send failed: ${r.message}; ${plural(kept, 'batch', 'batches')} kept, next try in ${wait.toFixed(1)} s${this.failures > 3 ? ` (${this.failures} failed tries in a row)` : ''}`);
+        this.o.log.warn(
+          `send failed: ${r.message}; ${plural(kept, 'batch', 'batches')} kept, next try in ${wait.toFixed(1)} s${this.failures > 3 ? ` (${this.failures} failed tries in a row)` : ''}`,
+        );
       }
       this.lastRetryMessage = r.message;
     } else if (members > 1) {
-      this.o.log.warn(`server refused a catch-up batch of ${members} spooled batches (${r.message}): sending them one at a time`);
+      this.o.log.warn(
+        `server refused a catch-up batch of ${members} spooled batches (${r.message}): sending them one at a time`,
+      );
     } else {
       this.rejected++;
       // Each new reason, and a running count now and then for the same one.
       if (r.message !== this.lastFailure || this.rejected % 100 === 0) {
-        this.o.log.error(`server refused batch ${batchId}: ${r.message} (dropped, not retried; ${this.rejected} dropped since start)`);
+        this.o.log.error(
+          `server refused batch ${batchId}: ${r.message} (dropped, not retried; ${this.rejected} dropped since start)`,
+        );
       }
       this.lastFailure = r.message;
     }

@@ -31,7 +31,8 @@ export class Spool {
         this.files.push({ name, size: fs.statSync(full).size });
       }
     }
-    if (this.files.length) log.info(`spool ${dir}: ${this.files.length} batches (${this.bytes} bytes) waiting from an earlier run`);
+    if (this.files.length)
+      log.info(`spool ${dir}: ${this.files.length} batches (${this.bytes} bytes) waiting from an earlier run`);
   }
 
   get count(): number {
@@ -62,7 +63,9 @@ export class Spool {
       const old = this.files.shift()!;
       fs.rmSync(path.join(this.dir, old.name), { force: true });
       this.dropped++;
-      this.log.warn(`spool full (${this.maxBytes} bytes): dropped oldest batch ${old.name} (${this.dropped} dropped so far)`);
+      this.log.warn(
+        `spool full (${this.maxBytes} bytes): dropped oldest batch ${old.name} (${this.dropped} dropped so far)`,
+      );
     }
   }
 
@@ -77,10 +80,14 @@ export class Spool {
   oldestRun(max: number, maxBytes: number): SpooledBatch[] {
     const out: SpooledBatch[] = [];
     let bytes = 0;
-    for (let i = 0; i < this.files.length && out.length < max; ) {
+    for (let i = 0; i < this.files.length && out.length < max;) {
       const f = this.files[i];
       if (out.length && bytes + f.size > maxBytes) break;
-      const batchId = f.name.replace(/\.json\.gz$/, '').split('-').slice(2).join('-');
+      const batchId = f.name
+        .replace(/\.json\.gz$/, '')
+        .split('-')
+        .slice(2)
+        .join('-');
       try {
         out.push({ file: f.name, batchId, body: fs.readFileSync(path.join(this.dir, f.name)) });
         bytes += f.size;
@@ -100,7 +107,9 @@ export class Spool {
       try {
         fs.rmSync(path.join(this.dir, file), { force: true });
       } catch (e) {
-        this.log.warn(`spool: could not delete sent batch ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        this.log.warn(
+          `spool: could not delete sent batch ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        );
       }
     }
   }

@@ -51,7 +51,6 @@ const only = values.only.split(',');
 const log = (msg: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-'));
 
-
 async function waitFor(s: Started, re: RegExp, what: string, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!re.test(s.output())) {
@@ -62,7 +61,13 @@ async function waitFor(s: Started, re: RegExp, what: string, timeoutMs = 30_000)
 
 async function waitForHttp(url: string, what: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await sleep(100);
   }
   throw new Error(`${what} did not answer on ${url}`);
@@ -75,11 +80,26 @@ async function removeMine(): Promise<void> {
 
 /** Container events (create, start, exec, die, destroy…) of others' containers in a window: engine noise. */
 async function othersEvents(from: number, to: number): Promise<number> {
-  const out = await docker(['events', '--since', from.toFixed(3), '--until', to.toFixed(3), '--filter', 'type=container', '--format', '{{.Actor.Attributes.name}}']);
+  const out = await docker([
+    'events',
+    '--since',
+    from.toFixed(3),
+    '--until',
+    to.toFixed(3),
+    '--filter',
+    'type=container',
+    '--format',
+    '{{.Actor.Attributes.name}}',
+  ]);
   return out.split('\n').filter((n) => n && !n.startsWith(PREFIX)).length;
 }
 
-const otherRunning = async () => (await docker(['ps', '--format', '{{.Names}}'])).split('\n').filter((n) => n && !n.startsWith(PREFIX)).sort().join(',');
+const otherRunning = async () =>
+  (await docker(['ps', '--format', '{{.Names}}']))
+    .split('\n')
+    .filter((n) => n && !n.startsWith(PREFIX))
+    .sort()
+    .join(',');
 
 function agentSubject(serverUrl: string): Subject {
   const bundled = fs.existsSync(values.agent);
@@ -89,9 +109,20 @@ function agentSubject(serverUrl: string): Subject {
     async start() {
       const prof = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['cpu-prof'])] : [];
       const entry = bundled ? [values.agent] : ['--import', 'tsx', path.join(REPO, 'agent', 'main.ts')];
-      const main = startChild(process.execPath, [...prof, ...entry,
-        '--server', serverUrl, '--token', TOKEN, '--interval', String(interval), '--host', 'bench-host',
-        '--spool', path.join(tmp, 'spool')]);
+      const main = startChild(process.execPath, [
+        ...prof,
+        ...entry,
+        '--server',
+        serverUrl,
+        '--token',
+        TOKEN,
+        '--interval',
+        String(interval),
+        '--host',
+        'bench-host',
+        '--spool',
+        path.join(tmp, 'spool'),
+      ]);
       await waitFor(main, /sampling bench-host/, 'the agent');
       return { main };
     },
@@ -120,13 +151,23 @@ function glancesSubject(): Subject {
     name: 'glances (docker plugin, CSV)',
     collects: 'host + containers',
     async start() {
-      const main = startChild('glances', ['--quiet', '--disable-check-update', '-t', String(interval), '--export', 'csv', '--export-csv-file', path.join(tmp, 'glances.csv')]);
+      const main = startChild('glances', [
+        '--quiet',
+        '--disable-check-update',
+        '-t',
+        String(interval),
+        '--export',
+        'csv',
+        '--export-csv-file',
+        path.join(tmp, 'glances.csv'),
+      ]);
       const csv = path.join(tmp, 'glances.csv');
       for (let i = 0; i < 300 && !(fs.existsSync(csv) && fs.readFileSync(csv, 'utf8').includes(PREFIX)); i++) {
         if (main.child.exitCode !== null) break;
         await sleep(100);
       }
-      if (!fs.readFileSync(csv, 'utf8').includes(PREFIX)) throw new Error(`glances exports no container:\n${main.output()}`);
+      if (!fs.readFileSync(csv, 'utf8').includes(PREFIX))
+        throw new Error(`glances exports no container:\n${main.output()}`);
       return { main };
     },
   };
@@ -136,7 +177,15 @@ function glancesSubject(): Subject {
 function sweep(): string[] {
   const concurrency = AGENT_OPTIONS['docker-concurrency']!.default;
   log(`docker sweep latency (bench/docker-sweep.ts --concurrency ${concurrency}, the agent's default)`);
-  const args = ['--import', 'tsx', path.join(REPO, 'bench', 'docker-sweep.ts'), '--counts', '10,30,60', '--concurrency', concurrency];
+  const args = [
+    '--import',
+    'tsx',
+    path.join(REPO, 'bench', 'docker-sweep.ts'),
+    '--counts',
+    '10,30,60',
+    '--concurrency',
+    concurrency,
+  ];
   const out = execFileSync(process.execPath, args, { cwd: REPO, encoding: 'utf8', timeout: 600_000 });
   return out.trim().split('\n');
 }
@@ -147,13 +196,20 @@ const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/
 
 /** Rows marked † had others' engine activity in their idle or measured window. */
 function table(rows: Measurement[], disturbed: ReadonlySet<string> = new Set()): string[] {
-  const lines = ['| process | collects | CPU s/hour | % of one core | peak RSS (tree) | VmHWM | peak RssAnon | engine idle | engine added |', '|---|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| process | collects | CPU s/hour | % of one core | peak RSS (tree) | VmHWM | peak RssAnon | engine idle | engine added |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const m of rows) {
     const f = m.main;
-    lines.push(`| ${f.name} | ${m.collects} | ${f.cpuSecondsPerHour.toFixed(1)} | ${pct(f.pctCore)} | ${mb(f.peakRss)} MB | ${mb(f.hwm)} MB | ${mb(f.peakAnon)} MB | ${pct(m.engineIdlePct)} | ${m.engineAddedPct >= 0 ? '+' : ''}${pct(m.engineAddedPct)}${disturbed.has(m.name) ? ' †' : ''} |`);
+    lines.push(
+      `| ${f.name} | ${m.collects} | ${f.cpuSecondsPerHour.toFixed(1)} | ${pct(f.pctCore)} | ${mb(f.peakRss)} MB | ${mb(f.hwm)} MB | ${mb(f.peakAnon)} MB | ${pct(m.engineIdlePct)} | ${m.engineAddedPct >= 0 ? '+' : ''}${pct(m.engineAddedPct)}${disturbed.has(m.name) ? ' †' : ''} |`,
+    );
     if (m.helper) {
       const h = m.helper;
-      lines.push(`| ${h.name} | | ${h.cpuSecondsPerHour.toFixed(1)} | ${pct(h.pctCore)} | ${mb(h.peakRss)} MB | ${mb(h.hwm)} MB | ${mb(h.peakAnon)} MB | | |`);
+      lines.push(
+        `| ${h.name} | | ${h.cpuSecondsPerHour.toFixed(1)} | ${pct(h.pctCore)} | ${mb(h.peakRss)} MB | ${mb(h.hwm)} MB | ${mb(h.peakAnon)} MB | | |`,
+      );
     }
   }
   return lines;
@@ -187,10 +243,23 @@ async function main(): Promise<void> {
   let server: Started | undefined;
   try {
     log(`starting ${containerCount} sleepers`);
-    await mapPool(Array.from({ length: containerCount }, (_, i) => `${PREFIX}${i}`), 8, (name) =>
-      docker(['run', '-d', '--name', name, '--label', 'berth.bench=1', TEST_IMAGE, 'sleep', '86400']));
+    await mapPool(
+      Array.from({ length: containerCount }, (_, i) => `${PREFIX}${i}`),
+      8,
+      (name) => docker(['run', '-d', '--name', name, '--label', 'berth.bench=1', TEST_IMAGE, 'sleep', '86400']),
+    );
     const port = await freePort();
-    server = startChild(process.execPath, ['--import', 'tsx', path.join(REPO, 'server', 'main.ts'), '--db', path.join(tmp, 'berth.db'), '--port', String(port), '--token', TOKEN]);
+    server = startChild(process.execPath, [
+      '--import',
+      'tsx',
+      path.join(REPO, 'server', 'main.ts'),
+      '--db',
+      path.join(tmp, 'berth.db'),
+      '--port',
+      String(port),
+      '--token',
+      TOKEN,
+    ]);
     await waitFor(server, /listening on/, 'the server');
 
     const subjects: Record<string, () => Subject> = {
@@ -207,7 +276,13 @@ async function main(): Promise<void> {
       let m: Measurement;
       for (let attempt = 0; ; attempt++) {
         const before = await otherRunning();
-        m = await measure(make(), { hz, idleSeconds: Number(values.idle), warmupSeconds: Number(values.warmup), windowSeconds: windowS, log });
+        m = await measure(make(), {
+          hz,
+          idleSeconds: Number(values.idle),
+          warmupSeconds: Number(values.warmup),
+          windowSeconds: windowS,
+          log,
+        });
         const after = await otherRunning();
         const events = await othersEvents(m.from, m.to);
         const count = (list: string) => (list ? list.split(',').length : 0);
@@ -234,7 +309,9 @@ async function main(): Promise<void> {
     for (const m of results.filter((r) => r !== agent)) {
       // Below a tenth of a percent, what an alternative adds to the engine is noise: no ratio.
       const engine = m.engineAddedPct >= 0.1 ? ratio(agent.engineAddedPct, m.engineAddedPct) : `n/a (it adds ~0)`;
-      out.push(`agent vs ${m.name}: CPU ${ratio(agent.main.pctCore, m.main.pctCore)}, peak RSS ${ratio(agent.main.peakRss, m.main.peakRss)}, engine added ${engine}`);
+      out.push(
+        `agent vs ${m.name}: CPU ${ratio(agent.main.pctCore, m.main.pctCore)}, peak RSS ${ratio(agent.main.peakRss, m.main.peakRss)}, engine added ${engine}`,
+      );
     }
   }
   if (sweepLines.length) out.push('', ...sweepLines);
@@ -243,8 +320,14 @@ async function main(): Promise<void> {
     const check = (ok: boolean, text: string) => out.push(`${ok ? 'met   ' : 'MISSED'} ${text}`);
     out.push('', 'targets:');
     check(agent.main.pctCore < 0.5, `agent CPU < 0.5 % of one core: ${pct(agent.main.pctCore)}`);
-    check(agent.engineAddedPct < 1.5, `engine CPU added < 1.5 % of a core: ${pct(agent.engineAddedPct)}${disturbedRows.has(agent.name) ? ' († disturbed by others: not a measurement)' : ''}`);
-    check(Math.max(agent.main.peakRss, agent.main.hwm) < 60e6, `agent RSS < 60 MB: peak ${mb(agent.main.peakRss)} MB, VmHWM ${mb(agent.main.hwm)} MB`);
+    check(
+      agent.engineAddedPct < 1.5,
+      `engine CPU added < 1.5 % of a core: ${pct(agent.engineAddedPct)}${disturbedRows.has(agent.name) ? ' († disturbed by others: not a measurement)' : ''}`,
+    );
+    check(
+      Math.max(agent.main.peakRss, agent.main.hwm) < 60e6,
+      `agent RSS < 60 MB: peak ${mb(agent.main.peakRss)} MB, VmHWM ${mb(agent.main.hwm)} MB`,
+    );
     if (sweep60) check(Number(sweep60[2]) < 1500, `60-container sweep < 1.5 s: ${sweep60[2]} ms (median)`);
   }
   out.push('', ...others);

@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   await removeAll();
   process.on('SIGINT', () => void removeAll().finally(() => process.exit(130)));
   const log = memoryLogger();
-  console.log(`docker sweep latency, concurrency ${concurrency}, median of ${runs} (other running containers: ${others})`);
+  console.log(
+    `docker sweep latency, concurrency ${concurrency}, median of ${runs} (other running containers: ${others})`,
+  );
   console.log('containers | swept | median ms | min ms | max ms');
   try {
     for (const n of counts) {

@@ -38,7 +38,17 @@ import { runRollups } from '../server/rollup/rollup.ts';
 import { containersOf, flags, hostName, median, snapshot } from './synthetic.ts';
 import { CATCH_UP_MAX_BATCHES, mergeSpooled, type Spooled } from '../agent/catch-up.ts';
 
-const opt = flags({ clients: 4, containers: 30, snapshots: 1, batches: 1800, series: 10, rounds: 5, 'rollup-every': 1, protocol: COLUMNS_VERSION, 'catch-up': 1 });
+const opt = flags({
+  clients: 4,
+  containers: 30,
+  snapshots: 1,
+  batches: 1800,
+  series: 10,
+  rounds: 5,
+  'rollup-every': 1,
+  protocol: COLUMNS_VERSION,
+  'catch-up': 1,
+});
 const TOKEN = 'bench-token-0123456789abcdef';
 const NOW = Math.floor(Date.now() / 1000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-ingest-'));
@@ -47,12 +57,19 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-ingest-'));
 // server's clock follows them (see overHttp), so rollups work on settled minutes as they go.
 const perHost = opt.batches * opt.snapshots;
 const first = NOW - 180 - perHost * 10;
-const hosts = Array.from({ length: opt.clients }, (_, h) => ({ name: hostName(h), containers: containersOf(h, opt.containers) }));
-const snaps: Snapshot[][] = hosts.map((host, h) => Array.from({ length: perHost }, (_, i) => snapshot(h, host.containers, first + i * 10, opt.series)));
+const hosts = Array.from({ length: opt.clients }, (_, h) => ({
+  name: hostName(h),
+  containers: containersOf(h, opt.containers),
+}));
+const snaps: Snapshot[][] = hosts.map((host, h) =>
+  Array.from({ length: perHost }, (_, i) => snapshot(h, host.containers, first + i * 10, opt.series)),
+);
 const rowsPerSnapshot = 1 + opt.containers + opt.series;
 const totalRows = opt.clients * perHost * rowsPerSnapshot;
 
-console.log(`${opt.clients} agents × ${opt.batches} batches × ${opt.snapshots} snapshots × (1 host + ${opt.containers} containers + ${opt.series} series) = ${totalRows.toLocaleString('en')} rows`);
+console.log(
+  `${opt.clients} agents × ${opt.batches} batches × ${opt.snapshots} snapshots × (1 host + ${opt.containers} containers + ${opt.series} series) = ${totalRows.toLocaleString('en')} rows`,
+);
 const t0 = performance.now();
 /** Each agent's spooled batches, oldest first. */
 const spooled: Spooled[][] = snaps.map((list, h) => {
@@ -65,7 +82,9 @@ const spooled: Spooled[][] = snaps.map((list, h) => {
     const ticks = list.slice(b * opt.snapshots, (b + 1) * opt.snapshots);
     // As the agent sends them (v2 columns), or as agents before v2 did.
     const batch: Batch | ColumnBatch =
-      opt.protocol === SNAPSHOTS_VERSION ? { v: SNAPSHOTS_VERSION, ...head, snapshots: ticks } : { v: COLUMNS_VERSION, ...head, ...snapshotsToColumns(ticks) };
+      opt.protocol === SNAPSHOTS_VERSION
+        ? { v: SNAPSHOTS_VERSION, ...head, snapshots: ticks }
+        : { v: COLUMNS_VERSION, ...head, ...snapshotsToColumns(ticks) };
     out.push({ batchId: head.batch_id, body: zlib.gzipSync(JSON.stringify(batch)) });
   }
   return out;
@@ -77,7 +96,7 @@ const spooled: Spooled[][] = snaps.map((list, h) => {
  */
 const requests: { body: Uint8Array; from: number; to: number }[][] = spooled.map((list) => {
   const out: { body: Uint8Array; from: number; to: number }[] = [];
-  for (let i = 0; i < list.length; ) {
+  for (let i = 0; i < list.length;) {
     const m = opt['catch-up'] ? mergeSpooled(list.slice(i, i + CATCH_UP_MAX_BATCHES)) : undefined;
     const n = m ? m.count : 1;
     out.push({ body: new Uint8Array(m ? m.body : list[i].body), from: i * opt.snapshots, to: (i + n) * opt.snapshots });
@@ -88,7 +107,9 @@ const requests: { body: Uint8Array; from: number; to: number }[][] = spooled.map
 const bodies: Uint8Array[][] = requests.map((list) => list.map((r) => r.body));
 const nRequests = bodies.flat().length;
 const gzBytes = bodies.flat().reduce((s, b) => s + b.length, 0);
-console.log(`prepared ${nRequests} gzip requests (${(gzBytes / nRequests / 1024).toFixed(1)} KB, ${(totalRows / nRequests).toFixed(0)} rows each${opt['catch-up'] && nRequests < opt.clients * opt.batches ? `: the agent's catch-up merged ${(opt.clients * opt.batches / nRequests).toFixed(0)} batches a request` : ''}) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+console.log(
+  `prepared ${nRequests} gzip requests (${(gzBytes / nRequests / 1024).toFixed(1)} KB, ${(totalRows / nRequests).toFixed(0)} rows each${opt['catch-up'] && nRequests < opt.clients * opt.batches ? `: the agent's catch-up merged ${((opt.clients * opt.batches) / nRequests).toFixed(0)} batches a request` : ''}) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+);
 
 /** CPU seconds (user + system) of one thread of this process, from /proc (Linux). */
 function threadCpu(tid: number): number {
@@ -103,15 +124,44 @@ const processCpu = () => {
 
 /** Plain prepared inserts into the sample tables, with every entity created up front (the baselines measure sample rows only). */
 function plainInserts(sqlite: Database.Database) {
-  const hostIns = sqlite.prepare(`INSERT INTO host_samples (host_id, ts, ${HOST_METRIC_NAMES.join(', ')}) VALUES (${Array(HOST_METRIC_NAMES.length + 2).fill('?').join(', ')})`);
-  const contIns = sqlite.prepare(`INSERT INTO container_samples (container_id, ts, ${CONTAINER_METRIC_NAMES.join(', ')}) VALUES (${Array(CONTAINER_METRIC_NAMES.length + 2).fill('?').join(', ')})`);
+  const hostIns = sqlite.prepare(
+    `INSERT INTO host_samples (host_id, ts, ${HOST_METRIC_NAMES.join(', ')}) VALUES (${Array(
+      HOST_METRIC_NAMES.length + 2,
+    )
+      .fill('?')
+      .join(', ')})`,
+  );
+  const contIns = sqlite.prepare(
+    `INSERT INTO container_samples (container_id, ts, ${CONTAINER_METRIC_NAMES.join(', ')}) VALUES (${Array(
+      CONTAINER_METRIC_NAMES.length + 2,
+    )
+      .fill('?')
+      .join(', ')})`,
+  );
   const seriesIns = sqlite.prepare('INSERT INTO series_samples (series_id, ts, value) VALUES (?, ?, ?)');
   const ids = hosts.map((host, h) => {
-    const hostId = sqlite.prepare("INSERT INTO hosts (name, first_seen, last_seen) VALUES (?, 0, 0) RETURNING id").pluck().get(host.name) as number;
-    const cids = host.containers.map((c) =>
-      sqlite.prepare("INSERT INTO containers (host_id, name, container_id, first_seen, last_seen) VALUES (?, ?, ?, 0, 0) RETURNING id").pluck().get(hostId, c.name, c.id) as number);
-    const sids = snaps[h][0].series.map((s) =>
-      sqlite.prepare("INSERT INTO series (host_id, name, labels, first_seen, last_seen) VALUES (?, ?, ?, 0, 0) RETURNING id").pluck().get(hostId, s.name, canonicalLabels(s.labels)) as number);
+    const hostId = sqlite
+      .prepare('INSERT INTO hosts (name, first_seen, last_seen) VALUES (?, 0, 0) RETURNING id')
+      .pluck()
+      .get(host.name) as number;
+    const cids = host.containers.map(
+      (c) =>
+        sqlite
+          .prepare(
+            'INSERT INTO containers (host_id, name, container_id, first_seen, last_seen) VALUES (?, ?, ?, 0, 0) RETURNING id',
+          )
+          .pluck()
+          .get(hostId, c.name, c.id) as number,
+    );
+    const sids = snaps[h][0].series.map(
+      (s) =>
+        sqlite
+          .prepare(
+            'INSERT INTO series (host_id, name, labels, first_seen, last_seen) VALUES (?, ?, ?, 0, 0) RETURNING id',
+          )
+          .pluck()
+          .get(hostId, s.name, canonicalLabels(s.labels)) as number,
+    );
     return { hostId, cids, sids };
   });
   return { hostIns, contIns, seriesIns, ids };
@@ -132,7 +182,9 @@ function inProcess(round: number, mode: 'batch' | 'bulk'): { seconds: number; cp
     const s = snaps[h][i];
     const id = ids[h];
     hostIns.run(id.hostId, s.ts, ...HOST_METRIC_NAMES.map((n) => s.host[n] ?? null));
-    s.containers.forEach((c, ci) => contIns.run(id.cids[ci], s.ts, ...CONTAINER_METRIC_NAMES.map((n) => c.metrics[n] ?? null)));
+    s.containers.forEach((c, ci) =>
+      contIns.run(id.cids[ci], s.ts, ...CONTAINER_METRIC_NAMES.map((n) => c.metrics[n] ?? null)),
+    );
     s.series.forEach((x, si) => seriesIns.run(id.sids[si], s.ts, x.value));
     return rowsPerSnapshot;
   };
@@ -205,7 +257,9 @@ parentPort.once('message', async () => {
 });
 `;
 
-async function overHttp(round: number): Promise<{ seconds: number; catchUp: number; cpu: number; lag: number; late: number }> {
+async function overHttp(
+  round: number,
+): Promise<{ seconds: number; catchUp: number; cpu: number; lag: number; late: number }> {
   const config = {
     ...loadServerConfig(['--db', path.join(dir, `http-${round}.db`), '--token', TOKEN, '--port', '0'], {}),
     rollupEverySeconds: opt['rollup-every'],
@@ -215,7 +269,11 @@ async function overHttp(round: number): Promise<{ seconds: number; catchUp: numb
   // where every row is, is a different workload).
   let clock = first;
   stage = `round ${round}, HTTP: starting the server`;
-  const server = await startServer(config, createLogger('bench-server', { quiet: !process.env.BENCH_LOG }), () => clock);
+  const server = await startServer(
+    config,
+    createLogger('bench-server', { quiet: !process.env.BENCH_LOG }),
+    () => clock,
+  );
   const slowest = server.db.$client.prepare('SELECT count(*) AS n, min(last_ts) AS ts FROM hosts');
   const follow = setInterval(() => {
     const r = slowest.get() as { n: number; ts: number | null };
@@ -242,11 +300,20 @@ async function overHttp(round: number): Promise<{ seconds: number; catchUp: numb
     .map((t) => sqlite.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number)
     .reduce((a, b) => a + b, 0);
   if (stored !== totalRows) throw new Error(`stored ${stored} rows, sent ${totalRows}`);
-  const wm = sqlite.prepare("SELECT watermark FROM rollup_state WHERE kind = 'container' AND tier = '1m'").pluck().get() as number | undefined;
+  const wm = sqlite
+    .prepare("SELECT watermark FROM rollup_state WHERE kind = 'container' AND tier = '1m'")
+    .pluck()
+    .get() as number | undefined;
   const late = sqlite.prepare('SELECT count(*) FROM rollup_dirty').pluck().get() as number;
   stage = `round ${round}, HTTP: closing the server`;
   await server.close();
-  return { seconds: r.ms / 1000 + catchUp, catchUp, cpu, lag: wm === undefined ? Infinity : first + perHost * 10 - wm, late };
+  return {
+    seconds: r.ms / 1000 + catchUp,
+    catchUp,
+    cpu,
+    lag: wm === undefined ? Infinity : first + perHost * 10 - wm,
+    late,
+  };
 }
 
 /**
@@ -258,17 +325,25 @@ async function bareHandler(round: number): Promise<{ seconds: number }> {
   const db = openDb(path.join(dir, `bare-${round}.db`));
   const sqlite = db.$client;
   const { hostIns, contIns, seriesIns, ids } = plainInserts(sqlite);
-  const byName = new Map(hosts.map((host, h) => [host.name, {
-    ...ids[h],
-    container: new Map(host.containers.map((c, i) => [c.name, ids[h].cids[i]])),
-    series: new Map(snaps[h][0].series.map((x, i) => [`${x.name}${canonicalLabels(x.labels)}`, ids[h].sids[i]])),
-  }]));
+  const byName = new Map(
+    hosts.map((host, h) => [
+      host.name,
+      {
+        ...ids[h],
+        container: new Map(host.containers.map((c, i) => [c.name, ids[h].cids[i]])),
+        series: new Map(snaps[h][0].series.map((x, i) => [`${x.name}${canonicalLabels(x.labels)}`, ids[h].sids[i]])),
+      },
+    ]),
+  );
   const store = sqlite.transaction((b: ColumnBatch) => {
     const id = byName.get(b.agent.host)!;
-    if (b.host) for (let i = 0; i < b.host.ts.length; i++) hostIns.run(id.hostId, b.host.ts[i], ...HOST_METRIC_NAMES.map((n) => b.host!.metrics[n]?.[i] ?? null));
+    if (b.host)
+      for (let i = 0; i < b.host.ts.length; i++)
+        hostIns.run(id.hostId, b.host.ts[i], ...HOST_METRIC_NAMES.map((n) => b.host!.metrics[n]?.[i] ?? null));
     for (const c of b.containers) {
       const cid = id.container.get(c.name)!;
-      for (let i = 0; i < c.ts.length; i++) contIns.run(cid, c.ts[i], ...CONTAINER_METRIC_NAMES.map((n) => c.metrics[n]?.[i] ?? null));
+      for (let i = 0; i < c.ts.length; i++)
+        contIns.run(cid, c.ts[i], ...CONTAINER_METRIC_NAMES.map((n) => c.metrics[n]?.[i] ?? null));
     }
     for (const x of b.series) {
       const sid = id.series.get(`${x.name}${canonicalLabels(x.labels)}`)!;
@@ -277,7 +352,8 @@ async function bareHandler(round: number): Promise<{ seconds: number }> {
   });
   const app = new Hono();
   app.post('/api/v1/ingest', async (c) => {
-    const b = JSON.parse(zlib.gunzipSync(Buffer.from(await c.req.arrayBuffer())).toString('utf8')) as Batch | ColumnBatch;
+    const b = JSON.parse(zlib.gunzipSync(Buffer.from(await c.req.arrayBuffer())).toString('utf8')) as
+      Batch | ColumnBatch;
     store(b.v === COLUMNS_VERSION ? b : toColumnBatch(b));
     return c.json({ ok: true });
   });
@@ -294,7 +370,10 @@ async function bareHandler(round: number): Promise<{ seconds: number }> {
 }
 
 /** Runs the clients against `url`; resolves with their wall time and refusals (and the client thread's id and a stop function). */
-async function runClients(url: string, before?: (tid: number) => void): Promise<{ ms: number; failures: string[]; stop: () => Promise<number> }> {
+async function runClients(
+  url: string,
+  before?: (tid: number) => void,
+): Promise<{ ms: number; failures: string[]; stop: () => Promise<number> }> {
   const worker = new Worker(CLIENT, { eval: true, workerData: { url, token: TOKEN, bodies } });
   // A client thread that dies says so rather than leave the bench waiting on nothing.
   const died = new Promise<never>((_, reject) => {
@@ -302,7 +381,10 @@ async function runClients(url: string, before?: (tid: number) => void): Promise<
     worker.once('exit', (code) => reject(new Error(`client thread exited (${code}) before it finished`)));
   });
   const tid = await Promise.race([new Promise<number>((resolve) => worker.once('message', resolve)), died]);
-  const done = Promise.race([new Promise<{ ms: number; failures: string[] }>((resolve) => worker.once('message', resolve)), died]);
+  const done = Promise.race([
+    new Promise<{ ms: number; failures: string[] }>((resolve) => worker.once('message', resolve)),
+    died,
+  ]);
   died.catch(() => {});
   before?.(tid);
   worker.postMessage('go');
@@ -317,9 +399,12 @@ async function runClients(url: string, before?: (tid: number) => void): Promise<
  */
 function storeOnly(round: number): { seconds: number } {
   const db = openDb(path.join(dir, `store-${round}.db`));
-  const batches = bodies.map((list) => list.map((body) => JSON.parse(zlib.gunzipSync(body).toString('utf8')) as Batch | ColumnBatch));
+  const batches = bodies.map((list) =>
+    list.map((body) => JSON.parse(zlib.gunzipSync(body).toString('utf8')) as Batch | ColumnBatch),
+  );
   const start = performance.now();
-  for (let b = 0; b < requests[0].length; b++) for (let h = 0; h < hosts.length; h++) storeBatch(db.$client, batches[h][b], first + requests[h][b].to * 10);
+  for (let b = 0; b < requests[0].length; b++)
+    for (let h = 0; h < hosts.length; h++) storeBatch(db.$client, batches[h][b], first + requests[h][b].to * 10);
   const seconds = (performance.now() - start) / 1000;
   db.$client.close();
   return { seconds };
@@ -335,7 +420,19 @@ let finished = false;
 process.on('exit', () => {
   if (!finished) console.error(`bench: stopped before the end, during: ${stage}`);
 });
-const rows: { bulk: number; batch: number; store: number; bare: number; http: number; ratio: number; batchRatio: number; bareBulk: number; bareBatch: number; storeRatio: number; cpuRatio: number }[] = [];
+const rows: {
+  bulk: number;
+  batch: number;
+  store: number;
+  bare: number;
+  http: number;
+  ratio: number;
+  batchRatio: number;
+  bareBulk: number;
+  bareBatch: number;
+  storeRatio: number;
+  cpuRatio: number;
+}[] = [];
 for (let round = 1; round <= opt.rounds; round++) {
   stage = `round ${round}, in-process`;
   const k = inProcess(round, 'bulk');
@@ -347,9 +444,17 @@ for (let round = 1; round <= opt.rounds; round++) {
   stage = `round ${round}, HTTP`;
   const b = await overHttp(round);
   const r = {
-    bulk: rate(k.seconds), batch: rate(a.seconds), store: rate(st.seconds), bare: rate(bare.seconds), http: rate(b.seconds),
-    ratio: k.seconds / b.seconds, batchRatio: a.seconds / b.seconds, bareBulk: k.seconds / bare.seconds, bareBatch: a.seconds / bare.seconds,
-    storeRatio: st.seconds / b.seconds, cpuRatio: k.cpu / b.cpu,
+    bulk: rate(k.seconds),
+    batch: rate(a.seconds),
+    store: rate(st.seconds),
+    bare: rate(bare.seconds),
+    http: rate(b.seconds),
+    ratio: k.seconds / b.seconds,
+    batchRatio: a.seconds / b.seconds,
+    bareBulk: k.seconds / bare.seconds,
+    bareBatch: a.seconds / bare.seconds,
+    storeRatio: st.seconds / b.seconds,
+    cpuRatio: k.cpu / b.cpu,
   };
   rows.push(r);
   console.log(
@@ -362,11 +467,21 @@ for (let round = 1; round <= opt.rounds; round++) {
 const med = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k]));
 console.log(`\nmedian in-process: ${fmt(med('bulk'))} rows/s (prepared inserts, 5,000 rows a transaction)`);
 console.log(`       per request: ${fmt(med('batch'))} rows/s (prepared inserts, a transaction per request)`);
-console.log(`median storeBatch: ${fmt(med('store'))} rows/s (the server's store, a transaction per request, no HTTP, decoding or rollups)`);
-console.log(`median bare Hono:  ${fmt(med('bare'))} rows/s (gunzip, JSON.parse, the plain inserts a request at a time): ${pct(med('bareBulk'))} of in-process, ${pct(med('bareBatch'))} of per request (the issue measured about 46 %)`);
-console.log(`median HTTP:       ${fmt(med('http'))} rows/s (gzip, protocol v${opt.protocol}, ${opt.clients} clients, ${opt.snapshots} snapshots a batch, ${nRequests} requests${nRequests < opt.clients * opt.batches ? " as the agent's catch-up forms them" : ', one per batch'}, validation, rollups every ${opt['rollup-every']} s and caught up)`);
-console.log(`HTTP / in-process: ${pct(med('ratio'))} median of the rounds' ratios (target ≥ 50 %); per CPU-second ${pct(med('cpuRatio'))}`);
+console.log(
+  `median storeBatch: ${fmt(med('store'))} rows/s (the server's store, a transaction per request, no HTTP, decoding or rollups)`,
+);
+console.log(
+  `median bare Hono:  ${fmt(med('bare'))} rows/s (gunzip, JSON.parse, the plain inserts a request at a time): ${pct(med('bareBulk'))} of in-process, ${pct(med('bareBatch'))} of per request (the issue measured about 46 %)`,
+);
+console.log(
+  `median HTTP:       ${fmt(med('http'))} rows/s (gzip, protocol v${opt.protocol}, ${opt.clients} clients, ${opt.snapshots} snapshots a batch, ${nRequests} requests${nRequests < opt.clients * opt.batches ? " as the agent's catch-up forms them" : ', one per batch'}, validation, rollups every ${opt['rollup-every']} s and caught up)`,
+);
+console.log(
+  `HTTP / in-process: ${pct(med('ratio'))} median of the rounds' ratios (target ≥ 50 %); per CPU-second ${pct(med('cpuRatio'))}`,
+);
 console.log(`HTTP / per request: ${pct(med('batchRatio'))} (against a transaction per request)`);
-console.log(`HTTP / storeBatch: ${pct(med('storeRatio'))} (what HTTP, gzip, JSON, validation and rollups cost on top of the store)`);
+console.log(
+  `HTTP / storeBatch: ${pct(med('storeRatio'))} (what HTTP, gzip, JSON, validation and rollups cost on top of the store)`,
+);
 fs.rmSync(dir, { recursive: true, force: true });
 finished = true;

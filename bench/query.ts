@@ -44,12 +44,26 @@ function generate(): void {
   const cids: number[][] = [];
   sqlite.transaction(() => {
     for (let h = 0; h < opt.hosts; h++) {
-      hostIds.push(sqlite.prepare('INSERT INTO hosts (name, machine_id, interval_s, first_seen, last_seen, last_ts) VALUES (?, ?, ?, ?, ?, ?) RETURNING id')
-        .pluck().get(hostName(h), `machine-${h}`, opt.interval, T - opt.days * DAY, T, T) as number);
-      cids.push(containersOf(h, opt.containers).map((c) =>
-        sqlite.prepare(`INSERT INTO containers (host_id, name, container_id, image, state, compose_project, compose_service, first_seen, last_seen)
-                        VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?) RETURNING id`)
-          .pluck().get(hostIds[h], c.name, c.id, c.image, c.project, c.service, T - opt.days * DAY, T) as number));
+      hostIds.push(
+        sqlite
+          .prepare(
+            'INSERT INTO hosts (name, machine_id, interval_s, first_seen, last_seen, last_ts) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
+          )
+          .pluck()
+          .get(hostName(h), `machine-${h}`, opt.interval, T - opt.days * DAY, T, T) as number,
+      );
+      cids.push(
+        containersOf(h, opt.containers).map(
+          (c) =>
+            sqlite
+              .prepare(
+                `INSERT INTO containers (host_id, name, container_id, image, state, compose_project, compose_service, first_seen, last_seen)
+                        VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?) RETURNING id`,
+              )
+              .pluck()
+              .get(hostIds[h], c.name, c.id, c.image, c.project, c.service, T - opt.days * DAY, T) as number,
+        ),
+      );
     }
   })();
 
@@ -59,8 +73,12 @@ function generate(): void {
   if (oldTo > oldFrom) {
     const cols = (names: readonly string[]) => names.flatMap((n) => [`${n}_avg`, `${n}_min`, `${n}_max`, `${n}_n`]);
     const ph = (n: number) => Array(n).fill('?').join(', ');
-    const hostIns = sqlite.prepare(`INSERT INTO host_samples_1m (host_id, ts, ${cols(HOST_METRIC_NAMES).join(', ')}) VALUES (${ph(2 + 4 * HOST_METRIC_NAMES.length)})`);
-    const contIns = sqlite.prepare(`INSERT INTO container_samples_1m (container_id, ts, ${cols(CONTAINER_METRIC_NAMES).join(', ')}) VALUES (${ph(2 + 4 * CONTAINER_METRIC_NAMES.length)})`);
+    const hostIns = sqlite.prepare(
+      `INSERT INTO host_samples_1m (host_id, ts, ${cols(HOST_METRIC_NAMES).join(', ')}) VALUES (${ph(2 + 4 * HOST_METRIC_NAMES.length)})`,
+    );
+    const contIns = sqlite.prepare(
+      `INSERT INTO container_samples_1m (container_id, ts, ${cols(CONTAINER_METRIC_NAMES).join(', ')}) VALUES (${ph(2 + 4 * CONTAINER_METRIC_NAMES.length)})`,
+    );
     const perSample = opt.interval < 60 ? Math.floor(60 / opt.interval) : 1;
     // Min and max of whole-number metrics are whole too (the mean, in general, is not).
     const hostWhole = HOST_METRIC_NAMES.map(isWhole);
@@ -87,20 +105,28 @@ function generate(): void {
           const ts = Math.ceil(oldFrom / 60) * 60 + k * 60;
           for (let h = 0; h < opt.hosts; h++) {
             hostIns.run(hostIds[h], ts, ...minute(hostValues(h, ts), hostWhole, h, ts));
-            for (let c = 0; c < opt.containers; c++) contIns.run(cids[h][c], ts, ...minute(containerValues(h, c, ts), contWhole, h * 10_000 + c + 1, ts));
+            for (let c = 0; c < opt.containers; c++)
+              contIns.run(cids[h][c], ts, ...minute(containerValues(h, c, ts), contWhole, h * 10_000 + c + 1, ts));
             rows += 1 + opt.containers;
           }
         }
       })();
-      if (m % (60 * 24 * 2) === 0) progress(`  1 m rows for days ${opt.days}…${rawDays} ago: ${Math.round((m / minutes) * 100)} % (${rows.toLocaleString('en')} rows, ${secs(t1)})`);
+      if (m % (60 * 24 * 2) === 0)
+        progress(
+          `  1 m rows for days ${opt.days}…${rawDays} ago: ${Math.round((m / minutes) * 100)} % (${rows.toLocaleString('en')} rows, ${secs(t1)})`,
+        );
     }
     done(`  1 m rows for days ${opt.days}…${rawDays} ago: ${rows.toLocaleString('en')} rows in ${secs(t1)}`);
   }
 
   // The raw window, in time order as agents deliver it (every entity's range grows together).
   const ph = (n: number) => Array(n).fill('?').join(', ');
-  const hostRaw = sqlite.prepare(`INSERT INTO host_samples (host_id, ts, ${HOST_METRIC_NAMES.join(', ')}) VALUES (${ph(2 + HOST_METRIC_NAMES.length)})`);
-  const contRaw = sqlite.prepare(`INSERT INTO container_samples (container_id, ts, ${CONTAINER_METRIC_NAMES.join(', ')}) VALUES (${ph(2 + CONTAINER_METRIC_NAMES.length)})`);
+  const hostRaw = sqlite.prepare(
+    `INSERT INTO host_samples (host_id, ts, ${HOST_METRIC_NAMES.join(', ')}) VALUES (${ph(2 + HOST_METRIC_NAMES.length)})`,
+  );
+  const contRaw = sqlite.prepare(
+    `INSERT INTO container_samples (container_id, ts, ${CONTAINER_METRIC_NAMES.join(', ')}) VALUES (${ph(2 + CONTAINER_METRIC_NAMES.length)})`,
+  );
   const t2 = performance.now();
   let rows = 0;
   const ticks = Math.floor((rawDays * DAY) / opt.interval);
@@ -116,9 +142,14 @@ function generate(): void {
         }
       }
     })();
-    if (i % (perTx * 2000) === 0) progress(`  raw rows for the last ${rawDays} days: ${Math.round((i / ticks) * 100)} % (${rows.toLocaleString('en')} rows, ${secs(t2)})`);
+    if (i % (perTx * 2000) === 0)
+      progress(
+        `  raw rows for the last ${rawDays} days: ${Math.round((i / ticks) * 100)} % (${rows.toLocaleString('en')} rows, ${secs(t2)})`,
+      );
   }
-  done(`  raw rows for the last ${rawDays} days: ${rows.toLocaleString('en')} rows in ${secs(t2)} (${Math.round(rows / ((performance.now() - t2) / 1000)).toLocaleString('en')} rows/s)`);
+  done(
+    `  raw rows for the last ${rawDays} days: ${rows.toLocaleString('en')} rows in ${secs(t2)} (${Math.round(rows / ((performance.now() - t2) / 1000)).toLocaleString('en')} rows/s)`,
+  );
 
   const t3 = performance.now();
   const r = runRollups(sqlite, T + 300);
@@ -133,47 +164,79 @@ function sizes(): void {
   const sqlite = db.$client;
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
   const total = fs.statSync(file).size;
-  const byTable = new Map(sqlite.prepare('SELECT name, sum(pgsize) FROM dbstat GROUP BY name').raw().all() as [string, number][]);
+  const byTable = new Map(
+    sqlite.prepare('SELECT name, sum(pgsize) FROM dbstat GROUP BY name').raw().all() as [string, number][],
+  );
   const containers = opt.hosts * opt.containers;
   const rows = (t: string) => sqlite.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number;
-  log(`\nfile: ${(total / 1e6).toFixed(1)} MB for ${containers} containers and ${opt.hosts} hosts over ${opt.days} days`);
+  log(
+    `\nfile: ${(total / 1e6).toFixed(1)} MB for ${containers} containers and ${opt.hosts} hosts over ${opt.days} days`,
+  );
   log('tier                  rows        MB   bytes/row  bytes per container-day');
   let steady = 0;
   const retentionDays = { '': 7, _1m: 30, _5m: 180, _1h: 730 };
-  for (const [suffix, days] of [['', rawDays], ['_1m', opt.days], ['_5m', opt.days], ['_1h', opt.days]] as const) {
+  for (const [suffix, days] of [
+    ['', rawDays],
+    ['_1m', opt.days],
+    ['_5m', opt.days],
+    ['_1h', opt.days],
+  ] as const) {
     const t = `container_samples${suffix}`;
     const bytes = byTable.get(t) ?? 0;
     const perDay = bytes / (containers * days);
     steady += perDay * retentionDays[suffix];
-    log(`${t.padEnd(20)} ${rows(t).toLocaleString('en').padStart(11)} ${(bytes / 1e6).toFixed(1).padStart(8)} ${(bytes / Math.max(1, rows(t))).toFixed(1).padStart(10)} ${Math.round(perDay).toLocaleString('en').padStart(12)}`);
+    log(
+      `${t.padEnd(20)} ${rows(t).toLocaleString('en').padStart(11)} ${(bytes / 1e6).toFixed(1).padStart(8)} ${(bytes / Math.max(1, rows(t))).toFixed(1).padStart(10)} ${Math.round(perDay).toLocaleString('en').padStart(12)}`,
+    );
   }
-  const perContainerDay = [...byTable].filter(([n]) => n.startsWith('container_samples')).reduce((s, [, b]) => s + b, 0) / (containers * opt.days);
-  log(`all container tiers: ${Math.round(perContainerDay).toLocaleString('en')} bytes per container-day held (raw for ${rawDays} d, rollups for ${opt.days} d)`);
-  log(`at the default retention (raw 7 d, 1 m 30 d, 5 m 180 d, 1 h 2 y) one container's history takes ${(steady / 1e6).toFixed(1)} MB`);
+  const perContainerDay =
+    [...byTable].filter(([n]) => n.startsWith('container_samples')).reduce((s, [, b]) => s + b, 0) /
+    (containers * opt.days);
+  log(
+    `all container tiers: ${Math.round(perContainerDay).toLocaleString('en')} bytes per container-day held (raw for ${rawDays} d, rollups for ${opt.days} d)`,
+  );
+  log(
+    `at the default retention (raw 7 d, 1 m 30 d, 5 m 180 d, 1 h 2 y) one container's history takes ${(steady / 1e6).toFixed(1)} MB`,
+  );
   sqlite.close();
 }
 
 function get(agent: http.Agent, url: string): Promise<{ ms: number; status: number; body: string }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    http.get(url, { agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-    }).on('error', reject);
+    http
+      .get(url, { agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
+      })
+      .on('error', reject);
   });
 }
 
 async function latency(): Promise<void> {
-  const config = { ...loadServerConfig(['--db', file, '--port', '0'], {}), rollupEverySeconds: 3600, retentionEverySeconds: 3600 };
+  const config = {
+    ...loadServerConfig(['--db', file, '--port', '0'], {}),
+    rollupEverySeconds: 3600,
+    retentionEverySeconds: 3600,
+  };
   const server = await startServer(config, createLogger('bench-server', { quiet: true }), () => T + 5);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const hostMetrics = 'cpu_pct,mem_used_bytes,load1,net_rx_bps,net_tx_bps';
   const contMetrics = 'cpu_pct,mem_bytes,net_rx_bps,net_tx_bps,blk_read_bps,blk_write_bps';
-  log(`\nGET /api/v1/series through HTTP, ${opt.requests} requests per row (after 5 warm-up), random host/container, to = now, minmax=1`);
+  log(
+    `\nGET /api/v1/series through HTTP, ${opt.requests} requests per row (after 5 warm-up), random host/container, to = now, minmax=1`,
+  );
   log('range  kind       tier  step  points   p50 ms   p95 ms   max ms   bytes');
   let worst = 0;
-  for (const [label, span] of [['1h', 3600], ['24h', DAY], ['7d', 7 * DAY], ['30d', 30 * DAY]] as const) {
+  for (const [label, span] of [
+    ['1h', 3600],
+    ['24h', DAY],
+    ['7d', 7 * DAY],
+    ['30d', 30 * DAY],
+  ] as const) {
     if (span > opt.days * DAY) continue;
     for (const kind of ['host', 'container'] as const) {
       const times: number[] = [];
@@ -181,9 +244,10 @@ async function latency(): Promise<void> {
       for (let i = 0; i < opt.requests + 5; i++) {
         const h = Math.floor(noise(i, 1, span) * opt.hosts);
         const c = containersOf(h, opt.containers)[Math.floor(noise(i, 2, span) * opt.containers)];
-        const q = kind === 'host'
-          ? `host=${hostName(h)}&metrics=${hostMetrics}`
-          : `host=${hostName(h)}&container=${encodeURIComponent(c.name)}&metrics=${contMetrics}`;
+        const q =
+          kind === 'host'
+            ? `host=${hostName(h)}&metrics=${hostMetrics}`
+            : `host=${hostName(h)}&container=${encodeURIComponent(c.name)}&metrics=${contMetrics}`;
         const r = await get(agent, `${server.url}/api/v1/series?${q}&from=${T + 5 - span}&to=${T + 5}&minmax=1`);
         if (r.status !== 200) throw new Error(`${r.status}: ${r.body.slice(0, 200)}`);
         if (i < 5) continue;
@@ -193,7 +257,13 @@ async function latency(): Promise<void> {
       }
       const p95 = percentile(times, 95);
       worst = Math.max(worst, p95);
-      log(`${label.padEnd(6)} ${kind.padEnd(10)} ${info.tier.padEnd(5)} ${String(info.step).padStart(5)} ${String(info.points).padStart(7)} ${percentile(times, 50).toFixed(1).padStart(8)} ${p95.toFixed(1).padStart(8)} ${Math.max(...times).toFixed(1).padStart(8)} ${String(info.bytes).padStart(7)}`);
+      log(
+        `${label.padEnd(6)} ${kind.padEnd(10)} ${info.tier.padEnd(5)} ${String(info.step).padStart(5)} ${String(info.points).padStart(7)} ${percentile(times, 50).toFixed(1).padStart(8)} ${p95.toFixed(1).padStart(8)} ${Math.max(
+          ...times,
+        )
+          .toFixed(1)
+          .padStart(8)} ${String(info.bytes).padStart(7)}`,
+      );
     }
   }
   log(`worst p95: ${worst.toFixed(1)} ms (target < 50 ms)`);
@@ -201,7 +271,9 @@ async function latency(): Promise<void> {
   await server.close();
 }
 
-log(`${opt.hosts} hosts × ${opt.containers} containers × ${opt.days} days at ${opt.interval} s (raw for the last ${rawDays} days) → ${file}`);
+log(
+  `${opt.hosts} hosts × ${opt.containers} containers × ${opt.days} days at ${opt.interval} s (raw for the last ${rawDays} days) → ${file}`,
+);
 if (!reuse) generate();
 sizes();
 await latency();

@@ -6,7 +6,8 @@ import type { Snapshot, ContainerSample } from '../protocol/batch.ts';
 
 /** A deterministic value in [0, 1) for an entity, a metric and a time (integer hash). */
 export function noise(entity: number, metric: number, ts: number): number {
-  let h = Math.imul(entity + 0x9e3779b9, 0x85ebca6b) ^ Math.imul(metric + 0x7f4a7c15, 0xc2b2ae35) ^ Math.imul(ts, 0x27d4eb2f);
+  let h =
+    Math.imul(entity + 0x9e3779b9, 0x85ebca6b) ^ Math.imul(metric + 0x7f4a7c15, 0xc2b2ae35) ^ Math.imul(ts, 0x27d4eb2f);
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   h ^= h >>> 12;
@@ -75,7 +76,11 @@ export function containerValues(h: number, c: number, ts: number): number[] {
 }
 
 export const SERIES_SHAPES = [
-  ['net_rx_bps', 'iface'], ['net_tx_bps', 'iface'], ['disk_read_bps', 'device'], ['disk_write_bps', 'device'], ['fs_used_bytes', 'mount'],
+  ['net_rx_bps', 'iface'],
+  ['net_tx_bps', 'iface'],
+  ['disk_read_bps', 'device'],
+  ['disk_write_bps', 'device'],
+  ['fs_used_bytes', 'mount'],
 ] as const;
 
 /** One agent snapshot: the host, its containers, `series` labelled values (per iface, disk, mount). */
@@ -85,12 +90,24 @@ export function snapshot(h: number, containers: readonly BenchContainer[], ts: n
   const cs: ContainerSample[] = containers.map((c, ci) => {
     const metrics: Record<string, number> = {};
     containerValues(h, ci, ts).forEach((v, i) => (metrics[CONTAINER_METRIC_NAMES[i]] = v));
-    return { id: c.id, name: c.name, image: c.image, state: 'running', compose_project: c.project, compose_service: c.service, metrics };
+    return {
+      id: c.id,
+      name: c.name,
+      image: c.image,
+      state: 'running',
+      compose_project: c.project,
+      compose_service: c.service,
+      metrics,
+    };
   });
   const ss: Snapshot['series'] = [];
   for (let i = 0; i < series; i++) {
     const [name, label] = SERIES_SHAPES[i % SERIES_SHAPES.length];
-    ss.push({ name, labels: { [label]: `${label}${Math.floor(i / SERIES_SHAPES.length)}` }, value: Math.round(noise(h, 100 + i, ts) * 1e6) });
+    ss.push({
+      name,
+      labels: { [label]: `${label}${Math.floor(i / SERIES_SHAPES.length)}` },
+      value: Math.round(noise(h, 100 + i, ts) * 1e6),
+    });
   }
   return { ts, host, containers: cs, series: ss };
 }
@@ -100,10 +117,16 @@ export function flags<T extends Record<string, number | string>>(defaults: T, ar
   const out: Record<string, number | string> = { ...defaults };
   for (let i = 0; i < argv.length; i++) {
     const m = /^--([\w-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m || !Object.hasOwn(defaults, m[1])) throw new Error(`unknown flag ${argv[i]} (known: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')})`);
+    if (!m || !Object.hasOwn(defaults, m[1]))
+      throw new Error(
+        `unknown flag ${argv[i]} (known: ${Object.keys(defaults)
+          .map((k) => `--${k}`)
+          .join(' ')})`,
+      );
     const raw = m[2] ?? argv[++i];
     out[m[1]] = typeof defaults[m[1]] === 'number' ? Number(raw) : raw;
-    if (typeof defaults[m[1]] === 'number' && !Number.isFinite(out[m[1]])) throw new Error(`--${m[1]}: "${raw}" is not a number`);
+    if (typeof defaults[m[1]] === 'number' && !Number.isFinite(out[m[1]]))
+      throw new Error(`--${m[1]}: "${raw}" is not a number`);
   }
   return out as T;
 }

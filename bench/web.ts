@@ -49,7 +49,19 @@ const HEAP_BOUND = { ratio: 1.25, slackMB: 2 };
 async function spawnServer(dbPath: string, webRoot = WEB_DIST): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'server/main.ts', '--db', dbPath, '--port', '0', '--token', 'bench-token-0123456789abcdef', '--web-root', webRoot],
+    [
+      '--import',
+      'tsx',
+      'server/main.ts',
+      '--db',
+      dbPath,
+      '--port',
+      '0',
+      '--token',
+      'bench-token-0123456789abcdef',
+      '--web-root',
+      webRoot,
+    ],
     { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const url = await new Promise<string>((resolve, reject) => {
@@ -74,7 +86,9 @@ function cpuSeconds(pid: number): number {
 }
 
 async function metrics(cdp: CDPSession): Promise<Record<string, number>> {
-  const { metrics: list } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
+  const { metrics: list } = (await cdp.send('Performance.getMetrics')) as {
+    metrics: { name: string; value: number }[];
+  };
   return Object.fromEntries(list.map((x) => [x.name, x.value]));
 }
 
@@ -90,9 +104,14 @@ async function waitDrawn(cdp: CDPSession): Promise<void> {
     new MutationObserver((_, o) => { if (el.dataset.ready) { o.disconnect(); resolve(true); } }).observe(el, { attributes: true, attributeFilter: ['data-ready'] });
   })`;
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('page not drawn within 60 s')), 60_000)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error('page not drawn within 60 s')), 60_000)),
+  );
   try {
-    await Promise.race([cdp.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }), timeout]);
+    await Promise.race([
+      cdp.send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -102,23 +121,36 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const mb = (b: number) => (b / 1024 / 1024).toFixed(2);
 
 async function main(): Promise<void> {
-  if (!fs.existsSync('/usr/bin/chromium') && !process.env.BERTH_CHROMIUM) throw new Error('Chromium not found at /usr/bin/chromium');
+  if (!fs.existsSync('/usr/bin/chromium') && !process.env.BERTH_CHROMIUM)
+    throw new Error('Chromium not found at /usr/bin/chromium');
   ensureWebBuilt();
   const js = shippedJs();
-  console.log(`page JavaScript: ${(js.gzip / 1024).toFixed(1)} KiB gzipped (${js.files.length} file${js.files.length === 1 ? '' : 's'})`);
+  console.log(
+    `page JavaScript: ${(js.gzip / 1024).toFixed(1)} KiB gzipped (${js.files.length} file${js.files.length === 1 ? '' : 's'})`,
+  );
 
   const dir = tempDir('berth-bench-web-');
   const dbPath = path.join(dir, 'berth.db');
   const db = openDb(dbPath);
-  const fleet = seedFleet(db.$client, { hosts: 1, containers: num('containers'), days: num('days'), interval: num('interval'), offline: false, gone: false });
+  const fleet = seedFleet(db.$client, {
+    hosts: 1,
+    containers: num('containers'),
+    days: num('days'),
+    interval: num('interval'),
+    offline: false,
+    gone: false,
+  });
   const size = fs.statSync(dbPath).size;
-  console.log(`seeded 1 host × ${num('containers')} containers × ${num('days')} d at ${num('interval')} s: ${fleet.rows} rows, ${mb(size)} MiB, in ${fleet.seconds.toFixed(1)} s`);
+  console.log(
+    `seeded 1 host × ${num('containers')} containers × ${num('days')} d at ${num('interval')} s: ${fleet.rows} rows, ${mb(size)} MiB, in ${fleet.seconds.toFixed(1)} s`,
+  );
 
   // The feed plays the agent: one snapshot per interval, written beside the server.
   const stopFeed = startLiveFeed(db.$client, fleet);
   const servers = [await spawnServer(dbPath)];
   if (flags.against) {
-    if (!fs.existsSync(path.join(flags.against, 'index.html'))) throw new Error(`--against: no index.html in ${flags.against}`);
+    if (!fs.existsSync(path.join(flags.against, 'index.html')))
+      throw new Error(`--against: no index.html in ${flags.against}`);
     servers.push(await spawnServer(dbPath, path.resolve(flags.against)));
   }
   const browser = await launchChromium();
@@ -137,16 +169,26 @@ async function main(): Promise<void> {
     const inTurn = (i: number) => (i % 2 ? [...sides].reverse() : sides);
     const named = (side: Side, label: string) => (sides.length > 1 ? `${label} (${side.name})` : label);
     type Load = { drawn: number; main: number; server: number };
-    const measure = async (side: Side, label: string, page: Page, cdp: CDPSession, go: () => Promise<unknown>): Promise<Load> => {
+    const measure = async (
+      side: Side,
+      label: string,
+      page: Page,
+      cdp: CDPSession,
+      go: () => Promise<unknown>,
+    ): Promise<Load> => {
       const { server } = side;
       label = named(side, label);
       let requests = 0;
       const onRequest = () => requests++;
       // A failed query makes the page retry, which would be timed as a slow load: say so.
       const onResponse = async (res: Response) => {
-        if (res.status() >= 400) console.log(`  ${res.status()} ${res.url().slice(0, 120)}: ${(await res.text().catch(() => '')).slice(0, 200)}`);
+        if (res.status() >= 400)
+          console.log(
+            `  ${res.status()} ${res.url().slice(0, 120)}: ${(await res.text().catch(() => '')).slice(0, 200)}`,
+          );
       };
-      const onFailed = (req: Request) => console.log(`  request failed: ${req.url().slice(0, 120)}: ${req.failure()?.errorText}`);
+      const onFailed = (req: Request) =>
+        console.log(`  request failed: ${req.url().slice(0, 120)}: ${req.failure()?.errorText}`);
       page.on('request', onRequest);
       page.on('response', onResponse);
       page.on('requestfailed', onFailed);
@@ -163,12 +205,21 @@ async function main(): Promise<void> {
       const r = await page.evaluate(() => ({
         drawn: performance.getEntriesByName('berth:drawn')[0].startTime,
         charts: document.querySelectorAll('.chart[data-drawn="1"]').length,
-        bytes: performance.getEntriesByType('resource').reduce((n, e) => n + (e as PerformanceResourceTiming).encodedBodySize, 0),
+        bytes: performance
+          .getEntriesByType('resource')
+          .reduce((n, e) => n + (e as PerformanceResourceTiming).encodedBodySize, 0),
         step: document.querySelector('.chart .tier')?.textContent,
         nav: (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).responseEnd,
         res: performance.getEntriesByType('resource').map((e) => {
           const t = e as PerformanceResourceTiming;
-          return { name: t.name, start: t.startTime, req: t.requestStart, first: t.responseStart, end: t.responseEnd, bytes: t.encodedBodySize };
+          return {
+            name: t.name,
+            start: t.startTime,
+            req: t.requestStart,
+            first: t.responseStart,
+            end: t.responseEnd,
+            bytes: t.encodedBodySize,
+          };
         }),
       }));
       if (flags.timeline) {
@@ -176,7 +227,9 @@ async function main(): Promise<void> {
         console.log(`  page received ${r.nav.toFixed(0)}; start / sent / first byte / end, KiB, what`);
         for (const x of r.res) {
           const ms = [x.start, x.req, x.first, x.end].map((v) => v.toFixed(0).padStart(5)).join(' ');
-          console.log(`  ${ms} ${(x.bytes / 1024).toFixed(0).padStart(4)} ${x.name.replace(/^https?:\/\/[^/]+/, '').slice(0, 90)}`);
+          console.log(
+            `  ${ms} ${(x.bytes / 1024).toFixed(0).padStart(4)} ${x.name.replace(/^https?:\/\/[^/]+/, '').slice(0, 90)}`,
+          );
         }
       }
       console.log(
@@ -229,10 +282,13 @@ async function main(): Promise<void> {
       summary(named(side, 'warm'), warm[k]);
     });
     if (sides.length > 1) {
-      const ratio = (loads: Load[][]) => (median(loads[0].map((l) => l.drawn)) / median(loads[1].map((l) => l.drawn))).toFixed(2);
+      const ratio = (loads: Load[][]) =>
+        (median(loads[0].map((l) => l.drawn)) / median(loads[1].map((l) => l.drawn))).toFixed(2);
       console.log(`this page / --against, medians: cold ${ratio(cold)}, warm ${ratio(warm)}`);
     }
-    console.log(`machine load average ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]} (2 vCPU; figures are wall-clock and move with it)`);
+    console.log(
+      `machine load average ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]} (2 vCPU; figures are wall-clock and move with it)`,
+    );
 
     // 2. Heap over live refresh.
     if (minutes > 0) {
@@ -251,7 +307,10 @@ async function main(): Promise<void> {
       const first = await sample();
       console.log(`live refresh every ${refresh} s for ${minutes} min (heap after forced GC):`);
       console.log(`  min  heap MiB  DOM nodes  listeners  refreshes`);
-      const row = (t: number, s: typeof first) => console.log(`  ${String(t).padStart(3)}  ${mb(s.heap).padStart(8)}  ${String(s.nodes).padStart(9)}  ${String(s.listeners).padStart(9)}  ${String(s.loads - 1).padStart(9)}`);
+      const row = (t: number, s: typeof first) =>
+        console.log(
+          `  ${String(t).padStart(3)}  ${mb(s.heap).padStart(8)}  ${String(s.nodes).padStart(9)}  ${String(s.listeners).padStart(9)}  ${String(s.loads - 1).padStart(9)}`,
+        );
       row(0, first);
       let last = first;
       for (let t = 1; t <= minutes; t++) {
@@ -261,7 +320,9 @@ async function main(): Promise<void> {
       }
       const bound = first.heap * HEAP_BOUND.ratio + HEAP_BOUND.slackMB * 1024 * 1024;
       const ok = last.heap <= bound;
-      console.log(`heap: ${mb(first.heap)} → ${mb(last.heap)} MiB after ${last.loads - first.loads} refreshes (${(((last.heap - first.heap) / first.heap) * 100).toFixed(1)} %); bound ${mb(bound)} MiB: ${ok ? 'OK' : 'GROWING'}`);
+      console.log(
+        `heap: ${mb(first.heap)} → ${mb(last.heap)} MiB after ${last.loads - first.loads} refreshes (${(((last.heap - first.heap) / first.heap) * 100).toFixed(1)} %); bound ${mb(bound)} MiB: ${ok ? 'OK' : 'GROWING'}`,
+      );
       if (!ok) process.exitCode = 1;
       await ctx.close();
     }

@@ -10,9 +10,28 @@
 // The server validates with these schemas; the agent builds values of these types.
 import { z } from 'zod';
 import { METRIC_NAME_RE } from './metrics.ts';
-import { PROTOCOL_VERSION, COLUMNS_VERSION, SNAPSHOTS_VERSION, MAX_FUTURE_SECONDS, MIN_TS, MAX_TICKS, MAX_CONTAINERS, MAX_SERIES, isPathStep } from './constants.ts';
+import {
+  PROTOCOL_VERSION,
+  COLUMNS_VERSION,
+  SNAPSHOTS_VERSION,
+  MAX_FUTURE_SECONDS,
+  MIN_TS,
+  MAX_TICKS,
+  MAX_CONTAINERS,
+  MAX_SERIES,
+  isPathStep,
+} from './constants.ts';
 
-export { PROTOCOL_VERSION, COLUMNS_VERSION, SNAPSHOTS_VERSION, MAX_FUTURE_SECONDS, MIN_TS, MAX_CONTAINERS, MAX_SERIES, isPathStep };
+export {
+  PROTOCOL_VERSION,
+  COLUMNS_VERSION,
+  SNAPSHOTS_VERSION,
+  MAX_FUTURE_SECONDS,
+  MIN_TS,
+  MAX_CONTAINERS,
+  MAX_SERIES,
+  isPathStep,
+};
 
 const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number (no NaN or Infinity)' });
 const text = (max: number) => z.string().max(max);
@@ -55,9 +74,12 @@ export const snapshot = z.object({
   series: z.array(seriesSample).max(100_000).default([]),
 });
 
-
 export const agentInfo = z.object({
-  host: z.string().min(1).max(253).refine((h) => !isPathStep(h), 'cannot be "." or "..", which a web address reads as a folder step'),
+  host: z
+    .string()
+    .min(1)
+    .max(253)
+    .refine((h) => !isPathStep(h), 'cannot be "." or "..", which a web address reads as a folder step'),
   machine_id: text(128).optional(),
   version: text(64).optional(),
   interval: z.number().positive().max(86_400).optional(),
@@ -69,7 +91,11 @@ export const seriesMeta = z.record(
   z.object({ label: text(256).optional(), unit: text(32).optional(), graph: text(256).optional() }),
 );
 
-const batchId = z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'letters, digits, _ and - only' });
+const batchId = z
+  .string()
+  .min(8)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, { message: 'letters, digits, _ and - only' });
 
 /** v1: one object per tick. */
 export const batch = z.object({
@@ -90,7 +116,11 @@ const metricColumns = z.record(
 const sameLength = (ts: number[], cols: Record<string, unknown[]>, ctx: z.RefinementCtx, at: string[]) => {
   for (const [name, col] of Object.entries(cols)) {
     if (col.length !== ts.length) {
-      ctx.addIssue({ code: 'custom', path: [...at, name], message: `${col.length} values for ${ts.length} timestamps (one per ts, null where not sampled)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [...at, name],
+        message: `${col.length} values for ${ts.length} timestamps (one per ts, null where not sampled)`,
+      });
     }
   }
 };
@@ -109,18 +139,19 @@ export const seriesColumns = seriesSample
   .extend({ ts: times, values: column })
   .superRefine((s, ctx) => sameLength(s.ts, { values: s.values }, ctx, []));
 
-
-export const columnBatch = z.object({
-  v: z.literal(COLUMNS_VERSION),
-  batch_id: batchId,
-  agent: agentInfo,
-  host: hostColumns.optional(),
-  containers: z.array(containerColumns).max(MAX_CONTAINERS).default([]),
-  series: z.array(seriesColumns).max(MAX_SERIES).default([]),
-  meta: seriesMeta.optional(),
-}).refine((b) => b.host !== undefined || b.containers.length > 0 || b.series.length > 0, {
-  message: 'no samples: a batch holds host, containers or series (with their ts)',
-});
+export const columnBatch = z
+  .object({
+    v: z.literal(COLUMNS_VERSION),
+    batch_id: batchId,
+    agent: agentInfo,
+    host: hostColumns.optional(),
+    containers: z.array(containerColumns).max(MAX_CONTAINERS).default([]),
+    series: z.array(seriesColumns).max(MAX_SERIES).default([]),
+    meta: seriesMeta.optional(),
+  })
+  .refine((b) => b.host !== undefined || b.containers.length > 0 || b.series.length > 0, {
+    message: 'no samples: a batch holds host, containers or series (with their ts)',
+  });
 
 /** A v1 batch (snapshots). */
 export type Batch = z.infer<typeof batch>;

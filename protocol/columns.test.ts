@@ -17,20 +17,22 @@ function randomSnapshots(r: () => number, n: number): Snapshot[] {
     const host: Record<string, number> = {};
     if (r() < 0.8) host.cpu_pct = r() * 100;
     if (r() < 0.3) host.load1 = r() * 4; // a metric only some ticks have
-    const containers = ['web', 'db', 'cache'].filter(() => r() < 0.8).map((name) => {
-      const metrics: Record<string, number> = {};
-      if (r() < 0.9) metrics.cpu_pct = r() * 200;
-      if (r() < 0.3) metrics[`only_${name}`] = i;
-      return {
-        id: `${name}-${i > n / 2 && name === 'web' ? 'new' : 'old'}`,
-        name,
-        // Identity that changes while the id stays: the newest wins, one left out is gone.
-        state: r() < 0.8 ? 'running' : 'restarting',
-        ...(r() < 0.5 ? { image: `${name}:${i % 3}` } : {}),
-        ...(r() < 0.3 ? { labels: { tick: String(i) } } : {}),
-        metrics,
-      };
-    });
+    const containers = ['web', 'db', 'cache']
+      .filter(() => r() < 0.8)
+      .map((name) => {
+        const metrics: Record<string, number> = {};
+        if (r() < 0.9) metrics.cpu_pct = r() * 200;
+        if (r() < 0.3) metrics[`only_${name}`] = i;
+        return {
+          id: `${name}-${i > n / 2 && name === 'web' ? 'new' : 'old'}`,
+          name,
+          // Identity that changes while the id stays: the newest wins, one left out is gone.
+          state: r() < 0.8 ? 'running' : 'restarting',
+          ...(r() < 0.5 ? { image: `${name}:${i % 3}` } : {}),
+          ...(r() < 0.3 ? { labels: { tick: String(i) } } : {}),
+          metrics,
+        };
+      });
     const series = [];
     if (r() < 0.7) series.push({ name: 'net_rx_bps', labels: { iface: r() < 0.5 ? 'eth0' : 'eth1' }, value: r() });
     if (r() < 0.3) series.push({ name: 'blk', labels: {}, container: 'db', value: i });
@@ -44,7 +46,7 @@ for (const seed of [1, 2, 3, 4]) {
     const r = rng(seed);
     const snaps = randomSnapshots(r, 60);
     const parts: ColumnBatch[] = [];
-    for (let i = 0; i < snaps.length; ) {
+    for (let i = 0; i < snaps.length;) {
       const n = 1 + Math.floor(r() * 7);
       parts.push({ v: COLUMNS_VERSION, batch_id: `part-${i}-xx`, agent, ...snapshotsToColumns(snaps.slice(i, i + n)) });
       i += n;
@@ -53,13 +55,30 @@ for (const seed of [1, 2, 3, 4]) {
     const merged = mergeColumnBatches(parts, 'merged-id');
     assert.equal(JSON.stringify(parts), before, 'the parts are left as they were');
     assert.deepEqual(merged, { v: COLUMNS_VERSION, batch_id: 'merged-id', agent, ...snapshotsToColumns(snaps) });
-    assert.equal(batchRows(merged), parts.reduce((n, p) => n + batchRows(p), 0));
+    assert.equal(
+      batchRows(merged),
+      parts.reduce((n, p) => n + batchRows(p), 0),
+    );
   });
 }
 
 test('meta is merged, the newer part winning; a batch of one part is that part', () => {
-  const a: ColumnBatch = { v: COLUMNS_VERSION, batch_id: 'a-aaaaaaaa', agent, containers: [], series: [{ name: 'x', labels: {}, ts: [T0], values: [1] }], meta: { x: { unit: 'B' }, y: { unit: 'ms' } } };
-  const b: ColumnBatch = { v: COLUMNS_VERSION, batch_id: 'b-bbbbbbbb', agent, containers: [], series: [{ name: 'x', labels: {}, ts: [T0 + 10], values: [2] }], meta: { x: { unit: 'KiB' } } };
+  const a: ColumnBatch = {
+    v: COLUMNS_VERSION,
+    batch_id: 'a-aaaaaaaa',
+    agent,
+    containers: [],
+    series: [{ name: 'x', labels: {}, ts: [T0], values: [1] }],
+    meta: { x: { unit: 'B' }, y: { unit: 'ms' } },
+  };
+  const b: ColumnBatch = {
+    v: COLUMNS_VERSION,
+    batch_id: 'b-bbbbbbbb',
+    agent,
+    containers: [],
+    series: [{ name: 'x', labels: {}, ts: [T0 + 10], values: [2] }],
+    meta: { x: { unit: 'KiB' } },
+  };
   const m = mergeColumnBatches([a, b], 'm-mmmmmmmm');
   assert.deepEqual(m.meta, { x: { unit: 'KiB' }, y: { unit: 'ms' } });
   assert.deepEqual(m.series, [{ name: 'x', labels: {}, ts: [T0, T0 + 10], values: [1, 2] }]);
@@ -69,10 +88,23 @@ test('meta is merged, the newer part winning; a batch of one part is that part',
 
 test('metric names an object has (constructor, __proto__) are columns like any other', () => {
   // As a spool file read back: JSON.parse makes "__proto__" an own key.
-  const a = JSON.parse(`{"v":2,"batch_id":"a-aaaaaaaa","agent":{"host":"h"},"host":{"ts":[${T0}],"metrics":{"cpu_pct":[1]}},"containers":[{"id":"i","name":"c","ts":[${T0}],"metrics":{"toString":[3]}}],"series":[]}`) as ColumnBatch;
-  const b = JSON.parse(`{"v":2,"batch_id":"b-bbbbbbbb","agent":{"host":"h"},"host":{"ts":[${T0 + 10}],"metrics":{"constructor":[2],"__proto__":[5]}},"containers":[{"id":"i","name":"c","ts":[${T0 + 10}],"metrics":{"constructor":[4]}}],"series":[]}`) as ColumnBatch;
+  const a = JSON.parse(
+    `{"v":2,"batch_id":"a-aaaaaaaa","agent":{"host":"h"},"host":{"ts":[${T0}],"metrics":{"cpu_pct":[1]}},"containers":[{"id":"i","name":"c","ts":[${T0}],"metrics":{"toString":[3]}}],"series":[]}`,
+  ) as ColumnBatch;
+  const b = JSON.parse(
+    `{"v":2,"batch_id":"b-bbbbbbbb","agent":{"host":"h"},"host":{"ts":[${T0 + 10}],"metrics":{"constructor":[2],"__proto__":[5]}},"containers":[{"id":"i","name":"c","ts":[${T0 + 10}],"metrics":{"constructor":[4]}}],"series":[]}`,
+  ) as ColumnBatch;
   const m = JSON.parse(JSON.stringify(mergeColumnBatches([a, b], 'm-mmmmmmmm'))) as ColumnBatch;
   assert.deepEqual(Object.keys(m.host!.metrics), ['cpu_pct', 'constructor', '__proto__']);
-  assert.deepEqual([m.host!.metrics.cpu_pct, m.host!.metrics.constructor], [[1, null], [null, 2]]);
-  assert.deepEqual(Object.entries(m.containers[0].metrics), [['toString', [3, null]], ['constructor', [null, 4]]]);
+  assert.deepEqual(
+    [m.host!.metrics.cpu_pct, m.host!.metrics.constructor],
+    [
+      [1, null],
+      [null, 2],
+    ],
+  );
+  assert.deepEqual(Object.entries(m.containers[0].metrics), [
+    ['toString', [3, null]],
+    ['constructor', [null, 4]],
+  ]);
 });

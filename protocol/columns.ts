@@ -9,7 +9,10 @@ type Column = (number | null)[];
 const IDENTITY = ['image', 'state', 'compose_project', 'compose_service', 'labels'] as const;
 
 /** A container's identity fields (image, state, labels) as `from` has them: one it lacks is gone. */
-function takeIdentity(into: Partial<Record<(typeof IDENTITY)[number], unknown>>, from: Partial<Record<(typeof IDENTITY)[number], unknown>>): void {
+function takeIdentity(
+  into: Partial<Record<(typeof IDENTITY)[number], unknown>>,
+  from: Partial<Record<(typeof IDENTITY)[number], unknown>>,
+): void {
   for (const k of IDENTITY) {
     if (from[k] !== undefined) into[k] = from[k];
     else delete into[k];
@@ -39,7 +42,9 @@ function seriesKey(name: string, labels: Record<string, string>, container: stri
  * recreated under the same name within the batch gives two entries, each with its own times;
  * identity fields (image, state, labels) are the newest snapshot's for that id.
  */
-export function snapshotsToColumns(snapshots: readonly Snapshot[]): Pick<ColumnBatch, 'host' | 'containers' | 'series'> {
+export function snapshotsToColumns(
+  snapshots: readonly Snapshot[],
+): Pick<ColumnBatch, 'host' | 'containers' | 'series'> {
   const host = { ts: [] as number[], metrics: {} as Record<string, Column> };
   const containers = new Map<string, ContainerColumns & { newest: number }>();
   const series = new Map<string, SeriesColumns>();
@@ -91,7 +96,12 @@ export function snapshotsToColumns(snapshots: readonly Snapshot[]): Pick<ColumnB
 
 /** A v1 batch as the v2 batch it stands for. */
 export function toColumnBatch(b: Batch): ColumnBatch {
-  const out: ColumnBatch = { v: COLUMNS_VERSION, batch_id: b.batch_id, agent: b.agent, ...snapshotsToColumns(b.snapshots) };
+  const out: ColumnBatch = {
+    v: COLUMNS_VERSION,
+    batch_id: b.batch_id,
+    agent: b.agent,
+    ...snapshotsToColumns(b.snapshots),
+  };
   if (b.meta) out.meta = b.meta;
   return out;
 }
@@ -200,7 +210,13 @@ export function mergeColumnBatches(parts: readonly ColumnBatch[], batchId: strin
     }
     if (p.meta) meta = { ...meta, ...p.meta };
   }
-  const out: ColumnBatch = { v: COLUMNS_VERSION, batch_id: batchId, agent: parts[0].agent, containers: [...containers.values()], series: [...series.values()] };
+  const out: ColumnBatch = {
+    v: COLUMNS_VERSION,
+    batch_id: batchId,
+    agent: parts[0].agent,
+    containers: [...containers.values()],
+    series: [...series.values()],
+  };
   if (host.ts.length) out.host = host;
   if (meta) out.meta = meta;
   return out;

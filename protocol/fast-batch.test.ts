@@ -51,10 +51,42 @@ function nodes(x: unknown, out: { parent: Json; key: string | number }[] = []): 
 }
 
 const ODD_VALUES: unknown[] = [
-  null, undefined, true, 0, -1, 1.5, NaN, Infinity, -Infinity, 1e300, 2 ** 53, 946_684_799, '', 'x', '1', 'x'.repeat(70), 'x'.repeat(300),
-  'x'.repeat(2000), [], [1], {}, { a: 1 }, 'bad name!', '__proto__',
+  null,
+  undefined,
+  true,
+  0,
+  -1,
+  1.5,
+  NaN,
+  Infinity,
+  -Infinity,
+  1e300,
+  2 ** 53,
+  946_684_799,
+  '',
+  'x',
+  '1',
+  'x'.repeat(70),
+  'x'.repeat(300),
+  'x'.repeat(2000),
+  [],
+  [1],
+  {},
+  { a: 1 },
+  'bad name!',
+  '__proto__',
 ];
-const ODD_KEYS = ['extra', '__proto__', 'constructor', 'bad key', 'x'.repeat(129), 'x'.repeat(300), 'cpu_pct', 'labels', '1'];
+const ODD_KEYS = [
+  'extra',
+  '__proto__',
+  'constructor',
+  'bad key',
+  'x'.repeat(129),
+  'x'.repeat(300),
+  'cpu_pct',
+  'labels',
+  '1',
+];
 
 function mutate(b: Json, r: () => number): Json {
   const copy = JSON.parse(JSON.stringify(b)) as Json;
@@ -65,10 +97,19 @@ function mutate(b: Json, r: () => number): Json {
     const what = r();
     if (what < 0.5) parent[key as string] = ODD_VALUES[Math.floor(r() * ODD_VALUES.length)];
     else if (what < 0.65) delete parent[key as string];
-    else if (typeof parent[key as string] === 'object' && parent[key as string] !== null && !Array.isArray(parent[key as string])) {
+    else if (
+      typeof parent[key as string] === 'object' &&
+      parent[key as string] !== null &&
+      !Array.isArray(parent[key as string])
+    ) {
       // A key added the way JSON.parse would add it (own property, even '__proto__').
       const k = ODD_KEYS[Math.floor(r() * ODD_KEYS.length)];
-      Object.defineProperty(parent[key as string], k, { value: ODD_VALUES[Math.floor(r() * ODD_VALUES.length)], enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(parent[key as string], k, {
+        value: ODD_VALUES[Math.floor(r() * ODD_VALUES.length)],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     } else if (Array.isArray(parent[key as string])) {
       const arr = parent[key as string] as unknown[];
       if (r() < 0.5) arr.length = 0;
@@ -81,10 +122,22 @@ function mutate(b: Json, r: () => number): Json {
 /** structuredClone keeps own '__proto__' keys and undefined, as needed here. */
 const clone = <T>(x: T): T => structuredClone(x);
 
-type Schema = { safeParse(x: unknown): { success: true; data: unknown } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } };
+type Schema = {
+  safeParse(
+    x: unknown,
+  ):
+    | { success: true; data: unknown }
+    | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+};
 
 /** The two properties that hold a fast path to its zod schema, on generated batches. */
-function holdsToZod(name: string, schema: Schema, fast: (json: unknown) => unknown, valid: (r: () => number) => Json, seeds: [number, number]): void {
+function holdsToZod(
+  name: string,
+  schema: Schema,
+  fast: (json: unknown) => unknown,
+  valid: (r: () => number) => Json,
+  seeds: [number, number],
+): void {
   test(`${name}: valid batches take the fast path and come out exactly as zod returns them`, () => {
     const r = rng(seeds[0]);
     for (let i = 0; i < 2000; i++) {
@@ -108,7 +161,10 @@ function holdsToZod(name: string, schema: Schema, fast: (json: unknown) => unkno
       if (!z.success) refused++;
       if (f === undefined) continue;
       taken++;
-      if (!z.success) assert.fail(`fast path accepted what zod refuses (${z.error.issues[0].path.join('.')}: ${z.error.issues[0].message}): ${JSON.stringify(bad).slice(0, 800)}`);
+      if (!z.success)
+        assert.fail(
+          `fast path accepted what zod refuses (${z.error.issues[0].path.join('.')}: ${z.error.issues[0].message}): ${JSON.stringify(bad).slice(0, 800)}`,
+        );
       assert.deepStrictEqual(f, z.data);
     }
     // Both sides were exercised: many corruptions refused, some harmless ones taken fast.
@@ -125,7 +181,9 @@ test('what the fast path leaves to zod still gets the zod answer (the route fall
   assert.equal(fastBatch(clone(b)), undefined);
   assert.ok(batchSchema.safeParse(clone(b)).success);
   // The literal key "__proto__" from JSON.parse is declined too.
-  const proto = JSON.parse('{"v":1,"batch_id":"abcdefgh","agent":{"host":"a"},"snapshots":[{"ts":1790000000,"host":{"__proto__":1}}]}');
+  const proto = JSON.parse(
+    '{"v":1,"batch_id":"abcdefgh","agent":{"host":"a"},"snapshots":[{"ts":1790000000,"host":{"__proto__":1}}]}',
+  );
   assert.equal(fastBatch(proto), undefined);
 });
 
@@ -139,7 +197,8 @@ function validColumnBatch(r: () => number): Json {
   for (const x of b.series) if (r() < 0.3 && x.labels && Object.keys(x.labels).length === 0) delete x.labels;
   if (b.containers.length === 0 && r() < 0.5) delete b.containers;
   if (b.series.length === 0 && r() < 0.5) delete b.series;
-  if (!b.host && !b.containers?.length && !b.series?.length) b.host = { ts: [1_790_000_000], metrics: { cpu_pct: [1] } };
+  if (!b.host && !b.containers?.length && !b.series?.length)
+    b.host = { ts: [1_790_000_000], metrics: { cpu_pct: [1] } };
   return b;
 }
 

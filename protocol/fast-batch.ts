@@ -5,7 +5,15 @@
 // refusals and their messages stay zod's. protocol/fast-batch.test.ts holds it to that.
 // Free of zod (types only from batch.ts), so the agent's catch-up reads its spool with it too.
 import type { Batch, ColumnBatch } from './batch.ts';
-import { COLUMNS_VERSION, SNAPSHOTS_VERSION, MIN_TS, MAX_TICKS, MAX_CONTAINERS, MAX_SERIES, isPathStep } from './constants.ts';
+import {
+  COLUMNS_VERSION,
+  SNAPSHOTS_VERSION,
+  MIN_TS,
+  MAX_TICKS,
+  MAX_CONTAINERS,
+  MAX_SERIES,
+  isPathStep,
+} from './constants.ts';
 import { METRIC_NAME_RE } from './metrics.ts';
 
 type Obj = Record<string, unknown>;
@@ -13,7 +21,16 @@ type Obj = Record<string, unknown>;
 const BATCH_KEYS = new Set(['v', 'batch_id', 'agent', 'snapshots', 'meta']);
 const AGENT_KEYS = new Set(['host', 'machine_id', 'version', 'interval']);
 const SNAPSHOT_KEYS = new Set(['ts', 'host', 'containers', 'series']);
-const CONTAINER_KEYS = new Set(['id', 'name', 'image', 'state', 'compose_project', 'compose_service', 'labels', 'metrics']);
+const CONTAINER_KEYS = new Set([
+  'id',
+  'name',
+  'image',
+  'state',
+  'compose_project',
+  'compose_service',
+  'labels',
+  'metrics',
+]);
 const SERIES_KEYS = new Set(['name', 'labels', 'container', 'value']);
 const META_KEYS = new Set(['label', 'unit', 'graph']);
 const BATCH_ID_RE = /^[A-Za-z0-9_-]+$/;
@@ -75,9 +92,16 @@ function labels(x: unknown): boolean {
 
 function container(x: unknown): boolean {
   return (
-    isObj(x) && keysIn(x, CONTAINER_KEYS) && str(x.id, 1, 128) && str(x.name, 1, 256) &&
-    optStr(x, 'image', 512) && optStr(x, 'state', 32) && optStr(x, 'compose_project', 256) && optStr(x, 'compose_service', 256) &&
-    (!('labels' in x) || labels(x.labels)) && metrics(x.metrics)
+    isObj(x) &&
+    keysIn(x, CONTAINER_KEYS) &&
+    str(x.id, 1, 128) &&
+    str(x.name, 1, 256) &&
+    optStr(x, 'image', 512) &&
+    optStr(x, 'state', 32) &&
+    optStr(x, 'compose_project', 256) &&
+    optStr(x, 'compose_service', 256) &&
+    (!('labels' in x) || labels(x.labels)) &&
+    metrics(x.metrics)
   );
 }
 
@@ -101,7 +125,15 @@ function snapshot(x: unknown): boolean {
 }
 
 function agent(x: unknown): boolean {
-  if (!isObj(x) || !keysIn(x, AGENT_KEYS) || !str(x.host, 1, 253) || isPathStep(x.host as string) || !optStr(x, 'machine_id', 128) || !optStr(x, 'version', 64)) return false;
+  if (
+    !isObj(x) ||
+    !keysIn(x, AGENT_KEYS) ||
+    !str(x.host, 1, 253) ||
+    isPathStep(x.host as string) ||
+    !optStr(x, 'machine_id', 128) ||
+    !optStr(x, 'version', 64)
+  )
+    return false;
   if (!('interval' in x)) return true;
   return typeof x.interval === 'number' && Number.isFinite(x.interval) && x.interval > 0 && x.interval <= 86_400;
 }
@@ -133,7 +165,17 @@ export function fastBatch(json: unknown): Batch | undefined {
 // v2: columns.
 const COLUMN_BATCH_KEYS = new Set(['v', 'batch_id', 'agent', 'host', 'containers', 'series', 'meta']);
 const HOST_COLUMN_KEYS = new Set(['ts', 'metrics']);
-const CONTAINER_COLUMN_KEYS = new Set(['id', 'name', 'image', 'state', 'compose_project', 'compose_service', 'labels', 'ts', 'metrics']);
+const CONTAINER_COLUMN_KEYS = new Set([
+  'id',
+  'name',
+  'image',
+  'state',
+  'compose_project',
+  'compose_service',
+  'labels',
+  'ts',
+  'metrics',
+]);
 const SERIES_COLUMN_KEYS = new Set(['name', 'labels', 'container', 'ts', 'values']);
 
 function times(x: unknown): x is number[] {
@@ -167,9 +209,17 @@ function hostColumns(x: unknown): boolean {
 
 function containerColumns(x: unknown): boolean {
   return (
-    isObj(x) && keysIn(x, CONTAINER_COLUMN_KEYS) && str(x.id, 1, 128) && str(x.name, 1, 256) &&
-    optStr(x, 'image', 512) && optStr(x, 'state', 32) && optStr(x, 'compose_project', 256) && optStr(x, 'compose_service', 256) &&
-    (!('labels' in x) || labels(x.labels)) && times(x.ts) && metricColumns(x.metrics, x.ts.length)
+    isObj(x) &&
+    keysIn(x, CONTAINER_COLUMN_KEYS) &&
+    str(x.id, 1, 128) &&
+    str(x.name, 1, 256) &&
+    optStr(x, 'image', 512) &&
+    optStr(x, 'state', 32) &&
+    optStr(x, 'compose_project', 256) &&
+    optStr(x, 'compose_service', 256) &&
+    (!('labels' in x) || labels(x.labels)) &&
+    times(x.ts) &&
+    metricColumns(x.metrics, x.ts.length)
   );
 }
 
@@ -187,10 +237,17 @@ export function fastColumnBatch(json: unknown): ColumnBatch | undefined {
   if (!str(id, 8, 64) || !BATCH_ID_RE.test(id as string) || !agent(json.agent)) return undefined;
   if ('host' in json && !hostColumns(json.host)) return undefined;
   if (!('containers' in json)) json.containers = [];
-  else if (!Array.isArray(json.containers) || json.containers.length > MAX_CONTAINERS || !all(json.containers, containerColumns)) return undefined;
+  else if (
+    !Array.isArray(json.containers) ||
+    json.containers.length > MAX_CONTAINERS ||
+    !all(json.containers, containerColumns)
+  )
+    return undefined;
   if (!('series' in json)) json.series = [];
-  else if (!Array.isArray(json.series) || json.series.length > MAX_SERIES || !all(json.series, seriesColumns)) return undefined;
+  else if (!Array.isArray(json.series) || json.series.length > MAX_SERIES || !all(json.series, seriesColumns))
+    return undefined;
   if ('meta' in json && !meta(json.meta)) return undefined;
-  if (!('host' in json) && (json.containers as unknown[]).length === 0 && (json.series as unknown[]).length === 0) return undefined;
+  if (!('host' in json) && (json.containers as unknown[]).length === 0 && (json.series as unknown[]).length === 0)
+    return undefined;
   return json as unknown as ColumnBatch;
 }

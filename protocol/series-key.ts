@@ -3,7 +3,13 @@
 
 /** Canonical form of a label set: keys sorted, so equal sets are equal strings (JSON; own keys only, `__proto__` too). */
 export function canonicalLabels(labels: Record<string, string>): string {
-  return JSON.stringify(Object.fromEntries(Object.keys(labels).sort().map((k) => [k, labels[k]])));
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(labels)
+        .sort()
+        .map((k) => [k, labels[k]]),
+    ),
+  );
 }
 
 /**

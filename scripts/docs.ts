@@ -22,10 +22,18 @@ export function generatedSections(): Record<string, string> {
   const series = [
     '| series | labels | unit | meaning |',
     '|---|---|---|---|',
-    ...SERIES_METRICS.map((s) => `| \`${s.name}\` | ${s.labels.map((l) => `\`${l}\``).join(', ') || '—'} | ${s.unit} | ${cell(s.help)} |`),
+    ...SERIES_METRICS.map(
+      (s) => `| \`${s.name}\` | ${s.labels.map((l) => `\`${l}\``).join(', ') || '—'} | ${s.unit} | ${cell(s.help)} |`,
+    ),
   ].join('\n');
   const flags = (opts: Record<string, { env: string; default: string; help: string }>) =>
-    ['| flag | env | default | meaning |', '|---|---|---|---|', ...Object.entries(opts).map(([k, o]) => `| \`--${k}\` | \`${o.env}\` | ${o.default ? `\`${o.default}\`` : '—'} | ${cell(o.help)} |`)].join('\n');
+    [
+      '| flag | env | default | meaning |',
+      '|---|---|---|---|',
+      ...Object.entries(opts).map(
+        ([k, o]) => `| \`--${k}\` | \`${o.env}\` | ${o.default ? `\`${o.default}\`` : '—'} | ${cell(o.help)} |`,
+      ),
+    ].join('\n');
   return { metrics, series, 'agent-flags': flags(AGENT_OPTIONS), 'server-flags': flags(SERVER_OPTIONS) };
 }
 

@@ -36,7 +36,8 @@ export function createApp(given: AppDeps): Hono {
   // One writer for every route that writes (ingest, and the refusal counters).
   const deps: RouteDeps = {
     ...given,
-    writer: given.writer ?? inlineWriter(given.db.$client, { allowDuplicateHostnames: given.config.allowDuplicateHostnames }),
+    writer:
+      given.writer ?? inlineWriter(given.db.$client, { allowDuplicateHostnames: given.config.allowDuplicateHostnames }),
   };
   const app = new Hono();
   const unexpected = throttle();
@@ -52,7 +53,10 @@ export function createApp(given: AppDeps): Hono {
     // counted into a line a minute.
     const message = err instanceof Error ? err.message : String(err);
     const t = unexpected(`${c.req.method} ${c.req.path} ${message}`);
-    if (t.write) deps.log.error(`${c.req.method} ${c.req.path}: ${t.more ? `${message}${t.more}` : err instanceof Error ? err.stack ?? message : message}`);
+    if (t.write)
+      deps.log.error(
+        `${c.req.method} ${c.req.path}: ${t.more ? `${message}${t.more}` : err instanceof Error ? (err.stack ?? message) : message}`,
+      );
     return c.json({ error: 'internal error (see the server log)' }, 500);
   });
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));

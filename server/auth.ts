@@ -25,13 +25,18 @@ export function bearer(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
-export function checkToken(sqlite: Database.Database, configuredHashes: readonly string[], presented: string | undefined): AuthResult {
+export function checkToken(
+  sqlite: Database.Database,
+  configuredHashes: readonly string[],
+  presented: string | undefined,
+): AuthResult {
   if (!presented) return { ok: false, reason: 'missing bearer token (Authorization: Bearer TOKEN)' };
   const got = Buffer.from(hashToken(presented), 'hex');
   let match: AuthResult = { ok: false, reason: 'invalid token' };
   // Every candidate is compared, matched or not, so timing says nothing about which one.
   for (const h of configuredHashes) {
-    if (crypto.timingSafeEqual(got, Buffer.from(h, 'hex')) && !match.ok) match = { ok: true, host: null, tokenId: null };
+    if (crypto.timingSafeEqual(got, Buffer.from(h, 'hex')) && !match.ok)
+      match = { ok: true, host: null, tokenId: null };
   }
   const rows = statement(sqlite, 'SELECT id, host, hash FROM tokens WHERE revoked_at IS NULL').all() as {
     id: number;
@@ -39,7 +44,8 @@ export function checkToken(sqlite: Database.Database, configuredHashes: readonly
     hash: string;
   }[];
   for (const r of rows) {
-    if (crypto.timingSafeEqual(got, Buffer.from(r.hash, 'hex')) && !match.ok) match = { ok: true, host: r.host, tokenId: r.id };
+    if (crypto.timingSafeEqual(got, Buffer.from(r.hash, 'hex')) && !match.ok)
+      match = { ok: true, host: r.host, tokenId: r.id };
   }
   return match;
 }
@@ -49,24 +55,35 @@ export function checkToken(sqlite: Database.Database, configuredHashes: readonly
  * A new token for `host`. A host has one token: an active one it had is replaced (`replaced`),
  * and stops working at once.
  */
-export function addHostToken(sqlite: Database.Database, host: string, now: number): { token: string; replaced: boolean } {
+export function addHostToken(
+  sqlite: Database.Database,
+  host: string,
+  now: number,
+): { token: string; replaced: boolean } {
   const token = newToken();
-  return sqlite.transaction(() => {
-    const replaced = sqlite.prepare('SELECT 1 FROM tokens WHERE host = ? AND revoked_at IS NULL').get(host) !== undefined;
-    sqlite
-      .prepare(
-        `INSERT INTO tokens (host, hash, created_at) VALUES (?, ?, ?)
+  return sqlite
+    .transaction(() => {
+      const replaced =
+        sqlite.prepare('SELECT 1 FROM tokens WHERE host = ? AND revoked_at IS NULL').get(host) !== undefined;
+      sqlite
+        .prepare(
+          `INSERT INTO tokens (host, hash, created_at) VALUES (?, ?, ?)
          ON CONFLICT (host) DO UPDATE SET hash = excluded.hash, created_at = excluded.created_at, revoked_at = NULL`,
-      )
-      .run(host, hashToken(token), now);
-    return { token, replaced };
-  }).immediate();
+        )
+        .run(host, hashToken(token), now);
+      return { token, replaced };
+    })
+    .immediate();
 }
 
 export function revokeHostToken(sqlite: Database.Database, host: string, now: number): boolean {
-  return sqlite.prepare('UPDATE tokens SET revoked_at = ? WHERE host = ? AND revoked_at IS NULL').run(now, host).changes > 0;
+  return (
+    sqlite.prepare('UPDATE tokens SET revoked_at = ? WHERE host = ? AND revoked_at IS NULL').run(now, host).changes > 0
+  );
 }
 
-export function listTokens(sqlite: Database.Database): { host: string | null; created_at: number; revoked_at: number | null; last_used_at: number | null }[] {
+export function listTokens(
+  sqlite: Database.Database,
+): { host: string | null; created_at: number; revoked_at: number | null; last_used_at: number | null }[] {
   return sqlite.prepare('SELECT host, created_at, revoked_at, last_used_at FROM tokens ORDER BY host').all() as never;
 }

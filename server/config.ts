@@ -26,14 +26,45 @@ export interface ServerConfig {
 
 export const SERVER_OPTIONS = {
   port: { type: 'string', env: 'BERTH_PORT', default: '8787', help: 'TCP port to listen on' },
-  bind: { type: 'string', env: 'BERTH_BIND', default: '127.0.0.1', help: 'Address to listen on (0.0.0.0 for every interface)' },
+  bind: {
+    type: 'string',
+    env: 'BERTH_BIND',
+    default: '127.0.0.1',
+    help: 'Address to listen on (0.0.0.0 for every interface)',
+  },
   db: { type: 'string', env: 'BERTH_DB', default: './data/berth.db', help: 'SQLite file (created with its folder)' },
-  token: { type: 'string', multiple: true, env: 'BERTH_TOKEN', default: '', help: 'Shared ingest token (repeatable; env: comma-separated)' },
-  retention: { type: 'string', env: 'BERTH_RETENTION', default: 'raw=7d,1m=30d,5m=180d,1h=2y', help: 'How long each tier is kept' },
-  'body-limit': { type: 'string', env: 'BERTH_BODY_LIMIT', default: '8', help: 'Largest ingest body in MB (compressed)' },
-  'allow-duplicate-hostnames': { type: 'boolean', env: 'BERTH_ALLOW_DUPLICATE_HOSTNAMES', default: 'false', help: 'Accept two machines under one host name' },
+  token: {
+    type: 'string',
+    multiple: true,
+    env: 'BERTH_TOKEN',
+    default: '',
+    help: 'Shared ingest token (repeatable; env: comma-separated)',
+  },
+  retention: {
+    type: 'string',
+    env: 'BERTH_RETENTION',
+    default: 'raw=7d,1m=30d,5m=180d,1h=2y',
+    help: 'How long each tier is kept',
+  },
+  'body-limit': {
+    type: 'string',
+    env: 'BERTH_BODY_LIMIT',
+    default: '8',
+    help: 'Largest ingest body in MB (compressed)',
+  },
+  'allow-duplicate-hostnames': {
+    type: 'boolean',
+    env: 'BERTH_ALLOW_DUPLICATE_HOSTNAMES',
+    default: 'false',
+    help: 'Accept two machines under one host name',
+  },
   'web-root': { type: 'string', env: 'BERTH_WEB_ROOT', default: './web/dist', help: 'Folder of the built web page' },
-  'agent-file': { type: 'string', env: 'BERTH_AGENT_FILE', default: './dist/berth-agent.mjs', help: 'Bundled agent served at /agent.mjs' },
+  'agent-file': {
+    type: 'string',
+    env: 'BERTH_AGENT_FILE',
+    default: './dist/berth-agent.mjs',
+    help: 'Bundled agent served at /agent.mjs',
+  },
 } as const;
 
 export class ConfigError extends Error {}
@@ -42,7 +73,10 @@ export function loadServerConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   const { values } = parseArgs({
     args: argv,
     options: Object.fromEntries(
-      Object.entries(SERVER_OPTIONS).map(([k, o]) => [k, { type: o.type, multiple: 'multiple' in o ? o.multiple : false }]),
+      Object.entries(SERVER_OPTIONS).map(([k, o]) => [
+        k,
+        { type: o.type, multiple: 'multiple' in o ? o.multiple : false },
+      ]),
     ) as never,
     strict: true,
     allowPositionals: false,
@@ -71,10 +105,15 @@ export function loadServerConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   } catch (e) {
     problems.push(`--retention (BERTH_RETENTION): ${(e as Error).message}`);
   }
-  const tokens = get('token').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const t of tokens) if (t.length < 16) problems.push('--token (BERTH_TOKEN): a token must be at least 16 characters');
+  const tokens = get('token')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const t of tokens)
+    if (t.length < 16) problems.push('--token (BERTH_TOKEN): a token must be at least 16 characters');
   const dup = get('allow-duplicate-hostnames');
-  if (!['true', 'false', '1', '0'].includes(dup)) problems.push(`--allow-duplicate-hostnames (BERTH_ALLOW_DUPLICATE_HOSTNAMES): "${dup}" is not true or false`);
+  if (!['true', 'false', '1', '0'].includes(dup))
+    problems.push(`--allow-duplicate-hostnames (BERTH_ALLOW_DUPLICATE_HOSTNAMES): "${dup}" is not true or false`);
   if (problems.length) throw new ConfigError(problems.join('\n'));
   return {
     port,

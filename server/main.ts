@@ -11,8 +11,14 @@ const log = createLogger('berth-server');
 const HOST_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
 function usage(): string {
-  const rows = Object.entries(SERVER_OPTIONS).map(([k, o]) => `  --${k.padEnd(28)} ${o.help} (env ${o.env}, default ${o.default || 'none'})`);
-  return ['usage: npm run server -- [flags]', '       npm run server -- token add HOST | token list | token revoke HOST [--db FILE]', ...rows].join('\n');
+  const rows = Object.entries(SERVER_OPTIONS).map(
+    ([k, o]) => `  --${k.padEnd(28)} ${o.help} (env ${o.env}, default ${o.default || 'none'})`,
+  );
+  return [
+    'usage: npm run server -- [flags]',
+    '       npm run server -- token add HOST | token list | token revoke HOST [--db FILE]',
+    ...rows,
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -24,7 +30,9 @@ async function main(argv: string[]): Promise<void> {
     const [, action, host, ...rest] = argv;
     // The names an agent can report (its --host): a token for any other name could never be used.
     if ((action === 'add' || action === 'revoke') && host !== undefined && !HOST_NAME_RE.test(host)) {
-      console.error(`berth-server: token ${action}: "${host}" is not a host name (letters, digits, . _ -)\n\n${usage()}`);
+      console.error(
+        `berth-server: token ${action}: "${host}" is not a host name (letters, digits, . _ -)\n\n${usage()}`,
+      );
       process.exitCode = 2;
       return;
     }

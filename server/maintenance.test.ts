@@ -21,7 +21,13 @@ function fakeWriter() {
   };
 }
 
-const opts = (log = memoryLogger()) => ({ retention: DEFAULT_RETENTION, rollupEverySeconds: 60, retentionEverySeconds: 600, log, now: () => 1_790_000_000 });
+const opts = (log = memoryLogger()) => ({
+  retention: DEFAULT_RETENTION,
+  rollupEverySeconds: 60,
+  retentionEverySeconds: 600,
+  log,
+  now: () => 1_790_000_000,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('the first rollup runs about a second after start', async () => {

@@ -7,7 +7,13 @@ import type { Retention } from './rollup/tiers.ts';
 
 export function startMaintenance(
   writer: Pick<IngestWriter, 'rollup' | 'retention'>,
-  opts: { retention: Retention; rollupEverySeconds: number; retentionEverySeconds: number; log: Logger; now: () => number },
+  opts: {
+    retention: Retention;
+    rollupEverySeconds: number;
+    retentionEverySeconds: number;
+    log: Logger;
+    now: () => number;
+  },
 ): () => void {
   let busy = false;
   const rollup = async () => {
@@ -17,7 +23,9 @@ export function startMaintenance(
       const t0 = performance.now();
       const r = await writer.rollup(opts.now());
       if (r.buckets + r.dirty > 0) {
-        opts.log.debug(`rollups: ${r.buckets} buckets, ${r.dirty} late buckets recomputed in ${(performance.now() - t0).toFixed(0)} ms`);
+        opts.log.debug(
+          `rollups: ${r.buckets} buckets, ${r.dirty} late buckets recomputed in ${(performance.now() - t0).toFixed(0)} ms`,
+        );
       }
     } catch (e) {
       opts.log.error(`rollups failed: ${(e as Error).message}`);

@@ -21,7 +21,11 @@ export interface RunningServer {
 
 export const epochNow = () => Math.floor(Date.now() / 1000);
 
-export async function startServer(config: ServerConfig, log: Logger, now: () => number = epochNow): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  log: Logger,
+  now: () => number = epochNow,
+): Promise<RunningServer> {
   const db = openDb(config.dbPath);
   const writer = startWriterThread(db.$client, { allowDuplicateHostnames: config.allowDuplicateHostnames, log });
   // Up means able to store: the thread has opened the file (a few hundred ms, once).
@@ -47,7 +51,12 @@ export async function startServer(config: ServerConfig, log: Logger, now: () => 
       // Node's own limits are minutes long: a client dribbling its headers is let go after 15 s,
       // and a request (an 8 MB body on a slow link included) must be in within 2 min.
       const s = serve(
-        { fetch: app.fetch, port: config.port, hostname: config.bind, serverOptions: { headersTimeout: 15_000, requestTimeout: 120_000, keepAliveTimeout: 65_000 } },
+        {
+          fetch: app.fetch,
+          port: config.port,
+          hostname: config.bind,
+          serverOptions: { headersTimeout: 15_000, requestTimeout: 120_000, keepAliveTimeout: 65_000 },
+        },
         () => resolve(s),
       );
       // Past this many open connections new ones are refused, before file descriptors run out.
@@ -88,14 +97,20 @@ const MAX_CONNECTIONS = 10_000;
 export function listenError(e: NodeJS.ErrnoException, config: Pick<ServerConfig, 'port' | 'bind'>): Error {
   switch (e.code) {
     case 'EADDRINUSE':
-      return new ConfigError(`--port (BERTH_PORT): ${config.bind}:${config.port} is already in use by another program; stop it or choose another port with --port`);
+      return new ConfigError(
+        `--port (BERTH_PORT): ${config.bind}:${config.port} is already in use by another program; stop it or choose another port with --port`,
+      );
     case 'EACCES':
-      return new ConfigError(`--port (BERTH_PORT): no permission to listen on ${config.bind}:${config.port} (ports below 1024 need root)`);
+      return new ConfigError(
+        `--port (BERTH_PORT): no permission to listen on ${config.bind}:${config.port} (ports below 1024 need root)`,
+      );
     case 'EADDRNOTAVAIL':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_NONAME':
-      return new ConfigError(`--bind (BERTH_BIND): cannot listen on "${config.bind}" (${e.code}): give an address of this machine, such as 127.0.0.1 or 0.0.0.0`);
+      return new ConfigError(
+        `--bind (BERTH_BIND): cannot listen on "${config.bind}" (${e.code}): give an address of this machine, such as 127.0.0.1 or 0.0.0.0`,
+      );
     default:
       return e;
   }

@@ -42,7 +42,10 @@ function newestMtime(dir: string): number {
 
 /** Whether `output` is missing or older than any file under `sources`. */
 function stale(output: string, sources: string[]): boolean {
-  return !fs.existsSync(output) || fs.statSync(output).mtimeMs < Math.max(...sources.map((d) => newestMtime(path.resolve(d))));
+  return (
+    !fs.existsSync(output) ||
+    fs.statSync(output).mtimeMs < Math.max(...sources.map((d) => newestMtime(path.resolve(d))))
+  );
 }
 
 async function buildWebIfNeeded(webRoot: string): Promise<void> {
@@ -68,12 +71,23 @@ async function main(): Promise<void> {
   await buildAgentIfNeeded();
   const server = await startServer(config, log);
   const agentConfig = loadAgentConfig(
-    ['--server', server.url, '--token', token, '--spool', path.join(path.dirname(path.resolve(config.dbPath)), 'spool')],
+    [
+      '--server',
+      server.url,
+      '--token',
+      token,
+      '--spool',
+      path.join(path.dirname(path.resolve(config.dbPath)), 'spool'),
+    ],
     { ...process.env, BERTH_TOKEN: undefined, BERTH_SERVER: undefined, BERTH_SPOOL: undefined },
   );
   const agent = startAgent(agentConfig, log);
-  log.info(`Berth is running: open ${server.url}/  (database ${config.dbPath}; built-in agent reports as "${agentConfig.host}")`);
-  log.info(`add a host: open ${server.url}/ and choose "Add a host" (a token of its own and a one-line install; README "Adding hosts")`);
+  log.info(
+    `Berth is running: open ${server.url}/  (database ${config.dbPath}; built-in agent reports as "${agentConfig.host}")`,
+  );
+  log.info(
+    `add a host: open ${server.url}/ and choose "Add a host" (a token of its own and a one-line install; README "Adding hosts")`,
+  );
   let stopping = false;
   const stop = async (sig: string) => {
     if (stopping) return;

@@ -8,7 +8,14 @@ import { RateTracker } from '../agent/rates.ts';
 import { SnapshotBuilder } from '../agent/snapshot.ts';
 import { memoryLogger } from '../agent/log.ts';
 import type { ContainerSample } from '../protocol/batch.ts';
-import { createNetwork, removeContainers, removeNetwork, requireDocker, runContainer, TEST_IMAGE } from './support/docker.ts';
+import {
+  createNetwork,
+  removeContainers,
+  removeNetwork,
+  requireDocker,
+  runContainer,
+  TEST_IMAGE,
+} from './support/docker.ts';
 
 const BURNER = 'berth-test-burner';
 const SLEEPER = 'berth-test-sleeper';
@@ -67,7 +74,10 @@ test('docker collector on a real engine: burner ≈ one core, sleeper ≈ idle',
   assert.ok(sleeperCpu >= 0 && sleeperCpu < 5, `sleeper cpu_pct ${sleeperCpu}`);
 
   assert.equal(sleeper.metrics.mem_limit_bytes, 64 * 1024 * 1024);
-  assert.ok(sleeper.metrics.mem_bytes! > 0 && sleeper.metrics.mem_bytes! < 16 * 1024 * 1024, `sleeper mem ${sleeper.metrics.mem_bytes}`);
+  assert.ok(
+    sleeper.metrics.mem_bytes! > 0 && sleeper.metrics.mem_bytes! < 16 * 1024 * 1024,
+    `sleeper mem ${sleeper.metrics.mem_bytes}`,
+  );
   assert.equal(sleeper.metrics.pids, 1);
   for (const k of ['net_rx_bps', 'net_tx_bps', 'blk_read_bps', 'blk_write_bps'] as const) {
     assert.ok(sleeper.metrics[k]! >= 0, `${k} = ${sleeper.metrics[k]}`);

@@ -27,10 +27,14 @@ interface CliResult {
 /** `npm run server -- ARGS` as its own process, to its end. */
 async function cli(args: string[]): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, ['--import', 'tsx', path.join(REPO, 'server/main.ts'), ...args], {
-      cwd: REPO,
-      env: { ...process.env, BERTH_TOKEN: '' },
-    });
+    const { stdout, stderr } = await exec(
+      process.execPath,
+      ['--import', 'tsx', path.join(REPO, 'server/main.ts'), ...args],
+      {
+        cwd: REPO,
+        env: { ...process.env, BERTH_TOKEN: '' },
+      },
+    );
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as Error & { code?: number; stdout?: string; stderr?: string };
@@ -85,7 +89,12 @@ test('token add / list / revoke from the CLI, against a running server', async (
   // list: one line per host, with its state and last use.
   const listed = await cli(['token', 'list', '--db', db]);
   assert.equal(listed.code, 0, listed.stderr);
-  const rows = new Map(listed.stdout.trim().split('\n').map((l) => [l.split('\t')[0], l]));
+  const rows = new Map(
+    listed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => [l.split('\t')[0], l]),
+  );
   assert.deepEqual([...rows.keys()].sort(), ['cache-1', 'db-1', 'web-1']);
   assert.match(rows.get('web-1')!, /\tactive\tlast used \d{4}-\d\d-\d\dT/);
   assert.match(rows.get('db-1')!, /\tactive\tlast used never$/);
@@ -102,8 +111,13 @@ test('token add / list / revoke from the CLI, against a running server', async (
 
   // History stays: web-1 is still listed and its sample still answers a query.
   const hosts = (await (await fetch(`${server.url}/api/v1/hosts`)).json()) as { hosts: { name: string }[] };
-  assert.ok(hosts.hosts.some((h) => h.name === 'web-1'), 'web-1 still listed');
-  const series = (await (await fetch(`${server.url}/api/v1/series?host=web-1&metrics=cpu_pct&from=${ts0 - 60}&to=${ts0 + 60}`)).json()) as {
+  assert.ok(
+    hosts.hosts.some((h) => h.name === 'web-1'),
+    'web-1 still listed',
+  );
+  const series = (await (
+    await fetch(`${server.url}/api/v1/series?host=web-1&metrics=cpu_pct&from=${ts0 - 60}&to=${ts0 + 60}`)
+  ).json()) as {
     t: number[];
     series: { cpu_pct: (number | null)[] };
   };
@@ -128,7 +142,10 @@ test('token add / list / revoke from the CLI, against a running server', async (
 
 test('token list and revoke on a --db that does not exist: exit 2 naming --db, and no file made', async () => {
   const db = path.join(tempDir('berth-tokens-'), 'typo', 'berth.db');
-  for (const args of [['token', 'list'], ['token', 'revoke', 'web-1']]) {
+  for (const args of [
+    ['token', 'list'],
+    ['token', 'revoke', 'web-1'],
+  ]) {
     const r = await cli([...args, '--db', db]);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.stderr, /--db \(BERTH_DB\): no database at .*typo\/berth\.db/);
@@ -138,7 +155,13 @@ test('token list and revoke on a --db that does not exist: exit 2 naming --db, a
 
 test('token CLI: wrong usage exits 2 with the usage text', async () => {
   const db = path.join(tempDir('berth-tokens-'), 'berth.db');
-  const cases = [['token', 'add'], ['token', 'revoke'], ['token', 'frobnicate', 'x'], ['token', 'add', 'bad host!'], ['token', 'add', '-x']];
+  const cases = [
+    ['token', 'add'],
+    ['token', 'revoke'],
+    ['token', 'frobnicate', 'x'],
+    ['token', 'add', 'bad host!'],
+    ['token', 'add', '-x'],
+  ];
   const results = await Promise.all(cases.map((args) => cli([...args, '--db', db])));
   for (const [i, args] of cases.entries()) {
     const r = results[i];

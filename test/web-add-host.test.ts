@@ -81,14 +81,19 @@ describe('"Add a host" panel in Chromium', { skip }, () => {
     await page.locator('.token-auth input[type=password]').fill(TEST_TOKEN);
     await page.locator('.token-auth button[type=submit]').click();
     await page.locator('.token-admin').waitFor({ state: 'visible' });
-    assert.equal(await page.locator('.token-admin .form-msg:not(.error)').innerText(), 'No per-host token has been issued yet.');
+    assert.equal(
+      await page.locator('.token-admin .form-msg:not(.error)').innerText(),
+      'No per-host token has been issued yet.',
+    );
 
     await page.locator('.token-add input[name=host]').fill('web-7');
     await page.locator('.token-add button[type=submit]').click();
     const cmd = page.locator('.issued pre.cmd code');
     await cmd.waitFor({ state: 'visible' });
     const line = await cmd.innerText();
-    const m = new RegExp(`^curl -fsSo berth-agent\\.mjs ${server.url}/agent\\.mjs && BERTH_TOKEN=(\\S+) node berth-agent\\.mjs --server ${server.url}$`).exec(line);
+    const m = new RegExp(
+      `^curl -fsSo berth-agent\\.mjs ${server.url}/agent\\.mjs && BERTH_TOKEN=(\\S+) node berth-agent\\.mjs --server ${server.url}$`,
+    ).exec(line);
     assert.ok(m, `the install line names this server and carries the token: ${line}`);
     issued = m[1];
     assert.notEqual(issued, TEST_TOKEN);
@@ -103,13 +108,22 @@ describe('"Add a host" panel in Chromium', { skip }, () => {
     // The exact line, run in an empty folder as a new host would (two samples, then exit).
     const home = tempDir('berth-add-host-');
     try {
-      const { stdout, stderr } = await run('sh', ['-c', `${line} --once --host web-7 --interval 1 --collectors cpu,memory --spool ./spool`], { cwd: home, timeout: 30_000 });
+      const { stdout, stderr } = await run(
+        'sh',
+        ['-c', `${line} --once --host web-7 --interval 1 --collectors cpu,memory --spool ./spool`],
+        { cwd: home, timeout: 30_000 },
+      );
       assert.ok(fs.existsSync(path.join(home, 'berth-agent.mjs')), `downloaded the agent (${stdout}${stderr})`);
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }
-    const hosts = (await (await fetch(`${server.url}/api/v1/hosts`)).json()) as { hosts: { name: string; agent_version: string | null }[] };
-    assert.ok(hosts.hosts.some((h) => h.name === 'web-7' && h.agent_version !== 'test'), `the installed agent reported (${JSON.stringify(hosts.hosts.map((h) => h.name))})`);
+    const hosts = (await (await fetch(`${server.url}/api/v1/hosts`)).json()) as {
+      hosts: { name: string; agent_version: string | null }[];
+    };
+    assert.ok(
+      hosts.hosts.some((h) => h.name === 'web-7' && h.agent_version !== 'test'),
+      `the installed agent reported (${JSON.stringify(hosts.hosts.map((h) => h.name))})`,
+    );
     await page.screenshot({ path: artifact('add-host-issued.png'), fullPage: true });
   });
 
@@ -126,7 +140,9 @@ describe('"Add a host" panel in Chromium', { skip }, () => {
     await row.locator('button[data-revoke]').click();
     assert.equal(await row.locator('button[data-revoke]').innerText(), 'Click again to revoke');
     await row.locator('button[data-revoke]').click();
-    await page.waitForFunction(() => /revoked/.test(document.querySelector('.token-list tr[data-host="web-7"]')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /revoked/.test(document.querySelector('.token-list tr[data-host="web-7"]')?.textContent ?? ''),
+    );
     assert.equal(await page.locator('.issued').isVisible(), false, 'the revoked token is no longer offered');
     assert.equal((await ingestAs('web-7', issued)).status, 401);
     await page.screenshot({ path: artifact('add-host-revoked.png'), fullPage: true });
@@ -140,7 +156,10 @@ describe('"Add a host" panel in Chromium', { skip }, () => {
     const panel = p2.locator('details.add-host');
     assert.equal(await panel.evaluate((d) => (d as HTMLDetailsElement).open), false);
     await panel.locator('summary').click();
-    assert.match(await panel.locator('.install-generic code').innerText(), new RegExp(`BERTH_TOKEN=<TOKEN> node berth-agent\\.mjs --server ${server.url}$`));
+    assert.match(
+      await panel.locator('.install-generic code').innerText(),
+      new RegExp(`BERTH_TOKEN=<TOKEN> node berth-agent\\.mjs --server ${server.url}$`),
+    );
     await p2.close();
   });
 });

@@ -11,7 +11,16 @@ import { startServer, type RunningServer } from '../server/server.ts';
 import { memoryLogger } from '../agent/log.ts';
 import { TEST_TOKEN, testConfig } from './support/server.ts';
 import { HOSTILE_NAME } from './support/seed.ts';
-import { activeConns, GC_THRESH3, LB_HOST, LB_SERVICES, PLAIN_HOST, PLUGIN, PLUGIN_SERIES, seedNetworkHosts } from './support/seed-network.ts';
+import {
+  activeConns,
+  GC_THRESH3,
+  LB_HOST,
+  LB_SERVICES,
+  PLAIN_HOST,
+  PLUGIN,
+  PLUGIN_SERIES,
+  seedNetworkHosts,
+} from './support/seed-network.ts';
 import { formatCount } from '../web/format.ts';
 import { artifact, browserSkipReason, ensureWebBuilt, launchChromium, WEB_DIST } from './support/browser.ts';
 
@@ -38,7 +47,10 @@ describe('IPVS, ARP and plugin charts in Chromium', { skip }, () => {
     fs.rmSync(path.dirname(config.dbPath), { recursive: true, force: true });
   });
 
-  async function open(url: string, opts: { width?: number; height?: number; dark?: boolean } = {}): Promise<Page & { problems: string[] }> {
+  async function open(
+    url: string,
+    opts: { width?: number; height?: number; dark?: boolean } = {},
+  ): Promise<Page & { problems: string[] }> {
     const page = (await browser.newPage({
       viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 },
       colorScheme: opts.dark ? 'dark' : 'light',
@@ -51,7 +63,9 @@ describe('IPVS, ARP and plugin charts in Chromium', { skip }, () => {
       void d.dismiss();
     });
     await page.goto(server.url + url);
-    await page.waitForFunction(() => Number(document.documentElement.dataset.ready ?? 0) > 0, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => Number(document.documentElement.dataset.ready ?? 0) > 0, undefined, {
+      timeout: 20_000,
+    });
     return page;
   }
 
@@ -78,7 +92,11 @@ describe('IPVS, ARP and plugin charts in Chromium', { skip }, () => {
 
   const readout = (page: Page, chart: string) =>
     page.locator(`.chart[data-chart="${chart}"] .ro-item`).evaluateAll((els) =>
-      els.map((e) => ({ name: e.querySelector('.ro-name')!.textContent!, value: e.querySelector('.ro-val')!.textContent!, off: e.classList.contains('off') })),
+      els.map((e) => ({
+        name: e.querySelector('.ro-name')!.textContent!,
+        value: e.querySelector('.ro-val')!.textContent!,
+        off: e.classList.contains('off'),
+      })),
     );
 
   test('the load balancer shows a stacked chart per IPVS service, IPVS totals, the ARP table and its plugins', async () => {
@@ -92,8 +110,15 @@ describe('IPVS, ARP and plugin charts in Chromium', { skip }, () => {
       assert.ok(charts[id].lines > 300, `chart ${id} looks blank (${charts[id].lines} coloured pixels)`);
     }
     // Stacked areas fill a good part of the plot; a chart of lines alone does not.
-    for (const id of services) assert.ok(charts[id].tinted > charts[id].total * 0.15, `${id}: filled areas cover ${((100 * charts[id].tinted) / charts[id].total).toFixed(1)} % of the canvas`);
-    assert.ok(charts['ipvs-conns'].tinted < charts[services[0]].tinted / 2, 'a plain line chart has far less fill than a stacked one');
+    for (const id of services)
+      assert.ok(
+        charts[id].tinted > charts[id].total * 0.15,
+        `${id}: filled areas cover ${((100 * charts[id].tinted) / charts[id].total).toFixed(1)} % of the canvas`,
+      );
+    assert.ok(
+      charts['ipvs-conns'].tinted < charts[services[0]].tinted / 2,
+      'a plain line chart has far less fill than a stacked one',
+    );
     assert.equal(await page.locator('.net-internals h2').innerText(), 'Load balancing and ARP');
     assert.equal(await page.locator('.plugin-charts h2').innerText(), 'Plugins');
     assert.equal(await page.locator('.chart-note.error:visible').count(), 0, 'no chart shows an error');
@@ -109,7 +134,10 @@ describe('IPVS, ARP and plugin charts in Chromium', { skip }, () => {
     // The readout without a cursor shows the newest point.
     const svc = LB_SERVICES[0];
     const items = await readout(page, `ipvs:${svc.service}`);
-    assert.deepEqual(items.map((i) => i.name), svc.realServers.flatMap((rs) => [`${rs.addr} active`, `${rs.addr} inactive`]));
+    assert.deepEqual(
+      items.map((i) => i.name),
+      svc.realServers.flatMap((rs) => [`${rs.addr} active`, `${rs.addr} inactive`]),
+    );
     svc.realServers.forEach((rs, j) => {
       const a = activeConns(0, j, to);
       assert.equal(items[2 * j].value, String(a), `${rs.addr} active`);
@@ -120,7 +148,10 @@ describe('IPVS, ARP and plugin charts in Chromium', { skip }, () => {
     // ARP: the limit beside the table size, and the share in use.
     const arp = await page.locator('.chart[data-chart="arp"] header .sub').innerText();
     assert.match(arp, new RegExp(`limit gc_thresh3 = ${GC_THRESH3}, \\d+(\\.\\d)? % of it in use`));
-    assert.deepEqual((await readout(page, 'arp')).map((i) => i.name), ['entries', 'incomplete', 'limit (gc_thresh3)']);
+    assert.deepEqual(
+      (await readout(page, 'arp')).map((i) => i.name),
+      ['entries', 'incomplete', 'limit (gc_thresh3)'],
+    );
     assert.equal((await readout(page, 'arp'))[2].value, formatCount(GC_THRESH3));
     await page.close();
   });
@@ -128,12 +159,21 @@ describe('IPVS, ARP and plugin charts in Chromium', { skip }, () => {
   test('plugin charts use the labels and units the plugin declared, and report its bad lines', async () => {
     const page = await open(`/host/${LB_HOST}`);
     const mem = await readout(page, `plugin:${PLUGIN}:memcached.memory:bytes`);
-    assert.deepEqual(mem.map((i) => i.name), [PLUGIN_SERIES[2].label]);
+    assert.deepEqual(
+      mem.map((i) => i.name),
+      [PLUGIN_SERIES[2].label],
+    );
     assert.match(mem[0].value, /^\d+(\.\d+)? MiB$/, 'bytes read as MiB');
     const conns = await readout(page, `plugin:${PLUGIN}:memcached.connections:count`);
     assert.deepEqual(conns.map((i) => i.name).sort(), [PLUGIN_SERIES[0].label, PLUGIN_SERIES[1].label].sort());
-    assert.equal(await page.locator(`.chart[data-chart="plugin:${PLUGIN}:memcached.memory:bytes"] h3`).innerText(), 'memcached.memory');
-    assert.match(await page.locator('.plugin-charts .section-msg').innerText(), new RegExp(`Plugin "${PLUGIN}": 2 lines of its last run were not name<TAB>value<TAB>epoch`));
+    assert.equal(
+      await page.locator(`.chart[data-chart="plugin:${PLUGIN}:memcached.memory:bytes"] h3`).innerText(),
+      'memcached.memory',
+    );
+    assert.match(
+      await page.locator('.plugin-charts .section-msg').innerText(),
+      new RegExp(`Plugin "${PLUGIN}": 2 lines of its last run were not name<TAB>value<TAB>epoch`),
+    );
     await page.close();
   });
 
@@ -168,8 +208,15 @@ describe('IPVS, ARP and plugin charts in Chromium', { skip }, () => {
     const cpu = page.locator('.chart[data-chart="cpu"] .plot');
     const box = (await cpu.boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent !== 'last', `.chart[data-chart="${chart}"] .ro-time`);
-    assert.match(await time.innerText(), /^\d\d:\d\d:\d\d$/, 'the IPVS chart reads the time under the CPU chart cursor');
+    await page.waitForFunction(
+      (sel) => document.querySelector(sel)?.textContent !== 'last',
+      `.chart[data-chart="${chart}"] .ro-time`,
+    );
+    assert.match(
+      await time.innerText(),
+      /^\d\d:\d\d:\d\d$/,
+      'the IPVS chart reads the time under the CPU chart cursor',
+    );
     await page.mouse.move(0, 0);
 
     const rs = LB_SERVICES[0].realServers[1].addr;
@@ -179,7 +226,10 @@ describe('IPVS, ARP and plugin charts in Chromium', { skip }, () => {
     assert.deepEqual(new URL(page.url()).searchParams.getAll('off'), [`${chart}:${rs}`]);
     await page.reload();
     await page.waitForFunction(() => Number(document.documentElement.dataset.ready ?? 0) > 0);
-    assert.deepEqual((await readout(page, chart)).filter((i) => i.off).map((i) => i.name), [`${rs} active`, `${rs} inactive`]);
+    assert.deepEqual(
+      (await readout(page, chart)).filter((i) => i.off).map((i) => i.name),
+      [`${rs} active`, `${rs} inactive`],
+    );
     await page.close();
   });
 
@@ -200,11 +250,14 @@ describe('IPVS, ARP and plugin charts in Chromium', { skip }, () => {
     assert.ok(b - a > 600 && b - a < 3600, `the dragged window is part of the hour (${b - a} s)`);
     assert.deepEqual(await page.evaluate(() => window.berth!.window()), { from: a, to: b });
     const charts = await pixels(page);
-    for (const id of [`ipvs:${LB_SERVICES[0].service}`, 'arp', 'cpu']) assert.ok(charts[id].lines > 300, `${id} is drawn after the zoom`);
+    for (const id of [`ipvs:${LB_SERVICES[0].service}`, 'arp', 'cpu'])
+      assert.ok(charts[id].lines > 300, `${id} is drawn after the zoom`);
     await page.close();
 
     const phone = await open(`/host/${LB_HOST}`, { width: 390, height: 844, dark: true });
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await phone.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     assert.ok(overflow <= 0, `the phone layout scrolls sideways by ${overflow}px`);
     await phone.locator('.net-internals').screenshot({ path: artifact('host-ipvs-phone-dark.png') });
     assert.deepEqual(phone.problems, []);

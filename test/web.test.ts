@@ -18,7 +18,8 @@ const JS_BUDGET_GZIP = 120 * 1024;
 test('the page ships under 120 kB of gzipped JavaScript', () => {
   ensureWebBuilt();
   const js = shippedJs();
-  for (const f of js.files) console.log(`${f.name}: ${(f.bytes / 1024).toFixed(1)} KiB, ${(f.gzip / 1024).toFixed(1)} KiB gzipped`);
+  for (const f of js.files)
+    console.log(`${f.name}: ${(f.bytes / 1024).toFixed(1)} KiB, ${(f.gzip / 1024).toFixed(1)} KiB gzipped`);
   console.log(`total JavaScript gzipped: ${(js.gzip / 1024).toFixed(1)} KiB (budget ${JS_BUDGET_GZIP / 1024} KiB)`);
   assert.ok(js.gzip > 10_000, 'the bundle looks empty');
   assert.ok(js.gzip < JS_BUDGET_GZIP, `${js.gzip} bytes gzipped is over the budget`);
@@ -69,7 +70,9 @@ describe('dashboard in Chromium', { skip }, () => {
 
   /** Waits for the page to finish a load after `after` loads (all charts drawn). */
   async function ready(page: Page, afterLoads = 0): Promise<number> {
-    await page.waitForFunction((n) => Number(document.documentElement.dataset.ready ?? 0) > n, afterLoads, { timeout: 20_000 });
+    await page.waitForFunction((n) => Number(document.documentElement.dataset.ready ?? 0) > n, afterLoads, {
+      timeout: 20_000,
+    });
     return Number(await page.evaluate(() => document.documentElement.dataset.ready));
   }
 
@@ -100,9 +103,14 @@ describe('dashboard in Chromium', { skip }, () => {
 
   test('the overview lists every seeded host, online or not', async () => {
     const page = await open('/');
-    const cards = await page.locator('.host-card').evaluateAll((els) => els.map((e) => ({ name: (e as HTMLElement).dataset.host, offline: e.classList.contains('offline') })));
+    const cards = await page
+      .locator('.host-card')
+      .evaluateAll((els) =>
+        els.map((e) => ({ name: (e as HTMLElement).dataset.host, offline: e.classList.contains('offline') })),
+      );
     assert.deepEqual(cards.map((c) => c.name).sort(), fleet.hosts.map((h) => h.name).sort());
-    for (const h of fleet.hosts) assert.equal(cards.find((c) => c.name === h.name)?.offline, !h.online, `${h.name} online state`);
+    for (const h of fleet.hosts)
+      assert.equal(cards.find((c) => c.name === h.name)?.offline, !h.online, `${h.name} online state`);
     assert.match(await page.locator('.summary').innerText(), /3 hosts, 2 online/);
     await page.screenshot({ path: artifact('overview-light.png'), fullPage: true });
     const dark = await open('/?range=24h', { dark: true });
@@ -119,7 +127,10 @@ describe('dashboard in Chromium', { skip }, () => {
       const page = await browser.newPage({ viewport: { width: 1280, height: 700 } });
       await page.goto(empty.url);
       await page.locator('.empty').waitFor({ state: 'visible' });
-      assert.equal(await page.locator('.empty pre.cmd code').innerText(), `BERTH_TOKEN=<TOKEN> npm run agent -- --server ${empty.url}`);
+      assert.equal(
+        await page.locator('.empty pre.cmd code').innerText(),
+        `BERTH_TOKEN=<TOKEN> npm run agent -- --server ${empty.url}`,
+      );
       assert.equal(await page.locator('.host-card').count(), 0);
       await page.screenshot({ path: artifact('overview-empty.png') });
       await page.close();
@@ -138,7 +149,9 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.equal(await page.locator('.chart-note.error:visible').count(), 0, 'no chart shows an error');
     await page.screenshot({ path: artifact('host-24h.png'), fullPage: true });
     const phone = await open('/host/app-1?range=6h', { width: 390, height: 844, dark: true });
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await phone.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     assert.ok(overflow <= 0, `the phone layout scrolls sideways by ${overflow}px`);
     await phone.screenshot({ path: artifact('host-phone-dark.png'), fullPage: true });
     assert.deepEqual([...problemsOf(page), ...problemsOf(phone)], []);
@@ -153,7 +166,11 @@ describe('dashboard in Chromium', { skip }, () => {
       const u = new URL(res.url());
       if (u.pathname !== '/api/v1/series' || u.searchParams.get('container') || !u.searchParams.get('metrics')) return;
       const body = (await res.json()) as { step: number };
-      hostQueries.push({ from: Number(u.searchParams.get('from')), to: Number(u.searchParams.get('to')), step: body.step });
+      hostQueries.push({
+        from: Number(u.searchParams.get('from')),
+        to: Number(u.searchParams.get('to')),
+        step: body.step,
+      });
     });
     const loads = Number(await page.evaluate(() => document.documentElement.dataset.ready));
     const before = await page.evaluate(() => window.berth!.window());
@@ -170,7 +187,10 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.ok(zoomed, 'a host series query followed the drag');
     const span = zoomed.to - zoomed.from;
     assert.ok(zoomed.from > before.from && zoomed.to < before.to, 'the new range lies inside the old one');
-    assert.ok(span > 0.05 * (before.to - before.from) && span < 0.15 * (before.to - before.from), `span ${span} is about a tenth of the day`);
+    assert.ok(
+      span > 0.05 * (before.to - before.from) && span < 0.15 * (before.to - before.from),
+      `span ${span} is about a tenth of the day`,
+    );
     const firstStep = await page.evaluate(() => document.querySelector('[data-chart="cpu"] .tier')?.textContent);
     assert.ok(zoomed.step < 300, `finer step after zoom: ${zoomed.step} s (was 300 s over 24 h)`);
     assert.match(firstStep ?? '', /every 30 s|avg per 1 min/);
@@ -220,10 +240,22 @@ describe('dashboard in Chromium', { skip }, () => {
     assert.ok(await page.locator('[data-chart="cpu"] .ro-item.off', { hasText: 'steal' }).count(), 'steal stays off');
     const urls = requests.map((r) => new URL(r.url()));
     // Every container's lines come in one request, not one request per container.
-    assert.equal(urls.filter((u) => u.pathname === '/api/v1/container-series').length, 1, 'one container-series request');
-    assert.deepEqual(urls.filter((u) => u.pathname === '/api/v1/series' && u.searchParams.has('container')).map(String), [], 'no request per container');
+    assert.equal(
+      urls.filter((u) => u.pathname === '/api/v1/container-series').length,
+      1,
+      'one container-series request',
+    );
+    assert.deepEqual(
+      urls.filter((u) => u.pathname === '/api/v1/series' && u.searchParams.has('container')).map(String),
+      [],
+      'no request per container',
+    );
     // The host's own charts (core columns and labelled series) come in one request too.
-    assert.equal(urls.filter((u) => u.pathname === '/api/v1/series' && u.searchParams.has('metrics')).length, 1, 'one series request for the host charts');
+    assert.equal(
+      urls.filter((u) => u.pathname === '/api/v1/series' && u.searchParams.has('metrics')).length,
+      1,
+      'one series request for the host charts',
+    );
     const spans = urls
       .filter((u) => u.pathname === '/api/v1/series' || u.pathname === '/api/v1/container-series')
       .map((u) => Number(u.searchParams.get('to')) - Number(u.searchParams.get('from')));
@@ -247,10 +279,14 @@ describe('dashboard in Chromium', { skip }, () => {
     await ready(page);
     assert.equal(await page.locator('h1').innerText(), HOSTILE_NAME);
     assert.equal(new URL(page.url()).pathname, `/host/app-1/container/${encodeURIComponent(HOSTILE_NAME)}`);
-    assert.ok((await page.locator('table.kv').innerText()).includes('<b>not bold</b> & "quoted"'), 'label values are text');
+    assert.ok(
+      (await page.locator('table.kv').innerText()).includes('<b>not bold</b> & "quoted"'),
+      'label values are text',
+    );
     assert.equal(await page.locator('main img, main b:has-text("not bold")').count(), 0);
     const charts = await colouredPixels(page);
-    for (const id of ['cpu', 'mem', 'net', 'blk', 'pids']) assert.ok(charts[id] > 100, `container chart ${id} is drawn`);
+    for (const id of ['cpu', 'mem', 'net', 'blk', 'pids'])
+      assert.ok(charts[id] > 100, `container chart ${id} is drawn`);
     await page.screenshot({ path: artifact('container-hostile.png'), fullPage: true });
     await page.reload();
     await ready(page);
@@ -265,14 +301,25 @@ describe('dashboard in Chromium', { skip }, () => {
     const RLO = 'invoice\u202Efdp.exe';
     const LONG = 'x'.repeat(250);
     const now = Math.floor(Date.now() / 1000);
-    const metrics = (i: number) => ({ cpu_pct: 10 + i, mem_bytes: 1e6, net_rx_bps: 100 + i, net_tx_bps: 50, blk_read_bps: 0, blk_write_bps: 10 });
+    const metrics = (i: number) => ({
+      cpu_pct: 10 + i,
+      mem_bytes: 1e6,
+      net_rx_bps: 100 + i,
+      net_tx_bps: 50,
+      blk_read_bps: 0,
+      blk_write_bps: 10,
+    });
     const res = await fetch(`${server.url}/api/v1/ingest`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({
-        v: 1, batch_id: `odd-names-${process.pid}`, agent: { host: 'odd-names', interval: 10 },
+        v: 1,
+        batch_id: `odd-names-${process.pid}`,
+        agent: { host: 'odd-names', interval: 10 },
         snapshots: [now - 30, now - 20, now - 10].map((ts, i) => ({
-          ts, host: { cpu_pct: 5 }, series: [],
+          ts,
+          host: { cpu_pct: 5 },
+          series: [],
           containers: [
             { id: 'a'.repeat(64), name: RLO, metrics: metrics(i) },
             { id: 'b'.repeat(64), name: LONG, compose_project: 'P'.repeat(256), metrics: metrics(i) },
@@ -282,15 +329,24 @@ describe('dashboard in Chromium', { skip }, () => {
     });
     assert.equal(res.status, 200);
     const page = await open('/host/odd-names?range=15m', { width: 390, height: 844 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
     // (No named functions inside: the test's transpiler would wrap them in a helper the page lacks.)
-    const isolated = await page.evaluate((name) => ({
-      inReadout: [...document.querySelectorAll('.ro-name bdi')].some((b) => b.textContent === name),
-      legend: getComputedStyle(document.querySelector('.legend-name')!).unicodeBidi,
-      cell: getComputedStyle(document.querySelector('.top-table td.name')!).unicodeBidi,
-    }), RLO);
-    assert.deepEqual(isolated, { inReadout: true, legend: 'isolate', cell: 'isolate' }, 'the name is set apart from the words after it');
+    const isolated = await page.evaluate(
+      (name) => ({
+        inReadout: [...document.querySelectorAll('.ro-name bdi')].some((b) => b.textContent === name),
+        legend: getComputedStyle(document.querySelector('.legend-name')!).unicodeBidi,
+        cell: getComputedStyle(document.querySelector('.top-table td.name')!).unicodeBidi,
+      }),
+      RLO,
+    );
+    assert.deepEqual(
+      isolated,
+      { inReadout: true, legend: 'isolate', cell: 'isolate' },
+      'the name is set apart from the words after it',
+    );
     await page.screenshot({ path: artifact('host-odd-names-phone.png'), fullPage: true });
     assert.deepEqual(problemsOf(page), []);
     await page.close();

@@ -110,7 +110,11 @@ export class ApiError extends Error {
 
 const TIMEOUT_MS = 15_000;
 
-export async function getJson<T>(path: string, params: Record<string, string | number | readonly string[] | undefined> = {}, signal?: AbortSignal): Promise<T> {
+export async function getJson<T>(
+  path: string,
+  params: Record<string, string | number | readonly string[] | undefined> = {},
+  signal?: AbortSignal,
+): Promise<T> {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
     if (Array.isArray(v)) for (const x of v) q.append(k, x);
@@ -125,7 +129,11 @@ async function requestJson<T>(url: string, init: RequestInit, signal?: AbortSign
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   let res: Response;
   try {
-    res = await fetch(url, { ...init, signal: combined, headers: { accept: 'application/json', ...(init.headers as Record<string, string> | undefined) } });
+    res = await fetch(url, {
+      ...init,
+      signal: combined,
+      headers: { accept: 'application/json', ...(init.headers as Record<string, string> | undefined) },
+    });
   } catch (e) {
     if (signal?.aborted) throw e; // the page moved on; nobody is waiting for this answer
     throw new ApiError(timeout.aborted ? `no answer within ${TIMEOUT_MS / 1000} s` : 'no connection', 0);
@@ -136,10 +144,16 @@ async function requestJson<T>(url: string, init: RequestInit, signal?: AbortSign
   } catch {
     if (signal?.aborted) throw new DOMException('aborted', 'AbortError');
     // A proxy's HTML error page (its 502-504 mean Berth itself is away), or a cut answer.
-    throw new ApiError(res.ok ? 'the server sent an unreadable answer' : `HTTP ${res.status}`, [502, 503, 504].includes(res.status) ? 0 : res.status);
+    throw new ApiError(
+      res.ok ? 'the server sent an unreadable answer' : `HTTP ${res.status}`,
+      [502, 503, 504].includes(res.status) ? 0 : res.status,
+    );
   }
   if (!res.ok) {
-    const msg = typeof body === 'object' && body && 'error' in body ? String((body as { error: unknown }).error) : `HTTP ${res.status}`;
+    const msg =
+      typeof body === 'object' && body && 'error' in body
+        ? String((body as { error: unknown }).error)
+        : `HTTP ${res.status}`;
     throw new ApiError(msg, res.status);
   }
   return body as T;
@@ -178,7 +192,16 @@ export function fetchSeries(q: SeriesQuery, signal?: AbortSignal): Promise<Serie
 
 /** Many containers' metrics in one request, on one grid; `containers` undefined = all in range. */
 export function fetchContainerSeries(
-  q: { host: string; containers?: readonly string[]; metrics: readonly string[]; from: number; to: number; maxPoints: number; minmax?: boolean; digits?: number },
+  q: {
+    host: string;
+    containers?: readonly string[];
+    metrics: readonly string[];
+    from: number;
+    to: number;
+    maxPoints: number;
+    minmax?: boolean;
+    digits?: number;
+  },
   signal?: AbortSignal,
 ): Promise<ContainerSeriesResponse> {
   return getJson<ContainerSeriesResponse>(
@@ -200,15 +223,27 @@ export function fetchContainerSeries(
 }
 
 /** Every host's metrics in one request, on one grid (the overview's sparklines). */
-export function fetchHostSeries(q: { metrics: readonly string[]; from: number; to: number; maxPoints: number; digits?: number }, signal?: AbortSignal): Promise<HostSeriesResponse> {
+export function fetchHostSeries(
+  q: { metrics: readonly string[]; from: number; to: number; maxPoints: number; digits?: number },
+  signal?: AbortSignal,
+): Promise<HostSeriesResponse> {
   return getJson<HostSeriesResponse>(
     '/api/v1/host-series',
-    { metrics: q.metrics.join(','), from: Math.floor(q.from), to: Math.ceil(q.to), maxPoints: Math.round(q.maxPoints), digits: q.digits },
+    {
+      metrics: q.metrics.join(','),
+      from: Math.floor(q.from),
+      to: Math.ceil(q.to),
+      maxPoints: Math.round(q.maxPoints),
+      digits: q.digits,
+    },
     signal,
   );
 }
 
-export function fetchTop(q: { host: string; metric: string; from: number; to: number; limit: number }, signal?: AbortSignal): Promise<TopResponse> {
+export function fetchTop(
+  q: { host: string; metric: string; from: number; to: number; limit: number },
+  signal?: AbortSignal,
+): Promise<TopResponse> {
   return getJson<TopResponse>('/api/v1/top', { ...q, from: Math.floor(q.from), to: Math.ceil(q.to) }, signal);
 }
 
@@ -240,10 +275,18 @@ export interface TokenInfo {
  * /api/v1/tokens with the server's shared token as the bearer (a header, never the URL).
  * Errors come back as ApiError with the server's message (401 wrong token, 400 bad host name).
  */
-export function tokenRequest<T>(method: 'GET' | 'POST' | 'DELETE', path: string, sharedToken: string, body?: unknown): Promise<T> {
+export function tokenRequest<T>(
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  sharedToken: string,
+  body?: unknown,
+): Promise<T> {
   return requestJson<T>(`/api/v1/tokens${path}`, {
     method,
-    headers: { authorization: `Bearer ${sharedToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${sharedToken}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 }

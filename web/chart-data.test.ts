@@ -1,6 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { binaryIncrements, hasData, lastIndex, mergeInto, prepData, readings, stackAreas, stackData, yExtent, type DataSet, type LineSpec } from './chart-data.ts';
+import {
+  binaryIncrements,
+  hasData,
+  lastIndex,
+  mergeInto,
+  prepData,
+  readings,
+  stackAreas,
+  stackData,
+  yExtent,
+  type DataSet,
+  type LineSpec,
+} from './chart-data.ts';
 
 const ds = (cols: DataSet['cols']): DataSet => ({ t: [0, 10, 20, 30], cols, step: 10, tier: '1m', from: 0, to: 30 });
 
@@ -10,8 +22,16 @@ test('prepData picks, scales and mirrors columns and keeps gaps as null', () => 
     { key: 'tx', label: 'out', color: 'red', scale: 8, mirror: true },
     { key: 'missing', label: 'none', color: 'blue' },
   ];
-  const p = prepData(lines, ds({ rx: [1, null, 3, 4], rx_min: [0, null, 2, 4], rx_max: [2, null, 5, 4], tx: [1, 2, null, 0] }));
-  assert.deepEqual(p.data, [[0, 10, 20, 30], [8, null, 24, 32], [-8, -16, null, -0], [null, null, null, null]]);
+  const p = prepData(
+    lines,
+    ds({ rx: [1, null, 3, 4], rx_min: [0, null, 2, 4], rx_max: [2, null, 5, 4], tx: [1, 2, null, 0] }),
+  );
+  assert.deepEqual(p.data, [
+    [0, 10, 20, 30],
+    [8, null, 24, 32],
+    [-8, -16, null, -0],
+    [null, null, null, null],
+  ]);
   assert.deepEqual(p.bands[0], { lo: [0, null, 16, 32], hi: [16, null, 40, 32] });
   assert.equal(p.bands[1], null);
   assert.equal(hasData(p), true);
@@ -23,7 +43,10 @@ test('the y extent covers shown lines and their bands, never an empty range', ()
     { key: 'a', label: 'a', color: 'x', band: { min: 'a_min', max: 'a_max' } },
     { key: 'b', label: 'b', color: 'x', mirror: true },
   ];
-  const p = prepData(lines, ds({ a: [1, 2, 3, null], a_min: [0, 1, 1, null], a_max: [9, 2, 3, null], b: [5, 5, 5, 5] }));
+  const p = prepData(
+    lines,
+    ds({ a: [1, 2, 3, null], a_min: [0, 1, 1, null], a_max: [9, 2, 3, null], b: [5, 5, 5, 5] }),
+  );
   assert.deepEqual(yExtent(p, [true, true]), [-5, 9], 'band peak and mirrored line');
   assert.deepEqual(yExtent(p, [true, false]), [0, 9]);
   assert.deepEqual(yExtent(p, [false, false]), [0, 1]);
@@ -32,10 +55,37 @@ test('the y extent covers shown lines and their bands, never an empty range', ()
 
 test('readings: values at the cursor, or the latest, biggest first within a limit', () => {
   const lines: LineSpec[] = ['a', 'b', 'c', 'gone'].map((k) => ({ key: k, label: k, color: 'x' }));
-  const p = prepData(lines, { t: [0, 10, 20, 30, 40, 50], cols: { a: [1, 2, 3, 4, 5, null], b: [9, 8, 7, 6, 5, 4], c: [null, null, 1, 2, 3, 30], gone: [7, 7, null, null, null, null] }, step: 10, tier: 'raw', from: 0, to: 50 });
-  assert.deepEqual(readings(p, [true, true, true, true], 1), [{ line: 0, value: 2 }, { line: 1, value: 8 }, { line: 3, value: 7 }]);
-  assert.deepEqual(readings(p, [true, true, true, true], null), [{ line: 0, value: 5 }, { line: 1, value: 4 }, { line: 2, value: 30 }], 'a line that stopped long ago is not "latest"');
-  assert.deepEqual(readings(p, [true, true, true, true], null, 2), [{ line: 2, value: 30 }, { line: 0, value: 5 }]);
+  const p = prepData(lines, {
+    t: [0, 10, 20, 30, 40, 50],
+    cols: {
+      a: [1, 2, 3, 4, 5, null],
+      b: [9, 8, 7, 6, 5, 4],
+      c: [null, null, 1, 2, 3, 30],
+      gone: [7, 7, null, null, null, null],
+    },
+    step: 10,
+    tier: 'raw',
+    from: 0,
+    to: 50,
+  });
+  assert.deepEqual(readings(p, [true, true, true, true], 1), [
+    { line: 0, value: 2 },
+    { line: 1, value: 8 },
+    { line: 3, value: 7 },
+  ]);
+  assert.deepEqual(
+    readings(p, [true, true, true, true], null),
+    [
+      { line: 0, value: 5 },
+      { line: 1, value: 4 },
+      { line: 2, value: 30 },
+    ],
+    'a line that stopped long ago is not "latest"',
+  );
+  assert.deepEqual(readings(p, [true, true, true, true], null, 2), [
+    { line: 2, value: 30 },
+    { line: 0, value: 5 },
+  ]);
   assert.deepEqual(readings(p, [false, true, false, false], 0), [{ line: 1, value: 9 }]);
   assert.equal(lastIndex([null, 1, null]), 1);
   assert.equal(lastIndex([null]), -1);
@@ -58,7 +108,18 @@ test('stacked lines are drawn as cumulative sums per stack; readouts keep the ho
     { key: 'd', label: 'd', color: 'x', stack: 'down', mirror: true },
     { key: 'e', label: 'e', color: 'x' },
   ];
-  const p = prepData(lines, ds({ a: [1, 2, null, null], a_min: [0, 1, null, null], a_max: [2, 3, null, null], b: [3, null, 5, null], c: [1, 1, 1, null], d: [2, 2, 2, null], e: [7, 7, 7, 7] }));
+  const p = prepData(
+    lines,
+    ds({
+      a: [1, 2, null, null],
+      a_min: [0, 1, null, null],
+      a_max: [2, 3, null, null],
+      b: [3, null, 5, null],
+      c: [1, 1, 1, null],
+      d: [2, 2, 2, null],
+      e: [7, 7, 7, 7],
+    }),
+  );
   const s = stackData(p, lines, [true, true, true, true, true]);
   assert.deepEqual(s.data.slice(1), [
     [1, 2, 0, null],
@@ -75,7 +136,11 @@ test('stacked lines are drawn as cumulative sums per stack; readouts keep the ho
   assert.deepEqual(yExtent(s, [true, true, true, true, true]), [-3, 7]);
   // Readouts read the prepared (honest) columns: b is 3 at the first point, not 4.
   assert.deepEqual(readings(p, [true, true, true, true, true], 0), [
-    { line: 0, value: 1 }, { line: 1, value: 3 }, { line: 2, value: -1 }, { line: 3, value: -2 }, { line: 4, value: 7 },
+    { line: 0, value: 1 },
+    { line: 1, value: 3 },
+    { line: 2, value: -1 },
+    { line: 3, value: -2 },
+    { line: 4, value: 7 },
   ]);
   // Hiding a line takes it out of the sums.
   const hidden = stackData(p, lines, [false, true, true, true, true]);

@@ -192,7 +192,11 @@ export function readings(p: Prepared, shown: readonly boolean[], idx: number | n
 }
 
 /** Merges several answers on one time grid into a DataSet; keys are prefixed by `prefix`. */
-export function mergeInto(ds: DataSet | undefined, answer: { t: number[]; step: number; tier: string; from: number; to: number; series: Record<string, Column> }, prefix = ''): DataSet {
+export function mergeInto(
+  ds: DataSet | undefined,
+  answer: { t: number[]; step: number; tier: string; from: number; to: number; series: Record<string, Column> },
+  prefix = '',
+): DataSet {
   const out = ds ?? { t: answer.t, cols: {}, step: answer.step, tier: answer.tier, from: answer.from, to: answer.to };
   if (answer.t.length > out.t.length) out.t = answer.t;
   for (const [k, v] of Object.entries(answer.series)) out.cols[prefix + k] = v;
@@ -216,6 +220,6 @@ export function spreadColor(i: number, dark: boolean): string {
 export function mean(col: Column | undefined): number {
   let sum = 0;
   let n = 0;
-  for (const v of col ?? []) if (v !== null) (sum += v), n++;
+  for (const v of col ?? []) if (v !== null) ((sum += v), n++);
   return n ? sum / n : 0;
 }

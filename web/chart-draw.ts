@@ -23,13 +23,20 @@ export function theme(): NonNullable<typeof themeCache> {
   if (!themeCache || themeCache.dark !== dark) {
     const s = getComputedStyle(document.documentElement);
     const v = (name: string) => s.getPropertyValue(name).trim();
-    themeCache = { dark, muted: v('--muted'), grid: v('--grid'), font: `11px ${v('--font-ui') || 'system-ui, sans-serif'}` };
+    themeCache = {
+      dark,
+      muted: v('--muted'),
+      grid: v('--grid'),
+      font: `11px ${v('--font-ui') || 'system-ui, sans-serif'}`,
+    };
   }
   return themeCache;
 }
 
 function withAlpha(color: string, alpha: number): string {
-  return color.startsWith('hsl(') ? color.replace(/\)$/, ` / ${alpha})`) : `color-mix(in srgb, ${color} ${Math.round(alpha * 100)}%, transparent)`;
+  return color.startsWith('hsl(')
+    ? color.replace(/\)$/, ` / ${alpha})`)
+    : `color-mix(in srgb, ${color} ${Math.round(alpha * 100)}%, transparent)`;
 }
 
 /** Fills each line's min–max band (or stacked area) under the lines, breaking at gaps. */

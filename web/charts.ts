@@ -3,7 +3,18 @@
 // re-query it, double-click to step back). All charts of a page share one uPlot.sync cursor.
 import uPlot from 'uplot';
 import { formatTicks, formatValue, formatTime, type Unit } from './format.ts';
-import { binaryIncrements, hasData, prepData, readings, stackAreas, stackData, yExtent, type DataSet, type LineSpec, type Prepared } from './chart-data.ts';
+import {
+  binaryIncrements,
+  hasData,
+  prepData,
+  readings,
+  stackAreas,
+  stackData,
+  yExtent,
+  type DataSet,
+  type LineSpec,
+  type Prepared,
+} from './chart-data.ts';
 import { AXIS_SIZE, drawBands, theme, X_STAMPS } from './chart-draw.ts';
 import { el, text } from './dom.ts';
 
@@ -123,7 +134,9 @@ export class ChartPanel {
    * what to say when no line has a value.
    */
   setData(ds: DataSet, spec: ChartSpec = this.spec, empty = 'No data in this range'): void {
-    const same = spec.lines.length === this.spec.lines.length && spec.lines.every((l, i) => l.key === this.spec.lines[i].key && l.color === this.spec.lines[i].color);
+    const same =
+      spec.lines.length === this.spec.lines.length &&
+      spec.lines.every((l, i) => l.key === this.spec.lines[i].key && l.color === this.spec.lines[i].color);
     this.spec = spec;
     text(this.subEl, spec.note ?? '');
     this.window = { from: ds.from, to: ds.to };
@@ -132,7 +145,14 @@ export class ChartPanel {
     const step = ds.step;
     const any = hasData(this.prepared);
     const every = (s: number) => (s < 60 ? `${s} s` : s < 3600 ? `${s / 60} min` : `${s / 3600} h`);
-    text(this.tierEl, !any ? '' : ds.tier === 'raw' ? `every ${every(step)}` : `avg per ${every(step)}${this.drawn.bands.some(Boolean) ? ', band = min–max' : ''}`);
+    text(
+      this.tierEl,
+      !any
+        ? ''
+        : ds.tier === 'raw'
+          ? `every ${every(step)}`
+          : `avg per ${every(step)}${this.drawn.bands.some(Boolean) ? ', band = min–max' : ''}`,
+    );
     this.showNote(any ? null : empty, false);
     if (this.u && same) {
       this.u.setData(this.drawn.data as uPlot.AlignedData);
@@ -213,7 +233,10 @@ export class ChartPanel {
         x: { time: true, range: () => [this.window.from, this.window.to] },
         y: {
           range: (u) => {
-            const [lo, hi] = yExtent(this.drawn, u.series.slice(1).map((s) => s.show !== false));
+            const [lo, hi] = yExtent(
+              this.drawn,
+              u.series.slice(1).map((s) => s.show !== false),
+            );
             if (spec.yMax !== undefined) return [Math.min(0, lo), Math.max(spec.yMax, hi)];
             return uPlot.rangeNum(lo, hi, 0.1, true);
           },
@@ -234,7 +257,11 @@ export class ChartPanel {
       cursor: {
         // The cursor is shared; a drag is not, so only the dragged chart draws a selection
         // and asks for the zoom.
-        sync: { key: SYNC_KEY, setSeries: false, filters: { pub: (type) => type !== 'mousedown' && type !== 'mouseup' } },
+        sync: {
+          key: SYNC_KEY,
+          setSeries: false,
+          filters: { pub: (type) => type !== 'mousedown' && type !== 'mouseup' },
+        },
         drag: { x: true, y: false, setScale: false },
         points: { size: 5 },
         y: false,
@@ -323,7 +350,11 @@ export class ChartPanel {
     const top = readings(p, shown, idx, 6);
     const items = top.map((r) => {
       const l = this.spec.lines[r.line];
-      return el('span', { class: 'ro-item', title: l.label }, [el('i', { class: 'swatch', style: `--c:${l.color}` }), el('span', { class: 'ro-name' }, lineLabel(l)), el('b', { class: 'ro-val' }, [fmt(r.value)])]);
+      return el('span', { class: 'ro-item', title: l.label }, [
+        el('i', { class: 'swatch', style: `--c:${l.color}` }),
+        el('span', { class: 'ro-name' }, lineLabel(l)),
+        el('b', { class: 'ro-val' }, [fmt(r.value)]),
+      ]);
     });
     this.readoutEl.replaceChildren(timeEl, ...items);
   }

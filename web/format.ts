@@ -44,7 +44,8 @@ export const formatBytesRate = (v: number): string => `${scaled(v, 1024, IEC)}/s
 /** Takes bits per second (the page multiplies network bytes/s by 8 before drawing). */
 export const formatBits = (v: number): string => scaled(v, 1000, SI_BITS);
 export const formatPerSecond = (v: number): string => `${scaled(v, 1000, SI, '')}/s`;
-export const formatCount = (v: number): string => (Math.abs(v) < 1000 ? sig3(Math.round(v * 10) / 10) : scaled(v, 1000, SI, ''));
+export const formatCount = (v: number): string =>
+  Math.abs(v) < 1000 ? sig3(Math.round(v * 10) / 10) : scaled(v, 1000, SI, '');
 export const formatLoad = (v: number): string => v.toFixed(2);
 
 export function formatPct(v: number): string {
@@ -84,14 +85,22 @@ export function formatAgo(now: number, ts: number): string {
 export function formatValue(unit: Unit, v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
   switch (unit) {
-    case 'pct': return formatPct(v);
-    case 'bytes': return formatBytes(v);
-    case 'bytes_per_s': return formatBytesRate(v);
-    case 'bits_per_s': return formatBits(v);
-    case 'per_s': return formatPerSecond(v);
-    case 'load': return formatLoad(v);
-    case 'seconds': return formatDuration(v);
-    default: return formatCount(v);
+    case 'pct':
+      return formatPct(v);
+    case 'bytes':
+      return formatBytes(v);
+    case 'bytes_per_s':
+      return formatBytesRate(v);
+    case 'bits_per_s':
+      return formatBits(v);
+    case 'per_s':
+      return formatPerSecond(v);
+    case 'load':
+      return formatLoad(v);
+    case 'seconds':
+      return formatDuration(v);
+    default:
+      return formatCount(v);
   }
 }
 
@@ -111,16 +120,25 @@ export function formatTicks(unit: Unit, ticks: readonly number[]): string[] {
     }
     const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) / div : 1;
     const decimals = step >= 1 || step === 0 ? 0 : Math.min(3, Math.ceil(-Math.log10(step) - 1e-9));
-    return ticks.map((t) => (t === 0 ? '0' : `${(Math.abs(t) / div).toFixed(decimals)}${sep}${names[i]}${suffix}`.trimEnd()));
+    return ticks.map((t) =>
+      t === 0 ? '0' : `${(Math.abs(t) / div).toFixed(decimals)}${sep}${names[i]}${suffix}`.trimEnd(),
+    );
   };
   switch (unit) {
-    case 'pct': return pick(Infinity, ['%']);
-    case 'bytes': return pick(1024, IEC);
-    case 'bytes_per_s': return pick(1024, IEC, '/s');
-    case 'bits_per_s': return pick(1000, SI_BITS);
-    case 'per_s': return pick(1000, SI, '/s', '');
-    case 'seconds': return ticks.map((t) => formatDuration(Math.abs(t)));
-    default: return pick(1000, SI, '', '');
+    case 'pct':
+      return pick(Infinity, ['%']);
+    case 'bytes':
+      return pick(1024, IEC);
+    case 'bytes_per_s':
+      return pick(1024, IEC, '/s');
+    case 'bits_per_s':
+      return pick(1000, SI_BITS);
+    case 'per_s':
+      return pick(1000, SI, '/s', '');
+    case 'seconds':
+      return ticks.map((t) => formatDuration(Math.abs(t)));
+    default:
+      return pick(1000, SI, '', '');
   }
 }
 
@@ -185,7 +203,11 @@ export const isolate = (name: string): string => `\u2068${name}\u2069`;
  * Disk use in %, as `df` counts it: used / (used + available), the space root keeps back left
  * out. Without `avail` (agents before it was sent) used / size.
  */
-export function diskUsedPct(used: number | null | undefined, total: number | null | undefined, avail?: number | null): number | null {
+export function diskUsedPct(
+  used: number | null | undefined,
+  total: number | null | undefined,
+  avail?: number | null,
+): number | null {
   if (used === null || used === undefined) return null;
   if (avail !== null && avail !== undefined && used + avail > 0) return (100 * used) / (used + avail);
   return total ? (100 * used) / total : null;

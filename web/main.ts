@@ -12,7 +12,12 @@ let first: FirstLoad | undefined;
 if (state.route.view === 'host') {
   const controller = new AbortController();
   // As the page would ask before its first layout: the window's width, the browser's clock.
-  const q = { win: currentWindow(state, Math.floor(Date.now() / 1000)), maxPoints: maxPointsFor(Math.min(1800, innerWidth)), rank: state.rank, allContainers: true };
+  const q = {
+    win: currentWindow(state, Math.floor(Date.now() / 1000)),
+    maxPoints: maxPointsFor(Math.min(1800, innerWidth)),
+    rank: state.rank,
+    allContainers: true,
+  };
   first = { controller, host: sendHostQueries(state.route.host, q, controller.signal) };
 }
 const root = document.getElementById('app') ?? document.body;

@@ -4,7 +4,17 @@
 import { ApiError, isAbort } from './api.ts';
 import { el, link } from './dom.ts';
 import { isolate, zoneLabel } from './format.ts';
-import { currentWindow, isLive, maxPointsFor, parseState, routePath, stateUrl, type RankMetric, type Route, type ViewState } from './state.ts';
+import {
+  currentWindow,
+  isLive,
+  maxPointsFor,
+  parseState,
+  routePath,
+  stateUrl,
+  type RankMetric,
+  type Route,
+  type ViewState,
+} from './state.ts';
 import { ContainerView } from './views/container.ts';
 import { HostView } from './views/host.ts';
 import type { HostQueries } from './views/host-queries.ts';
@@ -138,7 +148,8 @@ class Page implements ViewCtx {
   private change(patch: Partial<ViewState>, how: 'push' | 'replace', reload: boolean): void {
     this.state = { ...this.state, ...patch };
     const url = stateUrl(this.state);
-    if (url !== location.pathname + location.search) history[how === 'push' ? 'pushState' : 'replaceState'](null, '', url);
+    if (url !== location.pathname + location.search)
+      history[how === 'push' ? 'pushState' : 'replaceState'](null, '', url);
     this.timebar.render(this.state, this.now());
     if (reload) void this.load();
   }
@@ -159,11 +170,23 @@ class Page implements ViewCtx {
     const r = this.state.route;
     const first = this.first;
     this.first = undefined;
-    this.view = r.view === 'host' ? new HostView(this, r.host, first?.host) : r.view === 'container' ? new ContainerView(this, r.host, r.container) : new OverviewView(this);
+    this.view =
+      r.view === 'host'
+        ? new HostView(this, r.host, first?.host)
+        : r.view === 'container'
+          ? new ContainerView(this, r.host, r.container)
+          : new OverviewView(this);
     this.main.replaceChildren(this.view.el);
-    document.title = r.view === 'overview' ? 'Berth' : `${r.view === 'host' ? isolate(r.host) : `${isolate(r.container)} on ${isolate(r.host)}`} — Berth`;
+    document.title =
+      r.view === 'overview'
+        ? 'Berth'
+        : `${r.view === 'host' ? isolate(r.host) : `${isolate(r.container)} on ${isolate(r.host)}`} — Berth`;
     const crumbs: (Node | string)[] = [link(this.href({ view: 'overview' }), ['Fleet'])];
-    if (r.view !== 'overview') crumbs.push(el('span', { class: 'sep' }, ['›']), r.view === 'host' ? el('span', {}, [r.host]) : link(this.href({ view: 'host', host: r.host }), [r.host]));
+    if (r.view !== 'overview')
+      crumbs.push(
+        el('span', { class: 'sep' }, ['›']),
+        r.view === 'host' ? el('span', {}, [r.host]) : link(this.href({ view: 'host', host: r.host }), [r.host]),
+      );
     if (r.view === 'container') crumbs.push(el('span', { class: 'sep' }, ['›']), el('span', {}, [r.container]));
     this.crumbs.replaceChildren(...crumbs);
     this.timebar.render(this.state, this.now());
@@ -193,10 +216,17 @@ class Page implements ViewCtx {
       if (isAbort(e) || c !== this.controller) return;
       this.failures++;
       const wait = this.retryDelay();
-      const what = e instanceof ApiError && e.unreachable ? `Cannot reach the Berth server (${e.message}).` : `The server answered with an error: ${e instanceof Error ? e.message : String(e)}.`;
+      const what =
+        e instanceof ApiError && e.unreachable
+          ? `Cannot reach the Berth server (${e.message}).`
+          : `The server answered with an error: ${e instanceof Error ? e.message : String(e)}.`;
       const retry = el('button', { type: 'button', class: 'mini' }, ['Retry now']);
       retry.addEventListener('click', () => void this.load());
-      this.banner.replaceChildren(el('strong', {}, [what]), ` Showing the last data received; retrying in ${wait} s. `, retry);
+      this.banner.replaceChildren(
+        el('strong', {}, [what]),
+        ` Showing the last data received; retrying in ${wait} s. `,
+        retry,
+      );
       // A single blip is retried at once without alarming anyone; a second failure is news.
       this.banner.hidden = this.failures < 2;
       if (this.failures >= 2) this.timebar.status('error', 'Offline');

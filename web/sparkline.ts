@@ -7,7 +7,10 @@ export class Sparkline {
   private u: uPlot | null = null;
   readonly el: HTMLElement;
 
-  constructor(private readonly colors: [string, string], private readonly height = 40) {
+  constructor(
+    private readonly colors: [string, string],
+    private readonly height = 40,
+  ) {
     this.el = document.createElement('div');
     this.el.className = 'spark';
     this.el.style.height = `${height}px`;
@@ -30,9 +33,16 @@ export class Sparkline {
         select: { show: false, left: 0, top: 0, width: 0, height: 0 },
         legend: { show: false },
         padding: [2, 0, 2, 0],
-        scales: { x: { time: true, range: (_u, a, b) => [Math.min(a, from), Math.max(b, to)] }, y: { range: [0, 100] } },
+        scales: {
+          x: { time: true, range: (_u, a, b) => [Math.min(a, from), Math.max(b, to)] },
+          y: { range: [0, 100] },
+        },
         axes: [{ show: false }, { show: false }],
-        series: [{}, { stroke: c1, width: 1.5, fill: `color-mix(in srgb, ${c1} 18%, transparent)`, points: { show: false } }, { stroke: c2, width: 1, points: { show: false } }],
+        series: [
+          {},
+          { stroke: c1, width: 1.5, fill: `color-mix(in srgb, ${c1} 18%, transparent)`, points: { show: false } },
+          { stroke: c2, width: 1, points: { show: false } },
+        ],
       },
       data,
       this.el,

@@ -1,6 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { currentWindow, defaultState, isLive, parseRoute, parseState, routePath, stateUrl, toggled, type ViewState } from './state.ts';
+import {
+  currentWindow,
+  defaultState,
+  isLive,
+  parseRoute,
+  parseState,
+  routePath,
+  stateUrl,
+  toggled,
+  type ViewState,
+} from './state.ts';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
@@ -16,7 +26,10 @@ test('routes: overview, host, container, with any characters in names', () => {
     ['/host/%E0%A4%A', { view: 'overview' }],
   ];
   for (const [path, want] of cases) assert.deepEqual(parseRoute(path), want, path);
-  for (const r of [{ view: 'host', host: 'a/b c' }, { view: 'container', host: 'h', container: HOSTILE }] as const) {
+  for (const r of [
+    { view: 'host', host: 'a/b c' },
+    { view: 'container', host: 'h', container: HOSTILE },
+  ] as const) {
     assert.deepEqual(parseRoute(routePath(r)), r);
   }
 });
@@ -25,7 +38,10 @@ test('a state survives the URL round trip, defaults left out', () => {
   const s: ViewState = {
     route: { view: 'container', host: 'db-1', container: HOSTILE },
     range: { from: 1_790_000_000, to: 1_790_086_400 },
-    zoom: [[1_790_010_000, 1_790_020_000], [1_790_012_000, 1_790_013_000]],
+    zoom: [
+      [1_790_010_000, 1_790_020_000],
+      [1_790_012_000, 1_790_013_000],
+    ],
     hidden: ['a&b', 'c=d'],
     off: ['cpu:steal'],
     rank: 'mem_bytes',
@@ -59,8 +75,25 @@ test('bad query values fall back to defaults instead of breaking the page', () =
 test('the window is the innermost zoom, else the range; presets are live', () => {
   const now = 1_800_000_000;
   const s = defaultState();
-  assert.deepEqual(currentWindow({ ...s, range: { preset: '6h' } }, now), { from: now - 21600, to: now, live: true, zoomed: false });
-  assert.deepEqual(currentWindow({ ...s, zoom: [[1, 9], [2, 5]] }, now), { from: 2, to: 5, live: false, zoomed: true });
+  assert.deepEqual(currentWindow({ ...s, range: { preset: '6h' } }, now), {
+    from: now - 21600,
+    to: now,
+    live: true,
+    zoomed: false,
+  });
+  assert.deepEqual(
+    currentWindow(
+      {
+        ...s,
+        zoom: [
+          [1, 9],
+          [2, 5],
+        ],
+      },
+      now,
+    ),
+    { from: 2, to: 5, live: false, zoomed: true },
+  );
   assert.equal(isLive({ ...s, range: { from: 1, to: 2 } }), false);
   assert.equal(isLive({ ...s, refresh: 0 }), false);
   assert.equal(isLive({ ...s, zoom: [[1, 2]] }), true, 'a zoom inside a live range keeps refreshing');

@@ -6,13 +6,19 @@ export const PRESETS = { '15m': 900, '1h': 3600, '6h': 21600, '24h': 86400, '7d'
 export type Preset = keyof typeof PRESETS;
 export const DEFAULT_PRESET: Preset = '1h';
 
-export const RANK_METRICS = ['cpu_pct', 'mem_bytes', 'net_rx_bps', 'net_tx_bps', 'blk_read_bps', 'blk_write_bps', 'pids'] as const;
+export const RANK_METRICS = [
+  'cpu_pct',
+  'mem_bytes',
+  'net_rx_bps',
+  'net_tx_bps',
+  'blk_read_bps',
+  'blk_write_bps',
+  'pids',
+] as const;
 export type RankMetric = (typeof RANK_METRICS)[number];
 
 export type Route =
-  | { view: 'overview' }
-  | { view: 'host'; host: string }
-  | { view: 'container'; host: string; container: string };
+  { view: 'overview' } | { view: 'host'; host: string } | { view: 'container'; host: string; container: string };
 
 export type Range = { preset: Preset } | { from: number; to: number };
 
@@ -80,7 +86,10 @@ export function parseState(pathname: string, search: string): ViewState {
   const preset = q.get('range');
   if (from !== undefined && to !== undefined && from < to) state.range = { from, to };
   else if (preset && Object.hasOwn(PRESETS, preset)) state.range = { preset: preset as Preset };
-  state.zoom = q.getAll('zoom').map(parseWindow).filter((w): w is [number, number] => !!w);
+  state.zoom = q
+    .getAll('zoom')
+    .map(parseWindow)
+    .filter((w): w is [number, number] => !!w);
   state.hidden = q.getAll('hide');
   state.off = q.getAll('off');
   const rank = q.get('rank');

@@ -14,9 +14,17 @@ function preloadPage(): Plugin {
     transformIndexHtml: {
       order: 'post',
       handler(_html, ctx) {
-        const page = Object.values(ctx.bundle ?? {}).find((c) => c.type === 'chunk' && c.isDynamicEntry && c.facadeModuleId?.endsWith('/page.ts'));
+        const page = Object.values(ctx.bundle ?? {}).find(
+          (c) => c.type === 'chunk' && c.isDynamicEntry && c.facadeModuleId?.endsWith('/page.ts'),
+        );
         if (!page) throw new Error('berth-preload-page: no chunk for page.ts');
-        return [{ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `/${page.fileName}` }, injectTo: 'head' }];
+        return [
+          {
+            tag: 'link',
+            attrs: { rel: 'modulepreload', crossorigin: true, href: `/${page.fileName}` },
+            injectTo: 'head',
+          },
+        ];
       },
     },
   };

@@ -50,7 +50,7 @@ test('arp: entries and incomplete entries per device and in total, beside gc_thr
   });
 });
 
-test('arp: this machine\'s real table counts one entry per line', async () => {
+test("arp: this machine's real table counts one entry per line", async () => {
   const lines = (await readFile(testdata('arp-this-host'), 'utf8')).trim().split('\n').length - 1;
   const got = await collect(await procRoot('arp-this-host'));
   assert.equal(got.get('arp_entries_total{}'), lines);
@@ -61,21 +61,31 @@ test('arp: this machine\'s real table counts one entry per line', async () => {
 
 test('arp: an empty table reports zero totals', async () => {
   const got = await collect(await procRoot('arp-empty', '1024'));
-  assert.deepEqual(Object.fromEntries(got), { 'arp_entries_total{}': 0, 'arp_incomplete_total{}': 0, 'arp_gc_thresh3{}': 1024 });
+  assert.deepEqual(Object.fromEntries(got), {
+    'arp_entries_total{}': 0,
+    'arp_incomplete_total{}': 0,
+    'arp_gc_thresh3{}': 1024,
+  });
 });
 
 test('arp: a missing /proc/net/arp turns the collector off', async () => {
   const root = await procRoot();
-  await assert.rejects(collect(root), (err: unknown) => err instanceof SourceMissing && /net\/arp not found/.test(err.message));
+  await assert.rejects(
+    collect(root),
+    (err: unknown) => err instanceof SourceMissing && /net\/arp not found/.test(err.message),
+  );
 });
 
 test('arp: a malformed file is an error naming the file and the line', async () => {
   const root = await procRoot('arp-empty');
-  await writeFile(path.join(root, 'net/arp'), 'IP address       HW type     Flags       HW address            Mask     Device\n10.0.0.1 0x1\n');
+  await writeFile(
+    path.join(root, 'net/arp'),
+    'IP address       HW type     Flags       HW address            Mask     Device\n10.0.0.1 0x1\n',
+  );
   await assert.rejects(collect(root), /net\/arp: line 2: expected 6 fields, got 2/);
 });
 
-test('arp: with a host /proc mounted elsewhere, the host namespace (pid 1) is read, not the agent\'s own', async () => {
+test("arp: with a host /proc mounted elsewhere, the host namespace (pid 1) is read, not the agent's own", async () => {
   const { hostNetRoot } = await import('../procfs/procfile.ts');
   assert.equal(hostNetRoot('/proc'), '/proc');
   assert.equal(hostNetRoot('/proc/'), '/proc');

@@ -50,7 +50,8 @@ export function arpCollector(opts: { procRoot: string; netRoot?: string }): Coll
       try {
         entries = await readArp(netRoot);
       } catch (err) {
-        if (isNotFound(err)) throw new SourceMissing(`${arpPath(netRoot)} not found (no IPv4 in this network namespace?)`);
+        if (isNotFound(err))
+          throw new SourceMissing(`${arpPath(netRoot)} not found (no IPv4 in this network namespace?)`);
         throw err;
       }
       const s = summarizeArp(entries);

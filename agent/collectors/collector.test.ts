@@ -7,7 +7,11 @@ import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
 import { memoryLogger } from '../log.ts';
 
-const ctx = (log: ReturnType<typeof memoryLogger>): CollectContext => ({ mono: performance.now() / 1000, rates: new RateTracker(), log });
+const ctx = (log: ReturnType<typeof memoryLogger>): CollectContext => ({
+  mono: performance.now() / 1000,
+  rates: new RateTracker(),
+  log,
+});
 
 test('a collector slower than the deadline is left out, sits out ticks while busy, and comes back when it answers', async () => {
   const log = memoryLogger();
@@ -31,7 +35,10 @@ test('a collector slower than the deadline is left out, sits out ticks while bus
   const waited = performance.now() - t0;
   assert.ok(waited >= 190 && waited < 1000, `runAll returned at its deadline (${waited.toFixed(0)} ms)`);
   assert.deepEqual(first.host, { load1: 1 }, 'the fast collector is in the sample');
-  assert.ok(log.lines.some((l) => l.startsWith('warn collector slow: no answer within 0.2 s')), log.lines.join('\n'));
+  assert.ok(
+    log.lines.some((l) => l.startsWith('warn collector slow: no answer within 0.2 s')),
+    log.lines.join('\n'),
+  );
 
   const second = new SnapshotBuilder(20);
   await runner.runAll(second, ctx(log), 200);
@@ -41,7 +48,10 @@ test('a collector slower than the deadline is left out, sits out ticks while bus
   release();
   await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(first.host, { load1: 1 }, 'a late answer writes nothing into the sample it missed');
-  assert.ok(log.lines.some((l) => /^info collector slow: answered after \d+\.\d s; in samples again$/.test(l)), log.lines.join('\n'));
+  assert.ok(
+    log.lines.some((l) => /^info collector slow: answered after \d+\.\d s; in samples again$/.test(l)),
+    log.lines.join('\n'),
+  );
 
   const third = new SnapshotBuilder(30);
   await runner.runAll(third, ctx(log), 200);

@@ -60,7 +60,8 @@ export class CollectorRunner {
    * than hold back the others' samples or pile up runs behind it.
    */
   async runAll(out: SnapshotBuilder, ctx: CollectContext, deadlineMs = Infinity): Promise<void> {
-    const runs = this.collectors.map((c) => ({ c, st: this.stateOf(c) }))
+    const runs = this.collectors
+      .map((c) => ({ c, st: this.stateOf(c) }))
       .filter(({ c, st }) => !st.late && ctx.mono >= st.offUntil)
       .map(({ c, st }) => {
         let done = false;
@@ -79,10 +80,14 @@ export class CollectorRunner {
     out.seal();
     for (const r of runs) {
       if (r.done()) continue;
-      this.log.warn(`collector ${r.c.name}: no answer within ${(deadlineMs / 1000).toFixed(1)} s; left out of samples until it answers`);
+      this.log.warn(
+        `collector ${r.c.name}: no answer within ${(deadlineMs / 1000).toFixed(1)} s; left out of samples until it answers`,
+      );
       r.st.late = r.run.then(() => {
         r.st.late = undefined;
-        this.log.info(`collector ${r.c.name}: answered after ${((performance.now() - r.started) / 1000).toFixed(1)} s; in samples again`);
+        this.log.info(
+          `collector ${r.c.name}: answered after ${((performance.now() - r.started) / 1000).toFixed(1)} s; in samples again`,
+        );
       });
     }
   }

@@ -11,8 +11,19 @@ import type { CpuTimes } from '../procfs/stat.ts';
 import { tempDir } from '../../test/support/temp.ts';
 
 const ctx = (mono: number): CollectContext => ({ mono, rates: new RateTracker(), log: memoryLogger() });
-const times = (t: Partial<CpuTimes>): CpuTimes =>
-  ({ user: 0, nice: 0, system: 0, idle: 0, iowait: 0, irq: 0, softirq: 0, steal: 0, guest: 0, guestNice: 0, ...t });
+const times = (t: Partial<CpuTimes>): CpuTimes => ({
+  user: 0,
+  nice: 0,
+  system: 0,
+  idle: 0,
+  iowait: 0,
+  irq: 0,
+  softirq: 0,
+  steal: 0,
+  guest: 0,
+  guestNice: 0,
+  ...t,
+});
 
 test('cpuPercent: shares of the elapsed ticks, as top prints them', () => {
   const prev = times({ user: 1000, nice: 10, system: 500, idle: 8000, iowait: 100, irq: 5, softirq: 20, steal: 0 });
@@ -21,8 +32,8 @@ test('cpuPercent: shares of the elapsed ticks, as top prints them', () => {
   const p = cpuPercent(prev, cur);
   assert.ok(p);
   assert.equal(p.busy, 45);
-  assert.equal(p.user, 100 * 120 / 400);
-  assert.equal(p.system, 100 * 50 / 400);
+  assert.equal(p.user, (100 * 120) / 400);
+  assert.equal(p.system, (100 * 50) / 400);
   assert.equal(p.iowait, 5);
   assert.equal(p.steal, 2.5);
   // Everything that is not idle or iowait is busy.
@@ -70,17 +81,26 @@ test('cpuCollector: first read yields nothing, the second the shares of the step
   const second = new SnapshotBuilder(2);
   await c.collect(second, ctx(2));
   // 200 ticks: 80 user+nice, 30 system+softirq, 50 idle, 20 iowait, 20 steal → busy 65 %.
-  assert.deepEqual(second.host, { cpu_pct: 65, cpu_user_pct: 40, cpu_system_pct: 15, cpu_iowait_pct: 10, cpu_steal_pct: 10 });
+  assert.deepEqual(second.host, {
+    cpu_pct: 65,
+    cpu_user_pct: 40,
+    cpu_system_pct: 15,
+    cpu_iowait_pct: 10,
+    cpu_steal_pct: 10,
+  });
 });
 
 test('cpuCollector: a missing /proc/stat is SourceMissing naming the path', async () => {
   const c = cpuCollector({ procRoot: '/nonexistent-proc' });
-  await assert.rejects(c.collect(new SnapshotBuilder(0), ctx(0)), (err: unknown) =>
-    err instanceof SourceMissing && err.message.includes('/nonexistent-proc/stat'));
+  await assert.rejects(
+    c.collect(new SnapshotBuilder(0), ctx(0)),
+    (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/stat'),
+  );
 });
 
 test('cpuCollector: agrees with /proc/stat read by the test over the same window (live)', async () => {
-  const raw = async () => (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const raw = async () =>
+    (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
   const c = cpuCollector({ procRoot: '/proc' });
   const a = await raw();
   await c.collect(new SnapshotBuilder(0), ctx(0));
@@ -96,6 +116,9 @@ test('cpuCollector: agrees with /proc/stat read by the test over the same window
   const expected = 100 * (1 - (d[3] + d[4]) / total);
   const got = out.host.cpu_pct;
   assert.ok(got !== undefined && got > 0 && got <= 100, `cpu_pct ${got}`);
-  assert.ok(Math.abs(got - expected) <= 3, `collector ${got.toFixed(2)} vs test ${expected.toFixed(2)} (${total} ticks)`);
-  assert.ok(Math.abs(out.host.cpu_user_pct - 100 * (d[0] + d[1]) / total) <= 3);
+  assert.ok(
+    Math.abs(got - expected) <= 3,
+    `collector ${got.toFixed(2)} vs test ${expected.toFixed(2)} (${total} ticks)`,
+  );
+  assert.ok(Math.abs(out.host.cpu_user_pct - (100 * (d[0] + d[1])) / total) <= 3);
 });

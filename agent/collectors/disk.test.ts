@@ -12,10 +12,34 @@ import { tempDir } from '../../test/support/temp.ts';
 
 const fixture = (name: string) => readFile(new URL(`../procfs/testdata/${name}`, import.meta.url), 'utf8');
 
-interface Counters { reads?: number; sectorsRead?: number; writes?: number; sectorsWritten?: number; ioMs?: number }
+interface Counters {
+  reads?: number;
+  sectorsRead?: number;
+  writes?: number;
+  sectorsWritten?: number;
+  ioMs?: number;
+}
 /** One /proc/diskstats line in the 20-field format, counters not given are 0. */
 function line(major: number, minor: number, name: string, c: Counters): string {
-  const f = [c.reads ?? 0, 0, c.sectorsRead ?? 0, 0, c.writes ?? 0, 0, c.sectorsWritten ?? 0, 0, 0, c.ioMs ?? 0, 0, 0, 0, 0, 0, 0, 0];
+  const f = [
+    c.reads ?? 0,
+    0,
+    c.sectorsRead ?? 0,
+    0,
+    c.writes ?? 0,
+    0,
+    c.sectorsWritten ?? 0,
+    0,
+    0,
+    c.ioMs ?? 0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+  ];
   return `${String(major).padStart(4)} ${String(minor).padStart(7)} ${name} ${f.join(' ')}\n`;
 }
 
@@ -30,32 +54,84 @@ async function sysWith(disks: Record<string, string[]>): Promise<string> {
 }
 
 test('looksLikePartition: kernel partition names', () => {
-  for (const n of ['sda1', 'sdaa12', 'vda2', 'xvda1', 'hdb3', 'nvme0n1p1', 'mmcblk0p2', 'nbd0p1', 'md127p1', 'cciss/c0d0p1']) {
+  for (const n of [
+    'sda1',
+    'sdaa12',
+    'vda2',
+    'xvda1',
+    'hdb3',
+    'nvme0n1p1',
+    'mmcblk0p2',
+    'nbd0p1',
+    'md127p1',
+    'cciss/c0d0p1',
+  ]) {
     assert.equal(looksLikePartition(n), true, n);
   }
-  for (const n of ['sda', 'vda', 'xvdf', 'nvme0n1', 'nvme10n2', 'mmcblk0', 'md0', 'dm-0', 'sr0', 'nbd0', 'cciss/c0d0']) {
+  for (const n of [
+    'sda',
+    'vda',
+    'xvdf',
+    'nvme0n1',
+    'nvme10n2',
+    'mmcblk0',
+    'md0',
+    'dm-0',
+    'sr0',
+    'nbd0',
+    'cciss/c0d0',
+  ]) {
     assert.equal(looksLikePartition(n), false, n);
   }
 });
 
 test('selectDisks: without /sys/block, names decide (14-field capture)', async () => {
   const picked = selectDisks(parseDiskstats(await fixture('diskstats-linux-4.14')), undefined);
-  assert.deepEqual(picked.map((d) => [d.stats.name, d.stacked]), [['sda', false], ['sdb', false], ['dm-0', true], ['nvme0n1', false]]);
+  assert.deepEqual(
+    picked.map((d) => [d.stats.name, d.stacked]),
+    [
+      ['sda', false],
+      ['sdb', false],
+      ['dm-0', true],
+      ['nvme0n1', false],
+    ],
+  );
 });
 
 test('selectDisks: without /sys/block (18-field capture): md is stacked, mmcblk0 is a disk', async () => {
   const picked = selectDisks(parseDiskstats(await fixture('diskstats-linux-5.4')), undefined);
-  assert.deepEqual(picked.map((d) => [d.stats.name, d.stacked]), [['nvme0n1', false], ['md0', true], ['mmcblk0', false]]);
+  assert.deepEqual(
+    picked.map((d) => [d.stats.name, d.stacked]),
+    [
+      ['nvme0n1', false],
+      ['md0', true],
+      ['mmcblk0', false],
+    ],
+  );
 });
 
 test('selectDisks: /sys/block decides whole disks and stacking; loop, zram and idle devices are left out', async () => {
   const sys = await sysWith({ sda: [], sdb: [], 'dm-0': ['sda2'], loop0: [], sr0: [], nvme0n1: [] });
   const block = await readBlockDevices(sys);
   const picked = selectDisks(parseDiskstats(await fixture('diskstats-linux-4.14')), block);
-  assert.deepEqual(picked.map((d) => [d.stats.name, d.stacked]), [['sda', false], ['sdb', false], ['dm-0', true], ['nvme0n1', false]]);
+  assert.deepEqual(
+    picked.map((d) => [d.stats.name, d.stacked]),
+    [
+      ['sda', false],
+      ['sdb', false],
+      ['dm-0', true],
+      ['nvme0n1', false],
+    ],
+  );
   // This machine's capture: vda only (loops and zram are not disks; all of them idle anyway).
-  const real = selectDisks(parseDiskstats(await fixture('diskstats')), await readBlockDevices(await sysWith({ vda: [], zram0: [], loop0: [] })));
-  assert.deepEqual(real.map((d) => d.stats.name), ['vda']);
+  const real = selectDisks(
+    parseDiskstats(await fixture('diskstats')),
+    await readBlockDevices(await sysWith({ vda: [], zram0: [], loop0: [] })),
+  );
+  assert.deepEqual(
+    real.map((d) => d.stats.name),
+    ['vda'],
+  );
   assert.equal(await readBlockDevices(path.join(sys, 'nope')), undefined);
 });
 
@@ -67,10 +143,12 @@ test('diskCollector: iostat-style rates over two readings', async () => {
   const rates = new RateTracker();
   const ctx = (mono: number): CollectContext => ({ mono, rates, log: memoryLogger() });
 
-  await write(line(8, 0, 'sda', { reads: 100, sectorsRead: 8000, writes: 50, sectorsWritten: 4000, ioMs: 1000 }) +
-    line(8, 2, 'sda2', { reads: 100, sectorsRead: 8000 }) +
-    line(259, 0, 'nvme0n1', { reads: 10, sectorsRead: 80, ioMs: 500 }) +
-    line(253, 0, 'dm-0', { reads: 100, sectorsRead: 8000, ioMs: 900 }));
+  await write(
+    line(8, 0, 'sda', { reads: 100, sectorsRead: 8000, writes: 50, sectorsWritten: 4000, ioMs: 1000 }) +
+      line(8, 2, 'sda2', { reads: 100, sectorsRead: 8000 }) +
+      line(259, 0, 'nvme0n1', { reads: 10, sectorsRead: 80, ioMs: 500 }) +
+      line(253, 0, 'dm-0', { reads: 100, sectorsRead: 8000, ioMs: 900 }),
+  );
   const first = new SnapshotBuilder(1);
   await c.collect(first, ctx(50));
   assert.deepEqual(first.host, {});
@@ -78,17 +156,37 @@ test('diskCollector: iostat-style rates over two readings', async () => {
 
   // 10 s later: sda read 10 MiB in 1000 reads and wrote 20 MiB in 500 writes, busy 2.5 s of 10;
   // nvme0n1 claims 20 s of io_ticks in 10 s (the counter can run ahead), which caps at 100 %.
-  await write(line(8, 0, 'sda', { reads: 1100, sectorsRead: 8000 + 20480, writes: 550, sectorsWritten: 4000 + 40960, ioMs: 3500 }) +
-    line(8, 2, 'sda2', { reads: 1100, sectorsRead: 8000 + 20480 }) +
-    line(259, 0, 'nvme0n1', { reads: 20, sectorsRead: 80 + 2048, ioMs: 20500 }) +
-    line(253, 0, 'dm-0', { reads: 1100, sectorsRead: 8000 + 20480, ioMs: 3400 }));
+  await write(
+    line(8, 0, 'sda', {
+      reads: 1100,
+      sectorsRead: 8000 + 20480,
+      writes: 550,
+      sectorsWritten: 4000 + 40960,
+      ioMs: 3500,
+    }) +
+      line(8, 2, 'sda2', { reads: 1100, sectorsRead: 8000 + 20480 }) +
+      line(259, 0, 'nvme0n1', { reads: 20, sectorsRead: 80 + 2048, ioMs: 20500 }) +
+      line(253, 0, 'dm-0', { reads: 1100, sectorsRead: 8000 + 20480, ioMs: 3400 }),
+  );
   const second = new SnapshotBuilder(2);
   await c.collect(second, ctx(60));
   const got = Object.fromEntries(second.series.map((s) => [`${s.name}{${s.labels.disk}}`, s.value]));
   assert.deepEqual(got, {
-    'disk_read_bps{sda}': 1048576, 'disk_write_bps{sda}': 2097152, 'disk_read_iops{sda}': 100, 'disk_write_iops{sda}': 50, 'disk_busy_pct{sda}': 25,
-    'disk_read_bps{nvme0n1}': 104857.6, 'disk_write_bps{nvme0n1}': 0, 'disk_read_iops{nvme0n1}': 1, 'disk_write_iops{nvme0n1}': 0, 'disk_busy_pct{nvme0n1}': 100,
-    'disk_read_bps{dm-0}': 1048576, 'disk_write_bps{dm-0}': 0, 'disk_read_iops{dm-0}': 100, 'disk_write_iops{dm-0}': 0, 'disk_busy_pct{dm-0}': 25,
+    'disk_read_bps{sda}': 1048576,
+    'disk_write_bps{sda}': 2097152,
+    'disk_read_iops{sda}': 100,
+    'disk_write_iops{sda}': 50,
+    'disk_busy_pct{sda}': 25,
+    'disk_read_bps{nvme0n1}': 104857.6,
+    'disk_write_bps{nvme0n1}': 0,
+    'disk_read_iops{nvme0n1}': 1,
+    'disk_write_iops{nvme0n1}': 0,
+    'disk_busy_pct{nvme0n1}': 100,
+    'disk_read_bps{dm-0}': 1048576,
+    'disk_write_bps{dm-0}': 0,
+    'disk_read_iops{dm-0}': 100,
+    'disk_write_iops{dm-0}': 0,
+    'disk_busy_pct{dm-0}': 25,
   });
   // dm-0's reads are sda's reads: counted once.
   assert.deepEqual(second.host, { disk_read_bps: 1048576 + 104857.6, disk_write_bps: 2097152 });
@@ -111,8 +209,14 @@ test('diskCollector: io_ticks wraps at 2^32 ms; other counters going back are re
 });
 
 test('diskCollector: a missing /proc/diskstats is SourceMissing naming the path', async () => {
-  await assert.rejects(diskCollector({ procRoot: '/nonexistent-proc' }).collect(new SnapshotBuilder(0), { mono: 0, rates: new RateTracker(), log: memoryLogger() }),
-    (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/diskstats'));
+  await assert.rejects(
+    diskCollector({ procRoot: '/nonexistent-proc' }).collect(new SnapshotBuilder(0), {
+      mono: 0,
+      rates: new RateTracker(),
+      log: memoryLogger(),
+    }),
+    (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/diskstats'),
+  );
 });
 
 test('diskCollector: live, the real /sys/block picks whole disks and rates are sane', async () => {
@@ -124,5 +228,6 @@ test('diskCollector: live, the real /sys/block picks whole disks and rates are s
   await c.collect(out, { mono: performance.now() / 1000, rates, log: memoryLogger() });
   const disks = new Set(out.series.map((s) => s.labels.disk));
   for (const d of disks) assert.ok(!looksLikePartition(d) && !/^(loop|ram|zram)\d/.test(d), d);
-  for (const s of out.series) assert.ok(s.value >= 0 && (s.name !== 'disk_busy_pct' || s.value <= 100), `${s.name} ${s.value}`);
+  for (const s of out.series)
+    assert.ok(s.value >= 0 && (s.name !== 'disk_busy_pct' || s.value <= 100), `${s.name} ${s.value}`);
 });

@@ -86,7 +86,8 @@ export function emitDisks(out: SnapshotBuilder, ctx: CollectContext, disks: read
   let counted = 0;
   for (const { stats: d, stacked } of disks) {
     const labels = { disk: d.name };
-    const rate = (what: string, v: number, width?: number) => ctx.rates.rate(`disk:${what}:${d.name}`, v, ctx.mono, width);
+    const rate = (what: string, v: number, width?: number) =>
+      ctx.rates.rate(`disk:${what}:${d.name}`, v, ctx.mono, width);
     const readSectors = rate('sectors_read', d.sectorsRead);
     const writeSectors = rate('sectors_written', d.sectorsWritten);
     const read = readSectors === undefined ? undefined : readSectors * SECTOR_BYTES;

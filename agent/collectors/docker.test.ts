@@ -49,16 +49,31 @@ test('two sweeps: identity, gauges first, then cpu and rates as docker stats com
   const state = { sweep: 1, absent: new Set<string>() };
   const mock = await mockEngine(replay(state));
   const c = dockerCollector({ socketPath: mock.socketPath, log: memoryLogger() });
-  t.after(async () => { await c.close?.(); await mock.close(); });
+  t.after(async () => {
+    await c.close?.();
+    await mock.close();
+  });
 
   const first = await tick(c, 1000);
   assert.deepEqual([...first.keys()].sort(), ['idle-sleeper', 'shop-client-1', 'shop-web-1']);
   const web1 = first.get('shop-web-1')!;
   assert.deepEqual(
     { ...web1, metrics: undefined },
-    { id: IDS.busy, name: 'shop-web-1', image: 'berth-busybox', state: 'running', compose_project: 'shop', compose_service: 'web', metrics: undefined },
+    {
+      id: IDS.busy,
+      name: 'shop-web-1',
+      image: 'berth-busybox',
+      state: 'running',
+      compose_project: 'shop',
+      compose_service: 'web',
+      metrics: undefined,
+    },
   );
-  assert.deepEqual(Object.keys(web1.metrics).sort(), ['mem_bytes', 'mem_limit_bytes', 'mem_pct', 'pids'], 'no rates on first sight');
+  assert.deepEqual(
+    Object.keys(web1.metrics).sort(),
+    ['mem_bytes', 'mem_limit_bytes', 'mem_pct', 'pids'],
+    'no rates on first sight',
+  );
 
   state.sweep = 2;
   const second = await tick(c, 1003);
@@ -77,7 +92,10 @@ test('containers that vanish are skipped quietly and forgotten; their return sta
   const mock = await mockEngine(replay(state));
   const log = memoryLogger();
   const c = dockerCollector({ socketPath: mock.socketPath, log });
-  t.after(async () => { await c.close?.(); await mock.close(); });
+  t.after(async () => {
+    await c.close?.();
+    await mock.close();
+  });
 
   await tick(c, 1000);
   // shop-web-1 is removed between the list and its stats call: 404, no sample, no log line.
@@ -106,18 +124,25 @@ test('per-container failures are logged once; all failing fails the tick', async
   let failing = new Set<string>([IDS.busy]);
   const base = replay({ sweep: 1, absent: new Set() });
   const mock = await mockEngine((p) => {
-    for (const id of failing) if (p.includes(id)) return { status: 500, body: { message: 'read cgroup: no such device' } };
+    for (const id of failing)
+      if (p.includes(id)) return { status: 500, body: { message: 'read cgroup: no such device' } };
     return base(p);
   });
   const log = memoryLogger();
   const c = dockerCollector({ socketPath: mock.socketPath, log });
-  t.after(async () => { await c.close?.(); await mock.close(); });
+  t.after(async () => {
+    await c.close?.();
+    await mock.close();
+  });
 
   const first = await tick(c, 1000);
   assert.equal(first.size, 2);
   await tick(c, 1003);
   assert.equal(log.lines.length, 1, log.lines.join('\n'));
-  assert.match(log.lines[0]!, /^warn docker: stats failed for 1 of 3 containers; first: 152171.*500 read cgroup: no such device/);
+  assert.match(
+    log.lines[0]!,
+    /^warn docker: stats failed for 1 of 3 containers; first: 152171.*500 read cgroup: no such device/,
+  );
 
   failing = new Set(Object.values(IDS));
   await assert.rejects(tick(c, 1006), /stats failed for all 3 containers/);

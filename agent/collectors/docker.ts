@@ -22,7 +22,11 @@ export interface DockerCollectorOptions {
 }
 
 export function dockerCollector(opts: DockerCollectorOptions): Collector {
-  const client = new DockerClient({ socketPath: opts.socketPath, concurrency: opts.concurrency, timeoutMs: opts.timeoutMs });
+  const client = new DockerClient({
+    socketPath: opts.socketPath,
+    concurrency: opts.concurrency,
+    timeoutMs: opts.timeoutMs,
+  });
   const previous = new Map<string, Counters>();
   let lastWarning: string | undefined;
 

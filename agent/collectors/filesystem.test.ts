@@ -17,16 +17,19 @@ const ctx = (): CollectContext => ({ mono: 0, rates: new RateTracker(), log: mem
 
 test('selectFilesystems: a Docker host keeps real file systems, each device once', async () => {
   const picked = selectFilesystems(parseMountinfo(await fixture('mountinfo-docker-host')));
-  assert.deepEqual(picked.map((m) => [m.mountPoint, m.fstype, m.source]), [
-    ['/', 'ext4', '/dev/nvme0n1p2'], // not its binds /var/lib/docker and /srv/www-ro
-    ['/boot/efi', 'vfat', '/dev/nvme0n1p1'],
-    ['/data\\archive', 'xfs', '/dev/sdd1'],
-    ['/home', 'btrfs', '/dev/sda1'], // and not /var/log, another subvolume of the same btrfs
-    ['/media/usb', 'fuseblk', '/dev/sdc1'],
-    ['/mnt/backup disk', 'ext4', '/dev/sdb1'],
-    ['/tank', 'zfs', 'tank'],
-    ['/tank/media', 'zfs', 'tank/media'],
-  ]);
+  assert.deepEqual(
+    picked.map((m) => [m.mountPoint, m.fstype, m.source]),
+    [
+      ['/', 'ext4', '/dev/nvme0n1p2'], // not its binds /var/lib/docker and /srv/www-ro
+      ['/boot/efi', 'vfat', '/dev/nvme0n1p1'],
+      ['/data\\archive', 'xfs', '/dev/sdd1'],
+      ['/home', 'btrfs', '/dev/sda1'], // and not /var/log, another subvolume of the same btrfs
+      ['/media/usb', 'fuseblk', '/dev/sdc1'],
+      ['/mnt/backup disk', 'ext4', '/dev/sdb1'],
+      ['/tank', 'zfs', 'tank'],
+      ['/tank/media', 'zfs', 'tank/media'],
+    ],
+  );
 });
 
 test('selectFilesystems: include and exclude fs types', async () => {
@@ -37,12 +40,15 @@ test('selectFilesystems: include and exclude fs types', async () => {
   assert.ok(!selectFilesystems(mounts, ['nfs4'], ['nfs*']).some((m) => m.mountPoint === '/mnt/nas'), 'exclude wins');
 });
 
-test('selectFilesystems: this machine\'s capture keeps / once, not the /var/lib/docker bind', async () => {
+test("selectFilesystems: this machine's capture keeps / once, not the /var/lib/docker bind", async () => {
   const picked = selectFilesystems(parseMountinfo(await fixture('mountinfo')));
-  assert.deepEqual(picked.map((m) => [m.mountPoint, m.source]), [['/', '/dev/vda']]);
+  assert.deepEqual(
+    picked.map((m) => [m.mountPoint, m.source]),
+    [['/', '/dev/vda']],
+  );
 });
 
-test('fsUsage: df\'s arithmetic, reserved blocks excluded from Use%', () => {
+test("fsUsage: df's arithmetic, reserved blocks excluded from Use%", () => {
   // ext4 with 5 % reserved for root: 1000 blocks, 600 free, 550 available to users.
   const u = fsUsage({ bsize: 4096, blocks: 1000, bfree: 600, bavail: 550 });
   assert.equal(u.used, 400 * 4096);
@@ -66,29 +72,51 @@ test('filesystemCollector: host mounts seen from a container, statfs under rootf
   };
   const out = new SnapshotBuilder(0);
   await filesystemCollector({ procRoot, rootfs: '/host/root/', statfs }).collect(out, ctx());
-  assert.deepEqual(asked.sort(), ['/host/root/', '/host/root/boot/efi', '/host/root/data\\archive', '/host/root/home',
-    '/host/root/media/usb', '/host/root/mnt/backup disk', '/host/root/tank', '/host/root/tank/media']);
-  const root = out.series.filter((s) => s.labels.mount === '/');
-  assert.deepEqual(root.map((s) => [s.name, s.value]), [
-    ['fs_used_bytes', 750 * 4096], ['fs_total_bytes', 1000 * 4096], ['fs_avail_bytes', 200 * 4096], ['fs_used_pct', (100 * 750) / 950],
+  assert.deepEqual(asked.sort(), [
+    '/host/root/',
+    '/host/root/boot/efi',
+    '/host/root/data\\archive',
+    '/host/root/home',
+    '/host/root/media/usb',
+    '/host/root/mnt/backup disk',
+    '/host/root/tank',
+    '/host/root/tank/media',
   ]);
+  const root = out.series.filter((s) => s.labels.mount === '/');
+  assert.deepEqual(
+    root.map((s) => [s.name, s.value]),
+    [
+      ['fs_used_bytes', 750 * 4096],
+      ['fs_total_bytes', 1000 * 4096],
+      ['fs_avail_bytes', 200 * 4096],
+      ['fs_used_pct', (100 * 750) / 950],
+    ],
+  );
   assert.deepEqual(root[0].labels, { mount: '/', device: '/dev/nvme0n1p2', fstype: 'ext4' });
   // Seven answered (tank/media refused): the totals add those seven.
-  assert.deepEqual(out.host, { fs_used_bytes: 7 * 750 * 4096, fs_total_bytes: 7 * 1000 * 4096, fs_avail_bytes: 7 * 200 * 4096 });
+  assert.deepEqual(out.host, {
+    fs_used_bytes: 7 * 750 * 4096,
+    fs_total_bytes: 7 * 1000 * 4096,
+    fs_avail_bytes: 7 * 200 * 4096,
+  });
 });
 
 test('filesystemCollector: a hung statfs is given up on and not started again', async () => {
   const procRoot = tempDir('berth-proc-');
   await mkdir(path.join(procRoot, 'self'));
-  await writeFile(path.join(procRoot, 'self/mountinfo'),
-    '26 1 259:2 / / rw - ext4 /dev/nvme0n1p2 rw\n27 26 8:17 / /stuck rw - ext4 /dev/sdb1 rw\n');
+  await writeFile(
+    path.join(procRoot, 'self/mountinfo'),
+    '26 1 259:2 / / rw - ext4 /dev/nvme0n1p2 rw\n27 26 8:17 / /stuck rw - ext4 /dev/sdb1 rw\n',
+  );
   let calls = 0;
   let release: () => void = () => {};
   const statfs = (p: string): Promise<FsStat> => {
     if (p !== '/stuck') return Promise.resolve({ bsize: 1024, blocks: 10, bfree: 5, bavail: 5 });
     calls++;
     if (calls > 1) return Promise.resolve({ bsize: 1024, blocks: 10, bfree: 5, bavail: 5 });
-    return new Promise((resolve) => { release = () => resolve({ bsize: 1024, blocks: 10, bfree: 5, bavail: 5 }); });
+    return new Promise((resolve) => {
+      release = () => resolve({ bsize: 1024, blocks: 10, bfree: 5, bavail: 5 });
+    });
   };
   const c = filesystemCollector({ procRoot, statfs, statfsTimeoutMs: 20 });
   const first = new SnapshotBuilder(0);
@@ -105,8 +133,10 @@ test('filesystemCollector: a hung statfs is given up on and not started again', 
 });
 
 test('filesystemCollector: a missing mountinfo is SourceMissing naming the path', async () => {
-  await assert.rejects(filesystemCollector({ procRoot: '/nonexistent-proc', rootfs: '/host/root' }).collect(new SnapshotBuilder(0), ctx()),
-    (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/1/mountinfo'));
+  await assert.rejects(
+    filesystemCollector({ procRoot: '/nonexistent-proc', rootfs: '/host/root' }).collect(new SnapshotBuilder(0), ctx()),
+    (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/1/mountinfo'),
+  );
 });
 
 test('filesystemCollector: agrees with `df -B1` on this machine (live)', async () => {
@@ -123,6 +153,9 @@ test('filesystemCollector: agrees with `df -B1` on this machine (live)', async (
     assert.ok(Math.abs(v('fs_used_bytes')! - Number(used)) <= Number(size) / 100, `${target} used`);
     assert.ok(Math.abs(v('fs_avail_bytes')! - Number(avail)) <= Number(size) / 100, `${target} avail`);
     // df rounds Use% up.
-    assert.ok(Math.abs(Math.ceil(v('fs_used_pct')!) - Number(pcent.replace('%', ''))) <= 1, `${target} ${v('fs_used_pct')} vs ${pcent}`);
+    assert.ok(
+      Math.abs(Math.ceil(v('fs_used_pct')!) - Number(pcent.replace('%', ''))) <= 1,
+      `${target} ${v('fs_used_pct')} vs ${pcent}`,
+    );
   }
 });

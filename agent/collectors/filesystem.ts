@@ -23,20 +23,62 @@ import { readMountinfo, type Mount } from '../procfs/mountinfo.ts';
 
 export const DEFAULT_SKIPPED_FSTYPES: readonly string[] = [
   // Pseudo and memory-backed.
-  'autofs', 'binfmt_misc', 'binder', 'bpf', 'cgroup', 'cgroup2', 'configfs', 'debugfs', 'devpts',
-  'devtmpfs', 'efivarfs', 'fusectl', 'hugetlbfs', 'mqueue', 'nfsd', 'nsfs', 'proc', 'pstore',
-  'ramfs', 'rpc_pipefs', 'securityfs', 'selinuxfs', 'sysfs', 'tmpfs', 'tracefs',
+  'autofs',
+  'binfmt_misc',
+  'binder',
+  'bpf',
+  'cgroup',
+  'cgroup2',
+  'configfs',
+  'debugfs',
+  'devpts',
+  'devtmpfs',
+  'efivarfs',
+  'fusectl',
+  'hugetlbfs',
+  'mqueue',
+  'nfsd',
+  'nsfs',
+  'proc',
+  'pstore',
+  'ramfs',
+  'rpc_pipefs',
+  'securityfs',
+  'selinuxfs',
+  'sysfs',
+  'tmpfs',
+  'tracefs',
   // Layers and read-only images.
-  'overlay', 'aufs', 'shiftfs', 'squashfs', 'erofs', 'iso9660', 'fuse.*',
+  'overlay',
+  'aufs',
+  'shiftfs',
+  'squashfs',
+  'erofs',
+  'iso9660',
+  'fuse.*',
   // Network.
-  'nfs', 'nfs4', 'cifs', 'smb3', 'smbfs', 'ceph', 'glusterfs', '9p', 'afs', 'lustre',
+  'nfs',
+  'nfs4',
+  'cifs',
+  'smb3',
+  'smbfs',
+  'ceph',
+  'glusterfs',
+  '9p',
+  'afs',
+  'lustre',
 ];
 
 const SKIPPED_MOUNT_POINTS =
   /^\/(?:dev|proc|sys)(?:\/|$)|^\/(?:run\/credentials|run\/docker|run\/containerd|var\/lib\/docker|var\/lib\/containers\/storage|var\/lib\/kubelet\/pods)\/./;
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
 }
 
 /**
@@ -51,17 +93,22 @@ export function selectFilesystems(
   const inc = includeFsTypes.map(globToRegExp);
   const exc = excludeFsTypes.map(globToRegExp);
   const def = DEFAULT_SKIPPED_FSTYPES.map(globToRegExp);
-  const wanted = (t: string) => !exc.some((r) => r.test(t)) && (inc.some((r) => r.test(t)) || !def.some((r) => r.test(t)));
+  const wanted = (t: string) =>
+    !exc.some((r) => r.test(t)) && (inc.some((r) => r.test(t)) || !def.some((r) => r.test(t)));
   const byDevice = new Map<string, Mount>();
   for (const m of mounts) {
     if (!wanted(m.fstype) || SKIPPED_MOUNT_POINTS.test(m.mountPoint)) continue;
     const key = `${m.major}:${m.minor}`;
     const seen = byDevice.get(key);
-    const shorter = !seen || m.mountPoint.length < seen.mountPoint.length ||
+    const shorter =
+      !seen ||
+      m.mountPoint.length < seen.mountPoint.length ||
       (m.mountPoint.length === seen.mountPoint.length && m.mountPoint < seen.mountPoint);
     if (shorter) byDevice.set(key, m);
   }
-  return [...byDevice.values()].sort((a, b) => (a.mountPoint < b.mountPoint ? -1 : a.mountPoint > b.mountPoint ? 1 : 0));
+  return [...byDevice.values()].sort((a, b) =>
+    a.mountPoint < b.mountPoint ? -1 : a.mountPoint > b.mountPoint ? 1 : 0,
+  );
 }
 
 /** The statfs(2) fields used; blocks are counted in units of bsize. */
@@ -83,7 +130,12 @@ export interface FsUsage {
 export function fsUsage(st: FsStat): FsUsage {
   const used = (st.blocks - st.bfree) * st.bsize;
   const avail = st.bavail * st.bsize;
-  return { used, total: st.blocks * st.bsize, avail, usedPct: used + avail > 0 ? (100 * used) / (used + avail) : undefined };
+  return {
+    used,
+    total: st.blocks * st.bsize,
+    avail,
+    usedPct: used + avail > 0 ? (100 * used) / (used + avail) : undefined,
+  };
 }
 
 export interface FilesystemOptions {
@@ -114,10 +166,12 @@ export function filesystemCollector(opts: FilesystemOptions): Collector {
   async function measure(path: string, ctx: CollectContext): Promise<FsStat | undefined> {
     if (inFlight.has(path)) return undefined;
     inFlight.add(path);
-    const call = statfs(path).then(
-      (st) => ({ st }),
-      (err: unknown) => ({ err }),
-    ).finally(() => inFlight.delete(path));
+    const call = statfs(path)
+      .then(
+        (st) => ({ st }),
+        (err: unknown) => ({ err }),
+      )
+      .finally(() => inFlight.delete(path));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
@@ -138,15 +192,25 @@ export function filesystemCollector(opts: FilesystemOptions): Collector {
   return {
     name: 'filesystem',
     async collect(out, ctx) {
-      const mounts = selectFilesystems(await readMountinfo(opts.procRoot, pid), opts.includeFsTypes, opts.excludeFsTypes);
+      const mounts = selectFilesystems(
+        await readMountinfo(opts.procRoot, pid),
+        opts.includeFsTypes,
+        opts.excludeFsTypes,
+      );
       const stats = await Promise.all(mounts.map((m) => measure(rootfs + m.mountPoint, ctx)));
-      emitFilesystems(out, mounts.map((m, i) => ({ mount: m, stat: stats[i] })));
+      emitFilesystems(
+        out,
+        mounts.map((m, i) => ({ mount: m, stat: stats[i] })),
+      );
     },
   };
 }
 
 /** Series per file system and host totals over those that answered. */
-export function emitFilesystems(out: SnapshotBuilder, measured: readonly { mount: Mount; stat: FsStat | undefined }[]): void {
+export function emitFilesystems(
+  out: SnapshotBuilder,
+  measured: readonly { mount: Mount; stat: FsStat | undefined }[],
+): void {
   let used = 0;
   let total = 0;
   let avail = 0;

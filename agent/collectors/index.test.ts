@@ -7,13 +7,23 @@ test('--collectors runs the names given, or all but those taken away', () => {
   assert.deepEqual(selectCollectorNames({ enable: ['cpu', 'docker'], disable: [] }), ['cpu', 'docker']);
   assert.deepEqual(selectCollectorNames({ enable: [], disable: [] }), COLLECTOR_NAMES);
   const allBut = selectCollectorNames({ enable: [], disable: ['docker', 'plugins'] });
-  assert.deepEqual(allBut, COLLECTOR_NAMES.filter((n) => n !== 'docker' && n !== 'plugins'));
+  assert.deepEqual(
+    allBut,
+    COLLECTOR_NAMES.filter((n) => n !== 'docker' && n !== 'plugins'),
+  );
 });
 
 test('--collectors refuses a name that is not a collector, including names every object has', () => {
   for (const name of ['foo', 'toString', '__proto__', 'constructor', 'hasOwnProperty']) {
-    for (const sel of [{ enable: [name], disable: [] }, { enable: [], disable: [name] }]) {
-      assert.throws(() => selectCollectorNames(sel), (e: Error) => e.message.startsWith(`--collectors: unknown collector "${name}"`), name);
+    for (const sel of [
+      { enable: [name], disable: [] },
+      { enable: [], disable: [name] },
+    ]) {
+      assert.throws(
+        () => selectCollectorNames(sel),
+        (e: Error) => e.message.startsWith(`--collectors: unknown collector "${name}"`),
+        name,
+      );
     }
   }
 });

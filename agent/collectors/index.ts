@@ -27,7 +27,8 @@ export const COLLECTORS: Record<string, Factory> = {
   uptime: (c) => uptimeCollector({ procRoot: c.procRoot }),
   docker: (c, log) => dockerCollector({ socketPath: c.dockerSocket, concurrency: c.dockerConcurrency, log }),
   arp: (c) => arpCollector({ procRoot: c.procRoot }),
-  ipvs: (c) => ipvsCollector({ procRoot: c.procRoot, sysRoot: c.sysRoot, ipvsCpus: c.ipvsCpus, counterWidth: c.ipvsCounterWidth }),
+  ipvs: (c) =>
+    ipvsCollector({ procRoot: c.procRoot, sysRoot: c.sysRoot, ipvsCpus: c.ipvsCpus, counterWidth: c.ipvsCounterWidth }),
   plugins: (c, log) => pluginsCollector({ plugins: c.plugins, timeoutMs: c.pluginTimeout * 1000, log }),
 };
 
@@ -37,7 +38,8 @@ export const COLLECTOR_NAMES = Object.keys(COLLECTORS);
 export function selectCollectorNames(sel: AgentConfig['collectors']): string[] {
   // Looked up in the list, not with `in`: every object has "toString" and "__proto__".
   const unknown = [...sel.enable, ...sel.disable].filter((n) => !COLLECTOR_NAMES.includes(n));
-  if (unknown.length) throw new Error(`--collectors: unknown collector "${unknown[0]}" (known: ${COLLECTOR_NAMES.join(', ')})`);
+  if (unknown.length)
+    throw new Error(`--collectors: unknown collector "${unknown[0]}" (known: ${COLLECTOR_NAMES.join(', ')})`);
   const base = sel.enable.length ? sel.enable : COLLECTOR_NAMES;
   return base.filter((n) => !sel.disable.includes(n));
 }

@@ -101,16 +101,39 @@ test('ipvs: services and real servers, labelled like ipvsadm -Ln', async () => {
 test('ipvs: IPv6 and firewall-mark services', async () => {
   const { h, t } = await setup({ ip_vs: 'ip_vs-ipv6' });
   let s = await t.tick();
-  assert.equal(s.get('ipvs_rs_active_conns', { service: 'TCP [2001:db8::1]:80', scheduler: 'rr', real_server: '[2001:db8::1:11]:80', method: 'Masq' }), 3);
-  assert.equal(s.get('ipvs_rs_inactive_conns', { service: 'UDP [fd00::53]:53', scheduler: 'sh', real_server: '192.168.10.5:53', method: 'Tunnel' }), 7);
+  assert.equal(
+    s.get('ipvs_rs_active_conns', {
+      service: 'TCP [2001:db8::1]:80',
+      scheduler: 'rr',
+      real_server: '[2001:db8::1:11]:80',
+      method: 'Masq',
+    }),
+    3,
+  );
+  assert.equal(
+    s.get('ipvs_rs_inactive_conns', {
+      service: 'UDP [fd00::53]:53',
+      scheduler: 'sh',
+      real_server: '192.168.10.5:53',
+      method: 'Tunnel',
+    }),
+    7,
+  );
   await h.set({ ip_vs: 'ip_vs-fwmark' });
   s = await t.tick();
   assert.equal(s.get('ipvs_service_active_conns', { service: 'FWM 10', scheduler: 'wlc' }), 198);
-  assert.equal(s.get('ipvs_rs_weight', { service: 'FWM 1', scheduler: 'rr', real_server: '10.0.1.12:0', method: 'Route' }), 1);
+  assert.equal(
+    s.get('ipvs_rs_weight', { service: 'FWM 1', scheduler: 'rr', real_server: '10.0.1.12:0', method: 'Route' }),
+    1,
+  );
 });
 
 test('ipvs: total and per-CPU rates on a 64-bit kernel; offline CPUs left out', async () => {
-  const { h, t } = await setup({ ip_vs: 'ip_vs-empty', stats: 'ip_vs_stats-64bit-1', percpu: 'ip_vs_stats_percpu-8possible-1' });
+  const { h, t } = await setup({
+    ip_vs: 'ip_vs-empty',
+    stats: 'ip_vs_stats-64bit-1',
+    percpu: 'ip_vs_stats_percpu-8possible-1',
+  });
   const first = await t.tick();
   assert.equal(first.get('ipvs_conns_per_s'), undefined, 'no rate from a single reading');
   assert.equal(first.get('ipvs_services'), 0);
@@ -121,7 +144,10 @@ test('ipvs: total and per-CPU rates on a 64-bit kernel; offline CPUs left out', 
   assert.equal(s.get('ipvs_out_packets_per_s'), 90_000);
   assert.equal(s.get('ipvs_in_bps'), 80_000_000);
   assert.equal(s.get('ipvs_out_bps'), 900_000_000);
-  assert.deepEqual(s.labelsOf('ipvs_conns_per_s').map((l) => l.cpu), [undefined, '0', '1', '2', '3']);
+  assert.deepEqual(
+    s.labelsOf('ipvs_conns_per_s').map((l) => l.cpu),
+    [undefined, '0', '1', '2', '3'],
+  );
   assert.equal(s.get('ipvs_conns_per_s', { cpu: '1' }), 110);
   assert.equal(s.get('ipvs_in_bps', { cpu: '3' }), 15_500_000);
 });
@@ -131,7 +157,10 @@ test('ipvs: --ipvs-cpus keeps CPUs 0..N-1 whatever is online', async () => {
   await t.tick();
   await h.set({ percpu: 'ip_vs_stats_percpu-8possible-2' });
   const s = await t.tick();
-  assert.deepEqual(s.labelsOf('ipvs_conns_per_s').map((l) => l.cpu), [undefined, '0', '1']);
+  assert.deepEqual(
+    s.labelsOf('ipvs_conns_per_s').map((l) => l.cpu),
+    [undefined, '0', '1'],
+  );
   // Without ip_vs_stats the total comes from the per-CPU file's "~" line: all CPUs, kept or not.
   assert.equal(s.get('ipvs_conns_per_s'), 100 + 110 + 90 + 105);
 });
@@ -146,7 +175,12 @@ test('ipvs: with no online list every listed CPU is kept', async () => {
 });
 
 test('ipvs: 32-bit counters on a pre-4.1 kernel wrap at 2^32 instead of resetting', async () => {
-  const { h, t } = await setup({ ip_vs: 'ip_vs-empty', stats: 'ip_vs_stats-32bit-1', percpu: 'ip_vs_stats_percpu-32bit-1', release: '3.10.0-1160.el7.x86_64' });
+  const { h, t } = await setup({
+    ip_vs: 'ip_vs-empty',
+    stats: 'ip_vs_stats-32bit-1',
+    percpu: 'ip_vs_stats_percpu-32bit-1',
+    release: '3.10.0-1160.el7.x86_64',
+  });
   await t.tick();
   await h.set({ stats: 'ip_vs_stats-32bit-2', percpu: 'ip_vs_stats_percpu-32bit-2' });
   const s = await t.tick();
@@ -171,7 +205,10 @@ test('ipvs: the same drop on a 64-bit kernel is a reset and gives no rate', asyn
 });
 
 test('ipvs: counterWidth: 32 overrides the kernel release', async () => {
-  const { h, t } = await setup({ ip_vs: 'ip_vs-empty', stats: 'ip_vs_stats-32bit-1', release: '5.15.0' }, { counterWidth: 32 });
+  const { h, t } = await setup(
+    { ip_vs: 'ip_vs-empty', stats: 'ip_vs_stats-32bit-1', release: '5.15.0' },
+    { counterWidth: 32 },
+  );
   await t.tick();
   await h.set({ stats: 'ip_vs_stats-32bit-2' });
   assert.equal((await t.tick()).get('ipvs_in_packets_per_s'), 10_000);
@@ -182,7 +219,13 @@ test('ipvs: ipvsadm -Z on a 32-bit kernel is a reset, not a wrap; rates resume a
   await t.tick();
   await h.set({ stats: 'ip_vs_stats-32bit-after-zero' });
   const zeroed = await t.tick();
-  for (const n of ['ipvs_conns_per_s', 'ipvs_in_packets_per_s', 'ipvs_out_packets_per_s', 'ipvs_in_bps', 'ipvs_out_bps']) {
+  for (const n of [
+    'ipvs_conns_per_s',
+    'ipvs_in_packets_per_s',
+    'ipvs_out_packets_per_s',
+    'ipvs_in_bps',
+    'ipvs_out_bps',
+  ]) {
     assert.equal(zeroed.get(n), undefined, n);
   }
   assert.equal((await t.tick()).get('ipvs_in_packets_per_s'), 0);

@@ -108,11 +108,19 @@ export function ipvsCollector(opts: IpvsCollectorOptions): Collector {
     const release = await optional(readFile(file, 'utf8'));
     width = release === undefined ? undefined : counterWidthFor(release);
     if (width === 32) {
-      ctx.log.info(`ipvs: kernel ${release?.trim()} keeps 32-bit connection and packet counters; treating drops near 2^32 as wraps`);
+      ctx.log.info(
+        `ipvs: kernel ${release?.trim()} keeps 32-bit connection and packet counters; treating drops near 2^32 as wraps`,
+      );
     }
   }
 
-  function emitRates(out: SnapshotBuilder, ctx: CollectContext, key: string, labels: Record<string, string>, c: IpvsCounters): void {
+  function emitRates(
+    out: SnapshotBuilder,
+    ctx: CollectContext,
+    key: string,
+    labels: Record<string, string>,
+    c: IpvsCounters,
+  ): void {
     for (const [field, name, narrow] of FIELDS) {
       const v = c[field];
       const k = `ipvs:${key}:${field}`;
@@ -145,7 +153,10 @@ export function ipvsCollector(opts: IpvsCollectorOptions): Collector {
       try {
         table = await readIpVs(netRoot);
       } catch (err) {
-        if (isNotFound(err)) throw new SourceMissing(`${ipVsPath(netRoot)} not found (IPVS not in this kernel, or the ip_vs module is not loaded)`);
+        if (isNotFound(err))
+          throw new SourceMissing(
+            `${ipVsPath(netRoot)} not found (IPVS not in this kernel, or the ip_vs module is not loaded)`,
+          );
         throw err;
       }
       emitServices(out, table);

@@ -14,7 +14,7 @@ const fixture = (name: string) => readFile(new URL(`../procfs/testdata/${name}`,
 const ctx = (): CollectContext => ({ mono: 0, rates: new RateTracker(), log: memoryLogger() });
 const KiB = 1024;
 
-test('memoryFromMeminfo: this machine\'s capture', async () => {
+test("memoryFromMeminfo: this machine's capture", async () => {
   const m = memoryFromMeminfo(parseMeminfo(await fixture('meminfo')));
   assert.equal(m.total, 24684084 * KiB);
   assert.equal(m.available, 24207928 * KiB);
@@ -38,8 +38,10 @@ test('memoryFromMeminfo: MemTotal is required', () => {
 });
 
 test('memoryCollector: a missing /proc/meminfo is SourceMissing naming the path', async () => {
-  await assert.rejects(memoryCollector({ procRoot: '/nonexistent-proc' }).collect(new SnapshotBuilder(0), ctx()),
-    (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/meminfo'));
+  await assert.rejects(
+    memoryCollector({ procRoot: '/nonexistent-proc' }).collect(new SnapshotBuilder(0), ctx()),
+    (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/meminfo'),
+  );
 });
 
 /** `free -b` columns by name, for Mem: and Swap:. */
@@ -49,7 +51,14 @@ async function free(): Promise<{ mem: Record<string, number>; swap: Record<strin
   const { stdout: v } = await run('free', ['-V']);
   const [header, memLine, swapLine] = stdout.trim().split('\n');
   const names = header.trim().split(/\s+/);
-  const row = (line: string) => Object.fromEntries(line.trim().split(/\s+/).slice(1).map((x, i) => [names[i], Number(x)]));
+  const row = (line: string) =>
+    Object.fromEntries(
+      line
+        .trim()
+        .split(/\s+/)
+        .slice(1)
+        .map((x, i) => [names[i], Number(x)]),
+    );
   return { mem: row(memLine), swap: row(swapLine), version: v.trim() };
 }
 
@@ -67,7 +76,10 @@ test('memoryCollector: agrees with `free -b` on this machine (live)', async () =
   // …and free's own "used" column where free computes it that way (procps-ng 4.0.x; 3.3.x printed
   // total − free − buff/cache). Either way free must be using one of the two known formulas.
   const freeUsesAvailable = f.mem.used === f.mem.total - f.mem.available;
-  assert.ok(freeUsesAvailable || f.mem.used === f.mem.total - f.mem.free - f.mem['buff/cache'], `free's used is neither formula (${f.version})`);
+  assert.ok(
+    freeUsesAvailable || f.mem.used === f.mem.total - f.mem.free - f.mem['buff/cache'],
+    `free's used is neither formula (${f.version})`,
+  );
   if (freeUsesAvailable) within(h.mem_used_bytes, f.mem.used, 'used');
   assert.equal(h.swap_total_bytes, f.swap.total);
   within(h.swap_used_bytes, f.swap.used, 'swap used');

@@ -28,9 +28,27 @@ function seriesOf(out: SnapshotBuilder): Record<string, number> {
 
 test('ifaceFilter: physical interfaces by default, user patterns on top', () => {
   const keep = ifaceFilter();
-  for (const name of ['eth0', 'ens3', 'enp0s31f6', 'wlp2s0', 'eno1', 'bond0', 'ib0']) assert.equal(keep(name), true, name);
-  for (const name of ['lo', 'veth606f660', 'docker0', 'docker_gwbridge', 'br-97ebade92297', 'virbr0', 'vnet3',
-    'cni0', 'flannel.1', 'cali1234', 'vxlan.calico', 'cilium_host', 'lxc12ab', 'ifb0', 'tun0', 'wg0', 'tailscale0']) {
+  for (const name of ['eth0', 'ens3', 'enp0s31f6', 'wlp2s0', 'eno1', 'bond0', 'ib0'])
+    assert.equal(keep(name), true, name);
+  for (const name of [
+    'lo',
+    'veth606f660',
+    'docker0',
+    'docker_gwbridge',
+    'br-97ebade92297',
+    'virbr0',
+    'vnet3',
+    'cni0',
+    'flannel.1',
+    'cali1234',
+    'vxlan.calico',
+    'cilium_host',
+    'lxc12ab',
+    'ifb0',
+    'tun0',
+    'wg0',
+    'tailscale0',
+  ]) {
     assert.equal(keep(name), false, name);
   }
   const custom = ifaceFilter(['veth*', 'wg0'], ['eth1', 'veth9*']);
@@ -48,20 +66,38 @@ test('networkCollector: rates per interface and host totals over physical interf
   const rates = new RateTracker();
   const ctx = (mono: number): CollectContext => ({ mono, rates, log: memoryLogger() });
 
-  await write(HEADER + row('lo', 5000, 50, 5000, 50) + row('eth0', 1_000_000, 1000, 200_000, 400) +
-    row('eth1', 0, 0, 0, 0) + row('docker0', 10, 1, 10, 1) + row('vethce8ff7d', 900, 9, 900, 9));
+  await write(
+    HEADER +
+      row('lo', 5000, 50, 5000, 50) +
+      row('eth0', 1_000_000, 1000, 200_000, 400) +
+      row('eth1', 0, 0, 0, 0) +
+      row('docker0', 10, 1, 10, 1) +
+      row('vethce8ff7d', 900, 9, 900, 9),
+  );
   const first = new SnapshotBuilder(1);
   await c.collect(first, ctx(100));
   assert.deepEqual(first.host, {});
   assert.deepEqual(first.series, []);
 
-  await write(HEADER + row('lo', 9000, 90, 9000, 90) + row('eth0', 3_000_000, 3000, 600_000, 1200) +
-    row('eth1', 100_000, 100, 50_000, 50) + row('docker0', 20, 2, 20, 2) + row('vethce8ff7d', 9900, 99, 9900, 99));
+  await write(
+    HEADER +
+      row('lo', 9000, 90, 9000, 90) +
+      row('eth0', 3_000_000, 3000, 600_000, 1200) +
+      row('eth1', 100_000, 100, 50_000, 50) +
+      row('docker0', 20, 2, 20, 2) +
+      row('vethce8ff7d', 9900, 99, 9900, 99),
+  );
   const second = new SnapshotBuilder(2);
   await c.collect(second, ctx(110));
   assert.deepEqual(seriesOf(second), {
-    'net_rx_bps{eth0}': 200_000, 'net_tx_bps{eth0}': 40_000, 'net_rx_pps{eth0}': 200, 'net_tx_pps{eth0}': 80,
-    'net_rx_bps{eth1}': 10_000, 'net_tx_bps{eth1}': 5_000, 'net_rx_pps{eth1}': 10, 'net_tx_pps{eth1}': 5,
+    'net_rx_bps{eth0}': 200_000,
+    'net_tx_bps{eth0}': 40_000,
+    'net_rx_pps{eth0}': 200,
+    'net_tx_pps{eth0}': 80,
+    'net_rx_bps{eth1}': 10_000,
+    'net_tx_bps{eth1}': 5_000,
+    'net_rx_pps{eth1}': 10,
+    'net_tx_pps{eth1}': 5,
   });
   assert.deepEqual(second.host, { net_rx_bps: 210_000, net_tx_bps: 45_000 });
 });
@@ -103,17 +139,35 @@ test('networkCollector: includeIfaces brings veths back; netnsPid picks the name
   await writeFile(path.join(own, 'self/net/dev'), HEADER + row('eth0', 0, 0, 0, 0));
   const ctx = { mono: 3, rates: new RateTracker(), log: memoryLogger() };
   await networkCollector({ procRoot: own, netnsPid: 'self' }).collect(new SnapshotBuilder(3), ctx);
-  await assert.rejects(networkCollector({ procRoot: own }).collect(new SnapshotBuilder(3), ctx),
-    (err: unknown) => err instanceof SourceMissing && err.message.includes(`${own}/1/net/dev`));
+  await assert.rejects(
+    networkCollector({ procRoot: own }).collect(new SnapshotBuilder(3), ctx),
+    (err: unknown) => err instanceof SourceMissing && err.message.includes(`${own}/1/net/dev`),
+  );
 });
 
 test('networkCollector: live totals agree with /proc/net/dev read by the test', async () => {
   const c = networkCollector({ procRoot: '/proc' });
   const rates = new RateTracker();
   const keep = ifaceFilter();
-  const rx = async () => (await readFile('/proc/net/dev', 'utf8')).split('\n').slice(2).filter((l) => l.includes(':'))
-    .map((l) => [l.slice(0, l.indexOf(':')).trim(), Number(l.slice(l.indexOf(':') + 1).trim().split(/\s+/)[0])] as const)
-    .filter(([name]) => keep(name)).reduce((s, [, b]) => s + b, 0);
+  const rx = async () =>
+    (await readFile('/proc/net/dev', 'utf8'))
+      .split('\n')
+      .slice(2)
+      .filter((l) => l.includes(':'))
+      .map(
+        (l) =>
+          [
+            l.slice(0, l.indexOf(':')).trim(),
+            Number(
+              l
+                .slice(l.indexOf(':') + 1)
+                .trim()
+                .split(/\s+/)[0],
+            ),
+          ] as const,
+      )
+      .filter(([name]) => keep(name))
+      .reduce((s, [, b]) => s + b, 0);
   const t0 = performance.now() / 1000;
   const a = await rx();
   await c.collect(new SnapshotBuilder(0), { mono: t0, rates, log: memoryLogger() });
@@ -124,5 +178,8 @@ test('networkCollector: live totals agree with /proc/net/dev read by the test', 
   const b = await rx();
   assert.ok(out.host.net_rx_bps !== undefined && out.host.net_rx_bps >= 0);
   // Bytes over the window, within what a few packets in the read gaps can add.
-  assert.ok(Math.abs(out.host.net_rx_bps * (t1 - t0) - (b - a)) <= 64 * 1024, `${out.host.net_rx_bps * (t1 - t0)} vs ${b - a}`);
+  assert.ok(
+    Math.abs(out.host.net_rx_bps * (t1 - t0) - (b - a)) <= 64 * 1024,
+    `${out.host.net_rx_bps * (t1 - t0)} vs ${b - a}`,
+  );
 });

@@ -17,18 +17,51 @@ import { readNetDev, type NetDevStats } from '../procfs/net-dev.ts';
 export const DEFAULT_EXCLUDED_IFACES: readonly string[] = [
   'lo',
   // Docker, Podman, libvirt, LXC/LXD, Kubernetes CNIs: bridges, veth pairs, overlays.
-  'veth*', 'docker*', 'br-*', 'virbr*', 'vnet*', 'lxc*', 'lxdbr*', 'podman*', 'cni*',
-  'flannel*', 'cali*', 'vxlan*', 'weave*', 'datapath', 'kube-ipvs*', 'kube-bridge', 'cilium_*',
-  'nodelocaldns', 'genev_sys_*', 'vxlan_sys_*', 'ovs-system',
+  'veth*',
+  'docker*',
+  'br-*',
+  'virbr*',
+  'vnet*',
+  'lxc*',
+  'lxdbr*',
+  'podman*',
+  'cni*',
+  'flannel*',
+  'cali*',
+  'vxlan*',
+  'weave*',
+  'datapath',
+  'kube-ipvs*',
+  'kube-bridge',
+  'cilium_*',
+  'nodelocaldns',
+  'genev_sys_*',
+  'vxlan_sys_*',
+  'ovs-system',
   // Kernel helpers with no wire behind them, and IP-in-IP/GRE tunnels.
-  'ifb*', 'dummy*', 'sit*', 'ip6tnl*', 'ip6gre*', 'gre*', 'erspan*', 'ip_vti*', 'ip6_vti*',
+  'ifb*',
+  'dummy*',
+  'sit*',
+  'ip6tnl*',
+  'ip6gre*',
+  'gre*',
+  'erspan*',
+  'ip_vti*',
+  'ip6_vti*',
   // VPN tunnels (tun* also covers tunl*): like all tunnels, their bytes also cross a physical interface.
-  'tun*', 'tap*', 'wg*', 'tailscale*', 'zt*',
+  'tun*',
+  'tap*',
+  'wg*',
+  'tailscale*',
+  'zt*',
 ];
 
 /** Glob (`*`, `?`) to an anchored regular expression. */
 function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
@@ -36,7 +69,10 @@ function globToRegExp(glob: string): RegExp {
  * Whether an interface is collected: excludeIfaces wins, then includeIfaces, then the default
  * list; anything else is kept.
  */
-export function ifaceFilter(include: readonly string[] = [], exclude: readonly string[] = []): (iface: string) => boolean {
+export function ifaceFilter(
+  include: readonly string[] = [],
+  exclude: readonly string[] = [],
+): (iface: string) => boolean {
   const inc = include.map(globToRegExp);
   const exc = exclude.map(globToRegExp);
   const def = DEFAULT_EXCLUDED_IFACES.map(globToRegExp);

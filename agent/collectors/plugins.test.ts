@@ -36,7 +36,10 @@ test('plugins: every line becomes a series named as printed, labelled with the p
       ['plugin_bad_lines', { plugin: 'app' }, 0],
     ],
   );
-  assert.deepEqual(log.lines.filter((l) => !l.startsWith('debug')), []);
+  assert.deepEqual(
+    log.lines.filter((l) => !l.startsWith('debug')),
+    [],
+  );
   assert.deepEqual(c.meta(), {});
 });
 
@@ -65,11 +68,17 @@ test('plugins: garbage lines are counted and logged, never stored', async () => 
   const c = pluginsCollector({ plugins: [spec('junk', 'malformed.sh')], timeoutMs: 5000, log, env });
   const out = await tick(c);
   // A fourth field is ignored, as mackerel-agent ignores it.
-  assert.deepEqual(out.series.map((s) => s.name), ['good.one', 'good.two', 'too.many', 'good.three', 'plugin_bad_lines']);
+  assert.deepEqual(
+    out.series.map((s) => s.name),
+    ['good.one', 'good.two', 'too.many', 'good.three', 'plugin_bad_lines'],
+  );
   assert.equal(value(out, 'good.three', 'junk'), -500);
   assert.equal(value(out, 'plugin_bad_lines', 'junk'), 6);
   assert.equal(log.lines.length, 1);
-  assert.match(log.lines[0], /^warn plugin junk: 6 malformed line\(s\) ignored; line 2: value "tabs" is not a finite number: "no tabs at all"/);
+  assert.match(
+    log.lines[0],
+    /^warn plugin junk: 6 malformed line\(s\) ignored; line 2: value "tabs" is not a finite number: "no tabs at all"/,
+  );
   await tick(c);
   assert.equal(log.lines.length, 1, 'the same problem is logged once, not every tick');
 });
@@ -85,18 +94,42 @@ test('plugins: a non-zero exit is logged with its stderr; what it printed is kep
 
 test('plugins: a hang is killed at the timeout and logged; the others still report', async () => {
   const log = memoryLogger();
-  const c = pluginsCollector({ plugins: [spec('stuck', 'hang.sh'), spec('app', 'metrics.sh')], timeoutMs: 700, log, env });
+  const c = pluginsCollector({
+    plugins: [spec('stuck', 'hang.sh'), spec('app', 'metrics.sh')],
+    timeoutMs: 700,
+    log,
+    env,
+  });
   const started = Date.now();
   const out = await tick(c);
   assert.ok(Date.now() - started < 3000);
   assert.equal(value(out, 'app.requests.get', 'app'), 1234);
-  assert.equal(out.series.some((s) => s.labels.plugin === 'stuck'), false, 'nothing from a killed run is stored');
-  assert.ok(log.lines.some((l) => /^warn plugin stuck: no answer after 0\.7 s, killed it and its children; stderr: child \d+/.test(l)), log.lines.join('\n'));
+  assert.equal(
+    out.series.some((s) => s.labels.plugin === 'stuck'),
+    false,
+    'nothing from a killed run is stored',
+  );
+  assert.ok(
+    log.lines.some((l) =>
+      /^warn plugin stuck: no answer after 0\.7 s, killed it and its children; stderr: child \d+/.test(l),
+    ),
+    log.lines.join('\n'),
+  );
 });
 
 test('plugins: a missing command is an error line, and the collector itself never throws', async () => {
   const log = memoryLogger();
-  const runner = new CollectorRunner([pluginsCollector({ plugins: [{ name: 'gone', command: '/nonexistent/mackerel-plugin-x', args: [] }], timeoutMs: 1000, log, env })], log);
+  const runner = new CollectorRunner(
+    [
+      pluginsCollector({
+        plugins: [{ name: 'gone', command: '/nonexistent/mackerel-plugin-x', args: [] }],
+        timeoutMs: 1000,
+        log,
+        env,
+      }),
+    ],
+    log,
+  );
   await runner.runAll(new SnapshotBuilder(1_700_000_000), { mono: 1, rates: new RateTracker(), log });
   assert.equal(log.lines.length, 1);
   assert.match(log.lines[0], /^error plugin gone: cannot run \/nonexistent\/mackerel-plugin-x: .*ENOENT/);
@@ -107,7 +140,11 @@ test('plugins: the meta is read once and maps printed names, wildcards included'
   const c = pluginsCollector({ plugins: [spec('lvs', 'meta.sh')], timeoutMs: 5000, log, env });
   const out = await tick(c);
   assert.equal(value(out, 'lvs.conns.active', 'lvs'), 12);
-  assert.equal(out.series.some((s) => s.name.startsWith('{') || s.name.startsWith('#')), false, 'meta output is not taken for samples');
+  assert.equal(
+    out.series.some((s) => s.name.startsWith('{') || s.name.startsWith('#')),
+    false,
+    'meta output is not taken for samples',
+  );
   assert.deepEqual(c.meta(), {
     'lvs.conns.active': { label: 'Active', graph: 'LVS connections', unit: 'count' },
     'lvs.conns.inactive': { label: 'Inactive', graph: 'LVS connections', unit: 'count' },

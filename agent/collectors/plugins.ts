@@ -7,7 +7,13 @@
 import type { Logger } from '../log.ts';
 import type { SnapshotBuilder } from '../snapshot.ts';
 import type { Collector } from './collector.ts';
-import { indexMeta, parsePluginMeta, parsePluginOutput, type MetaIndex, type SeriesMetaEntry } from '../plugins/format.ts';
+import {
+  indexMeta,
+  parsePluginMeta,
+  parsePluginOutput,
+  type MetaIndex,
+  type SeriesMetaEntry,
+} from '../plugins/format.ts';
 import { runCommand, type RunResult, type RunningCommand } from '../plugins/run.ts';
 import type { PluginSpec } from '../plugins/spec.ts';
 
@@ -52,7 +58,12 @@ export function pluginsCollector(opts: PluginsCollectorOptions): PluginsCollecto
   const { log, timeoutMs } = opts;
   const maxSamples = opts.maxSamples ?? 10_000;
   const baseEnv = opts.env ?? agentEnv();
-  const states: PluginState[] = opts.plugins.map((spec) => ({ spec, meta: 'pending', seen: new Set(), problems: new Map() }));
+  const states: PluginState[] = opts.plugins.map((spec) => ({
+    spec,
+    meta: 'pending',
+    seen: new Set(),
+    problems: new Map(),
+  }));
   let closed = false;
 
   const report = (st: PluginState, kind: 'run' | 'lines' | 'meta' | 'limit', level: 'warn' | 'error', msg: string) => {
@@ -108,7 +119,12 @@ export function pluginsCollector(opts: PluginsCollectorOptions): PluginsCollecto
       st.meta = indexMeta(meta);
       log.info(`plugin ${st.spec.name}: meta read, ${Object.keys(meta.graphs).length} graph(s)`);
     } catch (err) {
-      report(st, 'meta', 'warn', `plugin ${st.spec.name}: bad meta, going on without labels: ${(err as Error).message}`);
+      report(
+        st,
+        'meta',
+        'warn',
+        `plugin ${st.spec.name}: bad meta, going on without labels: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -152,7 +168,12 @@ export function pluginsCollector(opts: PluginsCollectorOptions): PluginsCollecto
     out.seriesValue('plugin_bad_lines', { plugin: name }, bad.length);
     if (bad.length > 0) {
       const b = bad[0];
-      report(st, 'lines', 'warn', `plugin ${name}: ${bad.length} malformed line(s) ignored; line ${b.line}: ${b.reason}: "${b.text}"`);
+      report(
+        st,
+        'lines',
+        'warn',
+        `plugin ${name}: ${bad.length} malformed line(s) ignored; line ${b.line}: ${b.reason}: "${b.text}"`,
+      );
     } else {
       clear(st, 'lines');
     }

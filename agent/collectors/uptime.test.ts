@@ -16,6 +16,8 @@ test('uptimeCollector: seconds since boot, as sysinfo(2) gives them', async () =
 });
 
 test('uptimeCollector: a missing /proc/uptime is SourceMissing naming the path', async () => {
-  await assert.rejects(uptimeCollector({ procRoot: '/nonexistent-proc' }).collect(new SnapshotBuilder(0), ctx()),
-    (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/uptime'));
+  await assert.rejects(
+    uptimeCollector({ procRoot: '/nonexistent-proc' }).collect(new SnapshotBuilder(0), ctx()),
+    (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/uptime'),
+  );
 });

@@ -6,13 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SourceMissing } from '../collectors/collector.ts';
 import { mockEngine, type MockAnswer } from '../../test/support/docker.ts';
-import {
-  DEFAULT_DOCKER_SOCKET,
-  DockerClient,
-  mapPool,
-  negotiateApiVersion,
-  resolveDockerSocket,
-} from './client.ts';
+import { DEFAULT_DOCKER_SOCKET, DockerClient, mapPool, negotiateApiVersion, resolveDockerSocket } from './client.ts';
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8'));
@@ -24,7 +18,8 @@ function engine2010(path: string): MockAnswer {
   if (path === '/version') return { body: fixture('version-v1.41.json') };
   if (path === '/v1.41/containers/json') return { body: fixture('containers-v1.41.json') };
   if (path.startsWith(`/v1.41/containers/${BUSY}/stats`)) return { body: fixture('stats-v1-busy-1.json') };
-  if (path.startsWith('/v1.41/containers/gone409/stats')) return { status: 409, body: { message: 'container gone409 is not running' } };
+  if (path.startsWith('/v1.41/containers/gone409/stats'))
+    return { status: 409, body: { message: 'container gone409 is not running' } };
   if (path.startsWith('/v1.41/containers/broken/stats')) return { raw: '{"read": "2026-' };
   if (path.startsWith('/v1.41/containers/boom/stats')) return { status: 500, body: { message: 'cgroup read failed' } };
   if (path.startsWith('/v1.41/containers/gone-plain/stats')) return { status: 404, raw: '404 page not found\n' };
@@ -33,10 +28,16 @@ function engine2010(path: string): MockAnswer {
 
 test('resolveDockerSocket: flag, then DOCKER_HOST=unix://, then the default', () => {
   assert.equal(resolveDockerSocket('/run/x.sock', { DOCKER_HOST: 'unix:///other.sock' }), '/run/x.sock');
-  assert.equal(resolveDockerSocket(undefined, { DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }), '/run/user/1000/docker.sock');
+  assert.equal(
+    resolveDockerSocket(undefined, { DOCKER_HOST: 'unix:///run/user/1000/docker.sock' }),
+    '/run/user/1000/docker.sock',
+  );
   assert.equal(resolveDockerSocket(undefined, {}), DEFAULT_DOCKER_SOCKET);
   assert.equal(resolveDockerSocket('', { DOCKER_HOST: '  ' }), DEFAULT_DOCKER_SOCKET);
-  assert.throws(() => resolveDockerSocket(undefined, { DOCKER_HOST: 'tcp://10.0.0.5:2375' }), /only unix:\/\/ sockets.*--docker-socket/);
+  assert.throws(
+    () => resolveDockerSocket(undefined, { DOCKER_HOST: 'tcp://10.0.0.5:2375' }),
+    /only unix:\/\/ sockets.*--docker-socket/,
+  );
   assert.throws(() => resolveDockerSocket(undefined, { DOCKER_HOST: 'unix://relative.sock' }), /absolute/);
   // The flag written as DOCKER_HOST is, and "unix://" alone, as the docker CLI reads them.
   assert.equal(resolveDockerSocket('unix:///run/podman/podman.sock', {}), '/run/podman/podman.sock');
@@ -55,7 +56,10 @@ test('negotiateApiVersion: the engine’s version, capped at the newest we know'
 test('API 1.41: versioned paths, one-shot stats, /version asked once, one kept-alive connection', async (t) => {
   const mock = await mockEngine(engine2010);
   const client = new DockerClient({ socketPath: mock.socketPath });
-  t.after(async () => { client.close(); await mock.close(); });
+  t.after(async () => {
+    client.close();
+    await mock.close();
+  });
 
   const list = await client.listContainers();
   assert.deepEqual(list.map((c) => c.Names?.[0]).sort(), ['/idle-sleeper', '/shop-client-1', '/shop-web-1']);
@@ -74,26 +78,41 @@ test('API 1.41: versioned paths, one-shot stats, /version asked once, one kept-a
 });
 
 test('API 1.26 engine: no one-shot parameter', async (t) => {
-  const mock = await mockEngine((p) => (p === '/version' ? { body: fixture('version-v1.26.json') } : { body: fixture('stats-old-api1.26-1.json') }));
+  const mock = await mockEngine((p) =>
+    p === '/version' ? { body: fixture('version-v1.26.json') } : { body: fixture('stats-old-api1.26-1.json') },
+  );
   const client = new DockerClient({ socketPath: mock.socketPath });
-  t.after(async () => { client.close(); await mock.close(); });
+  t.after(async () => {
+    client.close();
+    await mock.close();
+  });
   await client.containerStats('abc');
   assert.equal(mock.requests[1], '/v1.26/containers/abc/stats?stream=false');
 });
 
 test('a newer engine is spoken to in our newest version', async (t) => {
-  const mock = await mockEngine((p) => (p === '/version' ? { body: { ApiVersion: '1.50', Version: '28.2.2' } } : { body: [] }));
+  const mock = await mockEngine((p) =>
+    p === '/version' ? { body: { ApiVersion: '1.50', Version: '28.2.2' } } : { body: [] },
+  );
   const client = new DockerClient({ socketPath: mock.socketPath });
-  t.after(async () => { client.close(); await mock.close(); });
+  t.after(async () => {
+    client.close();
+    await mock.close();
+  });
   assert.deepEqual(await client.listContainers(), []);
   assert.equal(mock.requests[1], '/v1.47/containers/json');
 });
 
 test('an engine that answers /version without an ApiVersion (still starting) is asked again next time', async (t) => {
   let starting = true;
-  const mock = await mockEngine((p) => (p === '/version' ? { body: starting ? { message: 'starting' } : fixture('version-v1.41.json') } : { body: [] }));
+  const mock = await mockEngine((p) =>
+    p === '/version' ? { body: starting ? { message: 'starting' } : fixture('version-v1.41.json') } : { body: [] },
+  );
   const client = new DockerClient({ socketPath: mock.socketPath });
-  t.after(async () => { client.close(); await mock.close(); });
+  t.after(async () => {
+    client.close();
+    await mock.close();
+  });
   await assert.rejects(client.listContainers(), /no usable ApiVersion/);
   starting = false;
   assert.deepEqual(await client.listContainers(), []);
@@ -103,8 +122,18 @@ test('an engine that answers /version without an ApiVersion (still starting) is 
 test('stats outcomes: vanished containers are quietly gone, others are errors naming the call', async (t) => {
   const mock = await mockEngine(engine2010);
   const client = new DockerClient({ socketPath: mock.socketPath });
-  t.after(async () => { client.close(); await mock.close(); });
-  const [busy, gone404, gone409, broken, boom, plain] = await client.statsAll([BUSY, 'gone404', 'gone409', 'broken', 'boom', 'gone-plain']);
+  t.after(async () => {
+    client.close();
+    await mock.close();
+  });
+  const [busy, gone404, gone409, broken, boom, plain] = await client.statsAll([
+    BUSY,
+    'gone404',
+    'gone409',
+    'broken',
+    'boom',
+    'gone-plain',
+  ]);
   assert.ok(busy && 'stats' in busy);
   assert.deepEqual(gone404, { id: 'gone404', gone: true });
   assert.deepEqual(gone409, { id: 'gone409', gone: true });
@@ -118,14 +147,22 @@ test('stats outcomes: vanished containers are quietly gone, others are errors na
 test('Podman (compat API): known as Podman from /version; a container stopped since listing is gone, not an error', async (t) => {
   const mock = await mockEngine((p) => {
     if (p === '/version') return { body: fixture('version-podman5.json') };
-    if (p.startsWith('/v1.41/containers/stopped/stats')) return { status: 500, body: fixture('error-500-podman-state-improper.json') };
+    if (p.startsWith('/v1.41/containers/stopped/stats'))
+      return { status: 500, body: fixture('error-500-podman-state-improper.json') };
     // Podman writes its 200 before it reads the cgroup, and nothing after when that fails.
     if (p.startsWith('/v1.41/containers/emptied/stats')) return { raw: '' };
-    if (p.startsWith('/v1.41/containers/boom/stats')) return { status: 500, body: { cause: 'io error', message: 'failed to obtain Container boom stats: io error', response: 500 } };
+    if (p.startsWith('/v1.41/containers/boom/stats'))
+      return {
+        status: 500,
+        body: { cause: 'io error', message: 'failed to obtain Container boom stats: io error', response: 500 },
+      };
     return { body: fixture('stats-podman5-busy-1.json') };
   });
   const client = new DockerClient({ socketPath: mock.socketPath });
-  t.after(async () => { client.close(); await mock.close(); });
+  t.after(async () => {
+    client.close();
+    await mock.close();
+  });
   assert.equal(client.engine, 'docker', 'Docker until the engine has said otherwise');
   const [busy, stopped, emptied, boom] = await client.statsAll(['busy', 'stopped', 'emptied', 'boom']);
   assert.equal(client.engine, 'podman');
@@ -136,21 +173,34 @@ test('Podman (compat API): known as Podman from /version; a container stopped si
 });
 
 test('an answer that is not a list of containers is an error', async (t) => {
-  const mock = await mockEngine((p) => (p === '/version' ? { body: fixture('version-v1.41.json') } : { body: { message: 'odd' } }));
+  const mock = await mockEngine((p) =>
+    p === '/version' ? { body: fixture('version-v1.41.json') } : { body: { message: 'odd' } },
+  );
   const client = new DockerClient({ socketPath: mock.socketPath });
-  t.after(async () => { client.close(); await mock.close(); });
+  t.after(async () => {
+    client.close();
+    await mock.close();
+  });
   await assert.rejects(client.listContainers(), /containers\/json: expected a JSON array/);
 });
 
 test('statsAll keeps at most `concurrency` calls in flight', async (t) => {
   const ids = Array.from({ length: 20 }, (_, i) => `c${i}`);
-  const route = (p: string): MockAnswer => (p === '/version' ? { body: fixture('version-v1.41.json') } : { body: fixture('stats-v1-busy-1.json') });
-  for (const [concurrency, expected] of [[4, 4], [32, 20]] as const) {
+  const route = (p: string): MockAnswer =>
+    p === '/version' ? { body: fixture('version-v1.41.json') } : { body: fixture('stats-v1-busy-1.json') };
+  for (const [concurrency, expected] of [
+    [4, 4],
+    [32, 20],
+  ] as const) {
     const mock = await mockEngine(route, { delayMs: 40 });
     const client = new DockerClient({ socketPath: mock.socketPath, concurrency });
     const results = await client.statsAll(ids);
     assert.equal(results.length, 20);
-    assert.deepEqual(results.map((r) => r.id), ids, 'results in input order');
+    assert.deepEqual(
+      results.map((r) => r.id),
+      ids,
+      'results in input order',
+    );
     assert.equal(mock.maxInFlight(), expected, `concurrency ${concurrency}`);
     client.close();
     await mock.close();
@@ -169,7 +219,10 @@ test('no engine: SourceMissing with the path and the reason', async (t) => {
     [notSocket, /nothing answers on the Docker socket at .*file .*\(ECONNREFUSED\)/],
   ] as const) {
     const client = new DockerClient({ socketPath: path });
-    await assert.rejects(client.listContainers(), (err: unknown) => err instanceof SourceMissing && re.test(err.message));
+    await assert.rejects(
+      client.listContainers(),
+      (err: unknown) => err instanceof SourceMissing && re.test(err.message),
+    );
     // A stats call on a missing socket is not a per-container error: the whole source is missing.
     await assert.rejects(client.containerStats('x'), SourceMissing);
     client.close();
@@ -179,7 +232,10 @@ test('no engine: SourceMissing with the path and the reason', async (t) => {
 test('an engine that does not answer times out with a clear message', async (t) => {
   const mock = await mockEngine((p) => (p === '/version' ? { body: fixture('version-v1.41.json') } : 'hang'));
   const client = new DockerClient({ socketPath: mock.socketPath, timeoutMs: 150 });
-  t.after(async () => { client.close(); await mock.close(); });
+  t.after(async () => {
+    client.close();
+    await mock.close();
+  });
   await assert.rejects(client.listContainers(), /containers\/json: no complete answer from the engine within 150 ms/);
 });
 

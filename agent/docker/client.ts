@@ -33,9 +33,7 @@ export function resolveDockerSocket(flag: string | undefined, env: NodeJS.Proces
     if (!path.startsWith('/')) throw new Error(`DOCKER_HOST=${host}: expected unix:///absolute/path`);
     return path;
   }
-  throw new Error(
-    `DOCKER_HOST=${host}: only unix:// sockets are supported; unset it or pass --docker-socket PATH`,
-  );
+  throw new Error(`DOCKER_HOST=${host}: only unix:// sockets are supported; unset it or pass --docker-socket PATH`);
 }
 
 /** Compares "1.41"-style versions: negative, 0 or positive like a sort comparator. */
@@ -56,7 +54,11 @@ export function negotiateApiVersion(serverApiVersion: unknown, max = MAX_API_VER
 /** Podman answers `GET /version` through its compat API with a "Podman Engine" component. */
 export function engineOf(version: unknown): Engine {
   const components = (version as { Components?: unknown } | null)?.Components;
-  const podman = Array.isArray(components) && components.some((c) => typeof (c as { Name?: unknown })?.Name === 'string' && /^podman/i.test((c as { Name: string }).Name));
+  const podman =
+    Array.isArray(components) &&
+    components.some(
+      (c) => typeof (c as { Name?: unknown })?.Name === 'string' && /^podman/i.test((c as { Name: string }).Name),
+    );
   return podman ? 'podman' : 'docker';
 }
 
@@ -97,9 +99,7 @@ export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (ite
 
 /** One container's stats call: the reading, `gone` (vanished or stopped meanwhile) or the error. */
 export type StatsResult =
-  | { id: string; stats: StatsResponse }
-  | { id: string; gone: true }
-  | { id: string; error: Error };
+  { id: string; stats: StatsResponse } | { id: string; gone: true } | { id: string; error: Error };
 
 export interface DockerClientOptions {
   socketPath: string;
@@ -157,7 +157,8 @@ export class DockerClient {
     const body = await this.getJson(path);
     if (!Array.isArray(body)) throw new Error(`GET ${path}: expected a JSON array, got ${typeof body}`);
     return body.filter(
-      (c): c is ContainerSummary => typeof c === 'object' && c !== null && typeof (c as ContainerSummary).Id === 'string',
+      (c): c is ContainerSummary =>
+        typeof c === 'object' && c !== null && typeof (c as ContainerSummary).Id === 'string',
     );
   }
 
@@ -199,7 +200,8 @@ export class DockerClient {
       parsed = body.length ? JSON.parse(body) : undefined;
     } catch {
       // An error status keeps its meaning whatever its body (a 404 in plain text is still gone).
-      if (status >= 200 && status < 300) throw new Error(`GET ${path}: ${status}, answer is not JSON: ${JSON.stringify(body.slice(0, 120))}`);
+      if (status >= 200 && status < 300)
+        throw new Error(`GET ${path}: ${status}, answer is not JSON: ${JSON.stringify(body.slice(0, 120))}`);
     }
     if (status < 200 || status >= 300) {
       // "client version 1.47 is too new": the engine was replaced by an older one; renegotiate.
@@ -232,7 +234,8 @@ export class DockerClient {
           let size = 0;
           res.on('data', (c: Buffer) => {
             size += c.length;
-            if (size > MAX_BODY_BYTES) req.destroy(new Error(`GET ${path}: answer larger than ${MAX_BODY_BYTES} bytes`));
+            if (size > MAX_BODY_BYTES)
+              req.destroy(new Error(`GET ${path}: answer larger than ${MAX_BODY_BYTES} bytes`));
             else chunks.push(c);
           });
           res.on('end', () => {
@@ -256,7 +259,11 @@ export class DockerClient {
         if (missing) {
           this.version = undefined;
           clearTimeout(timer);
-          reject(new SourceMissing(`${missing.replace('%s', this.socketPath)} (${err.code}); containers will not be reported`));
+          reject(
+            new SourceMissing(
+              `${missing.replace('%s', this.socketPath)} (${err.code}); containers will not be reported`,
+            ),
+          );
           return;
         }
         fail(err);

@@ -43,7 +43,13 @@ test('containerName', () => {
 
 test('identity with no labels, odd types and long values', () => {
   assert.deepEqual(containerIdentity({ Id: 'x1', Names: ['/a'], Labels: null }), { id: 'x1', name: 'a' });
-  const long = containerIdentity({ Id: 'x2', Names: ['/b'], Image: 'i'.repeat(600), State: 'running', Labels: { 'com.docker.compose.project': '' } });
+  const long = containerIdentity({
+    Id: 'x2',
+    Names: ['/b'],
+    Image: 'i'.repeat(600),
+    State: 'running',
+    Labels: { 'com.docker.compose.project': '' },
+  });
   assert.equal(long.image?.length, 512);
   assert.equal(long.compose_project, undefined, 'empty project label is no project');
 });
@@ -52,7 +58,10 @@ test('pickLabels sends only the labels asked for', () => {
   const labels = { 'com.example.team': 'payments', 'org.opencontainers.image.source': 'https://x', tier: 'web' };
   assert.equal(pickLabels(labels, []), undefined);
   assert.equal(pickLabels(labels, ['missing']), undefined);
-  assert.deepEqual(pickLabels(labels, ['com.example.team', 'tier', 'missing']), { 'com.example.team': 'payments', tier: 'web' });
+  assert.deepEqual(pickLabels(labels, ['com.example.team', 'tier', 'missing']), {
+    'com.example.team': 'payments',
+    tier: 'web',
+  });
   assert.equal(pickLabels({ toString: 'x' }, ['constructor']), undefined, 'no prototype keys');
   const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'v']));
   assert.equal(Object.keys(pickLabels(many, Object.keys(many))!).length, 32, 'at most 32, as the wire schema allows');

@@ -52,7 +52,10 @@ export function containerIdentity(c: ContainerSummary, labelKeys: readonly strin
 }
 
 /** The listed labels the container has, or undefined when it has none of them. */
-export function pickLabels(labels: Record<string, string>, keys: readonly string[]): Record<string, string> | undefined {
+export function pickLabels(
+  labels: Record<string, string>,
+  keys: readonly string[],
+): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   let n = 0;
   for (const k of keys) {

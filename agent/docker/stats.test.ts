@@ -30,7 +30,10 @@ function twoReadings(first: string, second: string, monoGap: number): ContainerM
 
 function near(actual: number | undefined, expected: number, tol = 1e-6) {
   assert.ok(actual !== undefined, `expected ${expected}, got undefined`);
-  assert.ok(Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected)), `expected ${expected}, got ${actual}`);
+  assert.ok(
+    Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected)),
+    `expected ${expected}, got ${actual}`,
+  );
 }
 
 test('first reading of a container: gauges only, no cpu or rates', () => {
@@ -119,7 +122,8 @@ test('restart: counters that go down give no rate or cpu for that step, never a 
   const passed = structuredClone(restarted);
   passed.networks = { eth0: { rx_bytes: 9e9, tx_bytes: 9e9 } };
   const step = containerMetrics(passed, before.counters, 110).metrics;
-  for (const k of ['cpu_pct', 'net_rx_bps', 'net_tx_bps', 'blk_read_bps', 'blk_write_bps'] as const) assert.equal(step[k], undefined, k);
+  for (const k of ['cpu_pct', 'net_rx_bps', 'net_tx_bps', 'blk_read_bps', 'blk_write_bps'] as const)
+    assert.equal(step[k], undefined, k);
   assert.equal(after.metrics.mem_bytes, 5419008); // gauges still come out
   // And the step after the restart has rates again.
   const next = structuredClone(restarted);
@@ -154,7 +158,11 @@ test('Podman 3.4 on cgroup v2 (no online_cpus, no percpu_usage): CPU % still com
 test('memUsageNoCache follows the docker CLI in every branch', () => {
   const cases: [string, StatsResponse['memory_stats'], number | undefined][] = [
     ['v1: usage − total_inactive_file', { usage: 1000, stats: { total_inactive_file: 300, inactive_file: 100 } }, 700],
-    ['v1: total_inactive_file ≥ usage falls to inactive_file', { usage: 1000, stats: { total_inactive_file: 1000, inactive_file: 100 } }, 900],
+    [
+      'v1: total_inactive_file ≥ usage falls to inactive_file',
+      { usage: 1000, stats: { total_inactive_file: 1000, inactive_file: 100 } },
+      900,
+    ],
     ['both ≥ usage: usage', { usage: 1000, stats: { total_inactive_file: 5000, inactive_file: 2000 } }, 1000],
     ['v2: usage − inactive_file', { usage: 1000, stats: { inactive_file: 250, file: 400 } }, 750],
     ['no inactive key at all: usage', { usage: 1000, stats: { rss: 10 } }, 1000],
@@ -231,7 +239,11 @@ test('blkioBytes and networkBytes sum what is there and skip junk', () => {
   );
   assert.deepEqual(networkBytes(undefined), {}, 'host or none network: no interfaces of its own');
   assert.deepEqual(
-    networkBytes({ eth0: { rx_bytes: 1, tx_bytes: 2 }, eth1: { rx_bytes: 10, tx_bytes: 20 }, bad: null as unknown as object }),
+    networkBytes({
+      eth0: { rx_bytes: 1, tx_bytes: 2 },
+      eth1: { rx_bytes: 10, tx_bytes: 20 },
+      bad: null as unknown as object,
+    }),
     { rx: 11, tx: 22 },
   );
 });

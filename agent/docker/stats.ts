@@ -101,7 +101,11 @@ export type Engine = 'docker' | 'podman';
  * top-level cgroups in `system_cpu_usage` (busy time, not capacity), so the docker CLI's
  * formula would overstate it, and Podman before 4.x sends no `online_cpus` on cgroup v2.
  */
-export function cpuPercentOfWall(prevTotal: number | undefined, curTotal: number | undefined, seconds: number | undefined): number | undefined {
+export function cpuPercentOfWall(
+  prevTotal: number | undefined,
+  curTotal: number | undefined,
+  seconds: number | undefined,
+): number | undefined {
   if (prevTotal === undefined || curTotal === undefined || seconds === undefined || !(seconds > 0)) return undefined;
   const cpuDelta = curTotal - prevTotal;
   if (cpuDelta < 0) return undefined;
@@ -236,7 +240,12 @@ export function containerMetrics(
 
   if (prev && !restartedBetween(prev, counters)) {
     const dt = elapsedSeconds(prev, counters);
-    put('cpu_pct', engine === 'podman' ? cpuPercentOfWall(prev.cpuTotal, counters.cpuTotal, dt) : cpuPercent(prev, counters, onlineCpus(s.cpu_stats)));
+    put(
+      'cpu_pct',
+      engine === 'podman'
+        ? cpuPercentOfWall(prev.cpuTotal, counters.cpuTotal, dt)
+        : cpuPercent(prev, counters, onlineCpus(s.cpu_stats)),
+    );
     put('net_rx_bps', rate(prev.rx, counters.rx, dt));
     put('net_tx_bps', rate(prev.tx, counters.tx, dt));
     put('blk_read_bps', rate(prev.blkRead, counters.blkRead, dt));

@@ -4,7 +4,9 @@ import { berthUnit, indexMeta, parsePluginMeta, parsePluginOutput } from './form
 import { clip } from '../clip.ts';
 
 test('parsePluginOutput: tab- or space-separated lines, CRLF and blank lines tolerated', () => {
-  const { samples, bad } = parsePluginOutput('a.b\t1\t1700000000\nc_d.e-f\t-2.5e3\t1700000000\r\n\n   \nx:y .5 1700000001\n');
+  const { samples, bad } = parsePluginOutput(
+    'a.b\t1\t1700000000\nc_d.e-f\t-2.5e3\t1700000000\r\n\n   \nx:y .5 1700000001\n',
+  );
   assert.deepEqual(samples, [
     { name: 'a.b', value: 1, epoch: 1_700_000_000 },
     { name: 'c_d.e-f', value: -2500, epoch: 1_700_000_000 },
@@ -50,7 +52,10 @@ test('parsePluginOutput: every kind of bad line is counted with a reason', () =>
 test('parsePluginOutput: what mackerel-agent takes, Berth takes: a decimal epoch, fields past the third', () => {
   const { samples, bad } = parsePluginOutput('a\t1\t1700000000.123\nb\t2\t1700000000\textra fields\n');
   assert.deepEqual(bad, []);
-  assert.deepEqual(samples, [{ name: 'a', value: 1, epoch: 1700000000 }, { name: 'b', value: 2, epoch: 1700000000 }]);
+  assert.deepEqual(samples, [
+    { name: 'a', value: 1, epoch: 1700000000 },
+    { name: 'b', value: 2, epoch: 1700000000 },
+  ]);
 });
 
 const META = `# mackerel-agent-plugin
@@ -81,15 +86,25 @@ test('parsePluginMeta: no header means no meta; a broken one is an error', () =>
   assert.throws(() => parsePluginMeta('# mackerel-agent-plugin version=2\n{}'), /unsupported plugin meta version "2"/);
   assert.throws(() => parsePluginMeta('# mackerel-agent-plugin\n{"graphs": '), /does not parse/);
   assert.throws(() => parsePluginMeta('# mackerel-agent-plugin\n[]'), /no "graphs" object/);
-  assert.throws(() => parsePluginMeta('# mackerel-agent-plugin\n{"graphs":{"a":{}}}'), /graph "a" has no "metrics" list/);
-  assert.throws(() => parsePluginMeta('# mackerel-agent-plugin\n{"graphs":{"a":{"metrics":[{"label":"x"}]}}}'), /metric without a name/);
+  assert.throws(
+    () => parsePluginMeta('# mackerel-agent-plugin\n{"graphs":{"a":{}}}'),
+    /graph "a" has no "metrics" list/,
+  );
+  assert.throws(
+    () => parsePluginMeta('# mackerel-agent-plugin\n{"graphs":{"a":{"metrics":[{"label":"x"}]}}}'),
+    /metric without a name/,
+  );
 });
 
 test('indexMeta: exact names, wildcards and %N labels', () => {
   const meta = parsePluginMeta(META);
   assert.ok(meta);
   const idx = indexMeta(meta);
-  assert.deepEqual(idx.lookup('memcached.connections.curr_connections'), { label: 'Connections', graph: 'Memcached Connections', unit: 'count' });
+  assert.deepEqual(idx.lookup('memcached.connections.curr_connections'), {
+    label: 'Connections',
+    graph: 'Memcached Connections',
+    unit: 'count',
+  });
   // "#" as the metric name: every real server in the one graph, labelled by its segment.
   assert.deepEqual(idx.lookup('proc.net.ip_vs.10_0_0_1_80_TCP_rr.active_conns.10_0_1_11_80'), {
     label: '10_0_1_11_80',
@@ -128,7 +143,9 @@ test('berthUnit: Mackerel units in Berth terms', () => {
 });
 
 test('parsePluginMeta: only the first JSON value is meta, as mackerel-agent reads it; a plugin may print more after it', () => {
-  const meta = parsePluginMeta('# mackerel-agent-plugin\n{"graphs": {"app.req": {"label": "Requests {x}", "metrics": [{"name": "n", "label": "a \\"}\\" b"}]}}}\ndebug: done\n');
+  const meta = parsePluginMeta(
+    '# mackerel-agent-plugin\n{"graphs": {"app.req": {"label": "Requests {x}", "metrics": [{"name": "n", "label": "a \\"}\\" b"}]}}}\ndebug: done\n',
+  );
   assert.equal(meta?.graphs['app.req'].metrics[0].label, 'a "}" b');
 });
 

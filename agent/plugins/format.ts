@@ -37,12 +37,24 @@ export function parsePluginOutput(stdout: string): { samples: PluginSample[]; ba
     const f = text.trim().split(/\s+/);
     const reject = (reason: string) => bad.push({ line: i + 1, text: text.slice(0, 200), reason });
     // Fields past the third are ignored, as mackerel-agent does.
-    if (f.length < 3) { reject(`expected name, value and epoch, got ${f.length} field(s)`); continue; }
+    if (f.length < 3) {
+      reject(`expected name, value and epoch, got ${f.length} field(s)`);
+      continue;
+    }
     const [name, value, epoch] = f;
-    if (!METRIC_NAME_RE.test(name)) { reject('name must start with a letter or _ and use letters, digits, _ . : - (max 128)'); continue; }
+    if (!METRIC_NAME_RE.test(name)) {
+      reject('name must start with a letter or _ and use letters, digits, _ . : - (max 128)');
+      continue;
+    }
     const v = Number(value);
-    if (!FLOAT_RE.test(value) || !Number.isFinite(v)) { reject(`value "${value}" is not a finite number`); continue; }
-    if (!EPOCH_RE.test(epoch)) { reject(`epoch "${epoch}" is not epoch seconds`); continue; }
+    if (!FLOAT_RE.test(value) || !Number.isFinite(v)) {
+      reject(`value "${value}" is not a finite number`);
+      continue;
+    }
+    if (!EPOCH_RE.test(epoch)) {
+      reject(`epoch "${epoch}" is not epoch seconds`);
+      continue;
+    }
     samples.push({ name, value: v, epoch: Math.floor(Number(epoch)) });
   }
   return { samples, bad };
@@ -86,15 +98,22 @@ export function parsePluginMeta(stdout: string): PluginMeta | undefined {
     throw new Error(`meta JSON after the header does not parse: ${(err as Error).message}`);
   }
   const graphs = (json as { graphs?: unknown })?.graphs;
-  if (typeof graphs !== 'object' || graphs === null || Array.isArray(graphs)) throw new Error('meta JSON has no "graphs" object');
+  if (typeof graphs !== 'object' || graphs === null || Array.isArray(graphs))
+    throw new Error('meta JSON has no "graphs" object');
   const out: PluginMeta = { graphs: {} };
   for (const [key, g] of Object.entries(graphs as Record<string, unknown>)) {
     const def = g as { label?: unknown; unit?: unknown; metrics?: unknown };
-    if (typeof def !== 'object' || def === null || !Array.isArray(def.metrics)) throw new Error(`meta graph "${key}" has no "metrics" list`);
+    if (typeof def !== 'object' || def === null || !Array.isArray(def.metrics))
+      throw new Error(`meta graph "${key}" has no "metrics" list`);
     const metrics: PluginMetricDef[] = [];
     for (const md of def.metrics as { name?: unknown; label?: unknown; stacked?: unknown }[]) {
-      if (typeof md?.name !== 'string' || md.name === '') throw new Error(`meta graph "${key}" has a metric without a name`);
-      metrics.push({ name: md.name, label: typeof md.label === 'string' ? md.label : undefined, stacked: md.stacked === true });
+      if (typeof md?.name !== 'string' || md.name === '')
+        throw new Error(`meta graph "${key}" has a metric without a name`);
+      metrics.push({
+        name: md.name,
+        label: typeof md.label === 'string' ? md.label : undefined,
+        stacked: md.stacked === true,
+      });
     }
     out.graphs[key] = {
       label: typeof def.label === 'string' ? def.label : undefined,
@@ -175,7 +194,10 @@ function entryFor(p: Pattern, nameSegs: string[]): SeriesMetaEntry {
     graph = fill(p.graph.label);
     if (hashes.length && !/%\d/.test(p.graph.label)) graph += ` (${hashes.join('.')})`;
   } else {
-    graph = p.segs.slice(0, p.keySegs).map((s, i) => (s === '#' ? nameSegs[i] : s)).join('.');
+    graph = p.segs
+      .slice(0, p.keySegs)
+      .map((s, i) => (s === '#' ? nameSegs[i] : s))
+      .join('.');
   }
   const metricPart = nameSegs.slice(p.keySegs).join('.');
   const label = p.metric.label ? fill(p.metric.label) : metricPart;

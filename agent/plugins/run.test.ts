@@ -22,7 +22,12 @@ function dead(pid: number): boolean {
 }
 
 test('runCommand: output, exit code and arguments of a plain plugin', async () => {
-  const r = await runCommand({ command: script('metrics.sh'), args: ['-x', 'two words'], env: { ...env, APP_EXTRA: '9' }, timeoutMs: 5000 }).result;
+  const r = await runCommand({
+    command: script('metrics.sh'),
+    args: ['-x', 'two words'],
+    env: { ...env, APP_EXTRA: '9' },
+    timeoutMs: 5000,
+  }).result;
   assert.equal(r.code, 0);
   assert.equal(r.timedOut, false);
   assert.match(r.stdout, /^app\.requests\.get\t1234\t\d+$/m);
@@ -58,7 +63,8 @@ test('runCommand: a command that does not exist is an error, not a crash', async
 });
 
 test('runCommand: a plugin printing without end is killed at the output cap', async () => {
-  const r = await runCommand({ command: 'yes', args: ['x.y\t1\t1'], env, timeoutMs: 5000, maxOutputBytes: 64 * 1024 }).result;
+  const r = await runCommand({ command: 'yes', args: ['x.y\t1\t1'], env, timeoutMs: 5000, maxOutputBytes: 64 * 1024 })
+    .result;
   assert.equal(r.overflow, true);
   assert.ok(r.stdout.length <= 64 * 1024);
 });

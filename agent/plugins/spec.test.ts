@@ -4,17 +4,35 @@ import { parsePluginSpec, splitCommandLine } from './spec.ts';
 
 test('parsePluginSpec: NAME=COMMAND ARGS without a shell', () => {
   const cases: [string, ReturnType<typeof parsePluginSpec>][] = [
-    ['ipvs=/usr/local/bin/mackerel-plugin-proc-net-ip_vs', { name: 'ipvs', command: '/usr/local/bin/mackerel-plugin-proc-net-ip_vs', args: [] }],
-    ['memcached=mackerel-plugin-memcached -host=127.0.0.1 -port 11211', { name: 'memcached', command: 'mackerel-plugin-memcached', args: ['-host=127.0.0.1', '-port', '11211'] }],
-    ["q=check -label 'two words' -sep '\t'", { name: 'q', command: 'check', args: ['-label', 'two words', '-sep', '\t'] }],
+    [
+      'ipvs=/usr/local/bin/mackerel-plugin-proc-net-ip_vs',
+      { name: 'ipvs', command: '/usr/local/bin/mackerel-plugin-proc-net-ip_vs', args: [] },
+    ],
+    [
+      'memcached=mackerel-plugin-memcached -host=127.0.0.1 -port 11211',
+      { name: 'memcached', command: 'mackerel-plugin-memcached', args: ['-host=127.0.0.1', '-port', '11211'] },
+    ],
+    [
+      "q=check -label 'two words' -sep '\t'",
+      { name: 'q', command: 'check', args: ['-label', 'two words', '-sep', '\t'] },
+    ],
     ['q=check "say \\"hi\\"" a\\ b', { name: 'q', command: 'check', args: ['say "hi"', 'a b'] }],
     ["q=check 'it'\\''s'", { name: 'q', command: 'check', args: ["it's"] }],
     ['q=check "" x', { name: 'q', command: 'check', args: ['', 'x'] }],
     ['  padded.name-1 = cmd  ', { name: 'padded.name-1', command: 'cmd', args: [] }],
-    ['munin=MUNIN_LIBDIR=/usr/share/munin mackerel-plugin-munin -plugin=/etc/munin/plugins/nfsd', {
-      name: 'munin', command: 'mackerel-plugin-munin', args: ['-plugin=/etc/munin/plugins/nfsd'], env: { MUNIN_LIBDIR: '/usr/share/munin' },
-    }],
-    ["sh=sh -c 'mysql -e \"show status\" | wc -l'", { name: 'sh', command: 'sh', args: ['-c', 'mysql -e "show status" | wc -l'] }],
+    [
+      'munin=MUNIN_LIBDIR=/usr/share/munin mackerel-plugin-munin -plugin=/etc/munin/plugins/nfsd',
+      {
+        name: 'munin',
+        command: 'mackerel-plugin-munin',
+        args: ['-plugin=/etc/munin/plugins/nfsd'],
+        env: { MUNIN_LIBDIR: '/usr/share/munin' },
+      },
+    ],
+    [
+      'sh=sh -c \'mysql -e "show status" | wc -l\'',
+      { name: 'sh', command: 'sh', args: ['-c', 'mysql -e "show status" | wc -l'] },
+    ],
   ];
   for (const [spec, want] of cases) assert.deepEqual(parsePluginSpec(spec), want, spec);
 });

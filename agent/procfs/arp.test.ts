@@ -5,7 +5,7 @@ import { ARP_HEADER, ATF_COM, ATF_PUBL, parseArp, parseSysctlInt } from './arp.t
 
 const fixture = (name: string) => readFile(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
-test('parseArp: this machine\'s real /proc/net/arp', async () => {
+test("parseArp: this machine's real /proc/net/arp", async () => {
   const entries = parseArp(await fixture('arp-this-host'));
   assert.ok(entries.length >= 1);
   for (const e of entries) {
@@ -14,13 +14,23 @@ test('parseArp: this machine\'s real /proc/net/arp', async () => {
     assert.equal(e.mask, '*');
     assert.ok(e.device.length > 0);
   }
-  assert.deepEqual(entries[0], { ip: '192.0.2.1', hwType: 1, flags: ATF_COM, hwAddress: '02:fc:00:00:00:05', mask: '*', device: 'eth0' });
+  assert.deepEqual(entries[0], {
+    ip: '192.0.2.1',
+    hwType: 1,
+    flags: ATF_COM,
+    hwAddress: '02:fc:00:00:00:05',
+    mask: '*',
+    device: 'eth0',
+  });
 });
 
 test('parseArp: busy table with incomplete, permanent, proxy and InfiniBand entries', async () => {
   const entries = parseArp(await fixture('arp-busy'));
   assert.equal(entries.length, 11);
-  assert.deepEqual(entries.filter((e) => e.flags === 0).map((e) => e.ip), ['192.168.1.21', '192.168.1.22', '172.17.0.9']);
+  assert.deepEqual(
+    entries.filter((e) => e.flags === 0).map((e) => e.ip),
+    ['192.168.1.21', '192.168.1.22', '172.17.0.9'],
+  );
   const ib = entries.find((e) => e.device === 'ib0');
   assert.equal(ib?.hwType, 0x20);
   // The kernel prints at most 9 bytes of a hardware address (HBUFFERLEN 30): IPoIB's 20 are cut.

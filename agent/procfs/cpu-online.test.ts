@@ -26,7 +26,11 @@ test('parseCpuList: empty list is no CPUs', () => {
 
 test('parseCpuList: malformed lists name the file', () => {
   for (const bad of ['0-', 'a', '3-1', '0,,1', '0 1', '-1', '99999']) {
-    assert.throws(() => parseCpuList(bad, '/sys/devices/system/cpu/online'), /\/sys\/devices\/system\/cpu\/online: malformed CPU list/, bad);
+    assert.throws(
+      () => parseCpuList(bad, '/sys/devices/system/cpu/online'),
+      /\/sys\/devices\/system\/cpu\/online: malformed CPU list/,
+      bad,
+    );
   }
 });
 

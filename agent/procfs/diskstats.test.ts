@@ -6,7 +6,7 @@ import { SourceMissing } from '../collectors/collector.ts';
 
 const fixture = (name: string) => readFile(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
-test('parseDiskstats: this machine\'s /proc/diskstats (kernel 6.18, 20 fields)', async () => {
+test("parseDiskstats: this machine's /proc/diskstats (kernel 6.18, 20 fields)", async () => {
   const disks = parseDiskstats(await fixture('diskstats'));
   assert.equal(disks.length, 10);
   const vda = disks.find((d) => d.name === 'vda');
@@ -24,16 +24,29 @@ test('parseDiskstats: the 14-field format (before 4.18) has no discard or flush 
   const disks = parseDiskstats(await fixture('diskstats-linux-4.14'));
   const sda = disks.find((d) => d.name === 'sda');
   assert.deepEqual(sda, {
-    major: 8, minor: 0, name: 'sda',
-    readsCompleted: 189393, readsMerged: 5321, sectorsRead: 12163766, readMs: 160052,
-    writesCompleted: 383612, writesMerged: 280385, sectorsWritten: 22154320, writeMs: 1483420,
-    ioInProgress: 0, ioMs: 340644, weightedIoMs: 1643160,
+    major: 8,
+    minor: 0,
+    name: 'sda',
+    readsCompleted: 189393,
+    readsMerged: 5321,
+    sectorsRead: 12163766,
+    readMs: 160052,
+    writesCompleted: 383612,
+    writesMerged: 280385,
+    sectorsWritten: 22154320,
+    writeMs: 1483420,
+    ioInProgress: 0,
+    ioMs: 340644,
+    weightedIoMs: 1643160,
   });
 });
 
 test('parseDiskstats: before 2.6.25 partitions had 7 fields; they are passed over, the disks read', async () => {
   const disks = parseDiskstats(await fixture('diskstats-linux-2.6.18'));
-  assert.deepEqual(disks.map((d) => d.name), ['ram0', 'sda', 'dm-0']);
+  assert.deepEqual(
+    disks.map((d) => d.name),
+    ['ram0', 'sda', 'dm-0'],
+  );
   assert.equal(disks[1].sectorsWritten, 22154320);
   assert.equal(disks[1].discardsCompleted, undefined);
 });
@@ -65,6 +78,8 @@ test('parseDiskstats: malformed input names the file and the line', async () => 
 });
 
 test('readDiskstats: a missing file is SourceMissing naming the path', async () => {
-  await assert.rejects(readDiskstats('/nonexistent-proc'), (err: unknown) =>
-    err instanceof SourceMissing && err.message.includes('/nonexistent-proc/diskstats'));
+  await assert.rejects(
+    readDiskstats('/nonexistent-proc'),
+    (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/diskstats'),
+  );
 });

@@ -39,9 +39,17 @@ export interface DiskStats {
 }
 
 const BASE = [
-  'readsCompleted', 'readsMerged', 'sectorsRead', 'readMs',
-  'writesCompleted', 'writesMerged', 'sectorsWritten', 'writeMs',
-  'ioInProgress', 'ioMs', 'weightedIoMs',
+  'readsCompleted',
+  'readsMerged',
+  'sectorsRead',
+  'readMs',
+  'writesCompleted',
+  'writesMerged',
+  'sectorsWritten',
+  'writeMs',
+  'ioInProgress',
+  'ioMs',
+  'weightedIoMs',
 ] as const;
 const DISCARD = ['discardsCompleted', 'discardsMerged', 'sectorsDiscarded', 'discardMs'] as const;
 const FLUSH = ['flushesCompleted', 'flushMs'] as const;

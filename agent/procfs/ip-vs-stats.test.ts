@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { parseHexCounter, parseIpVsStats } from './ip-vs-stats.ts';
 
 const fixture = (name: string) => readFile(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
-const HEAD = '   Total Incoming Outgoing         Incoming         Outgoing\n   Conns  Packets  Packets            Bytes            Bytes\n';
+const HEAD =
+  '   Total Incoming Outgoing         Incoming         Outgoing\n   Conns  Packets  Packets            Bytes            Bytes\n';
 
 test('parseIpVsStats: 64-bit counters (Linux >= 4.1) wider than eight digits', async () => {
   const s = parseIpVsStats(await fixture('ip_vs_stats-64bit-1'));
@@ -15,7 +16,13 @@ test('parseIpVsStats: 64-bit counters (Linux >= 4.1) wider than eight digits', a
     inBytes: 987_654_321_000,
     outBytes: 12_345_678_901_234,
   });
-  assert.deepEqual(s.rates, { conns: 500, inPackets: 100_000, outPackets: 90_000, inBytes: 80_000_000, outBytes: 900_000_000 });
+  assert.deepEqual(s.rates, {
+    conns: 500,
+    inPackets: 100_000,
+    outPackets: 90_000,
+    inBytes: 80_000_000,
+    outBytes: 900_000_000,
+  });
 });
 
 test('parseIpVsStats: 32-bit counters near 2^32 (Linux < 4.1)', async () => {
@@ -37,8 +44,14 @@ test('parseIpVsStats: malformed input names the file and the line', () => {
     [HEAD, /too short/],
     [`Total\n${HEAD}`, /line 1: unexpected header/],
     [`${HEAD}       1        2        3                4\n`, /line 3: expected 5 hex counters, got 4/],
-    [`${HEAD}       1        2        Z                4                5\n`, /line 3: bad hex counter: "       1        2        Z/],
-    [`${HEAD}       1        2        3                4                5\n\n Conns/s\n  x\n`, /line 6: expected 5 hex counters, got 1/],
+    [
+      `${HEAD}       1        2        Z                4                5\n`,
+      /line 3: bad hex counter: "       1        2        Z/,
+    ],
+    [
+      `${HEAD}       1        2        3                4                5\n\n Conns/s\n  x\n`,
+      /line 6: expected 5 hex counters, got 1/,
+    ],
   ];
   for (const [text, re] of cases) assert.throws(() => parseIpVsStats(text), re, JSON.stringify(text));
 });

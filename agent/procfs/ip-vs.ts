@@ -79,11 +79,17 @@ export function hexToIpv4(hex: string): string {
 export function formatIpv6(words: readonly number[]): string {
   let bestBase = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== 0) { i++; continue; }
+  for (let i = 0; i < 8;) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen) { bestBase = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      bestBase = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   if (bestLen < 2) bestBase = -1;
@@ -130,7 +136,10 @@ function parseFlags(tokens: string[], file: string, n: number, line: string): Pi
   let i = 0;
   let ops = false;
   let persistent: IpvsService['persistent'];
-  if (tokens[i] === 'ops') { ops = true; i++; }
+  if (tokens[i] === 'ops') {
+    ops = true;
+    i++;
+  }
   if (tokens[i] === 'persistent') {
     const timeout = tokens[i + 1];
     const mask = tokens[i + 2];
@@ -203,7 +212,8 @@ export function parseIpVs(text: string, file = '/proc/net/ip_vs'): IpvsTable {
   // tell them apart, and since Linux 3.18 a tunnel real server may be of the other family. So a
   // service counts as IPv6 (ipvsadm -Ln writes "FWM  1 IPv6") when all its real servers are.
   for (const s of services) {
-    if (s.fwmark !== undefined && s.realServers.length > 0 && s.realServers.every((r) => r.family === 'inet6')) s.label += ' IPv6';
+    if (s.fwmark !== undefined && s.realServers.length > 0 && s.realServers.every((r) => r.family === 'inet6'))
+      s.label += ' IPv6';
   }
   // Two services /proc cannot tell apart (an IPv6 and an IPv4 one on a mark, without telling
   // real servers) keep apart by order: "FWM 2", "FWM 2 #2", so no two series share a label.

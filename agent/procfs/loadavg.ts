@@ -17,7 +17,8 @@ export interface Loadavg {
 export function parseLoadavg(text: string): Loadavg {
   const line = text.split('\n')[0];
   const f = line.trim().split(/\s+/);
-  if (f.length < 5) throw new ProcParseError(FILE, 1, line, `expected 5 fields, got ${line.trim() === '' ? 0 : f.length}`);
+  if (f.length < 5)
+    throw new ProcParseError(FILE, 1, line, `expected 5 fields, got ${line.trim() === '' ? 0 : f.length}`);
   const [load1, load5, load15] = f.slice(0, 3).map(parseUdec);
   const slash = /^(\d+)\/(\d+)$/.exec(f[3]);
   const lastPid = parseUint(f[4]);

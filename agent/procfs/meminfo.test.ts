@@ -6,7 +6,7 @@ import { SourceMissing } from '../collectors/collector.ts';
 
 const fixture = (name: string) => readFile(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
-test('parseMeminfo: this machine\'s /proc/meminfo, kB turned into bytes', async () => {
+test("parseMeminfo: this machine's /proc/meminfo, kB turned into bytes", async () => {
   const text = await fixture('meminfo');
   const m = parseMeminfo(text);
   assert.equal(m.size, text.trim().split('\n').length);
@@ -38,13 +38,18 @@ test('parseMeminfo: malformed input names the file and the line', async () => {
   const cases: [string, RegExp][] = [
     ['', /\/proc\/meminfo: .*no entries/],
     [await fixture('meminfo-bad-unit'), /\/proc\/meminfo: line 2: unknown unit MB/],
-    [await fixture('meminfo-no-colon'), /\/proc\/meminfo: line 2: expected "Key: value \[kB\]": "MemFree {11}140944 kB"/],
+    [
+      await fixture('meminfo-no-colon'),
+      /\/proc\/meminfo: line 2: expected "Key: value \[kB\]": "MemFree {11}140944 kB"/,
+    ],
     [await fixture('meminfo-bad-number'), /\/proc\/meminfo: line 2: MemFree is not a number/],
   ];
   for (const [text, re] of cases) assert.throws(() => parseMeminfo(text), re);
 });
 
 test('readMeminfo: a missing file is SourceMissing naming the path', async () => {
-  await assert.rejects(readMeminfo('/nonexistent-proc'), (err: unknown) =>
-    err instanceof SourceMissing && err.message.includes('/nonexistent-proc/meminfo'));
+  await assert.rejects(
+    readMeminfo('/nonexistent-proc'),
+    (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/meminfo'),
+  );
 });

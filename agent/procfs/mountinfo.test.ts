@@ -6,12 +6,21 @@ import { SourceMissing } from '../collectors/collector.ts';
 
 const fixture = (name: string) => readFile(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
-test('parseMountinfo: this machine\'s /proc/self/mountinfo', async () => {
+test("parseMountinfo: this machine's /proc/self/mountinfo", async () => {
   const mounts = parseMountinfo(await fixture('mountinfo'));
   const root = mounts.find((m) => m.mountPoint === '/');
   assert.deepEqual(root, {
-    mountId: 27, parentId: 1, major: 254, minor: 0, root: '/', mountPoint: '/', options: 'rw,relatime',
-    optionalFields: [], fstype: 'ext4', source: '/dev/vda', superOptions: 'rw,discard,resv_strict,resuid=65534,resgid=65534',
+    mountId: 27,
+    parentId: 1,
+    major: 254,
+    minor: 0,
+    root: '/',
+    mountPoint: '/',
+    options: 'rw,relatime',
+    optionalFields: [],
+    fstype: 'ext4',
+    source: '/dev/vda',
+    superOptions: 'rw,discard,resv_strict,resuid=65534,resgid=65534',
   });
   const docker = mounts.find((m) => m.mountPoint === '/var/lib/docker');
   assert.equal(docker?.root, '/var/lib/docker');
@@ -54,6 +63,8 @@ test('parseMountinfo: malformed input names the file and the line', async () => 
 
 test('readMountinfo: the live table has a root mount; missing pid is SourceMissing', async () => {
   assert.ok((await readMountinfo('/proc')).some((m) => m.mountPoint === '/'));
-  await assert.rejects(readMountinfo('/nonexistent-proc', '1'), (err: unknown) =>
-    err instanceof SourceMissing && err.message.includes('/nonexistent-proc/1/mountinfo'));
+  await assert.rejects(
+    readMountinfo('/nonexistent-proc', '1'),
+    (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/1/mountinfo'),
+  );
 });

@@ -34,7 +34,12 @@ export function parseMountinfo(text: string): Mount[] {
     const f = line.split(' ');
     const sep = f.indexOf('-', 6);
     if (f.length < 10 || sep < 0 || f.length - sep < 4) {
-      throw new ProcParseError(FILE, no, line, 'expected "id parent major:minor root mountpoint options [optional…] - fstype source superoptions"');
+      throw new ProcParseError(
+        FILE,
+        no,
+        line,
+        'expected "id parent major:minor root mountpoint options [optional…] - fstype source superoptions"',
+      );
     }
     const mountId = parseUint(f[0]);
     const parentId = parseUint(f[1]);

@@ -6,11 +6,12 @@ import { SourceMissing } from '../collectors/collector.ts';
 
 const fixture = (name: string) => readFile(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
-test('parseNetDev: this machine\'s /proc/net/dev on a Docker host', async () => {
+test("parseNetDev: this machine's /proc/net/dev on a Docker host", async () => {
   const ifaces = parseNetDev(await fixture('net-dev'));
-  assert.deepEqual(ifaces.map((i) => i.iface), [
-    'lo', 'ifb0', 'ifb1', 'eth0', 'docker0', 'br-97ebade92297', 'vethce8ff7d', 'veth606f660', 'veth36b6201',
-  ]);
+  assert.deepEqual(
+    ifaces.map((i) => i.iface),
+    ['lo', 'ifb0', 'ifb1', 'eth0', 'docker0', 'br-97ebade92297', 'vethce8ff7d', 'veth606f660', 'veth36b6201'],
+  );
   const eth0 = ifaces.find((i) => i.iface === 'eth0');
   assert.equal(eth0?.rxBytes, 411813918);
   assert.equal(eth0?.rxPackets, 13592);
@@ -18,7 +19,10 @@ test('parseNetDev: this machine\'s /proc/net/dev on a Docker host', async () => 
   assert.equal(eth0?.txPackets, 8236);
   // Names longer than 6 characters leave no space before the colon.
   const bridge = ifaces.find((i) => i.iface === 'br-97ebade92297');
-  assert.deepEqual([bridge?.rxBytes, bridge?.rxPackets, bridge?.txBytes, bridge?.txPackets, bridge?.txDrop], [28, 1, 526, 5, 2]);
+  assert.deepEqual(
+    [bridge?.rxBytes, bridge?.rxPackets, bridge?.txBytes, bridge?.txPackets, bridge?.txDrop],
+    [28, 1, 526, 5, 2],
+  );
   // The two ends of a veth pair mirror each other.
   const a = ifaces.find((i) => i.iface === 'vethce8ff7d');
   const b = ifaces.find((i) => i.iface === 'veth606f660');
@@ -37,7 +41,10 @@ test('parseNetDev: Linux 2.4 glues big counters to the colon', async () => {
 
 test('parseNetDev: before 2.6.29 a device without statistics says so; the others still read', async () => {
   const ifaces = parseNetDev(await fixture('net-dev-linux-2.6.18'));
-  assert.deepEqual(ifaces.map((i) => i.iface), ['lo', 'eth0', 'sit0']);
+  assert.deepEqual(
+    ifaces.map((i) => i.iface),
+    ['lo', 'eth0', 'sit0'],
+  );
   assert.equal(ifaces[1].rxBytes, 1713640119);
   assert.equal(ifaces[1].rxMulticast, 12);
 });
@@ -64,11 +71,16 @@ test('parseNetDev: malformed input names the file and the line', async () => {
   for (const [text, re] of cases) assert.throws(() => parseNetDev(text), re);
 });
 
-test('readNetDev: own namespace, or another process\'s', async () => {
+test("readNetDev: own namespace, or another process's", async () => {
   const own = await readNetDev('/proc');
   const self = await readNetDev('/proc', 'self');
-  assert.deepEqual(own.map((i) => i.iface), self.map((i) => i.iface));
+  assert.deepEqual(
+    own.map((i) => i.iface),
+    self.map((i) => i.iface),
+  );
   assert.ok(own.some((i) => i.iface === 'lo'));
-  await assert.rejects(readNetDev('/nonexistent-proc', '1'), (err: unknown) =>
-    err instanceof SourceMissing && err.message.includes('/nonexistent-proc/1/net/dev'));
+  await assert.rejects(
+    readNetDev('/nonexistent-proc', '1'),
+    (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/1/net/dev'),
+  );
 });

@@ -29,8 +29,22 @@ export interface NetDevStats {
 }
 
 const COLUMNS = [
-  'rxBytes', 'rxPackets', 'rxErrs', 'rxDrop', 'rxFifo', 'rxFrame', 'rxCompressed', 'rxMulticast',
-  'txBytes', 'txPackets', 'txErrs', 'txDrop', 'txFifo', 'txColls', 'txCarrier', 'txCompressed',
+  'rxBytes',
+  'rxPackets',
+  'rxErrs',
+  'rxDrop',
+  'rxFifo',
+  'rxFrame',
+  'rxCompressed',
+  'rxMulticast',
+  'txBytes',
+  'txPackets',
+  'txErrs',
+  'txDrop',
+  'txFifo',
+  'txColls',
+  'txCarrier',
+  'txCompressed',
 ] as const;
 
 export function parseNetDev(text: string): NetDevStats[] {
@@ -46,7 +60,10 @@ export function parseNetDev(text: string): NetDevStats[] {
     if (iface === '' || /\s/.test(iface)) throw new ProcParseError(FILE, no, line, 'bad interface name');
     // Kernels before 2.6.29 print a device without statistics this way: no counters to read.
     if (line.slice(colon + 1).trim() === 'No statistics available.') continue;
-    const values = line.slice(colon + 1).trim().split(/\s+/);
+    const values = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/);
     if (values.length < COLUMNS.length) {
       throw new ProcParseError(FILE, no, line, `expected ${COLUMNS.length} counters, got ${values.length}`);
     }

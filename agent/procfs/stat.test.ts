@@ -6,10 +6,24 @@ import { SourceMissing } from '../collectors/collector.ts';
 
 const fixture = (name: string) => readFile(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
-test('parseStat: this machine\'s /proc/stat (kernel 6.18, 10 columns)', async () => {
+test("parseStat: this machine's /proc/stat (kernel 6.18, 10 columns)", async () => {
   const { cpu, cpus } = parseStat(await fixture('stat'));
-  assert.deepEqual(cpus.map((c) => c.id), [0, 1]);
-  assert.deepEqual(cpu, { user: 30679, nice: 0, system: 3151, idle: 41144, iowait: 603, irq: 0, softirq: 180, steal: 38, guest: 0, guestNice: 0 });
+  assert.deepEqual(
+    cpus.map((c) => c.id),
+    [0, 1],
+  );
+  assert.deepEqual(cpu, {
+    user: 30679,
+    nice: 0,
+    system: 3151,
+    idle: 41144,
+    iowait: 603,
+    irq: 0,
+    softirq: 180,
+    steal: 38,
+    guest: 0,
+    guestNice: 0,
+  });
   // The aggregate line is the per-CPU sum (the kernel sums then prints, a tick may slip in between).
   for (const k of Object.keys(cpu) as (keyof typeof cpu)[]) {
     const sum = cpus.reduce((s, c) => s + c.times[k], 0);
@@ -19,7 +33,18 @@ test('parseStat: this machine\'s /proc/stat (kernel 6.18, 10 columns)', async ()
 
 test('parseStat: older kernels print fewer columns; the missing ones are 0', async () => {
   const v24 = parseStat(await fixture('stat-linux-2.4'));
-  assert.deepEqual(v24.cpu, { user: 1206, nice: 0, system: 1193, idle: 40418, iowait: 0, irq: 0, softirq: 0, steal: 0, guest: 0, guestNice: 0 });
+  assert.deepEqual(v24.cpu, {
+    user: 1206,
+    nice: 0,
+    system: 1193,
+    idle: 40418,
+    iowait: 0,
+    irq: 0,
+    softirq: 0,
+    steal: 0,
+    guest: 0,
+    guestNice: 0,
+  });
   const v26 = parseStat(await fixture('stat-linux-2.6.18'));
   assert.equal(v26.cpu.iowait, 6290);
   assert.equal(v26.cpu.steal, 0);
@@ -29,7 +54,10 @@ test('parseStat: older kernels print fewer columns; the missing ones are 0', asy
 
 test('parseStat: offline CPUs leave gaps in the ids', async () => {
   const s = parseStat(await fixture('stat-offline-cpu'));
-  assert.deepEqual(s.cpus.map((c) => c.id), [0, 2]);
+  assert.deepEqual(
+    s.cpus.map((c) => c.id),
+    [0, 2],
+  );
   assert.equal(s.cpu.guest, 175628);
 });
 
@@ -46,8 +74,10 @@ test('parseStat: malformed input names the file and the line', async () => {
 });
 
 test('readStat: a missing file is SourceMissing naming the path', async () => {
-  await assert.rejects(readStat('/nonexistent-proc'), (err: unknown) =>
-    err instanceof SourceMissing && err.message.includes('/nonexistent-proc/stat'));
+  await assert.rejects(
+    readStat('/nonexistent-proc'),
+    (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/stat'),
+  );
 });
 
 test('readStat: the live /proc/stat parses', async () => {

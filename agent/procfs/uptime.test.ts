@@ -7,7 +7,7 @@ import { SourceMissing } from '../collectors/collector.ts';
 
 const fixture = (name: string) => readFile(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
-test('parseUptime: this machine\'s /proc/uptime', async () => {
+test("parseUptime: this machine's /proc/uptime", async () => {
   assert.deepEqual(parseUptime(await fixture('uptime')), { uptimeSeconds: 380.64, idleSeconds: 411.44 });
 });
 
@@ -26,6 +26,8 @@ test('readUptime: agrees with the live uptime (os.uptime reads the same counter)
 });
 
 test('readUptime: a missing file is SourceMissing naming the path', async () => {
-  await assert.rejects(readUptime('/nonexistent-proc'), (err: unknown) =>
-    err instanceof SourceMissing && err.message.includes('/nonexistent-proc/uptime'));
+  await assert.rejects(
+    readUptime('/nonexistent-proc'),
+    (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/uptime'),
+  );
 });

@@ -21,11 +21,16 @@ export function parseProcStat(text: string): ProcStat {
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) throw new Error(`/proc/PID/stat: no (comm) in "${text.slice(0, 80)}"`);
   // Fields from 3 (state) on; field n is rest[n - 3].
-  const rest = text.slice(close + 2).trim().split(' ');
-  if (rest.length < 20) throw new Error(`/proc/PID/stat: ${rest.length + 2} fields, expected at least 22 in "${text.slice(0, 80)}"`);
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(' ');
+  if (rest.length < 20)
+    throw new Error(`/proc/PID/stat: ${rest.length + 2} fields, expected at least 22 in "${text.slice(0, 80)}"`);
   const n = (field: number) => {
     const v = Number(rest[field - 3]);
-    if (!Number.isFinite(v)) throw new Error(`/proc/PID/stat: field ${field} is "${rest[field - 3]}" in "${text.slice(0, 80)}"`);
+    if (!Number.isFinite(v))
+      throw new Error(`/proc/PID/stat: field ${field} is "${rest[field - 3]}" in "${text.slice(0, 80)}"`);
     return v;
   };
   return {
@@ -78,7 +83,8 @@ export function treeTicks(root: number, procs: ReadonlyMap<number, ProcStat>): n
 }
 
 /** dockerd, containerd and every containerd-shim (comm is cut at 15 characters). */
-export const isEngine = (p: ProcStat) => p.comm === 'dockerd' || p.comm === 'containerd' || p.comm.startsWith('containerd-shim');
+export const isEngine = (p: ProcStat) =>
+  p.comm === 'dockerd' || p.comm === 'containerd' || p.comm.startsWith('containerd-shim');
 
 /** The engine's processes, by pid and start time. */
 export function engineTicks(procs: ReadonlyMap<number, ProcStat>): Map<string, number> {
@@ -103,7 +109,10 @@ export function engineDelta(before: ReadonlyMap<string, number>, after: Readonly
  * private part: VmRSS also counts the pages of the executable and libraries it has touched,
  * which are shared with every other process running them (for Node, 30–40 MB of its binary).
  */
-export async function readMemory(pid: number, procRoot = '/proc'): Promise<{ rss: number; hwm: number; anon: number } | undefined> {
+export async function readMemory(
+  pid: number,
+  procRoot = '/proc',
+): Promise<{ rss: number; hwm: number; anon: number } | undefined> {
   let text: string;
   try {
     text = await readFile(`${procRoot}/${pid}/status`, 'utf8');
@@ -115,7 +124,10 @@ export async function readMemory(pid: number, procRoot = '/proc'): Promise<{ rss
 }
 
 /** Sums of VmRSS and of RssAnon over a process tree, in bytes. */
-export async function treeRss(root: number, procs: ReadonlyMap<number, ProcStat>): Promise<{ rss: number; anon: number }> {
+export async function treeRss(
+  root: number,
+  procs: ReadonlyMap<number, ProcStat>,
+): Promise<{ rss: number; anon: number }> {
   const mems = await Promise.all(processTree(root, procs).map((p) => readMemory(p.pid)));
   return { rss: mems.reduce((s, m) => s + (m?.rss ?? 0), 0), anon: mems.reduce((s, m) => s + (m?.anon ?? 0), 0) };
 }

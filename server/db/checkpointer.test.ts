@@ -15,7 +15,11 @@ test('checkpoints run in the worker: the data reaches the database file and the 
   const file = path.join(tempDir(), 'berth.db');
   const sqlite = openDb(file).$client;
   const cp = startCheckpointer(sqlite, { everyMs: 30 });
-  assert.equal(sqlite.pragma('wal_autocheckpoint', { simple: true }), 0, 'the server connection leaves checkpoints to the worker');
+  assert.equal(
+    sqlite.pragma('wal_autocheckpoint', { simple: true }),
+    0,
+    'the server connection leaves checkpoints to the worker',
+  );
   sqlite.exec('CREATE TABLE filler (k INTEGER PRIMARY KEY, v BLOB)');
   const ins = sqlite.prepare('INSERT INTO filler (v) VALUES (?)');
   const blob = Buffer.alloc(3000, 1);
@@ -23,7 +27,10 @@ test('checkpoints run in the worker: the data reaches the database file and the 
   const dbBefore = fs.statSync(file).size;
   for (let round = 0; round < 6; round++) {
     // ~1,000 pages a round, in many small commits as ingest makes them.
-    for (let i = 0; i < 100; i++) sqlite.transaction(() => { for (let j = 0; j < 10; j++) ins.run(blob); })();
+    for (let i = 0; i < 100; i++)
+      sqlite.transaction(() => {
+        for (let j = 0; j < 10; j++) ins.run(blob);
+      })();
     await sleep(150);
     walSizes.push(fs.statSync(`${file}-wal`).size);
   }
@@ -51,7 +58,10 @@ test('a WAL grown past its limit while a reader held an old snapshot is cut back
   const reader = new Database(file, { readonly: true });
   reader.exec('BEGIN');
   reader.prepare('SELECT count(*) FROM filler').get();
-  for (let i = 0; i < 300; i++) sqlite.transaction(() => { for (let j = 0; j < 10; j++) ins.run(blob); })();
+  for (let i = 0; i < 300; i++)
+    sqlite.transaction(() => {
+      for (let j = 0; j < 10; j++) ins.run(blob);
+    })();
   const grown = fs.statSync(`${file}-wal`).size;
   assert.ok(grown > 8 * 1024 * 1024, `the WAL grew behind the reader (${grown} bytes)`);
   reader.exec('COMMIT');
@@ -68,7 +78,7 @@ test('a WAL grown past its limit while a reader held an old snapshot is cut back
   sqlite.close();
 });
 
-test('an in-memory database keeps SQLite\'s own checkpointing (there is no WAL file to share)', async () => {
+test("an in-memory database keeps SQLite's own checkpointing (there is no WAL file to share)", async () => {
   const sqlite = openDb(':memory:').$client;
   const cp = startCheckpointer(sqlite);
   await cp.stop();

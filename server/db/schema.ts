@@ -21,7 +21,9 @@ export const containers = sqliteTable(
   'containers',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    hostId: integer('host_id').notNull().references(() => hosts.id),
+    hostId: integer('host_id')
+      .notNull()
+      .references(() => hosts.id),
     name: text('name').notNull(),
     containerId: text('container_id').notNull(),
     image: text('image'),
@@ -40,7 +42,9 @@ export const series = sqliteTable(
   'series',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    hostId: integer('host_id').notNull().references(() => hosts.id),
+    hostId: integer('host_id')
+      .notNull()
+      .references(() => hosts.id),
     name: text('name').notNull(),
     /** Canonical JSON (keys sorted) of the labels, so equal label sets compare equal. */
     labels: text('labels').notNull().default('{}'),

@@ -7,7 +7,14 @@
 import type Database from 'better-sqlite3';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 import { bump } from '../counters.ts';
-import { acceptBatch, DUPLICATE, HostConflict, storeSamples, type AcceptedBatch, type StoreResult } from './store-batch.ts';
+import {
+  acceptBatch,
+  DUPLICATE,
+  HostConflict,
+  storeSamples,
+  type AcceptedBatch,
+  type StoreResult,
+} from './store-batch.ts';
 
 export interface CommitItem {
   batch: ColumnBatch;

@@ -32,7 +32,8 @@ export function oddName(body: unknown): string | undefined {
 }
 
 function scan(value: unknown, depth: number): Found | undefined {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? { why: 'holds half a UTF-16 surrogate pair (not text)', path: [] } : undefined;
+  if (typeof value === 'string')
+    return LONE_SURROGATE.test(value) ? { why: 'holds half a UTF-16 surrogate pair (not text)', path: [] } : undefined;
   if (typeof value !== 'object' || value === null) return undefined;
   if (depth >= MAX_DEPTH) return { why: `nested deeper than ${MAX_DEPTH} levels (not a batch)`, path: [] };
   if (Array.isArray(value)) {

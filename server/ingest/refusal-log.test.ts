@@ -32,6 +32,9 @@ test('the ingest route logs a refused request, never its token', async () => {
   const t = testApp();
   const res = await t.ingest(makeBatch('alpha', [t.clock.now]), { authorization: 'Bearer not-the-token-0123456789' });
   assert.equal(res.status, 401);
-  assert.ok(t.log.lines.some((l) => /^warn ingest refused 401: /.test(l)), t.log.lines.join('\n'));
+  assert.ok(
+    t.log.lines.some((l) => /^warn ingest refused 401: /.test(l)),
+    t.log.lines.join('\n'),
+  );
   assert.ok(!t.log.lines.join('\n').includes('not-the-token-0123456789'));
 });

@@ -12,7 +12,12 @@ import { openDb } from '../db/open.ts';
 import { tempDir } from '../../test/support/temp.ts';
 import { acceptBatch, storeBatch, storeSamples, type AcceptedBatch } from './store-batch.ts';
 import { mergeColumnBatches, toColumnBatch } from '../../protocol/columns.ts';
-import { batch as batchSchema, columnBatch as columnSchema, type Batch, type BatchInput } from '../../protocol/batch.ts';
+import {
+  batch as batchSchema,
+  columnBatch as columnSchema,
+  type Batch,
+  type BatchInput,
+} from '../../protocol/batch.ts';
 import { rng } from '../../test/support/random.ts';
 
 const T0 = 1_790_000_000;
@@ -41,10 +46,18 @@ function randomBatches(r: () => number, n: number): Batch[] {
           // The last batch's web is always the new one, so a recreation stays in the data.
           const recreated = ts > T0 + 300 && (r() < 0.5 || (b === n - 1 && name === 'web'));
           const id = `${name}-${recreated ? 'new' : 'old'}`.padEnd(12, 'x');
-          return { id, name, image: `${name}:${id.slice(-8)}`, state: 'running', metrics, ...(r() < 0.3 ? { labels: { team: name } } : {}) };
+          return {
+            id,
+            name,
+            image: `${name}:${id.slice(-8)}`,
+            state: 'running',
+            metrics,
+            ...(r() < 0.3 ? { labels: { team: name } } : {}),
+          };
         });
       const series: { name: string; labels: Record<string, string>; value: number; container?: string }[] = [];
-      if (r() < 0.7) series.push({ name: 'net_rx_bps', labels: { iface: r() < 0.5 ? 'eth0' : 'eth1' }, value: r() * 1e6 });
+      if (r() < 0.7)
+        series.push({ name: 'net_rx_bps', labels: { iface: r() < 0.5 ? 'eth0' : 'eth1' }, value: r() * 1e6 });
       if (r() < 0.2) series.push({ name: 'blk_queue', labels: {}, value: 3, container: 'db' });
       snapshots.push({ ts, host, containers, series });
     }
@@ -55,7 +68,14 @@ function randomBatches(r: () => number, n: number): Batch[] {
 
 const HOST_CORE = ['cpu_pct', 'mem_used_bytes'];
 const CONTAINER_CORE = ['cpu_pct', 'mem_bytes'];
-const canon = (l: Record<string, string>) => JSON.stringify(Object.fromEntries(Object.keys(l).sort().map((k) => [k, l[k]])));
+const canon = (l: Record<string, string>) =>
+  JSON.stringify(
+    Object.fromEntries(
+      Object.keys(l)
+        .sort()
+        .map((k) => [k, l[k]]),
+    ),
+  );
 
 /** What the tables must hold, worked out naively from the snapshots: first value per key wins. */
 function expected(batches: Batch[]): Record<string, unknown[]> {
@@ -66,7 +86,8 @@ function expected(batches: Batch[]): Record<string, unknown[]> {
   for (const b of batches) {
     for (const snap of b.snapshots) {
       const ts = snap.ts;
-      if (HOST_CORE.some((n) => snap.host[n] !== undefined) && !host.has(ts)) host.set(ts, [ts, ...HOST_CORE.map((n) => snap.host[n] ?? null)]);
+      if (HOST_CORE.some((n) => snap.host[n] !== undefined) && !host.has(ts))
+        host.set(ts, [ts, ...HOST_CORE.map((n) => snap.host[n] ?? null)]);
       for (const n of Object.keys(snap.host)) {
         if (!HOST_CORE.includes(n) && !ser.has(`${n}|{}|${ts}`)) ser.set(`${n}|{}|${ts}`, [n, '{}', ts, snap.host[n]]);
       }
@@ -81,7 +102,8 @@ function expected(batches: Batch[]): Record<string, unknown[]> {
         }
         for (const n of Object.keys(c.metrics)) {
           const l = canon({ container: c.name });
-          if (!CONTAINER_CORE.includes(n) && !ser.has(`${n}|${l}|${ts}`)) ser.set(`${n}|${l}|${ts}`, [n, l, ts, c.metrics[n]]);
+          if (!CONTAINER_CORE.includes(n) && !ser.has(`${n}|${l}|${ts}`))
+            ser.set(`${n}|${l}|${ts}`, [n, l, ts, c.metrics[n]]);
         }
       }
       for (const x of snap.series) {
@@ -90,12 +112,15 @@ function expected(batches: Batch[]): Record<string, unknown[]> {
       }
     }
   }
-  const sorted = (m: Map<unknown, unknown[]>) => [...m.values()].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  const sorted = (m: Map<unknown, unknown[]>) =>
+    [...m.values()].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
   return {
     host: sorted(host),
     containers: sorted(cont),
     series: sorted(ser),
-    identity: [...ident].map(([name, v]) => [name, v.id, v.image, v.first, v.last]).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
+    identity: [...ident]
+      .map(([name, v]) => [name, v.id, v.image, v.first, v.last])
+      .sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
   };
 }
 
@@ -103,12 +128,30 @@ function dump(file: string): Record<string, unknown[]> {
   const sqlite = openDb(file).$client;
   const sorted = (rows: unknown[][]) => rows.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
   const out = {
-    host: sorted(sqlite.prepare(`SELECT ts, ${HOST_CORE.join(', ')} FROM host_samples`).raw().all() as unknown[][]),
-    containers: sorted(
-      sqlite.prepare(`SELECT c.name, s.ts, ${CONTAINER_CORE.map((n) => `s.${n}`).join(', ')} FROM container_samples s JOIN containers c ON c.id = s.container_id`).raw().all() as unknown[][],
+    host: sorted(
+      sqlite
+        .prepare(`SELECT ts, ${HOST_CORE.join(', ')} FROM host_samples`)
+        .raw()
+        .all() as unknown[][],
     ),
-    series: sorted(sqlite.prepare('SELECT r.name, r.labels, s.ts, s.value FROM series_samples s JOIN series r ON r.id = s.series_id').raw().all() as unknown[][]),
-    identity: sqlite.prepare('SELECT name, container_id, image, first_seen, last_seen FROM containers ORDER BY name').raw().all(),
+    containers: sorted(
+      sqlite
+        .prepare(
+          `SELECT c.name, s.ts, ${CONTAINER_CORE.map((n) => `s.${n}`).join(', ')} FROM container_samples s JOIN containers c ON c.id = s.container_id`,
+        )
+        .raw()
+        .all() as unknown[][],
+    ),
+    series: sorted(
+      sqlite
+        .prepare('SELECT r.name, r.labels, s.ts, s.value FROM series_samples s JOIN series r ON r.id = s.series_id')
+        .raw()
+        .all() as unknown[][],
+    ),
+    identity: sqlite
+      .prepare('SELECT name, container_id, image, first_seen, last_seen FROM containers ORDER BY name')
+      .raw()
+      .all(),
   };
   sqlite.close();
   return out;
@@ -142,13 +185,18 @@ for (const seed of [1, 2, 3]) {
       assert.deepEqual(rb, ra);
       const accepted = dbC.transaction(() => acceptBatch(dbC, v2, now))();
       assert.equal(accepted.duplicate, false);
-      if (!accepted.duplicate) group.push({ batch: v2, hostId: accepted.hostId, first: accepted.first, last: accepted.last });
+      if (!accepted.duplicate)
+        group.push({ batch: v2, hostId: accepted.hostId, first: accepted.first, last: accepted.last });
       const { duplicate: _, ...counts } = ra;
       expectCounts.push(counts);
       if (r() < 0.3) flush();
     }
     flush();
-    assert.equal(dbC.transaction(() => acceptBatch(dbC, toColumnBatch(batches[0]), T0))().duplicate, true, 'an accepted batch id is a duplicate');
+    assert.equal(
+      dbC.transaction(() => acceptBatch(dbC, toColumnBatch(batches[0]), T0))().duplicate,
+      true,
+      'an accepted batch id is a duplicate',
+    );
     // Replaying every batch under new ids adds nothing.
     for (const batch of batches) {
       const r = storeBatch(dbB, { ...toColumnBatch(batch), batch_id: `${batch.batch_id}-again` }, T0 + 1e5);
@@ -156,10 +204,12 @@ for (const seed of [1, 2, 3]) {
     }
     // The agent's catch-up: runs of consecutive batches as one, through JSON and the schema.
     const dbD = openDb(d).$client;
-    for (let i = 0; i < batches.length; ) {
+    for (let i = 0; i < batches.length;) {
       const n = 1 + Math.floor(r() * 8);
       const run = batches.slice(i, i + n);
-      const merged = columnSchema.parse(JSON.parse(JSON.stringify(mergeColumnBatches(run.map(toColumnBatch), `merged-run-${i}`))));
+      const merged = columnSchema.parse(
+        JSON.parse(JSON.stringify(mergeColumnBatches(run.map(toColumnBatch), `merged-run-${i}`))),
+      );
       const ticks = run.flatMap((b) => b.snapshots.filter((x) => Object.keys(x.host).length).map((x) => x.ts));
       assert.deepEqual(merged.host?.ts ?? [], ticks, "the host's ticks, in order, each once");
       assert.ok(merged.containers.length <= 6, 'a container (name and id) is one entry');
@@ -171,8 +221,16 @@ for (const seed of [1, 2, 3]) {
     dbC.close();
     dbD.close();
     const want = expected(batches);
-    assert.ok(want.containers.length > 100 && want.series.some((s) => JSON.stringify(s).includes('gpu_pct')), 'the generator covers the cases');
-    assert.ok(want.identity.some((r) => String((r as unknown[])[1]).startsWith('web-new') || String((r as unknown[])[1]).startsWith('db-new')), 'a recreation happened');
+    assert.ok(
+      want.containers.length > 100 && want.series.some((s) => JSON.stringify(s).includes('gpu_pct')),
+      'the generator covers the cases',
+    );
+    assert.ok(
+      want.identity.some(
+        (r) => String((r as unknown[])[1]).startsWith('web-new') || String((r as unknown[])[1]).startsWith('db-new'),
+      ),
+      'a recreation happened',
+    );
     assert.deepEqual(dump(a), want);
     assert.deepEqual(dump(b), want);
     assert.deepEqual(dump(c), want);
@@ -183,7 +241,9 @@ for (const seed of [1, 2, 3]) {
 test("a series is first and last seen at its own times with a value, not the whole batch's", () => {
   const db = openDb(path.join(tempDir(), 'span.db')).$client;
   const b = columnSchema.parse({
-    v: 2, batch_id: 'series-span-1', agent: { host: 'alpha' },
+    v: 2,
+    batch_id: 'series-span-1',
+    agent: { host: 'alpha' },
     host: { ts: [T0, T0 + 10, T0 + 20, T0 + 30], metrics: { cpu_pct: [1, 2, 3, 4], odd_extra: [null, null, 5, null] } },
     series: [
       { name: 'fs_used_pct', labels: { mount: '/data' }, ts: [T0 + 10, T0 + 20], values: [1, 2] },
@@ -191,11 +251,14 @@ test("a series is first and last seen at its own times with a value, not the who
     ],
   });
   storeBatch(db, b, T0 + 40);
-  assert.deepEqual(db.prepare('SELECT name, labels, first_seen, last_seen FROM series ORDER BY name, labels').raw().all(), [
-    ['fs_used_pct', '{"mount":"/data"}', T0 + 10, T0 + 20],
-    ['fs_used_pct', '{"mount":"/gone"}', T0, T0 + 10],
-    ['odd_extra', '{}', T0 + 20, T0 + 20],
-  ]);
+  assert.deepEqual(
+    db.prepare('SELECT name, labels, first_seen, last_seen FROM series ORDER BY name, labels').raw().all(),
+    [
+      ['fs_used_pct', '{"mount":"/data"}', T0 + 10, T0 + 20],
+      ['fs_used_pct', '{"mount":"/gone"}', T0, T0 + 10],
+      ['odd_extra', '{}', T0 + 20, T0 + 20],
+    ],
+  );
   db.close();
 });
 
@@ -205,13 +268,28 @@ test('a NUL in a container name or id cannot run two containers together', () =>
     { id: 'b\u0000c', name: 'a', metrics: { cpu_pct: 1 } },
     { id: 'c', name: 'a\u0000b', metrics: { cpu_pct: 50 } },
   ];
-  const v1 = batchSchema.parse({ v: 1, batch_id: 'nul-names-v1', agent: { host: 'alpha' }, snapshots: [{ ts: T0, host: {}, containers, series: [] }] });
+  const v1 = batchSchema.parse({
+    v: 1,
+    batch_id: 'nul-names-v1',
+    agent: { host: 'alpha' },
+    snapshots: [{ ts: T0, host: {}, containers, series: [] }],
+  });
   assert.equal(storeBatch(db, v1, T0).containerRows, 2);
   const v2 = columnSchema.parse(JSON.parse(JSON.stringify({ ...toColumnBatch(v1), batch_id: 'nul-names-v2' })));
   storeBatch(db, { ...v2, containers: v2.containers.map((c) => ({ ...c, ts: [T0 + 10] })) }, T0 + 10);
   assert.deepEqual(
-    db.prepare('SELECT c.name, c.container_id, s.ts, s.cpu_pct FROM container_samples s JOIN containers c ON c.id = s.container_id ORDER BY c.name, s.ts').raw().all(),
-    [['a', 'b\u0000c', T0, 1], ['a', 'b\u0000c', T0 + 10, 1], ['a\u0000b', 'c', T0, 50], ['a\u0000b', 'c', T0 + 10, 50]],
+    db
+      .prepare(
+        'SELECT c.name, c.container_id, s.ts, s.cpu_pct FROM container_samples s JOIN containers c ON c.id = s.container_id ORDER BY c.name, s.ts',
+      )
+      .raw()
+      .all(),
+    [
+      ['a', 'b\u0000c', T0, 1],
+      ['a', 'b\u0000c', T0 + 10, 1],
+      ['a\u0000b', 'c', T0, 50],
+      ['a\u0000b', 'c', T0 + 10, 50],
+    ],
   );
   db.close();
 });

@@ -65,16 +65,19 @@ function statements(sqlite: Database.Database) {
     batchSeen: sqlite.prepare('SELECT 1 FROM batches WHERE batch_id = ?').pluck(),
     batchAdd: sqlite.prepare('INSERT INTO batches (batch_id, host_id, received_at, snapshots) VALUES (?, ?, ?, ?)'),
     hostGet: sqlite.prepare('SELECT id, machine_id AS machineId FROM hosts WHERE name = ?'),
-    hostAdd: sqlite.prepare(
-      'INSERT INTO hosts (name, machine_id, agent_version, interval_s, first_seen, last_seen, last_ts) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
-    ).pluck(),
+    hostAdd: sqlite
+      .prepare(
+        'INSERT INTO hosts (name, machine_id, agent_version, interval_s, first_seen, last_seen, last_ts) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
+      )
+      .pluck(),
     hostTouch: sqlite.prepare(
       `UPDATE hosts SET last_seen = ?, last_ts = max(last_ts, ?), agent_version = coalesce(?, agent_version),
        interval_s = coalesce(?, interval_s), machine_id = coalesce(machine_id, ?) WHERE id = ?`,
     ),
     hostRows: rowWriter(sqlite, 'host_samples', 'host_id', HOST_METRIC_NAMES),
-    containerUpsert: sqlite.prepare(
-      `INSERT INTO containers (host_id, name, container_id, image, state, compose_project, compose_service, labels, first_seen, last_seen)
+    containerUpsert: sqlite
+      .prepare(
+        `INSERT INTO containers (host_id, name, container_id, image, state, compose_project, compose_service, labels, first_seen, last_seen)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (host_id, name) DO UPDATE SET
          first_seen = min(first_seen, excluded.first_seen),
@@ -86,15 +89,18 @@ function statements(sqlite: Database.Database) {
          labels = CASE WHEN excluded.last_seen >= last_seen THEN excluded.labels ELSE labels END,
          last_seen = max(last_seen, excluded.last_seen)
        RETURNING id`,
-    ).pluck(),
+      )
+      .pluck(),
     containerRows: rowWriter(sqlite, 'container_samples', 'container_id', CONTAINER_METRIC_NAMES),
-    seriesUpsert: sqlite.prepare(
-      `INSERT INTO series (host_id, name, labels, unit, title, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+    seriesUpsert: sqlite
+      .prepare(
+        `INSERT INTO series (host_id, name, labels, unit, title, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (host_id, name, labels) DO UPDATE SET
          first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
          unit = coalesce(excluded.unit, unit), title = coalesce(excluded.title, title)
        RETURNING id`,
-    ).pluck(),
+      )
+      .pluck(),
     seriesRows: rowWriter(sqlite, 'series_samples', 'series_id', ['value']),
   };
 }
@@ -153,7 +159,15 @@ export function acceptBatch(
     hostId = existing.id;
     s.hostTouch.run(now, maxTs, a.version ?? null, interval, a.machine_id ?? null, hostId);
   } else {
-    hostId = s.hostAdd.get(a.host, a.machine_id ?? null, a.version ?? null, interval ?? 10, minTs, now, maxTs) as number;
+    hostId = s.hostAdd.get(
+      a.host,
+      a.machine_id ?? null,
+      a.version ?? null,
+      interval ?? 10,
+      minTs,
+      now,
+      maxTs,
+    ) as number;
   }
   s.batchAdd.run(batch.batch_id, hostId, now, span?.ticks ?? 0);
   return { duplicate: false, hostId, first: minTs, last: maxTs };
@@ -192,7 +206,13 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
   const entries = new Map<string, ContainerEntry>();
   const seriesKeys = new Map<string, SeriesEntry>();
   const seriesJobs: { item: number; key: string; ts: readonly number[]; values: readonly (number | null)[] }[] = [];
-  const noteSeries = (i: number, name: string, labels: Record<string, string>, ts: readonly number[], values: readonly (number | null)[]) => {
+  const noteSeries = (
+    i: number,
+    name: string,
+    labels: Record<string, string>,
+    ts: readonly number[],
+    values: readonly (number | null)[],
+  ) => {
     const { batch, hostId } = items[i];
     // Seen when it has a value (its own times, not the batch's: a catch-up batch spans an
     // hour or more, and a mount may come or go within it); all null: its times.
@@ -211,7 +231,16 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
     const key = `${hostId}\u0000${name}\u0000${canonical}`;
     const m = batch.meta?.[name];
     const e = seriesKeys.get(key);
-    if (!e) seriesKeys.set(key, { hostId, name, labels: canonical, unit: m?.unit ?? null, title: m?.label ?? null, first, last });
+    if (!e)
+      seriesKeys.set(key, {
+        hostId,
+        name,
+        labels: canonical,
+        unit: m?.unit ?? null,
+        title: m?.label ?? null,
+        first,
+        last,
+      });
     else {
       e.first = Math.min(e.first, first);
       e.last = Math.max(e.last, last);
@@ -221,8 +250,15 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
     seriesJobs.push({ item: i, key, ts, values });
   };
   /** Metrics outside the catalogue, stored as series of the entity's labels (when they hold a value). */
-  const noteExtras = (i: number, metrics: Record<string, (number | null)[]>, ts: readonly number[], known: Set<string>, labels: Record<string, string>) => {
-    for (const n in metrics) if (!known.has(n) && metrics[n].some((v) => v !== null)) noteSeries(i, n, labels, ts, metrics[n]);
+  const noteExtras = (
+    i: number,
+    metrics: Record<string, (number | null)[]>,
+    ts: readonly number[],
+    known: Set<string>,
+    labels: Record<string, string>,
+  ) => {
+    for (const n in metrics)
+      if (!known.has(n) && metrics[n].some((v) => v !== null)) noteSeries(i, n, labels, ts, metrics[n]);
   };
   items.forEach(({ batch, hostId }, i) => {
     if (batch.host) noteExtras(i, batch.host.metrics, batch.host.ts, hostCols, {});
@@ -243,14 +279,29 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
       }
       noteExtras(i, c.metrics, c.ts, containerCols, { container: c.name });
     }
-    for (const x of batch.series) noteSeries(i, x.name, x.container === undefined ? x.labels : { ...x.labels, container: x.container }, x.ts, x.values);
+    for (const x of batch.series)
+      noteSeries(
+        i,
+        x.name,
+        x.container === undefined ? x.labels : { ...x.labels, container: x.container },
+        x.ts,
+        x.values,
+      );
   });
   // Oldest entry first, so the newest identity wins.
   const containerIds = new Map<string, number>();
   for (const [key, { hostId, c, first, last }] of [...entries].sort((x, y) => x[1].last - y[1].last)) {
     const cid = s.containerUpsert.get(
-      hostId, c.name, c.id, c.image ?? null, c.state ?? null, c.compose_project ?? null, c.compose_service ?? null,
-      c.labels ? JSON.stringify(c.labels) : null, first, last,
+      hostId,
+      c.name,
+      c.id,
+      c.image ?? null,
+      c.state ?? null,
+      c.compose_project ?? null,
+      c.compose_service ?? null,
+      c.labels ? JSON.stringify(c.labels) : null,
+      first,
+      last,
     ) as number;
     containerIds.set(key, cid);
   }
@@ -261,7 +312,11 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
 
   // Then the rows: an entity's ticks in one statement. Times under the 1 m rollup watermark
   // are late: their buckets are marked for the rollups to recompute.
-  const late = { host: lateCheck(sqlite, 'host'), container: lateCheck(sqlite, 'container'), series: lateCheck(sqlite, 'series') };
+  const late = {
+    host: lateCheck(sqlite, 'host'),
+    container: lateCheck(sqlite, 'container'),
+    series: lateCheck(sqlite, 'series'),
+  };
   for (const [idx, { batch, hostId }] of items.entries()) {
     const result = counts[idx];
     const h = batch.host;
@@ -325,6 +380,9 @@ export function storeBatch(
   return sqlite.transaction((): StoreResult => {
     const a = acceptBatch(sqlite, batch, now, opts);
     if (a.duplicate) return DUPLICATE;
-    return { duplicate: false, ...storeSamples(sqlite, [{ batch, hostId: a.hostId, first: a.first, last: a.last }])[0] };
+    return {
+      duplicate: false,
+      ...storeSamples(sqlite, [{ batch, hostId: a.hostId, first: a.first, last: a.last }])[0],
+    };
   })();
 }

@@ -43,7 +43,8 @@ function commitGroup(group: Store[]): void {
   let outcomes = commitOrFail(group.map((g) => g.item));
   // A group that failed as a whole (disk full, I/O error, or one batch the store cannot take)
   // is tried a batch at a time, so one bad batch does not take the others with it.
-  if (group.length > 1 && outcomes.every((o) => !o.ok && !o.conflict)) outcomes = group.flatMap((g) => commitOrFail([g.item]));
+  if (group.length > 1 && outcomes.every((o) => !o.ok && !o.conflict))
+    outcomes = group.flatMap((g) => commitOrFail([g.item]));
   // One message for the group: each message wakes the server thread.
   port.postMessage(group.map((g, i) => ({ id: g.id, outcome: outcomes[i] })));
 }
@@ -61,9 +62,11 @@ async function run(j: Job): Promise<void> {
   }
   try {
     const report =
-      j.job === 'rollup' ? runRollups(db.$client, j.now)
-      : j.job === 'retention' ? await enforceRetention(db.$client, j.retention, j.now)
-      : setAutocheckpoint(db.$client, j.pages);
+      j.job === 'rollup'
+        ? runRollups(db.$client, j.now)
+        : j.job === 'retention'
+          ? await enforceRetention(db.$client, j.retention, j.now)
+          : setAutocheckpoint(db.$client, j.pages);
     port.postMessage({ id: j.id, report });
   } catch (e) {
     port.postMessage({ id: j.id, error: (e as Error).message });

@@ -43,7 +43,11 @@ test('a stored batch is committed when its promise resolves: the server connecti
   assert.equal(count('host_samples'), 2);
   assert.equal(count('container_samples'), 2);
   const again = await writer.store({ batch: batchFor('alpha', [NOW - 20, NOW - 10]), t: NOW, tokenId: null });
-  assert.deepEqual(again, { duplicate: false, hostRows: 0, containerRows: 0, seriesRows: 0 }, 'the same rows under a new batch id add nothing');
+  assert.deepEqual(
+    again,
+    { duplicate: false, hostRows: 0, containerRows: 0, seriesRows: 0 },
+    'the same rows under a new batch id add nothing',
+  );
   await writer.close();
   db.$client.close();
 });
@@ -63,11 +67,25 @@ test('through the route, batches that leave out what the schema defaults (no con
     // v2 with only a host: containers and series default to [].
     post({ v: 2, batch_id: 'only-host-batch', agent: agent('a'), host: { ts: [NOW - 20], metrics: { cpu_pct: [5] } } }),
     // v2 series without labels: {} by default.
-    post({ v: 2, batch_id: 'no-labels-batch', agent: agent('b'), series: [{ name: 'temp_c', ts: [NOW - 20], values: [40] }] }),
+    post({
+      v: 2,
+      batch_id: 'no-labels-batch',
+      agent: agent('b'),
+      series: [{ name: 'temp_c', ts: [NOW - 20], values: [40] }],
+    }),
     // v1 snapshots that leave out host, containers or series.
-    post({ v: 1, batch_id: 'bare-v1-batch', agent: agent('c'), snapshots: [{ ts: NOW - 20, host: { cpu_pct: 7 } }, { ts: NOW - 10 }] }),
+    post({
+      v: 1,
+      batch_id: 'bare-v1-batch',
+      agent: agent('c'),
+      snapshots: [{ ts: NOW - 20, host: { cpu_pct: 7 } }, { ts: NOW - 10 }],
+    }),
   ]);
-  assert.deepEqual(answers.map((r) => r.status), [200, 200, 200], await Promise.all(answers.map((r) => r.clone().text())).then((t) => t.join(' | ')));
+  assert.deepEqual(
+    answers.map((r) => r.status),
+    [200, 200, 200],
+    await Promise.all(answers.map((r) => r.clone().text())).then((t) => t.join(' | ')),
+  );
   assert.equal(count('host_samples'), 2);
   assert.equal(count('series_samples'), 1);
   assert.equal(db.$client.prepare("SELECT labels FROM series WHERE name = 'temp_c'").pluck().get(), '{}');
@@ -78,15 +96,25 @@ test('through the route, batches that leave out what the schema defaults (no con
 test('a batch the store cannot take fails alone: the rest of its group is stored', async () => {
   const { db, writer, count } = setup();
   // Accepted (its id and host are fine), then refused by the rows step: a series without labels.
-  const broken = { ...batchFor('broken', [NOW - 10]), series: [{ name: 'x', ts: [NOW - 10], values: [1] }] } as unknown as ColumnBatch;
+  const broken = {
+    ...batchFor('broken', [NOW - 10]),
+    series: [{ name: 'x', ts: [NOW - 10], values: [1] }],
+  } as unknown as ColumnBatch;
   const results = await Promise.allSettled([
     writer.store({ batch: batchFor('good-1', [NOW - 10]), t: NOW, tokenId: null }),
     writer.store({ batch: broken, t: NOW, tokenId: null }),
     writer.store({ batch: batchFor('good-2', [NOW - 10]), t: NOW, tokenId: null }),
   ]);
-  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
   assert.equal(count('host_samples'), 2);
-  assert.equal(db.$client.prepare("SELECT count(*) FROM hosts WHERE name = 'broken'").pluck().get(), 0, 'nothing of the failed batch stays');
+  assert.equal(
+    db.$client.prepare("SELECT count(*) FROM hosts WHERE name = 'broken'").pluck().get(),
+    0,
+    'nothing of the failed batch stays',
+  );
   await writer.close();
   db.$client.close();
 });
@@ -105,7 +133,13 @@ test('batches posted together are all stored; a refused one (host name conflict)
   assert.ok((refused[0] as PromiseRejectedResult).reason instanceof HostConflict);
   assert.equal(count('hosts'), 13);
   assert.equal(count('host_samples'), 1 + 12 * 2);
-  assert.equal(db.$client.prepare("SELECT count(*) FROM host_samples s JOIN hosts h ON h.id = s.host_id WHERE h.name = 'shared'").pluck().get(), 1);
+  assert.equal(
+    db.$client
+      .prepare("SELECT count(*) FROM host_samples s JOIN hosts h ON h.id = s.host_id WHERE h.name = 'shared'")
+      .pluck()
+      .get(),
+    1,
+  );
   await writer.close();
   db.$client.close();
 });
@@ -113,7 +147,9 @@ test('batches posted together are all stored; a refused one (host name conflict)
 test('rollups run on the writer thread and close() waits for the batches already posted', async () => {
   const { db, writer, count } = setup();
   const stamps = Array.from({ length: 30 }, (_, i) => NOW - 900 + i * 10);
-  const pending = stamps.map((ts, i) => writer.store({ batch: batchFor('alpha', [ts]), t: NOW, tokenId: null }).then(() => i));
+  const pending = stamps.map((ts, i) =>
+    writer.store({ batch: batchFor('alpha', [ts]), t: NOW, tokenId: null }).then(() => i),
+  );
   const report = await writer.rollup(NOW);
   assert.ok(report.buckets > 0, 'the rollup saw the rows');
   const closed = writer.close();
@@ -133,7 +169,11 @@ test('a refused request is answered while another connection holds the write loc
   const holder = new Database(db.$client.name);
   holder.exec('BEGIN IMMEDIATE');
   const t0 = performance.now();
-  const res = await app.request('/api/v1/ingest', { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{}' });
+  const res = await app.request('/api/v1/ingest', {
+    method: 'POST',
+    headers: { authorization: 'Bearer nope', 'content-type': 'application/json' },
+    body: '{}',
+  });
   const ms = performance.now() - t0;
   assert.equal(res.status, 401);
   assert.ok(ms < 1000, `answered in ${ms.toFixed(0)} ms, not after the lock's wait`);
@@ -142,7 +182,9 @@ test('a refused request is answered while another connection holds the write loc
   holder.exec('COMMIT');
   holder.close();
   // The thread counts it once the lock is free (it waits as long as busy_timeout allows).
-  const counted = () => db.$client.prepare("SELECT value FROM counters WHERE name = 'ingest_rejected_unauthorized'").pluck().get() as number | undefined;
+  const counted = () =>
+    db.$client.prepare("SELECT value FROM counters WHERE name = 'ingest_rejected_unauthorized'").pluck().get() as
+      number | undefined;
   for (let i = 0; i < 100 && counted() !== 1; i++) await new Promise((r) => setTimeout(r, 50));
   assert.equal(counted(), 1);
   await writer.close();

@@ -135,7 +135,8 @@ export function startWriterThread(
     ready,
     store: (item) => (inline ? inline.store(item) : ask<StoreResult>({ item })),
     rollup: (now) => (inline ? inline.rollup(now) : ask<RollupReport>({ job: 'rollup', now })),
-    retention: (retention, now) => (inline ? inline.retention(retention, now) : ask<RetentionReport>({ job: 'retention', now, retention })),
+    retention: (retention, now) =>
+      inline ? inline.retention(retention, now) : ask<RetentionReport>({ job: 'retention', now, retention }),
     autocheckpoint: (pages) => (inline ? inline.autocheckpoint(pages) : ask<void>({ job: 'autocheckpoint', pages })),
     count: (name) => {
       if (inline) return inline.count(name);

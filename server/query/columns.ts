@@ -49,13 +49,25 @@ function keyFilter(kind: Kind, keys: number): string {
  * a wider step (raw rows into rollup buckets, a widened coarsest tier) is aggregated in SQL.
  * Buckets that still get several rows are merged by the caller either way.
  */
-function selectFrom(kind: Kind, tier: TierName, columns: readonly string[], step: number, keys: number, grouped: boolean, minmax: boolean): string {
+function selectFrom(
+  kind: Kind,
+  tier: TierName,
+  columns: readonly string[],
+  step: number,
+  keys: number,
+  grouped: boolean,
+  minmax: boolean,
+): string {
   const agg = columns
     .map((c) => {
       const [sum, n, min, max] =
         tier === 'raw'
-          ? grouped ? [`total(${c})`, `count(${c})`, `min(${c})`, `max(${c})`] : [c, `${c} IS NOT NULL`, c, c]
-          : grouped ? [`total(${c}_avg * ${c}_n)`, `total(${c}_n)`, `min(${c}_min)`, `max(${c}_max)`] : [`${c}_avg * ${c}_n`, `${c}_n`, `${c}_min`, `${c}_max`];
+          ? grouped
+            ? [`total(${c})`, `count(${c})`, `min(${c})`, `max(${c})`]
+            : [c, `${c} IS NOT NULL`, c, c]
+          : grouped
+            ? [`total(${c}_avg * ${c}_n)`, `total(${c}_n)`, `min(${c}_min)`, `max(${c}_max)`]
+            : [`${c}_avg * ${c}_n`, `${c}_n`, `${c}_min`, `${c}_max`];
       return (minmax ? [sum, n, min, max] : [sum, n]).join(', ');
     })
     .join(', ');
@@ -114,7 +126,10 @@ export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery):
     const cols = q.columns.map((c) => (withMinMax ? `${c}_avg, ${c}_min, ${c}_max` : `${c}_avg`)).join(', ');
     const sql = `SELECT ${KINDS[q.kind].key}, ts, ${cols} FROM ${tableOf(q.kind, tier)} WHERE ${keyFilter(q.kind, keys.length)} AND ts >= ? AND ts < ?`;
     const per = withMinMax ? 3 : 1;
-    for (const r of sqlite.prepare(sql).raw().all(...keys, lo, hi) as (number | null)[][]) {
+    for (const r of sqlite
+      .prepare(sql)
+      .raw()
+      .all(...keys, lo, hi) as (number | null)[][]) {
       const e = out.get(r[0]!);
       const idx = (r[1]! - start) / q.step;
       if (!e || idx < 0 || idx >= n) continue;
@@ -134,7 +149,10 @@ export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery):
   const add = (tier: TierName, lo: number, hi: number, grouped: boolean) => {
     if (hi <= lo || keys.length === 0) return;
     if (tier !== 'raw' && !grouped) return direct(tier, lo, hi);
-    const rows = sqlite.prepare(selectFrom(q.kind, tier, q.columns, q.step, keys.length, grouped, withMinMax)).raw().all(...keys, lo, hi) as number[][]; // sum, min, max are null only where count is 0
+    const rows = sqlite
+      .prepare(selectFrom(q.kind, tier, q.columns, q.step, keys.length, grouped, withMinMax))
+      .raw()
+      .all(...keys, lo, hi) as number[][]; // sum, min, max are null only where count is 0
     for (const r of rows) {
       const byBucket = out.get(r[0])?.sums;
       if (!byBucket) continue;
@@ -166,7 +184,12 @@ export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery):
     // The tier up to its watermark, then each finer rollup from where the coarser one stops
     // (the newest hour of a 1 h chart is a dozen 5 m rows, not 360 raw ones), then raw rows.
     // Finer buckets nest in the coarser ones, so each lands whole in one bucket of `step`.
-    const chain = [q.tier, ...ROLLUP_TIERS.filter((r) => r.step < stepOf(q.tier, q.step)).map((r) => r.name).reverse()];
+    const chain = [
+      q.tier,
+      ...ROLLUP_TIERS.filter((r) => r.step < stepOf(q.tier, q.step))
+        .map((r) => r.name)
+        .reverse(),
+    ];
     let lo = start;
     for (const tier of chain) {
       const wm = rollupState(sqlite, q.kind, tier);

@@ -11,7 +11,8 @@ export interface HostRow {
 }
 
 export function findHost(sqlite: Database.Database, name: string): HostRow {
-  const row = sqlite.prepare('SELECT id, name, interval_s, last_seen, last_ts FROM hosts WHERE name = ?').get(name) as HostRow | undefined;
+  const row = sqlite.prepare('SELECT id, name, interval_s, last_seen, last_ts FROM hosts WHERE name = ?').get(name) as
+    HostRow | undefined;
   if (!row) throw new HTTPException(404, { message: `host "${name}" not found` });
   return row;
 }
@@ -30,7 +31,9 @@ export function findContainer(sqlite: Database.Database, hostId: number, nameOrI
   if (byName) return byName;
   if (/^[0-9a-f]{4,64}$/.test(nameOrId)) {
     const byId = sqlite
-      .prepare("SELECT id, name, container_id FROM containers WHERE host_id = ? AND substr(container_id, 1, ?) = ? ORDER BY last_seen DESC LIMIT 1")
+      .prepare(
+        'SELECT id, name, container_id FROM containers WHERE host_id = ? AND substr(container_id, 1, ?) = ? ORDER BY last_seen DESC LIMIT 1',
+      )
       .get(hostId, nameOrId.length, nameOrId) as ContainerRow | undefined;
     if (byId) return byId;
   }

@@ -18,12 +18,18 @@ export function parseTime(name: string, value: string | undefined): number | und
     const ms = Date.parse(value);
     if (Number.isFinite(ms)) t = Math.floor(ms / 1000);
   }
-  if (t === undefined) return badRequest(`${name}: "${value.slice(0, 64)}" is neither epoch seconds nor an ISO 8601 time`);
-  if (t < 0 || t > MAX_EPOCH) return badRequest(`${name}: "${value.slice(0, 64)}" is outside 1970..9999 (epoch seconds 0 to ${MAX_EPOCH})`);
+  if (t === undefined)
+    return badRequest(`${name}: "${value.slice(0, 64)}" is neither epoch seconds nor an ISO 8601 time`);
+  if (t < 0 || t > MAX_EPOCH)
+    return badRequest(`${name}: "${value.slice(0, 64)}" is outside 1970..9999 (epoch seconds 0 to ${MAX_EPOCH})`);
   return t;
 }
 
-export function parseRange(q: (k: string) => string | undefined, now: number, defaultSpan = 3600): { from: number; to: number } {
+export function parseRange(
+  q: (k: string) => string | undefined,
+  now: number,
+  defaultSpan = 3600,
+): { from: number; to: number } {
   const to = parseTime('to', q('to')) ?? now;
   const from = parseTime('from', q('from')) ?? to - defaultSpan;
   if (from > to) badRequest(`from (${from}) is after to (${to})`);
@@ -40,7 +46,10 @@ export function parseIntParam(name: string, value: string | undefined, def: numb
 }
 
 export function parseList(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function requireParam(name: string, value: string | undefined): string {
@@ -49,17 +58,26 @@ export function requireParam(name: string, value: string | undefined): string {
 }
 
 /** What every chart query reads: its range, its point budget, whether to add min/max columns. */
-export function parseChartParams(q: (k: string) => string | undefined, now: number, defaultMaxPoints: number): { from: number; to: number; maxPoints: number; minmax: boolean } {
+export function parseChartParams(
+  q: (k: string) => string | undefined,
+  now: number,
+  defaultMaxPoints: number,
+): { from: number; to: number; maxPoints: number; minmax: boolean } {
   const { from, to } = parseRange(q, now);
   const maxPoints = parseIntParam('maxPoints', q('maxPoints'), defaultMaxPoints, 2, 20_000);
   return { from, to, maxPoints, minmax: ['1', 'true'].includes(q('minmax') ?? '') };
 }
 
 /** `metrics=a,b` of one kind: each once, every one known (else a 400 naming it), at least one. */
-export function parseMetrics(value: string | undefined, known: readonly string[], kind: 'host' | 'container'): string[] {
+export function parseMetrics(
+  value: string | undefined,
+  known: readonly string[],
+  kind: 'host' | 'container',
+): string[] {
   const metrics = [...new Set(parseList(value))];
   if (metrics.length === 0) badRequest(`metrics: required (comma-separated; known: ${known.join(', ')})`);
   const unknown = metrics.find((m) => !known.includes(m));
-  if (unknown !== undefined) badRequest(`metrics: unknown ${kind} metric "${unknown.slice(0, 64)}" (known: ${known.join(', ')})`);
+  if (unknown !== undefined)
+    badRequest(`metrics: unknown ${kind} metric "${unknown.slice(0, 64)}" (known: ${known.join(', ')})`);
   return metrics;
 }

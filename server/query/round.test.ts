@@ -16,7 +16,26 @@ function rng(seed: number): () => number {
 
 test('roundSignificant gives what Number(v.toPrecision(d)) gives', () => {
   const r = rng(7);
-  const values: number[] = [0, -0, 1, -1, 0.5, 1.5, 2.5, -2.5, 0.1, 0.125, 999999.5, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, NaN, Infinity, -Infinity];
+  const values: number[] = [
+    0,
+    -0,
+    1,
+    -1,
+    0.5,
+    1.5,
+    2.5,
+    -2.5,
+    0.1,
+    0.125,
+    999999.5,
+    1e21,
+    1e-7,
+    5e-324,
+    Number.MAX_VALUE,
+    NaN,
+    Infinity,
+    -Infinity,
+  ];
   for (let i = 0; i < 20_000; i++) {
     values.push((r() < 0.5 ? -1 : 1) * r() * 10 ** (Math.floor(r() * 44) - 22)); // any magnitude
     values.push(Math.round(r() * 1e6) / 10 ** Math.floor(r() * 8)); // short decimals: ties at every digit count
@@ -27,7 +46,10 @@ test('roundSignificant gives what Number(v.toPrecision(d)) gives', () => {
   for (const v of values) {
     for (let d = 1; d <= 17; d++) {
       const want = Number(v.toPrecision(d));
-      assert.ok(Object.is(roundSignificant(v, d), want), `${v} to ${d} digits: ${roundSignificant(v, d)}, toPrecision ${want}`);
+      assert.ok(
+        Object.is(roundSignificant(v, d), want),
+        `${v} to ${d} digits: ${roundSignificant(v, d)}, toPrecision ${want}`,
+      );
       checked++;
     }
   }

@@ -20,12 +20,25 @@ const TIERS: TierName[] = ['raw', ...ROLLUP_TIERS.map((t) => t.name)];
 
 /** 120 containers (more than one retention step), a host, a series; ids of each kind. */
 function entities(sqlite: Database.Database): Record<Kind, number[]> {
-  const containers = Array.from({ length: 120 }, (_, i) => ({ id: `c${i}`, name: `svc-${i}`, metrics: { cpu_pct: 1 } }));
+  const containers = Array.from({ length: 120 }, (_, i) => ({
+    id: `c${i}`,
+    name: `svc-${i}`,
+    metrics: { cpu_pct: 1 },
+  }));
   storeBatch(
     sqlite,
     batchSchema.parse({
-      v: 1, batch_id: 'setup-batch', agent: { host: 'alpha' },
-      snapshots: [{ ts: NOW - 5 * DAY, host: { cpu_pct: 1 }, containers, series: [{ name: 'net_rx_bps', labels: { iface: 'eth0' }, value: 1 }] }],
+      v: 1,
+      batch_id: 'setup-batch',
+      agent: { host: 'alpha' },
+      snapshots: [
+        {
+          ts: NOW - 5 * DAY,
+          host: { cpu_pct: 1 },
+          containers,
+          series: [{ name: 'net_rx_bps', labels: { iface: 'eth0' }, value: 1 }],
+        },
+      ],
     }),
     NOW - 5 * DAY,
   );
@@ -42,10 +55,14 @@ function fill(sqlite: Database.Database, ids: Record<Kind, number[]>): void {
     for (const kind of Object.keys(KINDS) as Kind[]) {
       for (const tier of TIERS) {
         const first = tier === 'raw' ? KINDS[kind].columns[0] : `${KINDS[kind].columns[0]}_avg`;
-        const ins = sqlite.prepare(`INSERT OR IGNORE INTO ${tableOf(kind, tier)} (${KINDS[kind].key}, ts, ${first}) VALUES (?, ?, 1.5)`);
+        const ins = sqlite.prepare(
+          `INSERT OR IGNORE INTO ${tableOf(kind, tier)} (${KINDS[kind].key}, ts, ${first}) VALUES (?, ?, 1.5)`,
+        );
         // Containers get a sparse share each, so the table holds many entities' ranges.
         ids[kind].forEach((id, i) => {
-          for (const ts of stamps) if (kind !== 'container' || (ts / 3600 + i) % 5 === 0 || Math.abs(ts - (NOW - RETENTION[tier])) <= 1) ins.run(id, ts);
+          for (const ts of stamps)
+            if (kind !== 'container' || (ts / 3600 + i) % 5 === 0 || Math.abs(ts - (NOW - RETENTION[tier])) <= 1)
+              ins.run(id, ts);
         });
       }
     }
@@ -53,7 +70,10 @@ function fill(sqlite: Database.Database, ids: Record<Kind, number[]>): void {
 }
 
 const keys = (sqlite: Database.Database, kind: Kind, tier: TierName) =>
-  (sqlite.prepare(`SELECT ${KINDS[kind].key} || ':' || ts FROM ${tableOf(kind, tier)} ORDER BY 1`).pluck().all() as string[]);
+  sqlite
+    .prepare(`SELECT ${KINDS[kind].key} || ':' || ts FROM ${tableOf(kind, tier)} ORDER BY 1`)
+    .pluck()
+    .all() as string[];
 
 test('each tier loses exactly the rows older than its horizon, in every kind, and nothing else', async () => {
   const dir = tempDir();
@@ -61,14 +81,20 @@ test('each tier loses exactly the rows older than its horizon, in every kind, an
   const sqlite = db.$client;
   const ids = entities(sqlite);
   fill(sqlite, ids);
-  const addBatch = sqlite.prepare('INSERT INTO batches (batch_id, host_id, received_at, snapshots) VALUES (?, ?, ?, 1)');
+  const addBatch = sqlite.prepare(
+    'INSERT INTO batches (batch_id, host_id, received_at, snapshots) VALUES (?, ?, ?, 1)',
+  );
   for (const d of [-1, 0, 1]) addBatch.run(`b${d}`, ids.host[0], NOW - RETENTION.raw + d);
   const dirty = sqlite.prepare('INSERT INTO rollup_dirty (kind, tier, bucket) VALUES (?, ?, ?)');
-  for (const tier of ['1m', '5m']) for (const b of [NOW - RETENTION.raw - 60, NOW - RETENTION.raw + 60]) dirty.run('host', tier, b);
+  for (const tier of ['1m', '5m'])
+    for (const b of [NOW - RETENTION.raw - 60, NOW - RETENTION.raw + 60]) dirty.run('host', tier, b);
 
   const before = new Map<string, string[]>();
-  for (const kind of Object.keys(KINDS) as Kind[]) for (const tier of TIERS) before.set(`${kind}/${tier}`, keys(sqlite, kind, tier));
-  const entityRows = JSON.stringify(['hosts', 'containers', 'series'].map((t) => sqlite.prepare(`SELECT * FROM ${t}`).all()));
+  for (const kind of Object.keys(KINDS) as Kind[])
+    for (const tier of TIERS) before.set(`${kind}/${tier}`, keys(sqlite, kind, tier));
+  const entityRows = JSON.stringify(
+    ['hosts', 'containers', 'series'].map((t) => sqlite.prepare(`SELECT * FROM ${t}`).all()),
+  );
 
   const report = await enforceRetention(sqlite, RETENTION, NOW);
 
@@ -79,7 +105,11 @@ test('each tier loses exactly the rows older than its horizon, in every kind, an
       const all = before.get(`${kind}/${tier}`)!;
       const keep = all.filter((k) => Number(k.split(':')[1]) >= cutoff);
       expectDeleted += all.length - keep.length;
-      assert.deepEqual(keys(sqlite, kind, tier), keep, `${kind} ${tier}: rows at or after now − ${RETENTION[tier] / DAY} d stay, older ones go`);
+      assert.deepEqual(
+        keys(sqlite, kind, tier),
+        keep,
+        `${kind} ${tier}: rows at or after now − ${RETENTION[tier] / DAY} d stay, older ones go`,
+      );
       assert.ok(keep.length > 0 && keep.length < all.length, `${kind} ${tier}: the data straddles the horizon`);
     }
   }
@@ -87,14 +117,31 @@ test('each tier loses exactly the rows older than its horizon, in every kind, an
   assert.deepEqual(sqlite.prepare('SELECT batch_id FROM batches ORDER BY batch_id').pluck().all(), ['b0', 'b1']);
   assert.equal(report.deleted, expectDeleted + 2);
   // Late-data markers of the 1m tier past the raw horizon cannot be recomputed any more.
-  assert.deepEqual(sqlite.prepare('SELECT tier, bucket - ? FROM rollup_dirty ORDER BY tier, bucket').raw().all(NOW - RETENTION.raw), [
-    ['1m', 60], ['5m', -60], ['5m', 60],
-  ]);
-  assert.equal(JSON.stringify(['hosts', 'containers', 'series'].map((t) => sqlite.prepare(`SELECT * FROM ${t}`).all())), entityRows, 'entities are kept');
+  assert.deepEqual(
+    sqlite
+      .prepare('SELECT tier, bucket - ? FROM rollup_dirty ORDER BY tier, bucket')
+      .raw()
+      .all(NOW - RETENTION.raw),
+    [
+      ['1m', 60],
+      ['5m', -60],
+      ['5m', 60],
+    ],
+  );
+  assert.equal(
+    JSON.stringify(['hosts', 'containers', 'series'].map((t) => sqlite.prepare(`SELECT * FROM ${t}`).all())),
+    entityRows,
+    'entities are kept',
+  );
   // Where it cut each tier is recorded for the rollups (kind 'retention').
   assert.deepEqual(
     sqlite.prepare("SELECT tier, watermark FROM rollup_state WHERE kind = 'retention' ORDER BY watermark").raw().all(),
-    [['1h', NOW - RETENTION['1h']], ['5m', NOW - RETENTION['5m']], ['1m', NOW - RETENTION['1m']], ['raw', NOW - RETENTION.raw]],
+    [
+      ['1h', NOW - RETENTION['1h']],
+      ['5m', NOW - RETENTION['5m']],
+      ['1m', NOW - RETENTION['1m']],
+      ['raw', NOW - RETENTION.raw],
+    ],
   );
 
   // A second pass finds nothing more to delete.
@@ -106,7 +153,11 @@ test('freed pages go back to the file system (incremental vacuum), so the file s
   const file = path.join(tempDir(), 'vacuum.db');
   const db = openDb(file);
   const sqlite = db.$client;
-  assert.equal(sqlite.pragma('auto_vacuum', { simple: true }), 2, 'a new file is created with auto_vacuum = INCREMENTAL');
+  assert.equal(
+    sqlite.pragma('auto_vacuum', { simple: true }),
+    2,
+    'a new file is created with auto_vacuum = INCREMENTAL',
+  );
   fill(sqlite, entities(sqlite));
   sqlite.pragma('wal_checkpoint(TRUNCATE)');
   const pagesBefore = sqlite.pragma('page_count', { simple: true }) as number;

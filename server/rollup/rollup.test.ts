@@ -24,7 +24,12 @@ interface Tick {
 
 let batchSeq = 0;
 function store(sqlite: Database.Database, host: string, snaps: Snap[], now: number): void {
-  const input: BatchInput = { v: 1, batch_id: `rollup-test-${batchSeq++}`, agent: { host, interval: 10, machine_id: `m-${host}` }, snapshots: snaps };
+  const input: BatchInput = {
+    v: 1,
+    batch_id: `rollup-test-${batchSeq++}`,
+    agent: { host, interval: 10, machine_id: `m-${host}` },
+    snapshots: snaps,
+  };
   storeBatch(sqlite, batchSchema.parse(input), now);
 }
 
@@ -45,11 +50,25 @@ function generate(seed: number, t0: number, ticks: number): Tick[] {
       if (r() < 0.8) hostVals.load1 = r() * 4;
       if (r() < 0.5) hostVals.tcp_established = Math.round(r() * 300); // not a core metric: a series
       const containers: Snap['containers'] = [];
-      const web = { id: i < ticks / 2 ? `${host}-web-old` : `${host}-web-new`, name: 'web', image: 'nginx', metrics: { cpu_pct: spiky(5), mem_bytes: r() * 1e8 } };
+      const web = {
+        id: i < ticks / 2 ? `${host}-web-old` : `${host}-web-new`,
+        name: 'web',
+        image: 'nginx',
+        metrics: { cpu_pct: spiky(5), mem_bytes: r() * 1e8 },
+      };
       containers.push(web);
-      containers.push({ id: `${host}-db`, name: 'db', metrics: { cpu_pct: spiky(10), pids: Math.round(r() * 40), ...(r() < 0.5 ? { blk_read_bps: r() * 1e6 } : {}) } });
+      containers.push({
+        id: `${host}-db`,
+        name: 'db',
+        metrics: { cpu_pct: spiky(10), pids: Math.round(r() * 40), ...(r() < 0.5 ? { blk_read_bps: r() * 1e6 } : {}) },
+      });
       // Present for a few minutes only, starting mid-minute: its buckets average its own samples.
-      if ((i > 183 && i < 226) || (i > 783 && i < 790)) containers.push({ id: `${host}-job-${i > 700 ? 2 : 1}`, name: 'job', metrics: { cpu_pct: spiky(50), gpu_pct: r() * 100 } });
+      if ((i > 183 && i < 226) || (i > 783 && i < 790))
+        containers.push({
+          id: `${host}-job-${i > 700 ? 2 : 1}`,
+          name: 'job',
+          metrics: { cpu_pct: spiky(50), gpu_pct: r() * 100 },
+        });
       const series: Snap['series'] = [{ name: 'net_rx_bps', labels: { iface: 'eth0' }, value: r() * 1e6 }];
       if (r() < 0.7) series.push({ name: 'fs_used_bytes', labels: { mount: '/' }, value: Math.round(r() * 1e10) });
       out.push({ host, snap: { ts, host: hostVals, containers, series } });
@@ -73,7 +92,8 @@ function bruteForce(rows: (number | null)[][], columns: number, step: number, be
     if (ts >= below) continue;
     const key = `${row[0]}:${ts - (ts % step)}`;
     let a = acc.get(key);
-    if (!a) acc.set(key, (a = Array.from({ length: columns }, () => ({ sum: 0, min: Infinity, max: -Infinity, n: 0 }))));
+    if (!a)
+      acc.set(key, (a = Array.from({ length: columns }, () => ({ sum: 0, min: Infinity, max: -Infinity, n: 0 }))));
     for (let i = 0; i < columns; i++) {
       const v = row[2 + i];
       if (v === null) continue;
@@ -85,33 +105,57 @@ function bruteForce(rows: (number | null)[][], columns: number, step: number, be
     }
   }
   const out = new Map<string, Agg[]>();
-  for (const [k, a] of acc) out.set(k, a.map((x) => (x.n ? { avg: x.sum / x.n, min: x.min, max: x.max, n: x.n } : { avg: null, min: null, max: null, n: 0 })));
+  for (const [k, a] of acc)
+    out.set(
+      k,
+      a.map((x) =>
+        x.n ? { avg: x.sum / x.n, min: x.min, max: x.max, n: x.n } : { avg: null, min: null, max: null, n: 0 },
+      ),
+    );
   return out;
 }
 
 function stored(sqlite: Database.Database, kind: Kind, tier: string, below: number): Map<string, Agg[]> {
   const def = KINDS[kind];
   const cols = def.columns.map((c) => `${c}_avg, ${c}_min, ${c}_max, ${c}_n`).join(', ');
-  const rows = sqlite.prepare(`SELECT ${def.key}, ts, ${cols} FROM ${tableOf(kind, tier as '1m')} WHERE ts < ?`).raw().all(below) as (number | null)[][];
+  const rows = sqlite
+    .prepare(`SELECT ${def.key}, ts, ${cols} FROM ${tableOf(kind, tier as '1m')} WHERE ts < ?`)
+    .raw()
+    .all(below) as (number | null)[][];
   const out = new Map<string, Agg[]>();
   for (const r of rows) {
-    out.set(`${r[0]}:${r[1]}`, def.columns.map((_, i) => ({ avg: r[2 + 4 * i], min: r[3 + 4 * i], max: r[4 + 4 * i], n: r[5 + 4 * i] as number })));
+    out.set(
+      `${r[0]}:${r[1]}`,
+      def.columns.map((_, i) => ({
+        avg: r[2 + 4 * i],
+        min: r[3 + 4 * i],
+        max: r[4 + 4 * i],
+        n: r[5 + 4 * i] as number,
+      })),
+    );
   }
   return out;
 }
 
 function watermark(sqlite: Database.Database, kind: Kind, tier: string): number {
-  return (sqlite.prepare('SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck().get(kind, tier) as number | undefined) ?? -Infinity;
+  return (
+    (sqlite.prepare('SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck().get(kind, tier) as
+      number | undefined) ?? -Infinity
+  );
 }
 
-const close = (a: number | null, b: number | null) => (a === null || b === null ? a === b : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b)));
+const close = (a: number | null, b: number | null) =>
+  a === null || b === null ? a === b : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 
 /** Every bucket below every tier's watermark equals the brute force over raw; returns buckets checked. */
 function assertRollupsExact(sqlite: Database.Database, when: string): number {
   let checked = 0;
   for (const kind of Object.keys(KINDS) as Kind[]) {
     const def = KINDS[kind];
-    const rows = sqlite.prepare(`SELECT ${def.key}, ts, ${def.columns.join(', ')} FROM ${def.table}`).raw().all() as (number | null)[][];
+    const rows = sqlite
+      .prepare(`SELECT ${def.key}, ts, ${def.columns.join(', ')} FROM ${def.table}`)
+      .raw()
+      .all() as (number | null)[][];
     for (const tier of ROLLUP_TIERS) {
       const wm = watermark(sqlite, kind, tier.name);
       if (wm === -Infinity) continue;
@@ -121,12 +165,17 @@ function assertRollupsExact(sqlite: Database.Database, when: string): number {
         const g = got.get(k);
         if (!g) assert.fail(`${when}: ${kind} ${tier.name} bucket ${k} missing`);
         KINDS[kind].columns.forEach((c, i) => {
-          const ok = close(g![i].avg, w[i].avg) && g![i].min === w[i].min && g![i].max === w[i].max && g![i].n === w[i].n;
-          if (!ok) assert.fail(`${when}: ${kind} ${tier.name} ${k} ${c}: stored ${JSON.stringify(g![i])}, raw says ${JSON.stringify(w[i])}`);
+          const ok =
+            close(g![i].avg, w[i].avg) && g![i].min === w[i].min && g![i].max === w[i].max && g![i].n === w[i].n;
+          if (!ok)
+            assert.fail(
+              `${when}: ${kind} ${tier.name} ${k} ${c}: stored ${JSON.stringify(g![i])}, raw says ${JSON.stringify(w[i])}`,
+            );
         });
         checked++;
       }
-      for (const k of got.keys()) if (!want.has(k)) assert.fail(`${when}: ${kind} ${tier.name} bucket ${k} has no raw rows behind it`);
+      for (const k of got.keys())
+        if (!want.has(k)) assert.fail(`${when}: ${kind} ${tier.name} bucket ${k} has no raw rows behind it`);
     }
   }
   return checked;
@@ -136,7 +185,14 @@ function dumpRollups(sqlite: Database.Database): string {
   const parts: string[] = [];
   for (const kind of Object.keys(KINDS) as Kind[]) {
     for (const tier of ROLLUP_TIERS) {
-      parts.push(JSON.stringify(sqlite.prepare(`SELECT * FROM ${tableOf(kind, tier.name)} ORDER BY 1, 2`).raw().all()));
+      parts.push(
+        JSON.stringify(
+          sqlite
+            .prepare(`SELECT * FROM ${tableOf(kind, tier.name)} ORDER BY 1, 2`)
+            .raw()
+            .all(),
+        ),
+      );
     }
   }
   parts.push(JSON.stringify(sqlite.prepare('SELECT * FROM rollup_state ORDER BY 1, 2').raw().all()));
@@ -160,7 +216,7 @@ for (const seed of [1, 2, 3]) {
 
     let runs = 0;
     let nextRollup = T0 + 300;
-    for (let i = 0; i < onTime.length; ) {
+    for (let i = 0; i < onTime.length;) {
       // Flush what the agents have, one batch per host per 30 s, then maybe a rollup run.
       const until = onTime[i].snap.ts + 30;
       const chunk: Tick[] = [];
@@ -208,7 +264,12 @@ for (const seed of [1, 2, 3]) {
     assert.equal(n1h, rawRows, 'every container sample counted once in the 1 h tier (each has cpu_pct)');
 
     // Recreation kept one history: `web` is one entity with the new Docker id.
-    const web = sqlite.prepare("SELECT container_id FROM containers c JOIN hosts h ON h.id = c.host_id WHERE h.name = 'alpha' AND c.name = 'web'").pluck().all();
+    const web = sqlite
+      .prepare(
+        "SELECT container_id FROM containers c JOIN hosts h ON h.id = c.host_id WHERE h.name = 'alpha' AND c.name = 'web'",
+      )
+      .pluck()
+      .all();
     assert.deepEqual(web, ['alpha-web-new']);
 
     // Idempotent: running again, now or later, changes nothing.
@@ -227,12 +288,23 @@ test('the same data ingested in order and rolled up once gives the same tables a
   const a = openDb(path.join(tempDir(), 'a.db')).$client;
   const b = openDb(path.join(tempDir(), 'b.db')).$client;
   const end = T0 + 7200;
-  for (const host of ['alpha', 'beta']) store(a, host, all.filter((t) => t.host === host).map((t) => t.snap), end);
+  for (const host of ['alpha', 'beta'])
+    store(
+      a,
+      host,
+      all.filter((t) => t.host === host).map((t) => t.snap),
+      end,
+    );
   runRollups(a, end + 7200);
   // b: second half first, rolled up, then the first half arrives late.
   for (const half of [1, 0]) {
     for (const host of ['alpha', 'beta']) {
-      store(b, host, all.filter((t) => t.host === host && (t.snap.ts >= T0 + 3600 ? 1 : 0) === half).map((t) => t.snap), end);
+      store(
+        b,
+        host,
+        all.filter((t) => t.host === host && (t.snap.ts >= T0 + 3600 ? 1 : 0) === half).map((t) => t.snap),
+        end,
+      );
     }
     runRollups(b, end + 7200);
   }
@@ -253,7 +325,14 @@ test('the same data ingested in order and rolled up once gives the same tables a
       const ra = rows(a, kind, tableOf(kind, tier.name));
       const rb = rows(b, kind, tableOf(kind, tier.name));
       assert.equal(rb.length, ra.length, `${kind} ${tier.name} row count`);
-      ra.forEach((row, i) => row.forEach((v, j) => assert.ok(typeof v === 'string' ? v === rb[i][j] : close(v, rb[i][j] as number | null), `${kind} ${tier.name} row ${i} col ${j}: ${v} vs ${rb[i][j]}`)));
+      ra.forEach((row, i) =>
+        row.forEach((v, j) =>
+          assert.ok(
+            typeof v === 'string' ? v === rb[i][j] : close(v, rb[i][j] as number | null),
+            `${kind} ${tier.name} row ${i} col ${j}: ${v} vs ${rb[i][j]}`,
+          ),
+        ),
+      );
     }
   }
 });
@@ -261,12 +340,23 @@ test('the same data ingested in order and rolled up once gives the same tables a
 test('nothing is rolled up until a minute has settled (RAW_SETTLE_SECONDS after its end)', () => {
   const sqlite = openDb(path.join(tempDir(), 'settle.db')).$client;
   const t = 1_790_000_080; // 40 s into a minute
-  store(sqlite, 'alpha', [{ ts: t - 35, host: { cpu_pct: 1 } }, { ts: t - 25, host: { cpu_pct: 3 } }], t);
+  store(
+    sqlite,
+    'alpha',
+    [
+      { ts: t - 35, host: { cpu_pct: 1 } },
+      { ts: t - 25, host: { cpu_pct: 3 } },
+    ],
+    t,
+  );
   runRollups(sqlite, t);
   runRollups(sqlite, t + RAW_SETTLE_SECONDS - 41);
   assert.equal(sqlite.prepare('SELECT count(*) FROM host_samples_1m').pluck().get(), 0);
   runRollups(sqlite, t + RAW_SETTLE_SECONDS + 20);
-  assert.deepEqual(sqlite.prepare('SELECT ts, cpu_pct_avg, cpu_pct_min, cpu_pct_max, cpu_pct_n FROM host_samples_1m').raw().all(), [[t - 40, 2, 1, 3, 2]]);
+  assert.deepEqual(
+    sqlite.prepare('SELECT ts, cpu_pct_avg, cpu_pct_min, cpu_pct_max, cpu_pct_n FROM host_samples_1m').raw().all(),
+    [[t - 40, 2, 1, 3, 2]],
+  );
 });
 
 test('late data older than the raw retention fills holes in the rollups but never overwrites a bucket whose raw rows are gone', async () => {
@@ -274,17 +364,37 @@ test('late data older than the raw retention fills holes in the rollups but neve
   const day = 86400;
   const t0 = 1_790_000_000 - (1_790_000_000 % 3600);
   // Minute t0: six samples on time, rolled up, then its raw rows expire (raw kept 1 day).
-  store(sqlite, 'alpha', [0, 10, 20, 30, 40, 50].map((s) => ({ ts: t0 + s, host: { cpu_pct: 10 } })), t0 + 60);
+  store(
+    sqlite,
+    'alpha',
+    [0, 10, 20, 30, 40, 50].map((s) => ({ ts: t0 + s, host: { cpu_pct: 10 } })),
+    t0 + 60,
+  );
   runRollups(sqlite, t0 + 3 * 3600);
   const retention = { raw: day, '1m': 30 * day, '5m': 180 * day, '1h': 730 * day };
   await enforceRetention(sqlite, retention, t0 + 2 * day);
   assert.equal(sqlite.prepare('SELECT count(*) FROM host_samples').pluck().get(), 0);
   // Two days later a spool replay brings one of those samples again (its batch id long
   // forgotten) and a minute that was never delivered.
-  store(sqlite, 'alpha', [{ ts: t0 + 10, host: { cpu_pct: 10 } }, { ts: t0 + 600, host: { cpu_pct: 70 } }], t0 + 2 * day);
+  store(
+    sqlite,
+    'alpha',
+    [
+      { ts: t0 + 10, host: { cpu_pct: 10 } },
+      { ts: t0 + 600, host: { cpu_pct: 70 } },
+    ],
+    t0 + 2 * day,
+  );
   runRollups(sqlite, t0 + 2 * day);
   const m = sqlite.prepare('SELECT ts, cpu_pct_avg, cpu_pct_n FROM host_samples_1m ORDER BY ts').raw().all();
-  assert.deepEqual(m, [[t0, 10, 6], [t0 + 600, 70, 1]], 'minute t0 keeps its six samples; the new minute is added');
+  assert.deepEqual(
+    m,
+    [
+      [t0, 10, 6],
+      [t0 + 600, 70, 1],
+    ],
+    'minute t0 keeps its six samples; the new minute is added',
+  );
   const h = sqlite.prepare('SELECT ts, cpu_pct_avg, cpu_pct_n FROM host_samples_1h').raw().all();
   assert.deepEqual(h, [[t0, (6 * 10 + 70) / 7, 7]]);
 });

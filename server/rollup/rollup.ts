@@ -53,19 +53,34 @@ export function runRollups(sqlite: Database.Database, now: number): RollupReport
  * A rollup_state value: a tier's watermark for a kind (every bucket below it is complete), or,
  * under RETENTION_KIND, the time below which retention deleted a tier. Undefined when not set.
  */
-export function rollupState(sqlite: Database.Database, kind: Kind | typeof RETENTION_KIND, tier: TierName): number | undefined {
-  return statement(sqlite, 'SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck().get(kind, tier) as number | undefined;
+export function rollupState(
+  sqlite: Database.Database,
+  kind: Kind | typeof RETENTION_KIND,
+  tier: TierName,
+): number | undefined {
+  return statement(sqlite, 'SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck().get(kind, tier) as
+    number | undefined;
 }
 
 function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: RollupReport): void {
   const def = KINDS[kind];
   // Compiled once per connection (db/statements.ts): rollups run every few seconds.
-  const setWm = statement(sqlite, 
+  const setWm = statement(
+    sqlite,
     'INSERT INTO rollup_state (kind, tier, watermark) VALUES (?, ?, ?) ON CONFLICT (kind, tier) DO UPDATE SET watermark = excluded.watermark',
   );
-  const listDirty = statement(sqlite, 'SELECT bucket, entity FROM rollup_dirty WHERE kind = ? AND tier = ? ORDER BY bucket, entity LIMIT 2000');
-  const clearDirty = statement(sqlite, 'DELETE FROM rollup_dirty WHERE kind = ? AND tier = ? AND bucket = ? AND entity = ?');
-  const markDirty = statement(sqlite, 'INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket, entity) VALUES (?, ?, ?, ?)');
+  const listDirty = statement(
+    sqlite,
+    'SELECT bucket, entity FROM rollup_dirty WHERE kind = ? AND tier = ? ORDER BY bucket, entity LIMIT 2000',
+  );
+  const clearDirty = statement(
+    sqlite,
+    'DELETE FROM rollup_dirty WHERE kind = ? AND tier = ? AND bucket = ? AND entity = ?',
+  );
+  const markDirty = statement(
+    sqlite,
+    'INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket, entity) VALUES (?, ?, ?, ?)',
+  );
 
   for (let i = 0; i < ROLLUP_TIERS.length; i++) {
     const tier = ROLLUP_TIERS[i];
@@ -76,13 +91,25 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
     const select = `SELECT ${def.key}, (ts / ${tier.step}) * ${tier.step} AS bucket, ${aggregates(kind, tier.source)}
        FROM ${src} WHERE ${def.key} IN (SELECT id FROM ${ENTITY_TABLE[kind]}) AND ts >= ? AND ts < ?
        GROUP BY ${def.key}, bucket`;
-    const compute = statement(sqlite, `INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`);
-    const fillHoles = statement(sqlite, `INSERT OR IGNORE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`);
+    const compute = statement(
+      sqlite,
+      `INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`,
+    );
+    const fillHoles = statement(
+      sqlite,
+      `INSERT OR IGNORE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`,
+    );
     // One entity's bucket: what a late mark names.
     const selectOne = `SELECT ${def.key}, (ts / ${tier.step}) * ${tier.step} AS bucket, ${aggregates(kind, tier.source)}
        FROM ${src} WHERE ${def.key} = ? AND ts >= ? AND ts < ? GROUP BY ${def.key}, bucket`;
-    const computeOne = statement(sqlite, `INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${selectOne}`);
-    const fillHolesOne = statement(sqlite, `INSERT OR IGNORE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${selectOne}`);
+    const computeOne = statement(
+      sqlite,
+      `INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${selectOne}`,
+    );
+    const fillHolesOne = statement(
+      sqlite,
+      `INSERT OR IGNORE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${selectOne}`,
+    );
     const sourceDeletedBelow = rollupState(sqlite, RETENTION_KIND, tier.source) ?? -Infinity;
 
     const limit =
@@ -136,7 +163,10 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
  * marks the 1m buckets of those below the 1m watermark (late data) for that entity, so the
  * next run recomputes them (and, through them, the 5m and 1h buckets) for it alone.
  */
-export function lateCheck(sqlite: Database.Database, kind: Kind): { note(ts: number, entity: number): void; mark(): void } {
+export function lateCheck(
+  sqlite: Database.Database,
+  kind: Kind,
+): { note(ts: number, entity: number): void; mark(): void } {
   const wm = rollupState(sqlite, kind, '1m');
   const marks = new Map<number, Set<number>>();
   return {
@@ -149,7 +179,10 @@ export function lateCheck(sqlite: Database.Database, kind: Kind): { note(ts: num
     },
     mark() {
       if (marks.size === 0) return;
-      const mark = statement(sqlite, "INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket, entity) VALUES (?, '1m', ?, ?)");
+      const mark = statement(
+        sqlite,
+        "INSERT OR IGNORE INTO rollup_dirty (kind, tier, bucket, entity) VALUES (?, '1m', ?, ?)",
+      );
       for (const [b, entities] of marks) for (const e of entities) mark.run(kind, b, e);
     },
   };

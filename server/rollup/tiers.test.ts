@@ -45,7 +45,8 @@ test('durations and retention settings: valid forms, and errors that quote the b
   assert.equal(parseDuration(' 12h '), 12 * H);
   assert.equal(parseDuration('2y'), 2 * 365 * D);
   assert.equal(parseDuration('1w'), 7 * D);
-  for (const bad of ['', '7', 'd', '7 days', '-1d', '1.5d', '0d', '7D']) assert.throws(() => parseDuration(bad), new RegExp(bad === '0d' ? 'longer than zero' : 'is not a duration'), bad);
+  for (const bad of ['', '7', 'd', '7 days', '-1d', '1.5d', '0d', '7D'])
+    assert.throws(() => parseDuration(bad), new RegExp(bad === '0d' ? 'longer than zero' : 'is not a duration'), bad);
   assert.deepEqual(parseRetention('raw=3d,1h=5y'), { ...DEFAULT_RETENTION, raw: 3 * D, '1h': 5 * 365 * D });
   assert.deepEqual(parseRetention(''), DEFAULT_RETENTION);
   assert.throws(() => parseRetention('raw=7d,2m=1d'), /"2m=1d" is not TIER=DURATION with TIER one of raw, 1m, 5m, 1h/);
@@ -59,6 +60,15 @@ test('durations and retention settings: valid forms, and errors that quote the b
   assert.throws(() => parseRetention('raw=1d,raw=30d'), /raw is given twice/);
   // A coarser tier kept for less time than a finer one could not redo its buckets from it.
   assert.throws(() => parseRetention('raw=7d,1m=1d'), /1m=1d is shorter than raw=7d/);
-  assert.deepEqual(parseRetention('raw=60d'), { ...DEFAULT_RETENTION, raw: 60 * D, '1m': 60 * D }, 'a tier left at its default is raised to match');
-  assert.deepEqual(parseRetention('raw=90d,1m=90d,5m=1y,1h=1y'), { raw: 90 * D, '1m': 90 * D, '5m': 365 * D, '1h': 365 * D });
+  assert.deepEqual(
+    parseRetention('raw=60d'),
+    { ...DEFAULT_RETENTION, raw: 60 * D, '1m': 60 * D },
+    'a tier left at its default is raised to match',
+  );
+  assert.deepEqual(parseRetention('raw=90d,1m=90d,5m=1y,1h=1y'), {
+    raw: 90 * D,
+    '1m': 90 * D,
+    '5m': 365 * D,
+    '1h': 365 * D,
+  });
 });

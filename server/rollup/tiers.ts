@@ -83,7 +83,10 @@ export function parseRetention(text: string, base: Retention = DEFAULT_RETENTION
   const out: Retention = { ...base };
   const names = Object.keys(out) as TierName[];
   const given = new Set<string>();
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([^=]+)=([^=]+)$/.exec(part);
     const tier = m?.[1].trim();
     if (!m || !(names as string[]).includes(tier!)) {
@@ -99,7 +102,9 @@ export function parseRetention(text: string, base: Retention = DEFAULT_RETENTION
   for (let i = 1; i < names.length; i++) {
     if (out[names[i]] < out[names[i - 1]] && !given.has(names[i])) out[names[i]] = out[names[i - 1]];
     if (out[names[i]] < out[names[i - 1]]) {
-      throw new Error(`${names[i]}=${formatDuration(out[names[i]])} is shorter than ${names[i - 1]}=${formatDuration(out[names[i - 1]])}: each tier must be kept at least as long as the one below it`);
+      throw new Error(
+        `${names[i]}=${formatDuration(out[names[i]])} is shorter than ${names[i - 1]}=${formatDuration(out[names[i - 1]])}: each tier must be kept at least as long as the one below it`,
+      );
     }
   }
   return out;
@@ -107,6 +112,12 @@ export function parseRetention(text: string, base: Retention = DEFAULT_RETENTION
 
 /** A duration in the largest unit that divides it: 604800 → "7d". */
 function formatDuration(seconds: number): string {
-  for (const [unit, n] of [['y', 365 * 86400], ['d', 86400], ['h', 3600], ['m', 60]] as const) if (seconds % n === 0 && seconds >= n) return `${seconds / n}${unit}`;
+  for (const [unit, n] of [
+    ['y', 365 * 86400],
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const)
+    if (seconds % n === 0 && seconds >= n) return `${seconds / n}${unit}`;
   return `${seconds}s`;
 }

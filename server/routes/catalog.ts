@@ -16,8 +16,17 @@ export function catalogRoute({ db }: AppDeps): Hono {
   app.get('/', (c) => {
     const host = findHost(sqlite, requireParam('host', c.req.query('host')));
     const rows = sqlite
-      .prepare('SELECT name, labels, unit, title, first_seen, last_seen FROM series WHERE host_id = ? ORDER BY name, labels LIMIT ?')
-      .all(host.id, MAX_SERIES + 1) as { name: string; labels: string; unit: string | null; title: string | null; first_seen: number; last_seen: number }[];
+      .prepare(
+        'SELECT name, labels, unit, title, first_seen, last_seen FROM series WHERE host_id = ? ORDER BY name, labels LIMIT ?',
+      )
+      .all(host.id, MAX_SERIES + 1) as {
+      name: string;
+      labels: string;
+      unit: string | null;
+      title: string | null;
+      first_seen: number;
+      last_seen: number;
+    }[];
     // A host of a few hundred series is usual; past the bound, the first ones and a flag.
     const truncated = rows.length > MAX_SERIES;
     return c.json({

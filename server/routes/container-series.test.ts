@@ -21,7 +21,15 @@ let fleet: Seeded;
 before(() => {
   t = testApp({}, NOW);
   const sqlite = t.db.$client;
-  fleet = seedFleet(sqlite, { hosts: 2, containers: 4, days: 2, interval: 10, now: SEEDED_TO, series: false, gap: true });
+  fleet = seedFleet(sqlite, {
+    hosts: 2,
+    containers: 4,
+    days: 2,
+    interval: 10,
+    now: SEEDED_TO,
+    series: false,
+    gap: true,
+  });
   for (let ts = SEEDED_TO + 10; ts <= NOW; ts += 10) feedTick(sqlite, fleet, ts, { series: false });
 });
 
@@ -47,17 +55,26 @@ const RANGES = [
 for (const r of RANGES) {
   test(`${r.name}: containers=* is every container of the host seen in the range, each equal to its own /series answer`, async () => {
     const range = `from=${r.from}&to=${NOW}&maxPoints=${r.maxPoints}&minmax=1`;
-    const body = await getJson<ContainerSeriesResponse>(`/api/v1/container-series?host=app-1&containers=*&metrics=${METRICS}&${range}`);
+    const body = await getJson<ContainerSeriesResponse>(
+      `/api/v1/container-series?host=app-1&containers=*&metrics=${METRICS}&${range}`,
+    );
     assert.deepEqual([body.host, body.tier, body.step, body.from, body.to], ['app-1', r.tier, r.step, r.from, NOW]);
     const own = fleet.hosts[0].containers.map((c) => c.name);
     const want = (r.gone ? [...own, GONE] : own).sort();
-    assert.deepEqual(Object.keys(body.containers).sort(), want, 'the host\'s containers, the gone one only when the range reaches it');
+    assert.deepEqual(
+      Object.keys(body.containers).sort(),
+      want,
+      "the host's containers, the gone one only when the range reaches it",
+    );
     assert.ok(own.includes(HOSTILE_NAME), 'the hostile name is among them, as a plain key');
     for (const other of fleet.hosts[1].containers) {
-      if (!own.includes(other.name)) assert.equal(body.containers[other.name], undefined, `${other.name} belongs to the other host`);
+      if (!own.includes(other.name))
+        assert.equal(body.containers[other.name], undefined, `${other.name} belongs to the other host`);
     }
     for (const name of want) {
-      const one = await getJson<SeriesResponse>(`/api/v1/series?host=app-1&container=${encodeURIComponent(name)}&metrics=${METRICS}&${range}`);
+      const one = await getJson<SeriesResponse>(
+        `/api/v1/series?host=app-1&container=${encodeURIComponent(name)}&metrics=${METRICS}&${range}`,
+      );
       assert.deepEqual([one.tier, one.step], [body.tier, body.step]);
       assert.deepEqual(one.t, body.t, `${name}: same time grid`);
       const cols = body.containers[name];
@@ -67,17 +84,30 @@ for (const r of RANGES) {
     // Live minutes after the last rollup run are there (read from raw rows), not null.
     const cpu = body.containers['shop-web-1'].cpu_pct;
     const lastFull = body.t.findLastIndex((b) => b + r.step <= NOW);
-    assert.notEqual(cpu[lastFull], null, `bucket at ${body.t[lastFull]}, after the rollups ran at ${SEEDED_TO}, has data`);
-    if (r.tier === 'raw') assert.equal(body.containers['shop-web-1'].cpu_pct_min, undefined, 'raw points carry no min/max');
-    else assert.ok(body.containers['shop-web-1'].cpu_pct_max.some((v, i) => v !== null && v > cpu[i]!), 'max is above the average somewhere');
+    assert.notEqual(
+      cpu[lastFull],
+      null,
+      `bucket at ${body.t[lastFull]}, after the rollups ran at ${SEEDED_TO}, has data`,
+    );
+    if (r.tier === 'raw')
+      assert.equal(body.containers['shop-web-1'].cpu_pct_min, undefined, 'raw points carry no min/max');
+    else
+      assert.ok(
+        body.containers['shop-web-1'].cpu_pct_max.some((v, i) => v !== null && v > cpu[i]!),
+        'max is above the average somewhere',
+      );
   });
 }
 
 test('a list of names or Docker id prefixes gives just those, keyed by name; without minmax no _min/_max', async () => {
-  const hosts = await getJson<{ hosts: { name: string; containers: { name: string; id: string }[] }[] }>('/api/v1/hosts');
+  const hosts = await getJson<{ hosts: { name: string; containers: { name: string; id: string }[] }[] }>(
+    '/api/v1/hosts',
+  );
   const dbId = hosts.hosts.find((h) => h.name === 'app-1')!.containers.find((c) => c.name === 'shop-web-1')!.id;
   const list = [HOSTILE_NAME, dbId.slice(0, 12), HOSTILE_NAME].map(encodeURIComponent).join(',');
-  const body = await getJson<ContainerSeriesResponse>(`/api/v1/container-series?host=app-1&containers=${list}&metrics=cpu_pct&from=${NOW - 86400}&to=${NOW}`);
+  const body = await getJson<ContainerSeriesResponse>(
+    `/api/v1/container-series?host=app-1&containers=${list}&metrics=cpu_pct&from=${NOW - 86400}&to=${NOW}`,
+  );
   assert.deepEqual(Object.keys(body.containers).sort(), [HOSTILE_NAME, 'shop-web-1'].sort());
   assert.deepEqual(Object.keys(body.containers[HOSTILE_NAME]), ['cpu_pct']);
   assert.equal(body.containers['shop-web-1'].cpu_pct.length, body.t.length);
@@ -88,12 +118,20 @@ test('container=NAME repeated names each container exactly, a comma or spaces in
   const hostId = sqlite.prepare("SELECT id FROM hosts WHERE name = 'app-1'").pluck().get() as number;
   const odd = ['x,y', ' pad ', 'x'];
   for (const [i, name] of odd.entries()) {
-    const id = sqlite.prepare('INSERT INTO containers (host_id, name, container_id, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) RETURNING id').pluck()
+    const id = sqlite
+      .prepare(
+        'INSERT INTO containers (host_id, name, container_id, first_seen, last_seen) VALUES (?, ?, ?, ?, ?) RETURNING id',
+      )
+      .pluck()
       .get(hostId, name, `odd${i}`.padEnd(64, '0'), NOW - 100, NOW) as number;
-    sqlite.prepare('INSERT INTO container_samples (container_id, ts, cpu_pct) VALUES (?, ?, ?)').run(id, NOW - 50, 10 + i);
+    sqlite
+      .prepare('INSERT INTO container_samples (container_id, ts, cpu_pct) VALUES (?, ?, ?)')
+      .run(id, NOW - 50, 10 + i);
   }
   const q = odd.map((n) => `container=${encodeURIComponent(n)}`).join('&');
-  const body = await getJson<ContainerSeriesResponse>(`/api/v1/container-series?host=app-1&${q}&metrics=cpu_pct&from=${NOW - 300}&to=${NOW}`);
+  const body = await getJson<ContainerSeriesResponse>(
+    `/api/v1/container-series?host=app-1&${q}&metrics=cpu_pct&from=${NOW - 300}&to=${NOW}`,
+  );
   assert.deepEqual(Object.keys(body.containers).sort(), [...odd].sort());
   for (const [i, name] of odd.entries()) assert.ok(body.containers[name].cpu_pct.includes(10 + i), name);
   const both = await t.get(`/api/v1/container-series?host=app-1&${q}&containers=x&metrics=cpu_pct`);
@@ -111,7 +149,11 @@ test('digits=N rounds every value to N significant digits, min and max included'
   let values = 0;
   for (const [name, cols] of Object.entries(exact.containers)) {
     for (const [k, col] of Object.entries(cols)) {
-      assert.deepEqual(rounded.containers[name][k], col.map((v) => (v === null ? null : Number(v.toPrecision(4)))), `${name} ${k}`);
+      assert.deepEqual(
+        rounded.containers[name][k],
+        col.map((v) => (v === null ? null : Number(v.toPrecision(4)))),
+        `${name} ${k}`,
+      );
       values += col.filter((v) => v !== null).length;
     }
   }
@@ -121,7 +163,9 @@ test('digits=N rounds every value to N significant digits, min and max included'
 
 test('a range before any container existed: no containers, the time axis still there', async () => {
   const from = fleet.from - 7 * 86400;
-  const body = await getJson<ContainerSeriesResponse>(`/api/v1/container-series?host=app-1&containers=*&metrics=cpu_pct&from=${from}&to=${from + 3600}`);
+  const body = await getJson<ContainerSeriesResponse>(
+    `/api/v1/container-series?host=app-1&containers=*&metrics=cpu_pct&from=${from}&to=${from + 3600}`,
+  );
   assert.deepEqual(body.containers, {});
   assert.ok(body.t.length >= 2 && body.t[0] <= from && body.t.at(-1)! <= from + 3600, 'a grid over the asked range');
 });
@@ -137,15 +181,27 @@ test('bad queries are 400 or 404 naming the parameter', async () => {
     [`${base}&containers=shop-web-1,*`, 400, /^containers: \* stands alone/],
     [`${base}&containers=shop-web-1,nope`, 404, /^containers: container "nope" not found on this host/],
     ['/api/v1/container-series?host=app-1&containers=*', 400, /^metrics: required/],
-    ['/api/v1/container-series?host=app-1&containers=*&metrics=cpu_pct,load1', 400, /^metrics: unknown container metric "load1" \(known: cpu_pct, /],
+    [
+      '/api/v1/container-series?host=app-1&containers=*&metrics=cpu_pct,load1',
+      400,
+      /^metrics: unknown container metric "load1" \(known: cpu_pct, /,
+    ],
     [`${base}&containers=*&from=yesterday`, 400, /^from: "yesterday" is neither/],
     [`${base}&containers=*&from=${NOW}&to=${NOW - 10}`, 400, /^from \(\d+\) is after to/],
     [`${base}&containers=*&maxPoints=1`, 400, /^maxPoints: must be between 2 and 20000/],
     [`${base}&containers=*&digits=0`, 400, /^digits: must be between 1 and 17/],
     [`${base}&containers=*&digits=six`, 400, /^digits: "six" is not a whole number/],
-    [`${base}&containers=${Array.from({ length: 501 }, (_, i) => `c${i}`).join(',')}`, 400, /^containers: 501 named, at most 500/],
+    [
+      `${base}&containers=${Array.from({ length: 501 }, (_, i) => `c${i}`).join(',')}`,
+      400,
+      /^containers: 501 named, at most 500/,
+    ],
     // 7 days at up to 20000 points is the 1 m tier: 10081 points × 7 metrics × 3 (avg, min, max) each.
-    [`/api/v1/container-series?host=app-1&containers=${Array.from({ length: 10 }, (_, i) => `c${i}`).join(',')}&metrics=cpu_pct,mem_bytes,net_rx_bps,net_tx_bps,blk_read_bps,blk_write_bps,pids&maxPoints=20000&minmax=1&from=${NOW - 7 * 86400}&to=${NOW}`, 400, /^containers: 10 containers × 7 metrics × 10081 points is more than 2000000 values/],
+    [
+      `/api/v1/container-series?host=app-1&containers=${Array.from({ length: 10 }, (_, i) => `c${i}`).join(',')}&metrics=cpu_pct,mem_bytes,net_rx_bps,net_tx_bps,blk_read_bps,blk_write_bps,pids&maxPoints=20000&minmax=1&from=${NOW - 7 * 86400}&to=${NOW}`,
+      400,
+      /^containers: 10 containers × 7 metrics × 10081 points is more than 2000000 values/,
+    ],
   ];
   for (const [path, status, message] of cases) {
     const res = await t.get(path);
@@ -157,18 +213,42 @@ test('bad queries are 400 or 404 naming the parameter', async () => {
 
 test('a few hundred random query strings never make a 500', async () => {
   let seed = 42;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
   const keys = ['host', 'containers', 'metrics', 'from', 'to', 'maxPoints', 'minmax', 'container', 'digits'];
-  const values = ['app-1', '*', '', ',', '%', '%zz', '*,*', 'cpu_pct', 'cpu_pct,pids', "'; DROP TABLE hosts; --", '1e309', '-1', String(NOW), '2026-13-45', 'shop-web-1', HOSTILE_NAME, 'x'.repeat(5000), '20000', '0'];
+  const values = [
+    'app-1',
+    '*',
+    '',
+    ',',
+    '%',
+    '%zz',
+    '*,*',
+    'cpu_pct',
+    'cpu_pct,pids',
+    "'; DROP TABLE hosts; --",
+    '1e309',
+    '-1',
+    String(NOW),
+    '2026-13-45',
+    'shop-web-1',
+    HOSTILE_NAME,
+    'x'.repeat(5000),
+    '20000',
+    '0',
+  ];
   for (let i = 0; i < 300; i++) {
-    const parts = Array.from({ length: 1 + Math.floor(rnd() * 6) }, () => `${pick(keys)}=${rnd() < 0.7 ? encodeURIComponent(pick(values)) : pick(values)}`);
+    const parts = Array.from(
+      { length: 1 + Math.floor(rnd() * 6) },
+      () => `${pick(keys)}=${rnd() < 0.7 ? encodeURIComponent(pick(values)) : pick(values)}`,
+    );
     if (rnd() < 0.6) parts.unshift('host=app-1', 'metrics=cpu_pct');
     const path = `/api/v1/container-series?${parts.join('&')}`;
     const res = await t.get(path);
     const text = await res.text();
     assert.ok(res.status < 500, `${res.status} for ${path.slice(0, 200)}: ${text}`);
-    if (res.status !== 200) assert.match((JSON.parse(text) as { error: string }).error, /^\S/, `an error message for ${path.slice(0, 120)}`);
+    if (res.status !== 200)
+      assert.match((JSON.parse(text) as { error: string }).error, /^\S/, `an error message for ${path.slice(0, 120)}`);
   }
 });
 
@@ -178,12 +258,23 @@ test('a container named __proto__ is answered like any other, by * and by name',
     v: 1,
     batch_id: 'proto-container',
     agent: { host: 'alpha', interval: 10 },
-    snapshots: [NOW - 20, NOW - 10].map((ts) => ({ ts, host: {}, containers: [{ id: 'c0ffee00c0ffee00', name: '__proto__', metrics: { cpu_pct: 7 } }], series: [] })),
+    snapshots: [NOW - 20, NOW - 10].map((ts) => ({
+      ts,
+      host: {},
+      containers: [{ id: 'c0ffee00c0ffee00', name: '__proto__', metrics: { cpu_pct: 7 } }],
+      series: [],
+    })),
   });
   assert.equal(res.status, 200);
   for (const which of ['*', '__proto__']) {
-    const body = (await (await a.get(`/api/v1/container-series?host=alpha&containers=${which}&metrics=cpu_pct&from=${NOW - 60}&to=${NOW}`)).json()) as ContainerSeriesResponse;
+    const body = (await (
+      await a.get(`/api/v1/container-series?host=alpha&containers=${which}&metrics=cpu_pct&from=${NOW - 60}&to=${NOW}`)
+    ).json()) as ContainerSeriesResponse;
     assert.deepEqual(Object.keys(body.containers), ['__proto__'], which);
-    assert.deepEqual(body.containers.__proto__.cpu_pct.filter((v) => v !== null), [7, 7], which);
+    assert.deepEqual(
+      body.containers.__proto__.cpu_pct.filter((v) => v !== null),
+      [7, 7],
+      which,
+    );
   }
 });

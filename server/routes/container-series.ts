@@ -34,30 +34,43 @@ export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
     const digits = q('digits') ? parseIntParam('digits', q('digits'), 17, 1, 17) : undefined;
     const metrics = parseMetrics(q('metrics'), CONTAINER_METRIC_NAMES, 'container');
 
-    const { tier, step } = chooseTier(from, to, Math.max(1, host.interval_s), maxPoints, (tier) => t - config.retention[tier]);
+    const { tier, step } = chooseTier(
+      from,
+      to,
+      Math.max(1, host.interval_s),
+      maxPoints,
+      (tier) => t - config.retention[tier],
+    );
     const grid = timeGrid(from, to, step);
     const points = grid.length;
     /** An answer's size follows from the query's shape: refused before anything is read. */
     const checkSize = (count: number) => {
       const values = count * metrics.length * (minmax && tier !== 'raw' ? 3 : 1) * points;
       if (values > MAX_VALUES) {
-        badRequest(`containers: ${count} containers × ${metrics.length} metrics × ${points} points is more than ${MAX_VALUES} values; name fewer containers or lower maxPoints`);
+        badRequest(
+          `containers: ${count} containers × ${metrics.length} metrics × ${points} points is more than ${MAX_VALUES} values; name fewer containers or lower maxPoints`,
+        );
       }
     };
 
     // `container=NAME`, repeated, names each container exactly (a comma or a space in a name
     // included); `containers=` is the short form for names without those.
     const exact = c.req.queries('container') ?? [];
-    if (exact.length && q('containers') !== undefined) badRequest('containers: give either containers=… or container=… (repeated), not both');
+    if (exact.length && q('containers') !== undefined)
+      badRequest('containers: give either containers=… or container=… (repeated), not both');
     const wanted = exact.length ? exact : parseList(requireParam('containers', q('containers')));
     if (wanted.length === 0) badRequest('containers: required (* or comma-separated names)');
     let list: ContainerRow[];
     if (!exact.length && wanted.length === 1 && wanted[0] === '*') {
       list = seenInRange.all(host.id, from, to) as ContainerRow[];
-      if (list.length > MAX_CONTAINERS) badRequest(`containers: ${list.length} seen in this range, at most ${MAX_CONTAINERS}; name them or narrow the range`);
+      if (list.length > MAX_CONTAINERS)
+        badRequest(
+          `containers: ${list.length} seen in this range, at most ${MAX_CONTAINERS}; name them or narrow the range`,
+        );
       checkSize(list.length);
     } else {
-      if (!exact.length && wanted.includes('*')) badRequest('containers: * stands alone (every container seen in the range), not in a list');
+      if (!exact.length && wanted.includes('*'))
+        badRequest('containers: * stands alone (every container seen in the range), not in a list');
       const names = [...new Set(wanted)];
       if (names.length > MAX_CONTAINERS) badRequest(`containers: ${names.length} named, at most ${MAX_CONTAINERS}`);
       checkSize(names.length);
@@ -70,10 +83,28 @@ export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
         }
       });
     }
-    const cols = readColumnsMany(sqlite, { kind: 'container', keys: list.map((r) => r.id), columns: metrics, from, to, tier, step, minmax, digits });
+    const cols = readColumnsMany(sqlite, {
+      kind: 'container',
+      keys: list.map((r) => r.id),
+      columns: metrics,
+      from,
+      to,
+      tier,
+      step,
+      minmax,
+      digits,
+    });
     // Every container's columns are on this grid; with none, the time axis is still there, as /series gives it.
     // By name, without a prototype: a container named __proto__ is a container like any other.
-    const out: ContainerSeriesResponse = { host: host.name, tier, step, from, to, t: grid, containers: Object.create(null) as ContainerSeriesResponse['containers'] };
+    const out: ContainerSeriesResponse = {
+      host: host.name,
+      tier,
+      step,
+      from,
+      to,
+      t: grid,
+      containers: Object.create(null) as ContainerSeriesResponse['containers'],
+    };
     for (const r of list) out.containers[r.name] = cols.get(r.id)!.cols;
     return c.json(out);
   });

@@ -41,13 +41,19 @@ for (const r of [
     }
     const live = fleet.hosts.find((h) => h.online)!;
     const lastFull = body.t.findLastIndex((b) => b + r.step <= NOW);
-    assert.notEqual(body.hosts[live.name].cpu_pct[lastFull], null, 'the newest minutes, after the last rollup run, have data');
+    assert.notEqual(
+      body.hosts[live.name].cpu_pct[lastFull],
+      null,
+      'the newest minutes, after the last rollup run, have data',
+    );
   });
 }
 
 test('host=NAME repeated names hosts; an unknown host is 404, an unknown metric or none 400, naming the parameter', async () => {
   const [a, b] = fleet.hosts.map((h) => h.name);
-  const body = await getJson<HostSeriesResponse>(`/api/v1/host-series?metrics=cpu_pct&host=${a}&host=${b}&from=${NOW - 3600}&to=${NOW}`);
+  const body = await getJson<HostSeriesResponse>(
+    `/api/v1/host-series?metrics=cpu_pct&host=${a}&host=${b}&from=${NOW - 3600}&to=${NOW}`,
+  );
   assert.deepEqual(Object.keys(body.hosts).sort(), [a, b].sort());
   const cases: [string, number, RegExp][] = [
     [`/api/v1/host-series?metrics=cpu_pct&host=nope`, 404, /host "nope" not found/],

@@ -31,16 +31,37 @@ export function hostSeriesRoute({ db, now, config }: AppDeps): Hono {
     const named = [...new Set(c.req.queries('host') ?? [])];
     if (named.length > MAX_HOSTS) badRequest(`host: ${named.length} named, at most ${MAX_HOSTS}`);
     const hosts = named.length ? named.map((name) => findHost(sqlite, name)) : (allHosts.all() as HostRow[]);
-    if (hosts.length > MAX_HOSTS) badRequest(`host: ${hosts.length} hosts, at most ${MAX_HOSTS} in one answer; name them`);
+    if (hosts.length > MAX_HOSTS)
+      badRequest(`host: ${hosts.length} hosts, at most ${MAX_HOSTS} in one answer; name them`);
     const interval = Math.max(1, ...hosts.map((h) => h.interval_s));
     const { tier, step } = chooseTier(from, to, interval, maxPoints, (tier) => t - config.retention[tier]);
     const grid = timeGrid(from, to, step);
     const values = hosts.length * metrics.length * (minmax && tier !== 'raw' ? 3 : 1) * grid.length;
-    if (values > MAX_VALUES) badRequest(`host: ${hosts.length} hosts × ${metrics.length} metrics × ${grid.length} points is more than ${MAX_VALUES} values; name fewer hosts or lower maxPoints`);
+    if (values > MAX_VALUES)
+      badRequest(
+        `host: ${hosts.length} hosts × ${metrics.length} metrics × ${grid.length} points is more than ${MAX_VALUES} values; name fewer hosts or lower maxPoints`,
+      );
 
-    const cols = readColumnsMany(sqlite, { kind: 'host', keys: hosts.map((h) => h.id), columns: metrics, from, to, tier, step, minmax, digits });
+    const cols = readColumnsMany(sqlite, {
+      kind: 'host',
+      keys: hosts.map((h) => h.id),
+      columns: metrics,
+      from,
+      to,
+      tier,
+      step,
+      minmax,
+      digits,
+    });
     // By name, without a prototype: any name is a host like any other.
-    const out: HostSeriesResponse = { tier, step, from, to, t: grid, hosts: Object.create(null) as HostSeriesResponse['hosts'] };
+    const out: HostSeriesResponse = {
+      tier,
+      step,
+      from,
+      to,
+      t: grid,
+      hosts: Object.create(null) as HostSeriesResponse['hosts'],
+    };
     for (const h of hosts) out.hosts[h.name] = cols.get(h.id)!.cols;
     return c.json(out);
   });

@@ -43,12 +43,27 @@ export function hostsRoute({ db, now }: AppDeps): Hono {
   app.get('/', (c) => {
     const t = now();
     const hosts = sqlite
-      .prepare('SELECT id, name, machine_id, agent_version, interval_s, first_seen, last_seen, last_ts FROM hosts ORDER BY name')
-      .all() as { id: number; name: string; machine_id: string | null; agent_version: string | null; interval_s: number; first_seen: number; last_seen: number; last_ts: number }[];
+      .prepare(
+        'SELECT id, name, machine_id, agent_version, interval_s, first_seen, last_seen, last_ts FROM hosts ORDER BY name',
+      )
+      .all() as {
+      id: number;
+      name: string;
+      machine_id: string | null;
+      agent_version: string | null;
+      interval_s: number;
+      first_seen: number;
+      last_seen: number;
+      last_ts: number;
+    }[];
     // Newest means newest up to now (give or take a clock's skew): a snapshot an agent stamped
     // hours ahead (ingest takes up to a day) must not stand for "now" until then.
-    const latestHost = sqlite.prepare(`SELECT * FROM host_samples WHERE host_id = ? AND ts <= ? ORDER BY ts DESC LIMIT ${LATEST_ROWS}`);
-    const newestContainer = sqlite.prepare(`SELECT * FROM container_samples WHERE container_id = ? AND ts <= ? ORDER BY ts DESC LIMIT ${LATEST_ROWS}`);
+    const latestHost = sqlite.prepare(
+      `SELECT * FROM host_samples WHERE host_id = ? AND ts <= ? ORDER BY ts DESC LIMIT ${LATEST_ROWS}`,
+    );
+    const newestContainer = sqlite.prepare(
+      `SELECT * FROM container_samples WHERE container_id = ? AND ts <= ? ORDER BY ts DESC LIMIT ${LATEST_ROWS}`,
+    );
     const newestRows = (stmt: typeof latestHost, id: number, bound: number, fallback: number): Row[] => {
       const rows = stmt.all(id, bound) as Row[];
       return rows.length ? rows : (stmt.all(id, fallback) as Row[]);
@@ -66,8 +81,16 @@ export function hostsRoute({ db, now }: AppDeps): Hono {
         const hostRows = newestRows(latestHost, h.id, bound, Number.MAX_SAFE_INTEGER);
         const ref = h.last_ts <= bound ? h.last_ts : hostRows.length ? hostRows[0].ts : h.last_ts;
         const rows = containers.all(h.id, ref - RECENTLY_GONE_SECONDS) as {
-          id: number; name: string; container_id: string; image: string | null; state: string | null;
-          compose_project: string | null; compose_service: string | null; labels: string | null; first_seen: number; last_seen: number;
+          id: number;
+          name: string;
+          container_id: string;
+          image: string | null;
+          state: string | null;
+          compose_project: string | null;
+          compose_service: string | null;
+          labels: string | null;
+          first_seen: number;
+          last_seen: number;
         }[];
         const list = rows.map((r) => {
           const newest = newestRows(newestContainer, r.id, Math.min(r.last_seen, bound), r.last_seen);
@@ -78,7 +101,7 @@ export function hostsRoute({ db, now }: AppDeps): Hono {
             name: r.name,
             id: r.container_id,
             image: r.image,
-            state: running ? r.state ?? 'running' : 'gone',
+            state: running ? (r.state ?? 'running') : 'gone',
             running,
             compose_project: r.compose_project,
             compose_service: r.compose_service,

@@ -7,7 +7,15 @@ import { promisify } from 'node:util';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import {
-  batch as batchSchema, columnBatch as columnBatchSchema, describeIssues, MAX_CONTAINERS, MAX_FUTURE_SECONDS, MAX_SERIES, COLUMNS_VERSION, SNAPSHOTS_VERSION, type ColumnBatch,
+  batch as batchSchema,
+  columnBatch as columnBatchSchema,
+  describeIssues,
+  MAX_CONTAINERS,
+  MAX_FUTURE_SECONDS,
+  MAX_SERIES,
+  COLUMNS_VERSION,
+  SNAPSHOTS_VERSION,
+  type ColumnBatch,
 } from '../../protocol/batch.ts';
 import { batchRows, firstTimeAfter, toColumnBatch } from '../../protocol/columns.ts';
 import { bearer, checkToken, hashToken } from '../auth.ts';
@@ -28,7 +36,10 @@ const MAX_BATCH_ROWS = 1_000_000;
 /** A v2 batch's list longer than the protocol takes, as `field: why`, or undefined. */
 export function overlong(json: unknown): string | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
-  for (const [field, max] of [['containers', MAX_CONTAINERS], ['series', MAX_SERIES]] as const) {
+  for (const [field, max] of [
+    ['containers', MAX_CONTAINERS],
+    ['series', MAX_SERIES],
+  ] as const) {
     const list = (json as Record<string, unknown>)[field];
     if (Array.isArray(list) && list.length > max) return `${field}: ${list.length} entries, at most ${max}`;
   }
@@ -90,11 +101,16 @@ export function ingestRoute({ db, config, now, writer, log }: RouteDeps): Hono {
         b = parsed.data!;
       }
       const tooNew = b.snapshots.findIndex((s) => s.ts > t + MAX_FUTURE_SECONDS);
-      if (tooNew >= 0) refuse(400, 'future', `snapshots.${tooNew}.ts: more than a day in the future (check the agent's clock)`);
+      if (tooNew >= 0)
+        refuse(400, 'future', `snapshots.${tooNew}.ts: more than a day in the future (check the agent's clock)`);
       return toColumnBatch(b);
     }
     if (v !== undefined && v !== COLUMNS_VERSION) {
-      refuse(400, 'invalid', `v: protocol version ${JSON.stringify(v).slice(0, 20)} is not one this server takes (${SNAPSHOTS_VERSION} or ${COLUMNS_VERSION})`);
+      refuse(
+        400,
+        'invalid',
+        `v: protocol version ${JSON.stringify(v).slice(0, 20)} is not one this server takes (${SNAPSHOTS_VERSION} or ${COLUMNS_VERSION})`,
+      );
     }
     let b = fastColumnBatch(json);
     if (!b) {
@@ -151,7 +167,8 @@ export function ingestRoute({ db, config, now, writer, log }: RouteDeps): Hono {
     const t = now();
     const batch = validate(json, t);
     const rows = batchRows(batch);
-    if (rows > MAX_BATCH_ROWS) refuse(413, 'too_large', `(body): ${rows} rows in one batch, at most ${MAX_BATCH_ROWS} (send it as several)`);
+    if (rows > MAX_BATCH_ROWS)
+      refuse(413, 'too_large', `(body): ${rows} rows in one batch, at most ${MAX_BATCH_ROWS} (send it as several)`);
     if (auth.ok && auth.host !== null && auth.host !== batch.agent.host) {
       refuse(403, 'wrong_host', `agent.host: this token belongs to host "${auth.host}", not "${batch.agent.host}"`);
     }

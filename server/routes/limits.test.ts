@@ -24,7 +24,12 @@ test('rows a batch stores are counted across host, containers and series; lists 
 
 test('a batch with a list past the protocol is refused at once, naming it', async () => {
   const t = testApp();
-  const body = { v: 2, batch_id: 'too-many-series', agent: { host: 'alpha' }, series: new Array(200_000).fill({ name: 'x', labels: {}, ts: [1], values: ['bad'] }) };
+  const body = {
+    v: 2,
+    batch_id: 'too-many-series',
+    agent: { host: 'alpha' },
+    series: new Array(200_000).fill({ name: 'x', labels: {}, ts: [1], values: ['bad'] }),
+  };
   const res = await t.ingest(new Uint8Array(zlib.gzipSync(JSON.stringify(body))), { 'content-encoding': 'gzip' });
   assert.equal(res.status, 400);
   assert.equal(await errorOf(res), 'series: 200000 entries, at most 100000');
@@ -33,14 +38,25 @@ test('a batch with a list past the protocol is refused at once, naming it', asyn
 test('/series: a metric named twice is read once; an answer past 2 million values is a 400 naming the cause', async () => {
   const t = testApp();
   const now = t.clock.now;
-  assert.equal((await t.ingest(makeBatch('alpha', [now - 10, now], () => ({
-    host: { cpu_pct: 5 },
-    series: Array.from({ length: 200 }, (_, i) => ({ name: 'wide', labels: { i: String(i) }, value: i })),
-  })))).status, 200);
-  const twice = await t.get(`/api/v1/series?host=alpha&metrics=${Array(600).fill('cpu_pct').join(',')}&from=${now - 60}&to=${now}`);
+  assert.equal(
+    (
+      await t.ingest(
+        makeBatch('alpha', [now - 10, now], () => ({
+          host: { cpu_pct: 5 },
+          series: Array.from({ length: 200 }, (_, i) => ({ name: 'wide', labels: { i: String(i) }, value: i })),
+        })),
+      )
+    ).status,
+    200,
+  );
+  const twice = await t.get(
+    `/api/v1/series?host=alpha&metrics=${Array(600).fill('cpu_pct').join(',')}&from=${now - 60}&to=${now}`,
+  );
   assert.equal(twice.status, 200);
   assert.deepEqual(Object.keys(((await twice.json()) as { series: object }).series), ['cpu_pct']);
-  const huge = await t.get(`/api/v1/series?host=alpha&series=wide&from=${now - 10 * 365 * 86400}&to=${now}&maxPoints=20000&minmax=1`);
+  const huge = await t.get(
+    `/api/v1/series?host=alpha&series=wide&from=${now - 10 * 365 * 86400}&to=${now}&maxPoints=20000&minmax=1`,
+  );
   assert.equal(huge.status, 400);
   assert.match(await errorOf(huge), /^series: 200 columns × \d+ points is more than 2000000 values/);
 });
@@ -51,9 +67,17 @@ test('/catalog lists at most 10,000 series and says when there are more', async 
   assert.equal((await t.ingest(makeBatch('alpha', [now]))).status, 200);
   const sqlite = t.db.$client;
   const hostId = sqlite.prepare("SELECT id FROM hosts WHERE name = 'alpha'").pluck().get() as number;
-  const ins = sqlite.prepare('INSERT INTO series (host_id, name, labels, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)');
-  sqlite.transaction(() => { for (let i = 0; i < 10_001; i++) ins.run(hostId, 'many', JSON.stringify({ i: String(i) }), now, now); })();
-  const body = (await (await t.get('/api/v1/catalog?host=alpha')).json()) as { truncated?: boolean; limit?: number; series: unknown[] };
+  const ins = sqlite.prepare(
+    'INSERT INTO series (host_id, name, labels, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)',
+  );
+  sqlite.transaction(() => {
+    for (let i = 0; i < 10_001; i++) ins.run(hostId, 'many', JSON.stringify({ i: String(i) }), now, now);
+  })();
+  const body = (await (await t.get('/api/v1/catalog?host=alpha')).json()) as {
+    truncated?: boolean;
+    limit?: number;
+    series: unknown[];
+  };
   assert.deepEqual([body.truncated, body.limit, body.series.length], [true, 10_000, 10_000]);
 });
 

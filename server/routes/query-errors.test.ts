@@ -30,7 +30,10 @@ async function err(path: string): Promise<[number, string]> {
 test('unknown host or container is 404 naming it; unknown metric is 400 listing the known ones', async () => {
   assert.deepEqual(await err('/api/v1/series?host=nope&metrics=cpu_pct'), [404, 'host "nope" not found']);
   assert.deepEqual(await err('/api/v1/top?host=nope'), [404, 'host "nope" not found']);
-  assert.deepEqual(await err('/api/v1/series?host=alpha&container=gone&metrics=cpu_pct'), [404, 'container "gone" not found on this host']);
+  assert.deepEqual(await err('/api/v1/series?host=alpha&container=gone&metrics=cpu_pct'), [
+    404,
+    'container "gone" not found on this host',
+  ]);
   const [s, m] = await err('/api/v1/series?host=alpha&metrics=cpu_pct,bogus');
   assert.equal(s, 400);
   assert.match(m, /^metrics: unknown host metric "bogus" \(known: cpu_pct, /);
@@ -50,15 +53,24 @@ test('missing or malformed parameters are 400 naming the parameter', async () =>
     ['/api/v1/series?host=alpha', /^metrics: required/],
     [`/api/v1/series?host=alpha&metrics=cpu_pct&from=${NOW}&to=${NOW - 1}`, /^from \(\d+\) is after to \(\d+\)/],
     [`/api/v1/top?host=alpha&from=${NOW}&to=${NOW - 1}`, /^from \(\d+\) is after to/],
-    ['/api/v1/series?host=alpha&metrics=cpu_pct&from=yesterday', /^from: "yesterday" is neither epoch seconds nor an ISO 8601 time/],
+    [
+      '/api/v1/series?host=alpha&metrics=cpu_pct&from=yesterday',
+      /^from: "yesterday" is neither epoch seconds nor an ISO 8601 time/,
+    ],
     ['/api/v1/series?host=alpha&metrics=cpu_pct&to=2026-02-30T25:00:00Z', /^to: /],
     ['/api/v1/series?host=alpha&metrics=cpu_pct&maxPoints=1', /^maxPoints: must be between 2 and 20000/],
     ['/api/v1/series?host=alpha&metrics=cpu_pct&maxPoints=many', /^maxPoints: "many" is not a whole number/],
     ['/api/v1/top?host=alpha&limit=0', /^limit: must be between 1 and 1000/],
     ['/api/v1/series?host=alpha&metrics=cpu_pct&from=0&to=1790000000', /^from\.\.to spans more than 20 years/],
     ['/api/v1/series?host=alpha&metrics=cpu_pct&from=1e300&to=1e300', /^to: "1e300" is neither/],
-    ['/api/v1/series?host=alpha&metrics=cpu_pct&from=999999999999999999999&to=999999999999999999999', /^to: "999999999999999999999" is outside 1970\.\.9999/],
-    ['/api/v1/series?host=alpha&metrics=cpu_pct&from=-99999999999999999999&to=100', /^from: "-99999999999999999999" is outside/],
+    [
+      '/api/v1/series?host=alpha&metrics=cpu_pct&from=999999999999999999999&to=999999999999999999999',
+      /^to: "999999999999999999999" is outside 1970\.\.9999/,
+    ],
+    [
+      '/api/v1/series?host=alpha&metrics=cpu_pct&from=-99999999999999999999&to=100',
+      /^from: "-99999999999999999999" is outside/,
+    ],
     ['/api/v1/top?host=alpha&from=0000-01-01', /^from: "0000-01-01" is outside/],
   ];
   for (const [path, message] of cases) {
@@ -67,17 +79,92 @@ test('missing or malformed parameters are 400 naming the parameter', async () =>
     assert.match(error, message, path);
   }
   // ISO 8601 times are accepted alongside epoch seconds.
-  const iso = await t.get('/api/v1/series?host=alpha&metrics=cpu_pct&from=2026-09-21T12:00:00Z&to=2026-09-21T13:00:00%2B01:00');
+  const iso = await t.get(
+    '/api/v1/series?host=alpha&metrics=cpu_pct&from=2026-09-21T12:00:00Z&to=2026-09-21T13:00:00%2B01:00',
+  );
   assert.equal(iso.status, 200);
 });
 
-const KEYS = ['host', 'container', 'containers', 'digits', 'metrics', 'metric', 'series', 'from', 'to', 'maxPoints', 'minmax', 'limit', 'label.iface', 'label.', 'label.%ZZ', '', '%', 'from[]', 'constructor', '__proto__'];
+const KEYS = [
+  'host',
+  'container',
+  'containers',
+  'digits',
+  'metrics',
+  'metric',
+  'series',
+  'from',
+  'to',
+  'maxPoints',
+  'minmax',
+  'limit',
+  'label.iface',
+  'label.',
+  'label.%ZZ',
+  '',
+  '%',
+  'from[]',
+  'constructor',
+  '__proto__',
+];
 const VALUES = [
-  '', 'alpha', 'web', '*', 'web,*', 'abcdef01', 'abc', 'cpu_pct', 'cpu_pct,mem_bytes', 'cpu_pct,,', ',', 'load1', 'net_rx_bps', 'eth0', 'nope',
-  '0', '-1', '1', '2', '1.5', '-0', '1e3', '1e400', 'NaN', 'Infinity', '0x10', '999999999999999999999', '-999999999999999999999',
-  String(NOW), String(NOW - 3600), String(NOW + 86400 * 400), '1790000000.999', '2026-09-21', '2026-09-21T12:00:00Z', '2026-13-45T99:99:99Z',
-  '9999-12-31T23:59:59Z', '0000-01-01', 'true', 'false', 'null', 'undefined', '%', '%E0%A4%A', '%00', '%FF%FE', '%C0%AF', '%2C%2C',
-  "'", '"', "1' OR '1'='1", 'cpu_pct;DROP TABLE hosts', 'cpu_pct) FROM hosts--', '<script>', '\u00e9\u00e8', '%F0%9F%90%B3', 'x'.repeat(3000), 'a,'.repeat(500),
+  '',
+  'alpha',
+  'web',
+  '*',
+  'web,*',
+  'abcdef01',
+  'abc',
+  'cpu_pct',
+  'cpu_pct,mem_bytes',
+  'cpu_pct,,',
+  ',',
+  'load1',
+  'net_rx_bps',
+  'eth0',
+  'nope',
+  '0',
+  '-1',
+  '1',
+  '2',
+  '1.5',
+  '-0',
+  '1e3',
+  '1e400',
+  'NaN',
+  'Infinity',
+  '0x10',
+  '999999999999999999999',
+  '-999999999999999999999',
+  String(NOW),
+  String(NOW - 3600),
+  String(NOW + 86400 * 400),
+  '1790000000.999',
+  '2026-09-21',
+  '2026-09-21T12:00:00Z',
+  '2026-13-45T99:99:99Z',
+  '9999-12-31T23:59:59Z',
+  '0000-01-01',
+  'true',
+  'false',
+  'null',
+  'undefined',
+  '%',
+  '%E0%A4%A',
+  '%00',
+  '%FF%FE',
+  '%C0%AF',
+  '%2C%2C',
+  "'",
+  '"',
+  "1' OR '1'='1",
+  'cpu_pct;DROP TABLE hosts',
+  'cpu_pct) FROM hosts--',
+  '<script>',
+  '\u00e9\u00e8',
+  '%F0%9F%90%B3',
+  'x'.repeat(3000),
+  'a,'.repeat(500),
 ];
 
 function randomQuery(r: () => number): string {
@@ -106,10 +193,17 @@ test('a few hundred random query strings: never a 500, always JSON with an error
       const text = await res.text();
       if (res.status >= 500) assert.fail(`${res.status} for ${path.slice(0, 300)}: ${text.slice(0, 300)}`);
       const body = JSON.parse(text) as { error?: string };
-      if (res.status !== 200) assert.ok(typeof body.error === 'string' && body.error.length > 0, `${res.status} without an error message: ${path.slice(0, 200)}`);
+      if (res.status !== 200)
+        assert.ok(
+          typeof body.error === 'string' && body.error.length > 0,
+          `${res.status} without an error message: ${path.slice(0, 200)}`,
+        );
     }
   }
   // The fuzz reached past validation as well as into it.
-  assert.ok((seen.get(200) ?? 0) > 20 && (seen.get(400) ?? 0) > 100 && (seen.get(404) ?? 0) > 20, JSON.stringify([...seen]));
+  assert.ok(
+    (seen.get(200) ?? 0) > 20 && (seen.get(400) ?? 0) > 100 && (seen.get(404) ?? 0) > 20,
+    JSON.stringify([...seen]),
+  );
   assert.ok(!t.log.lines.some((l) => l.startsWith('error')), t.log.lines.join('\n'));
 });

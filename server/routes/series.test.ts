@@ -14,8 +14,8 @@ import { enforceRetention } from '../rollup/retention.ts';
 
 const DAY = 86400;
 const NOW = 1_790_000_003; // off every grid, as a real clock is
-const FIRST = NOW - NOW % 10 - 30 * DAY;
-const LAST = NOW - NOW % 10 - 10; // the newest sample
+const FIRST = NOW - (NOW % 10) - 30 * DAY;
+const LAST = NOW - (NOW % 10) - 10; // the newest sample
 const ROLLED_AT = NOW - 900; // rollups last ran 15 minutes ago
 const HOLE = { from: NOW - 10 * DAY, to: NOW - 10 * DAY + 2 * 3600 }; // every agent down for 2 h
 const RECENT_HOLE = { from: NOW - 5 * 3600, to: NOW - 5 * 3600 + 1800 };
@@ -38,12 +38,20 @@ before(() => {
   storeBatch(
     sqlite,
     batchSchema.parse({
-      v: 1, batch_id: 'series-setup', agent: { host: 'alpha', interval: 10 },
-      snapshots: [{
-        ts: FIRST, host: { cpu_pct: 1 },
-        containers: [{ id: 'w1', name: 'web', metrics: { cpu_pct: 1 } }, { id: 'd1', name: 'db', metrics: { cpu_pct: 1 } }],
-        series: [{ name: 'net_rx_bps', labels: { iface: 'eth0' }, value: 1 }],
-      }],
+      v: 1,
+      batch_id: 'series-setup',
+      agent: { host: 'alpha', interval: 10 },
+      snapshots: [
+        {
+          ts: FIRST,
+          host: { cpu_pct: 1 },
+          containers: [
+            { id: 'w1', name: 'web', metrics: { cpu_pct: 1 } },
+            { id: 'd1', name: 'db', metrics: { cpu_pct: 1 } },
+          ],
+          series: [{ name: 'net_rx_bps', labels: { iface: 'eth0' }, value: 1 }],
+        },
+      ],
     }),
     FIRST,
   );
@@ -52,9 +60,14 @@ before(() => {
   const webId = id("SELECT id FROM containers WHERE name = 'web'");
   const dbId = id("SELECT id FROM containers WHERE name = 'db'");
   const seriesId = id("SELECT id FROM series WHERE name = 'net_rx_bps'");
-  for (const table of ['host_samples', 'container_samples', 'series_samples']) sqlite.prepare(`DELETE FROM ${table}`).run();
-  const h = sqlite.prepare('INSERT OR REPLACE INTO host_samples (host_id, ts, cpu_pct, mem_used_bytes) VALUES (?, ?, ?, ?)');
-  const c = sqlite.prepare('INSERT OR REPLACE INTO container_samples (container_id, ts, cpu_pct, mem_bytes) VALUES (?, ?, ?, ?)');
+  for (const table of ['host_samples', 'container_samples', 'series_samples'])
+    sqlite.prepare(`DELETE FROM ${table}`).run();
+  const h = sqlite.prepare(
+    'INSERT OR REPLACE INTO host_samples (host_id, ts, cpu_pct, mem_used_bytes) VALUES (?, ?, ?, ?)',
+  );
+  const c = sqlite.prepare(
+    'INSERT OR REPLACE INTO container_samples (container_id, ts, cpu_pct, mem_bytes) VALUES (?, ?, ?, ?)',
+  );
   const s = sqlite.prepare('INSERT OR REPLACE INTO series_samples (series_id, ts, value) VALUES (?, ?, ?)');
   sqlite.transaction(() => {
     for (let ts = FIRST; ts <= LAST; ts += 10) {
@@ -83,7 +96,11 @@ before(() => {
 });
 
 /** Buckets of the response's grid from raw samples: [avg, min, max] per column index. */
-function expected(rows: [number, number, number | null][], col: 1 | 2, r: Resp): { avg: (number | null)[]; min: (number | null)[]; max: (number | null)[] } {
+function expected(
+  rows: [number, number, number | null][],
+  col: 1 | 2,
+  r: Resp,
+): { avg: (number | null)[]; min: (number | null)[]; max: (number | null)[] } {
   const n = r.t.length;
   const sum = new Array(n).fill(0);
   const cnt = new Array(n).fill(0);
@@ -155,14 +172,22 @@ for (const r of RANGES) {
       }
       // The newest minutes (after the last rollup run) are there, read from raw rows.
       const lastFull = body.t.findLastIndex((b) => b + r.step <= LAST);
-      if (rows.length) assert.notEqual(body.series[m1][lastFull], null, `${who}: bucket at ${body.t[lastFull]} (after the rollups ran at ${ROLLED_AT}) has data`);
+      if (rows.length)
+        assert.notEqual(
+          body.series[m1][lastFull],
+          null,
+          `${who}: bucket at ${body.t[lastFull]} (after the rollups ran at ${ROLLED_AT}) has data`,
+        );
     }
   });
 }
 
 test('the newest buckets of a rollup-tier chart come from raw rows and match a raw-tier chart of the same minutes', async () => {
   const day = await get(`host=alpha&metrics=cpu_pct&from=${NOW - DAY}&to=${NOW}`);
-  const wm = t.db.$client.prepare("SELECT watermark FROM rollup_state WHERE kind = 'host' AND tier = '5m'").pluck().get() as number;
+  const wm = t.db.$client
+    .prepare("SELECT watermark FROM rollup_state WHERE kind = 'host' AND tier = '5m'")
+    .pluck()
+    .get() as number;
   assert.ok(wm <= ROLLED_AT && wm > ROLLED_AT - 900, `5m watermark ${NOW - wm} s before now`);
   const tail = day.t.map((b, i) => [b, day.series.cpu_pct[i]] as const).filter(([b]) => b >= wm);
   assert.ok(tail.length >= 3, `${tail.length} buckets after the watermark`);
@@ -177,14 +202,24 @@ test('the newest buckets of a rollup-tier chart come from raw rows and match a r
 
 test('gaps are null, never zero or interpolated, at every tier', async () => {
   const hour = await get(`host=alpha&metrics=cpu_pct&from=${RECENT_HOLE.from - 600}&to=${RECENT_HOLE.to + 600}`);
-  const inHole = hour.t.map((b, i) => [b, hour.series.cpu_pct[i]] as const).filter(([b]) => b >= RECENT_HOLE.from && b < RECENT_HOLE.to);
+  const inHole = hour.t
+    .map((b, i) => [b, hour.series.cpu_pct[i]] as const)
+    .filter(([b]) => b >= RECENT_HOLE.from && b < RECENT_HOLE.to);
   assert.equal(inHole.length, 180);
   assert.ok(inHole.every(([, v]) => v === null));
   const month = await get(`host=alpha&metrics=cpu_pct&from=${NOW - 30 * DAY}&to=${NOW}`);
-  const holeBuckets = month.t.map((b, i) => [b, month.series.cpu_pct[i]] as const).filter(([b]) => b >= HOLE.from && b + 3600 <= HOLE.to);
-  assert.ok(holeBuckets.length >= 1 && holeBuckets.every(([, v]) => v === null), 'an hour with no sample is null in the 1 h tier');
+  const holeBuckets = month.t
+    .map((b, i) => [b, month.series.cpu_pct[i]] as const)
+    .filter(([b]) => b >= HOLE.from && b + 3600 <= HOLE.to);
+  assert.ok(
+    holeBuckets.length >= 1 && holeBuckets.every(([, v]) => v === null),
+    'an hour with no sample is null in the 1 h tier',
+  );
   const db = await get(`host=alpha&container=db&metrics=cpu_pct&from=${NOW - 30 * DAY}&to=${NOW}`);
-  assert.ok(db.series.cpu_pct.slice(0, 20 * 24).every((v) => v === null), 'before the container existed: null');
+  assert.ok(
+    db.series.cpu_pct.slice(0, 20 * 24).every((v) => v === null),
+    'before the container existed: null',
+  );
 });
 
 test('a range wider than the coarsest tier allows widens its step to fit maxPoints', async () => {
@@ -198,7 +233,9 @@ test('a range wider than the coarsest tier allows widens its step to fit maxPoin
 });
 
 test('an hour zoomed into ten days ago reads the 1 m tier, because raw rows that old are past their retention', async () => {
-  const body = await get(`host=alpha&metrics=cpu_pct&from=${NOW - 10 * DAY - 3 * 3600}&to=${NOW - 10 * DAY - 2 * 3600}&minmax=1`);
+  const body = await get(
+    `host=alpha&metrics=cpu_pct&from=${NOW - 10 * DAY - 3 * 3600}&to=${NOW - 10 * DAY - 2 * 3600}&minmax=1`,
+  );
   assert.deepEqual([body.tier, body.step], ['1m', 60]);
   assertClose(body.series.cpu_pct, expected(raw.host, 1, body).avg, 'cpu_pct at 1 m');
   assert.ok(body.series.cpu_pct.every((v) => v !== null));
@@ -222,7 +259,11 @@ test('several series names and core metrics in one request: the same columns as 
   const core = await get(`host=alpha&metrics=cpu_pct&${range}`);
   const net = await get(`host=alpha&series=net_rx_bps&${range}`);
   assert.deepEqual(both.t, core.t);
-  assert.deepEqual(both.series, { ...core.series, ...net.series }, 'a name with no series adds nothing; a repeated one is read once');
+  assert.deepEqual(
+    both.series,
+    { ...core.series, ...net.series },
+    'a name with no series adds nothing; a repeated one is read once',
+  );
   assert.deepEqual(both.labels, net.labels);
 });
 
@@ -236,7 +277,10 @@ test('top ranks containers by average over exactly the samples in the range, at 
   for (const [from, to, tier] of ranges) {
     const res = await t.get(`/api/v1/top?host=alpha&metric=cpu_pct&from=${from}&to=${to}`);
     assert.equal(res.status, 200);
-    const body = (await res.json()) as { tier: string; containers: { name: string; avg: number; max: number; samples: number }[] };
+    const body = (await res.json()) as {
+      tier: string;
+      containers: { name: string; avg: number; max: number; samples: number }[];
+    };
     assert.equal(body.tier, tier);
     for (const c of body.containers) {
       const rows = raw[c.name].filter(([ts]) => ts >= from && ts <= to);
@@ -244,7 +288,10 @@ test('top ranks containers by average over exactly the samples in the range, at 
       assert.ok(Math.abs(c.avg - rows.reduce((s, r) => s + r[1], 0) / rows.length) < 1e-9, `${c.name}: avg`);
       assert.equal(c.max, Math.max(...rows.map((r) => r[1])), `${c.name}: max`);
     }
-    assert.deepEqual(body.containers.map((c) => c.name), [...body.containers].sort((a, b) => b.avg - a.avg).map((c) => c.name));
+    assert.deepEqual(
+      body.containers.map((c) => c.name),
+      [...body.containers].sort((a, b) => b.avg - a.avg).map((c) => c.name),
+    );
     assert.equal(body.containers.length, 2);
   }
 });
@@ -271,7 +318,11 @@ test('series that look alike stay apart: label values holding , and =, a series 
     })),
   });
   assert.equal(res.status, 200);
-  const body = (await (await a.get(`/api/v1/series?host=alpha&metrics=cpu_pct&series=x_s,cpu_pct,foo,foo_min,__proto__&from=${NOW - 30}&to=${NOW}`)).json()) as Resp;
+  const body = (await (
+    await a.get(
+      `/api/v1/series?host=alpha&metrics=cpu_pct&series=x_s,cpu_pct,foo,foo_min,__proto__&from=${NOW - 30}&to=${NOW}`,
+    )
+  ).json()) as Resp;
   const values = (key: string) => body.series[key]?.filter((v) => v !== null);
   assert.deepEqual(values('cpu_pct'), [1, 1], 'the host metric keeps its column');
   assert.deepEqual(values('cpu_pct{}'), [99, 99], 'the series of that name has its own');
@@ -287,15 +338,30 @@ test('top over a short range whose finer tiers retention has deleted counts the 
   const a = testApp({}, NOW);
   const sqlite = a.db.$client;
   const start = NOW - 40 * DAY - (NOW % 3600);
-  const snapshots = Array.from({ length: 360 }, (_, i) => ({ ts: start + i * 10, host: {}, containers: [{ id: 'c0ffee00c0ffee00', name: 'old', metrics: { cpu_pct: i % 7 } }], series: [] }));
-  storeBatch(sqlite, batchSchema.parse({ v: 1, batch_id: 'forty-days-ago', agent: { host: 'alpha', interval: 10 }, snapshots }), start + 3600);
+  const snapshots = Array.from({ length: 360 }, (_, i) => ({
+    ts: start + i * 10,
+    host: {},
+    containers: [{ id: 'c0ffee00c0ffee00', name: 'old', metrics: { cpu_pct: i % 7 } }],
+    series: [],
+  }));
+  storeBatch(
+    sqlite,
+    batchSchema.parse({ v: 1, batch_id: 'forty-days-ago', agent: { host: 'alpha', interval: 10 }, snapshots }),
+    start + 3600,
+  );
   runRollups(sqlite, NOW);
   await enforceRetention(sqlite, a.config.retention, NOW);
   assert.equal(sqlite.prepare('SELECT count(*) FROM container_samples').pluck().get(), 0, 'raw is gone');
   const from = start + 1000;
   const to = from + 390;
-  const body = (await (await a.get(`/api/v1/top?host=alpha&metric=cpu_pct&from=${from}&to=${to}`)).json()) as { tier: string; containers: { name: string; samples: number }[] };
+  const body = (await (await a.get(`/api/v1/top?host=alpha&metric=cpu_pct&from=${from}&to=${to}`)).json()) as {
+    tier: string;
+    containers: { name: string; samples: number }[];
+  };
   assert.equal(body.tier, '5m');
   // The 5 m buckets that overlap [from, to]: 900..1200, 1200..1500 (seconds after start).
-  assert.deepEqual(body.containers.map((c) => [c.name, c.samples]), [['old', 60]]);
+  assert.deepEqual(
+    body.containers.map((c) => [c.name, c.samples]),
+    [['old', 60]],
+  );
 });

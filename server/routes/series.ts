@@ -27,9 +27,16 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
     const containerParam = q('container');
     const seriesNames = [...new Set(parseList(q('series')))];
     const metrics = [...new Set(parseList(q('metrics')))];
-    if (seriesNames.length === 0 && metrics.length === 0) badRequest('metrics: required (comma-separated), or series=NAME');
+    if (seriesNames.length === 0 && metrics.length === 0)
+      badRequest('metrics: required (comma-separated), or series=NAME');
     if (seriesNames.length > MAX_SERIES) badRequest(`series: ${seriesNames.length} names, at most ${MAX_SERIES}`);
-    const { tier, step } = chooseTier(from, to, Math.max(1, host.interval_s), maxPoints, (tier) => t - config.retention[tier]);
+    const { tier, step } = chooseTier(
+      from,
+      to,
+      Math.max(1, host.interval_s),
+      maxPoints,
+      (tier) => t - config.retention[tier],
+    );
     const out: SeriesResponse & { labels?: Record<string, Record<string, string>> } = {
       host: host.name,
       tier,
@@ -49,13 +56,19 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
       const known: readonly string[] = container ? CONTAINER_METRIC_NAMES : HOST_METRIC_NAMES;
       const unknown = metrics.filter((m) => !known.includes(m));
       if (unknown.length) {
-        badRequest(`metrics: unknown ${container ? 'container' : 'host'} metric "${unknown[0]}" (known: ${known.join(', ')}; others are series=NAME)`);
+        badRequest(
+          `metrics: unknown ${container ? 'container' : 'host'} metric "${unknown[0]}" (known: ${known.join(', ')}; others are series=NAME)`,
+        );
       }
       const r = readColumns(sqlite, {
         kind: container ? 'container' : 'host',
         key: container ? container.id : host.id,
         columns: metrics,
-        from, to, tier, step, minmax,
+        from,
+        to,
+        tier,
+        step,
+        minmax,
       });
       Object.assign(out.series, r.cols);
     }
@@ -66,18 +79,35 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
         if (k.startsWith('label.')) filters.push([k.slice(6), v[v.length - 1]]);
       }
       if (container) filters.push(['container', container.name]);
-      const byName = sqlite.prepare('SELECT id, name, labels FROM series WHERE host_id = ? AND name = ? AND last_seen >= ? AND first_seen <= ?');
+      const byName = sqlite.prepare(
+        'SELECT id, name, labels FROM series WHERE host_id = ? AND name = ? AND last_seen >= ? AND first_seen <= ?',
+      );
       const rows = seriesNames
         .flatMap((name) => byName.all(host.id, name, from, to) as { id: number; name: string; labels: string }[])
         .map((r) => ({ id: r.id, name: r.name, labels: JSON.parse(r.labels) as Record<string, string> }))
         .filter((r) => filters.every(([k, v]) => r.labels[k] === v))
         .filter((r) => container || filters.some(([k]) => k === 'container') || r.labels.container === undefined);
-      if (rows.length > MAX_SERIES) badRequest(`series: ${rows.length} series match; narrow with label.KEY=VALUE (at most ${MAX_SERIES})`);
+      if (rows.length > MAX_SERIES)
+        badRequest(`series: ${rows.length} series match; narrow with label.KEY=VALUE (at most ${MAX_SERIES})`);
       const values = (metrics.length + rows.length) * (minmax && tier !== 'raw' ? 3 : 1) * out.t.length;
-      if (values > MAX_VALUES) badRequest(`series: ${metrics.length + rows.length} columns × ${out.t.length} points is more than ${MAX_VALUES} values; name fewer series or lower maxPoints`);
+      if (values > MAX_VALUES)
+        badRequest(
+          `series: ${metrics.length + rows.length} columns × ${out.t.length} points is more than ${MAX_VALUES} values; name fewer series or lower maxPoints`,
+        );
       out.labels = Object.create(null) as Record<string, Record<string, string>>;
       // One read for all of them.
-      const cols = rows.length ? readColumnsMany(sqlite, { kind: 'series', keys: rows.map((r) => r.id), columns: ['value'], from, to, tier, step, minmax }) : new Map();
+      const cols = rows.length
+        ? readColumnsMany(sqlite, {
+            kind: 'series',
+            keys: rows.map((r) => r.id),
+            columns: ['value'],
+            from,
+            to,
+            tier,
+            step,
+            minmax,
+          })
+        : new Map();
       for (const r of rows) {
         const key = seriesColumnKey(r.name, r.labels);
         const col = cols.get(r.id)!;

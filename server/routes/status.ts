@@ -9,7 +9,9 @@ export function statusRoute({ db, now }: AppDeps): Hono {
   app.get('/', (c) => {
     const count = (table: string) => sqlite.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
     // kind 'retention' rows are where retention last cut each tier, not rollup progress.
-    const watermarks = sqlite.prepare("SELECT kind, tier, watermark FROM rollup_state WHERE kind <> 'retention' ORDER BY kind, tier").all();
+    const watermarks = sqlite
+      .prepare("SELECT kind, tier, watermark FROM rollup_state WHERE kind <> 'retention' ORDER BY kind, tier")
+      .all();
     return c.json({
       now: now(),
       hosts: count('hosts'),
@@ -17,7 +19,9 @@ export function statusRoute({ db, now }: AppDeps): Hono {
       series: count('series'),
       counters: readCounters(sqlite),
       rollups: watermarks,
-      db_bytes: (sqlite.pragma('page_count', { simple: true }) as number) * (sqlite.pragma('page_size', { simple: true }) as number),
+      db_bytes:
+        (sqlite.pragma('page_count', { simple: true }) as number) *
+        (sqlite.pragma('page_size', { simple: true }) as number),
     });
   });
   return app;

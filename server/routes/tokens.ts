@@ -18,29 +18,41 @@ export function tokensRoute({ db, config, now, writer }: RouteDeps): Hono {
     if (!auth.ok || auth.tokenId !== null) {
       // Counted by the writer, so a refusal never waits on the write lock.
       writer.count('tokens_rejected_unauthorized');
-      throw new HTTPException(401, { message: 'managing tokens needs the server\'s shared token (Authorization: Bearer …)' });
+      throw new HTTPException(401, {
+        message: "managing tokens needs the server's shared token (Authorization: Bearer …)",
+      });
     }
     await next();
   });
   app.get('/', (c) => c.json({ tokens: listTokens(sqlite) }));
   // A host name is all this takes: a body past a few KB is not a request for a token.
-  app.post('/', bodyLimit({ maxSize: 4096, onError: () => { throw new HTTPException(413, { message: 'body: larger than 4096 bytes (expected {"host": "NAME"})' }); } }), async (c) => {
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw new HTTPException(400, { message: 'body: not valid JSON (expected {"host": "NAME"})' });
-    }
-    const host = (body as { host?: unknown } | null)?.host;
-    if (typeof host !== 'string' || !HOST_RE.test(host)) {
-      throw new HTTPException(400, { message: 'host: required, letters, digits, . _ - (at most 253)' });
-    }
-    const { token, replaced } = addHostToken(sqlite, host, now());
-    return c.json({ host, token, replaced }, 201);
-  });
+  app.post(
+    '/',
+    bodyLimit({
+      maxSize: 4096,
+      onError: () => {
+        throw new HTTPException(413, { message: 'body: larger than 4096 bytes (expected {"host": "NAME"})' });
+      },
+    }),
+    async (c) => {
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        throw new HTTPException(400, { message: 'body: not valid JSON (expected {"host": "NAME"})' });
+      }
+      const host = (body as { host?: unknown } | null)?.host;
+      if (typeof host !== 'string' || !HOST_RE.test(host)) {
+        throw new HTTPException(400, { message: 'host: required, letters, digits, . _ - (at most 253)' });
+      }
+      const { token, replaced } = addHostToken(sqlite, host, now());
+      return c.json({ host, token, replaced }, 201);
+    },
+  );
   app.delete('/:host', (c) => {
     const host = c.req.param('host');
-    if (!revokeHostToken(sqlite, host, now())) throw new HTTPException(404, { message: `host: no active token for "${host.slice(0, 253)}"` });
+    if (!revokeHostToken(sqlite, host, now()))
+      throw new HTTPException(404, { message: `host: no active token for "${host.slice(0, 253)}"` });
     return c.json({ host, revoked: true });
   });
   return app;

@@ -16,25 +16,36 @@ export function topRoute({ db, now, config }: AppDeps): Hono {
     const host = findHost(sqlite, requireParam('host', q('host')));
     const metric = q('metric') ?? 'cpu_pct';
     if (!(CONTAINER_METRIC_NAMES as readonly string[]).includes(metric)) {
-      badRequest(`metric: unknown container metric "${metric.slice(0, 64)}" (known: ${CONTAINER_METRIC_NAMES.join(', ')})`);
+      badRequest(
+        `metric: unknown container metric "${metric.slice(0, 64)}" (known: ${CONTAINER_METRIC_NAMES.join(', ')})`,
+      );
     }
     const t = now();
     const { from, to } = parseRange(q, t);
     const limit = parseIntParam('limit', q('limit'), 10, 1, 1000);
-    const { tier } = chooseTier(from, to, Math.max(1, host.interval_s), undefined, (tier) => t - config.retention[tier]);
+    const { tier } = chooseTier(
+      from,
+      to,
+      Math.max(1, host.interval_s),
+      undefined,
+      (tier) => t - config.retention[tier],
+    );
     // Exactly the samples in [from, to]: whole buckets of the chosen tier that lie inside the
     // range and under its watermark (complete), and each piece left at either edge from the
     // next finer tier the same way, down to raw rows (the newest minutes, not rolled up yet,
     // and the partial minutes at the edges).
     const order: TierName[] = ['raw', ...ROLLUP_TIERS.map((r) => r.name)];
     const read = (t: TierName, lo: number, hi: number) => {
-      const agg = t === 'raw'
-        ? `total(s.${metric}), count(s.${metric}), max(s.${metric})`
-        : `total(s.${metric}_avg * s.${metric}_n), total(s.${metric}_n), max(s.${metric}_max)`;
+      const agg =
+        t === 'raw'
+          ? `total(s.${metric}), count(s.${metric}), max(s.${metric})`
+          : `total(s.${metric}_avg * s.${metric}_n), total(s.${metric}_n), max(s.${metric}_max)`;
       return sqlite
-        .prepare(`SELECT s.container_id, ${agg} FROM ${tableOf('container', t)} s
+        .prepare(
+          `SELECT s.container_id, ${agg} FROM ${tableOf('container', t)} s
                   WHERE s.container_id IN (SELECT id FROM containers WHERE host_id = ?) AND s.ts >= ? AND s.ts < ?
-                  GROUP BY s.container_id`)
+                  GROUP BY s.container_id`,
+        )
         .raw()
         .all(host.id, lo, hi) as [number, number, number, number | null][];
     };
@@ -77,7 +88,9 @@ export function topRoute({ db, now, config }: AppDeps): Hono {
       a.max = a.max === null ? max : Math.max(a.max, max ?? a.max);
       acc.set(id, a);
     }
-    const info = sqlite.prepare('SELECT name, image, compose_project, compose_service, last_seen FROM containers WHERE id = ?');
+    const info = sqlite.prepare(
+      'SELECT name, image, compose_project, compose_service, last_seen FROM containers WHERE id = ?',
+    );
     const ranked = [...acc.entries()]
       .map(([id, a]) => ({ ...(info.get(id) as object), avg: a.sum / a.n, max: a.max, samples: a.n }))
       .sort((x, y) => y.avg - x.avg)

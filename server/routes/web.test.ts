@@ -78,7 +78,14 @@ test('a missing asset is 404, an unknown API path is 404, and no path reaches ou
   assert.equal(api.status, 404);
   assert.match((await api.json()).error, /no route/);
   const secret = `${path.basename(root)}-secret.txt`;
-  for (const p of ['/assets/..%2foutside.txt', `/assets/..%2f..%2f${secret}`, '/assets/%2e%2e%2foutside.txt', `/..%2f${secret}`, '/assets/%00.js', '/assets/%zz.js']) {
+  for (const p of [
+    '/assets/..%2foutside.txt',
+    `/assets/..%2f..%2f${secret}`,
+    '/assets/%2e%2e%2foutside.txt',
+    `/..%2f${secret}`,
+    '/assets/%00.js',
+    '/assets/%zz.js',
+  ]) {
     const res = await app.request(p);
     const text = await res.text();
     assert.doesNotMatch(text, /never served|not the page/, p);
@@ -89,7 +96,14 @@ test('a missing asset is 404, an unknown API path is 404, and no path reaches ou
 test('gzip only for a browser whose Accept-Encoding takes it; validators compare weakly, one per representation', async () => {
   const app = webRoute(builtPage());
   const url = '/assets/page-abc123.js';
-  for (const [header, gz] of [['gzip;q=0, identity', false], ['identity', false], ['*', true], ['*;q=0', false], ['br, GZIP;q=0.5', true], ['gzip;q=0, *', false]] as const) {
+  for (const [header, gz] of [
+    ['gzip;q=0, identity', false],
+    ['identity', false],
+    ['*', true],
+    ['*;q=0', false],
+    ['br, GZIP;q=0.5', true],
+    ['gzip;q=0, *', false],
+  ] as const) {
     const res = await app.request(url, { headers: { 'accept-encoding': header } });
     assert.equal(res.headers.get('content-encoding'), gz ? 'gzip' : null, header);
     await res.arrayBuffer();
@@ -97,6 +111,11 @@ test('gzip only for a browser whose Accept-Encoding takes it; validators compare
   const plain = (await app.request(url)).headers.get('etag')!;
   const packed = (await app.request(url, { headers: { 'accept-encoding': 'gzip' } })).headers.get('etag')!;
   assert.notEqual(plain, packed);
-  for (const inm of [plain, `W/${plain}`, `"other", ${plain}`, '*']) assert.equal((await app.request(url, { headers: { 'if-none-match': inm } })).status, 304, inm);
-  assert.equal((await app.request(url, { headers: { 'if-none-match': packed } })).status, 200, 'the gzip validator does not stand for the plain bytes');
+  for (const inm of [plain, `W/${plain}`, `"other", ${plain}`, '*'])
+    assert.equal((await app.request(url, { headers: { 'if-none-match': inm } })).status, 304, inm);
+  assert.equal(
+    (await app.request(url, { headers: { 'if-none-match': packed } })).status,
+    200,
+    'the gzip validator does not stand for the plain bytes',
+  );
 });

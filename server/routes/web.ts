@@ -78,9 +78,16 @@ export function send(c: Context, e: Entry, cacheControl: string, extra: Record<s
   const gzip = e.gzip !== null && acceptsGzip(c.req.header('accept-encoding'));
   // Each representation its own strong validator; If-None-Match compares weakly (RFC 9110).
   const etag = gzip ? `${e.etag.slice(0, -1)}-gz"` : e.etag;
-  const headers: Record<string, string> = { 'content-type': e.type, 'cache-control': cacheControl, etag, vary: 'accept-encoding', ...extra };
+  const headers: Record<string, string> = {
+    'content-type': e.type,
+    'cache-control': cacheControl,
+    etag,
+    vary: 'accept-encoding',
+    ...extra,
+  };
   const match = c.req.header('if-none-match');
-  if (match !== undefined && match.split(',').some((t) => ['*', etag].includes(t.trim().replace(/^W\//, '')))) return c.body(null, 304, headers);
+  if (match !== undefined && match.split(',').some((t) => ['*', etag].includes(t.trim().replace(/^W\//, ''))))
+    return c.body(null, 304, headers);
   if (gzip) headers['content-encoding'] = 'gzip';
   const body = gzip ? e.gzip! : e.body;
   headers['content-length'] = String(body.length);

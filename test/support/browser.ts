@@ -14,13 +14,21 @@ export const WEB_DIST = path.join(REPO, 'web/dist');
 export const ARTIFACTS = path.join(REPO, 'test-artifacts');
 
 const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
-  '--no-first-run', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 /** Why browser tests cannot run here, or undefined when they can. Throws under CI. */
 export function browserSkipReason(): string | undefined {
-  const missing = fs.existsSync(CHROMIUM) ? undefined : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set BERTH_CHROMIUM)`;
+  const missing = fs.existsSync(CHROMIUM)
+    ? undefined
+    : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set BERTH_CHROMIUM)`;
   if (missing && process.env.CI === 'true') throw new Error(`CI=true requires the browser tests: ${missing}`);
   if (missing) console.log(`# skipping browser tests: ${missing}`);
   return missing;
@@ -51,7 +59,11 @@ export function ensureWebBuilt(): boolean {
   const index = path.join(WEB_DIST, 'index.html');
   const web = path.join(REPO, 'web');
   if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= newestMtime(web)) return false;
-  execFileSync(process.execPath, [path.join(REPO, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: REPO, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [path.join(REPO, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'],
+    { cwd: REPO, stdio: 'inherit' },
+  );
   return true;
 }
 

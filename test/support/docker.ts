@@ -97,7 +97,9 @@ export async function removeNetwork(name: string): Promise<void> {
 export async function removeLeftovers(): Promise<void> {
   const containers = (await docker(['ps', '-aq', '--filter', `name=^/${TEST_PREFIX}`])).split('\n').filter(Boolean);
   if (containers.length) await docker(['rm', '-f', ...containers]).catch(() => undefined);
-  const networks = (await docker(['network', 'ls', '-q', '--filter', `name=^${TEST_PREFIX}`])).split('\n').filter(Boolean);
+  const networks = (await docker(['network', 'ls', '-q', '--filter', `name=^${TEST_PREFIX}`]))
+    .split('\n')
+    .filter(Boolean);
   if (networks.length) await docker(['network', 'rm', ...networks]).catch(() => undefined);
 }
 

@@ -148,13 +148,18 @@ export interface Fleet {
  * interface), all on `subnet.0/24` through a bridge holding `subnet.1`. The subnet must be
  * unused on this machine: the test refuses to share one with anything it did not create.
  */
-export async function createFleet(names: readonly string[], subnet = process.env.BERTH_NETNS_SUBNET ?? '10.231.77'): Promise<Fleet> {
+export async function createFleet(
+  names: readonly string[],
+  subnet = process.env.BERTH_NETNS_SUBNET ?? '10.231.77',
+): Promise<Fleet> {
   await removeNetnsLeftovers();
   const routes = await ip(['-4', 'route', 'show', 'table', 'all', 'to', 'match', `${subnet}.1`]);
   // Any route to it but the default one means the subnet is somebody's: refuse to shadow it.
   const taken = routes.split('\n').filter((r) => r && !/^(\S+\s+)?default\b/.test(r));
   if (taken.length) {
-    throw new Error(`${subnet}.0/24 is already routed on this machine (${taken.join('; ')}); pick another with BERTH_NETNS_SUBNET`);
+    throw new Error(
+      `${subnet}.0/24 is already routed on this machine (${taken.join('; ')}); pick another with BERTH_NETNS_SUBNET`,
+    );
   }
   const fleet: Fleet = {
     serverAddr: `${subnet}.1`,
@@ -169,7 +174,12 @@ export async function createFleet(names: readonly string[], subnet = process.env
     await ip(['addr', 'add', `${subnet}.1/24`, 'dev', BRIDGE]);
     await ip(['link', 'set', BRIDGE, 'up']);
     for (const [i, name] of names.entries()) {
-      const h: NetnsHost = { name, ns: NETNS_PREFIX + name, rootIface: NETNS_PREFIX + name, addr: `${subnet}.${11 + i}` };
+      const h: NetnsHost = {
+        name,
+        ns: NETNS_PREFIX + name,
+        rootIface: NETNS_PREFIX + name,
+        addr: `${subnet}.${11 + i}`,
+      };
       fleet.hosts.push(h);
       await ip(['netns', 'add', h.ns]);
       await ip(['link', 'add', h.rootIface, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', h.ns]);
@@ -194,7 +204,10 @@ export function linkBytes(iface: string): { rx: number; tx: number } {
 
 /** Starts `command args…` inside a namespace; `ip netns exec` execs it, so the pid is the command's. */
 export function spawnInNetns(ns: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-  return spawn('ip', ['netns', 'exec', ns, command, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn('ip', ['netns', 'exec', ns, command, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /**
@@ -218,7 +231,8 @@ export function startInNetns(ns: string, command: string, args: readonly string[
     async waitFor(re, timeoutMs = 30_000) {
       const until = Date.now() + timeoutMs;
       while (!re.test(out)) {
-        if (child.exitCode !== null) throw new Error(`process in ${ns} exited (${child.exitCode}) before printing ${re}:\n${out}`);
+        if (child.exitCode !== null)
+          throw new Error(`process in ${ns} exited (${child.exitCode}) before printing ${re}:\n${out}`);
         if (Date.now() > until) throw new Error(`timed out waiting for ${re} from a process in ${ns}:\n${out}`);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -227,11 +241,17 @@ export function startInNetns(ns: string, command: string, args: readonly string[
 }
 
 /** Runs a command inside a namespace to its end; rejects with its output when it exits other than `exitCode`. */
-export async function runInNetns(ns: string, command: string, args: readonly string[], opts: { timeoutMs?: number; exitCode?: number } = {}): Promise<string> {
+export async function runInNetns(
+  ns: string,
+  command: string,
+  args: readonly string[],
+  opts: { timeoutMs?: number; exitCode?: number } = {},
+): Promise<string> {
   const p = startInNetns(ns, command, args);
   const timer = setTimeout(() => void p.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
   const code = await p.exited;
   clearTimeout(timer);
-  if (code !== (opts.exitCode ?? 0)) throw new Error(`${command} ${args.join(' ')} in ${ns} exited ${code}:\n${p.output()}`);
+  if (code !== (opts.exitCode ?? 0))
+    throw new Error(`${command} ${args.join(' ')} in ${ns} exited ${code}:\n${p.output()}`);
   return p.output();
 }

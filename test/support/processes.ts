@@ -38,7 +38,8 @@ export function startProcess(entry: string, args: readonly string[], env: NodeJS
     async waitFor(re, timeoutMs = 30_000) {
       const until = Date.now() + timeoutMs;
       while (!re.test(out)) {
-        if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before printing ${re}:\n${out}`);
+        if (child.exitCode !== null)
+          throw new Error(`process exited (${child.exitCode}) before printing ${re}:\n${out}`);
         if (Date.now() > until) throw new Error(`timed out waiting for ${re}:\n${out}`);
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -59,7 +60,8 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs:
     } catch (e) {
       last = e;
     }
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > until)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await sleep(250);
   }
 }

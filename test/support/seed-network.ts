@@ -93,12 +93,28 @@ function lbSnapshot(ts: number): BatchInput['snapshots'][number] {
     { name: 'arp_gc_thresh3', labels: {}, value: GC_THRESH3 },
     { name: 'plugin_bad_lines', labels: { plugin: PLUGIN }, value: 2 },
   );
-  PLUGIN_SERIES.forEach((p, k) => series.push({ name: p.name, labels: { plugin: PLUGIN }, value: p.unit === 'bytes' ? 64 * 2 ** 20 * wave : 50 * (k + 1) * wave }));
-  return { ts, host: { cpu_pct: 12 * wave, load1: 0.4 * wave, mem_used_bytes: 2 ** 30, mem_total_bytes: 4 * 2 ** 30 }, containers: [], series };
+  PLUGIN_SERIES.forEach((p, k) =>
+    series.push({
+      name: p.name,
+      labels: { plugin: PLUGIN },
+      value: p.unit === 'bytes' ? 64 * 2 ** 20 * wave : 50 * (k + 1) * wave,
+    }),
+  );
+  return {
+    ts,
+    host: { cpu_pct: 12 * wave, load1: 0.4 * wave, mem_used_bytes: 2 ** 30, mem_total_bytes: 4 * 2 ** 30 },
+    containers: [],
+    series,
+  };
 }
 
 function plainSnapshot(ts: number): BatchInput['snapshots'][number] {
-  return { ts, host: { cpu_pct: 8, load1: 0.2, mem_used_bytes: 2 ** 29, mem_total_bytes: 2 ** 31 }, containers: [], series: [] };
+  return {
+    ts,
+    host: { cpu_pct: 8, load1: 0.2, mem_used_bytes: 2 ** 29, mem_total_bytes: 2 ** 31 },
+    containers: [],
+    series: [],
+  };
 }
 
 async function post(url: string, token: string, body: BatchInput): Promise<void> {
@@ -111,15 +127,35 @@ async function post(url: string, token: string, body: BatchInput): Promise<void>
 }
 
 /** Sends `seconds` of history up to `to` for both hosts, 60 snapshots per batch. */
-export async function seedNetworkHosts(url: string, token: string, opts: { to: number; seconds: number; interval: number }): Promise<void> {
-  const meta = Object.fromEntries(PLUGIN_SERIES.map((p) => [p.name, { label: p.label, unit: p.unit, graph: p.name.split('.').slice(0, 2).join('.') }]));
+export async function seedNetworkHosts(
+  url: string,
+  token: string,
+  opts: { to: number; seconds: number; interval: number },
+): Promise<void> {
+  const meta = Object.fromEntries(
+    PLUGIN_SERIES.map((p) => [
+      p.name,
+      { label: p.label, unit: p.unit, graph: p.name.split('.').slice(0, 2).join('.') },
+    ]),
+  );
   const stamps: number[] = [];
   const start = Math.floor((opts.to - opts.seconds) / opts.interval) * opts.interval;
   for (let ts = start; ts <= opts.to; ts += opts.interval) stamps.push(ts);
   for (let i = 0; i < stamps.length; i += 60) {
     const chunk = stamps.slice(i, i + 60);
     const agent = (host: string) => ({ host, interval: opts.interval, version: 'seed-network' });
-    await post(url, token, { v: 1, batch_id: `net-${process.pid}-${seq++}`, agent: agent(LB_HOST), snapshots: chunk.map(lbSnapshot), meta });
-    await post(url, token, { v: 1, batch_id: `net-${process.pid}-${seq++}`, agent: agent(PLAIN_HOST), snapshots: chunk.map(plainSnapshot) });
+    await post(url, token, {
+      v: 1,
+      batch_id: `net-${process.pid}-${seq++}`,
+      agent: agent(LB_HOST),
+      snapshots: chunk.map(lbSnapshot),
+      meta,
+    });
+    await post(url, token, {
+      v: 1,
+      batch_id: `net-${process.pid}-${seq++}`,
+      agent: agent(PLAIN_HOST),
+      snapshots: chunk.map(plainSnapshot),
+    });
   }
 }

@@ -71,10 +71,20 @@ const CATALOGUE: SeededContainer[] = [
   { name: 'shop-worker-1', project: 'shop', service: 'worker', image: 'ghcr.io/acme/shop-api:2.4.1' },
   { name: 'shop-worker-2', project: 'shop', service: 'worker', image: 'ghcr.io/acme/shop-api:2.4.1' },
   { name: 'watchtower', image: 'containrrr/watchtower:1.7.1' },
-  { name: 'monitoring-node-exporter-1', project: 'monitoring', service: 'node-exporter', image: 'prom/node-exporter:v1.8.1' },
+  {
+    name: 'monitoring-node-exporter-1',
+    project: 'monitoring',
+    service: 'node-exporter',
+    image: 'prom/node-exporter:v1.8.1',
+  },
 ];
 
-const GONE: SeededContainer = { name: 'shop-migrate-1', project: 'shop', service: 'migrate', image: 'ghcr.io/acme/shop-api:2.4.1' };
+const GONE: SeededContainer = {
+  name: 'shop-migrate-1',
+  project: 'shop',
+  service: 'migrate',
+  image: 'ghcr.io/acme/shop-api:2.4.1',
+};
 
 function containersFor(hostIndex: number, count: number): SeededContainer[] {
   const out: SeededContainer[] = [];
@@ -83,7 +93,11 @@ function containersFor(hostIndex: number, count: number): SeededContainer[] {
     const c = CATALOGUE[i % CATALOGUE.length];
     const round = Math.floor(i / CATALOGUE.length);
     // Past the catalogue, more compose stacks of the same services (names stay unique).
-    out.push(round === 0 ? c : { ...c, name: `stack${round + 1}-${c.name}`, project: `stack${round + 1}`, service: c.service ?? c.name });
+    out.push(
+      round === 0
+        ? c
+        : { ...c, name: `stack${round + 1}-${c.name}`, project: `stack${round + 1}`, service: c.service ?? c.name },
+    );
   }
   return out;
 }
@@ -127,7 +141,7 @@ function hostSnapshot(host: SeededHost, hi: number, ts: number, flags: TickFlags
   const system = Math.min(20, shape(seed + 7, ts, 2, 5));
   const iowait = shape(seed + 9, ts, 0.3, 2);
   const steal = shape(seed + 11, ts, 0.05, 0.4);
-  const memTotal = (8 << hi % 3) * GiB;
+  const memTotal = (8 << (hi % 3)) * GiB;
   const cached = memTotal * (0.2 + 0.1 * noise(seed, Math.floor(ts / 3600)));
   const used = memTotal * Math.min(0.9, 0.25 + shape(seed + 3, ts, 0.1, 0.2));
   const rx = shape(seed + 13, ts, 2e5, 4e6);
@@ -139,12 +153,27 @@ function hostSnapshot(host: SeededHost, hi: number, ts: number, flags: TickFlags
   const snap: Snapshot = {
     ts,
     host: {
-      cpu_pct: user + system + iowait + steal, cpu_user_pct: user, cpu_system_pct: system, cpu_iowait_pct: iowait, cpu_steal_pct: steal,
-      load1: (user + system) / 12, load5: (user + system) / 14, load15: (user + system) / 16,
-      mem_used_bytes: used, mem_total_bytes: memTotal, mem_available_bytes: memTotal - used, mem_cached_bytes: cached,
-      swap_used_bytes: 0.05 * GiB * (1 + noise(seed, Math.floor(ts / 7200))), swap_total_bytes: 2 * GiB,
-      net_rx_bps: rx, net_tx_bps: tx, disk_read_bps: dr, disk_write_bps: dw,
-      fs_used_bytes: fsUsed[0] + fsUsed[1], fs_total_bytes: fsTotal[0] + fsTotal[1], uptime_seconds: ts % (40 * 86400),
+      cpu_pct: user + system + iowait + steal,
+      cpu_user_pct: user,
+      cpu_system_pct: system,
+      cpu_iowait_pct: iowait,
+      cpu_steal_pct: steal,
+      load1: (user + system) / 12,
+      load5: (user + system) / 14,
+      load15: (user + system) / 16,
+      mem_used_bytes: used,
+      mem_total_bytes: memTotal,
+      mem_available_bytes: memTotal - used,
+      mem_cached_bytes: cached,
+      swap_used_bytes: 0.05 * GiB * (1 + noise(seed, Math.floor(ts / 7200))),
+      swap_total_bytes: 2 * GiB,
+      net_rx_bps: rx,
+      net_tx_bps: tx,
+      disk_read_bps: dr,
+      disk_write_bps: dw,
+      fs_used_bytes: fsUsed[0] + fsUsed[1],
+      fs_total_bytes: fsTotal[0] + fsTotal[1],
+      uptime_seconds: ts % (40 * 86400),
     },
     containers: [],
     series: [],
@@ -178,7 +207,11 @@ function hostSnapshot(host: SeededHost, hi: number, ts: number, flags: TickFlags
         { name: 'fs_used_pct', labels, value: (fsUsed[i] / fsTotal[i]) * 100 },
       );
     }
-    snap.series.push({ name: 'arp_entries', labels: { dev: 'eth0' }, value: 12 + Math.floor(8 * noise(seed, Math.floor(ts / 300))) });
+    snap.series.push({
+      name: 'arp_entries',
+      labels: { dev: 'eth0' },
+      value: 12 + Math.floor(8 * noise(seed, Math.floor(ts / 300))),
+    });
   }
   const list = flags.gone ? [...host.containers, GONE] : host.containers;
   for (const [ci, c] of list.entries()) {
@@ -195,11 +228,18 @@ function hostSnapshot(host: SeededHost, hi: number, ts: number, flags: TickFlags
       compose_service: c.service,
       labels: c.project
         ? { 'com.docker.compose.project': c.project, 'com.docker.compose.service': c.service ?? '' }
-        : c.name === HOSTILE_NAME ? { 'org.example.note': '<b>not bold</b> & "quoted"' } : {},
+        : c.name === HOSTILE_NAME
+          ? { 'org.example.note': '<b>not bold</b> & "quoted"' }
+          : {},
       metrics: {
-        cpu_pct: shape(cs, ts, 0.2 * heavy, 3 * heavy), mem_bytes: mem, mem_limit_bytes: limit, mem_pct: (mem / limit) * 100,
-        net_rx_bps: shape(cs + 1, ts, 1e3 * heavy, 4e4 * heavy), net_tx_bps: shape(cs + 2, ts, 5e2 * heavy, 2e4 * heavy),
-        blk_read_bps: shape(cs + 3, ts, 0, 1e4 * heavy), blk_write_bps: shape(cs + 4, ts, 1e3, 5e4 * heavy),
+        cpu_pct: shape(cs, ts, 0.2 * heavy, 3 * heavy),
+        mem_bytes: mem,
+        mem_limit_bytes: limit,
+        mem_pct: (mem / limit) * 100,
+        net_rx_bps: shape(cs + 1, ts, 1e3 * heavy, 4e4 * heavy),
+        net_tx_bps: shape(cs + 2, ts, 5e2 * heavy, 2e4 * heavy),
+        blk_read_bps: shape(cs + 3, ts, 0, 1e4 * heavy),
+        blk_write_bps: shape(cs + 4, ts, 1e3, 5e4 * heavy),
         pids: 1 + (cs % 40),
       },
     });
@@ -209,14 +249,17 @@ function hostSnapshot(host: SeededHost, hi: number, ts: number, flags: TickFlags
 
 function containerId(seed: number, generation: number): string {
   let s = '';
-  for (let i = 0; s.length < 64; i++) s += Math.floor(noise(seed + generation, i) * 0x100000000).toString(16).padStart(8, '0');
+  for (let i = 0; s.length < 64; i++)
+    s += Math.floor(noise(seed + generation, i) * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   return s.slice(0, 64);
 }
 
 function plan(opts: SeedOptions): Omit<Seeded, 'rows' | 'seconds'> {
   const interval = opts.interval ?? 10;
   const to = Math.floor((opts.now ?? Date.now() / 1000) / interval) * interval;
-  const from = to - Math.round((opts.days ?? 1) * 86400 / interval) * interval;
+  const from = to - Math.round(((opts.days ?? 1) * 86400) / interval) * interval;
   const n = opts.hosts ?? 3;
   const hosts = Array.from({ length: n }, (_, i): SeededHost => {
     const offline = opts.offline !== false && n > 1 && i === n - 1;
@@ -268,7 +311,13 @@ export function seedFleet(sqlite: Database.Database, opts: SeedOptions = {}): Se
 export function feedTick(sqlite: Database.Database, fleet: Seeded, ts: number, opts: { series?: boolean } = {}): void {
   fleet.hosts.forEach((host, hi) => {
     if (!host.online) return;
-    storeBatch(sqlite, batchOf(host.name, fleet.interval, [hostSnapshot(host, hi, ts, { series: opts.series !== false, gone: false, recreatedAt: fleet.recreatedAt })]), ts);
+    storeBatch(
+      sqlite,
+      batchOf(host.name, fleet.interval, [
+        hostSnapshot(host, hi, ts, { series: opts.series !== false, gone: false, recreatedAt: fleet.recreatedAt }),
+      ]),
+      ts,
+    );
   });
 }
 

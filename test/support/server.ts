@@ -11,7 +11,10 @@ export const TEST_TOKEN = 'test-token-0123456789abcdef';
 
 export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
   const dir = tempDir();
-  return { ...loadServerConfig(['--db', path.join(dir, 'berth.db'), '--token', TEST_TOKEN, '--port', '0'], {}), ...overrides };
+  return {
+    ...loadServerConfig(['--db', path.join(dir, 'berth.db'), '--token', TEST_TOKEN, '--port', '0'], {}),
+    ...overrides,
+  };
 }
 
 export interface TestApp {
@@ -33,7 +36,11 @@ export function testApp(overrides: Partial<ServerConfig> = {}, start = 1_790_000
   const log = memoryLogger();
   const app = createApp({ db, config, log, now: () => clock.now });
   return {
-    app, db, config, clock, log,
+    app,
+    db,
+    config,
+    clock,
+    log,
     ingest: async (body, headers = {}) =>
       app.request('/api/v1/ingest', {
         method: 'POST',
@@ -52,7 +59,11 @@ export function testApp(overrides: Partial<ServerConfig> = {}, start = 1_790_000
 
 let seq = 0;
 /** A valid batch with one snapshot per timestamp given. */
-export function makeBatch(host: string, stamps: number[], fill: (ts: number, i: number) => Partial<BatchInput['snapshots'][number]> = () => ({})): BatchInput {
+export function makeBatch(
+  host: string,
+  stamps: number[],
+  fill: (ts: number, i: number) => Partial<BatchInput['snapshots'][number]> = () => ({}),
+): BatchInput {
   return {
     v: 1,
     batch_id: `b-${process.pid}-${Date.now()}-${seq++}`,

@@ -22,7 +22,10 @@ function command(cmd: string): HTMLElement {
   const code = el('code', {}, [cmd]);
   const copy = el('button', { type: 'button', class: 'mini' }, ['Copy']);
   copy.addEventListener('click', () => {
-    void navigator.clipboard?.writeText(cmd).then(() => (copy.textContent = 'Copied'), () => window.getSelection()?.selectAllChildren(code));
+    void navigator.clipboard?.writeText(cmd).then(
+      () => (copy.textContent = 'Copied'),
+      () => window.getSelection()?.selectAllChildren(code),
+    );
   });
   return el('pre', { class: 'cmd' }, [code, copy]);
 }
@@ -57,7 +60,13 @@ export class AddHostPanel {
   constructor(private readonly now: () => number) {
     const origin = location.origin;
     // No name attribute: even a form submitted without this script could not put it in a URL.
-    this.tokenInput = el('input', { type: 'password', autocomplete: 'off', spellcheck: 'false', size: 28, 'aria-label': "The server's shared token" });
+    this.tokenInput = el('input', {
+      type: 'password',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      size: 28,
+      'aria-label': "The server's shared token",
+    });
     this.tokenInput.value = this.shared;
     this.remember = el('input', { type: 'checkbox', name: 'remember' });
     this.remember.checked = this.shared !== '';
@@ -73,9 +82,20 @@ export class AddHostPanel {
       void this.list();
     });
 
-    this.hostInput = el('input', { type: 'text', name: 'host', autocomplete: 'off', spellcheck: 'false', size: 24, placeholder: 'web-1', 'aria-label': 'Host name' });
+    this.hostInput = el('input', {
+      type: 'text',
+      name: 'host',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      size: 24,
+      placeholder: 'web-1',
+      'aria-label': 'Host name',
+    });
     this.addMsg = el('p', { class: 'form-msg error', role: 'alert', hidden: true });
-    const add = el('form', { class: 'token-add' }, [el('label', {}, ['Host name ', this.hostInput]), el('button', { type: 'submit' }, ['Issue token'])]);
+    const add = el('form', { class: 'token-add' }, [
+      el('label', {}, ['Host name ', this.hostInput]),
+      el('button', { type: 'submit' }, ['Issue token']),
+    ]);
     add.addEventListener('submit', (e) => {
       e.preventDefault();
       void this.issue(this.hostInput.value.trim());
@@ -85,13 +105,21 @@ export class AddHostPanel {
     this.listMsg = el('p', { class: 'form-msg', hidden: true });
     this.admin = el('div', { class: 'token-admin', hidden: true }, [
       el('h3', {}, ['Per-host tokens']),
-      el('p', { class: 'muted' }, ['A token works only for the host it was issued for. Revoking it stops that host\'s reports at once (its history stays).']),
+      el('p', { class: 'muted' }, [
+        "A token works only for the host it was issued for. Revoking it stops that host's reports at once (its history stays).",
+      ]),
       add,
       this.addMsg,
       this.issued,
       el('div', { class: 'table-scroll' }, [
         el('table', { class: 'token-list' }, [
-          el('thead', {}, [el('tr', {}, ['Host', 'State', 'Issued', 'Last used', ''].map((h) => el('th', {}, [h])))]),
+          el('thead', {}, [
+            el(
+              'tr',
+              {},
+              ['Host', 'State', 'Issued', 'Last used', ''].map((h) => el('th', {}, [h])),
+            ),
+          ]),
           this.listBody,
         ]),
       ]),
@@ -100,12 +128,22 @@ export class AddHostPanel {
 
     this.el = el('details', { class: 'panel add-host' }, [
       el('summary', {}, [el('h2', {}, ['Add a host'])]),
-      el('p', {}, ['On the new host (Linux with Node 20 or newer), this downloads the agent, one file, from this server and starts it:']),
+      el('p', {}, [
+        'On the new host (Linux with Node 20 or newer), this downloads the agent, one file, from this server and starts it:',
+      ]),
       el('div', { class: 'install-generic' }, [command(installLine(origin, PLACEHOLDER))]),
       el('p', { class: 'muted' }, [
-        'Use a per-host token for ', el('code', {}, [PLACEHOLDER]), ': issue one below with the server\'s shared token (the one ',
-        el('code', {}, ['npm start']), ' printed, kept in ', el('code', {}, ['data/token']), ', or given with ', el('code', {}, ['--token']),
-        '), or on the server with ', el('code', {}, ['npm run server -- token add HOST']), '. For systemd or Docker see the README.',
+        'Use a per-host token for ',
+        el('code', {}, [PLACEHOLDER]),
+        ": issue one below with the server's shared token (the one ",
+        el('code', {}, ['npm start']),
+        ' printed, kept in ',
+        el('code', {}, ['data/token']),
+        ', or given with ',
+        el('code', {}, ['--token']),
+        '), or on the server with ',
+        el('code', {}, ['npm run server -- token add HOST']),
+        '. For systemd or Docker see the README.',
       ]),
       auth,
       this.authMsg,
@@ -139,14 +177,16 @@ export class AddHostPanel {
   }
 
   private async list(): Promise<void> {
-    if (!this.shared) return this.showAuthError('Enter the server\'s shared token first.');
+    if (!this.shared) return this.showAuthError("Enter the server's shared token first.");
     try {
       const r = await tokenRequest<{ tokens: TokenInfo[] }>('GET', '', this.shared);
       this.showAuthError(null);
       this.admin.hidden = false;
       this.renderList(r.tokens);
     } catch (e) {
-      this.showAuthError(e instanceof ApiError && e.status === 401 ? `The server refused this token: ${e.message}` : why(e));
+      this.showAuthError(
+        e instanceof ApiError && e.status === 401 ? `The server refused this token: ${e.message}` : why(e),
+      );
     }
   }
 
@@ -157,21 +197,42 @@ export class AddHostPanel {
     };
     if (!host) return msg('Enter the host name the agent will report (its hostname, or what you pass as --host).');
     try {
-      const r = await tokenRequest<{ host: string; token: string; replaced?: boolean }>('POST', '', this.shared, { host });
+      const r = await tokenRequest<{ host: string; token: string; replaced?: boolean }>('POST', '', this.shared, {
+        host,
+      });
       msg(null);
       this.hostInput.value = '';
       this.issued.hidden = false;
-      const replaced = r.replaced ? [el('p', { class: 'warn replaced' }, ['This replaces the token ', el('b', {}, [r.host]), ' had: an agent still using that one is refused from now on.'])] : [];
+      const replaced = r.replaced
+        ? [
+            el('p', { class: 'warn replaced' }, [
+              'This replaces the token ',
+              el('b', {}, [r.host]),
+              ' had: an agent still using that one is refused from now on.',
+            ]),
+          ]
+        : [];
       this.issued.replaceChildren(
-        el('p', {}, ['Token for ', el('b', { class: 'issued-host' }, [r.host]), ', shown only now (the server keeps a hash). Install line with it filled in:']),
+        el('p', {}, [
+          'Token for ',
+          el('b', { class: 'issued-host' }, [r.host]),
+          ', shown only now (the server keeps a hash). Install line with it filled in:',
+        ]),
         command(installLine(location.origin, r.token)),
-        el('p', { class: 'muted' }, ['If that host\'s name is not ', el('code', {}, [r.host]), ', add ', el('code', {}, [`--host ${r.host}`]), '.']),
+        el('p', { class: 'muted' }, [
+          "If that host's name is not ",
+          el('code', {}, [r.host]),
+          ', add ',
+          el('code', {}, [`--host ${r.host}`]),
+          '.',
+        ]),
         ...replaced,
       );
       this.issued.dataset.host = r.host;
       await this.list();
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) this.showAuthError(`The server refused the shared token: ${e.message}`);
+      if (e instanceof ApiError && e.status === 401)
+        this.showAuthError(`The server refused the shared token: ${e.message}`);
       else msg(why(e));
     }
   }
@@ -182,7 +243,8 @@ export class AddHostPanel {
       if (this.issued.dataset.host === host) this.issued.hidden = true;
       await this.list();
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) this.showAuthError(`The server refused the shared token: ${e.message}`);
+      if (e instanceof ApiError && e.status === 401)
+        this.showAuthError(`The server refused the shared token: ${e.message}`);
       else cell.replaceChildren(el('span', { class: 'error' }, [why(e)]));
     }
   }
@@ -216,7 +278,11 @@ export class AddHostPanel {
         }
         return el('tr', { 'data-host': t.host ?? '' }, [
           el('td', { class: 'name' }, [t.host ?? '(any host)']),
-          el('td', {}, [t.revoked_at === null ? el('span', { class: 'state ok' }, ['active']) : el('span', { class: 'state down' }, [`revoked ${formatAgo(now, t.revoked_at)}`])]),
+          el('td', {}, [
+            t.revoked_at === null
+              ? el('span', { class: 'state ok' }, ['active'])
+              : el('span', { class: 'state down' }, [`revoked ${formatAgo(now, t.revoked_at)}`]),
+          ]),
           el('td', {}, [formatTime(t.created_at, 86400 * 2)]),
           el('td', {}, [t.last_used_at === null ? 'never' : formatAgo(now, t.last_used_at)]),
           action,

@@ -8,30 +8,89 @@ import { el, link } from '../dom.ts';
 import { formatAgo, formatRange } from '../format.ts';
 import { currentWindow } from '../state.ts';
 import { facts, statusBadge } from './host.ts';
-import { chartEvents, failure, livePeriod, offFor, rethrowFatal, settle, themeColors, type View, type ViewCtx } from './view.ts';
+import {
+  chartEvents,
+  failure,
+  livePeriod,
+  offFor,
+  rethrowFatal,
+  settle,
+  themeColors,
+  type View,
+  type ViewCtx,
+} from './view.ts';
 
-const METRICS = ['cpu_pct', 'mem_bytes', 'mem_limit_bytes', 'mem_pct', 'net_rx_bps', 'net_tx_bps', 'blk_read_bps', 'blk_write_bps', 'pids'];
+const METRICS = [
+  'cpu_pct',
+  'mem_bytes',
+  'mem_limit_bytes',
+  'mem_pct',
+  'net_rx_bps',
+  'net_tx_bps',
+  'blk_read_bps',
+  'blk_write_bps',
+  'pids',
+];
 
 /** A limit at (about) the host's memory is Docker's "no limit": drawing it would flatten the line. */
 function specs(colors: string[], limited = true): ChartSpec[] {
   const [c1, c2, c3, c4, c5, c6, , c8] = colors;
   const band = (key: string): LineSpec['band'] => ({ min: `${key}_min`, max: `${key}_max` });
-  const line = (key: string, label: string, color: string, extra: Partial<LineSpec> = {}): LineSpec => ({ key, label, color, band: band(key), ...extra });
+  const line = (key: string, label: string, color: string, extra: Partial<LineSpec> = {}): LineSpec => ({
+    key,
+    label,
+    color,
+    band: band(key),
+    ...extra,
+  });
   return [
-    { id: 'cpu', title: 'CPU', unit: 'pct', readout: 'all', note: '100 % = one core', lines: [line('cpu_pct', 'cpu', c1, { width: 2 })] },
     {
-      id: 'mem', title: 'Memory', unit: 'bytes', readout: 'all', note: limited ? 'as docker stats shows it' : 'no limit set',
-      lines: [line('mem_bytes', 'used', c2, { width: 2 }), ...(limited ? [{ key: 'mem_limit_bytes', label: 'limit', color: c8, dash: [6, 4], width: 1 }] : [])],
+      id: 'cpu',
+      title: 'CPU',
+      unit: 'pct',
+      readout: 'all',
+      note: '100 % = one core',
+      lines: [line('cpu_pct', 'cpu', c1, { width: 2 })],
     },
     {
-      id: 'net', title: 'Network', unit: 'bits_per_s', readout: 'all', note: 'in above the axis, out below',
-      lines: [line('net_rx_bps', 'in', c3, { scale: 8 }), line('net_tx_bps', 'out', c3, { scale: 8, mirror: true, dash: [4, 2] })],
+      id: 'mem',
+      title: 'Memory',
+      unit: 'bytes',
+      readout: 'all',
+      note: limited ? 'as docker stats shows it' : 'no limit set',
+      lines: [
+        line('mem_bytes', 'used', c2, { width: 2 }),
+        ...(limited ? [{ key: 'mem_limit_bytes', label: 'limit', color: c8, dash: [6, 4], width: 1 }] : []),
+      ],
     },
     {
-      id: 'blk', title: 'Block I/O', unit: 'bytes_per_s', readout: 'all', note: 'read above the axis, write below',
+      id: 'net',
+      title: 'Network',
+      unit: 'bits_per_s',
+      readout: 'all',
+      note: 'in above the axis, out below',
+      lines: [
+        line('net_rx_bps', 'in', c3, { scale: 8 }),
+        line('net_tx_bps', 'out', c3, { scale: 8, mirror: true, dash: [4, 2] }),
+      ],
+    },
+    {
+      id: 'blk',
+      title: 'Block I/O',
+      unit: 'bytes_per_s',
+      readout: 'all',
+      note: 'read above the axis, write below',
       lines: [line('blk_read_bps', 'read', c4), line('blk_write_bps', 'write', c4, { mirror: true, dash: [4, 2] })],
     },
-    { id: 'mempct', title: 'Memory of limit', unit: 'pct', readout: 'all', yMax: 100, note: limited ? undefined : 'of the host (no limit set)', lines: [line('mem_pct', 'used', c5)] },
+    {
+      id: 'mempct',
+      title: 'Memory of limit',
+      unit: 'pct',
+      readout: 'all',
+      yMax: 100,
+      note: limited ? undefined : 'of the host (no limit set)',
+      lines: [line('mem_pct', 'used', c5)],
+    },
     { id: 'pids', title: 'Processes and threads', unit: 'count', readout: 'all', lines: [line('pids', 'pids', c6)] },
   ];
 }
@@ -46,7 +105,11 @@ export class ContainerView implements View {
   private interval = 10;
   private step = 10;
 
-  constructor(private readonly ctx: ViewCtx, private readonly host: string, private readonly name: string) {
+  constructor(
+    private readonly ctx: ViewCtx,
+    private readonly host: string,
+    private readonly name: string,
+  ) {
     this.headEl = el('div', { class: 'view-head' }, [el('h1', {}, [name])]);
     this.msgEl = el('p', { class: 'section-msg error', hidden: true });
     this.labelsEl = el('section', { class: 'panel labels', hidden: true });
@@ -59,7 +122,15 @@ export class ContainerView implements View {
 
   async refresh(signal: AbortSignal): Promise<void> {
     const win = currentWindow(this.ctx.state, this.ctx.now());
-    const q = { host: this.host, container: this.name, metrics: METRICS, from: win.from, to: win.to, maxPoints: this.ctx.maxPoints(), minmax: true };
+    const q = {
+      host: this.host,
+      container: this.name,
+      metrics: METRICS,
+      from: win.from,
+      to: win.to,
+      maxPoints: this.ctx.maxPoints(),
+      minmax: true,
+    };
     const [hosts, series] = await Promise.all([settle(fetchHosts(signal)), settle(fetchSeries(q, signal))]);
     rethrowFatal([hosts, series]);
     if (!hosts.ok) throw hosts.error;
@@ -91,7 +162,10 @@ export class ContainerView implements View {
     if (!c) {
       this.headEl.replaceChildren(
         el('h1', {}, [this.name]),
-        facts([['Host', back], ['Status', 'not seen in the last day; older history below if any']]),
+        facts([
+          ['Host', back],
+          ['Status', 'not seen in the last day; older history below if any'],
+        ]),
       );
       this.labelsEl.hidden = true;
       return;
@@ -99,19 +173,32 @@ export class ContainerView implements View {
     const state = c.running ? c.state : 'gone';
     const rows: [string, string | Node][] = [
       ['Host', el('span', {}, [back, ' ', statusBadge(hostOnline)])],
-      ['State', el('span', {}, [el('span', { class: `badge ${c.running ? 'ok' : 'down'}` }, [state]), c.running ? '' : ` last seen ${formatAgo(now, c.last_seen)}`])],
+      [
+        'State',
+        el('span', {}, [
+          el('span', { class: `badge ${c.running ? 'ok' : 'down'}` }, [state]),
+          c.running ? '' : ` last seen ${formatAgo(now, c.last_seen)}`,
+        ]),
+      ],
       ['Image', c.image ?? 'unknown'],
       ['Docker id', c.id.slice(0, 12)],
       ['History', `${formatRange(c.first_seen, c.last_seen)} (kept across recreations under this name)`],
     ];
-    if (c.compose_project) rows.push(['Compose', `${c.compose_project}${c.compose_service ? ` / ${c.compose_service}` : ''}`]);
+    if (c.compose_project)
+      rows.push(['Compose', `${c.compose_project}${c.compose_service ? ` / ${c.compose_service}` : ''}`]);
     this.headEl.replaceChildren(el('h1', {}, [c.name]), facts(rows));
     const labels = Object.entries(c.labels).sort(([a], [b]) => a.localeCompare(b));
     this.labelsEl.hidden = labels.length === 0;
     this.labelsEl.replaceChildren(
       el('h3', {}, ['Labels']),
       el('div', { class: 'table-scroll' }, [
-        el('table', { class: 'kv' }, [el('tbody', {}, labels.map(([k, v]) => el('tr', {}, [el('th', {}, [k]), el('td', {}, [v])])))]),
+        el('table', { class: 'kv' }, [
+          el(
+            'tbody',
+            {},
+            labels.map(([k, v]) => el('tr', {}, [el('th', {}, [k]), el('td', {}, [v])])),
+          ),
+        ]),
       ]),
     );
   }

@@ -2,7 +2,13 @@
 // network, block I/O; every container's columns from one /container-series request) sharing
 // one grouped legend, and the top containers by a chosen metric over the range, with average
 // and peak.
-import { fetchContainerSeries, type ContainerInfo, type ContainerSeriesResponse, type HostInfo, type TopResponse } from '../api.ts';
+import {
+  fetchContainerSeries,
+  type ContainerInfo,
+  type ContainerSeriesResponse,
+  type HostInfo,
+  type TopResponse,
+} from '../api.ts';
 import { mergeInto, spreadColor, type DataSet, type LineSpec } from '../chart-data.ts';
 import { ChartPanel, type ChartSpec } from '../charts.ts';
 import { el, link } from '../dom.ts';
@@ -29,17 +35,53 @@ const col = (name: string, metric: string) => `c\u0000${name}\u0000${metric}`;
 
 function specs(list: { name: string; color: string }[]): ChartSpec[] {
   const one = (metric: string, extra: Partial<LineSpec> = {}) =>
-    list.map((c): LineSpec => ({ key: col(c.name, metric), label: c.name, name: c.name, color: c.color, group: c.name, ...extra }));
+    list.map((c): LineSpec => ({
+      key: col(c.name, metric),
+      label: c.name,
+      name: c.name,
+      color: c.color,
+      group: c.name,
+      ...extra,
+    }));
   const two = (a: string, b: string, words: [string, string], scale = 1) =>
     list.flatMap((c): LineSpec[] => [
       { key: col(c.name, a), label: `${c.name} ${words[0]}`, name: c.name, color: c.color, group: c.name, scale },
-      { key: col(c.name, b), label: `${c.name} ${words[1]}`, name: c.name, color: c.color, group: c.name, scale, mirror: true },
+      {
+        key: col(c.name, b),
+        label: `${c.name} ${words[1]}`,
+        name: c.name,
+        color: c.color,
+        group: c.name,
+        scale,
+        mirror: true,
+      },
     ]);
   return [
-    { id: 'c-cpu', title: 'Container CPU', unit: 'pct', readout: 'top', note: '100 % = one core', lines: one('cpu_pct') },
+    {
+      id: 'c-cpu',
+      title: 'Container CPU',
+      unit: 'pct',
+      readout: 'top',
+      note: '100 % = one core',
+      lines: one('cpu_pct'),
+    },
     { id: 'c-mem', title: 'Container memory', unit: 'bytes', readout: 'top', lines: one('mem_bytes') },
-    { id: 'c-net', title: 'Container network', unit: 'bits_per_s', readout: 'top', note: 'in above, out below', lines: two('net_rx_bps', 'net_tx_bps', ['in', 'out'], 8) },
-    { id: 'c-blk', title: 'Container block I/O', unit: 'bytes_per_s', readout: 'top', note: 'read above, write below', lines: two('blk_read_bps', 'blk_write_bps', ['read', 'write']) },
+    {
+      id: 'c-net',
+      title: 'Container network',
+      unit: 'bits_per_s',
+      readout: 'top',
+      note: 'in above, out below',
+      lines: two('net_rx_bps', 'net_tx_bps', ['in', 'out'], 8),
+    },
+    {
+      id: 'c-blk',
+      title: 'Container block I/O',
+      unit: 'bytes_per_s',
+      readout: 'top',
+      note: 'read above, write below',
+      lines: two('blk_read_bps', 'blk_write_bps', ['read', 'write']),
+    },
   ];
 }
 
@@ -56,9 +98,16 @@ export class ContainersSection {
   /** Containers in the range at the last refresh (0 before the first). */
   private lastTotal = 0;
 
-  constructor(private readonly ctx: ViewCtx, private readonly host: string) {
+  constructor(
+    private readonly ctx: ViewCtx,
+    private readonly host: string,
+  ) {
     this.legend = new ContainerLegend((hidden) => ctx.setHidden(hidden));
-    this.rankSel = el('select', { 'aria-label': 'Rank containers by' }, RANK_METRICS.map((m) => el('option', { value: m }, [RANK_LABEL[m][0]])));
+    this.rankSel = el(
+      'select',
+      { 'aria-label': 'Rank containers by' },
+      RANK_METRICS.map((m) => el('option', { value: m }, [RANK_LABEL[m][0]])),
+    );
     this.rankSel.value = ctx.state.rank;
     this.rankSel.addEventListener('change', () => ctx.setRank(this.rankSel.value as RankMetric));
     this.topHead = el('tr');
@@ -71,7 +120,9 @@ export class ContainersSection {
       this.msgEl,
       el('div', { class: 'containers-top panel' }, [
         el('div', { class: 'top-head' }, [el('h3', {}, ['Top containers']), el('label', {}, ['by ', this.rankSel])]),
-        el('div', { class: 'table-scroll' }, [el('table', { class: 'top-table' }, [el('thead', {}, [this.topHead]), this.topBody])]),
+        el('div', { class: 'table-scroll' }, [
+          el('table', { class: 'top-table' }, [el('thead', {}, [this.topHead]), this.topBody]),
+        ]),
       ]),
       this.legend.el,
       grid,
@@ -92,7 +143,9 @@ export class ContainersSection {
     const total = list.length;
     this.lastTotal = total;
     if (list.length > MAX_CONTAINERS) {
-      const keep = new Set([...list].sort((a, b) => (b.latest[rank] ?? 0) - (a.latest[rank] ?? 0)).slice(0, MAX_CONTAINERS));
+      const keep = new Set(
+        [...list].sort((a, b) => (b.latest[rank] ?? 0) - (a.latest[rank] ?? 0)).slice(0, MAX_CONTAINERS),
+      );
       list = list.filter((c) => keep.has(c));
     }
     const running = info.containers.filter((c) => c.running).length;
@@ -101,10 +154,26 @@ export class ContainersSection {
 
     // One request for every container's lines (one tier and grid for all), not one each: the
     // one sent ahead when it holds every listed container, else one naming them.
-    const named = () => settle(fetchContainerSeries({ host: this.host, containers: list.map((c) => c.name), metrics: CONTAINER_METRICS, from: win.from, to: win.to, maxPoints, digits: CONTAINER_DIGITS }, signal));
+    const named = () =>
+      settle(
+        fetchContainerSeries(
+          {
+            host: this.host,
+            containers: list.map((c) => c.name),
+            metrics: CONTAINER_METRICS,
+            from: win.from,
+            to: win.to,
+            maxPoints,
+            digits: CONTAINER_DIGITS,
+          },
+          signal,
+        ),
+      );
     let series: Promise<Settled<ContainerSeriesResponse>> | undefined;
     if (list.length && total <= MAX_CONTAINERS && queries.allContainers) {
-      series = queries.allContainers.answer.then((r) => (r.ok && list.every((c) => c.name in r.value.containers) ? r : named()));
+      series = queries.allContainers.answer.then((r) =>
+        r.ok && list.every((c) => c.name in r.value.containers) ? r : named(),
+      );
     } else {
       queries.allContainers?.abort();
       series = list.length ? named() : undefined;
@@ -123,7 +192,10 @@ export class ContainersSection {
     this.msgEl.textContent = notes.join(' ');
 
     const entries = this.colorize(list);
-    this.legend.render(entries.map((e, i) => ({ ...e, project: list[i].compose_project || null, running: list[i].running })), this.ctx.state.hidden);
+    this.legend.render(
+      entries.map((e, i) => ({ ...e, project: list[i].compose_project || null, running: list[i].running })),
+      this.ctx.state.hidden,
+    );
     const empty: DataSet = { t: [], cols: {}, step: 1, tier: 'raw', from: win.from, to: win.to };
     const next = specs(entries);
     const none = list.length === 0 ? 'No containers in this range' : undefined;
@@ -149,7 +221,13 @@ export class ContainersSection {
   private renderTop(r: Settled<TopResponse>, rank: RankMetric): void {
     const [label, unit] = RANK_LABEL[rank];
     const k = unit === 'bits_per_s' ? 8 : 1;
-    const heads: [string, string][] = [['#', 'rank'], ['Container', ''], ['Project', 'proj'], [`${label} avg`, ''], [`${label} peak`, '']];
+    const heads: [string, string][] = [
+      ['#', 'rank'],
+      ['Container', ''],
+      ['Project', 'proj'],
+      [`${label} avg`, ''],
+      [`${label} peak`, ''],
+    ];
     this.topHead.replaceChildren(...heads.map(([h, cls]) => el('th', { class: cls || undefined }, [h])));
     if (!r.ok) {
       this.topBody.replaceChildren(el('tr', {}, [el('td', { colspan: 5, class: 'error' }, [failure(r.error)])]));
@@ -168,7 +246,11 @@ export class ContainersSection {
         el('td', { class: 'num' }, [formatValue(unit, c.max === null ? null : c.max * k)]),
       ]),
     );
-    this.topBody.replaceChildren(...(rows.length ? rows : [el('tr', {}, [el('td', { colspan: 5, class: 'muted' }, ['No container data in this range'])])]));
+    this.topBody.replaceChildren(
+      ...(rows.length
+        ? rows
+        : [el('tr', {}, [el('td', { colspan: 5, class: 'muted' }, ['No container data in this range'])])]),
+    );
     this.legend.setTop(r.value.containers.map((c) => c.name));
   }
 

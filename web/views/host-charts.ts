@@ -10,9 +10,26 @@ import { rethrowFatal, settle, failure } from './view.ts';
 import { diskUsedPct } from '../format.ts';
 
 const CORE = [
-  'cpu_pct', 'cpu_user_pct', 'cpu_system_pct', 'cpu_iowait_pct', 'cpu_steal_pct', 'load1', 'load5', 'load15',
-  'mem_used_bytes', 'mem_total_bytes', 'mem_cached_bytes', 'swap_used_bytes', 'swap_total_bytes',
-  'net_rx_bps', 'net_tx_bps', 'disk_read_bps', 'disk_write_bps', 'fs_used_bytes', 'fs_total_bytes', 'fs_avail_bytes',
+  'cpu_pct',
+  'cpu_user_pct',
+  'cpu_system_pct',
+  'cpu_iowait_pct',
+  'cpu_steal_pct',
+  'load1',
+  'load5',
+  'load15',
+  'mem_used_bytes',
+  'mem_total_bytes',
+  'mem_cached_bytes',
+  'swap_used_bytes',
+  'swap_total_bytes',
+  'net_rx_bps',
+  'net_tx_bps',
+  'disk_read_bps',
+  'disk_write_bps',
+  'fs_used_bytes',
+  'fs_total_bytes',
+  'fs_avail_bytes',
 ];
 const LABELLED = ['net_rx_bps', 'net_tx_bps', 'disk_read_bps', 'disk_write_bps', 'fs_used_pct'] as const;
 type Labelled = (typeof LABELLED)[number];
@@ -27,14 +44,25 @@ export interface HostData {
   errors: Record<string, string>;
 }
 
-export async function fetchHostData(host: string, win: Window, maxPoints: number, signal: AbortSignal): Promise<HostData> {
+export async function fetchHostData(
+  host: string,
+  win: Window,
+  maxPoints: number,
+  signal: AbortSignal,
+): Promise<HostData> {
   // One request for the core columns and every labelled series: the page's first requests
   // share the browser's six connections to the server with the container charts'.
-  const r = await settle(fetchSeries({ host, from: win.from, to: win.to, maxPoints, minmax: true, metrics: CORE, series: LABELLED }, signal));
+  const r = await settle(
+    fetchSeries({ host, from: win.from, to: win.to, maxPoints, minmax: true, metrics: CORE, series: LABELLED }, signal),
+  );
   rethrowFatal([r]);
   if (!r.ok) {
     const error = failure(r.error);
-    return { ds: undefined, labels: {}, errors: Object.fromEntries(['cpu', 'load', 'mem', 'net', 'disk', 'fs'].map((id) => [id, error])) };
+    return {
+      ds: undefined,
+      labels: {},
+      errors: Object.fromEntries(['cpu', 'load', 'mem', 'net', 'disk', 'fs'].map((id) => [id, error])),
+    };
   }
   return { ds: mergeInto(undefined, r.value), labels: r.value.labels ?? {}, errors: {} };
 }
@@ -53,7 +81,15 @@ function band(key: string): LineSpec['band'] {
 }
 
 /** Paired in/out (or read/write) lines per label value, the out one mirrored below the axis. */
-function pairs(data: HostData, rx: Labelled, tx: Labelled, label: string, words: [string, string], colors: string[], scale: number): LineSpec[] {
+function pairs(
+  data: HostData,
+  rx: Labelled,
+  tx: Labelled,
+  label: string,
+  words: [string, string],
+  colors: string[],
+  scale: number,
+): LineSpec[] {
   const a = byLabel(data, rx, label);
   const b = byLabel(data, tx, label);
   const names = [...new Set([...a.keys(), ...b.keys()])]
@@ -91,22 +127,41 @@ export function hostSpecs(data: HostData, colors: string[]): ChartSpec[] {
       { key: 'net_tx_bps', label: 'out', color: c1, scale: 8, mirror: true, band: band('net_tx_bps'), dash: [4, 2] },
     ];
   }
-  let disk = pairs(data, 'disk_read_bps', 'disk_write_bps', 'disk', ['read', 'write'], colors.slice(2).concat(colors.slice(0, 2)), 1);
+  let disk = pairs(
+    data,
+    'disk_read_bps',
+    'disk_write_bps',
+    'disk',
+    ['read', 'write'],
+    colors.slice(2).concat(colors.slice(0, 2)),
+    1,
+  );
   if (disk.length === 0) {
     disk = [
       { key: 'disk_read_bps', label: 'read', color: c3, band: band('disk_read_bps') },
       { key: 'disk_write_bps', label: 'write', color: c3, mirror: true, band: band('disk_write_bps'), dash: [4, 2] },
     ];
   }
-  const mounts = [...byLabel(data, 'fs_used_pct', 'mount').entries()].sort((a, b) => a[0].localeCompare(b[0])).slice(0, MAX_PER_CHART);
-  let fs: LineSpec[] = mounts.map(([mount, key], i) => ({ key, label: mount, name: mount, color: colors[(i + 4) % colors.length] }));
+  const mounts = [...byLabel(data, 'fs_used_pct', 'mount').entries()]
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .slice(0, MAX_PER_CHART);
+  let fs: LineSpec[] = mounts.map(([mount, key], i) => ({
+    key,
+    label: mount,
+    name: mount,
+    color: colors[(i + 4) % colors.length],
+  }));
   if (fs.length === 0 && data.ds) {
     addTotalFsPct(data.ds);
     fs = [{ key: 'fs_pct_total', label: 'all file systems', color: c5 }];
   }
   return [
     {
-      id: 'cpu', title: 'CPU', unit: 'pct', readout: 'all', note: '% of all cores',
+      id: 'cpu',
+      title: 'CPU',
+      unit: 'pct',
+      readout: 'all',
+      note: '% of all cores',
       lines: [
         { key: 'cpu_pct', label: 'busy', color: c1, width: 2, band: band('cpu_pct') },
         { key: 'cpu_user_pct', label: 'user', color: c2 },
@@ -116,7 +171,10 @@ export function hostSpecs(data: HostData, colors: string[]): ChartSpec[] {
       ],
     },
     {
-      id: 'load', title: 'Load average', unit: 'load', readout: 'all',
+      id: 'load',
+      title: 'Load average',
+      unit: 'load',
+      readout: 'all',
       lines: [
         { key: 'load1', label: '1 min', color: c1, band: band('load1') },
         { key: 'load5', label: '5 min', color: c2 },
@@ -124,7 +182,10 @@ export function hostSpecs(data: HostData, colors: string[]): ChartSpec[] {
       ],
     },
     {
-      id: 'mem', title: 'Memory and swap', unit: 'bytes', readout: 'all',
+      id: 'mem',
+      title: 'Memory and swap',
+      unit: 'bytes',
+      readout: 'all',
       lines: [
         { key: 'mem_used_bytes', label: 'used', color: c1, width: 2, band: band('mem_used_bytes') },
         { key: 'mem_cached_bytes', label: 'page cache', color: c2 },
@@ -132,8 +193,22 @@ export function hostSpecs(data: HostData, colors: string[]): ChartSpec[] {
         { key: 'mem_total_bytes', label: 'total', color: c8, dash: [6, 4], width: 1 },
       ],
     },
-    { id: 'net', title: 'Network', unit: 'bits_per_s', readout: 'all', note: 'in above the axis, out below', lines: net },
-    { id: 'disk', title: 'Disk I/O', unit: 'bytes_per_s', readout: 'all', note: 'read above the axis, write below', lines: disk },
+    {
+      id: 'net',
+      title: 'Network',
+      unit: 'bits_per_s',
+      readout: 'all',
+      note: 'in above the axis, out below',
+      lines: net,
+    },
+    {
+      id: 'disk',
+      title: 'Disk I/O',
+      unit: 'bytes_per_s',
+      readout: 'all',
+      note: 'read above the axis, write below',
+      lines: disk,
+    },
     { id: 'fs', title: 'File systems', unit: 'pct', readout: 'all', note: 'used', yMax: 100, lines: fs },
   ];
 }

@@ -20,7 +20,11 @@ class Section {
   constructor(title: string, cls: string) {
     this.grid = el('div', { class: 'chart-grid' });
     this.msg = el('p', { class: 'section-msg', hidden: true });
-    this.el = el('section', { class: `host-charts ${cls}`, hidden: true }, [el('div', { class: 'section-head' }, [el('h2', {}, [title])]), this.msg, this.grid]);
+    this.el = el('section', { class: `host-charts ${cls}`, hidden: true }, [
+      el('div', { class: 'section-head' }, [el('h2', {}, [title])]),
+      this.msg,
+      this.grid,
+    ]);
   }
   notes(lines: string[], error = false): void {
     this.msg.hidden = lines.length === 0;
@@ -36,7 +40,10 @@ export class HostExtras {
   private readonly panels = new Map<string, ChartPanel>();
   private catalog: { at: number; series: Promise<CatalogSeries[]> } | null = null;
 
-  constructor(private readonly ctx: ViewCtx, private readonly host: string) {
+  constructor(
+    private readonly ctx: ViewCtx,
+    private readonly host: string,
+  ) {
     this.el = el('div', { class: 'host-extras' }, [this.net.el, this.plugins.el]);
   }
 
@@ -107,7 +114,14 @@ export class HostExtras {
     }
   }
 
-  private render(section: Section, specs: ChartSpec[], notes: string[], error: string, ds: DataSet | undefined, empty: string | undefined): void {
+  private render(
+    section: Section,
+    specs: ChartSpec[],
+    notes: string[],
+    error: string,
+    ds: DataSet | undefined,
+    empty: string | undefined,
+  ): void {
     section.el.hidden = specs.length === 0 && !error;
     section.notes(error ? [error, ...notes] : notes, !!error);
     const order: HTMLElement[] = [];

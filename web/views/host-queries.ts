@@ -1,7 +1,14 @@
 // The host view's queries for one refresh, sent together in one task: none of them waits for
 // the host list, which on a first load arrives only after the page's first style and layout.
 // Free of uPlot and the DOM, so main.ts sends a first load's before the page is evaluated.
-import { fetchContainerSeries, fetchHosts, fetchTop, type ContainerSeriesResponse, type HostsResponse, type TopResponse } from '../api.ts';
+import {
+  fetchContainerSeries,
+  fetchHosts,
+  fetchTop,
+  type ContainerSeriesResponse,
+  type HostsResponse,
+  type TopResponse,
+} from '../api.ts';
 import type { RankMetric, Window } from '../state.ts';
 import { fetchHostData, type HostData } from './host-charts.ts';
 import { settle, type Settled } from './view.ts';
@@ -25,7 +32,11 @@ export interface HostQueries {
   allContainers?: { answer: Promise<Settled<ContainerSeriesResponse>>; abort(): void };
 }
 
-export function sendHostQueries(host: string, q: { win: Window; maxPoints: number; rank: RankMetric; allContainers: boolean }, signal: AbortSignal): HostQueries {
+export function sendHostQueries(
+  host: string,
+  q: { win: Window; maxPoints: number; rank: RankMetric; allContainers: boolean },
+  signal: AbortSignal,
+): HostQueries {
   const { win, maxPoints, rank } = q;
   // One server thread works through them about in the order sent: the charts' data first.
   const hosts = settle(fetchHosts(signal));
@@ -34,7 +45,10 @@ export function sendHostQueries(host: string, q: { win: Window; maxPoints: numbe
   if (q.allContainers) {
     const own = new AbortController();
     const query = { host, metrics: CONTAINER_METRICS, from: win.from, to: win.to, maxPoints, digits: CONTAINER_DIGITS };
-    allContainers = { abort: () => own.abort(), answer: settle(fetchContainerSeries(query, AbortSignal.any([signal, own.signal]))) };
+    allContainers = {
+      abort: () => own.abort(),
+      answer: settle(fetchContainerSeries(query, AbortSignal.any([signal, own.signal]))),
+    };
   }
   const top = settle(fetchTop({ host, metric: rank, from: win.from, to: win.to, limit: 10 }, signal));
   return { win, maxPoints, rank, hosts, data, top, allContainers };

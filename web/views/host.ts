@@ -17,7 +17,11 @@ export function statusBadge(online: boolean): HTMLElement {
 }
 
 export function facts(rows: [string, string | Node][]): HTMLElement {
-  return el('dl', { class: 'facts' }, rows.map(([k, v]) => el('div', {}, [el('dt', {}, [k]), el('dd', {}, [v])])));
+  return el(
+    'dl',
+    { class: 'facts' },
+    rows.map(([k, v]) => el('div', {}, [el('dt', {}, [k]), el('dd', {}, [v])])),
+  );
 }
 
 export class HostView implements View {
@@ -32,20 +36,39 @@ export class HostView implements View {
   private step = 10;
 
   /** The first refresh's queries, when main.ts sent them. */
-  constructor(private readonly ctx: ViewCtx, private readonly host: string, private first?: HostQueries) {
+  constructor(
+    private readonly ctx: ViewCtx,
+    private readonly host: string,
+    private first?: HostQueries,
+  ) {
     this.headEl = el('div', { class: 'view-head' }, [el('h1', {}, [host])]);
     this.msgEl = el('p', { class: 'section-msg error', hidden: true });
     this.grid = el('div', { class: 'chart-grid' });
     this.containers = new ContainersSection(ctx, host);
     this.extras = new HostExtras(ctx, host);
-    this.el = el('div', { class: 'view host-view' }, [this.headEl, this.msgEl, el('section', { class: 'host-charts' }, [this.grid]), this.extras.el, this.containers.el]);
+    this.el = el('div', { class: 'view host-view' }, [
+      this.headEl,
+      this.msgEl,
+      el('section', { class: 'host-charts' }, [this.grid]),
+      this.extras.el,
+      this.containers.el,
+    ]);
   }
 
   async refresh(signal: AbortSignal): Promise<void> {
     // A first load's queries went out before the page was evaluated (main.ts); later ones now.
     const q =
       this.first ??
-      sendHostQueries(this.host, { win: currentWindow(this.ctx.state, this.ctx.now()), maxPoints: this.ctx.maxPoints(), rank: this.ctx.state.rank, allContainers: this.containers.wantsAll() }, signal);
+      sendHostQueries(
+        this.host,
+        {
+          win: currentWindow(this.ctx.state, this.ctx.now()),
+          maxPoints: this.ctx.maxPoints(),
+          rank: this.ctx.state.rank,
+          allContainers: this.containers.wantsAll(),
+        },
+        signal,
+      );
     this.first = undefined;
     this.extras.prefetch();
     const { win, maxPoints: mp } = q;
@@ -64,7 +87,10 @@ export class HostView implements View {
     this.renderHead(info, hosts.value.now);
     // The containers' part draws when its answers are in, beside the host's own charts.
     const containersP = settle(this.containers.refresh(info, q, signal));
-    const empty = info.last_seen < win.from ? `No data in this range: the host last reported ${formatAgo(hosts.value.now, info.last_seen)}` : undefined;
+    const empty =
+      info.last_seen < win.from
+        ? `No data in this range: the host last reported ${formatAgo(hosts.value.now, info.last_seen)}`
+        : undefined;
     const extrasP = settle(this.extras.refresh(win, mp, empty, signal));
     const data = await q.data;
     rethrowFatal([data]);
@@ -105,7 +131,15 @@ export class HostView implements View {
     if (l.mem_total_bytes) rows.push(['Memory', formatBytes(l.mem_total_bytes)]);
     if (l.fs_total_bytes) rows.push(['Disk', formatBytes(l.fs_total_bytes)]);
     if (l.uptime_seconds) rows.push(['Up', formatDuration(l.uptime_seconds)]);
-    if (h.compose_projects.length) rows.push(['Compose', el('span', {}, h.compose_projects.flatMap((p, i) => [i ? ', ' : '', el('bdi', {}, [p])]))]);
+    if (h.compose_projects.length)
+      rows.push([
+        'Compose',
+        el(
+          'span',
+          {},
+          h.compose_projects.flatMap((p, i) => [i ? ', ' : '', el('bdi', {}, [p])]),
+        ),
+      ]);
     this.headEl.replaceChildren(el('h1', {}, [h.name]), facts(rows));
   }
 

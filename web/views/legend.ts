@@ -24,7 +24,9 @@ export class ContainerLegend {
       b.addEventListener('click', fn);
       return b;
     };
-    this.topBtn = btn('Top 5', 'Show only the five highest by the chosen metric', () => this.set(this.entries.map((e) => e.name).filter((n) => !this.top.slice(0, 5).includes(n))));
+    this.topBtn = btn('Top 5', 'Show only the five highest by the chosen metric', () =>
+      this.set(this.entries.map((e) => e.name).filter((n) => !this.top.slice(0, 5).includes(n))),
+    );
     this.groupsEl = el('div', { class: 'legend-groups' });
     this.el = el('div', { class: 'legend' }, [
       el('div', { class: 'legend-actions' }, [
@@ -49,24 +51,39 @@ export class ContainerLegend {
     for (const e of entries) groups.set(e.project, [...(groups.get(e.project) ?? []), e]);
     const blocks = [...groups.entries()].map(([project, list]) => {
       const names = list.map((e) => e.name);
-      const head = el('button', { type: 'button', class: 'legend-project', title: `${project ?? 'No compose project'}: show or hide the whole project` }, [project ?? 'no compose project']);
+      const head = el(
+        'button',
+        {
+          type: 'button',
+          class: 'legend-project',
+          title: `${project ?? 'No compose project'}: show or hide the whole project`,
+        },
+        [project ?? 'no compose project'],
+      );
       if (project === null) head.classList.add('none');
       head.addEventListener('click', () => {
         const allShown = names.every((n) => !this.hidden.has(n));
         const next = new Set(this.hidden);
-        for (const n of names) (allShown ? next.add(n) : next.delete(n));
+        for (const n of names) allShown ? next.add(n) : next.delete(n);
         this.set([...next]);
       });
       const items = list.map((e) => {
-        const b = el('button', { type: 'button', class: 'legend-item', 'data-name': e.name, title: e.running ? 'Show or hide' : 'Not running now (history stays)' }, [
-          el('i', { class: 'swatch', style: `--c:${e.color}` }),
-          el('span', { class: 'legend-name' }, [e.name]),
-        ]);
+        const b = el(
+          'button',
+          {
+            type: 'button',
+            class: 'legend-item',
+            'data-name': e.name,
+            title: e.running ? 'Show or hide' : 'Not running now (history stays)',
+          },
+          [el('i', { class: 'swatch', style: `--c:${e.color}` }), el('span', { class: 'legend-name' }, [e.name])],
+        );
         if (!e.running) b.classList.add('gone');
         b.addEventListener('click', (ev) => {
           // Alt/Option-click shows this one alone, the quickest way to isolate a line.
           if (ev.altKey) this.set(this.entries.map((x) => x.name).filter((n) => n !== e.name));
-          else this.set(this.hidden.has(e.name) ? [...this.hidden].filter((n) => n !== e.name) : [...this.hidden, e.name]);
+          else
+            this.set(this.hidden.has(e.name) ? [...this.hidden].filter((n) => n !== e.name) : [...this.hidden, e.name]);
         });
         return b;
       });

@@ -17,7 +17,13 @@ export interface ExtraData {
 
 const RS_ACTIVE = 'ipvs_rs_active_conns';
 const RS_INACTIVE = 'ipvs_rs_inactive_conns';
-const TOTALS = ['ipvs_conns_per_s', 'ipvs_in_packets_per_s', 'ipvs_out_packets_per_s', 'ipvs_in_bps', 'ipvs_out_bps'] as const;
+const TOTALS = [
+  'ipvs_conns_per_s',
+  'ipvs_in_packets_per_s',
+  'ipvs_out_packets_per_s',
+  'ipvs_in_bps',
+  'ipvs_out_bps',
+] as const;
 const ARP = ['arp_entries_total', 'arp_incomplete_total', 'arp_gc_thresh3'] as const;
 
 /** At most this many service charts, and real servers per service (the busiest). */
@@ -35,7 +41,6 @@ export function networkSeries(catalog: readonly CatalogSeries[]): string[] {
   if (names.has('arp_entries_total')) for (const n of ARP) if (names.has(n)) out.push(n);
   return out;
 }
-
 
 function last(col: Column | undefined): number | undefined {
   if (!col) return undefined;
@@ -62,7 +67,11 @@ interface Service {
 function services(data: ExtraData): Map<string, Service> {
   const out = new Map<string, Service>();
   for (const [key, l] of Object.entries(data.labels)) {
-    const kind = key.startsWith(`${RS_ACTIVE}{`) ? 'active' : key.startsWith(`${RS_INACTIVE}{`) ? 'inactive' : undefined;
+    const kind = key.startsWith(`${RS_ACTIVE}{`)
+      ? 'active'
+      : key.startsWith(`${RS_INACTIVE}{`)
+        ? 'inactive'
+        : undefined;
     if (!kind || l.service === undefined || l.real_server === undefined) continue;
     let svc = out.get(l.service);
     if (!svc) out.set(l.service, (svc = { schedulers: new Set(), servers: new Map() }));
@@ -82,7 +91,10 @@ function byAddress(a: string, b: string): number {
 function serviceSpec(name: string, svc: Service, data: ExtraData, dark: boolean): ChartSpec {
   const all = [...svc.servers.values()];
   const load = (rs: RealServer) => mean(data.cols[rs.active ?? '']) + mean(data.cols[rs.inactive ?? '']);
-  const shown = [...all].sort((a, b) => load(b) - load(a) || byAddress(a.name, b.name)).slice(0, MAX_REAL_SERVERS).sort((a, b) => byAddress(a.name, b.name));
+  const shown = [...all]
+    .sort((a, b) => load(b) - load(a) || byAddress(a.name, b.name))
+    .slice(0, MAX_REAL_SERVERS)
+    .sort((a, b) => byAddress(a.name, b.name));
   // The forwarding method goes in the note when all share it, else beside each real server;
   // two schedulers in one window (the service was edited) keep their lines apart.
   const methods = [...new Set(all.map((rs) => rs.method).filter(Boolean))];
@@ -91,53 +103,114 @@ function serviceSpec(name: string, svc: Service, data: ExtraData, dark: boolean)
     const color = spreadColor(i, dark);
     const group = [rs.name, methods.length > 1 && rs.method, many && rs.scheduler].filter(Boolean).join(' ');
     return [
-      { key: rs.active ?? `${RS_ACTIVE}{missing}`, label: `${group} active`, name: group, color, group, stack: 'active', width: 1 },
-      { key: rs.inactive ?? `${RS_INACTIVE}{missing}`, label: `${group} inactive`, name: group, color, group, stack: 'inactive', mirror: true, dash: [4, 2] },
+      {
+        key: rs.active ?? `${RS_ACTIVE}{missing}`,
+        label: `${group} active`,
+        name: group,
+        color,
+        group,
+        stack: 'active',
+        width: 1,
+      },
+      {
+        key: rs.inactive ?? `${RS_INACTIVE}{missing}`,
+        label: `${group} inactive`,
+        name: group,
+        color,
+        group,
+        stack: 'inactive',
+        mirror: true,
+        dash: [4, 2],
+      },
     ];
   });
-  const count = all.length === shown.length ? `${all.length} real server${all.length === 1 ? '' : 's'}` : `busiest ${shown.length} of ${all.length} real servers`;
+  const count =
+    all.length === shown.length
+      ? `${all.length} real server${all.length === 1 ? '' : 's'}`
+      : `busiest ${shown.length} of ${all.length} real servers`;
   return {
     id: `ipvs:${name}`,
     title: `IPVS ${name}`,
     unit: 'count',
     readout: 'all',
-    note: [[...svc.schedulers].join(', ') || 'no scheduler', methods.length === 1 && methods[0], count, 'stacked: active above the axis, inactive below'].filter(Boolean).join(' · '),
+    note: [
+      [...svc.schedulers].join(', ') || 'no scheduler',
+      methods.length === 1 && methods[0],
+      count,
+      'stacked: active above the axis, inactive below',
+    ]
+      .filter(Boolean)
+      .join(' · '),
     lines,
   };
 }
 
 /** The IPVS and ARP charts for what was fetched, and notes about what was left out. */
-export function networkSpecs(data: ExtraData, colors: string[], dark: boolean): { specs: ChartSpec[]; notes: string[] } {
+export function networkSpecs(
+  data: ExtraData,
+  colors: string[],
+  dark: boolean,
+): { specs: ChartSpec[]; notes: string[] } {
   const [c1, c2, c3, c4, , , , c8] = colors;
   const specs: ChartSpec[] = [];
   const notes: string[] = [];
   const svcs = [...services(data).entries()].sort((a, b) => byAddress(a[0], b[0]));
-  if (svcs.length > MAX_SERVICES) notes.push(`IPVS: ${svcs.length} virtual services; the first ${MAX_SERVICES} are charted.`);
+  if (svcs.length > MAX_SERVICES)
+    notes.push(`IPVS: ${svcs.length} virtual services; the first ${MAX_SERVICES} are charted.`);
   for (const [name, svc] of svcs.slice(0, MAX_SERVICES)) specs.push(serviceSpec(name, svc, data, dark));
   // The totals are series without labels: their columns are keyed NAME{}.
   const u = (name: string) => seriesColumnKey(name, {});
   const has = (k: string) => k in data.cols;
   if (has(u('ipvs_conns_per_s'))) {
     specs.push({
-      id: 'ipvs-conns', title: 'IPVS new connections', unit: 'per_s', readout: 'all', note: 'all services, per second',
-      lines: [{ key: u('ipvs_conns_per_s'), label: 'connections', color: c1, width: 2, band: band(u('ipvs_conns_per_s')) }],
+      id: 'ipvs-conns',
+      title: 'IPVS new connections',
+      unit: 'per_s',
+      readout: 'all',
+      note: 'all services, per second',
+      lines: [
+        { key: u('ipvs_conns_per_s'), label: 'connections', color: c1, width: 2, band: band(u('ipvs_conns_per_s')) },
+      ],
     });
   }
   if (has(u('ipvs_in_packets_per_s')) || has(u('ipvs_out_packets_per_s'))) {
     specs.push({
-      id: 'ipvs-packets', title: 'IPVS packets', unit: 'per_s', readout: 'all', note: 'in above the axis, out below',
+      id: 'ipvs-packets',
+      title: 'IPVS packets',
+      unit: 'per_s',
+      readout: 'all',
+      note: 'in above the axis, out below',
       lines: [
         { key: u('ipvs_in_packets_per_s'), label: 'in', color: c2, band: band(u('ipvs_in_packets_per_s')) },
-        { key: u('ipvs_out_packets_per_s'), label: 'out', color: c2, mirror: true, dash: [4, 2], band: band(u('ipvs_out_packets_per_s')) },
+        {
+          key: u('ipvs_out_packets_per_s'),
+          label: 'out',
+          color: c2,
+          mirror: true,
+          dash: [4, 2],
+          band: band(u('ipvs_out_packets_per_s')),
+        },
       ],
     });
   }
   if (has(u('ipvs_in_bps')) || has(u('ipvs_out_bps'))) {
     specs.push({
-      id: 'ipvs-bytes', title: 'IPVS traffic', unit: 'bits_per_s', readout: 'all', note: 'in above the axis, out below',
+      id: 'ipvs-bytes',
+      title: 'IPVS traffic',
+      unit: 'bits_per_s',
+      readout: 'all',
+      note: 'in above the axis, out below',
       lines: [
         { key: u('ipvs_in_bps'), label: 'in', color: c3, scale: 8, band: band(u('ipvs_in_bps')) },
-        { key: u('ipvs_out_bps'), label: 'out', color: c3, scale: 8, mirror: true, dash: [4, 2], band: band(u('ipvs_out_bps')) },
+        {
+          key: u('ipvs_out_bps'),
+          label: 'out',
+          color: c3,
+          scale: 8,
+          mirror: true,
+          dash: [4, 2],
+          band: band(u('ipvs_out_bps')),
+        },
       ],
     });
   }
@@ -148,7 +221,11 @@ export function networkSpecs(data: ExtraData, colors: string[], dark: boolean): 
       ? `limit gc_thresh3 = ${Math.round(limit)}${entries === undefined ? '' : `, ${formatPct((entries / limit) * 100)} of it in use`}`
       : 'no gc_thresh3 reported';
     specs.push({
-      id: 'arp', title: 'ARP table', unit: 'count', readout: 'all', note,
+      id: 'arp',
+      title: 'ARP table',
+      unit: 'count',
+      readout: 'all',
+      note,
       lines: [
         { key: u('arp_entries_total'), label: 'entries', color: c1, width: 2, band: band(u('arp_entries_total')) },
         { key: u('arp_incomplete_total'), label: 'incomplete', color: c4, band: band(u('arp_incomplete_total')) },

@@ -16,14 +16,22 @@ function stat(label: string, value: string, sub?: string): HTMLElement {
   // The number reads large, its unit small, so "28.9 Mbit/s" fits a quarter of a card.
   const m = /^(\S+) (.+)$/.exec(value);
   const big = m ? el('b', {}, [m[1], el('small', {}, [` ${m[2]}`])]) : el('b', {}, [value]);
-  return el('div', { class: 'stat' }, [el('span', { class: 'stat-label' }, [label]), big, sub ? el('span', { class: 'stat-sub' }, [sub]) : null]);
+  return el('div', { class: 'stat' }, [
+    el('span', { class: 'stat-label' }, [label]),
+    big,
+    sub ? el('span', { class: 'stat-sub' }, [sub]) : null,
+  ]);
 }
 
 function share(used?: number, total?: number): string | undefined {
   return used !== undefined && total ? formatPct((used / total) * 100) : undefined;
 }
 
-function diskShare(l: { fs_used_bytes?: number; fs_total_bytes?: number; fs_avail_bytes?: number }): string | undefined {
+function diskShare(l: {
+  fs_used_bytes?: number;
+  fs_total_bytes?: number;
+  fs_avail_bytes?: number;
+}): string | undefined {
   const pct = diskUsedPct(l.fs_used_bytes, l.fs_total_bytes, l.fs_avail_bytes);
   return pct === null ? undefined : formatPct(pct);
 }
@@ -34,18 +42,24 @@ class HostCard {
   private readonly spark: Sparkline;
   private readonly sparkNote: HTMLElement;
 
-  constructor(private readonly ctx: ViewCtx, readonly name: string) {
+  constructor(
+    private readonly ctx: ViewCtx,
+    readonly name: string,
+  ) {
     const colors = themeColors();
     this.spark = new Sparkline([colors[0], colors[1]]);
     this.sparkNote = el('span', { class: 'spark-note' });
     this.body = el('div', { class: 'card-body' });
     this.el = el('article', { class: 'panel host-card', 'data-host': name }, [
       this.body,
-      el('div', { class: 'spark-wrap' }, [this.spark.el, el('div', { class: 'spark-legend' }, [
-        el('span', {}, [el('i', { class: 'swatch', style: `--c:${colors[0]}` }), 'CPU']),
-        el('span', {}, [el('i', { class: 'swatch', style: `--c:${colors[1]}` }), 'memory']),
-        this.sparkNote,
-      ])]),
+      el('div', { class: 'spark-wrap' }, [
+        this.spark.el,
+        el('div', { class: 'spark-legend' }, [
+          el('span', {}, [el('i', { class: 'swatch', style: `--c:${colors[0]}` }), 'CPU']),
+          el('span', {}, [el('i', { class: 'swatch', style: `--c:${colors[1]}` }), 'memory']),
+          this.sparkNote,
+        ]),
+      ]),
     ]);
   }
 
@@ -62,33 +76,76 @@ class HostCard {
         el('span', { class: `dot ${h.online ? 'ok' : 'down'}`, 'aria-hidden': 'true' }),
         el('h2', {}, [link(href, [h.name])]),
         h.online ? null : statusBadge(false),
-        el('span', { class: 'muted seen' }, [h.online ? `reported ${formatAgo(now, h.last_seen)}` : `last seen ${formatAgo(now, h.last_seen)}`]),
+        el('span', { class: 'muted seen' }, [
+          h.online ? `reported ${formatAgo(now, h.last_seen)}` : `last seen ${formatAgo(now, h.last_seen)}`,
+        ]),
       ]),
       el('div', { class: 'stats' }, [
-        stat('CPU', l.cpu_pct === undefined ? na : formatPct(l.cpu_pct), l.load1 === undefined ? undefined : `load ${formatLoad(l.load1)}`),
-        stat('Memory', share(l.mem_used_bytes, l.mem_total_bytes) ?? na, l.mem_used_bytes !== undefined && l.mem_total_bytes ? formatBytesOf(l.mem_used_bytes, l.mem_total_bytes) : undefined),
-        stat('Disk', diskShare(l) ?? na, l.fs_used_bytes !== undefined && l.fs_total_bytes ? formatBytesOf(l.fs_used_bytes, l.fs_total_bytes) : undefined),
-        stat('Net in', l.net_rx_bps === undefined ? na : formatBits(l.net_rx_bps * 8), l.net_tx_bps === undefined ? undefined : `out ${formatBits(l.net_tx_bps * 8).replace('bit/s', 'b/s')}`),
+        stat(
+          'CPU',
+          l.cpu_pct === undefined ? na : formatPct(l.cpu_pct),
+          l.load1 === undefined ? undefined : `load ${formatLoad(l.load1)}`,
+        ),
+        stat(
+          'Memory',
+          share(l.mem_used_bytes, l.mem_total_bytes) ?? na,
+          l.mem_used_bytes !== undefined && l.mem_total_bytes
+            ? formatBytesOf(l.mem_used_bytes, l.mem_total_bytes)
+            : undefined,
+        ),
+        stat(
+          'Disk',
+          diskShare(l) ?? na,
+          l.fs_used_bytes !== undefined && l.fs_total_bytes
+            ? formatBytesOf(l.fs_used_bytes, l.fs_total_bytes)
+            : undefined,
+        ),
+        stat(
+          'Net in',
+          l.net_rx_bps === undefined ? na : formatBits(l.net_rx_bps * 8),
+          l.net_tx_bps === undefined ? undefined : `out ${formatBits(l.net_tx_bps * 8).replace('bit/s', 'b/s')}`,
+        ),
       ]),
       el('div', { class: 'card-containers' }, [
-        el('div', { class: 'muted' }, [`${running.length} container${running.length === 1 ? '' : 's'} ${h.online ? 'running' : 'at the last report'}${gone ? `, ${gone} gone` : ''}`, h.compose_projects.length ? ` · ${h.compose_projects.length} compose project${h.compose_projects.length === 1 ? '' : 's'}` : '']),
+        el('div', { class: 'muted' }, [
+          `${running.length} container${running.length === 1 ? '' : 's'} ${h.online ? 'running' : 'at the last report'}${gone ? `, ${gone} gone` : ''}`,
+          h.compose_projects.length
+            ? ` · ${h.compose_projects.length} compose project${h.compose_projects.length === 1 ? '' : 's'}`
+            : '',
+        ]),
         top.length
           ? el('table', { class: 'mini-table' }, [
-              el('tbody', {}, top.map((c) =>
-                el('tr', {}, [
-                  el('td', { class: 'name' }, [link(this.ctx.href({ view: 'container', host: h.name, container: c.name }), [c.name])]),
-                  el('td', { class: 'num' }, [c.latest.cpu_pct === undefined ? na : formatPct(c.latest.cpu_pct)]),
-                  el('td', { class: 'num' }, [c.latest.mem_bytes === undefined ? na : formatBytes(c.latest.mem_bytes)]),
-                ]),
-              )),
+              el(
+                'tbody',
+                {},
+                top.map((c) =>
+                  el('tr', {}, [
+                    el('td', { class: 'name' }, [
+                      link(this.ctx.href({ view: 'container', host: h.name, container: c.name }), [c.name]),
+                    ]),
+                    el('td', { class: 'num' }, [c.latest.cpu_pct === undefined ? na : formatPct(c.latest.cpu_pct)]),
+                    el('td', { class: 'num' }, [
+                      c.latest.mem_bytes === undefined ? na : formatBytes(c.latest.mem_bytes),
+                    ]),
+                  ]),
+                ),
+              ),
             ])
           : null,
         h.containers.length > top.length
           ? el('details', {}, [
               el('summary', {}, [`All ${h.containers.length} containers`]),
-              el('ul', { class: 'all-containers' }, h.containers.map((c) =>
-                el('li', {}, [link(this.ctx.href({ view: 'container', host: h.name, container: c.name }), [c.name]), ' ', el('span', { class: `state ${c.running ? 'ok' : 'down'}` }, [c.running ? c.state : 'gone'])]),
-              )),
+              el(
+                'ul',
+                { class: 'all-containers' },
+                h.containers.map((c) =>
+                  el('li', {}, [
+                    link(this.ctx.href({ view: 'container', host: h.name, container: c.name }), [c.name]),
+                    ' ',
+                    el('span', { class: `state ${c.running ? 'ok' : 'down'}` }, [c.running ? c.state : 'gone']),
+                  ]),
+                ),
+              ),
             ])
           : null,
       ]),
@@ -131,7 +188,12 @@ export class OverviewView implements View {
     this.grid = el('div', { class: 'host-grid' });
     this.empty = el('section', { class: 'panel empty', hidden: true });
     this.addHost = new AddHostPanel(() => ctx.now());
-    this.el = el('div', { class: 'view overview' }, [el('div', { class: 'view-head' }, [el('h1', {}, ['Fleet']), this.summary]), this.empty, this.grid, this.addHost.el]);
+    this.el = el('div', { class: 'view overview' }, [
+      el('div', { class: 'view-head' }, [el('h1', {}, ['Fleet']), this.summary]),
+      this.empty,
+      this.grid,
+      this.addHost.el,
+    ]);
   }
 
   async refresh(signal: AbortSignal): Promise<void> {
@@ -169,7 +231,18 @@ export class OverviewView implements View {
     this.grid.replaceChildren(...order);
     const win = baseWindow(this.ctx.state.range, res.now);
     // One request for every card's sparkline, not one per host.
-    const sparks = await settle(fetchHostSeries({ metrics: ['cpu_pct', 'mem_used_bytes', 'mem_total_bytes'], from: win.from, to: win.to, maxPoints: SPARK_POINTS, digits: 4 }, signal));
+    const sparks = await settle(
+      fetchHostSeries(
+        {
+          metrics: ['cpu_pct', 'mem_used_bytes', 'mem_total_bytes'],
+          from: win.from,
+          to: win.to,
+          maxPoints: SPARK_POINTS,
+          digits: 4,
+        },
+        signal,
+      ),
+    );
     rethrowFatal([sparks]);
     for (const card of this.cards.values()) card.setSpark(sparks, win.from, win.to);
     this.resize();
@@ -182,18 +255,31 @@ export class OverviewView implements View {
     const code = el('code', {}, [cmd]);
     const copy = el('button', { type: 'button', class: 'mini' }, ['Copy']);
     copy.addEventListener('click', () => {
-      void navigator.clipboard?.writeText(cmd).then(() => (copy.textContent = 'Copied'), () => window.getSelection()?.selectAllChildren(code));
+      void navigator.clipboard?.writeText(cmd).then(
+        () => (copy.textContent = 'Copied'),
+        () => window.getSelection()?.selectAllChildren(code),
+      );
     });
     this.empty.append(
       el('h2', {}, ['No host has reported yet']),
       el('p', {}, ['Start an agent on each machine you want to watch. From a checkout of Berth on that machine:']),
       el('pre', { class: 'cmd' }, [code, copy]),
       el('p', { class: 'muted' }, [
-        'Replace ', el('code', {}, ['<TOKEN>']), ' with this server\'s ingest token: the one ', el('code', {}, ['npm start']),
-        ' printed (kept in ', el('code', {}, ['data/token']), '), one the server was started with (', el('code', {}, ['--token']),
-        '), or a per-host token from ', el('code', {}, ['npm run server -- token add HOST']), '.',
+        'Replace ',
+        el('code', {}, ['<TOKEN>']),
+        " with this server's ingest token: the one ",
+        el('code', {}, ['npm start']),
+        ' printed (kept in ',
+        el('code', {}, ['data/token']),
+        '), one the server was started with (',
+        el('code', {}, ['--token']),
+        '), or a per-host token from ',
+        el('code', {}, ['npm run server -- token add HOST']),
+        '.',
       ]),
-      el('p', { class: 'muted' }, ['The agent reports every 10 seconds; the host appears here with its first report. Without a checkout, use the one-line install under "Add a host".']),
+      el('p', { class: 'muted' }, [
+        'The agent reports every 10 seconds; the host appears here with its first report. Without a checkout, use the one-line install under "Add a host".',
+      ]),
     );
   }
 

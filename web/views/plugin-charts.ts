@@ -15,8 +15,8 @@ const BAD_LINES = 'plugin_bad_lines';
 
 const UNITS: readonly Unit[] = ['pct', 'bytes', 'bytes_per_s', 'bits_per_s', 'per_s', 'count', 'load', 'seconds'];
 
-
-const isPlugin = (s: CatalogSeries) => s.labels.plugin !== undefined && s.name !== BAD_LINES && s.labels.container === undefined;
+const isPlugin = (s: CatalogSeries) =>
+  s.labels.plugin !== undefined && s.name !== BAD_LINES && s.labels.container === undefined;
 
 /** Series names to fetch for the plugins (each answer holds every plugin's series of that name). */
 export function pluginSeries(catalog: readonly CatalogSeries[]): { names: string[]; left: number } {
@@ -32,7 +32,10 @@ function distinctLabels<T extends { label: string; labels: Record<string, string
   for (const l of lines) count.set(l.label, (count.get(l.label) ?? 0) + 1);
   return lines.map((l) => {
     if (count.get(l.label)! < 2) return l;
-    const extra = Object.entries(l.labels).filter(([k]) => k !== 'plugin').map(([k, v]) => `${k}=${v}`).join(', ');
+    const extra = Object.entries(l.labels)
+      .filter(([k]) => k !== 'plugin')
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
     return extra ? { ...l, label: `${l.label} (${extra})` } : l;
   });
 }
@@ -43,9 +46,23 @@ function graphOf(name: string): { graph: string; metric: string } {
 }
 
 /** The plugin charts for what was fetched, and notes (bad lines, series left out). */
-export function pluginSpecs(catalog: readonly CatalogSeries[], data: ExtraData, left: number, dark: boolean): { specs: ChartSpec[]; notes: string[] } {
+export function pluginSpecs(
+  catalog: readonly CatalogSeries[],
+  data: ExtraData,
+  left: number,
+  dark: boolean,
+): { specs: ChartSpec[]; notes: string[] } {
   const meta = new Map(catalog.map((s) => [seriesColumnKey(s.name, s.labels), s]));
-  const charts = new Map<string, { plugin: string; graph: string; unit: Unit; declared: string | null; lines: { key: string; label: string; labels: Record<string, string> }[] }>();
+  const charts = new Map<
+    string,
+    {
+      plugin: string;
+      graph: string;
+      unit: Unit;
+      declared: string | null;
+      lines: { key: string; label: string; labels: Record<string, string> }[];
+    }
+  >();
   const notes: string[] = [];
   for (const [key, labels] of Object.entries(data.labels)) {
     const s = meta.get(key);
@@ -55,7 +72,8 @@ export function pluginSpecs(catalog: readonly CatalogSeries[], data: ExtraData, 
     const unit = (UNITS as readonly string[]).includes(s.unit ?? '') ? (s.unit as Unit) : 'count';
     const id = `plugin:${plugin}:${graph}:${s.unit ?? ''}`;
     let c = charts.get(id);
-    if (!c) charts.set(id, (c = { plugin, graph, unit, declared: unit === s.unit || !s.unit ? null : s.unit, lines: [] }));
+    if (!c)
+      charts.set(id, (c = { plugin, graph, unit, declared: unit === s.unit || !s.unit ? null : s.unit, lines: [] }));
     c.lines.push({ key, label: s.title || metric, labels });
   }
   for (const [key, labels] of Object.entries(data.labels)) {
@@ -63,23 +81,41 @@ export function pluginSpecs(catalog: readonly CatalogSeries[], data: ExtraData, 
     const col = data.cols[key] ?? [];
     const i = lastIndex(col);
     const n = i < 0 ? 0 : (col[i] as number);
-    if (n > 0) notes.push(`Plugin "${labels.plugin}": ${n} line${n === 1 ? '' : 's'} of its last run ${n === 1 ? 'was' : 'were'} not name<TAB>value<TAB>epoch (ignored).`);
+    if (n > 0)
+      notes.push(
+        `Plugin "${labels.plugin}": ${n} line${n === 1 ? '' : 's'} of its last run ${n === 1 ? 'was' : 'were'} not name<TAB>value<TAB>epoch (ignored).`,
+      );
   }
   if (left > 0) notes.push(`${left} more plugin series are not charted here (at most ${MAX_PLUGIN_SERIES} per page).`);
   const specs = [...charts.entries()]
     .sort((a, b) => a[1].plugin.localeCompare(b[1].plugin) || a[1].graph.localeCompare(b[1].graph))
     .map(([id, c]): ChartSpec => {
-      const lines = distinctLabels(c.lines).sort((a, b) => a.label.localeCompare(b.label, undefined, { numeric: true }));
+      const lines = distinctLabels(c.lines).sort((a, b) =>
+        a.label.localeCompare(b.label, undefined, { numeric: true }),
+      );
       const shown = lines.slice(0, MAX_LINES_PER_CHART);
       return {
         id,
         title: c.graph,
         unit: c.unit,
         readout: 'all',
-        note: [`plugin ${c.plugin}`, c.declared && `unit ${c.declared}`, shown.length < lines.length && `first ${shown.length} of ${lines.length} metrics`].filter(Boolean).join(' · '),
+        note: [
+          `plugin ${c.plugin}`,
+          c.declared && `unit ${c.declared}`,
+          shown.length < lines.length && `first ${shown.length} of ${lines.length} metrics`,
+        ]
+          .filter(Boolean)
+          .join(' · '),
         yMax: c.unit === 'pct' ? 100 : undefined,
         // Toggled by their own column, so two lines that still read alike hide one at a time.
-        lines: shown.map((l, i): LineSpec => ({ key: l.key, label: l.label, name: l.label, group: l.key, color: spreadColor(i, dark), band: { min: `${l.key}_min`, max: `${l.key}_max` } })),
+        lines: shown.map((l, i): LineSpec => ({
+          key: l.key,
+          label: l.label,
+          name: l.label,
+          group: l.key,
+          color: spreadColor(i, dark),
+          band: { min: `${l.key}_min`, max: `${l.key}_max` },
+        })),
       };
     });
   return { specs, notes };

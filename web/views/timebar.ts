@@ -12,7 +12,14 @@ export interface TimeBarActions {
   refresh(seconds: number | null): void;
 }
 
-const REFRESH: [string, string][] = [['auto', 'Auto'], ['5', '5 s'], ['10', '10 s'], ['30', '30 s'], ['60', '1 min'], ['off', 'Off']];
+const REFRESH: [string, string][] = [
+  ['auto', 'Auto'],
+  ['5', '5 s'],
+  ['10', '10 s'],
+  ['30', '30 s'],
+  ['60', '1 min'],
+  ['off', 'Off'],
+];
 
 export class TimeBar {
   readonly el: HTMLElement;
@@ -62,13 +69,19 @@ export class TimeBar {
     });
 
     this.zoomText = el('span', { class: 'zoom-text' });
-    const out = el('button', { type: 'button', class: 'mini', title: 'Step back out (or double-click a chart)' }, ['Zoom out']);
+    const out = el('button', { type: 'button', class: 'mini', title: 'Step back out (or double-click a chart)' }, [
+      'Zoom out',
+    ]);
     out.addEventListener('click', () => act.unzoom());
     const reset = el('button', { type: 'button', class: 'mini', title: 'Back to the whole range' }, ['Reset']);
     reset.addEventListener('click', () => act.resetZoom());
     this.zoomEl = el('div', { class: 'zoom', hidden: true }, [this.zoomText, out, reset]);
 
-    this.refreshSel = el('select', { 'aria-label': 'Refresh every' }, REFRESH.map(([v, l]) => el('option', { value: v }, [l])));
+    this.refreshSel = el(
+      'select',
+      { 'aria-label': 'Refresh every' },
+      REFRESH.map(([v, l]) => el('option', { value: v }, [l])),
+    );
     this.refreshSel.addEventListener('change', () => {
       const v = this.refreshSel.value;
       act.refresh(v === 'auto' ? null : v === 'off' ? 0 : Number(v));
@@ -101,7 +114,8 @@ export class TimeBar {
     }
     const z = state.zoom[state.zoom.length - 1];
     this.zoomEl.hidden = !z;
-    if (z) this.zoomText.textContent = `Zoomed to ${formatRange(z[0], z[1])}${state.zoom.length > 1 ? ` (${state.zoom.length} levels)` : ''}`;
+    if (z)
+      this.zoomText.textContent = `Zoomed to ${formatRange(z[0], z[1])}${state.zoom.length > 1 ? ` (${state.zoom.length} levels)` : ''}`;
     this.refreshSel.value = state.refresh === null ? 'auto' : state.refresh === 0 ? 'off' : String(state.refresh);
     if (this.refreshSel.value === '') {
       // A period from a link that is not in the list: show it as an extra option.

@@ -53,7 +53,8 @@ export function rethrowFatal(results: Settled<unknown>[]): void {
 
 /** Text for a failed query, shown where its data would have been. */
 export function failure(error: unknown): string {
-  if (error instanceof ApiError) return error.status ? `Query failed (${error.status}): ${error.message}` : `Query failed: ${error.message}`;
+  if (error instanceof ApiError)
+    return error.status ? `Query failed (${error.status}): ${error.message}` : `Query failed: ${error.message}`;
   return `Query failed: ${error instanceof Error ? error.message : String(error)}`;
 }
 
@@ -64,7 +65,10 @@ export function themeColors(): string[] {
   const dark = matchMedia('(prefers-color-scheme: dark)').matches;
   if (!colorCache || colorCache.dark !== dark) {
     const s = getComputedStyle(document.documentElement);
-    colorCache = { dark, colors: Array.from({ length: 8 }, (_, i) => s.getPropertyValue(`--c${i + 1}`).trim() || '#888') };
+    colorCache = {
+      dark,
+      colors: Array.from({ length: 8 }, (_, i) => s.getPropertyValue(`--c${i + 1}`).trim() || '#888'),
+    };
   }
   return colorCache.colors;
 }
