@@ -27,6 +27,7 @@ import {
   requireDocker,
   runContainer,
   TEST_IMAGE,
+  TEST_LABELS,
   TEST_PREFIX,
 } from './support/docker.ts';
 import { startProcess, eventually, sleep } from './support/processes.ts';
@@ -144,8 +145,7 @@ test(
       '-d',
       '--name',
       full(C.burner),
-      '--label',
-      'berth.test=1',
+      ...TEST_LABELS,
       '--cpus',
       String(BURNER_CPUS),
       TEST_IMAGE,

@@ -15,11 +15,12 @@ import {
   requireDocker,
   runContainer,
   TEST_IMAGE,
+  TEST_PREFIX,
 } from './support/docker.ts';
 
-const BURNER = 'berth-test-burner';
-const SLEEPER = 'berth-test-sleeper';
-const NET = 'berth-test-collector';
+const BURNER = `${TEST_PREFIX}burner`;
+const SLEEPER = `${TEST_PREFIX}sleeper`;
+const NET = `${TEST_PREFIX}collector`;
 
 test('docker collector on a real engine: burner ≈ one core, sleeper ≈ idle', { timeout: 120_000 }, async (t) => {
   if (!(await requireDocker(t))) return;

@@ -1,6 +1,7 @@
 // Helpers for tests that need Docker: a real engine through the `docker` CLI (containers and
-// networks named `berth-test-…`, leftovers of an earlier run removed first), and a mock engine on
-// a unix socket serving recorded answers, for golden tests that need no engine at all.
+// networks named `berth-test-<pid>-…` and labelled with the test process that made them, so
+// test files can run side by side; leftovers of a process that is gone are removed first), and
+// a mock engine on a unix socket serving recorded answers, for golden tests that need no engine.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -11,7 +12,10 @@ import type { TestContext } from 'node:test';
 
 const exec = promisify(execFile);
 
-export const TEST_PREFIX = 'berth-test-';
+/** Names of what this test process makes: unique to it, so concurrent test files never collide. */
+export const TEST_PREFIX = `berth-test-${process.pid}-`;
+/** Labels every container and network a test makes: `berth.test.pid` names the process that owns it. */
+export const TEST_LABELS = ['--label', 'berth.test=1', '--label', `berth.test.pid=${process.pid}`] as const;
 /** Built without a registry by scripts/ci/docker-up.sh from the host's static busybox. */
 export const TEST_IMAGE = process.env.BERTH_TEST_IMAGE ?? 'berth-busybox';
 
@@ -71,7 +75,7 @@ export interface RunOptions {
 
 /** Starts a detached container and returns its full id. */
 export async function runContainer(opts: RunOptions): Promise<string> {
-  const args = ['run', '-d', '--name', prefixed(opts.name), '--label', 'berth.test=1'];
+  const args = ['run', '-d', '--name', prefixed(opts.name), ...TEST_LABELS];
   if (opts.network) args.push('--network', prefixed(opts.network));
   if (opts.memory) args.push('--memory', opts.memory);
   for (const [k, v] of Object.entries(opts.labels ?? {})) args.push('--label', `${k}=${v}`);
@@ -86,20 +90,43 @@ export async function removeContainers(names: readonly string[]): Promise<void> 
 }
 
 export async function createNetwork(name: string): Promise<string> {
-  return docker(['network', 'create', '--label', 'berth.test=1', prefixed(name)]);
+  return docker(['network', 'create', ...TEST_LABELS, prefixed(name)]);
 }
 
 export async function removeNetwork(name: string): Promise<void> {
   await docker(['network', 'rm', prefixed(name)]).catch(() => undefined);
 }
 
-/** Removes every container and network named berth-test-… (left by an interrupted run). */
+/** Whether a process with this pid is running (signal 0 only asks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes containers and networks a test made whose process is gone (an interrupted run), and
+ * never those of a test process still running beside this one.
+ */
 export async function removeLeftovers(): Promise<void> {
-  const containers = (await docker(['ps', '-aq', '--filter', `name=^/${TEST_PREFIX}`])).split('\n').filter(Boolean);
+  const owned = async (kind: 'container' | 'network'): Promise<string[]> => {
+    const list =
+      kind === 'container'
+        ? ['ps', '-a', '--filter', 'label=berth.test=1', '--format', '{{.ID}} {{.Label "berth.test.pid"}}']
+        : ['network', 'ls', '--filter', 'label=berth.test=1', '--format', '{{.ID}} {{.Label "berth.test.pid"}}'];
+    return (await docker(list))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(' '))
+      .filter(([, pid]) => !pid || !alive(Number(pid)))
+      .map(([id]) => id);
+  };
+  const containers = await owned('container');
   if (containers.length) await docker(['rm', '-f', ...containers]).catch(() => undefined);
-  const networks = (await docker(['network', 'ls', '-q', '--filter', `name=^${TEST_PREFIX}`]))
-    .split('\n')
-    .filter(Boolean);
+  const networks = await owned('network');
   if (networks.length) await docker(['network', 'rm', ...networks]).catch(() => undefined);
 }
 
