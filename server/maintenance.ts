@@ -2,6 +2,7 @@
 // each run logged when it did something, never overlapping itself. The writer runs them
 // (ingest/writer.ts), on the connection that does all the writing.
 import type { Logger } from '../agent/log.ts';
+import { every, systemClock, type Clock } from '../lib/clock.ts';
 import type { IngestWriter } from './ingest/writer.ts';
 import type { Retention } from './rollup/tiers.ts';
 
@@ -12,19 +13,23 @@ export function startMaintenance(
     rollupEverySeconds: number;
     retentionEverySeconds: number;
     log: Logger;
+    /** Epoch seconds: what the rollups and retention take as now. */
     now: () => number;
+    /** Runs the timers (and times the runs). */
+    clock?: Clock;
   },
 ): () => void {
+  const clock = opts.clock ?? systemClock;
   let busy = false;
   const rollup = async () => {
     if (busy) return;
     busy = true;
     try {
-      const t0 = performance.now();
+      const t0 = clock.now();
       const r = await writer.rollup(opts.now());
       if (r.buckets + r.dirty > 0) {
         opts.log.debug(
-          `rollups: ${r.buckets} buckets, ${r.dirty} late buckets recomputed in ${(performance.now() - t0).toFixed(0)} ms`,
+          `rollups: ${r.buckets} buckets, ${r.dirty} late buckets recomputed in ${(clock.now() - t0).toFixed(0)} ms`,
         );
       }
     } catch (e) {
@@ -45,16 +50,11 @@ export function startMaintenance(
       busy = false;
     }
   };
-  const a = setInterval(() => void rollup(), opts.rollupEverySeconds * 1000);
-  const b = setInterval(() => void retention(), opts.retentionEverySeconds * 1000);
-  const first = setTimeout(() => void rollup(), 1000);
-  first.unref();
-  a.unref();
-  b.unref();
-  return () => {
-    // The first run too: after stop, the writer may be closed.
-    clearTimeout(first);
-    clearInterval(a);
-    clearInterval(b);
-  };
+  const stops = [
+    clock.after(1000, () => void rollup()),
+    every(clock, opts.rollupEverySeconds * 1000, () => void rollup()),
+    every(clock, opts.retentionEverySeconds * 1000, () => void retention()),
+  ];
+  // The first run too: after stop, the writer may be closed.
+  return () => stops.forEach((stop) => stop());
 }
