@@ -76,7 +76,7 @@ export function aimAt(next: number | undefined, nowMs: number, interval: number)
   return next;
 }
 
-/** Seconds until the next multiple of `interval` on the wall clock. */
+/** Milliseconds until the next multiple of `interval` seconds on the wall clock. */
 export function msToNextBoundary(nowMs: number, interval: number): number {
   const ms = interval * 1000;
   return ms - (nowMs % ms);

@@ -5,7 +5,10 @@ import type { RateTracker } from '../rates.ts';
 import type { SnapshotBuilder } from '../snapshot.ts';
 import type { Logger } from '../log.ts';
 
-/** What every collector gets: roots for procfs and sysfs, the shared rate tracker, a logger. */
+/**
+ * What every collector gets each tick: the tick's monotonic time, the shared rate tracker, a
+ * logger. (Its roots for procfs and sysfs it gets once, when made: collectors/index.ts.)
+ */
 export interface CollectContext {
   /** Monotonic seconds at the start of this tick (for rates). */
   readonly mono: number;
