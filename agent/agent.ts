@@ -12,6 +12,7 @@ import { RateTracker } from './rates.ts';
 import { SnapshotBuilder } from './snapshot.ts';
 import { Shipper } from './shipper.ts';
 import { Spool } from './spool.ts';
+import { Outbox } from './outbox.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -94,6 +95,7 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
       `--spool (BERTH_SPOOL): cannot use ${config.spoolDir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
     );
   }
+  const outbox = new Outbox(spool, log);
   const metaSources = collectors.filter(
     (c): c is typeof c & { meta(): Record<string, object> } => typeof (c as { meta?: unknown }).meta === 'function',
   );
@@ -106,7 +108,7 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
       version: AGENT_VERSION,
       interval: config.interval,
     },
-    spool,
+    outbox,
     log,
     verbose: config.verbose,
     meta: () => Object.assign({}, ...metaSources.map((c) => c.meta())),
@@ -196,7 +198,7 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
     shipper,
     firstFlush,
     get undelivered() {
-      return spool.count + shipper.inMemory;
+      return outbox.count;
     },
     async stop() {
       stopped = true;
