@@ -2,8 +2,9 @@
 // the server's schema takes, within the limits, with an id the same members always give.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import zlib from 'node:zlib';
-import { CATCH_UP_MAX_ROWS, mergeSpooled, mergedId, type Spooled } from './catch-up.ts';
+import { CATCH_UP_MAX_BYTES, CATCH_UP_MAX_ROWS, mergeSpooled, mergedId, type Spooled } from './catch-up.ts';
 import { MAX_TICKS } from '../protocol/constants.ts';
 import { columnBatch } from '../protocol/batch.ts';
 import { snapshotsToColumns } from '../protocol/columns.ts';
@@ -139,4 +140,35 @@ test('a run holds at most MAX_TICKS ticks: a host-only agent at --interval 1 --f
 test('merged ids differ with the members and their order', () => {
   assert.notEqual(mergedId(['a', 'b']), mergedId(['b', 'a']));
   assert.notEqual(mergedId(['ab']), mergedId(['a', 'b']));
+});
+
+test('a run holds at most 360 batches and 2 MB of members (less after a 413)', () => {
+  // Labels of random text barely compress: ~50 KB of gzip a batch, two rows.
+  const heavy = (i: number): Spooled => {
+    const labels = () =>
+      Object.fromEntries(Array.from({ length: 32 }, (_, k) => [`l${k}`, crypto.randomBytes(768).toString('base64')]));
+    const containers = [0, 1].map((k) => ({
+      id: `id-${i}-${k}`,
+      name: `c${i}-${k}`,
+      labels: labels(),
+      ts: [T0 + i],
+      metrics: { cpu_pct: [1] },
+    }));
+    const batch: ColumnBatch = { v: 2, batch_id: `heavy-batch-${i}`, agent, containers, series: [] };
+    return { batchId: batch.batch_id, body: zlib.gzipSync(JSON.stringify(batch)) };
+  };
+  const heavies = Array.from({ length: 60 }, (_, i) => heavy(i));
+  /** How many of the first bodies fit in `bytes`. */
+  const fit = (list: Spooled[], bytes: number) => {
+    let n = 0;
+    for (let sum = 0; n < list.length && (sum += list[n].body.length) <= bytes; n++);
+    return n;
+  };
+  const rows: [name: string, list: Spooled[], maxBytes: number | undefined, count: number][] = [
+    ['400 small batches', Array.from({ length: 400 }, (_, i) => spooled([T0 + i * 10], 0)), undefined, 360],
+    ['~50 KB a batch', heavies, undefined, fit(heavies, CATCH_UP_MAX_BYTES)],
+    ['~50 KB a batch, after a 413 lowered the bytes', heavies, 200_000, fit(heavies, 200_000)],
+  ];
+  for (const [name, list, maxBytes, count] of rows) assert.equal(mergeSpooled(list, maxBytes)?.count, count, name);
+  assert.ok(fit(heavies, CATCH_UP_MAX_BYTES) < heavies.length, 'the bytes bind there, not the count');
 });
