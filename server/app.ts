@@ -18,6 +18,10 @@ import { catalogRoute } from './routes/catalog.ts';
 import { loader, send, webRoute } from './routes/web.ts';
 import { inlineWriter, type IngestWriter } from './ingest/writer.ts';
 import { throttle } from './log-throttle.ts';
+import { metricsRoute } from './routes/metrics.ts';
+import { IngestHealth, observeWriter } from './prometheus/health.ts';
+import { LatestValues } from './prometheus/latest.ts';
+import type { Forwarder } from './forward/forwarder.ts';
 
 export interface AppDeps {
   db: Db;
@@ -27,18 +31,32 @@ export interface AppDeps {
   now: () => number;
   /** Where ingest writes; in the request's own thread when absent (startServer runs a thread). */
   writer?: IngestWriter;
+  /** Remote-write forwarding (--remote-write), told of every stored batch. */
+  forwarder?: Forwarder;
 }
 
 /** What the routes get: the app's dependencies with the one writer every route that writes shares. */
 export type RouteDeps = AppDeps & { writer: IngestWriter };
 
 export function createApp(given: AppDeps): Hono {
-  // One writer for every route that writes (ingest, and the refusal counters).
-  const deps: RouteDeps = {
-    ...given,
-    writer:
-      given.writer ?? inlineWriter(given.db.$client, { allowDuplicateHostnames: given.config.allowDuplicateHostnames }),
-  };
+  // One writer for every route that writes (ingest, and the refusal counters), watched for
+  // GET /metrics; each batch it stored goes on to the newest values and to forwarding.
+  const health = new IngestHealth();
+  const latest = new LatestValues();
+  const storedTrouble = throttle();
+  const writer = observeWriter(
+    given.writer ?? inlineWriter(given.db.$client, { allowDuplicateHostnames: given.config.allowDuplicateHostnames }),
+    health,
+    (batch) => {
+      latest.update(batch, given.now());
+      given.forwarder?.enqueue(batch);
+    },
+    (e) => {
+      const t = storedTrouble(e.message);
+      if (t.write) given.log.error(`after storing a batch: ${e.message}${t.more}`);
+    },
+  );
+  const deps: RouteDeps = { ...given, writer };
   const app = new Hono();
   const unexpected = throttle();
 
@@ -65,6 +83,15 @@ export function createApp(given: AppDeps): Hono {
     deps.db.$client.prepare('SELECT 1').get();
     return c.json({ ok: true });
   });
+  // Every ingest request timed, answered or refused.
+  app.use('/api/v1/ingest', async (_c, next) => {
+    const t0 = performance.now();
+    try {
+      await next();
+    } finally {
+      health.observeSeconds((performance.now() - t0) / 1000);
+    }
+  });
   app.route('/api/v1/ingest', ingestRoute(deps));
   app.route('/api/v1/hosts', hostsRoute(deps));
   app.route('/api/v1/series', seriesRoute(deps));
@@ -74,6 +101,10 @@ export function createApp(given: AppDeps): Hono {
   app.route('/api/v1/status', statusRoute(deps));
   app.route('/api/v1/tokens', tokensRoute(deps));
   app.route('/api/v1/catalog', catalogRoute(deps));
+  app.route(
+    '/metrics',
+    metricsRoute(deps, { latest, health, forwardStats: given.forwarder && (() => given.forwarder!.stats()) }),
+  );
 
   // The one-file agent, so a new host needs nothing but Node and this server's URL: from
   // memory, gzip for clients that take it (curl without --compressed gets it plain).

@@ -1,7 +1,9 @@
 // Server configuration: flags, then BERTH_* environment variables, then defaults. Read and
 // validated once; every bad value is reported by name.
 import { parseArgs } from 'node:util';
+import path from 'node:path';
 import { DEFAULT_RETENTION, parseRetention, type Retention } from './rollup/tiers.ts';
+import { parseRemoteUrl, type RemoteUrl } from './remote-url.ts';
 
 export interface ServerConfig {
   port: number;
@@ -22,6 +24,16 @@ export interface ServerConfig {
   agentFile: string;
   rollupEverySeconds: number;
   retentionEverySeconds: number;
+  /** Prometheus remote-write receivers every stored sample is forwarded to. */
+  remoteWrite: RemoteUrl[];
+  /** Where the forwarding queues live (a folder per target). */
+  remoteWriteQueueDir: string;
+  /** Bytes each target's queue may hold on disk. */
+  remoteWriteQueueBytes: number;
+  /** A Prometheus query API the read routes answer from, instead of SQLite. */
+  readFrom?: RemoteUrl;
+  /** GET /metrics wants this bearer token when set. */
+  metricsToken?: string;
 }
 
 export const SERVER_OPTIONS = {
@@ -64,6 +76,51 @@ export const SERVER_OPTIONS = {
     env: 'BERTH_AGENT_FILE',
     default: './dist/berth-agent.mjs',
     help: 'Bundled agent served at /agent.mjs',
+  },
+  'remote-write': {
+    type: 'string',
+    multiple: true,
+    env: 'BERTH_REMOTE_WRITE',
+    default: '',
+    help: 'Prometheus remote-write URL every stored sample is forwarded to (repeatable; basic auth as user:pass@ in the URL; env: space-separated)',
+  },
+  'remote-write-header': {
+    type: 'string',
+    multiple: true,
+    env: 'BERTH_REMOTE_WRITE_HEADER',
+    default: '',
+    help: "Header sent to every remote-write URL, 'Name: value' (repeatable; env: one per line)",
+  },
+  'remote-write-queue': {
+    type: 'string',
+    env: 'BERTH_REMOTE_WRITE_QUEUE',
+    default: '',
+    help: 'Folder of the forwarding queues on disk (default: remote-write/ beside the database)',
+  },
+  'remote-write-queue-mb': {
+    type: 'string',
+    env: 'BERTH_REMOTE_WRITE_QUEUE_MB',
+    default: '1024',
+    help: 'Most each remote-write target may have waiting on disk, in MB; past it the oldest samples are dropped (counted)',
+  },
+  'read-from': {
+    type: 'string',
+    env: 'BERTH_READ_FROM',
+    default: '',
+    help: 'Answer the page from this Prometheus query API (VictoriaMetrics, Prometheus, Mimir) instead of SQLite',
+  },
+  'read-from-header': {
+    type: 'string',
+    multiple: true,
+    env: 'BERTH_READ_FROM_HEADER',
+    default: '',
+    help: "Header sent to the --read-from API, 'Name: value' (repeatable; env: one per line)",
+  },
+  'metrics-token': {
+    type: 'string',
+    env: 'BERTH_METRICS_TOKEN',
+    default: '',
+    help: 'Bearer token GET /metrics asks for (open when unset)',
   },
 } as const;
 
@@ -114,11 +171,39 @@ export function loadServerConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   const dup = get('allow-duplicate-hostnames');
   if (!['true', 'false', '1', '0'].includes(dup))
     problems.push(`--allow-duplicate-hostnames (BERTH_ALLOW_DUPLICATE_HOSTNAMES): "${dup}" is not true or false`);
+  /** A repeatable flag's values: given on the command line, or from its variable split by `sep`. */
+  const list = (k: keyof typeof SERVER_OPTIONS, sep: RegExp): string[] => {
+    const v = values[k];
+    const raw = Array.isArray(v) ? v : typeof v === 'string' ? [v] : (env[SERVER_OPTIONS[k].env] ?? '').split(sep);
+    return raw.map((s) => s.trim()).filter(Boolean);
+  };
+  const remote = (flag: 'remote-write' | 'read-from', raw: string, headers: string[]): RemoteUrl | undefined => {
+    try {
+      return parseRemoteUrl(raw, headers);
+    } catch (e) {
+      // The URL may hold a password: only what is wrong with it is said.
+      problems.push(`--${flag} (${SERVER_OPTIONS[flag].env}): ${(e as Error).message}`);
+      return undefined;
+    }
+  };
+  const writeHeaders = list('remote-write-header', /\n/);
+  const remoteWrite = list('remote-write', /\s+/)
+    .map((u) => remote('remote-write', u, writeHeaders))
+    .filter((r): r is RemoteUrl => r !== undefined);
+  if (writeHeaders.length && remoteWrite.length === 0 && list('remote-write', /\s+/).length === 0)
+    problems.push('--remote-write-header (BERTH_REMOTE_WRITE_HEADER): given without --remote-write');
+  const readFromRaw = get('read-from').trim();
+  const readFrom = readFromRaw ? remote('read-from', readFromRaw, list('read-from-header', /\n/)) : undefined;
+  const queueMb = num('remote-write-queue-mb', 1, 1024 * 1024);
+  const metricsToken = get('metrics-token');
+  if (metricsToken && metricsToken.length < 16)
+    problems.push('--metrics-token (BERTH_METRICS_TOKEN): a token must be at least 16 characters');
   if (problems.length) throw new ConfigError(problems.join('\n'));
+  const dbPath = get('db');
   return {
     port,
     bind: get('bind'),
-    dbPath: get('db'),
+    dbPath,
     tokens,
     retention,
     bodyLimit: Math.round(bodyMb * 1024 * 1024),
@@ -128,5 +213,10 @@ export function loadServerConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     agentFile: get('agent-file'),
     rollupEverySeconds: 30,
     retentionEverySeconds: 600,
+    remoteWrite,
+    remoteWriteQueueDir: get('remote-write-queue') || path.join(path.dirname(dbPath), 'remote-write'),
+    remoteWriteQueueBytes: Math.round(queueMb * 1024 * 1024),
+    readFrom,
+    metricsToken: metricsToken || undefined,
   };
 }

@@ -11,6 +11,7 @@ import { startCheckpointer } from './db/checkpointer.ts';
 import { setAutocheckpoint } from './db/statements.ts';
 import { startWriterThread } from './ingest/writer.ts';
 import { throttle } from './log-throttle.ts';
+import { startForwarder } from './forward/forwarder.ts';
 
 export interface RunningServer {
   url: string;
@@ -44,7 +45,17 @@ export async function startServer(
       writer.autocheckpoint(pages).catch((e: Error) => log.error(`wal_autocheckpoint on the writer: ${e.message}`));
     },
   });
-  const app = createApp({ db, config, log, now, writer });
+  // Forwarding starts before the first batch can be stored; what waited from before a restart goes first.
+  const forwarder = config.remoteWrite.length
+    ? startForwarder({
+        targets: config.remoteWrite,
+        dir: config.remoteWriteQueueDir,
+        maxBytes: config.remoteWriteQueueBytes,
+        log,
+      })
+    : undefined;
+  await forwarder?.ready;
+  const app = createApp({ db, config, log, now, writer, forwarder });
   let server: ServerType;
   try {
     server = await new Promise((resolve, reject) => {
@@ -64,7 +75,7 @@ export async function startServer(
       s.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, config)));
     });
   } catch (e) {
-    await Promise.all([writer.close(), checkpointer.stop()]);
+    await Promise.all([writer.close(), checkpointer.stop(), forwarder?.close()]);
     db.$client.close();
     throw e;
   }
@@ -79,7 +90,8 @@ export async function startServer(
       new Promise<void>((resolve) => {
         stop();
         server.close(() => {
-          void Promise.all([writer.close(), checkpointer.stop()]).then(() => {
+          // The forwarder last: every batch stored was handed to it before its answer went out.
+          void Promise.all([writer.close(), checkpointer.stop(), forwarder?.close()]).then(() => {
             db.$client.close();
             resolve();
           });

@@ -54,7 +54,7 @@ export function inlineWriter(sqlite: Database.Database, opts: { allowDuplicateHo
 }
 
 /** The worker's entry: tsx is registered first, so the worker runs the TypeScript source. */
-function bootstrap(entry: URL): URL {
+export function bootstrap(entry: URL): URL {
   const tsx = import.meta.resolve('tsx/esm/api');
   const code = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(entry.href)});`;
   return new URL(`data:text/javascript,${encodeURIComponent(code)}`);

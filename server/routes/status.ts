@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { readCounters } from '../counters.ts';
 import type { AppDeps } from '../app.ts';
 
-export function statusRoute({ db, now }: AppDeps): Hono {
+export function statusRoute({ db, now, forwarder }: AppDeps): Hono {
   const sqlite = db.$client;
   const app = new Hono();
   app.get('/', (c) => {
@@ -22,6 +22,8 @@ export function statusRoute({ db, now }: AppDeps): Hono {
       db_bytes:
         (sqlite.pragma('page_count', { simple: true }) as number) *
         (sqlite.pragma('page_size', { simple: true }) as number),
+      // Each remote-write target's queue, lag, deliveries and drops (--remote-write).
+      forwarding: forwarder?.stats() ?? [],
     });
   });
   return app;
