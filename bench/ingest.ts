@@ -13,9 +13,14 @@
 // Alternates them for a few rounds, each on a fresh file, and prints every round, the
 // medians and the ratios, by wall time and by CPU time (the server's: the process minus the
 // client thread).
+// With --forward 1, each round also runs the HTTP side with --remote-write on, to a receiver
+// in a process of its own that reads each request and answers 204 (the cost of forwarding is
+// Berth's, not a database's), and prints both HTTP sides and their ratio, plus how long the
+// forwarding queue took to empty after the last answer.
 // Usage: npx tsx bench/ingest.ts [--clients 4] [--containers 30] [--snapshots 1]
 //          [--batches 1800] [--series 10] [--rounds 5] [--rollup-every 1] [--catch-up 1]
 //          [--protocol 2]   (2: columns, what the agent sends; 1: snapshots, older agents)
+//          [--forward 0]    (1: HTTP with remote-write forwarding too, side by side)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +42,7 @@ import { canonicalLabels } from '../protocol/series-key.ts';
 import { runRollups } from '../server/rollup/rollup.ts';
 import { containersOf, flags, hostName, median, snapshot } from './synthetic.ts';
 import { CATCH_UP_MAX_BATCHES, mergeSpooled, type Spooled } from '../agent/catch-up.ts';
+import { startSink, type Sink } from './lib/sink.ts';
 
 const opt = flags({
   clients: 4,
@@ -48,6 +54,7 @@ const opt = flags({
   'rollup-every': 1,
   protocol: COLUMNS_VERSION,
   'catch-up': 1,
+  forward: 0,
 });
 const TOKEN = 'bench-token-0123456789abcdef';
 const NOW = Math.floor(Date.now() / 1000);
@@ -259,9 +266,12 @@ parentPort.once('message', async () => {
 
 async function overHttp(
   round: number,
-): Promise<{ seconds: number; catchUp: number; cpu: number; lag: number; late: number }> {
+  sink?: Sink,
+): Promise<{ seconds: number; catchUp: number; cpu: number; lag: number; late: number; drain: number }> {
+  const name = sink ? `fwd-${round}` : `http-${round}`;
+  const forward = sink ? ['--remote-write', `${sink.url}/api/v1/write`] : [];
   const config = {
-    ...loadServerConfig(['--db', path.join(dir, `http-${round}.db`), '--token', TOKEN, '--port', '0'], {}),
+    ...loadServerConfig(['--db', path.join(dir, `${name}.db`), '--token', TOKEN, '--port', '0', ...forward], {}),
     rollupEverySeconds: opt['rollup-every'],
   };
   // The server's clock follows the slowest agent's newest sample, as if the fleet were
@@ -305,6 +315,22 @@ async function overHttp(
     .pluck()
     .get() as number | undefined;
   const late = sqlite.prepare('SELECT count(*) FROM rollup_dirty').pluck().get() as number;
+  // With forwarding: how long after the last answer the queue took to empty (not in the
+  // ingest figure: forwarding runs behind ingest by design), and that it sent every sample.
+  let drain = 0;
+  if (sink) {
+    stage = `round ${round}, HTTP: forwarding queue draining`;
+    const t2 = performance.now();
+    for (;;) {
+      const f = (
+        (await (await fetch(`${server.url}/api/v1/status`)).json()) as { forwarding: { queueRecords: number }[] }
+      ).forwarding[0];
+      if (f.queueRecords === 0 && sink.requests() > 0) break;
+      if (performance.now() - t2 > 600_000) throw new Error('the forwarding queue did not empty within 10 minutes');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    drain = (performance.now() - t2) / 1000;
+  }
   stage = `round ${round}, HTTP: closing the server`;
   await server.close();
   return {
@@ -313,6 +339,7 @@ async function overHttp(
     cpu,
     lag: wm === undefined ? Infinity : first + perHost * 10 - wm,
     late,
+    drain,
   };
 }
 
@@ -432,7 +459,11 @@ const rows: {
   bareBatch: number;
   storeRatio: number;
   cpuRatio: number;
+  fwd: number;
+  fwdRatio: number;
+  drain: number;
 }[] = [];
+const sink = opt.forward ? await startSink() : undefined;
 for (let round = 1; round <= opt.rounds; round++) {
   stage = `round ${round}, in-process`;
   const k = inProcess(round, 'bulk');
@@ -443,7 +474,12 @@ for (let round = 1; round <= opt.rounds; round++) {
   const bare = await bareHandler(round);
   stage = `round ${round}, HTTP`;
   const b = await overHttp(round);
+  stage = `round ${round}, HTTP with forwarding`;
+  const f = sink ? await overHttp(round, sink) : undefined;
   const r = {
+    fwd: f ? rate(f.seconds) : NaN,
+    fwdRatio: f ? b.seconds / f.seconds : NaN,
+    drain: f ? f.drain : NaN,
     bulk: rate(k.seconds),
     batch: rate(a.seconds),
     store: rate(st.seconds),
@@ -463,6 +499,10 @@ for (let round = 1; round <= opt.rounds; round++) {
       `HTTP ${fmt(r.http)} rows/s (${b.seconds.toFixed(2)} s incl. ${b.catchUp.toFixed(2)} s of rollup catch-up, ${b.cpu.toFixed(2)} server CPU-s, ${b.late} late buckets) | ` +
       `ratio ${pct(r.ratio)} (per CPU-second ${pct(r.cpuRatio)}), to a tx per request ${pct(r.batchRatio)}`,
   );
+  if (f)
+    console.log(
+      `         with --remote-write: HTTP ${fmt(r.fwd)} rows/s (${f.seconds.toFixed(2)} s, ${f.cpu.toFixed(2)} server CPU-s) = ${pct(r.fwdRatio)} of HTTP without; queue empty ${f.drain.toFixed(2)} s after the last answer`,
+    );
 }
 const med = (k: keyof (typeof rows)[number]) => median(rows.map((r) => r[k]));
 console.log(`\nmedian in-process: ${fmt(med('bulk'))} rows/s (prepared inserts, 5,000 rows a transaction)`);
@@ -483,5 +523,11 @@ console.log(`HTTP / per request: ${pct(med('batchRatio'))} (against a transactio
 console.log(
   `HTTP / storeBatch: ${pct(med('storeRatio'))} (what HTTP, gzip, JSON, validation and rollups cost on top of the store)`,
 );
+if (sink) {
+  console.log(
+    `median HTTP with --remote-write: ${fmt(med('fwd'))} rows/s = ${pct(med('fwdRatio'))} of HTTP without (median of the rounds' ratios; target ≥ 75 %); queue empty ${med('drain').toFixed(2)} s after the last answer; the receiver took ${sink.requests()} requests, ${(sink.bytes() / 1048576).toFixed(1)} MB`,
+  );
+  await sink.stop();
+}
 fs.rmSync(dir, { recursive: true, force: true });
 finished = true;

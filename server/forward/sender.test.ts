@@ -5,8 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DiskQueue } from './queue.ts';
 import { Sender } from './sender.ts';
-import { compress, decodeWriteRequest, encodeWriteRequest, uncompress } from '../prometheus/remote-write.ts';
-import type { TimeSeries } from '../prometheus/timeseries.ts';
+import {
+  compress,
+  decodeWriteRequest,
+  encodeWriteRequest,
+  uncompress,
+  type TimeSeries,
+} from '../prometheus/remote-write.ts';
 import { tempDir } from '../../test/support/temp.ts';
 
 const series = (i: number): TimeSeries[] => [

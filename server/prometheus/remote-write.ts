@@ -6,7 +6,24 @@
 // request on its own and send several as one.
 import protobuf from 'protobufjs/light.js';
 import snappy from 'snappy';
-import type { TimeSeries } from './timeseries.ts';
+
+export interface Label {
+  name: string;
+  value: string;
+}
+
+export interface Sample {
+  value: number;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+}
+
+export interface TimeSeries {
+  /** `__name__` among them, sorted by name (remote-write asks for it; byte order). */
+  labels: Label[];
+  /** Oldest first, each time once. */
+  samples: Sample[];
+}
 
 export const REMOTE_WRITE_HEADERS = {
   'content-type': 'application/x-protobuf',
@@ -60,8 +77,21 @@ const root = protobuf.Root.fromJSON({
 });
 
 const WriteRequest = root.lookupType('prometheus.WriteRequest');
+const TimeSeriesType = root.lookupType('prometheus.TimeSeries');
 
-/** The WriteRequest holding `series`, not compressed. */
+const byName = (a: readonly [string, string], b: readonly [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/**
+ * A TimeSeries' labels field (each Label, field 1), sorted by name: the start of a TimeSeries
+ * message, to which its samples (field 2) are appended (encode-batch.ts).
+ */
+export function encodeLabels(pairs: readonly (readonly [string, string])[]): Buffer {
+  const labels = [...pairs].sort(byName).map(([name, value]) => ({ name, value }));
+  const bytes = TimeSeriesType.encode({ labels, samples: [] }).finish();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The WriteRequest holding `series`, not compressed (by reflection: the reference encode-batch.ts is checked against). */
 export function encodeWriteRequest(series: readonly TimeSeries[]): Uint8Array {
   return WriteRequest.encode({ timeseries: series }).finish();
 }

@@ -1,11 +1,12 @@
-// A batch as Prometheus series: names and labels from the catalogue rule, samples in time
-// order in milliseconds, nulls left out, the _info series beside them; and the remote-write
-// bytes, checked against protobuf's wire format written out by hand.
+// A batch as a remote-write WriteRequest: names and labels from the catalogue rule, samples in
+// time order in milliseconds, nulls left out, a time given twice sent once, the _info series
+// beside them; the bytes are exactly what protobufjs' reflection encodes for the same series,
+// and protobuf's wire format written out by hand for the smallest request.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ColumnBatch } from '../../protocol/batch.ts';
-import { batchToTimeSeries, samplesOf, sampleCount, type TimeSeries } from './timeseries.ts';
-import { compress, decodeWriteRequest, encodeWriteRequest, uncompress } from './remote-write.ts';
+import { BatchEncoder, timeOrder } from './encode-batch.ts';
+import { compress, decodeWriteRequest, encodeWriteRequest, uncompress, type TimeSeries } from './remote-write.ts';
 
 const batch: ColumnBatch = {
   v: 2,
@@ -23,12 +24,12 @@ const batch: ColumnBatch = {
       state: 'running',
       compose_project: 'shop',
       compose_service: 'db',
-      ts: [1_700_000_010, 1_700_000_000],
-      metrics: { cpu_pct: [4, 3], pids: [null, null] },
+      ts: [1_700_000_010, 1_700_000_000, 1_700_000_010],
+      metrics: { cpu_pct: [4, 3, 99], pids: [null, null, null] },
     },
   ],
   series: [
-    { name: 'net_rx_bps', labels: { iface: 'eth0' }, ts: [1_700_000_000], values: [100] },
+    { name: 'net_rx_bps', labels: { iface: 'eth0' }, ts: [1_700_000_000], values: [-0.5] },
     {
       name: 'my.plugin',
       labels: { 'x-y': 'z', host: 'spoof' },
@@ -39,12 +40,13 @@ const batch: ColumnBatch = {
   ],
 };
 
+const decoded = (b: ColumnBatch) => decodeWriteRequest(new BatchEncoder().encode(b).bytes).timeseries;
 const find = (all: TimeSeries[], name: string) =>
   all.filter((s) => s.labels.some((l) => l.name === '__name__' && l.value === name));
 const labelsOf = (s: TimeSeries) => Object.fromEntries(s.labels.map((l) => [l.name, l.value]));
 
-test('a batch becomes one series per metric with the catalogue names and labels', () => {
-  const all = batchToTimeSeries(batch);
+test('one series per metric with the catalogue names and labels', () => {
+  const all = decoded(batch);
   const cpu = find(all, 'berth_host_cpu_percent');
   assert.equal(cpu.length, 1);
   assert.deepEqual(labelsOf(cpu[0]), { __name__: 'berth_host_cpu_percent', host: 'web-1' });
@@ -62,17 +64,17 @@ test('a batch becomes one series per metric with the catalogue names and labels'
     compose_project: 'shop',
     compose_service: 'db',
   });
-  // Sent out of order, stored in order.
+  // Sent out of order and one time twice: in order, the first value of the twice-given time.
   assert.deepEqual(
-    ccpu.samples.map((s) => s.timestamp),
-    [1_700_000_000_000, 1_700_000_010_000],
-  );
-  assert.deepEqual(
-    ccpu.samples.map((s) => s.value),
-    [3, 4],
+    ccpu.samples.map((s) => [s.timestamp, s.value]),
+    [
+      [1_700_000_000_000, 3],
+      [1_700_000_010_000, 4],
+    ],
   );
   // A column with no value at all is no series.
   assert.equal(find(all, 'berth_container_pids').length, 0);
+  assert.deepEqual(find(all, 'berth_network_receive_bytes_per_second')[0].samples[0].value, -0.5);
   assert.deepEqual(labelsOf(find(all, 'berth_network_receive_bytes_per_second')[0]), {
     __name__: 'berth_network_receive_bytes_per_second',
     host: 'web-1',
@@ -97,7 +99,7 @@ test('a batch becomes one series per metric with the catalogue names and labels'
 });
 
 test('the _info series carry the identity no sample has', () => {
-  const all = batchToTimeSeries(batch);
+  const all = decoded(batch);
   const agent = find(all, 'berth_agent_info')[0];
   assert.deepEqual(labelsOf(agent), {
     __name__: 'berth_agent_info',
@@ -116,49 +118,20 @@ test('the _info series carry the identity no sample has', () => {
   const info = find(all, 'berth_container_info')[0];
   assert.equal(labelsOf(info).container_id, 'abc123');
   assert.equal(labelsOf(info).state, 'running');
-  assert.equal(sampleCount(all), 1 + 2 + 2 + 2 + 1 + 2 + 2 + 1 + 1);
+  const { samples } = new BatchEncoder().encode(batch);
+  assert.equal(samples, 2 + 2 + 1 + 2 + 1 + 2 + 2 + 1 + 1);
 });
 
-test('samplesOf: nulls out, oldest first, a time twice keeps its first value', () => {
-  const cases: [number[], (number | null)[], [number, number][]][] = [
-    [[], [], []],
-    [[1, 2], [null, null], []],
-    [
-      [1, 2, 3],
-      [10, null, 30],
-      [
-        [1000, 10],
-        [3000, 30],
-      ],
-    ],
-    [
-      [3, 1, 2],
-      [30, 10, 20],
-      [
-        [1000, 10],
-        [2000, 20],
-        [3000, 30],
-      ],
-    ],
-    [
-      [2, 1, 2],
-      [20, 10, 21],
-      [
-        [1000, 10],
-        [2000, 20],
-      ],
-    ],
-    [[5, 5], [1, 2], [[5000, 1]]],
-  ];
-  for (const [ts, values, want] of cases)
-    assert.deepEqual(
-      samplesOf(ts, values).map((s) => [s.timestamp, s.value]),
-      want,
-      JSON.stringify([ts, values]),
-    );
+test('the bytes are what protobufjs encodes for the same series', () => {
+  const enc = new BatchEncoder();
+  // Twice: the second time from the encoder's kept labels.
+  for (let i = 0; i < 2; i++) {
+    const { bytes } = enc.encode(batch);
+    assert.deepEqual([...bytes], [...encodeWriteRequest(decodeWriteRequest(bytes).timeseries)]);
+  }
 });
 
-test('the WriteRequest bytes are protobuf wire format', () => {
+test('the smallest request, in protobuf wire format written out by hand', () => {
   const series: TimeSeries[] = [
     { labels: [{ name: '__name__', value: 'a' }], samples: [{ value: 1, timestamp: 1000 }] },
   ];
@@ -166,15 +139,33 @@ test('the WriteRequest bytes are protobuf wire format', () => {
   // value: field 1, fixed64 double 1.0; timestamp: field 2, varint 1000 = e8 07.
   const sample = [0x09, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0x10, 0xe8, 0x07];
   const ts = [0x0a, label.length, ...label, 0x12, sample.length, ...sample];
-  const want = [0x0a, ts.length, ...ts];
-  assert.deepEqual([...encodeWriteRequest(series)], want);
+  assert.deepEqual([...encodeWriteRequest(series)], [0x0a, ts.length, ...ts]);
 });
 
-test('two requests one after the other read as one holding both', () => {
-  const all = batchToTimeSeries(batch);
-  const a = encodeWriteRequest(all.slice(0, 3));
-  const b = encodeWriteRequest(all.slice(3));
-  const joined = decodeWriteRequest(Buffer.concat([a, b]));
-  assert.deepEqual(joined.timeseries, all);
+test('timeOrder: as given when it grows, else oldest first with each time once', () => {
+  const cases: [number[], number[] | undefined][] = [
+    [[], undefined],
+    [[1], undefined],
+    [[1, 2, 3], undefined],
+    [
+      [3, 1, 2],
+      [1, 2, 0],
+    ],
+    [
+      [2, 1, 2],
+      [1, 0],
+    ],
+    [[5, 5], [0]],
+  ];
+  for (const [ts, want] of cases) assert.deepEqual(timeOrder(ts), want, JSON.stringify(ts));
+});
+
+test('two requests one after the other read as one holding both; snappy round trip', () => {
+  const enc = new BatchEncoder();
+  const a = enc.encode(batch).bytes;
+  const b = enc.encode({ ...batch, agent: { host: 'web-2' } }).bytes;
+  const joined = decodeWriteRequest(Buffer.concat([a, b])).timeseries;
+  assert.deepEqual(joined, [...decodeWriteRequest(a).timeseries, ...decodeWriteRequest(b).timeseries]);
+  assert.ok(joined.some((s) => labelsOf(s).host === 'web-2'));
   assert.deepEqual([...uncompress(compress(a))], [...a]);
 });
