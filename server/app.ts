@@ -22,6 +22,9 @@ import { metricsRoute } from './routes/metrics.ts';
 import { IngestHealth, observeWriter } from './prometheus/health.ts';
 import { LatestValues } from './prometheus/latest.ts';
 import type { Forwarder } from './forward/forwarder.ts';
+import { sourceRoutes } from './routes/source-routes.ts';
+import { PromqlSource } from './query/promql/source.ts';
+import { PromClient } from './query/promql/client.ts';
 
 export interface AppDeps {
   db: Db;
@@ -93,14 +96,20 @@ export function createApp(given: AppDeps): Hono {
     }
   });
   app.route('/api/v1/ingest', ingestRoute(deps));
-  app.route('/api/v1/hosts', hostsRoute(deps));
-  app.route('/api/v1/series', seriesRoute(deps));
-  app.route('/api/v1/container-series', containerSeriesRoute(deps));
-  app.route('/api/v1/host-series', hostSeriesRoute(deps));
-  app.route('/api/v1/top', topRoute(deps));
+  if (deps.config.readFrom) {
+    // The page's questions answered by a Prometheus query API: every host of every Berth server that writes there.
+    const source = new PromqlSource(new PromClient(deps.config.readFrom));
+    for (const [at, route] of Object.entries(sourceRoutes(source, deps.now))) app.route(at, route);
+  } else {
+    app.route('/api/v1/hosts', hostsRoute(deps));
+    app.route('/api/v1/series', seriesRoute(deps));
+    app.route('/api/v1/container-series', containerSeriesRoute(deps));
+    app.route('/api/v1/host-series', hostSeriesRoute(deps));
+    app.route('/api/v1/top', topRoute(deps));
+  }
   app.route('/api/v1/status', statusRoute(deps));
   app.route('/api/v1/tokens', tokensRoute(deps));
-  app.route('/api/v1/catalog', catalogRoute(deps));
+  if (!deps.config.readFrom) app.route('/api/v1/catalog', catalogRoute(deps));
   app.route(
     '/metrics',
     metricsRoute(deps, { latest, health, forwardStats: given.forwarder && (() => given.forwarder!.stats()) }),
