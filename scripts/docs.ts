@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { HOST_METRICS, CONTAINER_METRICS, SERIES_METRICS } from '../protocol/metrics.ts';
 import { AGENT_OPTIONS } from '../agent/config.ts';
 import { SERVER_OPTIONS } from '../server/config.ts';
+import { CONTAINER_LABELS, PROM_INFO, PROM_METRICS } from '../protocol/prometheus.ts';
+import { SELF_METRICS } from '../server/prometheus/health.ts';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
@@ -34,7 +36,32 @@ export function generatedSections(): Record<string, string> {
         ([k, o]) => `| \`--${k}\` | \`${o.env}\` | ${o.default ? `\`${o.default}\`` : '—'} | ${cell(o.help)} |`,
       ),
     ].join('\n');
-  return { metrics, series, 'agent-flags': flags(AGENT_OPTIONS), 'server-flags': flags(SERVER_OPTIONS) };
+  const code = (xs: readonly string[]) => xs.map((x) => `\`${x}\``).join(', ');
+  const own = { host: ['host'], container: [...CONTAINER_LABELS], series: ['host', '(container)'] } as const;
+  const prometheus = [
+    '| Prometheus name | labels | Berth name | meaning |',
+    '|---|---|---|---|',
+    ...PROM_METRICS.map(
+      (m) =>
+        `| \`${m.prom}\` | ${code([...own[m.kind], ...m.labels])} | ${m.kind === 'series' ? 'series' : m.kind} \`${m.name}\` | ${cell(m.help)} |`,
+    ),
+    ...Object.values(PROM_INFO).map((i) => `| \`${i.prom}\` | ${code(i.labels)} | — | ${cell(i.help)} |`),
+  ].join('\n');
+  const health = [
+    '| name | type | labels | meaning |',
+    '|---|---|---|---|',
+    ...Object.values(SELF_METRICS).map(
+      (m) => `| \`${m.name}\` | ${m.type} | ${code(m.labels) || '—'} | ${cell(m.help)} |`,
+    ),
+  ].join('\n');
+  return {
+    metrics,
+    series,
+    'agent-flags': flags(AGENT_OPTIONS),
+    'server-flags': flags(SERVER_OPTIONS),
+    'prometheus-names': prometheus,
+    'berth-health': health,
+  };
 }
 
 export function renderReadme(text: string): string {

@@ -64,6 +64,15 @@ export class PromClient {
     return d.resultType === 'vector' ? d.result : [];
   }
 
+  /** An instant query of a range selector (`x[30s]`): each series' raw samples in the window. */
+  async rawSamples(selector: string, time: number): Promise<MatrixSeries[]> {
+    const d = await this.call<{ resultType: string; result: MatrixSeries[] }>('/api/v1/query', [
+      ['query', selector],
+      ['time', String(time)],
+    ]);
+    return d.resultType === 'matrix' ? d.result : [];
+  }
+
   async queryRange(expr: string, start: number, end: number, step: number): Promise<MatrixSeries[]> {
     const d = await this.call<{ resultType: string; result: MatrixSeries[] }>('/api/v1/query_range', [
       ['query', expr],

@@ -2,7 +2,17 @@
 // window that lands exactly on SQLite's buckets, answers placed on the route's grid.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { anyOf, bucketQuery, liveQuery, quote, sampleValue, selector, splitGrid, toColumn } from './promql.ts';
+import {
+  aggregate,
+  anyOf,
+  bucketQuery,
+  liveQuery,
+  quote,
+  sampleValue,
+  selector,
+  splitGrid,
+  toColumn,
+} from './promql.ts';
 
 test('quote: a label value stays one string literal whatever it holds', () => {
   const cases: [string, string][] = [
@@ -26,7 +36,7 @@ test('selector and bucket queries', () => {
     'berth_container_cpu_percent{host="h",container="db"}',
   );
   assert.equal(bucketQuery('max', 'x{host="h"}', 300), 'max_over_time(x{host="h"}[300s] offset 1ms)');
-  assert.equal(liveQuery('avg', 'x', 720, 750), 'avg_over_time(x[31s])');
+  assert.equal(liveQuery('x{host="h"}', 720, 750), 'x{host="h"}[31s]');
   assert.equal(anyOf(['a.b', 'c|d', 'e']), 'a\\.b|c\\|d|e');
 });
 
@@ -62,4 +72,19 @@ test('toColumn: the point at T fills the bucket that ends there', () => {
   );
   assert.equal(sampleValue('+Inf'), null);
   assert.equal(sampleValue('-2e3'), -2000);
+});
+
+test('aggregate: avg, min, max of the samples from the bucket start on', () => {
+  const v: [number, string][] = [
+    [719, '100'],
+    [720, '1'],
+    [723, '4'],
+    [726, 'NaN'],
+    [729, '-2'],
+  ];
+  assert.equal(aggregate('avg', v, 720), 1);
+  assert.equal(aggregate('min', v, 720), -2);
+  assert.equal(aggregate('max', v, 720), 4);
+  assert.equal(aggregate('max', v, 800), null);
+  assert.equal(aggregate('avg', [], 0), null);
 });

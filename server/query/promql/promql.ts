@@ -41,9 +41,28 @@ export function splitGrid(
   };
 }
 
-/** The bucket `now` falls in, from its start `b` (samples on whole seconds, [b, now]), evaluated at `now`. */
-export function liveQuery(fn: BucketFn, sel: string, b: number, now: number): string {
-  return `${fn}_over_time(${sel}[${now - b + 1}s])`;
+/**
+ * The raw samples of the bucket `now` falls in, from its start `b` (samples on whole seconds:
+ * [b, now]), asked at `now`. Raw, not a *_over_time function: over a window shorter than the
+ * samples' interval an engine may widen it (VictoriaMetrics does) and repeat an older sample.
+ */
+export function liveQuery(sel: string, b: number, now: number): string {
+  return `${sel}[${now - b + 1}s]`;
+}
+
+/** avg, min or max of raw sample values (as the query API sends them) at or after `from`; null when none. */
+export function aggregate(fn: BucketFn, values: readonly (readonly [number, string])[], from: number): number | null {
+  let n = 0;
+  let acc = fn === 'avg' ? 0 : NaN;
+  for (const [t, text] of values) {
+    const v = sampleValue(text);
+    if (t < from || v === null) continue;
+    n++;
+    if (fn === 'avg') acc += v;
+    else if (Number.isNaN(acc) || (fn === 'min' ? v < acc : v > acc)) acc = v;
+  }
+  if (n === 0) return null;
+  return fn === 'avg' ? acc / n : acc;
 }
 
 /** A sample value as the query API sends it ("1.5", "NaN", "+Inf"); null for what a chart cannot draw. */

@@ -26,7 +26,7 @@ import { timeGrid } from '../columns.ts';
 import { roundSignificant } from '../round.ts';
 import { isOnline } from '../../routes/hosts.ts';
 import type { Labels, MatrixSeries, PromClient, VectorSample } from './client.ts';
-import { anyOf, bucketQuery, liveQuery, selector, splitGrid, toColumn, type BucketFn } from './promql.ts';
+import { aggregate, anyOf, bucketQuery, liveQuery, selector, splitGrid, toColumn, type BucketFn } from './promql.ts';
 import type {
   CatalogAnswer,
   ContainerInfo,
@@ -130,29 +130,66 @@ export class PromqlSource implements QuerySource {
     grid: number[],
     step: number,
     withMinMax: boolean,
+    raw: boolean,
   ): Promise<{ fn: BucketFn; series: MatrixSeries[] }[]> {
     const now = Math.floor(this.clockMs() / 1000);
+    if (raw) return this.rawBuckets(sel, grid, step, now);
     const { range, live } = splitGrid(grid, step, now);
     const fns: BucketFn[] = withMinMax ? ['avg', 'min', 'max'] : ['avg'];
-    return Promise.all(
-      fns.map(async (fn) => {
-        const [ended, current] = await Promise.all([
+    const [ended, current] = await Promise.all([
+      Promise.all(
+        fns.map((fn) =>
           range
             ? this.client.queryRange(bucketQuery(fn, sel, step), range.start, range.end, step)
-            : ([] as MatrixSeries[]),
-          live === undefined ? [] : this.client.query(liveQuery(fn, sel, live, now), now),
-        ]);
-        // The bucket now is in joins its series' points as if evaluated at the bucket's end.
-        const byLabels = new Map(ended.map((s) => [labelKey(s.metric), s]));
-        for (const v of current) {
-          const point: [number, string] = [live! + step, v.value[1]];
-          const s = byLabels.get(labelKey(v.metric));
-          if (s) s.values.push(point);
-          else ended.push({ metric: v.metric, values: [point] });
-        }
-        return { fn, series: ended };
-      }),
-    );
+            : Promise.resolve([] as MatrixSeries[]),
+        ),
+      ),
+      live === undefined ? ([] as MatrixSeries[]) : this.client.rawSamples(liveQuery(sel, live, now), now),
+    ]);
+    return fns.map((fn, k) => {
+      // The bucket now is in joins its series' points as if evaluated at the bucket's end.
+      const series = ended[k];
+      const byLabels = new Map(series.map((s) => [labelKey(s.metric), s]));
+      for (const raw of current) {
+        const v = aggregate(fn, raw.values, live!);
+        if (v === null) continue;
+        const point: [number, string] = [live! + step, String(v)];
+        const s = byLabels.get(labelKey(raw.metric));
+        if (s) s.values.push(point);
+        else series.push({ metric: raw.metric, values: [point] });
+      }
+      return { fn, series };
+    });
+  }
+
+  /**
+   * The raw tier (a bucket per agent interval): the samples themselves, bucketed here. A
+   * *_over_time window as short as the samples' interval is one an engine may widen
+   * (VictoriaMetrics does, where ticks were skipped) and so mix in the sample before.
+   */
+  private async rawBuckets(sel: string, grid: number[], step: number, now: number) {
+    if (grid.length === 0) return [{ fn: 'avg' as const, series: [] }];
+    // [grid[0], last bucket's end) up to now, in ms: a range selector's window is (at - w, at].
+    const atMs = Math.min(now * 1000, (grid[grid.length - 1] + step) * 1000 - 1);
+    const windowMs = atMs - grid[0] * 1000 + 1;
+    if (windowMs <= 0) return [{ fn: 'avg' as const, series: [] }];
+    const raw = await this.client.rawSamples(`${sel}[${windowMs}ms]`, atMs / 1000);
+    const series = raw.map((s): MatrixSeries => {
+      const byBucket = new Map<number, [number, string][]>();
+      for (const v of s.values) {
+        const b = grid[0] + Math.floor((v[0] - grid[0]) / step) * step;
+        let list = byBucket.get(b);
+        if (!list) byBucket.set(b, (list = []));
+        list.push(v);
+      }
+      const values: [number, string][] = [];
+      for (const [b, list] of byBucket) {
+        const v = aggregate('avg', list, b);
+        if (v !== null) values.push([b + step, String(v)]);
+      }
+      return { metric: s.metric, values };
+    });
+    return [{ fn: 'avg' as const, series }];
   }
 
   private column(values: MatrixSeries['values'], grid: number[], step: number, digits: number | undefined) {
@@ -172,12 +209,13 @@ export class PromqlSource implements QuerySource {
     step: number,
     withMinMax: boolean,
     digits: number | undefined,
+    raw: boolean,
   ): Promise<Map<string, Record<string, (number | null)[]>>> {
     const out = new Map<string, Record<string, (number | null)[]>>();
     await Promise.all(
       metrics.map(async (m) => {
         const prom = table.get(m)!.prom;
-        for (const { fn, series } of await this.buckets(selector(prom, matchers), grid, step, withMinMax)) {
+        for (const { fn, series } of await this.buckets(selector(prom, matchers), grid, step, withMinMax, raw)) {
           const key = fn === 'avg' ? m : `${m}_${fn}`;
           for (const s of series) {
             const who = s.metric[by];
@@ -322,7 +360,17 @@ export class PromqlSource implements QuerySource {
     if (q.container !== undefined) entity.push(['container', q.container]);
     if (q.metrics.length) {
       const table = q.container === undefined ? PROM_HOST : PROM_CONTAINER;
-      const cols = await this.entityColumns(table, q.metrics, entity, 'host', grid, step, withMinMax, undefined);
+      const cols = await this.entityColumns(
+        table,
+        q.metrics,
+        entity,
+        'host',
+        grid,
+        step,
+        withMinMax,
+        undefined,
+        tier === 'raw',
+      );
       Object.assign(out.series, this.complete(cols.get(q.host), q.metrics, withMinMax, grid.length));
     }
     if (q.series.length) {
@@ -332,7 +380,7 @@ export class PromqlSource implements QuerySource {
       await Promise.all(
         q.series.map(async (name) => {
           const sel = selector(seriesPromName(name), [...entity, ...filters]);
-          for (const { fn, series } of await this.buckets(sel, grid, step, withMinMax)) {
+          for (const { fn, series } of await this.buckets(sel, grid, step, withMinMax, tier === 'raw')) {
             for (const s of series) {
               // A host's own series, unless a container is asked for (as SQLite answers).
               if (!wantsContainer && s.metric.container !== undefined) continue;
@@ -361,7 +409,17 @@ export class PromqlSource implements QuerySource {
     const grid = timeGrid(q.from, q.to, step);
     const withMinMax = q.minmax && tier !== 'raw';
     const matchers: [string, string][] = q.hosts.length === 1 ? [['host', q.hosts[0]]] : [];
-    const cols = await this.entityColumns(PROM_HOST, q.metrics, matchers, 'host', grid, step, withMinMax, q.digits);
+    const cols = await this.entityColumns(
+      PROM_HOST,
+      q.metrics,
+      matchers,
+      'host',
+      grid,
+      step,
+      withMinMax,
+      q.digits,
+      tier === 'raw',
+    );
     const out: HostSeriesResponse = {
       tier,
       step,
@@ -390,6 +448,7 @@ export class PromqlSource implements QuerySource {
       step,
       withMinMax,
       q.digits,
+      tier === 'raw',
     );
     const names = q.containers === '*' ? [...cols.keys()].sort() : q.containers;
     const out: ContainerSeriesResponse = {
