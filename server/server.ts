@@ -90,11 +90,15 @@ export async function startServer(
       new Promise<void>((resolve) => {
         stop();
         server.close(() => {
-          // The forwarder last: every batch stored was handed to it before its answer went out.
-          void Promise.all([writer.close(), checkpointer.stop(), forwarder?.close()]).then(() => {
-            db.$client.close();
-            resolve();
-          });
+          // The forwarder after the writer: a request cut off by the close may still have its
+          // batch committed, and the writer answers every batch (each handed on to the
+          // forwarder) before it stops.
+          void Promise.all([writer.close(), checkpointer.stop()])
+            .then(() => forwarder?.close())
+            .then(() => {
+              db.$client.close();
+              resolve();
+            });
         });
         // Keep-alive connections from agents would hold close() open.
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
