@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, type AgentConfig } from './config.ts';
-import { plural, type Logger } from './log.ts';
+import { plural, type Logger } from '../lib/log.ts';
 import { CollectorRunner } from './collectors/collector.ts';
 import { createCollectors } from './collectors/index.ts';
 import { RateTracker } from './rates.ts';

@@ -10,7 +10,7 @@
 // whole, its members go one at a time; after a 413 or a second lost answer later ones are
 // halved. While the server fails, the oldest alone tries it.
 import { CATCH_UP_MAX_BATCHES } from './catch-up.ts';
-import { plural } from './log.ts';
+import { plural } from '../lib/log.ts';
 import { outcomeOfAnswer, outcomeOfNoAnswer, type Outcome } from './server-answer.ts';
 import type {
   Attempt,

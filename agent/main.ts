@@ -3,7 +3,7 @@
 import v8 from 'node:v8';
 import { loadAgentConfig, agentUsage, ConfigError } from './config.ts';
 import { selectCollectorNames } from './collectors/index.ts';
-import { createLogger, plural } from './log.ts';
+import { createLogger, plural } from '../lib/log.ts';
 import { startAgent } from './agent.ts';
 
 // V8's lite mode (no optimising compiler, lazy feedback, heap sized for memory): the agent runs

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { Outbox } from './outbox.ts';
 import { Spool } from './spool.ts';
-import { memoryLogger } from './log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { tempDir } from '../test/support/temp.ts';
 
 const body = (s: string) => Buffer.from(s);

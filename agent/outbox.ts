@@ -1,7 +1,7 @@
 // Where batches wait until the server has them, oldest first: the spool on disk (spool.ts),
 // or, while it cannot be written (disk full, read-only), memory, bounded, and into the spool
 // again as soon as it takes them. Knows nothing of what a batch holds.
-import type { Logger } from './log.ts';
+import type { Logger } from '../lib/log.ts';
 import type { Spool } from './spool.ts';
 
 export interface OutboxEntry {

@@ -1,7 +1,7 @@
 // What a send's result means for the batch: delivered, kept to be tried again, or refused for
 // good; and the server's words made fit for the agent's log. Pure: the delivery policy
 // (delivery-policy.ts) reads every answer through here.
-import { escapeControls } from './log.ts';
+import { escapeControls } from '../lib/log.ts';
 
 /** An HTTP answer, whatever its status. */
 export interface Answer {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Shipper } from './shipper.ts';
 import { Outbox } from './outbox.ts';
 import { Spool } from './spool.ts';
-import { memoryLogger } from './log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { tempDir } from '../test/support/temp.ts';
 import type { ColumnBatch } from '../protocol/batch.ts';
 

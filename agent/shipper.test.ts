@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
 import { Shipper } from './shipper.ts';
 import { Outbox } from './outbox.ts';
 import { Spool } from './spool.ts';
-import { memoryLogger } from './log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import type { PostAnswer } from './http-post.ts';
 import { tempDir } from '../test/support/temp.ts';
 import { fakeClock } from '../test/support/fake-clock.ts';

@@ -11,7 +11,7 @@ import { PROTOCOL_VERSION } from '../protocol/constants.ts';
 import type { Batch, ColumnBatch, Snapshot } from '../protocol/batch.ts';
 import { snapshotsToColumns } from '../protocol/columns.ts';
 import { systemClock, type Clock } from '../lib/clock.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../lib/log.ts';
 import type { Outbox, OutboxEntry } from './outbox.ts';
 import { httpPost } from './http-post.ts';
 import { mergeSpooled } from './catch-up.ts';

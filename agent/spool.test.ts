@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Spool } from './spool.ts';
-import { memoryLogger } from './log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { tempDir } from '../test/support/temp.ts';
 
 test('batches come back oldest first, also after the process restarts', () => {

@@ -4,7 +4,7 @@
 // moment leaves either a whole batch or none.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Logger } from './log.ts';
+import type { Logger } from '../lib/log.ts';
 
 export interface SpooledBatch {
   file: string;

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { dockerCollector } from '../agent/collectors/docker.ts';
 import { resolveDockerSocket, mapPool, DEFAULT_CONCURRENCY } from '../agent/docker/client.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { RateTracker } from '../agent/rates.ts';
 import { SnapshotBuilder } from '../agent/snapshot.ts';
 import { docker, TEST_IMAGE } from '../test/support/docker.ts';

@@ -36,7 +36,7 @@ import { snapshotsToColumns, toColumnBatch } from '../protocol/columns.ts';
 import { openDb } from '../server/db/open.ts';
 import { startServer } from '../server/server.ts';
 import { loadServerConfig } from '../server/config.ts';
-import { createLogger } from '../agent/log.ts';
+import { createLogger } from '../lib/log.ts';
 import { storeBatch } from '../server/ingest/store-batch.ts';
 import { canonicalLabels } from '../protocol/series-key.ts';
 import { runRollups } from '../server/rollup/rollup.ts';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { openDb } from '../server/db/open.ts';
 import { createApp } from '../server/app.ts';
 import { loadServerConfig } from '../server/config.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { storeBatch } from '../server/ingest/store-batch.ts';
 import { runRollups } from '../server/rollup/rollup.ts';
 import { flags, hostName, median, snapshot } from './synthetic.ts';

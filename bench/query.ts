@@ -17,7 +17,7 @@ import { openDb } from '../server/db/open.ts';
 import { runRollups } from '../server/rollup/rollup.ts';
 import { startServer } from '../server/server.ts';
 import { loadServerConfig } from '../server/config.ts';
-import { createLogger } from '../agent/log.ts';
+import { createLogger } from '../lib/log.ts';
 import { containersOf, containerValues, flags, hostName, hostValues, isWhole, noise, percentile } from './synthetic.ts';
 
 const opt = flags({ days: 30, hosts: 5, containers: 50, interval: 10, 'raw-days': 7, requests: 60, db: '', keep: 0 });

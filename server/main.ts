@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { loadServerConfig, ConfigError, SERVER_OPTIONS } from './config.ts';
 import { startServer, epochNow } from './server.ts';
-import { createLogger } from '../agent/log.ts';
+import { createLogger } from '../lib/log.ts';
 import { openDb } from './db/open.ts';
 import { addHostToken, listTokens, revokeHostToken } from './auth.ts';
 

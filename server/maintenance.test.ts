@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMaintenance } from './maintenance.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { DEFAULT_RETENTION } from './rollup/tiers.ts';
 import { fakeClock } from '../test/support/fake-clock.ts';
 

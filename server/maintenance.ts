@@ -1,7 +1,7 @@
 // The server's background work: rollups every few seconds and retention every few minutes,
 // each run logged when it did something, never overlapping itself. The writer runs them
 // (ingest/writer.ts), on the connection that does all the writing.
-import type { Logger } from '../agent/log.ts';
+import type { Logger } from '../lib/log.ts';
 import { every, systemClock, type Clock } from '../lib/clock.ts';
 import type { IngestWriter } from './ingest/writer.ts';
 import type { Retention } from './rollup/tiers.ts';

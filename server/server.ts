@@ -5,12 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { openDb, type Db } from './db/open.ts';
 import { createApp } from './app.ts';
 import { ConfigError, type ServerConfig } from './config.ts';
-import type { Logger } from '../agent/log.ts';
+import type { Logger } from '../lib/log.ts';
 import { startMaintenance } from './maintenance.ts';
 import { startCheckpointer } from './db/checkpointer.ts';
 import { setAutocheckpoint } from './db/statements.ts';
 import { startWriterThread } from './ingest/writer.ts';
-import { throttle } from './log-throttle.ts';
+import { throttle } from '../lib/log-throttle.ts';
 import { startForwarder } from './forward/forwarder.ts';
 
 export interface RunningServer {

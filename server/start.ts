@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ConfigError, loadServerConfig } from './config.ts';
 import { startServer } from './server.ts';
 import { newToken } from './auth.ts';
-import { createLogger } from '../agent/log.ts';
+import { createLogger } from '../lib/log.ts';
 import { loadAgentConfig } from '../agent/config.ts';
 import { startAgent } from '../agent/agent.ts';
 import { AGENT_BUNDLE, buildAgent } from '../agent/build.ts';

@@ -34,7 +34,7 @@ import { startProcess, eventually, sleep } from './support/processes.ts';
 import { testConfig, TEST_TOKEN } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { startServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 
 const INTERVAL = 2;
 /** docker stats runs every READ_EVERY seconds (a run takes two engine ticks), READINGS times. */

@@ -6,7 +6,7 @@ import { startProcess, eventually, sleep } from './support/processes.ts';
 import { testConfig, TEST_TOKEN } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { startServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 
 test(
   'no Docker socket: host metrics still arrive, and one clear line says why containers are missing',

@@ -6,7 +6,7 @@ import { dockerCollector } from '../agent/collectors/docker.ts';
 import { resolveDockerSocket } from '../agent/docker/client.ts';
 import { RateTracker } from '../agent/rates.ts';
 import { SnapshotBuilder } from '../agent/snapshot.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import type { ContainerSample } from '../protocol/batch.ts';
 import {
   createNetwork,

@@ -9,7 +9,7 @@ import { startProcess, eventually } from './support/processes.ts';
 import { testConfig, TEST_TOKEN } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { startServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 
 const BURNER = 'e2e-burner';
 const SLEEPER = 'e2e-sleeper';

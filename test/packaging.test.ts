@@ -15,7 +15,7 @@ import { DEFAULT_DOCKER_SOCKET } from '../agent/docker/client.ts';
 import { AGENT_BUNDLE, buildAgent } from '../agent/build.ts';
 import { loadServerConfig } from '../server/config.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { REPO, eventually } from './support/processes.ts';
 import { TEST_TOKEN } from './support/server.ts';
 import { tempDir } from './support/temp.ts';

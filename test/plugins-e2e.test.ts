@@ -7,7 +7,7 @@ import { startProcess, eventually, REPO } from './support/processes.ts';
 import { testConfig, TEST_TOKEN } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { startServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 
 const script = (name: string) => path.join(REPO, 'agent/plugins/testdata', name);
 

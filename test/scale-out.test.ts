@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { parseRemoteUrl } from '../server/remote-url.ts';
 import { testConfig, TEST_TOKEN } from './support/server.ts';
 import { tempDir } from './support/temp.ts';

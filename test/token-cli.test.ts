@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadServerConfig } from '../server/config.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { REPO } from './support/processes.ts';
 import { makeBatch } from './support/server.ts';
 import { tempDir } from './support/temp.ts';

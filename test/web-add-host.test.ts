@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { makeBatch, TEST_TOKEN, testConfig } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { artifact, browserSkipReason, ensureWebBuilt, launchChromium, REPO, WEB_DIST } from './support/browser.ts';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { TEST_TOKEN, testConfig } from './support/server.ts';
 import { HOSTILE_NAME } from './support/seed.ts';
 import {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Browser, Page, Request } from 'playwright-core';
 import { openDb } from '../server/db/open.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { testConfig, TEST_TOKEN } from './support/server.ts';
 import { HOSTILE_NAME, seedFleet, type Seeded } from './support/seed.ts';
 import { artifact, browserSkipReason, ensureWebBuilt, launchChromium, shippedJs, WEB_DIST } from './support/browser.ts';

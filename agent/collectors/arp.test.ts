@@ -7,7 +7,7 @@ import { arpCollector } from './arp.ts';
 import { SourceMissing, type CollectContext } from './collector.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
-import { memoryLogger } from '../log.ts';
+import { memoryLogger } from '../../lib/log.ts';
 
 const roots: string[] = [];
 after(() => Promise.all(roots.map((r) => rm(r, { recursive: true, force: true }))));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { CollectorRunner, type Collector, type CollectContext } from './collector.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
-import { memoryLogger } from '../log.ts';
+import { memoryLogger } from '../../lib/log.ts';
 
 const ctx = (log: ReturnType<typeof memoryLogger>): CollectContext => ({
   mono: performance.now() / 1000,

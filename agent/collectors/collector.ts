@@ -3,7 +3,7 @@
 // per change.
 import type { RateTracker } from '../rates.ts';
 import type { SnapshotBuilder } from '../snapshot.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../lib/log.ts';
 
 /**
  * What every collector gets each tick: the tick's monotonic time, the shared rate tracker, a

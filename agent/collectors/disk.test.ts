@@ -7,7 +7,7 @@ import { SourceMissing, type CollectContext } from './collector.ts';
 import { parseDiskstats } from '../procfs/diskstats.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
-import { memoryLogger } from '../log.ts';
+import { memoryLogger } from '../../lib/log.ts';
 import { tempDir } from '../../test/support/temp.ts';
 
 const fixture = (name: string) => readFile(new URL(`../procfs/testdata/${name}`, import.meta.url), 'utf8');

@@ -7,7 +7,7 @@ import { dockerCollector } from './docker.ts';
 import { CollectorRunner, type CollectContext } from './collector.ts';
 import { RateTracker } from '../rates.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
-import { memoryLogger } from '../log.ts';
+import { memoryLogger } from '../../lib/log.ts';
 import { mockEngine, type MockAnswer } from '../../test/support/docker.ts';
 import type { ContainerSample } from '../../protocol/batch.ts';
 

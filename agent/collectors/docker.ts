@@ -3,7 +3,7 @@
 // the maths). The previous reading's counters are kept per container id, because one-shot
 // responses carry no usable previous sample; containers that left are forgotten.
 import type { Collector, CollectContext } from './collector.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../lib/log.ts';
 import type { SnapshotBuilder } from '../snapshot.ts';
 import { DockerClient } from '../docker/client.ts';
 import { containerIdentity } from '../docker/labels.ts';

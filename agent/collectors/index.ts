@@ -1,7 +1,7 @@
 // The explicit list of collectors, in the order they are listed in logs, and the --collectors
 // selection ("cpu,memory" runs only those; "-docker" runs all but docker).
 import type { AgentConfig } from '../config.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../lib/log.ts';
 import type { Collector } from './collector.ts';
 import { cpuCollector } from './cpu.ts';
 import { memoryCollector } from './memory.ts';

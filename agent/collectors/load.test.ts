@@ -5,7 +5,7 @@ import { loadCollector } from './load.ts';
 import { SourceMissing, type CollectContext } from './collector.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
-import { memoryLogger } from '../log.ts';
+import { memoryLogger } from '../../lib/log.ts';
 
 const ctx = (): CollectContext => ({ mono: 0, rates: new RateTracker(), log: memoryLogger() });
 

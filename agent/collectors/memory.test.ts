@@ -8,7 +8,7 @@ import { SourceMissing, type CollectContext } from './collector.ts';
 import { parseMeminfo } from '../procfs/meminfo.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
-import { memoryLogger } from '../log.ts';
+import { memoryLogger } from '../../lib/log.ts';
 
 const fixture = (name: string) => readFile(new URL(`../procfs/testdata/${name}`, import.meta.url), 'utf8');
 const ctx = (): CollectContext => ({ mono: 0, rates: new RateTracker(), log: memoryLogger() });

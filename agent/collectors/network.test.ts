@@ -6,7 +6,7 @@ import { ifaceFilter, networkCollector } from './network.ts';
 import { SourceMissing, type CollectContext } from './collector.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
-import { memoryLogger } from '../log.ts';
+import { memoryLogger } from '../../lib/log.ts';
 import { tempDir } from '../../test/support/temp.ts';
 
 const HEADER = `Inter-|   Receive                                                |  Transmit

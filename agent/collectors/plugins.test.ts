@@ -5,7 +5,7 @@ import { pluginsCollector } from './plugins.ts';
 import { CollectorRunner, type CollectContext, type Collector } from './collector.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
-import { memoryLogger } from '../log.ts';
+import { memoryLogger } from '../../lib/log.ts';
 import { parsePluginSpec } from '../plugins/spec.ts';
 
 const script = (name: string) => fileURLToPath(new URL(`../plugins/testdata/${name}`, import.meta.url));

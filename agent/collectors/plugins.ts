@@ -4,7 +4,7 @@
 // never stored; a failing, hanging or garbage-printing plugin only ever affects itself. The
 // plugin's graph meta (MACKEREL_AGENT_PLUGIN_META=1) is read once and offered through meta().
 // Like mackerel-agent, samples printed before a non-zero exit are kept, and the exit is logged.
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../lib/log.ts';
 import type { SnapshotBuilder } from '../snapshot.ts';
 import type { Collector } from './collector.ts';
 import {

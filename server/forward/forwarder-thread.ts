@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 import { BatchEncoder } from '../prometheus/encode-batch.ts';
 import { compress, REMOTE_WRITE_HEADERS } from '../prometheus/remote-write.ts';
-import { throttle } from '../log-throttle.ts';
+import { throttle } from '../../lib/log-throttle.ts';
 import { DiskQueue } from './queue.ts';
 import { Sender } from './sender.ts';
 import type { ForwardStats } from './stats.ts';

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { startForwarder } from './forwarder.ts';
 import { parseRemoteUrl } from '../remote-url.ts';
 import { decodeWriteRequest, uncompress } from '../prometheus/remote-write.ts';
-import { memoryLogger } from '../../agent/log.ts';
+import { memoryLogger } from '../../lib/log.ts';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 import { tempDir } from '../../test/support/temp.ts';
 import { eventually } from '../../test/support/processes.ts';

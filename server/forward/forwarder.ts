@@ -5,7 +5,7 @@
 // same queues; batches handed over meanwhile wait in memory, up to a bound, counted past it.
 import { Worker } from 'node:worker_threads';
 import type { ColumnBatch } from '../../protocol/batch.ts';
-import type { Logger } from '../../agent/log.ts';
+import type { Logger } from '../../lib/log.ts';
 import { bootstrap } from '../ingest/writer.ts';
 import type { RemoteUrl } from '../remote-url.ts';
 import type { ForwardStats } from './stats.ts';

@@ -6,7 +6,7 @@
 import type { DiskQueue } from './queue.ts';
 import { decide, initialState, type Answer } from './policy.ts';
 import { compress, uncompress } from '../prometheus/remote-write.ts';
-import { throttle } from '../log-throttle.ts';
+import { throttle } from '../../lib/log-throttle.ts';
 
 export interface SenderDeps {
   queue: Pick<DiskQueue, 'peek' | 'ack'>;

@@ -2,7 +2,7 @@
 // with the count, control characters written out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memoryLogger } from '../../agent/log.ts';
+import { memoryLogger } from '../../lib/log.ts';
 import { refusalLog } from './refusal-log.ts';
 import { testApp, makeBatch } from '../../test/support/server.ts';
 

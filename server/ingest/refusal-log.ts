@@ -1,10 +1,10 @@
 // Log lines for refused ingest requests, so an operator sees a misconfigured agent in the
 // server's log and not only as a counter in /api/v1/status: the first refusal of each kind,
-// then at most one line a minute for it with how many came since (server/log-throttle.ts).
-import { escapeControls, type Logger } from '../../agent/log.ts';
-import { throttle } from '../log-throttle.ts';
+// then at most one line a minute for it with how many came since (lib/log-throttle.ts).
+import { escapeControls, type Logger } from '../../lib/log.ts';
+import { throttle } from '../../lib/log-throttle.ts';
 
-/** The text cut and escaped (agent/log.ts): a refusal's message may quote what a client sent. */
+/** The text cut and escaped (lib/log.ts): a refusal's message may quote what a client sent. */
 export function printable(text: string, max = 200): string {
   return escapeControls(text.length > max ? `${text.slice(0, max)}…` : text);
 }

@@ -10,7 +10,7 @@ import { openDb } from '../db/open.ts';
 import { makeBatch, testConfig, TEST_TOKEN } from '../../test/support/server.ts';
 import { tempDir } from '../../test/support/temp.ts';
 import { createApp } from '../app.ts';
-import { memoryLogger } from '../../agent/log.ts';
+import { memoryLogger } from '../../lib/log.ts';
 import { startWriterThread } from './writer.ts';
 import { HostConflict } from './store-batch.ts';
 import { toColumnBatch } from '../../protocol/columns.ts';

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { createCommitter, type CommitItem, type Outcome } from './commit.ts';
 import { HostConflict, type StoreResult } from './store-batch.ts';
-import type { Logger } from '../../agent/log.ts';
+import type { Logger } from '../../lib/log.ts';
 import { runRollups, type RollupReport } from '../rollup/rollup.ts';
 import { enforceRetention, type RetentionReport } from '../rollup/retention.ts';
 import type { Retention } from '../rollup/tiers.ts';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { openDb, type Db } from '../../server/db/open.ts';
 import { createApp } from '../../server/app.ts';
 import { loadServerConfig, type ServerConfig } from '../../server/config.ts';
-import { memoryLogger } from '../../agent/log.ts';
+import { memoryLogger } from '../../lib/log.ts';
 import { tempDir } from './temp.ts';
 import type { BatchInput } from '../../protocol/batch.ts';
 
