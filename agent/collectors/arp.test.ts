@@ -4,7 +4,8 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { arpCollector } from './arp.ts';
-import { SourceMissing, type CollectContext } from './collector.ts';
+import type { CollectContext } from './collector.ts';
+import { SourceMissing } from '../source-missing.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
 import { memoryLogger } from '../../lib/log.ts';

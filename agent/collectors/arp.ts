@@ -2,7 +2,8 @@
 // reply yet, flags 0x0) counted apart and the kernel's hard limit gc_thresh3 beside them, so a
 // table filling up toward "neighbour table overflow" shows before it happens.
 import { ATF_COM, ATF_PUBL, arpPath, readArp, readGcThresh3, type ArpEntry } from '../procfs/arp.ts';
-import { SourceMissing, type Collector } from './collector.ts';
+import type { Collector } from './collector.ts';
+import { SourceMissing } from '../source-missing.ts';
 import { hostNetRoot } from '../procfs/procfile.ts';
 
 /** The series this collector writes, for the README and the metric catalogue. */

@@ -4,6 +4,7 @@
 import type { RateTracker } from '../rates.ts';
 import type { SnapshotBuilder } from '../snapshot.ts';
 import type { Logger } from '../../lib/log.ts';
+import { SourceMissing } from '../source-missing.ts';
 
 /**
  * What every collector gets each tick: the tick's monotonic time, the shared rate tracker, a
@@ -21,14 +22,6 @@ export interface Collector {
   collect(out: SnapshotBuilder, ctx: CollectContext): Promise<void>;
   /** Release sockets, kill child processes. */
   close?(): Promise<void> | void;
-}
-
-/** Thrown when a collector's source is absent (no socket, no such /proc file): not a bug. */
-export class SourceMissing extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SourceMissing';
-  }
 }
 
 /** How long a collector whose source is missing stays off before it tries again. */

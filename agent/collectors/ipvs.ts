@@ -15,7 +15,8 @@ import { readIpVsStats, type IpvsCounters, type IpvsStats } from '../procfs/ip-v
 import { readIpVsStatsPerCpu, type IpvsStatsPerCpu } from '../procfs/ip-vs-stats-percpu.ts';
 import { readCpuOnline, sysRootBeside } from '../procfs/cpu-online.ts';
 import type { SnapshotBuilder } from '../snapshot.ts';
-import { SourceMissing, type CollectContext, type Collector } from './collector.ts';
+import type { CollectContext, Collector } from './collector.ts';
+import { SourceMissing } from '../source-missing.ts';
 import { hostNetRoot } from '../procfs/procfile.ts';
 
 /** The series this collector writes; labels 'cpu?' = none on the total, {cpu} on per-CPU rows. */

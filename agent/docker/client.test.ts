@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SourceMissing } from '../collectors/collector.ts';
+import { SourceMissing } from '../source-missing.ts';
 import { mockEngine, type MockAnswer } from '../../test/support/docker.ts';
 import { DEFAULT_DOCKER_SOCKET, DockerClient, mapPool, negotiateApiVersion, resolveDockerSocket } from './client.ts';
 

@@ -3,7 +3,7 @@
 // (GET /version), lists running containers and fetches one-shot stats for many containers at
 // once with a bounded number in flight. Nothing else of the API is needed by Berth.
 import http from 'node:http';
-import { SourceMissing } from '../collectors/collector.ts';
+import { SourceMissing } from '../source-missing.ts';
 import type { ContainerSummary } from './labels.ts';
 import type { Engine, StatsResponse } from './stats.ts';
 

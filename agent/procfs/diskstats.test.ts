@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { parseDiskstats, readDiskstats } from './diskstats.ts';
-import { SourceMissing } from '../collectors/collector.ts';
+import { SourceMissing } from '../source-missing.ts';
 
 const fixture = (name: string) => readFile(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 

@@ -1,7 +1,7 @@
 // What every /proc parser shares: reading a file whole, the error for a malformed line, and
 // strict number parsing (a counter is digits only; `Number('')` would quietly give 0).
 import { readFile } from 'node:fs/promises';
-import { SourceMissing } from '../collectors/collector.ts';
+import { SourceMissing } from '../source-missing.ts';
 
 /** A line of a /proc file that does not have the kernel's format. */
 export class ProcParseError extends Error {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { uptime as osUptime } from 'node:os';
 import { parseUptime, readUptime } from './uptime.ts';
-import { SourceMissing } from '../collectors/collector.ts';
+import { SourceMissing } from '../source-missing.ts';
 
 const fixture = (name: string) => readFile(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
 
