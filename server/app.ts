@@ -3,9 +3,7 @@
 import path from 'node:path';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { Db } from './db/open.ts';
-import type { ServerConfig } from './config.ts';
-import type { Logger } from '../lib/log.ts';
+import type { AppDeps, RouteDeps } from './deps.ts';
 import { ingestRoute } from './routes/ingest.ts';
 import { hostsRoute } from './routes/hosts.ts';
 import { seriesRoute } from './routes/series.ts';
@@ -16,30 +14,14 @@ import { statusRoute } from './routes/status.ts';
 import { tokensRoute } from './routes/tokens.ts';
 import { catalogRoute } from './routes/catalog.ts';
 import { loader, send, webRoute } from './routes/web.ts';
-import { inlineWriter, type IngestWriter } from './ingest/writer.ts';
+import { inlineWriter } from './ingest/writer.ts';
 import { throttle } from '../lib/log-throttle.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import { IngestHealth, observeWriter } from './prometheus/health.ts';
 import { LatestValues } from './prometheus/latest.ts';
-import type { Forwarder } from './forward/forwarder.ts';
 import { sourceRoutes } from './routes/source-routes.ts';
 import { PromqlSource } from './query/promql/source.ts';
 import { PromClient } from './query/promql/client.ts';
-
-export interface AppDeps {
-  db: Db;
-  config: ServerConfig;
-  log: Logger;
-  /** Epoch seconds; injected so tests control time. */
-  now: () => number;
-  /** Where ingest writes; in the request's own thread when absent (startServer runs a thread). */
-  writer?: IngestWriter;
-  /** Remote-write forwarding (--remote-write), told of every stored batch. */
-  forwarder?: Forwarder;
-}
-
-/** What the routes get: the app's dependencies with the one writer every route that writes shares. */
-export type RouteDeps = AppDeps & { writer: IngestWriter };
 
 export function createApp(given: AppDeps): Hono {
   // One writer for every route that writes (ingest, and the refusal counters), watched for

@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import { unitOf } from '../../protocol/metrics.ts';
 import { findHost } from '../query/entities.ts';
 import { requireParam } from '../query/params.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 
 /** Series one answer lists at most (about 2 MB of JSON). */
 const MAX_SERIES = 10_000;

@@ -13,7 +13,7 @@ import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
 import { readColumnsMany, timeGrid } from '../query/columns.ts';
 import { findContainer, findHost, type ContainerRow } from '../query/entities.ts';
 import { badRequest, parseChartParams, parseIntParam, parseList, parseMetrics, requireParam } from '../query/params.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 
 /** Containers one request may name. */
 const MAX_CONTAINERS = 500;

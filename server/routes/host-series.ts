@@ -10,7 +10,7 @@ import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
 import { readColumnsMany, timeGrid } from '../query/columns.ts';
 import { findHost, type HostRow } from '../query/entities.ts';
 import { badRequest, parseChartParams, parseIntParam, parseMetrics } from '../query/params.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 
 /** Hosts one answer may hold. */
 const MAX_HOSTS = 2000;

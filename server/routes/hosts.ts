@@ -2,7 +2,7 @@
 // containers (running and recently gone) and compose projects.
 import { Hono } from 'hono';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 
 /** A host is offline once it missed two intervals (plus a little for collection time). */
 export function isOnline(now: number, lastSeen: number, interval: number): boolean {

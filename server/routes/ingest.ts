@@ -24,7 +24,7 @@ import { fastBatch, fastColumnBatch } from '../../protocol/fast-batch.ts';
 import { BodyTooLarge, readBody } from '../ingest/read-body.ts';
 import { mayHoldOddNames, oddName } from '../ingest/odd-names.ts';
 import { refusalLog } from '../ingest/refusal-log.ts';
-import type { RouteDeps } from '../app.ts';
+import type { RouteDeps } from '../deps.ts';
 import type { IncomingMessage } from 'node:http';
 
 /**

@@ -15,7 +15,7 @@ import { EXPOSITION_CONTENT_TYPE, renderExposition, type ExpoSample, type Family
 import { SELF_METRICS, type IngestHealth, type SelfMetric } from '../prometheus/health.ts';
 import type { LatestValues } from '../prometheus/latest.ts';
 import type { ForwardStats } from '../forward/stats.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 
 const gzip = promisify(zlib.gzip);
 /** When this process started, epoch seconds. */

@@ -10,7 +10,7 @@ import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
 import { readColumns, readColumnsMany, timeGrid } from '../query/columns.ts';
 import { findContainer, findHost } from '../query/entities.ts';
 import { badRequest, parseChartParams, parseList, requireParam } from '../query/params.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 
 const MAX_SERIES = 500;
 /** Values one answer may hold (columns × points): about 30 MB of JSON, as /container-series. */

@@ -1,7 +1,7 @@
 // GET /api/v1/status: what the server has stored and refused, for operators and the page.
 import { Hono } from 'hono';
 import { readCounters } from '../counters.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 
 export function statusRoute({ db, now, forwarder }: AppDeps): Hono {
   const sqlite = db.$client;

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { bodyLimit } from 'hono/body-limit';
 import { addHostToken, bearer, checkToken, hashToken, listTokens, revokeHostToken } from '../auth.ts';
-import type { RouteDeps } from '../app.ts';
+import type { RouteDeps } from '../deps.ts';
 
 const HOST_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 

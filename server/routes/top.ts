@@ -6,7 +6,7 @@ import { chooseTier, ROLLUP_TIERS, stepOf, tableOf, type TierName } from '../rol
 import { findHost } from '../query/entities.ts';
 import { RETENTION_KIND, rollupState } from '../rollup/rollup.ts';
 import { badRequest, parseIntParam, parseRange, requireParam } from '../query/params.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 
 export function topRoute({ db, now, config }: AppDeps): Hono {
   const sqlite = db.$client;

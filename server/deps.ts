@@ -1,0 +1,22 @@
+// What createApp (app.ts) is built from, and what each route gets: in a module of its own so
+// the routes import it without importing the app that mounts them.
+import type { Db } from './db/open.ts';
+import type { ServerConfig } from './config.ts';
+import type { Logger } from '../lib/log.ts';
+import type { IngestWriter } from './ingest/writer.ts';
+import type { Forwarder } from './forward/forwarder.ts';
+
+export interface AppDeps {
+  db: Db;
+  config: ServerConfig;
+  log: Logger;
+  /** Epoch seconds; injected so tests control time. */
+  now: () => number;
+  /** Where ingest writes; in the request's own thread when absent (startServer runs a thread). */
+  writer?: IngestWriter;
+  /** Remote-write forwarding (--remote-write), told of every stored batch. */
+  forwarder?: Forwarder;
+}
+
+/** What the routes get: the app's dependencies with the one writer every route that writes shares. */
+export type RouteDeps = AppDeps & { writer: IngestWriter };
