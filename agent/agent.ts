@@ -4,7 +4,8 @@
 // the interval, so samples from many hosts line up.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, type AgentConfig } from './config.ts';
+import type { AgentConfig } from './config.ts';
+import { ConfigError } from '../lib/options.ts';
 import { plural, type Logger } from '../lib/log.ts';
 import { CollectorRunner } from './collectors/collector.ts';
 import { createCollectors } from './collectors/index.ts';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadAgentConfig, ConfigError } from './config.ts';
+import { loadAgentConfig } from './config.ts';
+import { ConfigError } from '../lib/options.ts';
 
 test('flags win over BERTH_* variables, which win over defaults', () => {
   const c = loadAgentConfig(['--interval', '5'], { BERTH_INTERVAL: '30', BERTH_TOKEN: 'tok', BERTH_HOST: 'web-1' });

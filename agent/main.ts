@@ -1,8 +1,8 @@
 // Entry point of the agent: `npm run agent -- --server URL --token TOKEN [flags]`, or the
 // bundled `node berth-agent.mjs …`. SIGTERM/SIGINT flush what is in memory before exit.
 import v8 from 'node:v8';
-import { loadAgentConfig, agentUsage, ConfigError } from './config.ts';
-import { selectCollectorNames } from './collectors/index.ts';
+import { loadAgentConfig, agentUsage } from './config.ts';
+import { ConfigError } from '../lib/options.ts';
 import { createLogger, plural } from '../lib/log.ts';
 import { startAgent } from './agent.ts';
 
@@ -17,17 +17,10 @@ async function main(argv: string[]): Promise<void> {
     console.log(agentUsage());
     return;
   }
-  let config;
+  let config, agent;
+  const log = createLogger('berth-agent');
   try {
     config = loadAgentConfig(argv);
-    selectCollectorNames(config.collectors);
-  } catch (e) {
-    console.error(`berth-agent: ${(e as Error).message}\n(run with --help for every flag)`);
-    process.exit(2);
-  }
-  const log = createLogger('berth-agent');
-  let agent;
-  try {
     agent = startAgent(config, log);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;

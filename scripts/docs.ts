@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HOST_METRICS, CONTAINER_METRICS, SERIES_METRICS } from '../protocol/metrics.ts';
+import { markdownTable } from '../lib/options.ts';
 import { AGENT_OPTIONS } from '../agent/config.ts';
 import { SERVER_OPTIONS } from '../server/config.ts';
 import { CONTAINER_LABELS, PROM_INFO, PROM_METRICS } from '../protocol/prometheus.ts';
@@ -28,14 +29,6 @@ export function generatedSections(): Record<string, string> {
       (s) => `| \`${s.name}\` | ${s.labels.map((l) => `\`${l}\``).join(', ') || '—'} | ${s.unit} | ${cell(s.help)} |`,
     ),
   ].join('\n');
-  const flags = (opts: Record<string, { env: string; default: string; help: string }>) =>
-    [
-      '| flag | env | default | meaning |',
-      '|---|---|---|---|',
-      ...Object.entries(opts).map(
-        ([k, o]) => `| \`--${k}\` | \`${o.env}\` | ${o.default ? `\`${o.default}\`` : '—'} | ${cell(o.help)} |`,
-      ),
-    ].join('\n');
   const code = (xs: readonly string[]) => xs.map((x) => `\`${x}\``).join(', ');
   const own = { host: ['host'], container: [...CONTAINER_LABELS], series: ['host', '(container)'] } as const;
   const prometheus = [
@@ -57,8 +50,8 @@ export function generatedSections(): Record<string, string> {
   return {
     metrics,
     series,
-    'agent-flags': flags(AGENT_OPTIONS),
-    'server-flags': flags(SERVER_OPTIONS),
+    'agent-flags': markdownTable(AGENT_OPTIONS),
+    'server-flags': markdownTable(SERVER_OPTIONS),
     'prometheus-names': prometheus,
     'berth-health': health,
   };

@@ -1,8 +1,58 @@
-// The forwarding and read-from flags: repeatable URLs and headers from flags or environment,
-// credentials kept out of every message, bad values named by flag.
+// The server's flags: where each value comes from and how a bad one is refused; the forwarding
+// and read-from flags: repeatable URLs and headers from flags or environment, credentials kept
+// out of every message, bad values named by flag.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadServerConfig } from './config.ts';
+import { DEFAULT_RETENTION } from './rollup/tiers.ts';
+import { ConfigError } from '../lib/options.ts';
+
+test('flags win over BERTH_* variables, which win over defaults', () => {
+  const c = loadServerConfig(['--port', '9001'], { BERTH_PORT: '9002', BERTH_DB: '/tmp/x.db' });
+  assert.equal(c.port, 9001);
+  assert.equal(c.dbPath, '/tmp/x.db');
+  assert.equal(c.bind, '127.0.0.1');
+  assert.deepEqual(c.retention, DEFAULT_RETENTION);
+  assert.equal(c.bodyLimit, 8 * 1024 * 1024);
+  assert.equal(c.inflatedLimit, 16 * c.bodyLimit);
+  assert.equal(c.allowDuplicateHostnames, false);
+  assert.equal(loadServerConfig(['--allow-duplicate-hostnames'], {}).allowDuplicateHostnames, true);
+  assert.equal(loadServerConfig([], { BERTH_ALLOW_DUPLICATE_HOSTNAMES: '1' }).allowDuplicateHostnames, true);
+});
+
+test('tokens: repeated flags, or comma-separated in BERTH_TOKEN', () => {
+  const a = 'a'.repeat(16);
+  const b = 'b'.repeat(20);
+  assert.deepEqual(loadServerConfig(['--token', a, '--token', b], { BERTH_TOKEN: 'c'.repeat(16) }).tokens, [a, b]);
+  assert.deepEqual(loadServerConfig([], { BERTH_TOKEN: ` ${a}, ${b} ,` }).tokens, [a, b]);
+  assert.deepEqual(loadServerConfig([], {}).tokens, []);
+});
+
+test('every bad value is reported by its flag name, then the process exits 2', () => {
+  assert.throws(
+    () =>
+      loadServerConfig(['--port', '70000', '--body-limit', 'big', '--retention', 'raw=forever', '--token', 'short'], {
+        BERTH_ALLOW_DUPLICATE_HOSTNAMES: 'maybe',
+      }),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      const lines = e.message.split('\n');
+      assert.equal(lines[0], '--port (BERTH_PORT): "70000" must be a number from 0 to 65535');
+      assert.equal(lines[1], '--token (BERTH_TOKEN): a token must be at least 16 characters');
+      assert.match(lines[2], /^--retention \(BERTH_RETENTION\): /);
+      assert.equal(lines[3], '--body-limit (BERTH_BODY_LIMIT): "big" must be a number from 0.001 to 1024');
+      assert.equal(
+        lines[4],
+        '--allow-duplicate-hostnames (BERTH_ALLOW_DUPLICATE_HOSTNAMES): "maybe" is not true or false',
+      );
+      return true;
+    },
+  );
+  assert.throws(
+    () => loadServerConfig(['--prot', '1'], {}),
+    (e: unknown) => e instanceof ConfigError && /--prot/.test(e.message),
+  );
+});
 
 const base = ['--db', '/tmp/berth-config-test/berth.db'];
 

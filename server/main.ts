@@ -1,7 +1,8 @@
 // Entry point: `npm run server -- [flags]` serves; `npm run server -- token add|list|revoke`
 // manages per-host ingest tokens in the same database.
 import fs from 'node:fs';
-import { loadServerConfig, ConfigError, SERVER_OPTIONS } from './config.ts';
+import { loadServerConfig, serverUsage } from './config.ts';
+import { ConfigError } from '../lib/options.ts';
 import { startServer, epochNow } from './server.ts';
 import { createLogger } from '../lib/log.ts';
 import { openDb } from './db/open.ts';
@@ -11,14 +12,10 @@ const log = createLogger('berth-server');
 const HOST_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
 function usage(): string {
-  const rows = Object.entries(SERVER_OPTIONS).map(
-    ([k, o]) => `  --${k.padEnd(28)} ${o.help} (env ${o.env}, default ${o.default || 'none'})`,
-  );
-  return [
+  return serverUsage([
     'usage: npm run server -- [flags]',
     '       npm run server -- token add HOST | token list | token revoke HOST [--db FILE]',
-    ...rows,
-  ].join('\n');
+  ]);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -84,7 +81,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e) => {
-  if (e instanceof ConfigError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+  if (e instanceof ConfigError) {
     console.error(`berth-server: ${(e as Error).message}\n\n${usage()}`);
     process.exit(2);
   }

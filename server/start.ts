@@ -4,7 +4,8 @@
 // (what /agent.mjs hands to other hosts) are built if needed.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadServerConfig } from './config.ts';
+import { loadServerConfig } from './config.ts';
+import { ConfigError } from '../lib/options.ts';
 import { startServer } from './server.ts';
 import { newToken } from './auth.ts';
 import { createLogger } from '../lib/log.ts';

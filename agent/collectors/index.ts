@@ -1,7 +1,8 @@
-// The explicit list of collectors, in the order they are listed in logs, and the --collectors
-// selection ("cpu,memory" runs only those; "-docker" runs all but docker).
+// The explicit list of collectors, built from the config (their names and the --collectors
+// selection are in names.ts).
 import type { AgentConfig } from '../config.ts';
 import type { Logger } from '../../lib/log.ts';
+import { selectCollectorNames, type CollectorName } from './names.ts';
 import type { Collector } from './collector.ts';
 import { cpuCollector } from './cpu.ts';
 import { memoryCollector } from './memory.ts';
@@ -17,7 +18,7 @@ import { pluginsCollector } from './plugins.ts';
 
 type Factory = (config: AgentConfig, log: Logger) => Collector;
 
-export const COLLECTORS: Record<string, Factory> = {
+export const COLLECTORS: Record<CollectorName, Factory> = {
   cpu: (c) => cpuCollector({ procRoot: c.procRoot }),
   memory: (c) => memoryCollector({ procRoot: c.procRoot }),
   load: (c) => loadCollector({ procRoot: c.procRoot }),
@@ -31,18 +32,6 @@ export const COLLECTORS: Record<string, Factory> = {
     ipvsCollector({ procRoot: c.procRoot, sysRoot: c.sysRoot, ipvsCpus: c.ipvsCpus, counterWidth: c.ipvsCounterWidth }),
   plugins: (c, log) => pluginsCollector({ plugins: c.plugins, timeoutMs: c.pluginTimeout * 1000, log }),
 };
-
-/** Names the user can give to --collectors. */
-export const COLLECTOR_NAMES = Object.keys(COLLECTORS);
-
-export function selectCollectorNames(sel: AgentConfig['collectors']): string[] {
-  // Looked up in the list, not with `in`: every object has "toString" and "__proto__".
-  const unknown = [...sel.enable, ...sel.disable].filter((n) => !COLLECTOR_NAMES.includes(n));
-  if (unknown.length)
-    throw new Error(`--collectors: unknown collector "${unknown[0]}" (known: ${COLLECTOR_NAMES.join(', ')})`);
-  const base = sel.enable.length ? sel.enable : COLLECTOR_NAMES;
-  return base.filter((n) => !sel.disable.includes(n));
-}
 
 export function createCollectors(config: AgentConfig, log: Logger): Collector[] {
   return selectCollectorNames(config.collectors)

@@ -1,7 +1,7 @@
 // Which collectors --collectors runs, and the names it refuses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { COLLECTOR_NAMES, selectCollectorNames } from './index.ts';
+import { COLLECTOR_NAMES, selectCollectorNames } from './names.ts';
 
 test('--collectors runs the names given, or all but those taken away', () => {
   assert.deepEqual(selectCollectorNames({ enable: ['cpu', 'docker'], disable: [] }), ['cpu', 'docker']);
