@@ -7,6 +7,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { webStale } from '../../start/build-if-stale.ts';
 
 export const CHROMIUM = process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium';
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,27 +39,12 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...extraArgs] });
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      if (entry.name !== 'dist' && entry.name !== 'node_modules') newest = Math.max(newest, newestMtime(p));
-    } else if (!entry.name.endsWith('.test.ts')) {
-      newest = Math.max(newest, fs.statSync(p).mtimeMs);
-    }
-  }
-  return newest;
-}
-
 /**
- * Builds web/dist when it is missing or older than any source under web/, so a test never
- * runs against a stale page. Returns whether it built.
+ * Builds web/dist when it is missing or older than its sources (start/build-if-stale.ts), so a
+ * test never runs against a stale page. Returns whether it built.
  */
 export function ensureWebBuilt(): boolean {
-  const index = path.join(WEB_DIST, 'index.html');
-  const web = path.join(REPO, 'web');
-  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= newestMtime(web)) return false;
+  if (!webStale()) return false;
   execFileSync(
     process.execPath,
     [path.join(REPO, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'],

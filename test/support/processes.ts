@@ -17,9 +17,10 @@ export interface Proc {
   waitFor(re: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-export function startProcess(entry: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, entry), ...args], {
-    cwd: REPO,
+/** Runs `entry` (a path under `root`, this repository unless another checkout is given) in `root`. */
+export function startProcess(entry: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, root = REPO): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry), ...args], {
+    cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
