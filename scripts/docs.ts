@@ -1,6 +1,6 @@
 // Renders the README's generated tables (metric catalogue, agent flags, server flags) from
 // the code that defines them, between `<!-- NAME:start -->` and `<!-- NAME:end -->` markers.
-// `npx tsx scripts/docs.ts` rewrites README.md; protocol/readme.test.ts fails when it is stale.
+// `npx tsx scripts/docs.ts` rewrites README.md; test/readme.test.ts fails when it is stale.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
