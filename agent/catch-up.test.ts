@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import { CATCH_UP_MAX_BYTES, CATCH_UP_MAX_ROWS, mergeSpooled, mergedId, type Spooled } from './catch-up.ts';
-import { MAX_TICKS } from '../protocol/constants.ts';
+import { MAX_EVENTS, MAX_TICKS } from '../protocol/constants.ts';
 import { columnBatch } from '../protocol/batch.ts';
 import { snapshotsToColumns } from '../protocol/columns.ts';
 import type { ColumnBatch, Snapshot } from '../protocol/batch.ts';
@@ -14,7 +14,7 @@ const T0 = 1_790_000_000;
 const agent = { host: 'alpha', interval: 10, version: '1.0.0' };
 let n = 0;
 
-function spooled(ticks: number[], containers = 2, who: ColumnBatch['agent'] = agent): Spooled {
+function spooled(ticks: number[], containers = 2, who: ColumnBatch['agent'] = agent, events = 0): Spooled {
   const snaps: Snapshot[] = ticks.map((ts) => ({
     ts,
     host: { cpu_pct: ts % 100 },
@@ -25,6 +25,14 @@ function spooled(ticks: number[], containers = 2, who: ColumnBatch['agent'] = ag
     })),
     series: [],
   }));
+  if (events)
+    snaps[0].events = Array.from({ length: events }, (_, k) => ({
+      ts: ticks[0],
+      ns: k,
+      type: 'die',
+      id: 'i',
+      name: 'c0',
+    }));
   const batch: ColumnBatch = { v: 2, batch_id: `batch-${n++}-xxxx`, agent: who, ...snapshotsToColumns(snaps) };
   return { batchId: batch.batch_id, body: zlib.gzipSync(JSON.stringify(batch)) };
 }
@@ -135,6 +143,17 @@ test('a run holds at most MAX_TICKS ticks: a host-only agent at --interval 1 --f
   assert.equal(m.count, Math.floor(MAX_TICKS / 60));
   const parsed = columnBatch.safeParse(decode(m.body));
   assert.ok(parsed.success, 'the server takes it');
+});
+
+test('a run holds at most MAX_EVENTS events, and keeps them in order', () => {
+  const per = MAX_EVENTS / 4;
+  const list = Array.from({ length: 10 }, (_, i) => spooled([T0 + i * 10], 1, agent, per));
+  const m = mergeSpooled(list)!;
+  assert.equal(m.count, 4);
+  const b = decode(m.body);
+  assert.equal(b.events!.length, MAX_EVENTS);
+  assert.deepEqual([...new Set(b.events!.map((e) => e.ts))], [T0, T0 + 10, T0 + 20, T0 + 30]);
+  assert.ok(columnBatch.safeParse(b).success, 'the server takes it');
 });
 
 test('merged ids differ with the members and their order', () => {

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import type { ColumnBatch } from '../protocol/batch.ts';
-import { MAX_TICKS } from '../protocol/constants.ts';
+import { MAX_EVENTS, MAX_TICKS } from '../protocol/constants.ts';
 import { fastColumnBatch } from '../protocol/fast-batch.ts';
 import { batchRows, mergeColumnBatches } from '../protocol/columns.ts';
 
@@ -52,8 +52,9 @@ export function mergedId(ids: readonly string[]): string {
 /**
  * The longest run from the front of `oldest` (oldest first) that goes out as one batch: v2
  * batches of the same agent (host, interval, version: a restart with other flags starts a new
- * run), within the limits above (`maxBytes` lower after a server refused one as too large).
- * Undefined when fewer than two qualify; the shipper then sends the first one as it is.
+ * run), within the limits above (`maxBytes` lower after a server refused one as too large)
+ * and the protocol's (MAX_TICKS per entity, MAX_EVENTS). Undefined when fewer than two
+ * qualify; the shipper then sends the first one as it is.
  */
 export function mergeSpooled(
   oldest: readonly Spooled[],
@@ -65,6 +66,7 @@ export function mergeSpooled(
   // No entity may get more than the protocol's MAX_TICKS times (a host-only agent at
   // --interval 1 --flush 60 fills 20,000 rows with host ticks alone).
   let ticks = 0;
+  let events = 0;
   let agent = '';
   for (const s of oldest.slice(0, CATCH_UP_MAX_BATCHES)) {
     const b = decode(s.body);
@@ -72,9 +74,14 @@ export function mergeSpooled(
     const who = JSON.stringify(b.agent);
     const n = batchRows(b);
     const t = longest(b);
+    const e = b.events?.length ?? 0;
     if (
       parts.length &&
-      (who !== agent || rows + n > CATCH_UP_MAX_ROWS || bytes + s.body.length > maxBytes || ticks + t > MAX_TICKS)
+      (who !== agent ||
+        rows + n > CATCH_UP_MAX_ROWS ||
+        bytes + s.body.length > maxBytes ||
+        ticks + t > MAX_TICKS ||
+        events + e > MAX_EVENTS)
     )
       break;
     agent = who;
@@ -82,6 +89,7 @@ export function mergeSpooled(
     rows += n;
     bytes += s.body.length;
     ticks += t;
+    events += e;
   }
   if (parts.length < 2) return undefined;
   const batchId = mergedId(parts.map((p) => p.batch_id));

@@ -19,8 +19,10 @@ import {
   MAX_TICKS,
   MAX_CONTAINERS,
   MAX_SERIES,
+  MAX_EVENTS,
   isPathStep,
 } from './constants.ts';
+import { EVENT_TYPE_RE } from './events.ts';
 
 export {
   PROTOCOL_VERSION,
@@ -30,6 +32,7 @@ export {
   MIN_TS,
   MAX_CONTAINERS,
   MAX_SERIES,
+  MAX_EVENTS,
   isPathStep,
 };
 
@@ -67,11 +70,38 @@ export const seriesSample = z.object({
 
 const timestamp = z.number().int().min(MIN_TS, { message: 'timestamp before 2000 (epoch seconds expected)' });
 
+/**
+ * A container event (protocol/events.ts): when the engine says it happened (epoch seconds and
+ * the nanoseconds within that second, so the engine's timeNano is kept exactly), its type and
+ * the container's id and name then, with what the engine said about it.
+ */
+export const containerEvent = z.object({
+  ts: timestamp,
+  ns: z.number().int().min(0).max(999_999_999),
+  type: z.string().regex(EVENT_TYPE_RE, { message: 'lower-case letters and _ (max 32)' }),
+  id: z.string().min(1).max(128),
+  name: z.string().min(1).max(256),
+  image: text(512).optional(),
+  exit_code: z.number().int().min(-2_147_483_648).max(4_294_967_295).optional(),
+  signal: z.number().int().min(0).max(255).optional(),
+  health: text(32).optional(),
+  compose_project: text(256).optional(),
+  compose_service: text(256).optional(),
+  attrs: z
+    .record(text(64), text(1024))
+    .refine((a) => Object.keys(a).length <= 16, { message: 'at most 16 attributes' })
+    .optional(),
+});
+
+const eventList = z.array(containerEvent).max(MAX_EVENTS);
+
 export const snapshot = z.object({
   ts: timestamp,
   host: metricValues.default({}),
   containers: z.array(containerSample).max(5000).default([]),
   series: z.array(seriesSample).max(100_000).default([]),
+  /** Container events the agent saw since the tick before (in the agent; v1 batches may carry them too). */
+  events: eventList.optional(),
 });
 
 export const agentInfo = z.object({
@@ -148,10 +178,13 @@ export const columnBatch = z
     containers: z.array(containerColumns).max(MAX_CONTAINERS).default([]),
     series: z.array(seriesColumns).max(MAX_SERIES).default([]),
     meta: seriesMeta.optional(),
+    /** Container events, oldest first (absent from agents before events). */
+    events: eventList.optional(),
   })
-  .refine((b) => b.host !== undefined || b.containers.length > 0 || b.series.length > 0, {
-    message: 'no samples: a batch holds host, containers or series (with their ts)',
-  });
+  .refine(
+    (b) => b.host !== undefined || b.containers.length > 0 || b.series.length > 0 || (b.events?.length ?? 0) > 0,
+    { message: 'no samples: a batch holds host, containers, series (with their ts) or events' },
+  );
 
 /** A v1 batch (snapshots). */
 export type Batch = z.infer<typeof batch>;
@@ -164,6 +197,7 @@ export type Snapshot = z.infer<typeof snapshot>;
 export type ContainerSample = z.infer<typeof containerSample>;
 export type SeriesSample = z.infer<typeof seriesSample>;
 export type MetricValues = z.infer<typeof metricValues>;
+export type ContainerEvent = z.infer<typeof containerEvent>;
 
 /** Turn a zod error into one line that names every offending field path. */
 export function describeIssues(error: z.ZodError): string {

@@ -3,7 +3,7 @@
 // gives exactly the columns of all the snapshots at once, identity fields included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batchRows, mergeColumnBatches, snapshotsToColumns } from './columns.ts';
+import { batchRows, firstTimeAfter, mergeColumnBatches, snapshotsToColumns } from './columns.ts';
 import { COLUMNS_VERSION, type ColumnBatch, type Snapshot } from './batch.ts';
 import { rng } from '../test/support/random.ts';
 
@@ -36,7 +36,18 @@ function randomSnapshots(r: () => number, n: number): Snapshot[] {
     const series = [];
     if (r() < 0.7) series.push({ name: 'net_rx_bps', labels: { iface: r() < 0.5 ? 'eth0' : 'eth1' }, value: r() });
     if (r() < 0.3) series.push({ name: 'blk', labels: {}, container: 'db', value: i });
-    out.push({ ts, host, containers, series });
+    const snap: Snapshot = { ts, host, containers, series };
+    // Events between ticks, in the order the engine sent them: the merge keeps that order.
+    if (r() < 0.3)
+      snap.events = Array.from({ length: 1 + Math.floor(r() * 2) }, (_, k) => ({
+        ts: ts - 5,
+        ns: k,
+        type: r() < 0.5 ? 'die' : 'start',
+        id: 'web-old',
+        name: 'web',
+        ...(r() < 0.5 ? { exit_code: i } : {}),
+      }));
+    out.push(snap);
   }
   return out;
 }
@@ -107,4 +118,29 @@ test('metric names an object has (constructor, __proto__) are columns like any o
     ['toString', [3, null]],
     ['constructor', [null, 4]],
   ]);
+});
+
+test('events: carried in order by snapshotsToColumns and the merge; absent when there are none', () => {
+  const e = (ts: number, type: string) => ({ ts, ns: 1, type, id: 'i', name: 'web' });
+  const snaps: Snapshot[] = [
+    { ts: T0, host: { cpu_pct: 1 }, containers: [], series: [], events: [e(T0 - 3, 'oom'), e(T0 - 3, 'die')] },
+    { ts: T0 + 10, host: { cpu_pct: 1 }, containers: [], series: [] },
+    { ts: T0 + 20, host: {}, containers: [], series: [], events: [e(T0 + 15, 'start')] },
+  ];
+  const all = snapshotsToColumns(snaps);
+  assert.deepEqual(
+    all.events!.map((x) => x.type),
+    ['oom', 'die', 'start'],
+  );
+  assert.equal('events' in snapshotsToColumns(snaps.slice(1, 2)), false, 'no events: no key (what older agents sent)');
+  const parts = snaps.map((s, i) => ({
+    v: COLUMNS_VERSION,
+    batch_id: `p-${i}-xxxxx`,
+    agent,
+    ...snapshotsToColumns([s]),
+  })) as ColumnBatch[];
+  assert.deepEqual(mergeColumnBatches(parts, 'm-mmmmmmmm').events, all.events);
+  assert.equal('events' in mergeColumnBatches(parts.slice(1, 2), 'm-mmmmmmmm'), false);
+  assert.equal(firstTimeAfter({ containers: [], series: [], events: all.events }, T0 + 10), 'events.2.ts');
+  assert.equal(firstTimeAfter({ containers: [], series: [], events: all.events }, T0 + 20), undefined);
 });

@@ -1,7 +1,7 @@
 // Snapshots (one object per tick, as the agent samples them and v1 sends them) turned into
 // columns (each entity once, its times and one array per metric, as v2 sends them and the
 // server stores them). Pure; types only from batch.ts, so the agent bundle stays free of zod.
-import type { Batch, ColumnBatch, ContainerColumns, SeriesColumns, Snapshot } from './batch.ts';
+import type { Batch, ColumnBatch, ContainerColumns, ContainerEvent, SeriesColumns, Snapshot } from './batch.ts';
 import { COLUMNS_VERSION } from './constants.ts';
 
 type Column = (number | null)[];
@@ -44,11 +44,13 @@ function seriesKey(name: string, labels: Record<string, string>, container: stri
  */
 export function snapshotsToColumns(
   snapshots: readonly Snapshot[],
-): Pick<ColumnBatch, 'host' | 'containers' | 'series'> {
+): Pick<ColumnBatch, 'host' | 'containers' | 'series' | 'events'> {
   const host = { ts: [] as number[], metrics: {} as Record<string, Column> };
   const containers = new Map<string, ContainerColumns & { newest: number }>();
   const series = new Map<string, SeriesColumns>();
+  const events: ContainerEvent[] = [];
   for (const snap of snapshots) {
+    if (snap.events) for (const e of snap.events) events.push(e);
     const hostNames = Object.keys(snap.host);
     if (hostNames.length) {
       host.ts.push(snap.ts);
@@ -83,7 +85,7 @@ export function snapshotsToColumns(
     }
   }
   pad(host.metrics, host.ts.length);
-  const out: Pick<ColumnBatch, 'host' | 'containers' | 'series'> = {
+  const out: Pick<ColumnBatch, 'host' | 'containers' | 'series' | 'events'> = {
     containers: [...containers.values()].map(({ newest: _newest, ...c }) => {
       pad(c.metrics, c.ts.length);
       return c;
@@ -91,6 +93,8 @@ export function snapshotsToColumns(
     series: [...series.values()],
   };
   if (host.ts.length) out.host = host;
+  // Only when there are any: a batch without them is what agents before events sent.
+  if (events.length) out.events = events;
   return out;
 }
 
@@ -106,7 +110,7 @@ export function toColumnBatch(b: Batch): ColumnBatch {
   return out;
 }
 
-type Entities = Pick<ColumnBatch, 'host' | 'containers' | 'series'>;
+type Entities = Pick<ColumnBatch, 'host' | 'containers' | 'series'> & { events?: ColumnBatch['events'] };
 
 /** Each entity's times with the path of that array, for messages (`containers.3.ts`). */
 function timeArrays(b: Entities): [number[], string][] {
@@ -132,13 +136,14 @@ export function timeSpan(b: Entities): { min: number; max: number; ticks: number
   return seen.size ? { min, max, ticks: seen.size } : null;
 }
 
-/** Where the first time later than `limit` is (`containers.3.ts.5`), or undefined when none is. */
+/** Where the first time later than `limit` is (`containers.3.ts.5`, `events.2.ts`), or undefined when none is. */
 export function firstTimeAfter(b: Entities, limit: number): string | undefined {
   for (const [ts, path] of timeArrays(b)) {
     const i = ts.findIndex((t) => t > limit);
     if (i >= 0) return `${path}.${i}`;
   }
-  return undefined;
+  const e = b.events?.findIndex((x) => x.ts > limit) ?? -1;
+  return e >= 0 ? `events.${e}.ts` : undefined;
 }
 
 /** Rows a batch holds: one per entity per time. */
@@ -175,8 +180,9 @@ function append(into: Columns, from: Columns): void {
  * given: each entity's times and columns in the order the parts hold them (a metric a part
  * lacks is null on its rows), a container's identity fields (image, state, labels) from the
  * newest part that holds it, as snapshotsToColumns takes the newest snapshot's; `meta` merged,
- * the newer part's entry winning. Equal entities meet in one entry as they do in one batch:
- * a container by name and Docker id, a series by name, container and labels.
+ * the newer part's entry winning; the parts' events one after the other. Equal entities meet
+ * in one entry as they do in one batch: a container by name and Docker id, a series by name,
+ * container and labels.
  */
 export function mergeColumnBatches(parts: readonly ColumnBatch[], batchId: string): ColumnBatch {
   if (parts.length === 0) throw new Error('nothing to merge');
@@ -184,7 +190,9 @@ export function mergeColumnBatches(parts: readonly ColumnBatch[], batchId: strin
   const containers = new Map<string, ContainerColumns>();
   const series = new Map<string, SeriesColumns>();
   let meta: ColumnBatch['meta'];
+  const events: ContainerEvent[] = [];
   for (const p of parts) {
+    if (p.events) for (const e of p.events) events.push(e);
     if (p.host) append(host, p.host);
     for (const c of p.containers) {
       const key = JSON.stringify([c.name, c.id]);
@@ -219,5 +227,6 @@ export function mergeColumnBatches(parts: readonly ColumnBatch[], batchId: strin
   };
   if (host.ts.length) out.host = host;
   if (meta) out.meta = meta;
+  if (events.length) out.events = events;
   return out;
 }

@@ -15,6 +15,8 @@ export const MAX_TICKS = 10_000;
 /** Entries a v2 batch's lists may hold (also checked before the schema runs: ingest's overlong). */
 export const MAX_CONTAINERS = 50_000;
 export const MAX_SERIES = 100_000;
+/** Container events a batch may carry (the agent spreads a burst over later batches). */
+export const MAX_EVENTS = 10_000;
 
 /** Host names the page cannot put in a path: a browser reads `/host/..` as the parent folder. */
 export const isPathStep = (host: string): boolean => host === '.' || host === '..';

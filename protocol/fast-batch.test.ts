@@ -3,7 +3,7 @@
 // an equal value; ordinary agent batches take the fast path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batch as batchSchema, columnBatch as columnSchema, type Batch } from './batch.ts';
+import { batch as batchSchema, columnBatch as columnSchema, MAX_EVENTS, type Batch } from './batch.ts';
 import { toColumnBatch } from './columns.ts';
 import { fastBatch, fastColumnBatch } from './fast-batch.ts';
 import { containersOf, snapshot } from '../bench/synthetic.ts';
@@ -25,6 +25,7 @@ function validBatch(r: () => number): Json {
       if (r() < 0.3) delete x.labels;
       if (r() < 0.2) x.container = 'web';
     }
+    if (r() < 0.3) s.events = Array.from({ length: Math.floor(r() * 3) }, () => randomEvent(r));
     if (r() < 0.2) s.host.tcp_established = 12;
     if (r() < 0.2) delete s.host;
     if (r() < 0.2) delete s.series;
@@ -37,6 +38,25 @@ function validBatch(r: () => number): Json {
   if (r() < 0.5) b.agent.interval = r() < 0.5 ? 10 : 0.5;
   if (r() < 0.2) b.meta = { 'nginx.requests': { label: 'Requests', unit: 'per_s' }, other: {} };
   return b;
+}
+
+/** A container event with its optional parts present or absent at random. */
+function randomEvent(r: () => number): Json {
+  const e: Json = {
+    ts: 1_790_000_000 + Math.floor(r() * 100),
+    ns: Math.floor(r() * 1e9),
+    type: ['die', 'oom', 'start', 'health_status', 'deploy', 'some_new_type'][Math.floor(r() * 6)],
+    id: 'f'.repeat(64),
+    name: 'web',
+  };
+  if (r() < 0.5) e.image = 'nginx:1.27';
+  if (r() < 0.5) e.exit_code = Math.floor(r() * 256);
+  if (r() < 0.3) e.signal = 15;
+  if (r() < 0.3) e.health = 'unhealthy';
+  if (r() < 0.3) e.compose_project = 'shop';
+  if (r() < 0.3) e.compose_service = 'web';
+  if (r() < 0.3) e.attrs = r() < 0.5 ? {} : { previous_image: 'nginx:1.26', old_name: 'w' };
+  return e;
 }
 
 /** Every object and array inside `x`, with the key that holds it. */
@@ -197,9 +217,44 @@ function validColumnBatch(r: () => number): Json {
   for (const x of b.series) if (r() < 0.3 && x.labels && Object.keys(x.labels).length === 0) delete x.labels;
   if (b.containers.length === 0 && r() < 0.5) delete b.containers;
   if (b.series.length === 0 && r() < 0.5) delete b.series;
-  if (!b.host && !b.containers?.length && !b.series?.length)
+  if (!b.host && !b.containers?.length && !b.series?.length && !b.events?.length)
     b.host = { ts: [1_790_000_000], metrics: { cpu_pct: [1] } };
   return b;
 }
 
 holdsToZod('v2', columnSchema as unknown as Schema, fastColumnBatch, validColumnBatch, [43, 8]);
+
+test('events: a batch may hold only events; bounds and fields are checked by both paths', () => {
+  const base = { v: 2, batch_id: 'abcdefgh', agent: { host: 'a' } };
+  const only = { ...base, events: [randomEvent(rng(3))] };
+  assert.ok(fastColumnBatch(clone(only)), 'events alone are a batch');
+  assert.ok(columnSchema.safeParse(clone(only)).success);
+  const none = { ...base, events: [] };
+  assert.equal(fastColumnBatch(clone(none)), undefined);
+  assert.match(JSON.stringify((columnSchema.safeParse(clone(none)) as { error: unknown }).error), /no samples/);
+  const cases: [string, Json][] = [
+    ['ns past a second', { ns: 1e9 }],
+    ['a type with capitals', { type: 'Die' }],
+    ['a type with a colon', { type: 'health_status: unhealthy' }],
+    ['a fractional exit code', { exit_code: 1.5 }],
+    ['a signal past 255', { signal: 300 }],
+    ['an empty name', { name: '' }],
+    ['a time before 2000', { ts: 900_000_000 }],
+    ['attrs not strings', { attrs: { a: 1 } }],
+    ['17 attrs', { attrs: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])) }],
+  ];
+  for (const [what, change] of cases) {
+    const bad = {
+      ...base,
+      host: { ts: [1_790_000_000], metrics: {} },
+      events: [{ ...randomEvent(rng(4)), ...change }],
+    };
+    assert.equal(fastColumnBatch(clone(bad)), undefined, what);
+    const z = columnSchema.safeParse(clone(bad));
+    assert.ok(!z.success, what);
+    assert.equal(z.error.issues[0].path[0], 'events', `${what}: the message names events`);
+  }
+  const many = { ...base, events: Array.from({ length: MAX_EVENTS + 1 }, () => randomEvent(rng(5))) };
+  assert.equal(fastColumnBatch(clone(many)), undefined);
+  assert.ok(!columnSchema.safeParse(clone(many)).success, `more than ${MAX_EVENTS} events`);
+});

@@ -12,15 +12,17 @@ import {
   MAX_TICKS,
   MAX_CONTAINERS,
   MAX_SERIES,
+  MAX_EVENTS,
   isPathStep,
 } from './constants.ts';
 import { METRIC_NAME_RE } from './metrics.ts';
+import { EVENT_TYPE_RE } from './events.ts';
 
 type Obj = Record<string, unknown>;
 
 const BATCH_KEYS = new Set(['v', 'batch_id', 'agent', 'snapshots', 'meta']);
 const AGENT_KEYS = new Set(['host', 'machine_id', 'version', 'interval']);
-const SNAPSHOT_KEYS = new Set(['ts', 'host', 'containers', 'series']);
+const SNAPSHOT_KEYS = new Set(['ts', 'host', 'containers', 'series', 'events']);
 const CONTAINER_KEYS = new Set([
   'id',
   'name',
@@ -33,6 +35,20 @@ const CONTAINER_KEYS = new Set([
 ]);
 const SERIES_KEYS = new Set(['name', 'labels', 'container', 'value']);
 const META_KEYS = new Set(['label', 'unit', 'graph']);
+const EVENT_KEYS = new Set([
+  'ts',
+  'ns',
+  'type',
+  'id',
+  'name',
+  'image',
+  'exit_code',
+  'signal',
+  'health',
+  'compose_project',
+  'compose_service',
+  'attrs',
+]);
 const BATCH_ID_RE = /^[A-Za-z0-9_-]+$/;
 
 /** Every element passes (a for loop: Array.every would skip holes). */
@@ -112,6 +128,45 @@ function series(x: unknown): boolean {
   return labels(x.labels);
 }
 
+function int(x: unknown, min: number, max: number): boolean {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= min && x <= max;
+}
+
+function attrs(x: unknown): boolean {
+  if (!isObj(x)) return false;
+  let n = 0;
+  for (const k in x) {
+    if (++n > 16 || k.length > 64 || k === '__proto__' || !str(x[k], 0, 1024)) return false;
+  }
+  return true;
+}
+
+function event(x: unknown): boolean {
+  return (
+    isObj(x) &&
+    keysIn(x, EVENT_KEYS) &&
+    int(x.ts, MIN_TS, Number.MAX_SAFE_INTEGER) &&
+    int(x.ns, 0, 999_999_999) &&
+    typeof x.type === 'string' &&
+    EVENT_TYPE_RE.test(x.type) &&
+    str(x.id, 1, 128) &&
+    str(x.name, 1, 256) &&
+    optStr(x, 'image', 512) &&
+    (!('exit_code' in x) || int(x.exit_code, -2_147_483_648, 4_294_967_295)) &&
+    (!('signal' in x) || int(x.signal, 0, 255)) &&
+    optStr(x, 'health', 32) &&
+    optStr(x, 'compose_project', 256) &&
+    optStr(x, 'compose_service', 256) &&
+    (!('attrs' in x) || attrs(x.attrs))
+  );
+}
+
+/** Absent, or a list of valid events within the protocol's bound. */
+function events(o: Obj): boolean {
+  if (!('events' in o)) return true;
+  return Array.isArray(o.events) && o.events.length <= MAX_EVENTS && all(o.events, event);
+}
+
 function snapshot(x: unknown): boolean {
   if (!isObj(x) || !keysIn(x, SNAPSHOT_KEYS)) return false;
   if (typeof x.ts !== 'number' || !Number.isSafeInteger(x.ts) || x.ts < MIN_TS) return false;
@@ -121,7 +176,7 @@ function snapshot(x: unknown): boolean {
   else if (!Array.isArray(x.containers) || x.containers.length > 5000 || !all(x.containers, container)) return false;
   if (!('series' in x)) x.series = [];
   else if (!Array.isArray(x.series) || x.series.length > 100_000 || !all(x.series, series)) return false;
-  return true;
+  return events(x);
 }
 
 function agent(x: unknown): boolean {
@@ -163,7 +218,7 @@ export function fastBatch(json: unknown): Batch | undefined {
 }
 
 // v2: columns.
-const COLUMN_BATCH_KEYS = new Set(['v', 'batch_id', 'agent', 'host', 'containers', 'series', 'meta']);
+const COLUMN_BATCH_KEYS = new Set(['v', 'batch_id', 'agent', 'host', 'containers', 'series', 'meta', 'events']);
 const HOST_COLUMN_KEYS = new Set(['ts', 'metrics']);
 const CONTAINER_COLUMN_KEYS = new Set([
   'id',
@@ -247,7 +302,13 @@ export function fastColumnBatch(json: unknown): ColumnBatch | undefined {
   else if (!Array.isArray(json.series) || json.series.length > MAX_SERIES || !all(json.series, seriesColumns))
     return undefined;
   if ('meta' in json && !meta(json.meta)) return undefined;
-  if (!('host' in json) && (json.containers as unknown[]).length === 0 && (json.series as unknown[]).length === 0)
+  if (!events(json)) return undefined;
+  if (
+    !('host' in json) &&
+    (json.containers as unknown[]).length === 0 &&
+    (json.series as unknown[]).length === 0 &&
+    !((json.events as unknown[] | undefined)?.length ?? 0)
+  )
     return undefined;
   return json as unknown as ColumnBatch;
 }
