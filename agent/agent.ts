@@ -9,6 +9,10 @@ import { ConfigError } from '../lib/options.ts';
 import { plural, type Logger } from '../lib/log.ts';
 import { CollectorRunner } from './collectors/collector.ts';
 import { createCollectors } from './collectors/index.ts';
+import { selectCollectorNames } from './collectors/names.ts';
+import type { EventsCollector } from './collectors/events.ts';
+import { DockerEventFollower } from './docker/event-follower.ts';
+import { EventCursorFile } from './events-cursor.ts';
 import { RateTracker } from './rates.ts';
 import { SnapshotBuilder } from './snapshot.ts';
 import { Shipper } from './shipper.ts';
@@ -85,9 +89,6 @@ export function msToNextBoundary(nowMs: number, interval: number): number {
 }
 
 export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
-  const collectors = createCollectors(config, log);
-  const runner = new CollectorRunner(collectors, log);
-  const rates = new RateTracker();
   let spool: Spool;
   try {
     spool = new Spool(config.spoolDir, config.spoolMaxBytes, log);
@@ -97,6 +98,23 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
     );
   }
   const outbox = new Outbox(spool, log);
+  // The engine's events are followed from where the last run's spooled samples end, so what
+  // happened while the agent was down still comes (the spool's folder keeps the place).
+  const cursor = new EventCursorFile(path.join(config.spoolDir, 'events.cursor'), log);
+  const dockerEvents = selectCollectorNames(config.collectors).includes('events')
+    ? new DockerEventFollower({ socketPath: config.dockerSocket, log, since: cursor.load(Date.now()) })
+    : undefined;
+  const collectors = createCollectors(config, log, { dockerEvents });
+  const events = collectors.find((c): c is EventsCollector => c.name === 'events');
+  /**
+   * After the samples that carried events are in the spool, a later run asks from there (not
+   * while batches are held in memory because the spool cannot be written: a restart loses those).
+   */
+  const keepEventCursor = () => {
+    if (events && outbox.inMemory === 0) cursor.save(events.takenUpTo());
+  };
+  const runner = new CollectorRunner(collectors, log);
+  const rates = new RateTracker();
   const metaSources = collectors.filter(
     (c): c is typeof c & { meta(): Record<string, object> } => typeof (c as { meta?: unknown }).meta === 'function',
   );
@@ -145,6 +163,8 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
     if (performance.now() - lastFlush >= config.flush * 1000 - 500 || config.flush <= config.interval) {
       lastFlush = performance.now();
       const sending = shipper.flush();
+      // flush() wrote the pending samples to the spool before it returned.
+      keepEventCursor();
       flushing ??= sending
         .catch((e) => log.error(`flush failed: ${(e as Error).stack ?? e}`))
         .finally(() => {
@@ -190,7 +210,7 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
   // A first read right away primes the counters, so the first boundary already has rates.
   busy = 'priming';
   ticking = runner
-    .runAll(new SnapshotBuilder(0), { mono: performance.now() / 1000, rates, log }, tickDeadline(config.interval))
+    .runAll(new SnapshotBuilder(0, true), { mono: performance.now() / 1000, rates, log }, tickDeadline(config.interval))
     .catch((e) => log.error(`priming failed: ${(e as Error).message}`))
     .finally(() => (busy = false));
   schedule();
@@ -208,10 +228,12 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
       // stop fits in a container runtime's grace period.
       await Promise.race([ticking, new Promise((r) => setTimeout(r, 2000).unref())]);
       await runner.close();
+      dockerEvents?.stop();
       await ticking;
       // On disk before waiting out a send in flight (up to its timeout): a SIGKILL at the end
       // of a grace period must not take the last samples with it.
       shipper.spoolPending();
+      keepEventCursor();
       await flushing;
       await shipper.flush({ force: true });
       const held = shipper.inMemory

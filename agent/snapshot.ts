@@ -1,13 +1,21 @@
 // Collects what every collector produced during one tick into one protocol snapshot.
-import type { ContainerSample, SeriesSample, Snapshot } from '../protocol/batch.ts';
+import type { ContainerEvent, ContainerSample, SeriesSample, Snapshot } from '../protocol/batch.ts';
 
 export class SnapshotBuilder {
   readonly host: Record<string, number> = {};
   readonly containers: ContainerSample[] = [];
   readonly series: SeriesSample[] = [];
+  readonly events: ContainerEvent[] = [];
   private closed = false;
 
-  constructor(readonly ts: number) {}
+  /**
+   * `priming`: the first read of a run, which only primes the rates; nothing is taken from a
+   * queue into it (its sample is thrown away).
+   */
+  constructor(
+    readonly ts: number,
+    readonly priming = false,
+  ) {}
 
   /** From now on every write is ignored: the tick is over (a late collector adds nothing). */
   seal(): void {
@@ -33,7 +41,16 @@ export class SnapshotBuilder {
     this.series.push(container === undefined ? { name, labels, value } : { name, labels, value, container });
   }
 
+  /** A container event (agent/docker/events.ts); false when the tick is over and it was not taken. */
+  event(e: ContainerEvent): boolean {
+    if (this.closed) return false;
+    this.events.push(e);
+    return true;
+  }
+
   toSnapshot(): Snapshot {
-    return { ts: this.ts, host: this.host, containers: this.containers, series: this.series };
+    const s: Snapshot = { ts: this.ts, host: this.host, containers: this.containers, series: this.series };
+    if (this.events.length) s.events = this.events;
+    return s;
   }
 }

@@ -15,8 +15,16 @@ import { dockerCollector } from './docker.ts';
 import { arpCollector } from './arp.ts';
 import { ipvsCollector } from './ipvs.ts';
 import { pluginsCollector } from './plugins.ts';
+import { eventsCollector, eventsPerTick } from './events.ts';
+import { DockerEventFollower } from '../docker/event-follower.ts';
 
-type Factory = (config: AgentConfig, log: Logger) => Collector;
+/** Sources that several collectors (or the agent itself) share, made once per agent. */
+export interface SharedSources {
+  /** The engine's event stream (the agent keeps where it left it across restarts). */
+  dockerEvents?: DockerEventFollower;
+}
+
+type Factory = (config: AgentConfig, log: Logger, shared: SharedSources) => Collector;
 
 export const COLLECTORS: Record<CollectorName, Factory> = {
   cpu: (c) => cpuCollector({ procRoot: c.procRoot }),
@@ -31,10 +39,16 @@ export const COLLECTORS: Record<CollectorName, Factory> = {
   ipvs: (c) =>
     ipvsCollector({ procRoot: c.procRoot, sysRoot: c.sysRoot, ipvsCpus: c.ipvsCpus, counterWidth: c.ipvsCounterWidth }),
   plugins: (c, log) => pluginsCollector({ plugins: c.plugins, timeoutMs: c.pluginTimeout * 1000, log }),
+  events: (c, log, shared) =>
+    eventsCollector({
+      follower: shared.dockerEvents ?? new DockerEventFollower({ socketPath: c.dockerSocket, log }),
+      perTick: eventsPerTick(c.interval, c.flush),
+      log,
+    }),
 };
 
-export function createCollectors(config: AgentConfig, log: Logger): Collector[] {
+export function createCollectors(config: AgentConfig, log: Logger, shared: SharedSources = {}): Collector[] {
   return selectCollectorNames(config.collectors)
     .filter((n) => n !== 'plugins' || config.plugins.length > 0)
-    .map((n) => COLLECTORS[n](config, log));
+    .map((n) => COLLECTORS[n](config, log, shared));
 }

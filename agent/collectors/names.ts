@@ -14,6 +14,7 @@ export const COLLECTOR_NAMES = [
   'arp',
   'ipvs',
   'plugins',
+  'events',
 ] as const;
 
 export type CollectorName = (typeof COLLECTOR_NAMES)[number];

@@ -1,0 +1,265 @@
+// Follows the engine's container events (GET /events, streamed) beside sampling: its own
+// connection (never one of the stats pool's), lines parsed and normalised by events.ts, each
+// event handed to the subscribers once. When the stream breaks (the engine restarted, the
+// socket went away) it reconnects by itself with backoff and asks `since` the newest event it
+// saw, so what happened in between still comes, and what comes twice is dropped by the tracker.
+// Subscribers: the events collector (events into samples), and anything that must know when
+// containers come and go (a container list for cgroup reading).
+import http from 'node:http';
+import type { ContainerEvent } from '../../protocol/batch.ts';
+import { escapeControls, type Logger } from '../../lib/log.ts';
+import { DockerClient, DockerApiError } from './client.ts';
+import { EventTracker, MAX_EVENT_LINE, parseEventLine, sinceParam } from './events.ts';
+
+export interface EventSubscriber {
+  /** Each container event, in the engine's order, once. */
+  event?(e: ContainerEvent): void;
+  /**
+   * The stream is (again) open. After a break (`reconnect`), the events in between follow, but
+   * anything that is read rather than followed (the list of containers) is worth reading anew.
+   */
+  connected?(info: { reconnect: boolean }): void;
+  /** The stream broke; it is asked for again, from the newest event seen, after a backoff. */
+  disconnected?(why: string): void;
+}
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface EventFollowerOptions {
+  socketPath: string;
+  log: Logger;
+  /** Engine time (ns) to ask from; default: when the follower was made. */
+  since?: bigint;
+  /** Wall clock in ms (the first `since`). */
+  now?: () => number;
+  /** Reconnection backoff: the first wait, doubled per failure up to the last. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  timers?: Timers;
+}
+
+/**
+ * The wait before reconnection attempt `failures` (0 for the first after a stream that was
+ * open): `min`, doubled per failure, at most `max`. Short enough at its longest that Docker's
+ * buffer of recent events (256) still holds what happened meanwhile on a busy host.
+ */
+export function reconnectDelay(failures: number, min: number, max: number): number {
+  return Math.min(max, min * 2 ** Math.min(failures, 20));
+}
+
+const FILTERS = encodeURIComponent(JSON.stringify({ type: ['container'] }));
+const realTimers: Timers = {
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    // A retry pending must not keep a process alive that has nothing else to do.
+    t.unref();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export class DockerEventFollower {
+  private readonly tracker: EventTracker;
+  private readonly subscribers = new Set<EventSubscriber>();
+  private readonly timers: Timers;
+  private readonly min: number;
+  private readonly max: number;
+  private running = false;
+  private open = false;
+  private everOpen = false;
+  private failures = 0;
+  private retry: unknown;
+  private stream: http.ClientRequest | undefined;
+  private client: DockerClient | undefined;
+  private lastProblem = '';
+  /** Where the first connection asks from, until an event has been seen. */
+  private readonly first: bigint;
+  /** Counts for logs and tests: events handed out, lines that were not events, connections opened. */
+  readonly stats = { events: 0, badLines: 0, connections: 0 };
+
+  constructor(private readonly o: EventFollowerOptions) {
+    const now = o.now ?? Date.now;
+    this.tracker = new EventTracker();
+    this.first = o.since ?? BigInt(Math.floor(now())) * 1_000_000n;
+    this.timers = o.timers ?? realTimers;
+    this.min = o.minBackoffMs ?? 500;
+    this.max = o.maxBackoffMs ?? 8_000;
+  }
+
+  /** The newest engine time seen (ns), or where it will ask from when none was. */
+  get cursor(): bigint {
+    return this.tracker.cursor ?? this.first;
+  }
+
+  get connected(): boolean {
+    return this.open;
+  }
+
+  /** Starts following (again once stopped); nothing happens when it already is. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.connect();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.timers.clearTimeout(this.retry);
+    this.retry = undefined;
+    this.stream?.destroy();
+    this.stream = undefined;
+    this.client?.close();
+    this.client = undefined;
+    this.open = false;
+  }
+
+  subscribe(s: EventSubscriber): () => void {
+    this.subscribers.add(s);
+    return () => this.subscribers.delete(s);
+  }
+
+  private tell<K extends keyof EventSubscriber>(what: K, arg: Parameters<NonNullable<EventSubscriber[K]>>[0]): void {
+    for (const s of this.subscribers) {
+      try {
+        (s[what] as ((a: typeof arg) => void) | undefined)?.call(s, arg);
+      } catch (e) {
+        this.o.log.error(`docker events: a subscriber failed on ${what}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private async connect(): Promise<void> {
+    if (!this.running) return;
+    // A client per attempt: the engine that answers after a restart may speak another version.
+    this.client?.close();
+    const client = (this.client = new DockerClient({ socketPath: this.o.socketPath }));
+    let version: string;
+    try {
+      version = await client.apiVersion();
+    } catch (e) {
+      return this.broken(reasonOf(e));
+    }
+    if (!this.running || client !== this.client) return;
+    const path = `/v${version}/events?since=${sinceParam(this.cursor)}&filters=${FILTERS}`;
+    let done = false;
+    /** Once per connection, whichever way it ends. */
+    const end = (why: string) => {
+      if (done) return;
+      done = true;
+      req.destroy();
+      if (this.stream === req) this.stream = undefined;
+      this.broken(why);
+    };
+    const req = http.request(
+      // Its own connection: a stream holds it for hours, and the stats calls' pool stays whole.
+      { socketPath: this.o.socketPath, path, method: 'GET', agent: false, headers: { Host: 'docker' } },
+      (res) => {
+        res.setEncoding('utf8');
+        if (res.statusCode !== 200) {
+          let body = '';
+          res.on('data', (c: string) => (body = (body + c).slice(0, 400)));
+          res.on('end', () => {
+            const msg = messageOf(body);
+            end(new DockerApiError(res.statusCode ?? 0, path.split('?')[0], msg).message);
+          });
+          res.on('error', (e) => end(e.message));
+          return;
+        }
+        this.opened();
+        let partial = '';
+        res.on('data', (chunk: string) => {
+          partial += chunk;
+          let nl: number;
+          while ((nl = partial.indexOf('\n')) >= 0) {
+            const line = partial.slice(0, nl);
+            partial = partial.slice(nl + 1);
+            if (line.trim()) this.line(line);
+          }
+          if (partial.length > MAX_EVENT_LINE) end(`a line longer than ${MAX_EVENT_LINE} bytes`);
+        });
+        res.on('end', () => {
+          if (partial.trim()) this.line(partial);
+          end('the engine ended the stream');
+        });
+        res.on('error', (e) => end(e.message));
+        res.on('close', () => end('the engine closed the connection'));
+      },
+    );
+    this.stream = req;
+    req.on('error', (e: NodeJS.ErrnoException) => end(reasonOf(e)));
+    req.end();
+  }
+
+  private line(text: string): void {
+    const r = parseEventLine(text);
+    if ('error' in r) {
+      // One line the engine got wrong is no reason to drop the stream; said once per kind.
+      if (this.stats.badLines++ === 0) this.o.log.warn(`docker events: skipped a line (${escapeControls(r.error)})`);
+      return;
+    }
+    for (const e of this.tracker.push(r.event)) {
+      this.stats.events++;
+      this.tell('event', e);
+    }
+  }
+
+  private opened(): void {
+    this.stats.connections++;
+    const reconnect = this.everOpen;
+    if (this.failures > 0 || reconnect) {
+      this.o.log.info(
+        `docker events: following again${this.failures > 1 ? ` after ${this.failures} tries` : ''}, from ${isoOf(this.cursor)}`,
+      );
+    } else {
+      this.o.log.debug(`docker events: following the engine's container events at ${this.o.socketPath}`);
+    }
+    this.open = true;
+    this.everOpen = true;
+    this.failures = 0;
+    this.lastProblem = '';
+    this.tell('connected', { reconnect });
+  }
+
+  /** The stream is gone or could not be opened: try again after a backoff. */
+  private broken(why: string): void {
+    const open = this.open;
+    this.open = false;
+    if (!this.running) return;
+    if (open) {
+      this.o.log.warn(`docker events: ${escapeControls(why)}; asking again from ${isoOf(this.cursor)}`);
+      this.tell('disconnected', why);
+    } else if (why !== this.lastProblem) {
+      this.o.log.warn(`docker events: cannot follow the engine's events (${escapeControls(why)}); retrying`);
+    }
+    this.lastProblem = why;
+    const wait = reconnectDelay(this.failures, this.min, this.max);
+    this.failures++;
+    this.timers.clearTimeout(this.retry);
+    this.retry = this.timers.setTimeout(() => {
+      this.retry = undefined;
+      void this.connect();
+    }, wait);
+  }
+}
+
+function reasonOf(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err?.message ?? String(e);
+}
+
+function messageOf(body: string): string {
+  try {
+    const m = (JSON.parse(body) as { message?: unknown }).message;
+    if (typeof m === 'string') return m;
+  } catch {
+    /* plain text */
+  }
+  return body.trim().slice(0, 200);
+}
+
+function isoOf(timeNano: bigint): string {
+  return new Date(Number(timeNano / 1_000_000n)).toISOString();
+}
