@@ -13,6 +13,7 @@ import { topRoute } from './routes/top.ts';
 import { statusRoute } from './routes/status.ts';
 import { tokensRoute } from './routes/tokens.ts';
 import { catalogRoute } from './routes/catalog.ts';
+import { eventsRoute } from './routes/events.ts';
 import { loader, send, webRoute } from './routes/web.ts';
 import { inlineWriter } from './ingest/writer.ts';
 import { throttle } from '../lib/log-throttle.ts';
@@ -96,6 +97,8 @@ export function createApp(given: AppDeps): Hono {
     '/metrics',
     metricsRoute(deps, { latest, health, forwardStats: given.forwarder && (() => given.forwarder!.stats()) }),
   );
+  // Container events are read from this server's own database, whatever answers the charts.
+  app.route('/api/v1/events', eventsRoute(deps));
 
   // The one-file agent, so a new host needs nothing but Node and this server's URL: from
   // memory, gzip for clients that take it (curl without --compressed gets it plain).

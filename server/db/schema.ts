@@ -105,6 +105,45 @@ export const rollupDirty = sqliteTable(
   (t) => [primaryKey({ columns: [t.kind, t.tier, t.bucket, t.entity] })],
 );
 
+/**
+ * Container events (protocol/events.ts), one row each, kept as long as the 1 h tier. The
+ * natural key is what the engine says once: (host, time to the nanosecond, container id,
+ * type), so a resent or replayed batch adds nothing. `cause` is derived when a `die` or
+ * `start` is stored, from the container's events before it (server/ingest/store-events.ts).
+ * The `container_events` view (custom migration) shows them with names and readable times.
+ */
+export const events = sqliteTable(
+  'events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    hostId: integer('host_id').notNull(),
+    /** Epoch seconds, and the nanoseconds within that second (the engine's timeNano exactly). */
+    ts: integer('ts').notNull(),
+    ns: integer('ns').notNull().default(0),
+    type: text('type').notNull(),
+    /** The container's name when it happened (the history follows names, as the charts do). */
+    container: text('container').notNull(),
+    containerId: text('container_id').notNull(),
+    image: text('image'),
+    exitCode: integer('exit_code'),
+    signal: integer('signal'),
+    health: text('health'),
+    cause: text('cause'),
+    composeProject: text('compose_project'),
+    composeService: text('compose_service'),
+    /** JSON object of the engine attributes worth keeping that have no column. */
+    attrs: text('attrs'),
+    /** When the server stored it (epoch s): an event replayed from a spool arrives late. */
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('events_key').on(t.hostId, t.ts, t.ns, t.containerId, t.type),
+    index('events_host_container').on(t.hostId, t.container, t.ts),
+    index('events_host_container_id').on(t.hostId, t.containerId, t.ts),
+    index('events_ts').on(t.ts),
+  ],
+);
+
 /** Counters the server keeps across restarts (rejected batches, by reason). */
 export const counters = sqliteTable('counters', {
   name: text('name').primaryKey(),

@@ -2,8 +2,9 @@
 // in a savepoint of its own, its id and its host (acceptBatch), the token's last use and the
 // ingest counter; then the rows of every accepted batch at once (storeSamples), so each
 // container and series is upserted once for the group and each container's newest page is
-// rewritten once per commit rather than once per batch. One refused batch (a host-name
-// conflict) leaves the others in, and the group pays one commit.
+// rewritten once per commit rather than once per batch; then their container events
+// (storeEvents). One refused batch (a host-name conflict) leaves the others in, and the group
+// pays one commit.
 import type Database from 'better-sqlite3';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 import { bump } from '../counters.ts';
@@ -15,6 +16,7 @@ import {
   type AcceptedBatch,
   type StoreResult,
 } from './store-batch.ts';
+import { storeEvents } from './store-events.ts';
 
 export interface CommitItem {
   batch: ColumnBatch;
@@ -48,8 +50,14 @@ export function createCommitter(sqlite: Database.Database, opts: { allowDuplicat
         return { ok: false, conflict: e instanceof HostConflict, message: (e as Error).message };
       }
     });
+    const events = storeEvents(
+      sqlite,
+      rows.map((r, k) => ({ ...r, receivedAt: items[at[k]].t })),
+    );
     storeSamples(sqlite, rows).forEach((counts, k) => {
-      outcomes[at[k]] = { ok: true, result: { duplicate: false, ...counts } };
+      // Said only for a batch that carried events: others are answered as before events.
+      const ev = rows[k].batch.events?.length ? { eventRows: events[k] } : {};
+      outcomes[at[k]] = { ok: true, result: { duplicate: false, ...counts, ...ev } };
     });
     return outcomes;
   });

@@ -13,12 +13,15 @@ import { COLUMNS_VERSION } from '../../protocol/constants.ts';
 import { timeSpan, toColumnBatch } from '../../protocol/columns.ts';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
 import { lateCheck } from '../rollup/rollup.ts';
+import { storeEvents } from './store-events.ts';
 
 export interface StoreResult {
   duplicate: boolean;
   hostRows: number;
   containerRows: number;
   seriesRows: number;
+  /** Container events added (ingest/store-events.ts); none for a batch seen before. */
+  eventRows?: number;
 }
 
 export type RowCounts = Omit<StoreResult, 'duplicate'>;
@@ -380,9 +383,11 @@ export function storeBatch(
   return sqlite.transaction((): StoreResult => {
     const a = acceptBatch(sqlite, batch, now, opts);
     if (a.duplicate) return DUPLICATE;
+    const [eventRows] = storeEvents(sqlite, [{ batch, hostId: a.hostId, receivedAt: now }]);
     return {
       duplicate: false,
       ...storeSamples(sqlite, [{ batch, hostId: a.hostId, first: a.first, last: a.last }])[0],
+      ...(batch.events?.length ? { eventRows } : {}),
     };
   })();
 }

@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3';
 import { KINDS, ROLLUP_TIERS, tableOf, type Kind, type Retention, type TierName } from './tiers.ts';
 import { RETENTION_KIND } from './rollup.ts';
+import { trimEvents } from '../ingest/store-events.ts';
 
 const ENTITY_TABLE: Record<Kind, string> = { host: 'hosts', container: 'containers', series: 'series' };
 const TIERS: TierName[] = ['raw', ...ROLLUP_TIERS.map((t) => t.name)];
@@ -42,6 +43,8 @@ export async function enforceRetention(
   }
   // Batch ids are kept as long as raw data, so a replay of anything still stored is absorbed.
   report.deleted += sqlite.prepare('DELETE FROM batches WHERE received_at < ?').run(now - retention.raw).changes;
+  // Container events are kept as long as the coarsest tier.
+  report.deleted += await trimEvents(sqlite, now - retention['1h']);
   // Dirty markers older than the 1m horizon can no longer be recomputed from raw rows.
   sqlite.prepare("DELETE FROM rollup_dirty WHERE tier = '1m' AND bucket < ?").run(now - retention.raw);
   const before = sqlite.pragma('freelist_count', { simple: true }) as number;

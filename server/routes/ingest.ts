@@ -13,6 +13,7 @@ import {
   MAX_CONTAINERS,
   MAX_FUTURE_SECONDS,
   MAX_SERIES,
+  MAX_EVENTS,
   COLUMNS_VERSION,
   SNAPSHOTS_VERSION,
   type ColumnBatch,
@@ -39,6 +40,7 @@ export function overlong(json: unknown): string | undefined {
   for (const [field, max] of [
     ['containers', MAX_CONTAINERS],
     ['series', MAX_SERIES],
+    ['events', MAX_EVENTS],
   ] as const) {
     const list = (json as Record<string, unknown>)[field];
     if (Array.isArray(list) && list.length > max) return `${field}: ${list.length} entries, at most ${max}`;
