@@ -74,7 +74,9 @@ export interface HostsResponse {
 export type Column = (number | null)[];
 
 import type { ContainerSeriesResponse, HostSeriesResponse, SeriesResponse } from '../protocol/batch.ts';
+import type { EventRecord, EventsResponse, EventSummaryResponse } from '../protocol/events.ts';
 export type { ContainerSeriesResponse, HostSeriesResponse, SeriesResponse };
+export type { EventRecord, EventsResponse, EventSummaryResponse };
 
 export interface TopEntry {
   name: string;
@@ -245,6 +247,30 @@ export function fetchTop(
   signal?: AbortSignal,
 ): Promise<TopResponse> {
   return getJson<TopResponse>('/api/v1/top', { ...q, from: Math.floor(q.from), to: Math.ceil(q.to) }, signal);
+}
+
+/** A host's container events in a window (one container's with `container`), newest first. */
+export function fetchEvents(
+  q: { host: string; container?: string; from: number; to: number; limit?: number },
+  signal?: AbortSignal,
+): Promise<EventsResponse> {
+  return getJson<EventsResponse>(
+    '/api/v1/events',
+    { host: q.host, container: q.container, from: Math.floor(q.from), to: Math.ceil(q.to), limit: q.limit },
+    signal,
+  );
+}
+
+/** Each container's restarts, OOM kills, last exit and health over a window. */
+export function fetchEventSummary(
+  q: { host: string; container?: string; from: number; to: number },
+  signal?: AbortSignal,
+): Promise<EventSummaryResponse> {
+  return getJson<EventSummaryResponse>(
+    '/api/v1/events/summary',
+    { host: q.host, container: q.container, from: Math.floor(q.from), to: Math.ceil(q.to) },
+    signal,
+  );
 }
 
 export const isAbort = (e: unknown): boolean => e instanceof DOMException && e.name === 'AbortError';

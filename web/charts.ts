@@ -17,6 +17,7 @@ import {
 } from './chart-data.ts';
 import { AXIS_SIZE, drawBands, theme, X_STAMPS } from './chart-draw.ts';
 import { el, text } from './dom.ts';
+import { markersPlugin, type Marker } from './event-markers.ts';
 
 export interface ChartSpec {
   id: string;
@@ -73,6 +74,8 @@ export class ChartPanel {
   private hidden = new Set<string>();
   private readoutItems: HTMLElement[] = [];
   private lastIdx: number | null | undefined = undefined;
+  /** Container events drawn as marks at their time (event-markers.ts). */
+  private markers: readonly Marker[] = [];
 
   constructor(
     parent: HTMLElement,
@@ -167,6 +170,16 @@ export class ChartPanel {
     this.renderReadout(this.lastIdx ?? null, true);
   }
 
+  /** Container events to mark on the chart (kept across data updates until set again). */
+  setMarkers(markers: readonly Marker[]): void {
+    const same =
+      markers.length === this.markers.length &&
+      markers.every((m, i) => m.ts === this.markers[i].ts && m.text === this.markers[i].text);
+    this.markers = markers;
+    this.el.dataset.markers = String(markers.length);
+    if (!same) this.u?.redraw(false, false);
+  }
+
   /** Shows the dragged window at once, from the data at hand, while its query runs. */
   preview(from: number, to: number): void {
     this.window = { from, to };
@@ -226,6 +239,7 @@ export class ChartPanel {
       width: Math.max(200, size.width),
       height: size.height || spec.height || 180,
       legend: { show: false },
+      plugins: [markersPlugin(() => this.markers)],
       // Room on the right for the last time label.
       padding: [8, 18, 0, 0],
       series,

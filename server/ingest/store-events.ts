@@ -21,9 +21,11 @@ const INSERT = `INSERT OR IGNORE INTO events
   (host_id, ts, ns, type, container, container_id, image, exit_code, signal, health, cause,
    compose_project, compose_service, attrs, received_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+// At the same time too: what an engine stamps alike (a clock of coarse resolution) and sent
+// first is before. (The event itself, when a replay stores it again, is a die and stops nothing.)
 const BEFORE = `SELECT type, ts FROM events
-  WHERE host_id = ? AND container_id = ? AND (ts < ? OR (ts = ? AND ns < ?))
-  ORDER BY ts DESC, ns DESC LIMIT ${LOOK_BACK}`;
+  WHERE host_id = ? AND container_id = ? AND (ts < ? OR (ts = ? AND ns <= ?))
+  ORDER BY ts DESC, ns DESC, id DESC LIMIT ${LOOK_BACK}`;
 const DIED_BEFORE = `SELECT 1 FROM events
   WHERE host_id = ? AND container_id = ? AND type = 'die' AND (ts < ? OR (ts = ? AND ns < ?)) LIMIT 1`;
 

@@ -1,7 +1,11 @@
 // Container view: everything about one container name on one host — its image, Docker id,
 // compose project, labels, and all its metrics with min–max bands. History follows the name,
 // so it spans recreations (a new Docker id under the same name continues the same lines).
-import { fetchHosts, fetchSeries, type ContainerInfo } from '../api.ts';
+import { fetchEvents, fetchEventSummary, fetchHosts, fetchSeries, type ContainerInfo } from '../api.ts';
+import type { ContainerEventSummary } from '../../protocol/events.ts';
+import { markersOf } from '../event-markers.ts';
+import { EventsList } from './events-list.ts';
+import { eventBadges } from './event-badges.ts';
 import { ChartPanel, type ChartSpec } from '../charts.ts';
 import { mergeInto, type LineSpec } from '../chart-data.ts';
 import { el, link } from '../dom.ts';
@@ -102,6 +106,7 @@ export class ContainerView implements View {
   private readonly msgEl: HTMLElement;
   private readonly grid: HTMLElement;
   private readonly panels: ChartPanel[] = [];
+  private readonly events = new EventsList();
   private interval = 10;
   private step = 10;
 
@@ -114,7 +119,13 @@ export class ContainerView implements View {
     this.msgEl = el('p', { class: 'section-msg error', hidden: true });
     this.labelsEl = el('section', { class: 'panel labels', hidden: true });
     this.grid = el('div', { class: 'chart-grid' });
-    this.el = el('div', { class: 'view container-view' }, [this.headEl, this.msgEl, this.grid, this.labelsEl]);
+    this.el = el('div', { class: 'view container-view' }, [
+      this.headEl,
+      this.msgEl,
+      this.grid,
+      this.events.el,
+      this.labelsEl,
+    ]);
     for (const spec of specs(themeColors())) {
       this.panels.push(new ChartPanel(this.grid, spec, chartEvents(ctx)));
     }
@@ -131,14 +142,30 @@ export class ContainerView implements View {
       maxPoints: this.ctx.maxPoints(),
       minmax: true,
     };
-    const [hosts, series] = await Promise.all([settle(fetchHosts(signal)), settle(fetchSeries(q, signal))]);
-    rethrowFatal([hosts, series]);
+    const window = { host: this.host, container: this.name, from: win.from, to: win.to };
+    const [hosts, series, events, summary] = await Promise.all([
+      settle(fetchHosts(signal)),
+      settle(fetchSeries(q, signal)),
+      settle(fetchEvents({ ...window, limit: 1000 }, signal)),
+      settle(fetchEventSummary(window, signal)),
+    ]);
+    rethrowFatal([hosts, series, events, summary]);
     if (!hosts.ok) throw hosts.error;
     this.ctx.setServerNow(hosts.value.now);
     const host = hosts.value.hosts.find((h) => h.name === this.host);
     const info = host?.containers.find((c) => c.name === this.name);
     if (host) this.interval = host.interval;
-    this.renderHead(info, host?.online ?? false, hosts.value.now);
+    this.renderHead(
+      info,
+      host?.online ?? false,
+      hosts.value.now,
+      summary.ok ? summary.value.containers[this.name] : undefined,
+    );
+    if (events.ok) {
+      this.events.render(events.value.events, events.value.truncated, win.to - win.from);
+      const marks = markersOf(events.value.events);
+      for (const p of this.panels) p.setMarkers(marks);
+    } else this.events.showError(failure(events.error));
     if (!series.ok) {
       this.msgEl.hidden = false;
       this.msgEl.textContent = failure(series.error);
@@ -157,7 +184,12 @@ export class ContainerView implements View {
     });
   }
 
-  private renderHead(c: ContainerInfo | undefined, hostOnline: boolean, now: number): void {
+  private renderHead(
+    c: ContainerInfo | undefined,
+    hostOnline: boolean,
+    now: number,
+    events: ContainerEventSummary | undefined,
+  ): void {
     const back = link(this.ctx.href({ view: 'host', host: this.host }), [this.host]);
     if (!c) {
       this.headEl.replaceChildren(
@@ -186,6 +218,8 @@ export class ContainerView implements View {
     ];
     if (c.compose_project)
       rows.push(['Compose', `${c.compose_project}${c.compose_service ? ` / ${c.compose_service}` : ''}`]);
+    const badges = eventBadges(events);
+    if (badges) rows.push(['Events', badges]);
     this.headEl.replaceChildren(el('h1', {}, [c.name]), facts(rows));
     const labels = Object.entries(c.labels).sort(([a], [b]) => a.localeCompare(b));
     this.labelsEl.hidden = labels.length === 0;

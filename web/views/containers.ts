@@ -16,6 +16,9 @@ import { formatValue, type Unit } from '../format.ts';
 import { RANK_METRICS, type RankMetric } from '../state.ts';
 import { CONTAINER_DIGITS, CONTAINER_METRICS, type HostQueries } from './host-queries.ts';
 import { ContainerLegend } from './legend.ts';
+import { markersOf } from '../event-markers.ts';
+import { EventsList } from './events-list.ts';
+import { eventBadges } from './event-badges.ts';
 import { failure, rethrowFatal, settle, type Settled, type ViewCtx } from './view.ts';
 
 /** Beyond this many containers the charts keep the busiest (the legend says so). */
@@ -94,6 +97,7 @@ export class ContainersSection {
   private readonly msgEl: HTMLElement;
   private readonly countEl: HTMLElement;
   private readonly rankSel: HTMLSelectElement;
+  private readonly events: EventsList;
   private colors = new Map<string, string>();
   /** Containers in the range at the last refresh (0 before the first). */
   private lastTotal = 0;
@@ -115,6 +119,7 @@ export class ContainersSection {
     this.msgEl = el('p', { class: 'section-msg', hidden: true });
     this.countEl = el('span', { class: 'count' });
     const grid = el('div', { class: 'chart-grid wide' });
+    this.events = new EventsList((name) => ctx.href({ view: 'container', host, container: name }));
     this.el = el('section', { class: 'containers' }, [
       el('div', { class: 'section-head' }, [el('h2', {}, ['Containers']), this.countEl]),
       this.msgEl,
@@ -126,6 +131,7 @@ export class ContainersSection {
       ]),
       this.legend.el,
       grid,
+      this.events.el,
     ]);
     for (const spec of specs([])) {
       this.panels.push(new ChartPanel(grid, spec, { zoom: (a, b) => ctx.zoom(a, b), unzoom: () => ctx.unzoom() }));
@@ -178,8 +184,13 @@ export class ContainersSection {
       queries.allContainers?.abort();
       series = list.length ? named() : undefined;
     }
-    const [result, topResult] = await Promise.all([series, queries.top]);
-    rethrowFatal(result ? [result, topResult] : [topResult]);
+    const [result, topResult, events, summary] = await Promise.all([
+      series,
+      queries.top,
+      queries.events,
+      queries.summary,
+    ]);
+    rethrowFatal(result ? [result, topResult, events, summary] : [topResult, events, summary]);
 
     let ds: DataSet | undefined;
     if (result?.ok) {
@@ -192,10 +203,26 @@ export class ContainersSection {
     this.msgEl.textContent = notes.join(' ');
 
     const entries = this.colorize(list);
+    const perContainer = summary.ok ? summary.value.containers : {};
     this.legend.render(
-      entries.map((e, i) => ({ ...e, project: list[i].compose_project || null, running: list[i].running })),
+      entries.map((e, i) => ({
+        ...e,
+        project: list[i].compose_project || null,
+        running: list[i].running,
+        badges: Object.hasOwn(perContainer, e.name) ? eventBadges(perContainer[e.name]) : null,
+      })),
       this.ctx.state.hidden,
     );
+    // Marks of the containers the charts draw (one left out for being quiet has no line to mark).
+    const drawn = new Set(list.map((c) => c.name));
+    const marks = events.ok
+      ? markersOf(
+          events.value.events.filter((e) => drawn.has(e.container)),
+          true,
+        )
+      : [];
+    if (events.ok) this.events.render(events.value.events, events.value.truncated, win.to - win.from);
+    else this.events.showError(failure(events.error));
     const empty: DataSet = { t: [], cols: {}, step: 1, tier: 'raw', from: win.from, to: win.to };
     const next = specs(entries);
     const none = list.length === 0 ? 'No containers in this range' : undefined;
@@ -203,6 +230,7 @@ export class ContainersSection {
     this.panels.forEach((p, i) => {
       p.setHidden(this.ctx.state.hidden);
       p.setData(ds ?? empty, next[i], none);
+      p.setMarkers(marks);
       if (error) p.showNote(error);
     });
     this.renderTop(topResult, rank);

@@ -3,9 +3,13 @@
 // Free of uPlot and the DOM, so main.ts sends a first load's before the page is evaluated.
 import {
   fetchContainerSeries,
+  fetchEvents,
+  fetchEventSummary,
   fetchHosts,
   fetchTop,
   type ContainerSeriesResponse,
+  type EventsResponse,
+  type EventSummaryResponse,
   type HostsResponse,
   type TopResponse,
 } from '../api.ts';
@@ -25,6 +29,10 @@ export interface HostQueries {
   hosts: Promise<Settled<HostsResponse>>;
   data: Promise<Settled<HostData>>;
   top: Promise<Settled<TopResponse>>;
+  /** The host's container events in the window (marks on the container charts, the list). */
+  events: Promise<Settled<EventsResponse>>;
+  /** Each container's restarts and last exit in the window (its legend entry). */
+  summary: Promise<Settled<EventSummaryResponse>>;
   /**
    * Every container's lines as containers=* (the server's "seen in the range", the list the
    * host answer gives), sent when the last list fitted in the charts or on a first load.
@@ -51,5 +59,8 @@ export function sendHostQueries(
     };
   }
   const top = settle(fetchTop({ host, metric: rank, from: win.from, to: win.to, limit: 10 }, signal));
-  return { win, maxPoints, rank, hosts, data, top, allContainers };
+  const window = { host, from: win.from, to: win.to };
+  const events = settle(fetchEvents({ ...window, limit: 1000 }, signal));
+  const summary = settle(fetchEventSummary(window, signal));
+  return { win, maxPoints, rank, hosts, data, top, allContainers, events, summary };
 }

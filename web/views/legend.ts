@@ -8,6 +8,8 @@ export interface LegendEntry {
   project: string | null;
   color: string;
   running: boolean;
+  /** What its events say over the window (restarts, last exit), when anything. */
+  badges?: HTMLElement | null;
 }
 
 export class ContainerLegend {
@@ -76,7 +78,11 @@ export class ContainerLegend {
             'data-name': e.name,
             title: e.running ? 'Show or hide' : 'Not running now (history stays)',
           },
-          [el('i', { class: 'swatch', style: `--c:${e.color}` }), el('span', { class: 'legend-name' }, [e.name])],
+          [
+            el('i', { class: 'swatch', style: `--c:${e.color}` }),
+            el('span', { class: 'legend-name' }, [el('bdi', {}, [e.name])]),
+            e.badges ?? null,
+          ],
         );
         if (!e.running) b.classList.add('gone');
         b.addEventListener('click', (ev) => {
