@@ -29,6 +29,9 @@ export function markersOf(events: readonly EventRecord[], named = false): Marker
 
 const RANK: Record<MarkerKind, number> = { bad: 3, warn: 2, info: 1, ok: 0 };
 
+/** A mark's hover strip is this wide (style.css `.marker`): closer marks would cover each other. */
+export const MARK_WIDTH = 9;
+
 /**
  * Marks at pixel `x` (from `pos`), within [0, width]: neighbours closer than `px` become one,
  * at the first one's place, in the colour of the worst of them.
@@ -37,7 +40,7 @@ export function groupMarkers(
   markers: readonly Marker[],
   pos: (ts: number) => number,
   width: number,
-  px = 5,
+  px = MARK_WIDTH + 1,
 ): { x: number; kind: MarkerKind; items: Marker[] }[] {
   const groups: { x: number; kind: MarkerKind; items: Marker[] }[] = [];
   for (const m of markers) {
@@ -75,6 +78,8 @@ function noteLines(items: readonly Marker[]): HTMLElement[] {
 export function markersPlugin(markers: () => readonly Marker[]): uPlot.Plugin {
   let layer: HTMLElement;
   let note: HTMLElement;
+  /** What the layer shows now: redrawn alike (a live refresh), it is left as it is, note and all. */
+  let shown = '';
   const hide = () => (note.hidden = true);
   const show = (u: uPlot, x: number, items: Marker[]) => {
     note.replaceChildren(...noteLines(items));
@@ -100,6 +105,9 @@ export function markersPlugin(markers: () => readonly Marker[]): uPlot.Plugin {
         (u) => {
           const list = markers();
           const groups = groupMarkers(list, (ts) => u.valToPos(ts, 'x'), u.over.clientWidth || u.bbox.width);
+          const key = JSON.stringify(groups.map((g) => [Math.round(g.x), g.items.map((m) => [m.ts, m.text, m.name])]));
+          if (key === shown) return;
+          shown = key;
           hide();
           layer.replaceChildren(
             ...groups.map((g) => {

@@ -60,7 +60,8 @@ export class EventsList {
     }
     this.body.replaceChildren(
       ...shown.map((e) => {
-        const kind = markerKind(e);
+        // An OOM death has no mark of its own (the oom event's says it), but reads as bad.
+        const kind = markerKind(e) ?? (e.type === 'die' && e.cause === 'oom' ? 'bad' : undefined);
         return el('tr', { class: kind ? `ev-${kind}` : undefined, 'data-type': e.type }, [
           el('td', { class: 'ev-time', title: e.time }, [formatTime(e.ts, span)]),
           this.containerHref
