@@ -59,17 +59,16 @@ export function groupMarkers(
 const MAX_LINES = 6;
 
 function noteLines(items: readonly Marker[]): HTMLElement[] {
-  const lines = items
-    .slice(0, MAX_LINES)
-    .map((m) =>
-      el('div', { class: 'marker-line' }, [
-        el('span', { class: 'muted' }, [formatTime(m.ts)]),
-        ' ',
-        m.name !== undefined ? el('bdi', {}, [m.name]) : null,
-        m.name !== undefined ? ': ' : null,
-        m.text,
-      ]),
-    );
+  const lines = items.slice(0, MAX_LINES).map((m) =>
+    el('div', { class: 'marker-line' }, [
+      el('span', { class: 'muted' }, [formatTime(m.ts)]),
+      ' ',
+      m.name !== undefined ? el('bdi', {}, [m.name]) : null,
+      m.name !== undefined ? ': ' : null,
+      // The words may end with outside text (an image, an old name).
+      el('bdi', {}, [m.text]),
+    ]),
+  );
   if (items.length > MAX_LINES) lines.push(el('div', { class: 'muted' }, [`and ${items.length - MAX_LINES} more`]));
   return lines;
 }

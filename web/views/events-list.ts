@@ -8,15 +8,18 @@ import { formatTime } from '../format.ts';
 /** Rows the list shows at most; the answer may hold more (the charts mark them all). */
 const MAX_ROWS = 100;
 
-function details(e: EventRecord): string {
-  const parts: string[] = [];
-  if (e.type === 'die' && e.cause === 'kill') parts.push('stopped or killed through the engine');
-  if (e.type === 'die' && e.cause === 'exit' && e.exit_code !== 0) parts.push('exited by itself');
-  if (e.type === 'kill' && e.signal !== null) parts.push(signalName(e.signal));
-  if (e.type === 'deploy' && e.attrs.previous_image) parts.push(`was ${e.attrs.previous_image}`);
-  else if (e.image && (e.type === 'create' || e.type === 'start')) parts.push(e.image);
-  if (e.compose_project) parts.push(`${e.compose_project}${e.compose_service ? ` / ${e.compose_service}` : ''}`);
-  return parts.join(' · ');
+/** The engine's details in words; what came from outside (images, Compose names) each in its own <bdi>. */
+function details(e: EventRecord): (string | HTMLElement)[] {
+  const parts: (string | HTMLElement)[][] = [];
+  const outside = (text: string) => el('bdi', {}, [text]);
+  if (e.type === 'die' && e.cause === 'kill') parts.push(['stopped or killed through the engine']);
+  if (e.type === 'die' && e.cause === 'exit' && e.exit_code !== 0) parts.push(['exited by itself']);
+  if (e.type === 'kill' && e.signal !== null) parts.push([signalName(e.signal)]);
+  if (e.type === 'deploy' && e.attrs.previous_image) parts.push(['was ', outside(e.attrs.previous_image)]);
+  else if (e.image && (e.type === 'create' || e.type === 'start')) parts.push([outside(e.image)]);
+  if (e.compose_project)
+    parts.push([outside(e.compose_project), ...(e.compose_service ? [' / ', outside(e.compose_service)] : [])]);
+  return parts.flatMap((p, i) => (i ? [' · ', ...p] : p));
 }
 
 export class EventsList {
@@ -67,8 +70,9 @@ export class EventsList {
           this.containerHref
             ? el('td', { class: 'name' }, [link(this.containerHref(e.container), [el('bdi', {}, [e.container])])])
             : null,
-          el('td', { class: 'ev-what' }, [eventText(e)]),
-          el('td', { class: 'muted' }, [details(e)]),
+          // The words may end with outside text (an image, an old name): isolated as a whole.
+          el('td', { class: 'ev-what' }, [el('bdi', {}, [eventText(e)])]),
+          el('td', { class: 'muted' }, details(e)),
         ]);
       }),
     );
