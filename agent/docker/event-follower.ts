@@ -141,6 +141,9 @@ export class DockerEventFollower {
       version = await client.apiVersion();
     } catch (e) {
       return this.broken(reasonOf(e));
+    } finally {
+      // Its keep-alive connection would sit idle: the stream has one of its own.
+      client.close();
     }
     if (!this.running || client !== this.client) return;
     const path = `/v${version}/events?since=${sinceParam(this.cursor)}&filters=${FILTERS}`;
@@ -247,7 +250,8 @@ export class DockerEventFollower {
 
 function reasonOf(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  return err?.message ?? String(e);
+  // The client's words for a missing socket end with what the docker collector loses.
+  return (err?.message ?? String(e)).replace(/; containers will not be reported$/, '');
 }
 
 function messageOf(body: string): string {
