@@ -10,7 +10,8 @@ import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { ContainerEvent } from '../../protocol/batch.ts';
 import { memoryLogger } from '../../lib/log.ts';
-import { DockerEventFollower, reconnectDelay, type Timers } from './event-follower.ts';
+import { DockerEventFollower, reconnectDelay } from './event-follower.ts';
+import { fakeClock } from '../../test/support/fake-clock.ts';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`./testdata/events-${name}.jsonl`, import.meta.url), 'utf8')
@@ -77,29 +78,21 @@ async function streamingEngine() {
   };
 }
 
+/** A fake clock, and the reconnection it holds fired by hand. */
 function fakeTimers() {
-  const pending: { fn: () => void; ms: number; id: number }[] = [];
-  let seq = 0;
-  const timers: Timers = {
-    setTimeout(fn, ms) {
-      const id = ++seq;
-      pending.push({ fn, ms, id });
-      return id;
-    },
-    clearTimeout(h) {
-      const i = pending.findIndex((p) => p.id === h);
-      if (i >= 0) pending.splice(i, 1);
-    },
-  };
+  const clock = fakeClock();
   return {
-    timers,
-    pending,
+    clock,
+    /** Reconnections waiting. */
+    get pending(): number[] {
+      return clock.armed;
+    },
     /** Fires the one reconnection waiting; returns how long it was meant to wait. */
     fire(): number {
-      const p = pending.shift();
-      assert.ok(p, 'a reconnection is scheduled');
-      p.fn();
-      return p.ms;
+      assert.equal(clock.armed.length, 1, 'one reconnection is scheduled');
+      const wait = clock.armed[0] - clock.now();
+      clock.advance(wait);
+      return wait;
     },
   };
 }
@@ -124,7 +117,7 @@ test('follows the stream: lines split across writes, in order, asked since the t
     socketPath: engine.socketPath,
     log,
     since: 1796634235000000000n,
-    timers: clock.timers,
+    clock: clock.clock,
   });
   const got: ContainerEvent[] = [];
   const connected: boolean[] = [];
@@ -158,7 +151,7 @@ test('a broken stream is asked for again since the newest event, and what comes 
   t.after(() => engine.close());
   const clock = fakeTimers();
   const log = memoryLogger();
-  const f = new DockerEventFollower({ socketPath: engine.socketPath, log, timers: clock.timers, minBackoffMs: 500 });
+  const f = new DockerEventFollower({ socketPath: engine.socketPath, log, clock: clock.clock, minBackoffMs: 500 });
   const got: string[] = [];
   const seen: string[] = [];
   f.subscribe({
@@ -197,7 +190,7 @@ test('no engine: retries with growing waits, says so once, and follows once it a
   const f = new DockerEventFollower({
     socketPath: missing,
     log,
-    timers: clock.timers,
+    clock: clock.clock,
     minBackoffMs: 500,
     maxBackoffMs: 4000,
   });
@@ -230,7 +223,7 @@ test('an engine that refuses the request: its message in the log, asked again la
   engine.refuseWith(500, 'events are off\u001b[31m today');
   const clock = fakeTimers();
   const log = memoryLogger();
-  const f = new DockerEventFollower({ socketPath: engine.socketPath, log, timers: clock.timers });
+  const f = new DockerEventFollower({ socketPath: engine.socketPath, log, clock: clock.clock });
   f.start();
   t.after(() => f.stop());
   await until(() => clock.pending.length === 1, 'a retry');
@@ -249,7 +242,7 @@ test('a line that is not an event is skipped and the stream goes on; a subscribe
   t.after(() => engine.close());
   const clock = fakeTimers();
   const log = memoryLogger();
-  const f = new DockerEventFollower({ socketPath: engine.socketPath, log, timers: clock.timers });
+  const f = new DockerEventFollower({ socketPath: engine.socketPath, log, clock: clock.clock });
   const got: string[] = [];
   f.subscribe({
     event: () => {
@@ -274,7 +267,7 @@ test('stop() ends the stream and schedules nothing', async (t) => {
   const engine = await streamingEngine();
   t.after(() => engine.close());
   const clock = fakeTimers();
-  const f = new DockerEventFollower({ socketPath: engine.socketPath, log: memoryLogger(), timers: clock.timers });
+  const f = new DockerEventFollower({ socketPath: engine.socketPath, log: memoryLogger(), clock: clock.clock });
   f.start();
   await engine.requested(1);
   await until(() => f.connected, 'connected');

@@ -7,6 +7,7 @@
 // containers come and go (a container list for cgroup reading).
 import http from 'node:http';
 import type { ContainerEvent } from '../../protocol/batch.ts';
+import { systemClock, type Clock } from '../../lib/clock.ts';
 import { escapeControls, type Logger } from '../../lib/log.ts';
 import { DockerClient, DockerApiError } from './client.ts';
 import { EventTracker, MAX_EVENT_LINE, parseEventLine, sinceParam } from './events.ts';
@@ -23,11 +24,6 @@ export interface EventSubscriber {
   disconnected?(why: string): void;
 }
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 export interface EventFollowerOptions {
   socketPath: string;
   log: Logger;
@@ -38,7 +34,8 @@ export interface EventFollowerOptions {
   /** Reconnection backoff: the first wait, doubled per failure up to the last. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
-  timers?: Timers;
+  /** Where reconnection waits are timed (tests move a fake one by hand). */
+  clock?: Clock;
 }
 
 /**
@@ -51,27 +48,19 @@ export function reconnectDelay(failures: number, min: number, max: number): numb
 }
 
 const FILTERS = encodeURIComponent(JSON.stringify({ type: ['container'] }));
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    // A retry pending must not keep a process alive that has nothing else to do.
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 export class DockerEventFollower {
   private readonly tracker: EventTracker;
   private readonly subscribers = new Set<EventSubscriber>();
-  private readonly timers: Timers;
+  private readonly clock: Clock;
   private readonly min: number;
   private readonly max: number;
   private running = false;
   private open = false;
   private everOpen = false;
   private failures = 0;
-  private retry: unknown;
+  /** Cancels the reconnection waiting, if one is. */
+  private retry: (() => void) | undefined;
   private stream: http.ClientRequest | undefined;
   private client: DockerClient | undefined;
   private lastProblem = '';
@@ -84,7 +73,7 @@ export class DockerEventFollower {
     const now = o.now ?? Date.now;
     this.tracker = new EventTracker();
     this.first = o.since ?? BigInt(Math.floor(now())) * 1_000_000n;
-    this.timers = o.timers ?? realTimers;
+    this.clock = o.clock ?? systemClock;
     this.min = o.minBackoffMs ?? 500;
     this.max = o.maxBackoffMs ?? 8_000;
   }
@@ -107,7 +96,7 @@ export class DockerEventFollower {
 
   stop(): void {
     this.running = false;
-    this.timers.clearTimeout(this.retry);
+    this.retry?.();
     this.retry = undefined;
     this.stream?.destroy();
     this.stream = undefined;
@@ -240,11 +229,11 @@ export class DockerEventFollower {
     this.lastProblem = why;
     const wait = reconnectDelay(this.failures, this.min, this.max);
     this.failures++;
-    this.timers.clearTimeout(this.retry);
-    this.retry = this.timers.setTimeout(() => {
+    this.retry?.();
+    this.retry = this.clock.after(wait, () => {
       this.retry = undefined;
       void this.connect();
-    }, wait);
+    });
   }
 }
 
