@@ -202,3 +202,23 @@ test('events are kept as long as the 1 h tier, then deleted by retention', async
     ['oom'],
   );
 });
+
+test('an agent without events: its v1 and v2 batches are stored and answered as before', async () => {
+  const t = testApp({}, NOW);
+  const v2: Partial<ColumnBatch> = batch([]);
+  delete v2.events;
+  const v1 = {
+    v: 1,
+    batch_id: `v1-${seq++}-old-agent`,
+    agent: { host: 'alpha', interval: 10 },
+    snapshots: [{ ts: NOW - 10, host: { cpu_pct: 2 } }],
+  };
+  for (const b of [v2, v1]) {
+    const body = await ingestOk(t, b);
+    assert.equal(body.duplicate, false);
+    assert.equal('eventRows' in body, false, 'the answer an older agent knows');
+  }
+  assert.equal(t.db.$client.prepare('SELECT count(*) FROM host_samples').pluck().get(), 2, 'both ticks stored');
+  assert.equal(t.db.$client.prepare('SELECT count(*) FROM events').pluck().get(), 0);
+  assert.deepEqual(await list(t), []);
+});
