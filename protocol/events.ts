@@ -42,7 +42,8 @@ export const EVENT_HELP: Record<EventType, string> = {
   health_status: 'its health check result changed (`health`: `healthy`, `unhealthy`, `starting`)',
   rename: 'it was renamed (`attrs.old_name`)',
   destroy: 'it was removed',
-  deploy: 'another container took this name with another image (`image`; `attrs.previous_image`): a redeploy',
+  deploy:
+    'another container took this name with another image, or the same tag naming another image id (`image`; `attrs.previous_image`, `attrs.previous_image_id`, `attrs.image_id`): a redeploy',
 };
 
 /** Why a container died (`die`) or started (`start`), as the server derives it from the events before it. */

@@ -29,6 +29,9 @@ const SICK = N('sick');
 const APP = N('app');
 const SVC = N('svc');
 const V2 = `${TEST_PREFIX}img:v2`;
+const PULLED = N('pulled');
+/** A tag that moves to another image meanwhile, as `docker pull nginx:latest` moves it. */
+const LATEST = `${TEST_PREFIX}img:latest`;
 
 const skip = await privateDockerdSkipReason();
 
@@ -88,6 +91,16 @@ describe('container events from the real engine', { skip }, () => {
         await new Promise((r) => setTimeout(r, 2000));
         await docker(['rm', '-f', APP]);
         await run(APP, [], ['sleep', '600'], V2);
+      })(),
+      (async () => {
+        // Redeployed under the same tag, which meanwhile names another image.
+        await docker(['tag', TEST_IMAGE, LATEST]);
+        await run(PULLED, [], ['sleep', '600'], LATEST);
+        await docker(['create', '--name', N('base'), TEST_IMAGE, 'true']);
+        await docker(['commit', N('base'), LATEST]);
+        await new Promise((r) => setTimeout(r, 2000));
+        await docker(['rm', '-f', PULLED]);
+        await run(PULLED, [], ['sleep', '600'], LATEST);
       })(),
       (async () => {
         await run(SVC, [], ['sleep', '600']);
@@ -171,7 +184,14 @@ describe('container events from the real engine', { skip }, () => {
 
       const deploy = await eventually(async () => (await events(APP, 'deploy'))[0], 60_000, 'the redeploy');
       assert.equal(deploy.image, V2);
-      assert.deepEqual(deploy.attrs, { previous_image: TEST_IMAGE });
+      assert.deepEqual(deploy.attrs, { previous_image: TEST_IMAGE }, 'docker tag: the same image id, not said');
+      const ids = (ref: string) => docker(['image', 'inspect', '--format', '{{.Id}}', ref]);
+      const [oldId, newId] = (await Promise.all([ids(TEST_IMAGE), ids(LATEST)])).map((id) => id.slice(7, 19));
+      assert.notEqual(oldId, newId);
+      const pulled = await eventually(async () => (await events(PULLED, 'deploy'))[0], 60_000, 'the same-tag redeploy');
+      assert.equal(pulled.image, LATEST);
+      assert.deepEqual(pulled.attrs, { previous_image: LATEST, previous_image_id: oldId, image_id: newId });
+      assert.equal(pulled.type, 'deploy');
 
       const svc = await eventually(
         async () => {

@@ -23,6 +23,9 @@ async function streamingEngine() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-events-'));
   const socketPath = path.join(dir, 'docker.sock');
   const requests: string[] = [];
+  /** What GET /containers/json?all=1 answers, and each container's image id for its inspect. */
+  const containers: object[] = [];
+  const imageIds = new Map<string, string>();
   let stream: http.ServerResponse | undefined;
   let waiting: (() => void)[] = [];
   let refuse: { status: number; message: string } | undefined;
@@ -31,6 +34,13 @@ async function streamingEngine() {
     if (url === '/version') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ApiVersion: '1.41', Version: '20.10.24' }));
+      return;
+    }
+    const inspect = /^\/v1\.41\/containers\/([^/]+)\/json$/.exec(url);
+    if (url === '/v1.41/containers/json?all=1' || inspect) {
+      const image = inspect && imageIds.get(inspect[1]);
+      res.writeHead(inspect && !image ? 404 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(inspect ? (image ? { Image: image } : { message: 'No such container' }) : containers));
       return;
     }
     requests.push(url);
@@ -50,6 +60,8 @@ async function streamingEngine() {
   return {
     socketPath,
     requests,
+    containers,
+    imageIds,
     /** Resolves once the engine has had `n` event requests. */
     requested(n: number): Promise<void> {
       return new Promise((resolve) => {
@@ -275,6 +287,42 @@ test('stop() ends the stream and schedules nothing', async (t) => {
   await new Promise((r) => setImmediate(r));
   assert.equal(f.connected, false);
   assert.equal(clock.pending.length, 0);
+});
+
+test('the same tag pulled anew is a deploy: image ids from the container list and the new one’s inspect', async (t) => {
+  const engine = await streamingEngine();
+  t.after(() => engine.close());
+  const [old, fresh] = ['a', 'b'].map((c) => c.repeat(64));
+  // Running since before the agent: only the list knows what it runs.
+  engine.containers.push({ Id: old, Names: ['/web'], Image: 'nginx:latest', ImageID: `sha256:${'1'.repeat(64)}` });
+  engine.imageIds.set(fresh, `sha256:${'2'.repeat(64)}`);
+  const f = new DockerEventFollower({ socketPath: engine.socketPath, log: memoryLogger(), clock: fakeTimers().clock });
+  const got: ContainerEvent[] = [];
+  f.subscribe({ event: (e) => got.push(e) });
+  f.start();
+  t.after(() => f.stop());
+  await engine.requested(1);
+  const line = (id: string, action: string, n: number) =>
+    JSON.stringify({
+      Type: 'container',
+      Action: action,
+      Actor: { ID: id, Attributes: { name: 'web', image: 'nginx:latest' } },
+      time: 1796634235,
+      timeNano: 1796634235000000000 + n * 1_000_000,
+    });
+  // docker rm -f web; docker pull nginx:latest; docker run --name web nginx:latest
+  engine.write([line(old, 'destroy', 1), line(fresh, 'create', 2), line(fresh, 'start', 3)].join('\n') + '\n');
+  await until(() => got.length === 4, 'four events');
+  assert.deepEqual(
+    got.map((e) => e.type),
+    ['destroy', 'create', 'deploy', 'start'],
+  );
+  assert.deepEqual(got[2].attrs, {
+    previous_image: 'nginx:latest',
+    previous_image_id: '111111111111',
+    image_id: '222222222222',
+  });
+  assert.equal(got[2].image, 'nginx:latest');
 });
 
 test('reconnectDelay doubles up to its cap', () => {

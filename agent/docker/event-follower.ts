@@ -3,6 +3,8 @@
 // event handed to the subscribers once. When the stream breaks (the engine restarted, the
 // socket went away) it reconnects by itself with backoff and asks `since` the newest event it
 // saw, so what happened in between still comes, and what comes twice is dropped by the tracker.
+// Image ids (for a tag pulled anew) come from a container list at each connection and an
+// inspect of each new container, on short-lived connections of their own.
 // Subscribers: the events collector (events into samples), and anything that must know when
 // containers come and go (a container list for cgroup reading).
 import http from 'node:http';
@@ -10,6 +12,7 @@ import type { ContainerEvent } from '../../protocol/batch.ts';
 import { systemClock, type Clock } from '../../lib/clock.ts';
 import { escapeControls, type Logger } from '../../lib/log.ts';
 import { DockerClient, DockerApiError } from './client.ts';
+import { containerName, type ContainerSummary } from './labels.ts';
 import { EventTracker, MAX_EVENT_LINE, parseEventLine, sinceParam } from './events.ts';
 
 export interface EventSubscriber {
@@ -47,6 +50,9 @@ export function reconnectDelay(failures: number, min: number, max: number): numb
   return Math.min(max, min * 2 ** Math.min(failures, 20));
 }
 
+/** An inspect holds up the events after it: a short wait, then the deploy goes by name. */
+const LOOKUP_TIMEOUT_MS = 2_000;
+
 const FILTERS = encodeURIComponent(JSON.stringify({ type: ['container'] }));
 
 export class DockerEventFollower {
@@ -64,6 +70,10 @@ export class DockerEventFollower {
   private stream: http.ClientRequest | undefined;
   private client: DockerClient | undefined;
   private lastProblem = '';
+  /** The API version the engine answered with (for the inspects of new containers). */
+  private version = '1.24';
+  /** Where the stream's lines wait their turn. */
+  private lines: Promise<void> = Promise.resolve();
   /** Where the first connection asks from, until an event has been seen. */
   private readonly first: bigint;
   /** Counts for logs and tests: events handed out, lines that were not events, connections opened. */
@@ -128,12 +138,14 @@ export class DockerEventFollower {
     let version: string;
     try {
       version = await client.apiVersion();
+      await this.learnContainers(client, version);
     } catch (e) {
       return this.broken(reasonOf(e));
     } finally {
       // Its keep-alive connection would sit idle: the stream has one of its own.
       client.close();
     }
+    this.version = version;
     if (!this.running || client !== this.client) return;
     const path = `/v${version}/events?since=${sinceParam(this.cursor)}&filters=${FILTERS}`;
     let done = false;
@@ -168,12 +180,12 @@ export class DockerEventFollower {
           while ((nl = partial.indexOf('\n')) >= 0) {
             const line = partial.slice(0, nl);
             partial = partial.slice(nl + 1);
-            if (line.trim()) this.line(line);
+            if (line.trim()) this.queue(line);
           }
           if (partial.length > MAX_EVENT_LINE) end(`a line longer than ${MAX_EVENT_LINE} bytes`);
         });
         res.on('end', () => {
-          if (partial.trim()) this.line(partial);
+          if (partial.trim()) this.queue(partial);
           end('the engine ended the stream');
         });
         res.on('error', (e) => end(e.message));
@@ -185,13 +197,55 @@ export class DockerEventFollower {
     req.end();
   }
 
-  private line(text: string): void {
+  /** Lines are handled one after another, in order, although a create waits for an inspect. */
+  private queue(text: string): void {
+    this.lines = this.lines.then(() => this.line(text));
+  }
+
+  /**
+   * Each container's image id, from the engine's list of all of them: a deploy that pulled
+   * the same tag anew (nginx:latest) is told from the ids, even for a container that was
+   * created before the agent started. Best effort: the events go on without it.
+   */
+  private async learnContainers(client: DockerClient, version: string): Promise<void> {
+    let list: unknown;
+    try {
+      list = await client.getJson(`/v${version}/containers/json?all=1`);
+    } catch (e) {
+      if (e instanceof DockerApiError) return;
+      throw e;
+    }
+    if (!Array.isArray(list)) return;
+    for (const c of list as ContainerSummary[]) {
+      if (typeof c?.Id !== 'string') continue;
+      const image = typeof c.Image === 'string' && !c.Image.startsWith('sha256:') ? c.Image : undefined;
+      const imageId = typeof c.ImageID === 'string' ? c.ImageID : undefined;
+      this.tracker.know({ id: c.Id, name: containerName(c.Names, c.Id), image, imageId });
+    }
+  }
+
+  /** A new container's image id (its inspect's Image); nothing when it is gone already. */
+  private async learnImageId(id: string): Promise<void> {
+    const client = new DockerClient({ socketPath: this.o.socketPath, timeoutMs: LOOKUP_TIMEOUT_MS });
+    try {
+      const body = (await client.getJson(`/v${this.version}/containers/${encodeURIComponent(id)}/json`)) as
+        { Image?: unknown } | undefined;
+      if (typeof body?.Image === 'string') this.tracker.know({ id, imageId: body.Image });
+    } catch {
+      /* gone already, or the engine went away: the deploy is told from the image's name */
+    } finally {
+      client.close();
+    }
+  }
+
+  private async line(text: string): Promise<void> {
     const r = parseEventLine(text);
     if ('error' in r) {
       // One line the engine got wrong is no reason to drop the stream; said once per kind.
       if (this.stats.badLines++ === 0) this.o.log.warn(`docker events: skipped a line (${escapeControls(r.error)})`);
       return;
     }
+    if (this.tracker.wantsImageId(r.event)) await this.learnImageId(r.event.id);
     for (const e of this.tracker.push(r.event)) {
       this.stats.events++;
       this.tell('event', e);

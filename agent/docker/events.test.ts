@@ -174,6 +174,47 @@ test('the same image under the same name again is no deploy', () => {
   assert.equal(out.at(-1)!.image, 'nginx:1.28');
 });
 
+test('the same tag under the same name is a deploy when the image ids differ, not when they match', () => {
+  const t = new EventTracker();
+  const ev = (ns: bigint, action: string, id: string): EngineEvent => ({
+    timeNano: 1_800_000_000_000_000_000n + ns,
+    type: 'container',
+    action,
+    id,
+    attributes: { name: 'web', image: 'nginx:latest' },
+  });
+  // From the container list: a container of before the agent, then the ids of new ones.
+  t.know({ id: 'a', name: 'web', image: 'nginx:latest', imageId: 'sha256:' + '1'.repeat(64) });
+  t.know({ id: 'b', imageId: 'sha256:' + '1'.repeat(64) });
+  t.know({ id: 'c', imageId: 'sha256:' + '2'.repeat(64) });
+  assert.equal(t.wantsImageId(ev(0n, 'create', 'c')), false, 'known already');
+  assert.equal(t.wantsImageId(ev(0n, 'create', 'd')), true);
+  const out = [
+    ev(1n, 'destroy', 'a'),
+    ev(2n, 'create', 'b'), // recreated from the same image: no deploy
+    ev(3n, 'destroy', 'b'),
+    ev(4n, 'create', 'c'), // pulled anew
+    ev(5n, 'destroy', 'c'),
+    ev(6n, 'create', 'd'), // its id unknown (gone before its inspect): no deploy said
+  ].flatMap((e) => t.push(e));
+  assert.deepEqual(
+    out.map((e) => e.type),
+    ['destroy', 'create', 'destroy', 'create', 'deploy', 'destroy', 'create'],
+  );
+  assert.deepEqual(out[4].attrs, {
+    previous_image: 'nginx:latest',
+    previous_image_id: '111111111111',
+    image_id: '222222222222',
+  });
+  // A list made later does not undo what events said of a name.
+  t.know({ id: 'z', name: 'web', image: 'other' });
+  const again = t.push({ ...ev(7n, 'create', 'e'), attributes: { name: 'web', image: 'other' } });
+  assert.deepEqual(
+    again.map((e) => e.type),
+    ['create', 'deploy'],
+  );
+});
+
 test('Podman 4.3 compatible API: died is die, remove is destroy, HealthStatus at the top, no oom', () => {
   assert.equal(
     briefs('podman-4.3-lifecycle'),

@@ -214,9 +214,25 @@ export class EventTracker {
   private readonly health = new BoundedMap<string, string>(REMEMBER.containers);
   /** Who last held each name, and with which image. */
   private readonly names = new BoundedMap<string, { id: string; image: string | undefined }>(REMEMBER.containers);
+  /** Each container's image id (sha256:…), where the engine was asked: a tag pulled anew keeps its name. */
+  private readonly imageIds = new BoundedMap<string, string>(REMEMBER.containers);
 
   constructor(cursor?: bigint) {
     this.cursor = cursor;
+  }
+
+  /**
+   * What the engine's container list or an inspect said of a container. A name already held
+   * by events keeps what they said (they are newer than a list made after them).
+   */
+  know(c: { id: string; name?: string; image?: string; imageId?: string }): void {
+    if (c.imageId) this.imageIds.set(c.id, c.imageId);
+    if (c.name && !this.names.has(c.name)) this.names.set(c.name, { id: c.id, image: c.image });
+  }
+
+  /** True when the container's image id is worth asking for before its event is pushed. */
+  wantsImageId(e: EngineEvent): boolean {
+    return e.type === 'container' && e.action === 'create' && !this.imageIds.has(e.id);
   }
 
   /** The events to send for one engine event: none (left out, seen, unchanged health), it, or it and a deploy. */
@@ -237,17 +253,24 @@ export class EventTracker {
     if (ev.type === 'start' || ev.type === 'die') this.health.delete(ev.id);
     const out = [ev];
     const before = this.names.get(ev.name);
-    if (
-      (ev.type === 'create' || ev.type === 'rename') &&
-      before &&
-      before.id !== ev.id &&
-      before.image &&
-      ev.image &&
-      before.image !== ev.image
-    ) {
-      out.push({ ...ev, type: 'deploy', attrs: { ...ev.attrs, previous_image: before.image } });
+    if ((ev.type === 'create' || ev.type === 'rename') && before && before.id !== ev.id && before.image && ev.image) {
+      // Another image by name, or the same name pulled anew (nginx:latest, another id).
+      const was = this.imageIds.get(before.id);
+      const now = this.imageIds.get(ev.id);
+      const anew = before.image === ev.image && was !== undefined && now !== undefined && was !== now;
+      if (before.image !== ev.image || anew) {
+        // The ids only say something when they differ (a docker tag of the same image does not).
+        const ids: Record<string, string> =
+          was && now && was !== now ? { previous_image_id: shortImageId(was), image_id: shortImageId(now) } : {};
+        out.push({ ...ev, type: 'deploy', attrs: { ...ev.attrs, previous_image: before.image, ...ids } });
+      }
     }
     this.names.set(ev.name, { id: ev.id, image: ev.image });
     return out;
   }
+}
+
+/** "sha256:0123456789ab…" → "0123456789ab", as `docker images` shows an id. */
+export function shortImageId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
 }

@@ -8,6 +8,8 @@ export interface ContainerSummary {
   Id: string;
   Names?: string[] | null;
   Image?: string;
+  /** sha256:… (what the container runs, whatever its tag points to now). */
+  ImageID?: string;
   State?: string;
   Status?: string;
   Labels?: Record<string, string> | null;

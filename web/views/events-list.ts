@@ -15,8 +15,15 @@ function details(e: EventRecord): (string | HTMLElement)[] {
   if (e.type === 'die' && e.cause === 'kill') parts.push(['stopped or killed through the engine']);
   if (e.type === 'die' && e.cause === 'exit' && e.exit_code !== 0) parts.push(['exited by itself']);
   if (e.type === 'kill' && e.signal !== null) parts.push([signalName(e.signal)]);
-  if (e.type === 'deploy' && e.attrs.previous_image) parts.push(['was ', outside(e.attrs.previous_image)]);
-  else if (e.image && (e.type === 'create' || e.type === 'start')) parts.push([outside(e.image)]);
+  if (e.type === 'deploy' && e.attrs.previous_image) {
+    // The same tag pulled anew: the image ids say what changed.
+    const ids = e.attrs.previous_image_id && e.attrs.image_id;
+    parts.push([
+      'was ',
+      outside(e.attrs.previous_image),
+      ...(ids ? [` (image ${e.attrs.previous_image_id} → ${e.attrs.image_id})`] : []),
+    ]);
+  } else if (e.image && (e.type === 'create' || e.type === 'start')) parts.push([outside(e.image)]);
   if (e.compose_project)
     parts.push([outside(e.compose_project), ...(e.compose_service ? [' / ', outside(e.compose_service)] : [])]);
   return parts.flatMap((p, i) => (i ? [' · ', ...p] : p));
