@@ -25,7 +25,20 @@ export interface CommitItem {
   tokenId: number | null;
 }
 
-export type Outcome = { ok: true; result: StoreResult } | { ok: false; conflict: boolean; message: string };
+/** A failure's `code` is SQLite's when it had one (SQLITE_FULL…): the writer tells "cannot write now" by it. */
+export type Outcome =
+  { ok: true; result: StoreResult } | { ok: false; conflict: boolean; message: string; code?: string };
+
+/** A failed batch's outcome from what was thrown. */
+export function failure(e: unknown, prefix = ''): Outcome {
+  const code = (e as { code?: unknown }).code;
+  return {
+    ok: false,
+    conflict: e instanceof HostConflict,
+    message: `${prefix}${(e as Error).message}`,
+    ...(typeof code === 'string' ? { code } : {}),
+  };
+}
 
 export function createCommitter(sqlite: Database.Database, opts: { allowDuplicateHostnames: boolean }) {
   const touchToken = sqlite.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?');
@@ -47,7 +60,7 @@ export function createCommitter(sqlite: Database.Database, opts: { allowDuplicat
         rows.push({ batch: item.batch, hostId: a.hostId, first: a.first, last: a.last });
         return { ok: true, result: { ...DUPLICATE, duplicate: false } };
       } catch (e) {
-        return { ok: false, conflict: e instanceof HostConflict, message: (e as Error).message };
+        return failure(e);
       }
     });
     const events = storeEvents(

@@ -4,12 +4,13 @@
 // bytes here would lose them).
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDb } from '../db/open.ts';
-import { createCommitter, type CommitItem, type Outcome } from './commit.ts';
+import { createCommitter, failure, type CommitItem, type Outcome } from './commit.ts';
 import { runRollups } from '../rollup/rollup.ts';
 import { enforceRetention } from '../rollup/retention.ts';
 import type { Retention } from '../rollup/tiers.ts';
 import { setAutocheckpoint } from '../db/statements.ts';
 import { bump } from '../counters.ts';
+import { throttle } from '../../lib/log-throttle.ts';
 
 const { file, allowDuplicateHostnames } = workerData as { file: string; allowDuplicateHostnames: boolean };
 const db = openDb(file);
@@ -26,6 +27,7 @@ type Job =
   | { id: number; job: 'count'; name: string };
 
 let queue: (Store | Job)[] = [];
+const countTrouble = throttle();
 let draining = false;
 let closeAfter = false;
 
@@ -34,8 +36,8 @@ function commitOrFail(items: CommitItem[]): Outcome[] {
   try {
     return committer.commit(items);
   } catch (e) {
-    const message = `could not store the batch: ${(e as Error).message}`;
-    return items.map(() => ({ ok: false as const, conflict: false, message }));
+    const outcome = failure(e, 'could not store the batch: ');
+    return items.map(() => outcome);
   }
 }
 
@@ -56,7 +58,9 @@ async function run(j: Job): Promise<void> {
     try {
       bump(db.$client, j.name);
     } catch (e) {
-      console.error(`berth writer: could not count ${j.name}: ${(e as Error).message}`);
+      // A full disk fails every count: a line a minute.
+      const t = countTrouble((e as Error).message);
+      if (t.write) console.error(`berth writer: could not count ${j.name}: ${(e as Error).message}${t.more}`);
     }
     return;
   }

@@ -8,8 +8,9 @@
 // Either way a batch's promise resolves only after its transaction committed.
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { createCommitter, type CommitItem, type Outcome } from './commit.ts';
+import { createCommitter, failure, type CommitItem, type Outcome } from './commit.ts';
 import { HostConflict, type StoreResult } from './store-batch.ts';
+import { StoreUnavailable, unavailableReason } from './unavailable.ts';
 import type { Logger } from '../../lib/log.ts';
 import { runRollups, type RollupReport } from '../rollup/rollup.ts';
 import { enforceRetention, type RetentionReport } from '../rollup/retention.ts';
@@ -37,17 +38,35 @@ export interface IngestWriter {
 
 function settle(o: Outcome): StoreResult {
   if (o.ok) return o.result;
-  throw o.conflict ? new HostConflict(o.message) : new Error(o.message);
+  if (o.conflict) throw new HostConflict(o.message);
+  if (unavailableReason(o.code)) throw new StoreUnavailable(o.code!, o.message);
+  throw new Error(o.message);
 }
 
 export function inlineWriter(sqlite: Database.Database, opts: { allowDuplicateHostnames: boolean }): IngestWriter {
   const c = createCommitter(sqlite, opts);
   return {
-    store: async (item) => settle(c.commit([item])[0]),
+    store: async (item) => {
+      let outcome: Outcome;
+      try {
+        outcome = c.commit([item])[0];
+      } catch (e) {
+        outcome = failure(e, 'could not store the batch: ');
+      }
+      return settle(outcome);
+    },
     rollup: async (now) => runRollups(sqlite, now),
     retention: (retention, now) => enforceRetention(sqlite, retention, now),
     autocheckpoint: async (pages) => setAutocheckpoint(sqlite, pages),
-    count: (name) => bump(sqlite, name),
+    count: (name) => {
+      // A counter the store cannot write now (a full disk) must not turn the answer it
+      // counts (a 400, a 503) into a 500: it goes uncounted.
+      try {
+        bump(sqlite, name);
+      } catch {
+        /* not counted */
+      }
+    },
     close: async () => {},
     ready: Promise.resolve(),
   };

@@ -25,6 +25,8 @@ import { fastBatch, fastColumnBatch } from '../../protocol/fast-batch.ts';
 import { BodyTooLarge, readBody } from '../ingest/read-body.ts';
 import { mayHoldOddNames, oddName } from '../ingest/odd-names.ts';
 import { refusalLog } from '../ingest/refusal-log.ts';
+import { StoreUnavailable, unavailableMessage } from '../ingest/unavailable.ts';
+import { storeTrouble } from '../ingest/store-trouble.ts';
 import type { RouteDeps } from '../deps.ts';
 import type { IncomingMessage } from 'node:http';
 
@@ -81,6 +83,17 @@ export function ingestRoute({ db, config, now, writer, log }: RouteDeps): Hono {
   };
 
   const noteRefusal = refusalLog(log);
+  const storing = storeTrouble(log);
+  /**
+   * 503 (the agent keeps the batch and sends it again), saying why; a line in the log when it
+   * starts, then a line a minute, and one when batches are stored again.
+   */
+  const unavailable = (c: Context, e: StoreUnavailable): Response => {
+    writer.count(`ingest_unavailable_${e.code.toLowerCase()}`);
+    storing.failed(e);
+    c.header('Retry-After', '30');
+    return c.json({ error: unavailableMessage(e.code) }, 503);
+  };
   const app = new Hono();
   app.post('/', async (c) => {
     try {
@@ -180,8 +193,10 @@ export function ingestRoute({ db, config, now, writer, log }: RouteDeps): Hono {
       result = await writer.store({ batch, t, tokenId: auth.ok ? auth.tokenId : null });
     } catch (e) {
       if (e instanceof HostConflict) refuse(409, 'host_conflict', `agent.host: ${e.message}`);
+      if (e instanceof StoreUnavailable) return unavailable(c, e);
       throw e;
     }
+    storing.stored();
     return c.json({ ok: true, ...result });
   }
 }
