@@ -70,13 +70,13 @@ test('never two runs at once: one that comes while a rollup runs is skipped', as
   m.stop();
 });
 
-test('a failed run is logged and the next comes on time', async () => {
+test('a failed run is logged, the same failure again at most once a minute, and the next run comes on time', async () => {
   const m = start({ fail: true });
-  await m.run(61);
-  assert.deepEqual(m.w.calls, ['rollup@1', 'rollup@60']);
+  await m.run(121);
+  assert.deepEqual(m.w.calls, ['rollup@1', 'rollup@60', 'rollup@120']);
   assert.deepEqual(m.log.lines, [
     'error rollups failed: database is locked',
-    'error rollups failed: database is locked',
+    'error rollups failed: database is locked (1 more like it in the last 119 s)',
   ]);
   m.stop();
 });

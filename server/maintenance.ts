@@ -5,6 +5,7 @@ import type { Logger } from '../lib/log.ts';
 import { every, systemClock, type Clock } from '../lib/clock.ts';
 import type { IngestWriter } from './ingest/writer.ts';
 import type { Retention } from './rollup/tiers.ts';
+import { throttle } from './log-throttle.ts';
 
 export function startMaintenance(
   writer: Pick<IngestWriter, 'rollup' | 'retention'>,
@@ -20,6 +21,13 @@ export function startMaintenance(
   },
 ): () => void {
   const clock = opts.clock ?? systemClock;
+  // A full disk fails every run for as long as it lasts: a line a minute per kind of failure.
+  const due = throttle(undefined, () => clock.now());
+  const failed = (what: string, e: unknown) => {
+    const message = `${what} failed: ${(e as Error).message}`;
+    const t = due(message);
+    if (t.write) opts.log.error(`${message}${t.more}`);
+  };
   let busy = false;
   const rollup = async () => {
     if (busy) return;
@@ -33,7 +41,7 @@ export function startMaintenance(
         );
       }
     } catch (e) {
-      opts.log.error(`rollups failed: ${(e as Error).message}`);
+      failed('rollups', e);
     } finally {
       busy = false;
     }
@@ -45,7 +53,7 @@ export function startMaintenance(
       const r = await writer.retention(opts.retention, opts.now());
       if (r.deleted > 0) opts.log.info(`retention: deleted ${r.deleted} rows, freed ${r.freedPages} pages`);
     } catch (e) {
-      opts.log.error(`retention failed: ${(e as Error).message}`);
+      failed('retention', e);
     } finally {
       busy = false;
     }
