@@ -9,6 +9,12 @@ export const PROTOCOL_VERSION = COLUMNS_VERSION;
 export const MAX_FUTURE_SECONDS = 86_400;
 export const MIN_TS = 946_684_800;
 
+/**
+ * A host whose clock is off the server's by more than this (s) is marked on the page: its
+ * samples are stored as its clock stamped them, so its lines are drawn that much early or late.
+ */
+export const CLOCK_OFF_SECONDS = 30;
+
 /** v2: an entity's times in one batch at most (the agent's catch-up merges within it). */
 export const MAX_TICKS = 10_000;
 

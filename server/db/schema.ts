@@ -15,6 +15,11 @@ export const hosts = sqliteTable('hosts', {
   lastSeen: integer('last_seen').notNull(),
   /** Newest sample time received (epoch s); last_seen is when the server last heard from it. */
   lastTs: integer('last_ts').notNull().default(0),
+  /**
+   * How far the agent's clock is ahead of the server's (s; negative: behind), from its last
+   * batch: its Date header, or its newest sample against the arrival (server/ingest/clock-offset.ts).
+   */
+  clockOffsetS: integer('clock_offset_s'),
 });
 
 export const containers = sqliteTable(

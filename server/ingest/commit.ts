@@ -23,6 +23,8 @@ export interface CommitItem {
   /** Server time (epoch s) when the request was accepted. */
   t: number;
   tokenId: number | null;
+  /** The request's Date header: the agent's clock when it sent (server/ingest/clock-offset.ts). */
+  date?: string;
 }
 
 /** A failure's `code` is SQLite's when it had one (SQLITE_FULL…): the writer tells "cannot write now" by it. */
@@ -43,7 +45,7 @@ export function failure(e: unknown, prefix = ''): Outcome {
 export function createCommitter(sqlite: Database.Database, opts: { allowDuplicateHostnames: boolean }) {
   const touchToken = sqlite.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?');
   const accept = sqlite.transaction((item: CommitItem) => {
-    const a = acceptBatch(sqlite, item.batch, item.t, opts);
+    const a = acceptBatch(sqlite, item.batch, item.t, { ...opts, date: item.date });
     if (item.tokenId !== null) touchToken.run(item.t, item.tokenId);
     bump(sqlite, a.duplicate ? 'ingest_duplicate_batches' : 'ingest_batches');
     return a;

@@ -14,6 +14,7 @@ import { timeSpan, toColumnBatch } from '../../protocol/columns.ts';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
 import { lateCheck } from '../rollup/rollup.ts';
 import { storeEvents } from './store-events.ts';
+import { clockOffset } from './clock-offset.ts';
 
 export interface StoreResult {
   duplicate: boolean;
@@ -67,15 +68,16 @@ function statements(sqlite: Database.Database) {
   return {
     batchSeen: sqlite.prepare('SELECT 1 FROM batches WHERE batch_id = ?').pluck(),
     batchAdd: sqlite.prepare('INSERT INTO batches (batch_id, host_id, received_at, snapshots) VALUES (?, ?, ?, ?)'),
-    hostGet: sqlite.prepare('SELECT id, machine_id AS machineId FROM hosts WHERE name = ?'),
+    hostGet: sqlite.prepare('SELECT id, machine_id AS machineId, last_ts AS lastTs FROM hosts WHERE name = ?'),
     hostAdd: sqlite
       .prepare(
-        'INSERT INTO hosts (name, machine_id, agent_version, interval_s, first_seen, last_seen, last_ts) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
+        'INSERT INTO hosts (name, machine_id, agent_version, interval_s, first_seen, last_seen, last_ts, clock_offset_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
       )
       .pluck(),
     hostTouch: sqlite.prepare(
       `UPDATE hosts SET last_seen = ?, last_ts = max(last_ts, ?), agent_version = coalesce(?, agent_version),
-       interval_s = coalesce(?, interval_s), machine_id = coalesce(machine_id, ?) WHERE id = ?`,
+       interval_s = coalesce(?, interval_s), machine_id = coalesce(machine_id, ?),
+       clock_offset_s = coalesce(?, clock_offset_s) WHERE id = ?`,
     ),
     hostRows: rowWriter(sqlite, 'host_samples', 'host_id', HOST_METRIC_NAMES),
     containerUpsert: sqlite
@@ -141,7 +143,7 @@ export function acceptBatch(
   sqlite: Database.Database,
   batch: ColumnBatch,
   now: number,
-  opts: { allowDuplicateHostnames?: boolean } = {},
+  opts: { allowDuplicateHostnames?: boolean; /** The request's Date header. */ date?: string } = {},
 ): Accepted {
   const s = prepared(sqlite);
   if (s.batchSeen.get(batch.batch_id)) return { duplicate: true };
@@ -151,7 +153,14 @@ export function acceptBatch(
   const maxTs = span?.max ?? now;
   const a = batch.agent;
   const interval = a.interval === undefined ? null : Math.max(1, Math.round(a.interval));
-  const existing = s.hostGet.get(a.host) as { id: number; machineId: string | null } | undefined;
+  const existing = s.hostGet.get(a.host) as { id: number; machineId: string | null; lastTs: number } | undefined;
+  const offset = clockOffset({
+    date: opts.date,
+    arrival: now,
+    newest: span?.max,
+    newestEver: span != null && span.max > (existing?.lastTs ?? 0),
+    interval: a.interval,
+  });
   let hostId: number;
   if (existing) {
     if (!opts.allowDuplicateHostnames && existing.machineId && a.machine_id && existing.machineId !== a.machine_id) {
@@ -160,7 +169,7 @@ export function acceptBatch(
       );
     }
     hostId = existing.id;
-    s.hostTouch.run(now, maxTs, a.version ?? null, interval, a.machine_id ?? null, hostId);
+    s.hostTouch.run(now, maxTs, a.version ?? null, interval, a.machine_id ?? null, offset ?? null, hostId);
   } else {
     hostId = s.hostAdd.get(
       a.host,
@@ -170,6 +179,7 @@ export function acceptBatch(
       minTs,
       now,
       maxTs,
+      offset ?? null,
     ) as number;
   }
   s.batchAdd.run(batch.batch_id, hostId, now, span?.ticks ?? 0);

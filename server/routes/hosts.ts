@@ -44,7 +44,7 @@ export function hostsRoute({ db, now }: AppDeps): Hono {
     const t = now();
     const hosts = sqlite
       .prepare(
-        'SELECT id, name, machine_id, agent_version, interval_s, first_seen, last_seen, last_ts FROM hosts ORDER BY name',
+        'SELECT id, name, machine_id, agent_version, interval_s, first_seen, last_seen, last_ts, clock_offset_s FROM hosts ORDER BY name',
       )
       .all() as {
       id: number;
@@ -55,6 +55,7 @@ export function hostsRoute({ db, now }: AppDeps): Hono {
       first_seen: number;
       last_seen: number;
       last_ts: number;
+      clock_offset_s: number | null;
     }[];
     // Newest means newest up to now (give or take a clock's skew): a snapshot an agent stamped
     // hours ahead (ingest takes up to a day) must not stand for "now" until then.
@@ -119,6 +120,8 @@ export function hostsRoute({ db, now }: AppDeps): Hono {
           first_seen: h.first_seen,
           last_seen: h.last_seen,
           last_ts: h.last_ts,
+          /** Seconds the agent's clock is ahead of the server's (negative: behind); null until known. */
+          clock_offset: h.clock_offset_s,
           online: isOnline(t, h.last_seen, h.interval_s),
           latest: pick(hostRows, HOST_METRIC_NAMES, h.interval_s),
           containers: list,

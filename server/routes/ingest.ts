@@ -190,7 +190,12 @@ export function ingestRoute({ db, config, now, writer, log }: RouteDeps): Hono {
 
     let result: StoreResult;
     try {
-      result = await writer.store({ batch, t, tokenId: auth.ok ? auth.tokenId : null });
+      result = await writer.store({
+        batch,
+        t,
+        tokenId: auth.ok ? auth.tokenId : null,
+        date: c.req.header('date')?.slice(0, 64),
+      });
     } catch (e) {
       if (e instanceof HostConflict) refuse(409, 'host_conflict', `agent.host: ${e.message}`);
       if (e instanceof StoreUnavailable) return unavailable(c, e);
