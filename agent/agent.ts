@@ -88,7 +88,16 @@ export function msToNextBoundary(nowMs: number, interval: number): number {
   return ms - (nowMs % ms);
 }
 
-export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
+export interface AgentDeps {
+  /**
+   * The wall clock (epoch ms) that stamps samples and the Date header of each send; a test
+   * sets it minutes off to play a host whose clock is wrong.
+   */
+  wallNow?: () => number;
+}
+
+export function startAgent(config: AgentConfig, log: Logger, deps: AgentDeps = {}): RunningAgent {
+  const wallNow = deps.wallNow ?? Date.now;
   let spool: Spool;
   try {
     spool = new Spool(config.spoolDir, config.spoolMaxBytes, log);
@@ -131,6 +140,7 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
     log,
     verbose: config.verbose,
     meta: () => Object.assign({}, ...metaSources.map((c) => c.meta())),
+    wallNow,
   });
   log.info(
     `sampling ${config.host} every ${config.interval} s (collectors: ${runner.names.join(', ')}), sending to ${config.server} every ${config.flush} s`,
@@ -154,7 +164,7 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
     await runner.runAll(
       out,
       { mono: performance.now() / 1000, rates, log },
-      tickDeadline(config.interval, Date.now(), boundaryMs),
+      tickDeadline(config.interval, wallNow(), boundaryMs),
     );
     rates.sweep();
     shipper.enqueue(out.toSnapshot());
@@ -180,10 +190,10 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
   let aim: number | undefined;
   const schedule = () => {
     if (stopped) return;
-    const now = Date.now();
+    const now = wallNow();
     const at = (aim = aimAt(aim, now, config.interval));
     timer = setTimeout(() => {
-      const stamp = stampOf(at, Date.now(), config.interval);
+      const stamp = stampOf(at, wallNow(), config.interval);
       const ts = Math.round(stamp / 1000);
       aim = stamp + config.interval * 1000;
       schedule();
@@ -210,7 +220,11 @@ export function startAgent(config: AgentConfig, log: Logger): RunningAgent {
   // A first read right away primes the counters, so the first boundary already has rates.
   busy = 'priming';
   ticking = runner
-    .runAll(new SnapshotBuilder(0, true), { mono: performance.now() / 1000, rates, log }, tickDeadline(config.interval))
+    .runAll(
+      new SnapshotBuilder(0, true),
+      { mono: performance.now() / 1000, rates, log },
+      tickDeadline(config.interval, wallNow()),
+    )
     .catch((e) => log.error(`priming failed: ${(e as Error).message}`))
     .finally(() => (busy = false));
   schedule();

@@ -40,6 +40,8 @@ export interface ShipperOptions {
   post?: typeof httpPost;
   /** Jitter of the backoff, in [0, 1). */
   random?: () => number;
+  /** The wall clock (epoch ms) for each send's Date header. */
+  wallNow?: () => number;
 }
 
 export class Shipper {
@@ -199,6 +201,9 @@ export class Shipper {
           authorization: `Bearer ${this.o.token}`,
           'content-type': 'application/json',
           'content-encoding': 'gzip',
+          // When it was sent by this host's clock: the server tells from it how far that clock
+          // is off its own, even for a batch that waited in the spool (RFC 9110 §6.6.1).
+          date: new Date((this.o.wallNow ?? Date.now)()).toUTCString(),
         },
         body,
         timeoutMs: a.timeoutMs,
