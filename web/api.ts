@@ -60,6 +60,8 @@ export interface HostInfo {
   first_seen: number;
   last_seen: number;
   last_ts: number;
+  /** Seconds the agent's clock is ahead of the server's (negative: behind); null until known. */
+  clock_offset: number | null;
   online: boolean;
   latest: HostLatest;
   containers: ContainerInfo[];

@@ -7,6 +7,7 @@ import {
   formatBytes,
   formatBytesOf,
   formatBytesRate,
+  formatClockOffset,
   formatCount,
   formatDuration,
   formatPct,
@@ -78,6 +79,20 @@ test('counts, per-second rates, durations and ages', () => {
     [3 * 86400, '3 d ago'],
   ];
   for (const [d, want] of ages) assert.equal(formatAgo(1_000_000, 1_000_000 - d), want);
+});
+
+test('formatClockOffset names a clock off by more than 30 s, ahead or behind', () => {
+  const cases: [number | null, string | undefined][] = [
+    [null, undefined],
+    [0, undefined],
+    [30, undefined],
+    [-30, undefined],
+    [31, 'clock 31 s ahead'],
+    [600, 'clock 10 min ahead'],
+    [-590, 'clock 9 min 50 s behind'],
+    [-7200, 'clock 2 h behind'],
+  ];
+  for (const [offset, want] of cases) assert.equal(formatClockOffset(offset), want, String(offset));
 });
 
 test('formatValue says "–" for missing values and picks the unit', () => {

@@ -1,3 +1,4 @@
+import { CLOCK_OFF_SECONDS } from '../protocol/constants.ts';
 // Human units and local times for the page: every number a person reads goes through here, so
 // bytes are IEC (KiB, MiB), network rates are bit/s (SI), disk rates byte/s, and times are in
 // the browser's time zone. Pure functions, tested in format.test.ts.
@@ -73,6 +74,15 @@ export function formatDuration(seconds: number): string {
 }
 
 /** "just now", "12 s ago", "3 min ago", "5 h ago", "2 d ago". */
+/**
+ * "clock 10 min ahead" / "clock 2 min behind" for a host whose agent's clock is off the
+ * server's by more than CLOCK_OFF_SECONDS; undefined when it is not (or not known).
+ */
+export function formatClockOffset(offset: number | null | undefined): string | undefined {
+  if (offset === null || offset === undefined || Math.abs(offset) <= CLOCK_OFF_SECONDS) return undefined;
+  return `clock ${formatDuration(Math.abs(offset))} ${offset > 0 ? 'ahead' : 'behind'}`;
+}
+
 export function formatAgo(now: number, ts: number): string {
   const d = Math.max(0, now - ts);
   if (d < 2) return 'just now';

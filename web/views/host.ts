@@ -4,7 +4,7 @@
 import type { HostInfo } from '../api.ts';
 import { ChartPanel, type ChartSpec } from '../charts.ts';
 import { el } from '../dom.ts';
-import { formatAgo, formatBytes, formatDuration } from '../format.ts';
+import { formatAgo, formatBytes, formatClockOffset, formatDuration } from '../format.ts';
 import { currentWindow } from '../state.ts';
 import { ContainersSection } from './containers.ts';
 import { hostSpecs } from './host-charts.ts';
@@ -14,6 +14,21 @@ import { chartEvents, livePeriod, offFor, settle, rethrowFatal, themeColors, typ
 
 export function statusBadge(online: boolean): HTMLElement {
   return el('span', { class: `badge ${online ? 'ok' : 'down'}` }, [online ? 'online' : 'offline']);
+}
+
+/** A mark for a host whose clock is off the server's (its lines are drawn early or late), or null. */
+export function clockBadge(offset: number | null): HTMLElement | null {
+  const said = formatClockOffset(offset);
+  return said
+    ? el(
+        'span',
+        {
+          class: 'badge clock-off',
+          title: `This host's clock is ${offset! > 0 ? 'ahead of' : 'behind'} the server's by ${offset! > 0 ? offset : -offset!} s: its samples are stored as its clock stamped them, so its lines are drawn that much ${offset! > 0 ? 'late' : 'early'}. Check NTP on the host.`,
+        },
+        [said],
+      )
+    : null;
 }
 
 export function facts(rows: [string, string | Node][]): HTMLElement {
@@ -125,7 +140,14 @@ export class HostView implements View {
   private renderHead(h: HostInfo, now: number): void {
     const l = h.latest;
     const rows: [string, string | Node][] = [
-      ['Status', el('span', {}, [statusBadge(h.online), ` last report ${formatAgo(now, h.last_seen)}`])],
+      [
+        'Status',
+        el('span', {}, [
+          statusBadge(h.online),
+          ` last report ${formatAgo(now, h.last_seen)}`,
+          ...(clockBadge(h.clock_offset) ? [' ', clockBadge(h.clock_offset)!] : []),
+        ]),
+      ],
       ['Agent', `${h.agent_version ?? 'unknown version'}, every ${h.interval} s`],
     ];
     if (l.mem_total_bytes) rows.push(['Memory', formatBytes(l.mem_total_bytes)]);

@@ -7,7 +7,7 @@ import { diskUsedPct, formatAgo, formatBits, formatBytes, formatBytesOf, formatL
 import { baseWindow } from '../state.ts';
 import { Sparkline } from '../sparkline.ts';
 import { AddHostPanel } from './add-host.ts';
-import { statusBadge } from './host.ts';
+import { clockBadge, statusBadge } from './host.ts';
 import { failure, rethrowFatal, settle, themeColors, type View, type ViewCtx } from './view.ts';
 
 const SPARK_POINTS = 160;
@@ -76,6 +76,7 @@ class HostCard {
         el('span', { class: `dot ${h.online ? 'ok' : 'down'}`, 'aria-hidden': 'true' }),
         el('h2', {}, [link(href, [h.name])]),
         h.online ? null : statusBadge(false),
+        clockBadge(h.clock_offset),
         el('span', { class: 'muted seen' }, [
           h.online ? `reported ${formatAgo(now, h.last_seen)}` : `last seen ${formatAgo(now, h.last_seen)}`,
         ]),
