@@ -2,7 +2,7 @@
 // sample (and of the next ones until it answers) while the others' values keep their time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CollectorRunner, type Collector, type CollectContext } from './collector.ts';
+import { CollectorRunner, SourceMissing, type Collector, type CollectContext } from './collector.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
 import { memoryLogger } from '../../lib/log.ts';
@@ -74,4 +74,49 @@ test('collectors that answer in time are all waited for', async () => {
   await runner.runAll(out, ctx(log), 2000);
   assert.deepEqual(out.host, { load1: 5, load5: 60 });
   assert.deepEqual(log.lines, []);
+});
+
+test('a source that was there and went away is tried again after 5 s, then 10, 20…, up to 60; said once', async () => {
+  const log = memoryLogger();
+  // Up at first, gone for the next calls, back at the sixth.
+  let calls = 0;
+  const c: Collector = {
+    name: 'docker',
+    async collect(out) {
+      calls++;
+      if (calls >= 2 && calls <= 5) throw new SourceMissing('nothing answers on the Docker socket (ECONNREFUSED)');
+      out.hostMetric('load1', calls);
+    },
+  };
+  const runner = new CollectorRunner([c], log);
+  const at = (mono: number) => runner.runAll(new SnapshotBuilder(1), { mono, rates: new RateTracker(), log });
+  // Every second; the calls show when it was tried.
+  const tried: number[] = [];
+  for (let s = 0; s <= 80; s++) {
+    const before = calls;
+    await at(s);
+    if (calls > before) tried.push(s);
+  }
+  assert.deepEqual(tried.slice(0, 6), [0, 1, 6, 16, 36, 76]);
+  assert.deepEqual(log.lines, [
+    'warn collector docker off: nothing answers on the Docker socket (ECONNREFUSED) (it was there: trying again in 5 s, then less often, up to every 60 s)',
+    'info collector docker: source is back, collecting again',
+  ]);
+});
+
+test('a source never there is tried every 60 s', async () => {
+  const log = memoryLogger();
+  let calls = 0;
+  const c: Collector = {
+    name: 'docker',
+    async collect() {
+      calls++;
+      throw new SourceMissing('no Docker socket at /x (ENOENT)');
+    },
+  };
+  const runner = new CollectorRunner([c], log);
+  for (let s = 0; s <= 130; s++)
+    await runner.runAll(new SnapshotBuilder(1), { mono: s, rates: new RateTracker(), log });
+  assert.equal(calls, 3);
+  assert.equal(log.lines.length, 1);
 });

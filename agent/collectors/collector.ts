@@ -26,6 +26,11 @@ export interface Collector {
 
 /** How long a collector whose source is missing stays off before it tries again. */
 export const RETRY_MISSING_SECONDS = 60;
+/**
+ * A source that was there and went away (a Docker engine restarting) is tried again sooner:
+ * after this many seconds, then twice as long each time, up to RETRY_MISSING_SECONDS.
+ */
+export const RETRY_GONE_FIRST_SECONDS = 5;
 
 interface State {
   offUntil: number;
@@ -33,6 +38,9 @@ interface State {
   lastError?: string;
   /** Set while a run outlives its tick's deadline; that collector sits out ticks until it ends. */
   late?: Promise<void>;
+  /** Whether the source ever answered; and the wait before the next try while it is gone. */
+  seen?: boolean;
+  goneRetry?: number;
 }
 
 /** Runs collectors, each isolated from the others' failures. */
@@ -102,14 +110,24 @@ export class CollectorRunner {
       if (st.lastError !== undefined) this.log.info(`collector ${c.name}: recovered`);
       st.offReason = undefined;
       st.lastError = undefined;
+      st.seen = true;
+      st.goneRetry = undefined;
       const ms = performance.now() - started;
       if (ms > 5000) this.log.warn(`collector ${c.name}: took ${ms.toFixed(0)} ms`);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       if (err instanceof SourceMissing) {
-        st.offUntil = ctx.mono + this.retrySeconds;
-        if (st.offReason !== msg) {
-          this.log.warn(`collector ${c.name} off: ${msg} (retrying every ${this.retrySeconds} s)`);
+        if (st.seen) {
+          st.goneRetry = Math.min(this.retrySeconds, st.goneRetry ? st.goneRetry * 2 : RETRY_GONE_FIRST_SECONDS);
+          st.offUntil = ctx.mono + st.goneRetry;
+          if (st.offReason === undefined)
+            this.log.warn(
+              `collector ${c.name} off: ${msg} (it was there: trying again in ${st.goneRetry} s, then less often, up to every ${this.retrySeconds} s)`,
+            );
+        } else {
+          st.offUntil = ctx.mono + this.retrySeconds;
+          if (st.offReason !== msg)
+            this.log.warn(`collector ${c.name} off: ${msg} (retrying every ${this.retrySeconds} s)`);
         }
         st.offReason = msg;
       } else if (st.lastError !== msg) {
