@@ -24,6 +24,8 @@ export function statusRoute({ db, now, forwarder }: AppDeps): Hono {
         (sqlite.pragma('page_size', { simple: true }) as number),
       // Each remote-write target's queue, lag, deliveries and drops (--remote-write).
       forwarding: forwarder?.stats() ?? [],
+      // The server's own memory, so a long run can be watched for growth (npm run test:soak).
+      memory: { rss_bytes: process.memoryUsage.rss(), heap_used_bytes: process.memoryUsage().heapUsed },
     });
   });
   return app;
