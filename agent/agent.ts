@@ -150,13 +150,15 @@ export function startAgent(config: AgentConfig, log: Logger, deps: AgentDeps = {
   let timer: NodeJS.Timeout | undefined;
   // Monotonic: a wall clock stepped back must not hold the flush (and the spooling) back.
   let lastFlush = performance.now();
-  let ticking: Promise<void> = Promise.resolve();
+  /** Ticks under way (more than one while a slow collector's run outlives its tick). */
+  const ticking = new Set<Promise<void>>();
+  const ticksDone = () => Promise.all([...ticking]).then(() => undefined);
   let flushing: Promise<void> | null = null;
   let resolveFirst!: () => void;
   const firstFlush = new Promise<void>((r) => (resolveFirst = r));
 
-  /** What is being collected now: the first read that primes the rates, or a tick. */
-  let busy: 'priming' | 'tick' | false = false;
+  /** While the first read that primes the rates is under way. */
+  let priming = false;
   let skipped = 0;
   const tick = async (ts: number, boundaryMs: number) => {
     const out = new SnapshotBuilder(ts);
@@ -197,36 +199,42 @@ export function startAgent(config: AgentConfig, log: Logger, deps: AgentDeps = {
       const ts = Math.round(stamp / 1000);
       aim = stamp + config.interval * 1000;
       schedule();
-      // Ticks never overlap or queue: a boundary that comes while the last tick is still being
-      // collected (an interval shorter than the engine takes to answer) is skipped, so every
-      // sample is taken at the time it is stamped with.
-      if (busy === 'priming') return; // the first boundary came during the first read: nothing was due yet
-      if (busy) {
+      // A boundary that comes while the last tick is still being collected (an engine slower
+      // than the interval) gets a sample of the collectors that are free: the host's metrics
+      // go on every interval, and a collector never runs twice at once, so every reading is
+      // taken at the time it is stamped with. Only when every collector is still busy is the
+      // sample skipped.
+      if (priming) return; // the first boundary came during the first read: nothing was due yet
+      if (runner.allBusy) {
         if (skipped++ === 0)
           log.warn(
-            `sample at ${new Date(ts * 1000).toISOString()} skipped: the one before is still being collected (--interval ${config.interval} s)`,
+            `sample at ${new Date(ts * 1000).toISOString()} skipped: every collector is still busy with the one before (--interval ${config.interval} s)`,
           );
         return;
       }
       if (skipped > 0) log.info(`sampling again after ${plural(skipped, 'skipped sample', 'skipped samples')}`);
       skipped = 0;
-      busy = 'tick';
-      ticking = tick(ts, stamp)
+      const run = tick(ts, stamp)
         .catch((e) => log.error(`tick failed: ${(e as Error).stack ?? e}`))
-        .finally(() => (busy = false));
+        .finally(() => ticking.delete(run));
+      ticking.add(run);
     }, at - now);
   };
 
   // A first read right away primes the counters, so the first boundary already has rates.
-  busy = 'priming';
-  ticking = runner
+  priming = true;
+  const prime = runner
     .runAll(
       new SnapshotBuilder(0, true),
       { mono: performance.now() / 1000, rates, log },
       tickDeadline(config.interval, wallNow()),
     )
     .catch((e) => log.error(`priming failed: ${(e as Error).message}`))
-    .finally(() => (busy = false));
+    .finally(() => {
+      priming = false;
+      ticking.delete(prime);
+    });
+  ticking.add(prime);
   schedule();
 
   return {
@@ -240,10 +248,10 @@ export function startAgent(config: AgentConfig, log: Logger, deps: AgentDeps = {
       if (timer) clearTimeout(timer);
       // A tick still waiting on a slow plugin gets a moment, then the plugins are killed, so a
       // stop fits in a container runtime's grace period.
-      await Promise.race([ticking, new Promise((r) => setTimeout(r, 2000).unref())]);
+      await Promise.race([ticksDone(), new Promise((r) => setTimeout(r, 2000).unref())]);
       await runner.close();
       dockerEvents?.stop();
-      await ticking;
+      await ticksDone();
       // On disk before waiting out a send in flight (up to its timeout): a SIGKILL at the end
       // of a grace period must not take the last samples with it.
       shipper.spoolPending();

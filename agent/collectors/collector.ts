@@ -38,6 +38,8 @@ interface State {
   lastError?: string;
   /** Set while a run outlives its tick's deadline; that collector sits out ticks until it ends. */
   late?: Promise<void>;
+  /** While a run of it is under way (a tick's, or one that outlived its tick). */
+  running?: boolean;
   /** Whether the source ever answered; and the wait before the next try while it is gone. */
   seen?: boolean;
   goneRetry?: number;
@@ -66,7 +68,7 @@ export class CollectorRunner {
   async runAll(out: SnapshotBuilder, ctx: CollectContext, deadlineMs = Infinity): Promise<void> {
     const runs = this.collectors
       .map((c) => ({ c, st: this.stateOf(c) }))
-      .filter(({ c, st }) => !st.late && ctx.mono >= st.offUntil)
+      .filter(({ st }) => !st.running && !st.late && ctx.mono >= st.offUntil)
       .map(({ c, st }) => {
         let done = false;
         const started = performance.now();
@@ -96,6 +98,11 @@ export class CollectorRunner {
     }
   }
 
+  /** Whether every collector is in a run now, so a tick would have none to run. */
+  get allBusy(): boolean {
+    return this.collectors.every((c) => this.stateOf(c).running);
+  }
+
   private stateOf(c: Collector): State {
     let st = this.state.get(c.name);
     if (!st) this.state.set(c.name, (st = { offUntil: 0 }));
@@ -104,6 +111,7 @@ export class CollectorRunner {
 
   private async runOne(c: Collector, out: SnapshotBuilder, ctx: CollectContext, st: State): Promise<void> {
     const started = performance.now();
+    st.running = true;
     try {
       await c.collect(out, ctx);
       if (st.offReason !== undefined) this.log.info(`collector ${c.name}: source is back, collecting again`);
@@ -135,6 +143,8 @@ export class CollectorRunner {
         this.log.error(`collector ${c.name} failed: ${msg}`);
         st.lastError = msg;
       }
+    } finally {
+      st.running = false;
     }
   }
 
