@@ -120,3 +120,22 @@ test('a source never there is tried every 60 s', async () => {
   assert.equal(calls, 3);
   assert.equal(log.lines.length, 1);
 });
+
+test('a collector late again and again is said late once per 10 minutes, with how often meanwhile', async () => {
+  const log = memoryLogger();
+  const c: Collector = { name: 'docker', collect: () => new Promise((r) => setTimeout(r, 30)) };
+  const runner = new CollectorRunner([c], log);
+  for (const mono of [0, 60, 120, 599, 600, 700]) {
+    await runner.runAll(new SnapshotBuilder(mono), { mono, rates: new RateTracker(), log }, 5);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  assert.deepEqual(
+    log.lines.map((l) => l.replace(/\d+\.\d s;/, 'N s;')),
+    [
+      'warn collector docker: no answer within N s; left out of samples until it answers',
+      'info collector docker: answered after N s; in samples again',
+      'warn collector docker: no answer within N s; left out of samples until it answers (late 3 more times since the last line)',
+      'info collector docker: answered after N s; in samples again',
+    ],
+  );
+});

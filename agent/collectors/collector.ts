@@ -3,7 +3,7 @@
 // per change.
 import type { RateTracker } from '../rates.ts';
 import type { SnapshotBuilder } from '../snapshot.ts';
-import type { Logger } from '../../lib/log.ts';
+import { plural, type Logger } from '../../lib/log.ts';
 import { SourceMissing } from '../source-missing.ts';
 
 /**
@@ -31,6 +31,8 @@ export const RETRY_MISSING_SECONDS = 60;
  * after this many seconds, then twice as long each time, up to RETRY_MISSING_SECONDS.
  */
 export const RETRY_GONE_FIRST_SECONDS = 5;
+/** A collector late again is said at most this often (s). */
+export const LATE_SAID_EVERY_SECONDS = 600;
 
 interface State {
   offUntil: number;
@@ -38,6 +40,9 @@ interface State {
   lastError?: string;
   /** Set while a run outlives its tick's deadline; that collector sits out ticks until it ends. */
   late?: Promise<void>;
+  /** When lateness was last said (mono s), and how often it came since without a line. */
+  lateSaidAt?: number;
+  lateUnsaid?: number;
   /** While a run of it is under way (a tick's, or one that outlived its tick). */
   running?: boolean;
   /** Whether the source ever answered; and the wait before the next try while it is gone. */
@@ -86,14 +91,26 @@ export class CollectorRunner {
     out.seal();
     for (const r of runs) {
       if (r.done()) continue;
-      this.log.warn(
-        `collector ${r.c.name}: no answer within ${(deadlineMs / 1000).toFixed(1)} s; left out of samples until it answers`,
-      );
-      r.st.late = r.run.then(() => {
-        r.st.late = undefined;
-        this.log.info(
-          `collector ${r.c.name}: answered after ${((performance.now() - r.started) / 1000).toFixed(1)} s; in samples again`,
+      // An engine that is slow for hours is late every few ticks: said the first time, then
+      // at most every LATE_SAID_EVERY_SECONDS with how often it happened meanwhile.
+      const st = r.st;
+      const say = st.lateSaidAt === undefined || ctx.mono - st.lateSaidAt >= LATE_SAID_EVERY_SECONDS;
+      if (say) {
+        const since = st.lateUnsaid
+          ? ` (late ${plural(st.lateUnsaid, 'more time', 'more times')} since the last line)`
+          : '';
+        this.log.warn(
+          `collector ${r.c.name}: no answer within ${(deadlineMs / 1000).toFixed(1)} s; left out of samples until it answers${since}`,
         );
+        st.lateSaidAt = ctx.mono;
+        st.lateUnsaid = 0;
+      } else st.lateUnsaid = (st.lateUnsaid ?? 0) + 1;
+      st.late = r.run.then(() => {
+        st.late = undefined;
+        if (say)
+          this.log.info(
+            `collector ${r.c.name}: answered after ${((performance.now() - r.started) / 1000).toFixed(1)} s; in samples again`,
+          );
       });
     }
   }
