@@ -43,6 +43,8 @@ interface State {
   /** When lateness was last said (mono s), and how often it came since without a line. */
   lateSaidAt?: number;
   lateUnsaid?: number;
+  /** When a slow run was last said (mono s). */
+  slowSaidAt?: number;
   /** While a run of it is under way (a tick's, or one that outlived its tick). */
   running?: boolean;
   /** Whether the source ever answered; and the wait before the next try while it is gone. */
@@ -138,7 +140,10 @@ export class CollectorRunner {
       st.seen = true;
       st.goneRetry = undefined;
       const ms = performance.now() - started;
-      if (ms > 5000) this.log.warn(`collector ${c.name}: took ${ms.toFixed(0)} ms`);
+      if (ms > 5000 && (st.slowSaidAt === undefined || ctx.mono - st.slowSaidAt >= LATE_SAID_EVERY_SECONDS)) {
+        this.log.warn(`collector ${c.name}: took ${ms.toFixed(0)} ms`);
+        st.slowSaidAt = ctx.mono;
+      }
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       if (err instanceof SourceMissing) {
