@@ -5,7 +5,7 @@ import type { Logger } from '../lib/log.ts';
 import { every, systemClock, type Clock } from '../lib/clock.ts';
 import type { IngestWriter } from './ingest/writer.ts';
 import type { Retention } from './rollup/tiers.ts';
-import { throttle } from './log-throttle.ts';
+import { throttle } from '../lib/log-throttle.ts';
 
 export function startMaintenance(
   writer: Pick<IngestWriter, 'rollup' | 'retention'>,

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { startServer, type RunningServer } from '../server/server.ts';
 import { startAgent } from '../agent/agent.ts';
 import { loadAgentConfig } from '../agent/config.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { testConfig, TEST_TOKEN } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { sleep } from './support/processes.ts';

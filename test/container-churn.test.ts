@@ -13,7 +13,7 @@ import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { testConfig, TEST_TOKEN } from './support/server.ts';
 import { startProcess, sleep } from './support/processes.ts';
 import fs from 'node:fs';

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { parseRetention } from '../server/rollup/tiers.ts';
 import { CONTAINER_METRIC_NAMES } from '../protocol/metrics.ts';
 import { testConfig, TEST_TOKEN } from './support/server.ts';

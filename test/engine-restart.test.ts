@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { CONTAINER_METRIC_NAMES } from '../protocol/metrics.ts';
 import { testConfig, TEST_TOKEN } from './support/server.ts';
 import { startProcess, eventually, sleep } from './support/processes.ts';

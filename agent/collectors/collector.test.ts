@@ -2,7 +2,8 @@
 // sample (and of the next ones until it answers) while the others' values keep their time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CollectorRunner, SourceMissing, type Collector, type CollectContext } from './collector.ts';
+import { CollectorRunner, type Collector, type CollectContext } from './collector.ts';
+import { SourceMissing } from '../source-missing.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
 import { memoryLogger } from '../../lib/log.ts';
