@@ -93,7 +93,8 @@ let nextSample = started;
 let nextFault = started + (60 + r() * 120) * 1000;
 while (Date.now() < end) {
   if (Date.now() >= nextSample) {
-    await sample(Math.round((Date.now() - started) / 60_000));
+    // Its scheduled minute: a restart in progress may hold the sample up past the next one.
+    await sample(Math.round((nextSample - started) / 60_000));
     nextSample += 60_000;
   }
   if (Date.now() >= nextFault && serverUp) {
