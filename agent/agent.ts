@@ -175,8 +175,10 @@ export function startAgent(config: AgentConfig, log: Logger, deps: AgentDeps = {
     if (performance.now() - lastFlush >= config.flush * 1000 - 500 || config.flush <= config.interval) {
       lastFlush = performance.now();
       const sending = shipper.flush();
-      // flush() wrote the pending samples to the spool before it returned.
-      keepEventCursor();
+      // flush() wrote the pending samples to the spool before it returned. Not while another
+      // tick is still collecting: events it took are not in the spool yet, and a cursor past
+      // them would lose them to a restart (one behind only sends a few again, stored once).
+      if (ticking.size <= 1) keepEventCursor();
       flushing ??= sending
         .catch((e) => log.error(`flush failed: ${(e as Error).stack ?? e}`))
         .finally(() => {
