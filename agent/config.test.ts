@@ -93,3 +93,18 @@ test('--collectors splits into enabled and disabled names', () => {
   const c = loadAgentConfig(['--token', 't', '--collectors=-docker,-arp'], {});
   assert.deepEqual(c.collectors, { enable: [], disable: ['docker', 'arp'] });
 });
+
+test('--host takes the one host-name rule: a folder step, a flag or a root dot is refused by name', () => {
+  for (const host of ['..', '-x', 'web.', 'web 1']) {
+    assert.throws(
+      () => loadAgentConfig(['--token', 't', `--host=${host}`], {}),
+      (e: unknown) =>
+        e instanceof ConfigError && e.message.includes(`--host (BERTH_HOST): "${host}" is not a host name`),
+      host,
+    );
+  }
+  assert.equal(
+    loadAgentConfig(['--token', 't', '--host', 'ip-10-0-0-12.ec2.internal'], {}).host,
+    'ip-10-0-0-12.ec2.internal',
+  );
+});

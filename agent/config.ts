@@ -8,6 +8,7 @@ import { boolean, commaList, number, optional, text } from '../lib/option-parser
 import { parsePluginSpec, type PluginSpec } from './plugins/spec.ts';
 import { DEFAULT_DOCKER_SOCKET, resolveDockerSocket } from './docker/client.ts';
 import { checkCollectorNames, parseSelection, selectCollectorNames } from './collectors/names.ts';
+import { HOST_NAME_RULE, isHostName } from '../protocol/constants.ts';
 export interface AgentConfig {
   server: string;
   token: string;
@@ -38,8 +39,6 @@ interface Opt {
   default: string;
   help: string;
 }
-
-const HOST_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
 /** Every flag with its environment variable, default and meaning: --help and the README's table. */
 export const AGENT_OPTIONS = {
@@ -86,7 +85,7 @@ export const AGENT_OPTIONS = {
     help: 'Host name to report (default: the hostname)',
     parse: (raw) => {
       const host = raw || os.hostname();
-      if (!HOST_NAME_RE.test(host)) throw new Error(`"${host}" is not a valid host name`);
+      if (!isHostName(host)) throw new Error(`"${host}" is not a host name (${HOST_NAME_RULE})`);
       return host;
     },
   }),

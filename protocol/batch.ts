@@ -16,25 +16,23 @@ import {
   SNAPSHOTS_VERSION,
   MAX_FUTURE_SECONDS,
   MIN_TS,
+  MAX_INTERVAL_SECONDS,
   MAX_TICKS,
-  MAX_CONTAINERS,
-  MAX_SERIES,
+  MAX_BATCH_CONTAINERS,
+  MAX_BATCH_SERIES,
+  MAX_SNAPSHOTS,
+  MAX_SNAPSHOT_CONTAINERS,
+  MAX_SNAPSHOT_SERIES,
   MAX_EVENTS,
-  isPathStep,
+  MAX_EVENT_ATTRS,
+  MAX_LABELS,
+  TEXT_MAX,
+  HOST_NAME_RULE,
+  isHostName,
 } from './constants.ts';
 import { EVENT_TYPE_RE } from './events.ts';
 
-export {
-  PROTOCOL_VERSION,
-  COLUMNS_VERSION,
-  SNAPSHOTS_VERSION,
-  MAX_FUTURE_SECONDS,
-  MIN_TS,
-  MAX_CONTAINERS,
-  MAX_SERIES,
-  MAX_EVENTS,
-  isPathStep,
-};
+export { PROTOCOL_VERSION, COLUMNS_VERSION, SNAPSHOTS_VERSION, MAX_FUTURE_SECONDS, MIN_TS, MAX_EVENTS };
 
 const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number (no NaN or Infinity)' });
 const text = (max: number) => z.string().max(max);
@@ -46,16 +44,16 @@ export const metricValues = z.record(
 );
 
 export const labels = z
-  .record(text(128), text(1024))
-  .refine((l) => Object.keys(l).length <= 32, { message: 'at most 32 labels' });
+  .record(text(TEXT_MAX.labelKey), text(TEXT_MAX.labelValue))
+  .refine((l) => Object.keys(l).length <= MAX_LABELS, { message: `at most ${MAX_LABELS} labels` });
 
 export const containerSample = z.object({
-  id: z.string().min(1).max(128),
-  name: z.string().min(1).max(256),
-  image: text(512).optional(),
-  state: text(32).optional(),
-  compose_project: text(256).optional(),
-  compose_service: text(256).optional(),
+  id: z.string().min(1).max(TEXT_MAX.containerId),
+  name: z.string().min(1).max(TEXT_MAX.containerName),
+  image: text(TEXT_MAX.image).optional(),
+  state: text(TEXT_MAX.state).optional(),
+  compose_project: text(TEXT_MAX.compose).optional(),
+  compose_service: text(TEXT_MAX.compose).optional(),
   labels: labels.optional(),
   metrics: metricValues,
 });
@@ -64,7 +62,7 @@ export const seriesSample = z.object({
   name: z.string().regex(METRIC_NAME_RE, { message: 'series names are letters, digits, _ . : - (max 128)' }),
   labels: labels.default({}),
   /** Container name this series belongs to, if any. */
-  container: text(256).optional(),
+  container: text(TEXT_MAX.containerName).optional(),
   value: finite,
 });
 
@@ -79,17 +77,17 @@ export const containerEvent = z.object({
   ts: timestamp,
   ns: z.number().int().min(0).max(999_999_999),
   type: z.string().regex(EVENT_TYPE_RE, { message: 'lower-case letters and _ (max 32)' }),
-  id: z.string().min(1).max(128),
-  name: z.string().min(1).max(256),
-  image: text(512).optional(),
+  id: z.string().min(1).max(TEXT_MAX.containerId),
+  name: z.string().min(1).max(TEXT_MAX.containerName),
+  image: text(TEXT_MAX.image).optional(),
   exit_code: z.number().int().min(-2_147_483_648).max(4_294_967_295).optional(),
   signal: z.number().int().min(0).max(255).optional(),
-  health: text(32).optional(),
-  compose_project: text(256).optional(),
-  compose_service: text(256).optional(),
+  health: text(TEXT_MAX.state).optional(),
+  compose_project: text(TEXT_MAX.compose).optional(),
+  compose_service: text(TEXT_MAX.compose).optional(),
   attrs: z
-    .record(text(64), text(1024))
-    .refine((a) => Object.keys(a).length <= 16, { message: 'at most 16 attributes' })
+    .record(text(TEXT_MAX.eventAttrKey), text(TEXT_MAX.eventAttrValue))
+    .refine((a) => Object.keys(a).length <= MAX_EVENT_ATTRS, { message: `at most ${MAX_EVENT_ATTRS} attributes` })
     .optional(),
 });
 
@@ -98,27 +96,27 @@ const eventList = z.array(containerEvent).max(MAX_EVENTS);
 export const snapshot = z.object({
   ts: timestamp,
   host: metricValues.default({}),
-  containers: z.array(containerSample).max(5000).default([]),
-  series: z.array(seriesSample).max(100_000).default([]),
+  containers: z.array(containerSample).max(MAX_SNAPSHOT_CONTAINERS).default([]),
+  series: z.array(seriesSample).max(MAX_SNAPSHOT_SERIES).default([]),
   /** Container events the agent saw since the tick before (in the agent; v1 batches may carry them too). */
   events: eventList.optional(),
 });
 
 export const agentInfo = z.object({
-  host: z
-    .string()
-    .min(1)
-    .max(253)
-    .refine((h) => !isPathStep(h), 'cannot be "." or "..", which a web address reads as a folder step'),
-  machine_id: text(128).optional(),
-  version: text(64).optional(),
-  interval: z.number().positive().max(86_400).optional(),
+  host: z.string().refine(isHostName, `not a host name (${HOST_NAME_RULE})`),
+  machine_id: text(TEXT_MAX.machineId).optional(),
+  version: text(TEXT_MAX.version).optional(),
+  interval: z.number().positive().max(MAX_INTERVAL_SECONDS).optional(),
 });
 
 /** Units and titles a plugin declared (Mackerel graph definitions), keyed by series name. */
 export const seriesMeta = z.record(
-  text(256),
-  z.object({ label: text(256).optional(), unit: text(32).optional(), graph: text(256).optional() }),
+  text(TEXT_MAX.metaName),
+  z.object({
+    label: text(TEXT_MAX.metaLabel).optional(),
+    unit: text(TEXT_MAX.metaUnit).optional(),
+    graph: text(TEXT_MAX.metaGraph).optional(),
+  }),
 );
 
 const batchId = z
@@ -132,7 +130,7 @@ export const batch = z.object({
   v: z.literal(SNAPSHOTS_VERSION),
   batch_id: batchId,
   agent: agentInfo,
-  snapshots: z.array(snapshot).min(1).max(10_000),
+  snapshots: z.array(snapshot).min(1).max(MAX_SNAPSHOTS),
   meta: seriesMeta.optional(),
 });
 
@@ -175,8 +173,8 @@ export const columnBatch = z
     batch_id: batchId,
     agent: agentInfo,
     host: hostColumns.optional(),
-    containers: z.array(containerColumns).max(MAX_CONTAINERS).default([]),
-    series: z.array(seriesColumns).max(MAX_SERIES).default([]),
+    containers: z.array(containerColumns).max(MAX_BATCH_CONTAINERS).default([]),
+    series: z.array(seriesColumns).max(MAX_BATCH_SERIES).default([]),
     meta: seriesMeta.optional(),
     /** Container events, oldest first (absent from agents before events). */
     events: eventList.optional(),

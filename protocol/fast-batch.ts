@@ -9,11 +9,18 @@ import {
   COLUMNS_VERSION,
   SNAPSHOTS_VERSION,
   MIN_TS,
+  MAX_INTERVAL_SECONDS,
   MAX_TICKS,
-  MAX_CONTAINERS,
-  MAX_SERIES,
+  MAX_BATCH_CONTAINERS,
+  MAX_BATCH_SERIES,
+  MAX_SNAPSHOTS,
+  MAX_SNAPSHOT_CONTAINERS,
+  MAX_SNAPSHOT_SERIES,
   MAX_EVENTS,
-  isPathStep,
+  MAX_EVENT_ATTRS,
+  MAX_LABELS,
+  TEXT_MAX,
+  isHostName,
 } from './constants.ts';
 import { METRIC_NAME_RE } from './metrics.ts';
 import { EVENT_TYPE_RE } from './events.ts';
@@ -101,29 +108,34 @@ function labels(x: unknown): boolean {
   if (!isObj(x)) return false;
   let n = 0;
   for (const k in x) {
-    if (++n > 32 || k.length > 128 || k === '__proto__' || !str(x[k], 0, 1024)) return false;
+    if (++n > MAX_LABELS || k.length > TEXT_MAX.labelKey || k === '__proto__' || !str(x[k], 0, TEXT_MAX.labelValue))
+      return false;
   }
   return true;
 }
 
+/** A container's id, name, image, state and Compose names within their limits. */
+function identity(x: Obj): boolean {
+  return (
+    str(x.id, 1, TEXT_MAX.containerId) &&
+    str(x.name, 1, TEXT_MAX.containerName) &&
+    optStr(x, 'image', TEXT_MAX.image) &&
+    optStr(x, 'state', TEXT_MAX.state) &&
+    optStr(x, 'compose_project', TEXT_MAX.compose) &&
+    optStr(x, 'compose_service', TEXT_MAX.compose)
+  );
+}
+
 function container(x: unknown): boolean {
   return (
-    isObj(x) &&
-    keysIn(x, CONTAINER_KEYS) &&
-    str(x.id, 1, 128) &&
-    str(x.name, 1, 256) &&
-    optStr(x, 'image', 512) &&
-    optStr(x, 'state', 32) &&
-    optStr(x, 'compose_project', 256) &&
-    optStr(x, 'compose_service', 256) &&
-    (!('labels' in x) || labels(x.labels)) &&
-    metrics(x.metrics)
+    isObj(x) && keysIn(x, CONTAINER_KEYS) && identity(x) && (!('labels' in x) || labels(x.labels)) && metrics(x.metrics)
   );
 }
 
 function series(x: unknown): boolean {
   if (!isObj(x) || !keysIn(x, SERIES_KEYS) || typeof x.name !== 'string' || !metricName(x.name)) return false;
-  if (typeof x.value !== 'number' || !Number.isFinite(x.value) || !optStr(x, 'container', 256)) return false;
+  if (typeof x.value !== 'number' || !Number.isFinite(x.value) || !optStr(x, 'container', TEXT_MAX.containerName))
+    return false;
   if (!('labels' in x)) x.labels = {};
   return labels(x.labels);
 }
@@ -136,7 +148,13 @@ function attrs(x: unknown): boolean {
   if (!isObj(x)) return false;
   let n = 0;
   for (const k in x) {
-    if (++n > 16 || k.length > 64 || k === '__proto__' || !str(x[k], 0, 1024)) return false;
+    if (
+      ++n > MAX_EVENT_ATTRS ||
+      k.length > TEXT_MAX.eventAttrKey ||
+      k === '__proto__' ||
+      !str(x[k], 0, TEXT_MAX.eventAttrValue)
+    )
+      return false;
   }
   return true;
 }
@@ -149,14 +167,14 @@ function event(x: unknown): boolean {
     int(x.ns, 0, 999_999_999) &&
     typeof x.type === 'string' &&
     EVENT_TYPE_RE.test(x.type) &&
-    str(x.id, 1, 128) &&
-    str(x.name, 1, 256) &&
-    optStr(x, 'image', 512) &&
+    str(x.id, 1, TEXT_MAX.containerId) &&
+    str(x.name, 1, TEXT_MAX.containerName) &&
+    optStr(x, 'image', TEXT_MAX.image) &&
     (!('exit_code' in x) || int(x.exit_code, -2_147_483_648, 4_294_967_295)) &&
     (!('signal' in x) || int(x.signal, 0, 255)) &&
-    optStr(x, 'health', 32) &&
-    optStr(x, 'compose_project', 256) &&
-    optStr(x, 'compose_service', 256) &&
+    optStr(x, 'health', TEXT_MAX.state) &&
+    optStr(x, 'compose_project', TEXT_MAX.compose) &&
+    optStr(x, 'compose_service', TEXT_MAX.compose) &&
     (!('attrs' in x) || attrs(x.attrs))
   );
 }
@@ -173,9 +191,14 @@ function snapshot(x: unknown): boolean {
   if (!('host' in x)) x.host = {};
   else if (!metrics(x.host)) return false;
   if (!('containers' in x)) x.containers = [];
-  else if (!Array.isArray(x.containers) || x.containers.length > 5000 || !all(x.containers, container)) return false;
+  else if (
+    !Array.isArray(x.containers) ||
+    x.containers.length > MAX_SNAPSHOT_CONTAINERS ||
+    !all(x.containers, container)
+  )
+    return false;
   if (!('series' in x)) x.series = [];
-  else if (!Array.isArray(x.series) || x.series.length > 100_000 || !all(x.series, series)) return false;
+  else if (!Array.isArray(x.series) || x.series.length > MAX_SNAPSHOT_SERIES || !all(x.series, series)) return false;
   return events(x);
 }
 
@@ -183,22 +206,32 @@ function agent(x: unknown): boolean {
   if (
     !isObj(x) ||
     !keysIn(x, AGENT_KEYS) ||
-    !str(x.host, 1, 253) ||
-    isPathStep(x.host as string) ||
-    !optStr(x, 'machine_id', 128) ||
-    !optStr(x, 'version', 64)
+    typeof x.host !== 'string' ||
+    !isHostName(x.host) ||
+    !optStr(x, 'machine_id', TEXT_MAX.machineId) ||
+    !optStr(x, 'version', TEXT_MAX.version)
   )
     return false;
   if (!('interval' in x)) return true;
-  return typeof x.interval === 'number' && Number.isFinite(x.interval) && x.interval > 0 && x.interval <= 86_400;
+  return (
+    typeof x.interval === 'number' &&
+    Number.isFinite(x.interval) &&
+    x.interval > 0 &&
+    x.interval <= MAX_INTERVAL_SECONDS
+  );
 }
 
 function meta(x: unknown): boolean {
   if (!isObj(x)) return false;
   for (const k in x) {
     const m = x[k];
-    if (k.length > 256 || k === '__proto__' || !isObj(m) || !keysIn(m, META_KEYS)) return false;
-    if (!optStr(m, 'label', 256) || !optStr(m, 'unit', 32) || !optStr(m, 'graph', 256)) return false;
+    if (k.length > TEXT_MAX.metaName || k === '__proto__' || !isObj(m) || !keysIn(m, META_KEYS)) return false;
+    if (
+      !optStr(m, 'label', TEXT_MAX.metaLabel) ||
+      !optStr(m, 'unit', TEXT_MAX.metaUnit) ||
+      !optStr(m, 'graph', TEXT_MAX.metaGraph)
+    )
+      return false;
   }
   return true;
 }
@@ -212,7 +245,8 @@ export function fastBatch(json: unknown): Batch | undefined {
   const id = json.batch_id;
   if (!str(id, 8, 64) || !BATCH_ID_RE.test(id as string) || !agent(json.agent)) return undefined;
   const snaps = json.snapshots;
-  if (!Array.isArray(snaps) || snaps.length < 1 || snaps.length > 10_000 || !all(snaps, snapshot)) return undefined;
+  if (!Array.isArray(snaps) || snaps.length < 1 || snaps.length > MAX_SNAPSHOTS || !all(snaps, snapshot))
+    return undefined;
   if ('meta' in json && !meta(json.meta)) return undefined;
   return json as unknown as Batch;
 }
@@ -266,12 +300,7 @@ function containerColumns(x: unknown): boolean {
   return (
     isObj(x) &&
     keysIn(x, CONTAINER_COLUMN_KEYS) &&
-    str(x.id, 1, 128) &&
-    str(x.name, 1, 256) &&
-    optStr(x, 'image', 512) &&
-    optStr(x, 'state', 32) &&
-    optStr(x, 'compose_project', 256) &&
-    optStr(x, 'compose_service', 256) &&
+    identity(x) &&
     (!('labels' in x) || labels(x.labels)) &&
     times(x.ts) &&
     metricColumns(x.metrics, x.ts.length)
@@ -280,7 +309,7 @@ function containerColumns(x: unknown): boolean {
 
 function seriesColumns(x: unknown): boolean {
   if (!isObj(x) || !keysIn(x, SERIES_COLUMN_KEYS) || typeof x.name !== 'string' || !metricName(x.name)) return false;
-  if (!optStr(x, 'container', 256) || !times(x.ts) || !column(x.values, x.ts.length)) return false;
+  if (!optStr(x, 'container', TEXT_MAX.containerName) || !times(x.ts) || !column(x.values, x.ts.length)) return false;
   if (!('labels' in x)) x.labels = {};
   return labels(x.labels);
 }
@@ -294,12 +323,12 @@ export function fastColumnBatch(json: unknown): ColumnBatch | undefined {
   if (!('containers' in json)) json.containers = [];
   else if (
     !Array.isArray(json.containers) ||
-    json.containers.length > MAX_CONTAINERS ||
+    json.containers.length > MAX_BATCH_CONTAINERS ||
     !all(json.containers, containerColumns)
   )
     return undefined;
   if (!('series' in json)) json.series = [];
-  else if (!Array.isArray(json.series) || json.series.length > MAX_SERIES || !all(json.series, seriesColumns))
+  else if (!Array.isArray(json.series) || json.series.length > MAX_BATCH_SERIES || !all(json.series, seriesColumns))
     return undefined;
   if ('meta' in json && !meta(json.meta)) return undefined;
   if (!events(json)) return undefined;

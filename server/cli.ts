@@ -8,9 +8,9 @@ import { startServer, epochNow } from './server.ts';
 import { createLogger } from '../lib/log.ts';
 import { openDb } from './db/open.ts';
 import { addHostToken, listTokens, revokeHostToken } from './auth.ts';
+import { HOST_NAME_RULE, isHostName } from '../protocol/constants.ts';
 
 const log = createLogger('berth-server');
-const HOST_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
 function usage(): string {
   return serverUsage([
@@ -27,10 +27,8 @@ async function main(argv: string[], prepare: (config: ServerConfig) => Promise<v
   if (argv[0] === 'token') {
     const [, action, host, ...rest] = argv;
     // The names an agent can report (its --host): a token for any other name could never be used.
-    if ((action === 'add' || action === 'revoke') && host !== undefined && !HOST_NAME_RE.test(host)) {
-      console.error(
-        `berth-server: token ${action}: "${host}" is not a host name (letters, digits, . _ -)\n\n${usage()}`,
-      );
+    if ((action === 'add' || action === 'revoke') && host !== undefined && !isHostName(host)) {
+      console.error(`berth-server: token ${action}: "${host}" is not a host name (${HOST_NAME_RULE})\n\n${usage()}`);
       process.exitCode = 2;
       return;
     }

@@ -14,6 +14,7 @@ import { memoryLogger } from '../lib/log.ts';
 import { makeBatch, TEST_TOKEN, testConfig } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { artifact, browserSkipReason, ensureWebBuilt, launchChromium, REPO, WEB_DIST } from './support/browser.ts';
+import { HOST_NAME_RULE } from '../protocol/constants.ts';
 
 const run = promisify(execFile);
 const skip = browserSkipReason();
@@ -132,7 +133,7 @@ describe('"Add a host" panel in Chromium', { skip }, () => {
     await page.locator('.token-add button[type=submit]').click();
     const msg = page.locator('.token-admin .form-msg.error');
     await msg.waitFor({ state: 'visible' });
-    assert.equal(await msg.innerText(), 'host: required, letters, digits, . _ - (at most 253) (400)');
+    assert.equal(await msg.innerText(), `host: required, ${HOST_NAME_RULE} (400)`);
   });
 
   test('revoking through the page makes ingest with that token 401', async () => {

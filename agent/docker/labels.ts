@@ -2,6 +2,7 @@
 // Compose project and service it belongs to, clipped to what the wire schema accepts.
 import { clip } from '../clip.ts';
 import type { ContainerSample } from '../../protocol/batch.ts';
+import { MAX_LABELS, TEXT_MAX } from '../../protocol/constants.ts';
 
 /** The parts of a GET /containers/json entry that Berth reads. */
 export interface ContainerSummary {
@@ -20,10 +21,6 @@ export const COMPOSE_SERVICE_LABEL = 'com.docker.compose.service';
 
 export type ContainerIdentity = Omit<ContainerSample, 'metrics'>;
 
-// Limits of protocol/batch.ts's containerSample and labels: a longer value would get the
-// whole batch rejected by the server, so it is clipped here instead.
-const MAX = { name: 256, image: 512, state: 32, compose: 256, labelKey: 128, labelValue: 1024, labels: 32 };
-
 /**
  * The container's name without the leading '/'. Containers linked with legacy `--link` also
  * carry names like "/web/db" (the alias seen from another container); like `docker ps`, the
@@ -32,7 +29,7 @@ const MAX = { name: 256, image: 512, state: 32, compose: 256, labelKey: 128, lab
 export function containerName(names: readonly string[] | null | undefined, id: string): string {
   const stripped = (names ?? []).filter((n) => typeof n === 'string').map((n) => n.replace(/^\//, ''));
   const own = stripped.find((n) => n.length > 0 && !n.includes('/')) ?? stripped.find((n) => n.length > 0);
-  return clip(own ?? id.slice(0, 12), MAX.name);
+  return clip(own ?? id.slice(0, 12), TEXT_MAX.containerName);
 }
 
 /**
@@ -42,12 +39,12 @@ export function containerName(names: readonly string[] | null | undefined, id: s
 export function containerIdentity(c: ContainerSummary, labelKeys: readonly string[] = []): ContainerIdentity {
   const labels = c.Labels ?? {};
   const out: ContainerIdentity = { id: c.Id, name: containerName(c.Names, c.Id) };
-  if (typeof c.Image === 'string' && c.Image) out.image = clip(c.Image, MAX.image);
-  if (typeof c.State === 'string' && c.State) out.state = clip(c.State, MAX.state);
+  if (typeof c.Image === 'string' && c.Image) out.image = clip(c.Image, TEXT_MAX.image);
+  if (typeof c.State === 'string' && c.State) out.state = clip(c.State, TEXT_MAX.state);
   const project = labels[COMPOSE_PROJECT_LABEL];
   const service = labels[COMPOSE_SERVICE_LABEL];
-  if (typeof project === 'string' && project) out.compose_project = clip(project, MAX.compose);
-  if (typeof service === 'string' && service) out.compose_service = clip(service, MAX.compose);
+  if (typeof project === 'string' && project) out.compose_project = clip(project, TEXT_MAX.compose);
+  if (typeof service === 'string' && service) out.compose_service = clip(service, TEXT_MAX.compose);
   const picked = pickLabels(labels, labelKeys);
   if (picked) out.labels = picked;
   return out;
@@ -62,9 +59,9 @@ export function pickLabels(
   let n = 0;
   for (const k of keys) {
     const v = labels[k];
-    if (typeof v !== 'string' || k.length > MAX.labelKey) continue;
-    if (n++ >= MAX.labels) break;
-    out[k] = clip(v, MAX.labelValue);
+    if (typeof v !== 'string' || k.length > TEXT_MAX.labelKey) continue;
+    if (n++ >= MAX_LABELS) break;
+    out[k] = clip(v, TEXT_MAX.labelValue);
   }
   return n > 0 ? out : undefined;
 }

@@ -8,6 +8,7 @@
 //   in labels stand for what the wildcards matched (as Mackerel does).
 import { METRIC_NAME_RE } from '../../protocol/metrics.ts';
 import { clip } from '../clip.ts';
+import { TEXT_MAX } from '../../protocol/constants.ts';
 
 export interface PluginSample {
   name: string;
@@ -201,9 +202,10 @@ function entryFor(p: Pattern, nameSegs: string[]): SeriesMetaEntry {
   }
   const metricPart = nameSegs.slice(p.keySegs).join('.');
   const label = p.metric.label ? fill(p.metric.label) : metricPart;
-  const e: SeriesMetaEntry = { label: clip(label, 256), graph: clip(graph, 256) };
+  // A longer value would get the whole batch refused: clipped to what the protocol takes.
+  const e: SeriesMetaEntry = { label: clip(label, TEXT_MAX.metaLabel), graph: clip(graph, TEXT_MAX.metaGraph) };
   const unit = berthUnit(p.graph.unit);
-  if (unit !== undefined) e.unit = clip(unit, 32);
+  if (unit !== undefined) e.unit = clip(unit, TEXT_MAX.metaUnit);
   return e;
 }
 

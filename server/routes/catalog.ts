@@ -8,7 +8,7 @@ import { requireParam } from '../query/params.ts';
 import type { AppDeps } from '../deps.ts';
 
 /** Series one answer lists at most (about 2 MB of JSON). */
-const MAX_SERIES = 10_000;
+const MAX_CATALOG_SERIES = 10_000;
 
 export function catalogRoute({ db }: AppDeps): Hono {
   const sqlite = db.$client;
@@ -19,7 +19,7 @@ export function catalogRoute({ db }: AppDeps): Hono {
       .prepare(
         'SELECT name, labels, unit, title, first_seen, last_seen FROM series WHERE host_id = ? ORDER BY name, labels LIMIT ?',
       )
-      .all(host.id, MAX_SERIES + 1) as {
+      .all(host.id, MAX_CATALOG_SERIES + 1) as {
       name: string;
       labels: string;
       unit: string | null;
@@ -28,11 +28,11 @@ export function catalogRoute({ db }: AppDeps): Hono {
       last_seen: number;
     }[];
     // A host of a few hundred series is usual; past the bound, the first ones and a flag.
-    const truncated = rows.length > MAX_SERIES;
+    const truncated = rows.length > MAX_CATALOG_SERIES;
     return c.json({
       host: host.name,
-      ...(truncated ? { truncated: true, limit: MAX_SERIES } : {}),
-      series: rows.slice(0, MAX_SERIES).map((r) => ({
+      ...(truncated ? { truncated: true, limit: MAX_CATALOG_SERIES } : {}),
+      series: rows.slice(0, MAX_CATALOG_SERIES).map((r) => ({
         name: r.name,
         labels: JSON.parse(r.labels) as Record<string, string>,
         unit: r.unit ?? unitOf(r.name) ?? null,

@@ -12,13 +12,17 @@ import type { ContainerSeriesResponse } from '../../protocol/batch.ts';
 import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
 import { readColumnsMany, timeGrid } from '../query/columns.ts';
 import { findContainer, findHost, type ContainerRow } from '../query/entities.ts';
-import { badRequest, parseChartParams, parseIntParam, parseList, parseMetrics, requireParam } from '../query/params.ts';
+import {
+  badRequest,
+  MAX_ANSWER_VALUES,
+  parseChartParams,
+  parseIntParam,
+  parseList,
+  parseMetrics,
+  requireParam,
+} from '../query/params.ts';
+import { MAX_QUERY_CONTAINERS } from '../../protocol/constants.ts';
 import type { AppDeps } from '../deps.ts';
-
-/** Containers one request may name. */
-const MAX_CONTAINERS = 500;
-/** Values one answer may hold (containers × columns × points): about 30 MB of JSON. */
-const MAX_VALUES = 2_000_000;
 
 export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
   const sqlite = db.$client;
@@ -46,9 +50,9 @@ export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
     /** An answer's size follows from the query's shape: refused before anything is read. */
     const checkSize = (count: number) => {
       const values = count * metrics.length * (minmax && tier !== 'raw' ? 3 : 1) * points;
-      if (values > MAX_VALUES) {
+      if (values > MAX_ANSWER_VALUES) {
         badRequest(
-          `containers: ${count} containers × ${metrics.length} metrics × ${points} points is more than ${MAX_VALUES} values; name fewer containers or lower maxPoints`,
+          `containers: ${count} containers × ${metrics.length} metrics × ${points} points is more than ${MAX_ANSWER_VALUES} values; name fewer containers or lower maxPoints`,
         );
       }
     };
@@ -63,16 +67,17 @@ export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
     let list: ContainerRow[];
     if (!exact.length && wanted.length === 1 && wanted[0] === '*') {
       list = seenInRange.all(host.id, from, to) as ContainerRow[];
-      if (list.length > MAX_CONTAINERS)
+      if (list.length > MAX_QUERY_CONTAINERS)
         badRequest(
-          `containers: ${list.length} seen in this range, at most ${MAX_CONTAINERS}; name them or narrow the range`,
+          `containers: ${list.length} seen in this range, at most ${MAX_QUERY_CONTAINERS}; name them or narrow the range`,
         );
       checkSize(list.length);
     } else {
       if (!exact.length && wanted.includes('*'))
         badRequest('containers: * stands alone (every container seen in the range), not in a list');
       const names = [...new Set(wanted)];
-      if (names.length > MAX_CONTAINERS) badRequest(`containers: ${names.length} named, at most ${MAX_CONTAINERS}`);
+      if (names.length > MAX_QUERY_CONTAINERS)
+        badRequest(`containers: ${names.length} named, at most ${MAX_QUERY_CONTAINERS}`);
       checkSize(names.length);
       list = names.map((name) => {
         try {

@@ -9,13 +9,11 @@ import type { HostSeriesResponse } from '../../protocol/batch.ts';
 import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
 import { readColumnsMany, timeGrid } from '../query/columns.ts';
 import { findHost, type HostRow } from '../query/entities.ts';
-import { badRequest, parseChartParams, parseIntParam, parseMetrics } from '../query/params.ts';
+import { badRequest, MAX_ANSWER_VALUES, parseChartParams, parseIntParam, parseMetrics } from '../query/params.ts';
 import type { AppDeps } from '../deps.ts';
 
 /** Hosts one answer may hold. */
 const MAX_HOSTS = 2000;
-/** Values one answer may hold (hosts × columns × points): about 30 MB of JSON. */
-const MAX_VALUES = 2_000_000;
 
 export function hostSeriesRoute({ db, now, config }: AppDeps): Hono {
   const sqlite = db.$client;
@@ -37,9 +35,9 @@ export function hostSeriesRoute({ db, now, config }: AppDeps): Hono {
     const { tier, step } = chooseTier(from, to, interval, maxPoints, (tier) => t - config.retention[tier]);
     const grid = timeGrid(from, to, step);
     const values = hosts.length * metrics.length * (minmax && tier !== 'raw' ? 3 : 1) * grid.length;
-    if (values > MAX_VALUES)
+    if (values > MAX_ANSWER_VALUES)
       badRequest(
-        `host: ${hosts.length} hosts × ${metrics.length} metrics × ${grid.length} points is more than ${MAX_VALUES} values; name fewer hosts or lower maxPoints`,
+        `host: ${hosts.length} hosts × ${metrics.length} metrics × ${grid.length} points is more than ${MAX_ANSWER_VALUES} values; name fewer hosts or lower maxPoints`,
       );
 
     const cols = readColumnsMany(sqlite, {

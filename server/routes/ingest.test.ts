@@ -184,8 +184,9 @@ test('schema violations are 400 naming the field path', async () => {
       /^snapshots\.0\.series\.0\.labels\.iface: /,
     ],
     ['no agent host', (b) => ((b.agent.host = ''), b), /^agent\.host: /],
-    ['a host named ..', (b) => ((b.agent.host = '..'), b), /^agent\.host: cannot be "\." or "\.\."/],
-    ['a host named .', (b) => ((b.agent.host = '.'), b), /^agent\.host: cannot be /],
+    ['a host named ..', (b) => ((b.agent.host = '..'), b), /^agent\.host: not a host name \(letters, digits/],
+    ['a host named .', (b) => ((b.agent.host = '.'), b), /^agent\.host: not a host name /],
+    ['a host name with a space', (b) => ((b.agent.host = 'web 1'), b), /^agent\.host: not a host name /],
   ];
   for (const [what, change, path] of cases) {
     const res = await t.ingest(change(base()));

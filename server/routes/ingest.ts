@@ -10,14 +10,16 @@ import {
   batch as batchSchema,
   columnBatch as columnBatchSchema,
   describeIssues,
-  MAX_CONTAINERS,
-  MAX_FUTURE_SECONDS,
-  MAX_SERIES,
-  MAX_EVENTS,
-  COLUMNS_VERSION,
-  SNAPSHOTS_VERSION,
   type ColumnBatch,
 } from '../../protocol/batch.ts';
+import {
+  COLUMNS_VERSION,
+  MAX_BATCH_CONTAINERS,
+  MAX_BATCH_SERIES,
+  MAX_EVENTS,
+  MAX_FUTURE_SECONDS,
+  SNAPSHOTS_VERSION,
+} from '../../protocol/constants.ts';
 import { batchRows, firstTimeAfter, toColumnBatch } from '../../protocol/columns.ts';
 import { bearer, checkToken, hashToken } from '../auth.ts';
 import { HostConflict, type StoreResult } from '../ingest/store-batch.ts';
@@ -40,8 +42,8 @@ const MAX_BATCH_ROWS = 1_000_000;
 export function overlong(json: unknown): string | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
   for (const [field, max] of [
-    ['containers', MAX_CONTAINERS],
-    ['series', MAX_SERIES],
+    ['containers', MAX_BATCH_CONTAINERS],
+    ['series', MAX_BATCH_SERIES],
     ['events', MAX_EVENTS],
   ] as const) {
     const list = (json as Record<string, unknown>)[field];

@@ -9,12 +9,9 @@ import { seriesColumnKey } from '../../protocol/series-key.ts';
 import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
 import { readColumns, readColumnsMany, timeGrid } from '../query/columns.ts';
 import { findContainer, findHost } from '../query/entities.ts';
-import { badRequest, parseChartParams, parseList, requireParam } from '../query/params.ts';
+import { badRequest, MAX_ANSWER_VALUES, parseChartParams, parseList, requireParam } from '../query/params.ts';
+import { MAX_QUERY_SERIES } from '../../protocol/constants.ts';
 import type { AppDeps } from '../deps.ts';
-
-const MAX_SERIES = 500;
-/** Values one answer may hold (columns × points): about 30 MB of JSON, as /container-series. */
-const MAX_VALUES = 2_000_000;
 
 export function seriesRoute({ db, now, config }: AppDeps): Hono {
   const sqlite = db.$client;
@@ -29,7 +26,8 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
     const metrics = [...new Set(parseList(q('metrics')))];
     if (seriesNames.length === 0 && metrics.length === 0)
       badRequest('metrics: required (comma-separated), or series=NAME');
-    if (seriesNames.length > MAX_SERIES) badRequest(`series: ${seriesNames.length} names, at most ${MAX_SERIES}`);
+    if (seriesNames.length > MAX_QUERY_SERIES)
+      badRequest(`series: ${seriesNames.length} names, at most ${MAX_QUERY_SERIES}`);
     const { tier, step } = chooseTier(
       from,
       to,
@@ -87,12 +85,12 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
         .map((r) => ({ id: r.id, name: r.name, labels: JSON.parse(r.labels) as Record<string, string> }))
         .filter((r) => filters.every(([k, v]) => r.labels[k] === v))
         .filter((r) => container || filters.some(([k]) => k === 'container') || r.labels.container === undefined);
-      if (rows.length > MAX_SERIES)
-        badRequest(`series: ${rows.length} series match; narrow with label.KEY=VALUE (at most ${MAX_SERIES})`);
+      if (rows.length > MAX_QUERY_SERIES)
+        badRequest(`series: ${rows.length} series match; narrow with label.KEY=VALUE (at most ${MAX_QUERY_SERIES})`);
       const values = (metrics.length + rows.length) * (minmax && tier !== 'raw' ? 3 : 1) * out.t.length;
-      if (values > MAX_VALUES)
+      if (values > MAX_ANSWER_VALUES)
         badRequest(
-          `series: ${metrics.length + rows.length} columns × ${out.t.length} points is more than ${MAX_VALUES} values; name fewer series or lower maxPoints`,
+          `series: ${metrics.length + rows.length} columns × ${out.t.length} points is more than ${MAX_ANSWER_VALUES} values; name fewer series or lower maxPoints`,
         );
       out.labels = Object.create(null) as Record<string, Record<string, string>>;
       // One read for all of them.

@@ -5,8 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import { bodyLimit } from 'hono/body-limit';
 import { addHostToken, bearer, checkToken, hashToken, listTokens, revokeHostToken } from '../auth.ts';
 import type { RouteDeps } from '../deps.ts';
-
-const HOST_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
+import { HOST_NAME_MAX, HOST_NAME_RULE, isHostName } from '../../protocol/constants.ts';
 
 export function tokensRoute({ db, config, now, writer }: RouteDeps): Hono {
   const sqlite = db.$client;
@@ -42,8 +41,8 @@ export function tokensRoute({ db, config, now, writer }: RouteDeps): Hono {
         throw new HTTPException(400, { message: 'body: not valid JSON (expected {"host": "NAME"})' });
       }
       const host = (body as { host?: unknown } | null)?.host;
-      if (typeof host !== 'string' || !HOST_RE.test(host)) {
-        throw new HTTPException(400, { message: 'host: required, letters, digits, . _ - (at most 253)' });
+      if (typeof host !== 'string' || !isHostName(host)) {
+        throw new HTTPException(400, { message: `host: required, ${HOST_NAME_RULE}` });
       }
       const { token, replaced } = addHostToken(sqlite, host, now());
       return c.json({ host, token, replaced }, 201);
@@ -52,7 +51,7 @@ export function tokensRoute({ db, config, now, writer }: RouteDeps): Hono {
   app.delete('/:host', (c) => {
     const host = c.req.param('host');
     if (!revokeHostToken(sqlite, host, now()))
-      throw new HTTPException(404, { message: `host: no active token for "${host.slice(0, 253)}"` });
+      throw new HTTPException(404, { message: `host: no active token for "${host.slice(0, HOST_NAME_MAX)}"` });
     return c.json({ host, revoked: true });
   });
   return app;

@@ -19,10 +19,14 @@ import { ContainerLegend } from './legend.ts';
 import { markersOf } from '../event-markers.ts';
 import { EventsList } from './events-list.ts';
 import { eventBadges } from './event-badges.ts';
+import { MAX_QUERY_CONTAINERS } from '../../protocol/constants.ts';
 import { failure, rethrowFatal, settle, type Settled, type ViewCtx } from './view.ts';
 
-/** Beyond this many containers the charts keep the busiest (the legend says so). */
-const MAX_CONTAINERS = 60;
+/**
+ * Beyond this many containers the charts keep the busiest (the legend says so); all of them
+ * come in one /container-series request, so never more than one answer may hold.
+ */
+const MAX_CHARTED_CONTAINERS = Math.min(60, MAX_QUERY_CONTAINERS);
 
 const RANK_LABEL: Record<RankMetric, [string, Unit]> = {
   cpu_pct: ['CPU', 'pct'],
@@ -140,7 +144,7 @@ export class ContainersSection {
 
   /** Whether every container's lines can come as containers=* (see HostQueries). */
   wantsAll(): boolean {
-    return this.lastTotal <= MAX_CONTAINERS;
+    return this.lastTotal <= MAX_CHARTED_CONTAINERS;
   }
 
   async refresh(info: HostInfo, queries: HostQueries, signal: AbortSignal): Promise<void> {
@@ -148,9 +152,9 @@ export class ContainersSection {
     let list = info.containers.filter((c) => c.last_seen >= win.from && c.first_seen <= win.to);
     const total = list.length;
     this.lastTotal = total;
-    if (list.length > MAX_CONTAINERS) {
+    if (list.length > MAX_CHARTED_CONTAINERS) {
       const keep = new Set(
-        [...list].sort((a, b) => (b.latest[rank] ?? 0) - (a.latest[rank] ?? 0)).slice(0, MAX_CONTAINERS),
+        [...list].sort((a, b) => (b.latest[rank] ?? 0) - (a.latest[rank] ?? 0)).slice(0, MAX_CHARTED_CONTAINERS),
       );
       list = list.filter((c) => keep.has(c));
     }
@@ -176,7 +180,7 @@ export class ContainersSection {
         ),
       );
     let series: Promise<Settled<ContainerSeriesResponse>> | undefined;
-    if (list.length && total <= MAX_CONTAINERS && queries.allContainers) {
+    if (list.length && total <= MAX_CHARTED_CONTAINERS && queries.allContainers) {
       series = queries.allContainers.answer.then((r) =>
         r.ok && list.every((c) => c.name in r.value.containers) ? r : named(),
       );

@@ -8,7 +8,7 @@ import type { ChartSpec } from '../charts.ts';
 import type { Unit } from '../format.ts';
 import type { ExtraData } from './network-internals.ts';
 
-/** Series a page fetches for plugins at most (one query each); the rest are named in a note. */
+/** Series names a page fetches for plugins at most (in the host's one request for its extra charts); the rest are named in a note. */
 export const MAX_PLUGIN_SERIES = 40;
 const MAX_LINES_PER_CHART = 12;
 const BAD_LINES = 'plugin_bad_lines';
