@@ -23,6 +23,7 @@ import { LatestValues } from './prometheus/latest.ts';
 import { sourceRoutes } from './routes/source-routes.ts';
 import { PromqlSource } from './query/promql/source.ts';
 import { PromClient } from './query/promql/client.ts';
+import { statement } from './db/statements.ts';
 
 export function createApp(given: AppDeps): Hono {
   // One writer for every route that writes (ingest, and the refusal counters), watched for
@@ -66,7 +67,7 @@ export function createApp(given: AppDeps): Hono {
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
 
   app.get('/healthz', (c) => {
-    deps.db.$client.prepare('SELECT 1').get();
+    statement(deps.db.$client, 'SELECT 1').get();
     return c.json({ ok: true });
   });
   // Every ingest request timed, answered or refused.

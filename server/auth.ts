@@ -50,10 +50,9 @@ export function checkToken(
   return match;
 }
 
-/** Issues a token bound to a host; returns the clear token once (it is not stored). */
 /**
- * A new token for `host`. A host has one token: an active one it had is replaced (`replaced`),
- * and stops working at once.
+ * A new token for `host`, returned in clear this once (only its hash is stored). A host has one
+ * token: an active one it had is replaced (`replaced`), and stops working at once.
  */
 export function addHostToken(
   sqlite: Database.Database,
@@ -64,13 +63,12 @@ export function addHostToken(
   return sqlite
     .transaction(() => {
       const replaced =
-        sqlite.prepare('SELECT 1 FROM tokens WHERE host = ? AND revoked_at IS NULL').get(host) !== undefined;
-      sqlite
-        .prepare(
-          `INSERT INTO tokens (host, hash, created_at) VALUES (?, ?, ?)
+        statement(sqlite, 'SELECT 1 FROM tokens WHERE host = ? AND revoked_at IS NULL').get(host) !== undefined;
+      statement(
+        sqlite,
+        `INSERT INTO tokens (host, hash, created_at) VALUES (?, ?, ?)
          ON CONFLICT (host) DO UPDATE SET hash = excluded.hash, created_at = excluded.created_at, revoked_at = NULL`,
-        )
-        .run(host, hashToken(token), now);
+      ).run(host, hashToken(token), now);
       return { token, replaced };
     })
     .immediate();
@@ -78,12 +76,22 @@ export function addHostToken(
 
 export function revokeHostToken(sqlite: Database.Database, host: string, now: number): boolean {
   return (
-    sqlite.prepare('UPDATE tokens SET revoked_at = ? WHERE host = ? AND revoked_at IS NULL').run(now, host).changes > 0
+    statement(sqlite, 'UPDATE tokens SET revoked_at = ? WHERE host = ? AND revoked_at IS NULL').run(now, host).changes >
+    0
   );
 }
 
-export function listTokens(
-  sqlite: Database.Database,
-): { host: string | null; created_at: number; revoked_at: number | null; last_used_at: number | null }[] {
-  return sqlite.prepare('SELECT host, created_at, revoked_at, last_used_at FROM tokens ORDER BY host').all() as never;
+/** A token as listed: never its hash. */
+export interface TokenInfo {
+  host: string | null;
+  created_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export function listTokens(sqlite: Database.Database): TokenInfo[] {
+  return statement(
+    sqlite,
+    'SELECT host, created_at, revoked_at, last_used_at FROM tokens ORDER BY host',
+  ).all() as TokenInfo[];
 }

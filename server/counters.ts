@@ -12,7 +12,7 @@ export function bump(sqlite: Database.Database, name: string, by = 1): void {
 
 export function readCounters(sqlite: Database.Database): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const r of sqlite.prepare('SELECT name, value FROM counters ORDER BY name').all() as {
+  for (const r of statement(sqlite, 'SELECT name, value FROM counters ORDER BY name').all() as {
     name: string;
     value: number;
   }[])

@@ -8,6 +8,7 @@
 import type Database from 'better-sqlite3';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 import { bump } from '../counters.ts';
+import { statement } from '../db/statements.ts';
 import {
   acceptBatch,
   DUPLICATE,
@@ -43,7 +44,7 @@ export function failure(e: unknown, prefix = ''): Outcome {
 }
 
 export function createCommitter(sqlite: Database.Database, opts: { allowDuplicateHostnames: boolean }) {
-  const touchToken = sqlite.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?');
+  const touchToken = statement(sqlite, 'UPDATE tokens SET last_used_at = ? WHERE id = ?');
   const accept = sqlite.transaction((item: CommitItem) => {
     const a = acceptBatch(sqlite, item.batch, item.t, { ...opts, date: item.date });
     if (item.tokenId !== null) touchToken.run(item.t, item.tokenId);

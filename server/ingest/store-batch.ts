@@ -15,6 +15,7 @@ import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metric
 import { lateCheck } from '../rollup/rollup.ts';
 import { storeEvents } from './store-events.ts';
 import { clockOffset } from './clock-offset.ts';
+import { statement } from '../db/statements.ts';
 
 export interface StoreResult {
   duplicate: boolean;
@@ -44,45 +45,51 @@ const ROWS_PER_STATEMENT = 16;
  * up to ROWS_PER_STATEMENT rows a statement: one call into SQLite for an entity's ticks
  * instead of one per row. Returns the rows inserted (a duplicate (entity, ts) adds none).
  */
-function rowWriter(sqlite: Database.Database, table: string, key: string, columns: readonly string[]) {
+function rowWriter(table: string, key: string, columns: readonly string[]) {
   const width = columns.length + 2;
   const tuple = `(${Array.from({ length: width }, () => '?').join(', ')})`;
-  const byRows: Database.Statement[] = [];
-  const statementFor = (rows: number) =>
-    (byRows[rows] ??= sqlite.prepare(
+  // The texts are made once: the statement cache finds them by text on every batch.
+  const sqlFor = Array.from(
+    { length: ROWS_PER_STATEMENT + 1 },
+    (_, rows) =>
       `INSERT OR IGNORE INTO ${table} (${[key, 'ts', ...columns].join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`,
-    ));
-  return (flat: (number | null)[]): number => {
+  );
+  return (sqlite: Database.Database, flat: (number | null)[]): number => {
     const rows = flat.length / width;
-    if (rows <= ROWS_PER_STATEMENT) return rows === 0 ? 0 : statementFor(rows).run(flat).changes;
+    if (rows <= ROWS_PER_STATEMENT) return rows === 0 ? 0 : statement(sqlite, sqlFor[rows]).run(flat).changes;
     let inserted = 0;
     for (let r = 0; r < rows; r += ROWS_PER_STATEMENT) {
       const n = Math.min(ROWS_PER_STATEMENT, rows - r);
-      inserted += statementFor(n).run(flat.slice(r * width, (r + n) * width)).changes;
+      inserted += statement(sqlite, sqlFor[n]).run(flat.slice(r * width, (r + n) * width)).changes;
     }
     return inserted;
   };
 }
 
+const writeHostRows = rowWriter('host_samples', 'host_id', HOST_METRIC_NAMES);
+const writeContainerRows = rowWriter('container_samples', 'container_id', CONTAINER_METRIC_NAMES);
+const writeSeriesRows = rowWriter('series_samples', 'series_id', ['value']);
+
 function statements(sqlite: Database.Database) {
   return {
-    batchSeen: sqlite.prepare('SELECT 1 FROM batches WHERE batch_id = ?').pluck(),
-    batchAdd: sqlite.prepare('INSERT INTO batches (batch_id, host_id, received_at, snapshots) VALUES (?, ?, ?, ?)'),
-    hostGet: sqlite.prepare('SELECT id, machine_id AS machineId, last_ts AS lastTs FROM hosts WHERE name = ?'),
-    hostAdd: sqlite
-      .prepare(
-        'INSERT INTO hosts (name, machine_id, agent_version, interval_s, first_seen, last_seen, last_ts, clock_offset_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
-      )
-      .pluck(),
-    hostTouch: sqlite.prepare(
+    batchSeen: statement(sqlite, 'SELECT 1 FROM batches WHERE batch_id = ?', 'pluck'),
+    batchAdd: statement(sqlite, 'INSERT INTO batches (batch_id, host_id, received_at, snapshots) VALUES (?, ?, ?, ?)'),
+    hostGet: statement(sqlite, 'SELECT id, machine_id AS machineId, last_ts AS lastTs FROM hosts WHERE name = ?'),
+    hostAdd: statement(
+      sqlite,
+      'INSERT INTO hosts (name, machine_id, agent_version, interval_s, first_seen, last_seen, last_ts, clock_offset_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+      'pluck',
+    ),
+    hostTouch: statement(
+      sqlite,
       `UPDATE hosts SET last_seen = ?, last_ts = max(last_ts, ?), agent_version = coalesce(?, agent_version),
        interval_s = coalesce(?, interval_s), machine_id = coalesce(machine_id, ?),
        clock_offset_s = coalesce(?, clock_offset_s) WHERE id = ?`,
     ),
-    hostRows: rowWriter(sqlite, 'host_samples', 'host_id', HOST_METRIC_NAMES),
-    containerUpsert: sqlite
-      .prepare(
-        `INSERT INTO containers (host_id, name, container_id, image, state, compose_project, compose_service, labels, first_seen, last_seen)
+    hostRows: (flat: (number | null)[]) => writeHostRows(sqlite, flat),
+    containerUpsert: statement(
+      sqlite,
+      `INSERT INTO containers (host_id, name, container_id, image, state, compose_project, compose_service, labels, first_seen, last_seen)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (host_id, name) DO UPDATE SET
          first_seen = min(first_seen, excluded.first_seen),
@@ -94,31 +101,20 @@ function statements(sqlite: Database.Database) {
          labels = CASE WHEN excluded.last_seen >= last_seen THEN excluded.labels ELSE labels END,
          last_seen = max(last_seen, excluded.last_seen)
        RETURNING id`,
-      )
-      .pluck(),
-    containerRows: rowWriter(sqlite, 'container_samples', 'container_id', CONTAINER_METRIC_NAMES),
-    seriesUpsert: sqlite
-      .prepare(
-        `INSERT INTO series (host_id, name, labels, unit, title, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+      'pluck',
+    ),
+    containerRows: (flat: (number | null)[]) => writeContainerRows(sqlite, flat),
+    seriesUpsert: statement(
+      sqlite,
+      `INSERT INTO series (host_id, name, labels, unit, title, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (host_id, name, labels) DO UPDATE SET
          first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
          unit = coalesce(excluded.unit, unit), title = coalesce(excluded.title, title)
        RETURNING id`,
-      )
-      .pluck(),
-    seriesRows: rowWriter(sqlite, 'series_samples', 'series_id', ['value']),
+      'pluck',
+    ),
+    seriesRows: (flat: (number | null)[]) => writeSeriesRows(sqlite, flat),
   };
-}
-
-const cache = new WeakMap<Database.Database, ReturnType<typeof statements>>();
-
-function prepared(sqlite: Database.Database): ReturnType<typeof statements> {
-  let st = cache.get(sqlite);
-  if (!st) {
-    st = statements(sqlite);
-    cache.set(sqlite, st);
-  }
-  return st;
 }
 
 /** Where a batch's times begin and end: its oldest and newest sample, or the server's time when it has none. */
@@ -145,7 +141,7 @@ export function acceptBatch(
   now: number,
   opts: { allowDuplicateHostnames?: boolean; /** The request's Date header. */ date?: string } = {},
 ): Accepted {
-  const s = prepared(sqlite);
+  const s = statements(sqlite);
   if (s.batchSeen.get(batch.batch_id)) return { duplicate: true };
   const span = timeSpan(batch);
   // No samples (a v1 snapshot with nothing in it): a heartbeat at the server's time.
@@ -212,7 +208,7 @@ interface SeriesEntry {
  * id); each series once, spanning the batches it came in. Returns the rows each inserted.
  */
 export function storeSamples(sqlite: Database.Database, items: readonly AcceptedBatch[]): RowCounts[] {
-  const s = prepared(sqlite);
+  const s = statements(sqlite);
   const counts = items.map(() => ({ hostRows: 0, containerRows: 0, seriesRows: 0 }));
 
   // Identities first, once each; the series rows to write are noted on the way.

@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import { KINDS, ROLLUP_TIERS, stepOf, tableOf, type Kind, type TierName } from '../rollup/tiers.ts';
 import { roundSignificant } from './round.ts';
 import { rollupState } from '../rollup/rollup.ts';
+import { statement } from '../db/statements.ts';
 
 export interface ColumnsQuery {
   kind: Kind;
@@ -126,10 +127,7 @@ export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery):
     const cols = q.columns.map((c) => (withMinMax ? `${c}_avg, ${c}_min, ${c}_max` : `${c}_avg`)).join(', ');
     const sql = `SELECT ${KINDS[q.kind].key}, ts, ${cols} FROM ${tableOf(q.kind, tier)} WHERE ${keyFilter(q.kind, keys.length)} AND ts >= ? AND ts < ?`;
     const per = withMinMax ? 3 : 1;
-    for (const r of sqlite
-      .prepare(sql)
-      .raw()
-      .all(...keys, lo, hi) as (number | null)[][]) {
+    for (const r of statement(sqlite, sql, 'raw').all(...keys, lo, hi) as (number | null)[][]) {
       const e = out.get(r[0]!);
       const idx = (r[1]! - start) / q.step;
       if (!e || idx < 0 || idx >= n) continue;
@@ -149,10 +147,8 @@ export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery):
   const add = (tier: TierName, lo: number, hi: number, grouped: boolean) => {
     if (hi <= lo || keys.length === 0) return;
     if (tier !== 'raw' && !grouped) return direct(tier, lo, hi);
-    const rows = sqlite
-      .prepare(selectFrom(q.kind, tier, q.columns, q.step, keys.length, grouped, withMinMax))
-      .raw()
-      .all(...keys, lo, hi) as number[][]; // sum, min, max are null only where count is 0
+    const sql = selectFrom(q.kind, tier, q.columns, q.step, keys.length, grouped, withMinMax);
+    const rows = statement(sqlite, sql, 'raw').all(...keys, lo, hi) as number[][]; // sum, min, max are null only where count is 0
     for (const r of rows) {
       const byBucket = out.get(r[0])?.sums;
       if (!byBucket) continue;

@@ -58,8 +58,10 @@ export function rollupState(
   kind: Kind | typeof RETENTION_KIND,
   tier: TierName,
 ): number | undefined {
-  return statement(sqlite, 'SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?').pluck().get(kind, tier) as
-    number | undefined;
+  return statement(sqlite, 'SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?', 'pluck').get(
+    kind,
+    tier,
+  ) as number | undefined;
 }
 
 function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: RollupReport): void {
@@ -119,10 +121,11 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
 
     let wm = rollupState(sqlite, kind, tier.name);
     if (wm === undefined) {
-      const oldest = sqlite
-        .prepare(`SELECT min((SELECT min(ts) FROM ${src} WHERE ${def.key} = e.id)) FROM ${ENTITY_TABLE[kind]} e`)
-        .pluck()
-        .get() as number | null;
+      const oldest = statement(
+        sqlite,
+        `SELECT min((SELECT min(ts) FROM ${src} WHERE ${def.key} = e.id)) FROM ${ENTITY_TABLE[kind]} e`,
+        'pluck',
+      ).get() as number | null;
       if (oldest === null) continue; // nothing stored yet: start when data exists
       wm = Math.floor(oldest / tier.step) * tier.step;
       setWm.run(kind, tier.name, wm);

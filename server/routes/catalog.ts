@@ -5,6 +5,7 @@ import { Hono } from 'hono';
 import { unitOf } from '../../protocol/metrics.ts';
 import { findHost } from '../query/entities.ts';
 import { requireParam } from '../query/params.ts';
+import { statement } from '../db/statements.ts';
 import type { AppDeps } from '../deps.ts';
 
 /** Series one answer lists at most (about 2 MB of JSON). */
@@ -15,11 +16,10 @@ export function catalogRoute({ db }: AppDeps): Hono {
   const app = new Hono();
   app.get('/', (c) => {
     const host = findHost(sqlite, requireParam('host', c.req.query('host')));
-    const rows = sqlite
-      .prepare(
-        'SELECT name, labels, unit, title, first_seen, last_seen FROM series WHERE host_id = ? ORDER BY name, labels LIMIT ?',
-      )
-      .all(host.id, MAX_CATALOG_SERIES + 1) as {
+    const rows = statement(
+      sqlite,
+      'SELECT name, labels, unit, title, first_seen, last_seen FROM series WHERE host_id = ? ORDER BY name, labels LIMIT ?',
+    ).all(host.id, MAX_CATALOG_SERIES + 1) as {
       name: string;
       labels: string;
       unit: string | null;

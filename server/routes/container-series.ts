@@ -22,14 +22,13 @@ import {
   requireParam,
 } from '../query/params.ts';
 import { MAX_QUERY_CONTAINERS } from '../../protocol/constants.ts';
+import { statement } from '../db/statements.ts';
 import type { AppDeps } from '../deps.ts';
 
 export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
   const sqlite = db.$client;
   const app = new Hono();
-  const seenInRange = sqlite.prepare(
-    'SELECT id, name, container_id FROM containers WHERE host_id = ? AND last_seen >= ? AND first_seen <= ? ORDER BY name',
-  );
+
   app.get('/', (c) => {
     const q = (k: string) => c.req.query(k);
     const host = findHost(sqlite, requireParam('host', q('host')));
@@ -66,7 +65,10 @@ export function containerSeriesRoute({ db, now, config }: AppDeps): Hono {
     if (wanted.length === 0) badRequest('containers: required (* or comma-separated names)');
     let list: ContainerRow[];
     if (!exact.length && wanted.length === 1 && wanted[0] === '*') {
-      list = seenInRange.all(host.id, from, to) as ContainerRow[];
+      list = statement(
+        sqlite,
+        'SELECT id, name, container_id FROM containers WHERE host_id = ? AND last_seen >= ? AND first_seen <= ? ORDER BY name',
+      ).all(host.id, from, to) as ContainerRow[];
       if (list.length > MAX_QUERY_CONTAINERS)
         badRequest(
           `containers: ${list.length} seen in this range, at most ${MAX_QUERY_CONTAINERS}; name them or narrow the range`,

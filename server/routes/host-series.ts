@@ -11,6 +11,7 @@ import { readColumnsMany, timeGrid } from '../query/columns.ts';
 import { findHost, type HostRow } from '../query/entities.ts';
 import { badRequest, MAX_ANSWER_VALUES, parseChartParams, parseIntParam, parseMetrics } from '../query/params.ts';
 import type { AppDeps } from '../deps.ts';
+import { statement } from '../db/statements.ts';
 
 /** Hosts one answer may hold. */
 const MAX_HOSTS = 2000;
@@ -18,7 +19,6 @@ const MAX_HOSTS = 2000;
 export function hostSeriesRoute({ db, now, config }: AppDeps): Hono {
   const sqlite = db.$client;
   const app = new Hono();
-  const allHosts = sqlite.prepare('SELECT id, name, interval_s, last_seen, last_ts FROM hosts ORDER BY name');
   app.get('/', (c) => {
     const q = (k: string) => c.req.query(k);
     const t = now();
@@ -28,7 +28,12 @@ export function hostSeriesRoute({ db, now, config }: AppDeps): Hono {
 
     const named = [...new Set(c.req.queries('host') ?? [])];
     if (named.length > MAX_HOSTS) badRequest(`host: ${named.length} named, at most ${MAX_HOSTS}`);
-    const hosts = named.length ? named.map((name) => findHost(sqlite, name)) : (allHosts.all() as HostRow[]);
+    const hosts = named.length
+      ? named.map((name) => findHost(sqlite, name))
+      : (statement(
+          sqlite,
+          'SELECT id, name, interval_s, last_seen, last_ts FROM hosts ORDER BY name',
+        ).all() as HostRow[]);
     if (hosts.length > MAX_HOSTS)
       badRequest(`host: ${hosts.length} hosts, at most ${MAX_HOSTS} in one answer; name them`);
     const interval = Math.max(1, ...hosts.map((h) => h.interval_s));

@@ -16,6 +16,7 @@ import { SELF_METRICS, type IngestHealth, type SelfMetric } from '../prometheus/
 import type { LatestValues } from '../prometheus/latest.ts';
 import type { ForwardStats } from '../forward/stats.ts';
 import type { AppDeps } from '../deps.ts';
+import { statement } from '../db/statements.ts';
 
 const gzip = promisify(zlib.gzip);
 /** When this process started, epoch seconds. */
@@ -46,10 +47,9 @@ const fileSize = (file: string): number => {
 export function metricsRoute({ db, config, now }: AppDeps, deps: MetricsDeps): Hono {
   const sqlite = db.$client;
   const wanted = config.metricsToken ? Buffer.from(hashToken(config.metricsToken), 'hex') : undefined;
-  const rollups = sqlite.prepare(
-    "SELECT kind, tier, watermark FROM rollup_state WHERE kind <> 'retention' ORDER BY kind, tier",
-  );
-  const hosts = sqlite.prepare('SELECT name, interval_s, last_seen FROM hosts ORDER BY name');
+  const rollups = () =>
+    statement(sqlite, "SELECT kind, tier, watermark FROM rollup_state WHERE kind <> 'retention' ORDER BY kind, tier");
+  const hosts = () => statement(sqlite, 'SELECT name, interval_s, last_seen FROM hosts ORDER BY name');
   const app = new Hono();
   app.get('/', async (c) => {
     if (wanted) {
@@ -62,10 +62,10 @@ export function metricsRoute({ db, config, now }: AppDeps, deps: MetricsDeps): H
     }
     const t = now();
     const S = SELF_METRICS;
-    const hostRows = hosts.all() as { name: string; interval_s: number; last_seen: number }[];
+    const hostRows = hosts().all() as { name: string; interval_s: number; last_seen: number }[];
     const online = hostRows.map((h) => isOnline(t, h.last_seen, h.interval_s));
     const up = online.filter(Boolean).length;
-    const lag = (rollups.all() as { kind: string; tier: string; watermark: number }[]).map((r): ExpoSample => ({
+    const lag = (rollups().all() as { kind: string; tier: string; watermark: number }[]).map((r): ExpoSample => ({
       labels: [
         ['kind', r.kind],
         ['tier', r.tier],

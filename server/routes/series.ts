@@ -11,6 +11,7 @@ import { readColumns, readColumnsMany, timeGrid } from '../query/columns.ts';
 import { findContainer, findHost } from '../query/entities.ts';
 import { badRequest, MAX_ANSWER_VALUES, parseChartParams, parseList, requireParam } from '../query/params.ts';
 import { MAX_QUERY_SERIES } from '../../protocol/constants.ts';
+import { statement } from '../db/statements.ts';
 import type { AppDeps } from '../deps.ts';
 
 export function seriesRoute({ db, now, config }: AppDeps): Hono {
@@ -77,7 +78,8 @@ export function seriesRoute({ db, now, config }: AppDeps): Hono {
         if (k.startsWith('label.')) filters.push([k.slice(6), v[v.length - 1]]);
       }
       if (container) filters.push(['container', container.name]);
-      const byName = sqlite.prepare(
+      const byName = statement(
+        sqlite,
         'SELECT id, name, labels FROM series WHERE host_id = ? AND name = ? AND last_seen >= ? AND first_seen <= ?',
       );
       const rows = seriesNames

@@ -2,16 +2,18 @@
 import { Hono } from 'hono';
 import { readCounters } from '../counters.ts';
 import type { AppDeps } from '../deps.ts';
+import { statement } from '../db/statements.ts';
 
 export function statusRoute({ db, now, forwarder }: AppDeps): Hono {
   const sqlite = db.$client;
   const app = new Hono();
   app.get('/', (c) => {
-    const count = (table: string) => sqlite.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    const count = (table: string) => statement(sqlite, `SELECT count(*) FROM ${table}`, 'pluck').get() as number;
     // kind 'retention' rows are where retention last cut each tier, not rollup progress.
-    const watermarks = sqlite
-      .prepare("SELECT kind, tier, watermark FROM rollup_state WHERE kind <> 'retention' ORDER BY kind, tier")
-      .all();
+    const watermarks = statement(
+      sqlite,
+      "SELECT kind, tier, watermark FROM rollup_state WHERE kind <> 'retention' ORDER BY kind, tier",
+    ).all() as { kind: string; tier: string; watermark: number }[];
     return c.json({
       now: now(),
       hosts: count('hosts'),

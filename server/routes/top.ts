@@ -7,6 +7,7 @@ import { findHost } from '../query/entities.ts';
 import { RETENTION_KIND, rollupState } from '../rollup/rollup.ts';
 import { badRequest, parseIntParam, parseRange, requireParam } from '../query/params.ts';
 import type { AppDeps } from '../deps.ts';
+import { statement } from '../db/statements.ts';
 
 export function topRoute({ db, now, config }: AppDeps): Hono {
   const sqlite = db.$client;
@@ -40,14 +41,13 @@ export function topRoute({ db, now, config }: AppDeps): Hono {
         t === 'raw'
           ? `total(s.${metric}), count(s.${metric}), max(s.${metric})`
           : `total(s.${metric}_avg * s.${metric}_n), total(s.${metric}_n), max(s.${metric}_max)`;
-      return sqlite
-        .prepare(
-          `SELECT s.container_id, ${agg} FROM ${tableOf('container', t)} s
+      return statement(
+        sqlite,
+        `SELECT s.container_id, ${agg} FROM ${tableOf('container', t)} s
                   WHERE s.container_id IN (SELECT id FROM containers WHERE host_id = ?) AND s.ts >= ? AND s.ts < ?
                   GROUP BY s.container_id`,
-        )
-        .raw()
-        .all(host.id, lo, hi) as [number, number, number, number | null][];
+        'raw',
+      ).all(host.id, lo, hi) as [number, number, number, number | null][];
     };
     const rows: [number, number, number, number | null][] = [];
     // Whether a tier still holds its rows at a time: retention records below what it deleted.
@@ -88,7 +88,8 @@ export function topRoute({ db, now, config }: AppDeps): Hono {
       a.max = a.max === null ? max : Math.max(a.max, max ?? a.max);
       acc.set(id, a);
     }
-    const info = sqlite.prepare(
+    const info = statement(
+      sqlite,
       'SELECT name, image, compose_project, compose_service, last_seen FROM containers WHERE id = ?',
     );
     const ranked = [...acc.entries()]
