@@ -2,7 +2,11 @@
 // whose clock ran ahead sent one snapshot stamped hours in the future (ingest takes up to a day).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type Database from 'better-sqlite3';
 import { testApp, makeBatch } from '../../test/support/server.ts';
+import { rng } from '../../test/support/random.ts';
+import { statement } from '../db/statements.ts';
+import { CONTAINER_METRIC_NAMES, HOST_METRIC_NAMES } from '../../protocol/metrics.ts';
 
 const NOW = 1_790_000_000;
 
@@ -102,4 +106,179 @@ test('latest holds a metric the newest sample lacks for up to two intervals, the
   h = ((await (await t.get('/api/v1/hosts')).json()) as Body).hosts[0];
   assert.deepEqual(h.latest, { mem_used_bytes: 3000 });
   assert.deepEqual(h.containers[0].latest, { mem_bytes: 30 });
+});
+
+/**
+ * Counts the statements a connection runs from now on: every statement is prepared through
+ * it (db/statements.ts), so each prepared one is wrapped to count its runs.
+ */
+function countStatements(sqlite: Database.Database): { runs: number } {
+  const counter = { runs: 0 };
+  const prepare = sqlite.prepare.bind(sqlite);
+  sqlite.prepare = ((sql: string) => {
+    const st = prepare(sql);
+    for (const m of ['run', 'get', 'all', 'iterate'] as const) {
+      const f = st[m].bind(st) as (...a: unknown[]) => unknown;
+      (st as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => (counter.runs++, f(...a));
+    }
+    return st;
+  }) as typeof sqlite.prepare;
+  return counter;
+}
+
+/** A fleet with the cases /hosts must tell apart: clocks ahead, gone containers, gaps in metrics. */
+function seedFleet(sqlite: Database.Database, hosts: number, containers: number, seed: number): void {
+  const rand = rng(seed);
+  const pickOf = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
+  sqlite.transaction(() => {
+    for (let h = 0; h < hosts; h++) {
+      const interval = pickOf([5, 10, 30, 60]);
+      // Most clocks are right; some run minutes or hours ahead for the newest samples, or for all.
+      const skew = pickOf([0, 0, 0, 60, 2 * 3600]);
+      const allAhead = rand() < 0.2;
+      const stamps = Array.from({ length: 6 }, (_, i) => NOW - (5 - i) * interval + (allAhead || i === 5 ? skew : 0));
+      const lastTs = Math.max(...stamps);
+      const hostId = insertedId(
+        sqlite,
+        'INSERT INTO hosts (name, machine_id, interval_s, first_seen, last_seen, last_ts) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
+        [
+          `host-${String(h).padStart(3, '0')}`,
+          `m-${h}`,
+          interval,
+          NOW - 86_400,
+          NOW - (rand() < 0.2 ? 600 : 0),
+          lastTs,
+        ],
+      );
+      for (const ts of stamps.slice(rand() < 0.1 ? 6 : 0)) insertRow(sqlite, 'host', hostId, ts, rand);
+      for (let c = 0; c < containers; c++) {
+        const gone = rand() < 0.2 ? pickOf([interval * 3, 3600, 2 * 86_400]) : 0;
+        const own = stamps.map((ts) => ts - gone).filter(() => rand() < 0.9);
+        if (own.length === 0) continue;
+        const id = insertedId(
+          sqlite,
+          `INSERT INTO containers (host_id, name, container_id, image, state, compose_project, compose_service, labels, first_seen, last_seen)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+          [
+            hostId,
+            `c-${c}`,
+            `${c}`.padStart(12, 'f'),
+            'img',
+            pickOf(['running', 'running', 'exited', null]),
+            pickOf(['shop', 'blog', null]),
+            pickOf(['web', null]),
+            rand() < 0.3 ? '{"tier":"front"}' : null,
+            Math.min(...own),
+            Math.max(...own),
+          ],
+        );
+        for (const ts of own) insertRow(sqlite, 'container', id, ts, rand);
+      }
+    }
+  })();
+}
+
+function insertedId(sqlite: Database.Database, sql: string, args: unknown[]): number {
+  return (statement(sqlite, sql).get(...args) as { id: number }).id;
+}
+
+/** A sample row with every metric, a fifth of them missing (null). */
+function insertRow(
+  sqlite: Database.Database,
+  kind: 'host' | 'container',
+  id: number,
+  ts: number,
+  rand: () => number,
+): void {
+  const names = kind === 'host' ? HOST_METRIC_NAMES : CONTAINER_METRIC_NAMES;
+  const table = kind === 'host' ? 'host_samples' : 'container_samples';
+  const key = kind === 'host' ? 'host_id' : 'container_id';
+  const sql = `INSERT INTO ${table} (${[key, 'ts', ...names].join(', ')}) VALUES (${['?', '?', ...names.map(() => '?')].join(', ')})`;
+  statement(sqlite, sql).run(id, ts, ...names.map(() => (rand() < 0.2 ? null : Math.round(rand() * 1000))));
+}
+
+/** The answer as /hosts gave it when it read each host and container on its own (its rule, restated). */
+function referenceHosts(sqlite: Database.Database, t: number) {
+  const newest = (table: string, key: string, id: number, bound: number, fallback: number) => {
+    const q = `SELECT * FROM ${table} WHERE ${key} = ? AND ts <= ? ORDER BY ts DESC LIMIT 3`;
+    const rows = sqlite.prepare(q).all(id, bound) as Row[];
+    return rows.length ? rows : (sqlite.prepare(q).all(id, fallback) as Row[]);
+  };
+  const latest = (rows: Row[], names: readonly string[], interval: number) => {
+    const out: Record<string, number> = {};
+    for (const n of names) {
+      const row = rows.find((r) => rows.length && r.ts >= rows[0].ts - 2 * interval && typeof r[n] === 'number');
+      if (row) out[n] = row[n] as number;
+    }
+    return out;
+  };
+  const hosts = sqlite.prepare('SELECT * FROM hosts ORDER BY name').all() as Row[];
+  return hosts.map((h) => {
+    const interval = h.interval_s as number;
+    const bound = t + Math.max(2 * interval, 300);
+    const rows = newest('host_samples', 'host_id', h.id as number, bound, Number.MAX_SAFE_INTEGER);
+    const lastTs = h.last_ts as number;
+    const ref = lastTs <= bound ? lastTs : (rows[0]?.ts ?? lastTs);
+    const list = (
+      sqlite
+        .prepare(
+          'SELECT * FROM containers WHERE host_id = ? AND last_seen >= ? ORDER BY compose_project IS NULL, compose_project, name',
+        )
+        .all(h.id, ref - 86_400) as Row[]
+    ).map((r) => {
+      const seen = r.last_seen as number;
+      const own = newest('container_samples', 'container_id', r.id as number, Math.min(seen, bound), seen);
+      const lastSeen = seen <= bound ? seen : (own[0]?.ts ?? seen);
+      const running = lastSeen >= ref - interval && ((r.state as string | null) ?? 'running') === 'running';
+      return { name: r.name, running, last_seen: lastSeen, latest: latest(own, CONTAINER_METRIC_NAMES, interval) };
+    });
+    return { name: h.name, latest: latest(rows, HOST_METRIC_NAMES, interval), containers: list };
+  });
+}
+
+type Row = Record<string, unknown> & { ts: number };
+
+test('/hosts reads every host and container in a fixed number of statements, with the answer each read alone gives', async () => {
+  const runs: number[] = [];
+  for (const [hosts, containers, seed] of [
+    [1, 1, 1],
+    [3, 0, 2],
+    [60, 30, 3],
+  ] as const) {
+    const t = testApp({}, NOW);
+    const counter = countStatements(t.db.$client);
+    seedFleet(t.db.$client, hosts, containers, seed);
+    counter.runs = 0;
+    const body = await t.getOk<{
+      hosts: {
+        name: string;
+        latest: Record<string, number>;
+        containers: { name: string; running: boolean; last_seen: number; latest: Record<string, number> }[];
+      }[];
+    }>('/api/v1/hosts');
+    runs.push(counter.runs);
+    const got = body.hosts.map((h) => ({
+      name: h.name,
+      latest: h.latest,
+      containers: h.containers.map((c) => ({
+        name: c.name,
+        running: c.running,
+        last_seen: c.last_seen,
+        latest: c.latest,
+      })),
+    }));
+    assert.deepEqual(got, referenceHosts(t.db.$client, NOW), `${hosts} hosts × ${containers} containers`);
+    if (hosts > 10) {
+      assert.ok(
+        got.some((h) => h.containers.some((c) => !c.running)),
+        'some containers are gone',
+      );
+      assert.ok(
+        got.some((h) => h.containers.length < containers),
+        'some are gone for more than a day',
+      );
+    }
+    t.db.$client.close();
+  }
+  assert.deepEqual(runs, [4, 3, 4], 'the same statements whatever the fleet (none for no containers)');
 });

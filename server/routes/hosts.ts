@@ -1,7 +1,10 @@
 // GET /api/v1/hosts: every host with last seen, online/offline, its newest values, its
 // containers (running and recently gone) and compose projects.
+import type Database from 'better-sqlite3';
 import { Hono } from 'hono';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
+import { statement } from '../db/statements.ts';
+import { KINDS } from '../rollup/tiers.ts';
 import type { AppDeps } from '../deps.ts';
 
 /** A host is offline once it missed two intervals (plus a little for collection time). */
@@ -26,8 +29,8 @@ type Row = Record<string, unknown> & { ts: number };
  * after a restart, a collector that missed a tick) shows its value of a tick ago rather than
  * vanishing, and one gone for longer is left out.
  */
-function pick(rows: Row[], names: readonly string[], interval: number): Record<string, number> {
-  const out: Record<string, number> = {};
+function pick<M extends string>(rows: Row[], names: readonly M[], interval: number): Partial<Record<M, number>> {
+  const out: Partial<Record<M, number>> = {};
   if (rows.length === 0) return out;
   const oldest = rows[0].ts - 2 * interval;
   for (const n of names) {
@@ -37,64 +40,122 @@ function pick(rows: Row[], names: readonly string[], interval: number): Record<s
   return out;
 }
 
-export function hostsRoute({ db, now }: AppDeps): Hono {
+/**
+ * One statement for every entity of a kind: each one's newest LATEST_ROWS sample rows at or
+ * before its `bound`, or, where it has none there, at or before its `fallback`. Each entity
+ * costs a few primary-key probes and one range scan, as a statement of its own would.
+ */
+function newestRowsSql(kind: 'host' | 'container'): string {
+  const { table, key } = KINDS[kind];
+  const newest = (id: string, bound: string, skip = 0) =>
+    `(SELECT ts FROM ${table} WHERE ${key} = ${id} AND ts <= ${bound} ORDER BY ts DESC LIMIT 1 OFFSET ${skip})`;
+  return `WITH e(id, bound, fallback) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)),
+    top(id, hi) AS (SELECT id, coalesce(${newest('e.id', 'e.bound')}, ${newest('e.id', 'e.fallback')}) FROM e),
+    span(id, lo, hi) AS (SELECT id, coalesce(${newest('top.id', 'top.hi', LATEST_ROWS - 1)}, 0), hi FROM top WHERE hi IS NOT NULL)
+    SELECT s.* FROM span JOIN ${table} s ON s.${key} = span.id AND s.ts >= span.lo AND s.ts <= span.hi
+    ORDER BY s.${key}, s.ts DESC`;
+}
+const NEWEST_HOST_ROWS = newestRowsSql('host');
+const NEWEST_CONTAINER_ROWS = newestRowsSql('container');
+
+/** [id, bound, fallback] per entity → its newest rows, newest first (an entity with none is absent). */
+function newestRows(
+  sqlite: Database.Database,
+  kind: 'host' | 'container',
+  wanted: [number, number, number][],
+): Map<number, Row[]> {
+  const out = new Map<number, Row[]>();
+  if (wanted.length === 0) return out;
+  const { key } = KINDS[kind];
+  const sql = kind === 'host' ? NEWEST_HOST_ROWS : NEWEST_CONTAINER_ROWS;
+  for (const r of statement(sqlite, sql).all(JSON.stringify(wanted)) as Row[]) {
+    const id = r[key] as number;
+    const list = out.get(id);
+    if (list) list.push(r);
+    else out.set(id, [r]);
+  }
+  return out;
+}
+
+interface HostRow {
+  id: number;
+  name: string;
+  machine_id: string | null;
+  agent_version: string | null;
+  interval_s: number;
+  first_seen: number;
+  last_seen: number;
+  last_ts: number;
+  clock_offset_s: number | null;
+}
+
+interface ContainerRow {
+  host_id: number;
+  id: number;
+  name: string;
+  container_id: string;
+  image: string | null;
+  state: string | null;
+  compose_project: string | null;
+  compose_service: string | null;
+  labels: string | null;
+  first_seen: number;
+  last_seen: number;
+}
+
+/**
+ * The whole answer in four statements, whatever the number of hosts and containers: the
+ * hosts, their newest rows, their containers, the containers' newest rows (each entity's
+ * bounds passed in as JSON).
+ */
+export function hostsRoute({ db, now }: AppDeps) {
   const sqlite = db.$client;
-  const app = new Hono();
-  app.get('/', (c) => {
+  return new Hono().get('/', (c) => {
     const t = now();
-    const hosts = sqlite
-      .prepare(
-        'SELECT id, name, machine_id, agent_version, interval_s, first_seen, last_seen, last_ts, clock_offset_s FROM hosts ORDER BY name',
-      )
-      .all() as {
-      id: number;
-      name: string;
-      machine_id: string | null;
-      agent_version: string | null;
-      interval_s: number;
-      first_seen: number;
-      last_seen: number;
-      last_ts: number;
-      clock_offset_s: number | null;
-    }[];
+    const hosts = statement(
+      sqlite,
+      'SELECT id, name, machine_id, agent_version, interval_s, first_seen, last_seen, last_ts, clock_offset_s FROM hosts ORDER BY name',
+    ).all() as HostRow[];
     // Newest means newest up to now (give or take a clock's skew): a snapshot an agent stamped
-    // hours ahead (ingest takes up to a day) must not stand for "now" until then.
-    const latestHost = sqlite.prepare(
-      `SELECT * FROM host_samples WHERE host_id = ? AND ts <= ? ORDER BY ts DESC LIMIT ${LATEST_ROWS}`,
+    // hours ahead (ingest takes up to a day) must not stand for "now" until then. A clock a
+    // few minutes fast still counts as now; only where nothing at all lies within that
+    // (every sample ahead) is the newest taken as it is.
+    const bounds = hosts.map((h) => t + Math.max(2 * h.interval_s, CLOCK_SKEW_SECONDS));
+    const hostRows = newestRows(
+      sqlite,
+      'host',
+      hosts.map((h, i) => [h.id, bounds[i], Number.MAX_SAFE_INTEGER]),
     );
-    const newestContainer = sqlite.prepare(
-      `SELECT * FROM container_samples WHERE container_id = ? AND ts <= ? ORDER BY ts DESC LIMIT ${LATEST_ROWS}`,
-    );
-    const newestRows = (stmt: typeof latestHost, id: number, bound: number, fallback: number): Row[] => {
-      const rows = stmt.all(id, bound) as Row[];
-      return rows.length ? rows : (stmt.all(id, fallback) as Row[]);
-    };
-    const containers = sqlite.prepare(
-      `SELECT id, name, container_id, image, state, compose_project, compose_service, labels, first_seen, last_seen
-       FROM containers WHERE host_id = ? AND last_seen >= ? ORDER BY compose_project IS NULL, compose_project, name`,
+    /** Per host, the time its containers are judged against: its newest sample up to now. */
+    const refs = hosts.map((h, i) => (h.last_ts <= bounds[i] ? h.last_ts : (hostRows.get(h.id)?.[0].ts ?? h.last_ts)));
+    const containers = hosts.length
+      ? (statement(
+          sqlite,
+          `SELECT c.host_id, c.id, c.name, c.container_id, c.image, c.state, c.compose_project, c.compose_service,
+                  c.labels, c.first_seen, c.last_seen
+           FROM json_each(?) j JOIN containers c ON c.host_id = j.value ->> 0 AND c.last_seen >= j.value ->> 1
+           ORDER BY c.host_id, c.compose_project IS NULL, c.compose_project, c.name`,
+        ).all(JSON.stringify(hosts.map((h, i) => [h.id, refs[i] - RECENTLY_GONE_SECONDS]))) as ContainerRow[])
+      : [];
+    const byHost = new Map<number, ContainerRow[]>();
+    for (const r of containers) {
+      const list = byHost.get(r.host_id);
+      if (list) list.push(r);
+      else byHost.set(r.host_id, [r]);
+    }
+    const boundOf = new Map(hosts.map((h, i) => [h.id, bounds[i]]));
+    const containerRows = newestRows(
+      sqlite,
+      'container',
+      containers.map((r) => [r.id, Math.min(r.last_seen, boundOf.get(r.host_id)!), r.last_seen]),
     );
     return c.json({
       now: t,
-      hosts: hosts.map((h) => {
-        // A clock a few minutes fast still counts as now; only where nothing at all lies within
-        // that (every sample ahead) is the newest taken as it is.
-        const bound = t + Math.max(2 * h.interval_s, CLOCK_SKEW_SECONDS);
-        const hostRows = newestRows(latestHost, h.id, bound, Number.MAX_SAFE_INTEGER);
-        const ref = h.last_ts <= bound ? h.last_ts : hostRows.length ? hostRows[0].ts : h.last_ts;
-        const rows = containers.all(h.id, ref - RECENTLY_GONE_SECONDS) as {
-          id: number;
-          name: string;
-          container_id: string;
-          image: string | null;
-          state: string | null;
-          compose_project: string | null;
-          compose_service: string | null;
-          labels: string | null;
-          first_seen: number;
-          last_seen: number;
-        }[];
-        const list = rows.map((r) => {
-          const newest = newestRows(newestContainer, r.id, Math.min(r.last_seen, bound), r.last_seen);
+      hosts: hosts.map((h, i) => {
+        const bound = bounds[i];
+        const ref = refs[i];
+        const list = (byHost.get(h.id) ?? []).map((r) => {
+          const newest = containerRows.get(r.id) ?? [];
           const lastSeen = r.last_seen <= bound ? r.last_seen : newest.length ? newest[0].ts : r.last_seen;
           // Present in the host's newest snapshot means running now.
           const running = lastSeen >= ref - h.interval_s && (r.state ?? 'running') === 'running';
@@ -123,12 +184,11 @@ export function hostsRoute({ db, now }: AppDeps): Hono {
           /** Seconds the agent's clock is ahead of the server's (negative: behind); null until known. */
           clock_offset: h.clock_offset_s,
           online: isOnline(t, h.last_seen, h.interval_s),
-          latest: pick(hostRows, HOST_METRIC_NAMES, h.interval_s),
+          latest: pick(hostRows.get(h.id) ?? [], HOST_METRIC_NAMES, h.interval_s),
           containers: list,
           compose_projects: [...new Set(list.map((x) => x.compose_project).filter((p): p is string => !!p))].sort(),
         };
       }),
     });
   });
-  return app;
 }
