@@ -2,6 +2,7 @@
 // dependencies and doing no I/O on import, so tests drive it with app.request().
 import path from 'node:path';
 import { Hono } from 'hono';
+import type { BlankEnv, ExtractSchema } from 'hono/types';
 import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, RouteDeps } from './deps.ts';
 import { ingestRoute } from './routes/ingest.ts';
@@ -24,6 +25,41 @@ import { sourceRoutes } from './routes/source-routes.ts';
 import { PromqlSource } from './query/promql/source.ts';
 import { PromClient } from './query/promql/client.ts';
 import { statement } from './db/statements.ts';
+
+/**
+ * The page's read routes over SQLite, as one chain so its type carries every path, query
+ * parameter and answer. With --read-from, routes/source-routes.ts answers the same paths with
+ * the same answer types (query/source.ts, which both sources fill).
+ */
+function readRoutes(deps: RouteDeps) {
+  return new Hono()
+    .route('/hosts', hostsRoute(deps))
+    .route('/series', seriesRoute(deps))
+    .route('/container-series', containerSeriesRoute(deps))
+    .route('/host-series', hostSeriesRoute(deps))
+    .route('/top', topRoute(deps))
+    .route('/catalog', catalogRoute(deps));
+}
+
+/**
+ * The routes every server answers itself, whatever it reads from: container events too are
+ * read from this server's own database, whatever answers the charts.
+ */
+function ownRoutes(deps: RouteDeps) {
+  return new Hono()
+    .route('/status', statusRoute(deps))
+    .route('/tokens', tokensRoute(deps))
+    .route('/events', eventsRoute(deps));
+}
+
+/**
+ * The /api/v1 routes the page calls, for hono/client: `hc<AppType>('/api/v1')` in web/api.ts,
+ * which imports this type and nothing else from the server.
+ */
+export type AppType = Hono<
+  BlankEnv,
+  ExtractSchema<ReturnType<typeof readRoutes>> | ExtractSchema<ReturnType<typeof ownRoutes>>
+>;
 
 export function createApp(given: AppDeps): Hono {
   // One writer for every route that writes (ingest, and the refusal counters), watched for
@@ -85,21 +121,13 @@ export function createApp(given: AppDeps): Hono {
     const source = new PromqlSource(new PromClient(deps.config.readFrom));
     for (const [at, route] of Object.entries(sourceRoutes(source, deps.now))) app.route(at, route);
   } else {
-    app.route('/api/v1/hosts', hostsRoute(deps));
-    app.route('/api/v1/series', seriesRoute(deps));
-    app.route('/api/v1/container-series', containerSeriesRoute(deps));
-    app.route('/api/v1/host-series', hostSeriesRoute(deps));
-    app.route('/api/v1/top', topRoute(deps));
+    app.route('/api/v1', readRoutes(deps));
   }
-  app.route('/api/v1/status', statusRoute(deps));
-  app.route('/api/v1/tokens', tokensRoute(deps));
-  if (!deps.config.readFrom) app.route('/api/v1/catalog', catalogRoute(deps));
+  app.route('/api/v1', ownRoutes(deps));
   app.route(
     '/metrics',
     metricsRoute(deps, { latest, health, forwardStats: given.forwarder && (() => given.forwarder!.stats()) }),
   );
-  // Container events are read from this server's own database, whatever answers the charts.
-  app.route('/api/v1/events', eventsRoute(deps));
 
   // The one-file agent, so a new host needs nothing but Node and this server's URL: from
   // memory, gzip for clients that take it (curl without --compressed gets it plain).

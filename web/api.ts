@@ -1,103 +1,25 @@
-// The page's only door to the server: typed calls to /api/v1, each with a timeout, turning
-// every failure into an ApiError that says whether the server was unreachable (retry later)
-// or answered with an error (show its message where the data would have been).
+// The page's only door to the server: Hono's typed client over the API's own routes, so every
+// path, query parameter and answer type comes from server/app.ts's AppType (a type-only
+// import: no server code reaches the bundle). Each call has a timeout, and every failure
+// becomes an ApiError that says whether the server was unreachable (retry later) or answered
+// with an error (show its message where the data would have been).
+import { hc, type ClientRequestOptions, type InferResponseType } from 'hono/client';
+import type { AppType } from '../server/app.ts';
 
-export interface HostLatest {
-  cpu_pct?: number;
-  cpu_user_pct?: number;
-  cpu_system_pct?: number;
-  cpu_iowait_pct?: number;
-  cpu_steal_pct?: number;
-  load1?: number;
-  load5?: number;
-  load15?: number;
-  mem_used_bytes?: number;
-  mem_total_bytes?: number;
-  mem_cached_bytes?: number;
-  swap_used_bytes?: number;
-  swap_total_bytes?: number;
-  net_rx_bps?: number;
-  net_tx_bps?: number;
-  disk_read_bps?: number;
-  disk_write_bps?: number;
-  fs_used_bytes?: number;
-  fs_total_bytes?: number;
-  fs_avail_bytes?: number;
-  uptime_seconds?: number;
-}
+const api = hc<AppType>('/api/v1');
 
-export interface ContainerLatest {
-  cpu_pct?: number;
-  mem_bytes?: number;
-  mem_limit_bytes?: number;
-  mem_pct?: number;
-  net_rx_bps?: number;
-  net_tx_bps?: number;
-  blk_read_bps?: number;
-  blk_write_bps?: number;
-  pids?: number;
-}
-
-export interface ContainerInfo {
-  name: string;
-  id: string;
-  image: string | null;
-  state: string;
-  running: boolean;
-  compose_project: string | null;
-  compose_service: string | null;
-  labels: Record<string, string>;
-  first_seen: number;
-  last_seen: number;
-  latest: ContainerLatest;
-}
-
-export interface HostInfo {
-  name: string;
-  machine_id: string | null;
-  agent_version: string | null;
-  interval: number;
-  first_seen: number;
-  last_seen: number;
-  last_ts: number;
-  /** Seconds the agent's clock is ahead of the server's (negative: behind); null until known. */
-  clock_offset: number | null;
-  online: boolean;
-  latest: HostLatest;
-  containers: ContainerInfo[];
-  compose_projects: string[];
-}
-
-export interface HostsResponse {
-  now: number;
-  hosts: HostInfo[];
-}
-
-export type Column = (number | null)[];
-
-import type { ContainerSeriesResponse, HostSeriesResponse, SeriesResponse } from '../protocol/batch.ts';
-import type { EventRecord, EventsResponse, EventSummaryResponse } from '../protocol/events.ts';
-export type { ContainerSeriesResponse, HostSeriesResponse, SeriesResponse };
-export type { EventRecord, EventsResponse, EventSummaryResponse };
-
-export interface TopEntry {
-  name: string;
-  image: string | null;
-  compose_project: string | null;
-  compose_service: string | null;
-  avg: number;
-  max: number | null;
-  samples: number;
-}
-
-export interface TopResponse {
-  host: string;
-  metric: string;
-  from: number;
-  to: number;
-  tier: string;
-  containers: TopEntry[];
-}
+export type HostsResponse = InferResponseType<typeof api.hosts.$get>;
+export type HostInfo = HostsResponse['hosts'][number];
+export type ContainerInfo = HostInfo['containers'][number];
+export type SeriesResponse = InferResponseType<typeof api.series.$get>;
+export type ContainerSeriesResponse = InferResponseType<(typeof api)['container-series']['$get']>;
+export type HostSeriesResponse = InferResponseType<(typeof api)['host-series']['$get']>;
+export type TopResponse = InferResponseType<typeof api.top.$get>;
+export type CatalogSeries = InferResponseType<typeof api.catalog.$get>['series'][number];
+export type TokenInfo = InferResponseType<typeof api.tokens.$get>['tokens'][number];
+export type EventsResponse = InferResponseType<typeof api.events.$get>;
+export type EventRecord = EventsResponse['events'][number];
+export type EventSummaryResponse = InferResponseType<typeof api.events.summary.$get>;
 
 export class ApiError extends Error {
   constructor(
@@ -114,30 +36,27 @@ export class ApiError extends Error {
 
 const TIMEOUT_MS = 15_000;
 
-export async function getJson<T>(
-  path: string,
-  params: Record<string, string | number | readonly string[] | undefined> = {},
-  signal?: AbortSignal,
-): Promise<T> {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) {
-    if (Array.isArray(v)) for (const x of v) q.append(k, x);
-    else if (v !== undefined) q.set(k, String(v));
-  }
-  return requestJson<T>(q.size ? `${path}?${q}` : path, {}, signal);
+/** What a typed client call resolves to, as far as answer() reads it. */
+interface Answer<T> {
+  ok: boolean;
+  status: number;
+  json(): Promise<T>;
 }
 
-/** One JSON request with the timeout; every failure becomes an ApiError with the server's message. */
-async function requestJson<T>(url: string, init: RequestInit, signal?: AbortSignal): Promise<T> {
+/**
+ * One request through the client with the timeout; every failure becomes an ApiError with the
+ * server's message. `signal` aborts it when the page moves on (that rejects as an AbortError).
+ */
+async function answer<T>(
+  send: (options: ClientRequestOptions) => Promise<Answer<T>>,
+  signal?: AbortSignal,
+  headers: Record<string, string> = {},
+): Promise<T> {
   const timeout = AbortSignal.timeout(TIMEOUT_MS);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-  let res: Response;
+  let res: Answer<T>;
   try {
-    res = await fetch(url, {
-      ...init,
-      signal: combined,
-      headers: { accept: 'application/json', ...(init.headers as Record<string, string> | undefined) },
-    });
+    res = await send({ headers: { accept: 'application/json', ...headers }, init: { signal: combined } });
   } catch (e) {
     if (signal?.aborted) throw e; // the page moved on; nobody is waiting for this answer
     throw new ApiError(timeout.aborted ? `no answer within ${TIMEOUT_MS / 1000} s` : 'no connection', 0);
@@ -163,7 +82,11 @@ async function requestJson<T>(url: string, init: RequestInit, signal?: AbortSign
   return body as T;
 }
 
-export const fetchHosts = (signal?: AbortSignal) => getJson<HostsResponse>('/api/v1/hosts', {}, signal);
+/** Query values as the client sends them: whole seconds and point counts, lists comma-joined. */
+const seconds = (t: number, round: (x: number) => number) => String(round(t));
+const optional = (n: number | undefined) => (n === undefined ? undefined : String(n));
+
+export const fetchHosts = (signal?: AbortSignal) => answer((o) => api.hosts.$get(undefined, o), signal);
 
 export interface SeriesQuery {
   host: string;
@@ -178,20 +101,17 @@ export interface SeriesQuery {
 }
 
 export function fetchSeries(q: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
-  return getJson<SeriesResponse>(
-    '/api/v1/series',
-    {
-      host: q.host,
-      container: q.container,
-      metrics: q.metrics?.join(','),
-      series: q.series?.join(','),
-      from: Math.floor(q.from),
-      to: Math.ceil(q.to),
-      maxPoints: Math.round(q.maxPoints),
-      minmax: q.minmax ? 1 : undefined,
-    },
-    signal,
-  );
+  const query = {
+    host: q.host,
+    container: q.container,
+    metrics: q.metrics?.join(','),
+    series: q.series?.join(','),
+    from: seconds(q.from, Math.floor),
+    to: seconds(q.to, Math.ceil),
+    maxPoints: String(Math.round(q.maxPoints)),
+    minmax: q.minmax ? '1' : undefined,
+  };
+  return answer((o) => api.series.$get({ query }, o), signal);
 }
 
 /** Many containers' metrics in one request, on one grid; `containers` undefined = all in range. */
@@ -208,22 +128,19 @@ export function fetchContainerSeries(
   },
   signal?: AbortSignal,
 ): Promise<ContainerSeriesResponse> {
-  return getJson<ContainerSeriesResponse>(
-    '/api/v1/container-series',
-    {
-      host: q.host,
-      // Named one by one: a name may hold a comma.
-      containers: q.containers ? undefined : '*',
-      container: q.containers,
-      metrics: q.metrics.join(','),
-      from: Math.floor(q.from),
-      to: Math.ceil(q.to),
-      maxPoints: Math.round(q.maxPoints),
-      minmax: q.minmax ? 1 : undefined,
-      digits: q.digits,
-    },
-    signal,
-  );
+  const query = {
+    host: q.host,
+    // Named one by one: a name may hold a comma.
+    containers: q.containers ? undefined : '*',
+    container: q.containers ? [...q.containers] : undefined,
+    metrics: q.metrics.join(','),
+    from: seconds(q.from, Math.floor),
+    to: seconds(q.to, Math.ceil),
+    maxPoints: String(Math.round(q.maxPoints)),
+    minmax: q.minmax ? '1' : undefined,
+    digits: optional(q.digits),
+  };
+  return answer((o) => api['container-series'].$get({ query }, o), signal);
 }
 
 /** Every host's metrics in one request, on one grid (the overview's sparklines). */
@@ -231,24 +148,28 @@ export function fetchHostSeries(
   q: { metrics: readonly string[]; from: number; to: number; maxPoints: number; digits?: number },
   signal?: AbortSignal,
 ): Promise<HostSeriesResponse> {
-  return getJson<HostSeriesResponse>(
-    '/api/v1/host-series',
-    {
-      metrics: q.metrics.join(','),
-      from: Math.floor(q.from),
-      to: Math.ceil(q.to),
-      maxPoints: Math.round(q.maxPoints),
-      digits: q.digits,
-    },
-    signal,
-  );
+  const query = {
+    metrics: q.metrics.join(','),
+    from: seconds(q.from, Math.floor),
+    to: seconds(q.to, Math.ceil),
+    maxPoints: String(Math.round(q.maxPoints)),
+    digits: optional(q.digits),
+  };
+  return answer((o) => api['host-series'].$get({ query }, o), signal);
 }
 
 export function fetchTop(
   q: { host: string; metric: string; from: number; to: number; limit: number },
   signal?: AbortSignal,
 ): Promise<TopResponse> {
-  return getJson<TopResponse>('/api/v1/top', { ...q, from: Math.floor(q.from), to: Math.ceil(q.to) }, signal);
+  const query = {
+    host: q.host,
+    metric: q.metric,
+    from: seconds(q.from, Math.floor),
+    to: seconds(q.to, Math.ceil),
+    limit: String(q.limit),
+  };
+  return answer((o) => api.top.$get({ query }, o), signal);
 }
 
 /** A host's container events in a window (one container's with `container`), newest first. */
@@ -256,11 +177,14 @@ export function fetchEvents(
   q: { host: string; container?: string; from: number; to: number; limit?: number },
   signal?: AbortSignal,
 ): Promise<EventsResponse> {
-  return getJson<EventsResponse>(
-    '/api/v1/events',
-    { host: q.host, container: q.container, from: Math.floor(q.from), to: Math.ceil(q.to), limit: q.limit },
-    signal,
-  );
+  const query = {
+    host: q.host,
+    container: q.container,
+    from: seconds(q.from, Math.floor),
+    to: seconds(q.to, Math.ceil),
+    limit: optional(q.limit),
+  };
+  return answer((o) => api.events.$get({ query }, o), signal);
 }
 
 /** Each container's restarts, OOM kills, last exit and health over a window. */
@@ -268,53 +192,34 @@ export function fetchEventSummary(
   q: { host: string; container?: string; from: number; to: number },
   signal?: AbortSignal,
 ): Promise<EventSummaryResponse> {
-  return getJson<EventSummaryResponse>(
-    '/api/v1/events/summary',
-    { host: q.host, container: q.container, from: Math.floor(q.from), to: Math.ceil(q.to) },
-    signal,
-  );
+  const query = {
+    host: q.host,
+    container: q.container,
+    from: seconds(q.from, Math.floor),
+    to: seconds(q.to, Math.ceil),
+  };
+  return answer((o) => api.events.summary.$get({ query }, o), signal);
 }
 
 export const isAbort = (e: unknown): boolean => e instanceof DOMException && e.name === 'AbortError';
 
-export interface CatalogSeries {
-  name: string;
-  labels: Record<string, string>;
-  /** The catalogue's unit, or the one a plugin declared; null when nobody said. */
-  unit: string | null;
-  /** The label a plugin's meta gave the series. */
-  title: string | null;
-  first_seen: number;
-  last_seen: number;
-}
-
 /** The labelled series a host reports (GET /api/v1/catalog), to draw only the charts it has. */
 export const fetchCatalog = (host: string, signal?: AbortSignal) =>
-  getJson<{ host: string; series: CatalogSeries[] }>('/api/v1/catalog', { host }, signal);
+  answer((o) => api.catalog.$get({ query: { host } }, o), signal);
 
-export interface TokenInfo {
-  host: string | null;
-  created_at: number;
-  revoked_at: number | null;
-  last_used_at: number | null;
-}
+// /api/v1/tokens with the server's shared token as the bearer (a header, never the URL). Errors
+// come back as ApiError with the server's message (401 wrong token, 400 bad host name).
+const bearer = (sharedToken: string) => ({ authorization: `Bearer ${sharedToken}` });
 
-/**
- * /api/v1/tokens with the server's shared token as the bearer (a header, never the URL).
- * Errors come back as ApiError with the server's message (401 wrong token, 400 bad host name).
- */
-export function tokenRequest<T>(
-  method: 'GET' | 'POST' | 'DELETE',
-  path: string,
-  sharedToken: string,
-  body?: unknown,
-): Promise<T> {
-  return requestJson<T>(`/api/v1/tokens${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${sharedToken}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
+export const listTokens = (sharedToken: string) =>
+  answer((o) => api.tokens.$get(undefined, o), undefined, bearer(sharedToken));
+
+export const issueToken = (sharedToken: string, host: string) =>
+  answer((o) => api.tokens.$post({ json: { host } }, o), undefined, bearer(sharedToken));
+
+export const revokeToken = (sharedToken: string, host: string) =>
+  answer(
+    (o) => api.tokens[':host'].$delete({ param: { host: encodeURIComponent(host) } }, o),
+    undefined,
+    bearer(sharedToken),
+  );

@@ -2,6 +2,9 @@
 // lists. Every failure is an HTTP 400 whose message names the parameter.
 import { HTTPException } from 'hono/http-exception';
 
+/** What parseChartParams reads. */
+export type ChartParam = 'from' | 'to' | 'maxPoints' | 'minmax';
+
 /** Values one chart answer may hold (entities × columns × points): about 30 MB of JSON. */
 export const MAX_ANSWER_VALUES = 2_000_000;
 

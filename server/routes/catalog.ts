@@ -5,16 +5,17 @@ import { Hono } from 'hono';
 import { unitOf } from '../../protocol/metrics.ts';
 import { findHost } from '../query/entities.ts';
 import { requireParam } from '../query/params.ts';
+import { declareQuery } from './input.ts';
 import { statement } from '../db/statements.ts';
 import type { AppDeps } from '../deps.ts';
+import type { CatalogAnswer } from '../query/source.ts';
 
 /** Series one answer lists at most (about 2 MB of JSON). */
 const MAX_CATALOG_SERIES = 10_000;
 
-export function catalogRoute({ db }: AppDeps): Hono {
+export function catalogRoute({ db }: AppDeps) {
   const sqlite = db.$client;
-  const app = new Hono();
-  app.get('/', (c) => {
+  return new Hono().get('/', declareQuery<'host'>(), (c) => {
     const host = findHost(sqlite, requireParam('host', c.req.query('host')));
     const rows = statement(
       sqlite,
@@ -29,7 +30,7 @@ export function catalogRoute({ db }: AppDeps): Hono {
     }[];
     // A host of a few hundred series is usual; past the bound, the first ones and a flag.
     const truncated = rows.length > MAX_CATALOG_SERIES;
-    return c.json({
+    return c.json<CatalogAnswer>({
       host: host.name,
       ...(truncated ? { truncated: true, limit: MAX_CATALOG_SERIES } : {}),
       series: rows.slice(0, MAX_CATALOG_SERIES).map((r) => ({
@@ -42,5 +43,4 @@ export function catalogRoute({ db }: AppDeps): Hono {
       })),
     });
   });
-  return app;
 }

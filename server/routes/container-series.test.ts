@@ -6,7 +6,8 @@
 // query a 400 or 404 whose message names the parameter, and never a 500.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ContainerSeriesResponse, SeriesResponse } from '../../protocol/batch.ts';
+import type { ContainerSeriesAnswer } from '../query/source.ts';
+import type { SeriesAnswer } from '../query/source.ts';
 import { testApp, type TestApp } from '../../test/support/server.ts';
 import { feedTick, HOSTILE_NAME, seedFleet, type Seeded } from '../../test/support/seed.ts';
 
@@ -55,7 +56,7 @@ const RANGES = [
 for (const r of RANGES) {
   test(`${r.name}: containers=* is every container of the host seen in the range, each equal to its own /series answer`, async () => {
     const range = `from=${r.from}&to=${NOW}&maxPoints=${r.maxPoints}&minmax=1`;
-    const body = await getJson<ContainerSeriesResponse>(
+    const body = await getJson<ContainerSeriesAnswer>(
       `/api/v1/container-series?host=app-1&containers=*&metrics=${METRICS}&${range}`,
     );
     assert.deepEqual([body.host, body.tier, body.step, body.from, body.to], ['app-1', r.tier, r.step, r.from, NOW]);
@@ -72,7 +73,7 @@ for (const r of RANGES) {
         assert.equal(body.containers[other.name], undefined, `${other.name} belongs to the other host`);
     }
     for (const name of want) {
-      const one = await getJson<SeriesResponse>(
+      const one = await getJson<SeriesAnswer>(
         `/api/v1/series?host=app-1&container=${encodeURIComponent(name)}&metrics=${METRICS}&${range}`,
       );
       assert.deepEqual([one.tier, one.step], [body.tier, body.step]);
@@ -105,7 +106,7 @@ test('a list of names or Docker id prefixes gives just those, keyed by name; wit
   );
   const dbId = hosts.hosts.find((h) => h.name === 'app-1')!.containers.find((c) => c.name === 'shop-web-1')!.id;
   const list = [HOSTILE_NAME, dbId.slice(0, 12), HOSTILE_NAME].map(encodeURIComponent).join(',');
-  const body = await getJson<ContainerSeriesResponse>(
+  const body = await getJson<ContainerSeriesAnswer>(
     `/api/v1/container-series?host=app-1&containers=${list}&metrics=cpu_pct&from=${NOW - 86400}&to=${NOW}`,
   );
   assert.deepEqual(Object.keys(body.containers).sort(), [HOSTILE_NAME, 'shop-web-1'].sort());
@@ -129,7 +130,7 @@ test('container=NAME repeated names each container exactly, a comma or spaces in
       .run(id, NOW - 50, 10 + i);
   }
   const q = odd.map((n) => `container=${encodeURIComponent(n)}`).join('&');
-  const body = await getJson<ContainerSeriesResponse>(
+  const body = await getJson<ContainerSeriesAnswer>(
     `/api/v1/container-series?host=app-1&${q}&metrics=cpu_pct&from=${NOW - 300}&to=${NOW}`,
   );
   assert.deepEqual(Object.keys(body.containers).sort(), [...odd].sort());
@@ -144,8 +145,8 @@ test('container=NAME repeated names each container exactly, a comma or spaces in
 
 test('digits=N rounds every value to N significant digits, min and max included', async () => {
   const q = `/api/v1/container-series?host=app-1&containers=shop-web-1,shop-db-1&metrics=cpu_pct,mem_bytes&from=${NOW - 86400}&to=${NOW}&minmax=1`;
-  const exact = await getJson<ContainerSeriesResponse>(q);
-  const rounded = await getJson<ContainerSeriesResponse>(`${q}&digits=4`);
+  const exact = await getJson<ContainerSeriesAnswer>(q);
+  const rounded = await getJson<ContainerSeriesAnswer>(`${q}&digits=4`);
   let values = 0;
   for (const [name, cols] of Object.entries(exact.containers)) {
     for (const [k, col] of Object.entries(cols)) {
@@ -163,7 +164,7 @@ test('digits=N rounds every value to N significant digits, min and max included'
 
 test('a range before any container existed: no containers, the time axis still there', async () => {
   const from = fleet.from - 7 * 86400;
-  const body = await getJson<ContainerSeriesResponse>(
+  const body = await getJson<ContainerSeriesAnswer>(
     `/api/v1/container-series?host=app-1&containers=*&metrics=cpu_pct&from=${from}&to=${from + 3600}`,
   );
   assert.deepEqual(body.containers, {});
@@ -269,7 +270,7 @@ test('a container named __proto__ is answered like any other, by * and by name',
   for (const which of ['*', '__proto__']) {
     const body = (await (
       await a.get(`/api/v1/container-series?host=alpha&containers=${which}&metrics=cpu_pct&from=${NOW - 60}&to=${NOW}`)
-    ).json()) as ContainerSeriesResponse;
+    ).json()) as ContainerSeriesAnswer;
     assert.deepEqual(Object.keys(body.containers), ['__proto__'], which);
     assert.deepEqual(
       body.containers.__proto__.cpu_pct.filter((v) => v !== null),

@@ -14,6 +14,7 @@ import {
 import { statement } from '../db/statements.ts';
 import { findHost } from '../query/entities.ts';
 import { badRequest, parseIntParam, parseList, parseRange, parseTime, requireParam } from '../query/params.ts';
+import { declareQuery } from './input.ts';
 import type { AppDeps } from '../deps.ts';
 
 export const DEFAULT_EVENTS_LIMIT = 500;
@@ -89,88 +90,84 @@ function toRecord(r: Row, host: string): EventRecord {
   };
 }
 
-export function eventsRoute({ db, now }: AppDeps): Hono {
+export function eventsRoute({ db, now }: AppDeps) {
   const sqlite = db.$client;
-  const app = new Hono();
-
-  app.get('/', (c) => {
-    const q = (k: string) => c.req.query(k);
-    const host = findHost(sqlite, requireParam('host', q('host')));
-    const from = parseTime('from', q('from'));
-    const to = parseTime('to', q('to'));
-    if (from !== undefined && to !== undefined && from > to) badRequest(`from (${from}) is after to (${to})`);
-    const types = parseTypes(q('type'));
-    const limit = parseIntParam('limit', q('limit'), DEFAULT_EVENTS_LIMIT, 1, MAX_EVENTS_LIMIT);
-    const where = ['host_id = ?'];
-    const args: unknown[] = [host.id];
-    const container = q('container');
-    if (container !== undefined) {
-      if (container === '') badRequest('container: empty (leave it out for every container)');
-      const [clause, values] = containerClause(sqlite, host.id, container);
-      where.push(clause);
-      args.push(...values);
-    }
-    if (from !== undefined) {
-      where.push('ts >= ?');
-      args.push(from);
-    }
-    if (to !== undefined) {
-      where.push('ts <= ?');
-      args.push(to);
-    }
-    if (types.length) {
-      where.push(`type IN (${types.map(() => '?').join(', ')})`);
-      args.push(...types);
-    }
-    const rows = statement(
-      sqlite,
-      `SELECT id, ts, ns, type, container, container_id, image, exit_code, signal, health, cause,
+  return new Hono()
+    .get('/', declareQuery<'host' | 'container' | 'from' | 'to' | 'type' | 'limit'>(), (c) => {
+      const q = (k: string) => c.req.query(k);
+      const host = findHost(sqlite, requireParam('host', q('host')));
+      const from = parseTime('from', q('from'));
+      const to = parseTime('to', q('to'));
+      if (from !== undefined && to !== undefined && from > to) badRequest(`from (${from}) is after to (${to})`);
+      const types = parseTypes(q('type'));
+      const limit = parseIntParam('limit', q('limit'), DEFAULT_EVENTS_LIMIT, 1, MAX_EVENTS_LIMIT);
+      const where = ['host_id = ?'];
+      const args: unknown[] = [host.id];
+      const container = q('container');
+      if (container !== undefined) {
+        if (container === '') badRequest('container: empty (leave it out for every container)');
+        const [clause, values] = containerClause(sqlite, host.id, container);
+        where.push(clause);
+        args.push(...values);
+      }
+      if (from !== undefined) {
+        where.push('ts >= ?');
+        args.push(from);
+      }
+      if (to !== undefined) {
+        where.push('ts <= ?');
+        args.push(to);
+      }
+      if (types.length) {
+        where.push(`type IN (${types.map(() => '?').join(', ')})`);
+        args.push(...types);
+      }
+      const rows = statement(
+        sqlite,
+        `SELECT id, ts, ns, type, container, container_id, image, exit_code, signal, health, cause,
               compose_project, compose_service, attrs
        FROM events WHERE ${where.join(' AND ')} ORDER BY ts DESC, ns DESC, id DESC LIMIT ?`,
-    ).all(...args, limit + 1) as Row[];
-    const answer: EventsResponse = {
-      events: rows.slice(0, limit).map((r) => toRecord(r, host.name)),
-      truncated: rows.length > limit,
-    };
-    return c.json(answer);
-  });
-
-  app.get('/summary', (c) => {
-    const q = (k: string) => c.req.query(k);
-    const host = findHost(sqlite, requireParam('host', q('host')));
-    const { from, to } = parseRange(q, now());
-    const where = ['host_id = ?', 'ts >= ?', 'ts <= ?'];
-    const args: unknown[] = [host.id, from, to];
-    const container = q('container');
-    if (container !== undefined && container !== '') {
-      where.push('container = ?');
-      args.push(container);
-    }
-    const out: Record<string, ContainerEventSummary> = {};
-    const entry = (name: string) => (out[name] ??= { restarts: 0, ooms: 0, last_exit: null, health: null });
-    const counts = statement(
-      sqlite,
-      `SELECT container, sum(type = 'start' AND cause = 'restart') AS restarts, sum(type = 'oom') AS ooms
+      ).all(...args, limit + 1) as Row[];
+      const answer: EventsResponse = {
+        events: rows.slice(0, limit).map((r) => toRecord(r, host.name)),
+        truncated: rows.length > limit,
+      };
+      return c.json(answer);
+    })
+    .get('/summary', declareQuery<'host' | 'container' | 'from' | 'to'>(), (c) => {
+      const q = (k: string) => c.req.query(k);
+      const host = findHost(sqlite, requireParam('host', q('host')));
+      const { from, to } = parseRange(q, now());
+      const where = ['host_id = ?', 'ts >= ?', 'ts <= ?'];
+      const args: unknown[] = [host.id, from, to];
+      const container = q('container');
+      if (container !== undefined && container !== '') {
+        where.push('container = ?');
+        args.push(container);
+      }
+      const out: Record<string, ContainerEventSummary> = {};
+      const entry = (name: string) => (out[name] ??= { restarts: 0, ooms: 0, last_exit: null, health: null });
+      const counts = statement(
+        sqlite,
+        `SELECT container, sum(type = 'start' AND cause = 'restart') AS restarts, sum(type = 'oom') AS ooms
        FROM events WHERE ${where.join(' AND ')} AND type IN ('start', 'oom') GROUP BY container`,
-    ).all(...args) as { container: string; restarts: number; ooms: number }[];
-    for (const r of counts) Object.assign(entry(r.container), { restarts: r.restarts, ooms: r.ooms });
-    // Each container's newest death and newest health result in the range.
-    const newest = statement(
-      sqlite,
-      `SELECT container, type, ts, ns, exit_code, cause, health FROM (
+      ).all(...args) as { container: string; restarts: number; ooms: number }[];
+      for (const r of counts) Object.assign(entry(r.container), { restarts: r.restarts, ooms: r.ooms });
+      // Each container's newest death and newest health result in the range.
+      const newest = statement(
+        sqlite,
+        `SELECT container, type, ts, ns, exit_code, cause, health FROM (
          SELECT container, type, ts, ns, exit_code, cause, health,
                 row_number() OVER (PARTITION BY container, type ORDER BY ts DESC, ns DESC, id DESC) AS n
          FROM events WHERE ${where.join(' AND ')} AND type IN ('die', 'health_status'))
        WHERE n = 1`,
-    ).all(...args) as Pick<Row, 'container' | 'type' | 'ts' | 'ns' | 'exit_code' | 'cause' | 'health'>[];
-    for (const r of newest) {
-      const e = entry(r.container);
-      if (r.type === 'die') e.last_exit = { ts: seconds(r.ts, r.ns), exit_code: r.exit_code, cause: r.cause };
-      else e.health = r.health;
-    }
-    const answer: EventSummaryResponse = { from, to, containers: out };
-    return c.json(answer);
-  });
-
-  return app;
+      ).all(...args) as Pick<Row, 'container' | 'type' | 'ts' | 'ns' | 'exit_code' | 'cause' | 'health'>[];
+      for (const r of newest) {
+        const e = entry(r.container);
+        if (r.type === 'die') e.last_exit = { ts: seconds(r.ts, r.ns), exit_code: r.exit_code, cause: r.cause };
+        else e.health = r.health;
+      }
+      const answer: EventSummaryResponse = { from, to, containers: out };
+      return c.json(answer);
+    });
 }

@@ -4,7 +4,8 @@
 // hosts; bad queries are 400 or 404 naming the parameter.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HostSeriesResponse, SeriesResponse } from '../../protocol/batch.ts';
+import type { HostSeriesAnswer } from '../query/source.ts';
+import type { SeriesAnswer } from '../query/source.ts';
 import { testApp, type TestApp } from '../../test/support/server.ts';
 import { feedTick, seedFleet, type Seeded } from '../../test/support/seed.ts';
 
@@ -30,11 +31,11 @@ for (const r of [
 ]) {
   test(`${r.name}: every host, each equal to its own /series answer`, async () => {
     const range = `from=${r.from}&to=${NOW}&maxPoints=${r.maxPoints}`;
-    const body = await getJson<HostSeriesResponse>(`/api/v1/host-series?metrics=${METRICS}&${range}`);
+    const body = await getJson<HostSeriesAnswer>(`/api/v1/host-series?metrics=${METRICS}&${range}`);
     assert.deepEqual([body.tier, body.step, body.from, body.to], [r.tier, r.step, r.from, NOW]);
     assert.deepEqual(Object.keys(body.hosts).sort(), fleet.hosts.map((h) => h.name).sort());
     for (const h of fleet.hosts) {
-      const one = await getJson<SeriesResponse>(`/api/v1/series?host=${h.name}&metrics=${METRICS}&${range}`);
+      const one = await getJson<SeriesAnswer>(`/api/v1/series?host=${h.name}&metrics=${METRICS}&${range}`);
       assert.deepEqual([one.tier, one.step], [body.tier, body.step]);
       assert.deepEqual(one.t, body.t, `${h.name}: same grid`);
       assert.deepEqual(body.hosts[h.name], one.series, `${h.name}: same values`);
@@ -51,7 +52,7 @@ for (const r of [
 
 test('host=NAME repeated names hosts; an unknown host is 404, an unknown metric or none 400, naming the parameter', async () => {
   const [a, b] = fleet.hosts.map((h) => h.name);
-  const body = await getJson<HostSeriesResponse>(
+  const body = await getJson<HostSeriesAnswer>(
     `/api/v1/host-series?metrics=cpu_pct&host=${a}&host=${b}&from=${NOW - 3600}&to=${NOW}`,
   );
   assert.deepEqual(Object.keys(body.hosts).sort(), [a, b].sort());

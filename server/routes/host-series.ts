@@ -5,21 +5,28 @@
 // each host's samples fill the grid. `digits=N` rounds as in /container-series.
 import { Hono } from 'hono';
 import { HOST_METRIC_NAMES } from '../../protocol/metrics.ts';
-import type { HostSeriesResponse } from '../../protocol/batch.ts';
 import { chooseTier, DEFAULT_MAX_POINTS } from '../rollup/tiers.ts';
 import { readColumnsMany, timeGrid } from '../query/columns.ts';
 import { findHost, type HostRow } from '../query/entities.ts';
-import { badRequest, MAX_ANSWER_VALUES, parseChartParams, parseIntParam, parseMetrics } from '../query/params.ts';
+import {
+  badRequest,
+  MAX_ANSWER_VALUES,
+  parseChartParams,
+  parseIntParam,
+  parseMetrics,
+  type ChartParam,
+} from '../query/params.ts';
+import { declareQuery } from './input.ts';
 import type { AppDeps } from '../deps.ts';
+import type { HostSeriesAnswer } from '../query/source.ts';
 import { statement } from '../db/statements.ts';
 
 /** Hosts one answer may hold. */
 const MAX_HOSTS = 2000;
 
-export function hostSeriesRoute({ db, now, config }: AppDeps): Hono {
+export function hostSeriesRoute({ db, now, config }: AppDeps) {
   const sqlite = db.$client;
-  const app = new Hono();
-  app.get('/', (c) => {
+  return new Hono().get('/', declareQuery<'host' | 'metrics' | 'digits' | ChartParam>(), (c) => {
     const q = (k: string) => c.req.query(k);
     const t = now();
     const { from, to, maxPoints, minmax } = parseChartParams(q, t, DEFAULT_MAX_POINTS);
@@ -57,16 +64,15 @@ export function hostSeriesRoute({ db, now, config }: AppDeps): Hono {
       digits,
     });
     // By name, without a prototype: any name is a host like any other.
-    const out: HostSeriesResponse = {
+    const out: HostSeriesAnswer = {
       tier,
       step,
       from,
       to,
       t: grid,
-      hosts: Object.create(null) as HostSeriesResponse['hosts'],
+      hosts: Object.create(null) as HostSeriesAnswer['hosts'],
     };
     for (const h of hosts) out.hosts[h.name] = cols.get(h.id)!.cols;
     return c.json(out);
   });
-  return app;
 }

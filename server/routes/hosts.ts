@@ -6,6 +6,7 @@ import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metric
 import { statement } from '../db/statements.ts';
 import { KINDS } from '../rollup/tiers.ts';
 import type { AppDeps } from '../deps.ts';
+import type { HostsAnswer } from '../query/source.ts';
 
 /** A host is offline once it missed two intervals (plus a little for collection time). */
 export function isOnline(now: number, lastSeen: number, interval: number): boolean {
@@ -149,7 +150,7 @@ export function hostsRoute({ db, now }: AppDeps) {
       'container',
       containers.map((r) => [r.id, Math.min(r.last_seen, boundOf.get(r.host_id)!), r.last_seen]),
     );
-    return c.json({
+    return c.json<HostsAnswer>({
       now: t,
       hosts: hosts.map((h, i) => {
         const bound = bounds[i];

@@ -4,7 +4,7 @@
 // newest minutes, not rolled up yet, read from raw; gaps as null; _min/_max on request.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SeriesResponse } from '../../protocol/batch.ts';
+import type { SeriesAnswer } from '../query/source.ts';
 import type Database from 'better-sqlite3';
 import { testApp, type TestApp } from '../../test/support/server.ts';
 import { storeBatch } from '../ingest/store-batch.ts';
@@ -20,7 +20,7 @@ const ROLLED_AT = NOW - 900; // rollups last ran 15 minutes ago
 const HOLE = { from: NOW - 10 * DAY, to: NOW - 10 * DAY + 2 * 3600 }; // every agent down for 2 h
 const RECENT_HOLE = { from: NOW - 5 * 3600, to: NOW - 5 * 3600 + 1800 };
 
-type Resp = SeriesResponse & { error?: string };
+type Resp = SeriesAnswer & { error?: string };
 
 let t: TestApp;
 /** Raw values by entity: [ts, cpu_pct, mem_bytes | null][] */

@@ -4,10 +4,9 @@ import { readCounters } from '../counters.ts';
 import type { AppDeps } from '../deps.ts';
 import { statement } from '../db/statements.ts';
 
-export function statusRoute({ db, now, forwarder }: AppDeps): Hono {
+export function statusRoute({ db, now, forwarder }: AppDeps) {
   const sqlite = db.$client;
-  const app = new Hono();
-  app.get('/', (c) => {
+  return new Hono().get('/', (c) => {
     const count = (table: string) => statement(sqlite, `SELECT count(*) FROM ${table}`, 'pluck').get() as number;
     // kind 'retention' rows are where retention last cut each tier, not rollup progress.
     const watermarks = statement(
@@ -30,5 +29,4 @@ export function statusRoute({ db, now, forwarder }: AppDeps): Hono {
       memory: { rss_bytes: process.memoryUsage.rss(), heap_used_bytes: process.memoryUsage().heapUsed },
     });
   });
-  return app;
 }

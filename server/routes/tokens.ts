@@ -5,54 +5,57 @@ import { HTTPException } from 'hono/http-exception';
 import { bodyLimit } from 'hono/body-limit';
 import { addHostToken, bearer, checkToken, hashToken, listTokens, revokeHostToken } from '../auth.ts';
 import type { RouteDeps } from '../deps.ts';
+import { declareJson } from './input.ts';
 import { HOST_NAME_MAX, HOST_NAME_RULE, isHostName } from '../../protocol/constants.ts';
 
-export function tokensRoute({ db, config, now, writer }: RouteDeps): Hono {
+export function tokensRoute({ db, config, now, writer }: RouteDeps) {
   const sqlite = db.$client;
   const configured = config.tokens.map(hashToken);
-  const app = new Hono();
-  app.use('*', async (c, next) => {
-    // Only configured tokens are candidates here: issued host tokens cannot mint others.
-    const auth = checkToken(sqlite, configured, bearer(c.req.header('authorization')));
-    if (!auth.ok || auth.tokenId !== null) {
-      // Counted by the writer, so a refusal never waits on the write lock.
-      writer.count('tokens_rejected_unauthorized');
-      throw new HTTPException(401, {
-        message: "managing tokens needs the server's shared token (Authorization: Bearer …)",
-      });
-    }
-    await next();
-  });
-  app.get('/', (c) => c.json({ tokens: listTokens(sqlite) }));
-  // A host name is all this takes: a body past a few KB is not a request for a token.
-  app.post(
-    '/',
-    bodyLimit({
-      maxSize: 4096,
-      onError: () => {
-        throw new HTTPException(413, { message: 'body: larger than 4096 bytes (expected {"host": "NAME"})' });
-      },
-    }),
-    async (c) => {
-      let body: unknown;
-      try {
-        body = await c.req.json();
-      } catch {
-        throw new HTTPException(400, { message: 'body: not valid JSON (expected {"host": "NAME"})' });
-      }
-      const host = (body as { host?: unknown } | null)?.host;
-      if (typeof host !== 'string' || !isHostName(host)) {
-        throw new HTTPException(400, { message: `host: required, ${HOST_NAME_RULE}` });
-      }
-      const { token, replaced } = addHostToken(sqlite, host, now());
-      return c.json({ host, token, replaced }, 201);
-    },
+  return (
+    new Hono()
+      .use('*', async (c, next) => {
+        // Only configured tokens are candidates here: issued host tokens cannot mint others.
+        const auth = checkToken(sqlite, configured, bearer(c.req.header('authorization')));
+        if (!auth.ok || auth.tokenId !== null) {
+          // Counted by the writer, so a refusal never waits on the write lock.
+          writer.count('tokens_rejected_unauthorized');
+          throw new HTTPException(401, {
+            message: "managing tokens needs the server's shared token (Authorization: Bearer …)",
+          });
+        }
+        await next();
+      })
+      .get('/', (c) => c.json({ tokens: listTokens(sqlite) }))
+      // A host name is all this takes: a body past a few KB is not a request for a token.
+      .post(
+        '/',
+        bodyLimit({
+          maxSize: 4096,
+          onError: () => {
+            throw new HTTPException(413, { message: 'body: larger than 4096 bytes (expected {"host": "NAME"})' });
+          },
+        }),
+        declareJson<{ host: string }>(),
+        async (c) => {
+          let body: unknown;
+          try {
+            body = await c.req.json();
+          } catch {
+            throw new HTTPException(400, { message: 'body: not valid JSON (expected {"host": "NAME"})' });
+          }
+          const host = (body as { host?: unknown } | null)?.host;
+          if (typeof host !== 'string' || !isHostName(host)) {
+            throw new HTTPException(400, { message: `host: required, ${HOST_NAME_RULE}` });
+          }
+          const { token, replaced } = addHostToken(sqlite, host, now());
+          return c.json({ host, token, replaced }, 201);
+        },
+      )
+      .delete('/:host', (c) => {
+        const host = c.req.param('host');
+        if (!revokeHostToken(sqlite, host, now()))
+          throw new HTTPException(404, { message: `host: no active token for "${host.slice(0, HOST_NAME_MAX)}"` });
+        return c.json({ host, revoked: true });
+      })
   );
-  app.delete('/:host', (c) => {
-    const host = c.req.param('host');
-    if (!revokeHostToken(sqlite, host, now()))
-      throw new HTTPException(404, { message: `host: no active token for "${host.slice(0, HOST_NAME_MAX)}"` });
-    return c.json({ host, revoked: true });
-  });
-  return app;
 }

@@ -6,13 +6,14 @@ import { chooseTier, ROLLUP_TIERS, stepOf, tableOf, type TierName } from '../rol
 import { findHost } from '../query/entities.ts';
 import { RETENTION_KIND, rollupState } from '../rollup/rollup.ts';
 import { badRequest, parseIntParam, parseRange, requireParam } from '../query/params.ts';
+import { declareQuery } from './input.ts';
 import type { AppDeps } from '../deps.ts';
+import type { TopAnswer, TopEntry } from '../query/source.ts';
 import { statement } from '../db/statements.ts';
 
-export function topRoute({ db, now, config }: AppDeps): Hono {
+export function topRoute({ db, now, config }: AppDeps) {
   const sqlite = db.$client;
-  const app = new Hono();
-  app.get('/', (c) => {
+  return new Hono().get('/', declareQuery<'host' | 'metric' | 'from' | 'to' | 'limit'>(), (c) => {
     const q = (k: string) => c.req.query(k);
     const host = findHost(sqlite, requireParam('host', q('host')));
     const metric = q('metric') ?? 'cpu_pct';
@@ -93,10 +94,14 @@ export function topRoute({ db, now, config }: AppDeps): Hono {
       'SELECT name, image, compose_project, compose_service, last_seen FROM containers WHERE id = ?',
     );
     const ranked = [...acc.entries()]
-      .map(([id, a]) => ({ ...(info.get(id) as object), avg: a.sum / a.n, max: a.max, samples: a.n }))
+      .map(([id, a]) => ({
+        ...(info.get(id) as Omit<TopEntry, 'avg' | 'max' | 'samples'>),
+        avg: a.sum / a.n,
+        max: a.max,
+        samples: a.n,
+      }))
       .sort((x, y) => y.avg - x.avg)
       .slice(0, limit);
-    return c.json({ host: host.name, metric, from, to, tier, containers: ranked });
+    return c.json<TopAnswer>({ host: host.name, metric, from, to, tier, containers: ranked });
   });
-  return app;
 }

@@ -2,7 +2,7 @@
 // downloaded from the server itself), and, given the server's shared token, the per-host
 // tokens: list them, issue one for a host name (the install line then carries it) and revoke
 // one. The shared token stays in memory, or in sessionStorage when asked; never in the URL.
-import { ApiError, tokenRequest, type TokenInfo } from '../api.ts';
+import { ApiError, issueToken, listTokens, revokeToken, type TokenInfo } from '../api.ts';
 import { el, text } from '../dom.ts';
 import { formatAgo, formatTime } from '../format.ts';
 
@@ -179,7 +179,7 @@ export class AddHostPanel {
   private async list(): Promise<void> {
     if (!this.shared) return this.showAuthError("Enter the server's shared token first.");
     try {
-      const r = await tokenRequest<{ tokens: TokenInfo[] }>('GET', '', this.shared);
+      const r = await listTokens(this.shared);
       this.showAuthError(null);
       this.admin.hidden = false;
       this.renderList(r.tokens);
@@ -197,9 +197,7 @@ export class AddHostPanel {
     };
     if (!host) return msg('Enter the host name the agent will report (its hostname, or what you pass as --host).');
     try {
-      const r = await tokenRequest<{ host: string; token: string; replaced?: boolean }>('POST', '', this.shared, {
-        host,
-      });
+      const r = await issueToken(this.shared, host);
       msg(null);
       this.hostInput.value = '';
       this.issued.hidden = false;
@@ -239,7 +237,7 @@ export class AddHostPanel {
 
   private async revoke(host: string, cell: HTMLElement): Promise<void> {
     try {
-      await tokenRequest('DELETE', `/${encodeURIComponent(host)}`, this.shared);
+      await revokeToken(this.shared, host);
       if (this.issued.dataset.host === host) this.issued.hidden = true;
       await this.list();
     } catch (e) {

@@ -9,7 +9,6 @@
 // name (not by a Docker id prefix); a host's last sighting is its newest sample's time (no
 // server receive time exists there).
 import { HTTPException } from 'hono/http-exception';
-import type { ContainerSeriesResponse, HostSeriesResponse, SeriesResponse } from '../../../protocol/batch.ts';
 import { unitOf } from '../../../protocol/metrics.ts';
 import {
   CUSTOM_PREFIX,
@@ -30,6 +29,9 @@ import { aggregate, anyOf, bucketQuery, liveQuery, selector, splitGrid, toColumn
 import type {
   CatalogAnswer,
   ContainerInfo,
+  ContainerSeriesAnswer,
+  HostSeriesAnswer,
+  SeriesAnswer,
   ContainerSeriesQuery,
   HostInfo,
   HostSeriesQuery,
@@ -333,6 +335,8 @@ export class PromqlSource implements QuerySource {
         last_seen: last,
         last_ts: last,
         online: isOnline(now, last, interval),
+        // Each Berth server knows its agents' clocks; the query API does not carry them.
+        clock_offset: null,
         latest: latest.get(name) ?? {},
         containers: list,
         compose_projects: [...new Set(list.map((x) => x.compose_project).filter((p): p is string => !!p))].sort(),
@@ -341,19 +345,19 @@ export class PromqlSource implements QuerySource {
     return { now, hosts };
   }
 
-  async series(q: SeriesQuery, now: number): Promise<SeriesResponse> {
+  async series(q: SeriesQuery, now: number): Promise<SeriesAnswer> {
     const interval = await this.interval(q.host, now);
     const { tier, step } = chooseTier(q.from, q.to, interval, q.maxPoints);
     const grid = timeGrid(q.from, q.to, step);
     const withMinMax = q.minmax && tier !== 'raw';
-    const out: SeriesResponse = {
+    const out: SeriesAnswer = {
       host: q.host,
       tier,
       step,
       from: q.from,
       to: q.to,
       t: grid,
-      series: Object.create(null) as SeriesResponse['series'],
+      series: Object.create(null) as SeriesAnswer['series'],
     };
     if (q.container !== undefined) out.container = q.container;
     const entity: [string, string][] = [['host', q.host]];
@@ -400,7 +404,7 @@ export class PromqlSource implements QuerySource {
     return out;
   }
 
-  async hostSeries(q: HostSeriesQuery, now: number): Promise<HostSeriesResponse> {
+  async hostSeries(q: HostSeriesQuery, now: number): Promise<HostSeriesAnswer> {
     const known = await this.hostIntervals(now);
     for (const h of q.hosts) if (!known.has(h)) throw new HTTPException(404, { message: `host "${h}" not found` });
     const hosts = q.hosts.length ? q.hosts : [...known.keys()].sort();
@@ -420,19 +424,19 @@ export class PromqlSource implements QuerySource {
       q.digits,
       tier === 'raw',
     );
-    const out: HostSeriesResponse = {
+    const out: HostSeriesAnswer = {
       tier,
       step,
       from: q.from,
       to: q.to,
       t: grid,
-      hosts: Object.create(null) as HostSeriesResponse['hosts'],
+      hosts: Object.create(null) as HostSeriesAnswer['hosts'],
     };
     for (const h of hosts) out.hosts[h] = this.complete(cols.get(h), q.metrics, withMinMax, grid.length);
     return out;
   }
 
-  async containerSeries(q: ContainerSeriesQuery, now: number): Promise<ContainerSeriesResponse> {
+  async containerSeries(q: ContainerSeriesQuery, now: number): Promise<ContainerSeriesAnswer> {
     const interval = await this.interval(q.host, now);
     const { tier, step } = chooseTier(q.from, q.to, interval, q.maxPoints);
     const grid = timeGrid(q.from, q.to, step);
@@ -451,14 +455,14 @@ export class PromqlSource implements QuerySource {
       tier === 'raw',
     );
     const names = q.containers === '*' ? [...cols.keys()].sort() : q.containers;
-    const out: ContainerSeriesResponse = {
+    const out: ContainerSeriesAnswer = {
       host: q.host,
       tier,
       step,
       from: q.from,
       to: q.to,
       t: grid,
-      containers: Object.create(null) as ContainerSeriesResponse['containers'],
+      containers: Object.create(null) as ContainerSeriesAnswer['containers'],
     };
     for (const n of names) out.containers[n] = this.complete(cols.get(n), q.metrics, withMinMax, grid.length);
     return out;
