@@ -1,8 +1,24 @@
-// The metric catalogue: every core metric Berth stores as a column, with its unit and meaning.
-// Agent, server (schema, validation, rollups) and web (units, labels) all read this one list;
-// the README's metrics table is rendered from it.
+// The metric catalogue: every core metric Berth stores as a column, with its unit and meaning,
+// the labelled series the agent's collectors send, and the charts the page draws of them.
+// Agent (names), server (schema, views, validation, rollups, answers) and page (chart lists,
+// units, labels) all read it; the README's metrics tables are rendered from it. A core metric
+// is added here and by a migration that gives it its columns (see server/db/schema.ts).
 
-export type Unit = 'pct' | 'bytes' | 'bytes_per_s' | 'per_s' | 'count' | 'load' | 'seconds';
+/**
+ * How a value is measured. `bits_per_s` is never stored by a core metric: the page shows
+ * network rates (stored as bytes/s) in it, and a plugin may declare it for its own series.
+ */
+export type Unit = 'pct' | 'bytes' | 'bytes_per_s' | 'bits_per_s' | 'per_s' | 'count' | 'load' | 'seconds';
+export const UNITS = [
+  'pct',
+  'bytes',
+  'bytes_per_s',
+  'bits_per_s',
+  'per_s',
+  'count',
+  'load',
+  'seconds',
+] as const satisfies readonly Unit[];
 
 export interface MetricDef {
   readonly name: string;
@@ -63,13 +79,17 @@ export type ContainerMetric = (typeof CONTAINER_METRICS)[number]['name'];
 export const HOST_METRIC_NAMES: readonly HostMetric[] = HOST_METRICS.map((m) => m.name);
 export const CONTAINER_METRIC_NAMES: readonly ContainerMetric[] = CONTAINER_METRICS.map((m) => m.name);
 
-const byName = new Map<string, MetricDef>();
-for (const m of [...HOST_METRICS, ...CONTAINER_METRICS]) byName.set(m.name, m);
-
-/** Unit of a core metric, or undefined for a series name the catalogue does not know. */
+/** Unit of a core metric or of a labelled series the agent sends; undefined for other names. */
 export function unitOf(name: string): Unit | undefined {
+  // Built on first use, so a bundle that never asks (the page) leaves the series list out.
+  if (!byName) {
+    byName = new Map();
+    for (const m of [...HOST_METRICS, ...CONTAINER_METRICS, ...SERIES_METRICS])
+      if (!byName.has(m.name)) byName.set(m.name, m);
+  }
   return byName.get(name)?.unit;
 }
+let byName: Map<string, MetricDef> | undefined;
 
 /** Metric names are snake_case, start with a letter, at most 128 characters. */
 export const METRIC_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}$/;
@@ -172,4 +192,196 @@ export const SERIES_METRICS = [
   },
 ] as const satisfies readonly SeriesDef[];
 
-for (const s of SERIES_METRICS) if (!byName.has(s.name)) byName.set(s.name, s);
+export type SeriesName = (typeof SERIES_METRICS)[number]['name'];
+
+// The page's charts. A chart's lines are core metrics of one kind; how a line looks follows
+// from its role (the page's palette and strokes are its own).
+
+export interface LineDef<M extends string = string> {
+  readonly metric: M;
+  /** Its name in the chart's legend and readout ("user", "1 min", "in"); a toggle in the URL (off=cpu:user). */
+  readonly label: string;
+  /** Its colour: a place in the page's palette of eight. */
+  readonly color: number;
+  /**
+   * 'main': the chart's headline, drawn bold; 'limit': a total or limit to read the others
+   * against, thin and dashed; 'below': the outgoing half of a pair (out, write), drawn below
+   * the axis.
+   */
+  readonly role?: 'main' | 'limit' | 'below';
+  /** The min–max band of each point under the line (rollup tiers keep min and max). */
+  readonly band?: boolean;
+  /** Containers can be ranked by it (the host view's top table), under this name. */
+  readonly rank?: string;
+}
+
+export interface ChartDef<M extends string = string> {
+  /** Names the chart on the page (data-chart) and in the URL's toggles. */
+  readonly id: string;
+  readonly title: string;
+  /** How its values read; a line whose metric is stored in bytes/s is scaled to bits/s here. */
+  readonly unit: Unit;
+  /** Words under the title. */
+  readonly note?: string;
+  /** A fixed top (100 for a share of a whole). */
+  readonly yMax?: number;
+  readonly lines: readonly LineDef<M>[];
+}
+
+export interface HostChartDef extends ChartDef<HostMetric> {
+  /**
+   * Drawn per value of `label` (per interface, disk, mount) when the host sends these
+   * labelled series, the n-th standing for the n-th line, instead of the host's totals; the
+   * first value's lines take the palette's `color`, the next the colour after it.
+   */
+  readonly split?: { readonly label: string; readonly series: readonly SeriesName[]; readonly color: number };
+}
+
+export interface ContainerChartDef extends ChartDef<ContainerMetric> {
+  /** The note for a container without a memory limit (Docker then reports the host's memory). */
+  readonly unlimitedNote?: string;
+  /** Also drawn on the host view, a line per container, with this title and note (limit lines left out). */
+  readonly perContainer?: { readonly title: string; readonly note?: string };
+}
+
+/** The host view's own charts, in page order. */
+export const HOST_CHARTS: readonly HostChartDef[] = [
+  {
+    id: 'cpu',
+    title: 'CPU',
+    unit: 'pct',
+    note: '% of all cores',
+    lines: [
+      { metric: 'cpu_pct', label: 'busy', color: 0, role: 'main', band: true },
+      { metric: 'cpu_user_pct', label: 'user', color: 1 },
+      { metric: 'cpu_system_pct', label: 'system', color: 2 },
+      { metric: 'cpu_iowait_pct', label: 'iowait', color: 3 },
+      { metric: 'cpu_steal_pct', label: 'steal', color: 6 },
+    ],
+  },
+  {
+    id: 'load',
+    title: 'Load average',
+    unit: 'load',
+    lines: [
+      { metric: 'load1', label: '1 min', color: 0, band: true },
+      { metric: 'load5', label: '5 min', color: 1 },
+      { metric: 'load15', label: '15 min', color: 2 },
+    ],
+  },
+  {
+    id: 'mem',
+    title: 'Memory and swap',
+    unit: 'bytes',
+    lines: [
+      { metric: 'mem_used_bytes', label: 'used', color: 0, role: 'main', band: true },
+      { metric: 'mem_cached_bytes', label: 'page cache', color: 1 },
+      { metric: 'swap_used_bytes', label: 'swap used', color: 3, band: true },
+      { metric: 'mem_total_bytes', label: 'total', color: 7, role: 'limit' },
+    ],
+  },
+  {
+    id: 'net',
+    title: 'Network',
+    unit: 'bits_per_s',
+    note: 'in above the axis, out below',
+    split: { label: 'iface', series: ['net_rx_bps', 'net_tx_bps'], color: 0 },
+    lines: [
+      { metric: 'net_rx_bps', label: 'in', color: 0, band: true },
+      { metric: 'net_tx_bps', label: 'out', color: 0, role: 'below', band: true },
+    ],
+  },
+  {
+    id: 'disk',
+    title: 'Disk I/O',
+    unit: 'bytes_per_s',
+    note: 'read above the axis, write below',
+    split: { label: 'disk', series: ['disk_read_bps', 'disk_write_bps'], color: 2 },
+    lines: [
+      { metric: 'disk_read_bps', label: 'read', color: 2, band: true },
+      { metric: 'disk_write_bps', label: 'write', color: 2, role: 'below', band: true },
+    ],
+  },
+  {
+    // Use as `df` counts it: per mount from the agent's fs_used_pct; for an agent that sends
+    // none, of all file systems from the host's fs_* totals (the page's diskUsedPct).
+    id: 'fs',
+    title: 'File systems',
+    unit: 'pct',
+    note: 'used',
+    yMax: 100,
+    split: { label: 'mount', series: ['fs_used_pct'], color: 4 },
+    lines: [],
+  },
+];
+
+const containerCharts = [
+  {
+    id: 'cpu',
+    title: 'CPU',
+    unit: 'pct',
+    note: '100 % = one core',
+    perContainer: { title: 'Container CPU', note: '100 % = one core' },
+    lines: [{ metric: 'cpu_pct', label: 'cpu', color: 0, role: 'main', band: true, rank: 'CPU' }],
+  },
+  {
+    id: 'mem',
+    title: 'Memory',
+    unit: 'bytes',
+    note: 'as docker stats shows it',
+    unlimitedNote: 'no limit set',
+    perContainer: { title: 'Container memory' },
+    lines: [
+      { metric: 'mem_bytes', label: 'used', color: 1, role: 'main', band: true, rank: 'Memory' },
+      { metric: 'mem_limit_bytes', label: 'limit', color: 7, role: 'limit' },
+    ],
+  },
+  {
+    id: 'net',
+    title: 'Network',
+    unit: 'bits_per_s',
+    note: 'in above the axis, out below',
+    perContainer: { title: 'Container network', note: 'in above, out below' },
+    lines: [
+      { metric: 'net_rx_bps', label: 'in', color: 2, band: true, rank: 'Network in' },
+      { metric: 'net_tx_bps', label: 'out', color: 2, role: 'below', band: true, rank: 'Network out' },
+    ],
+  },
+  {
+    id: 'blk',
+    title: 'Block I/O',
+    unit: 'bytes_per_s',
+    note: 'read above the axis, write below',
+    perContainer: { title: 'Container block I/O', note: 'read above, write below' },
+    lines: [
+      { metric: 'blk_read_bps', label: 'read', color: 3, band: true, rank: 'Disk read' },
+      { metric: 'blk_write_bps', label: 'write', color: 3, role: 'below', band: true, rank: 'Disk write' },
+    ],
+  },
+  {
+    id: 'mempct',
+    title: 'Memory of limit',
+    unit: 'pct',
+    yMax: 100,
+    unlimitedNote: 'of the host (no limit set)',
+    lines: [{ metric: 'mem_pct', label: 'used', color: 4, band: true }],
+  },
+  {
+    id: 'pids',
+    title: 'Processes and threads',
+    unit: 'count',
+    lines: [{ metric: 'pids', label: 'pids', color: 5, band: true, rank: 'Processes' }],
+  },
+] as const satisfies readonly ContainerChartDef[];
+
+/** The container view's charts, in page order; some are on the host view too, per container. */
+export const CONTAINER_CHARTS: readonly ContainerChartDef[] = containerCharts;
+
+/** Container metrics the host view can rank containers by (lines with a `rank`). */
+export type RankMetric = Extract<(typeof containerCharts)[number]['lines'][number], { rank: string }>['metric'];
+
+/** The factor from a core metric's stored unit to the unit a chart shows it in (bytes/s as bits/s: 8). */
+export function scaleTo(chartUnit: Unit, metric: HostMetric | ContainerMetric): number {
+  const def: MetricDef | undefined = [...HOST_METRICS, ...CONTAINER_METRICS].find((m) => m.name === metric);
+  return chartUnit === 'bits_per_s' && def?.unit === 'bytes_per_s' ? 8 : 1;
+}

@@ -19,6 +19,7 @@ export const UNIT_SUFFIX: Record<Unit, string> = {
   pct: 'percent',
   bytes: 'bytes',
   bytes_per_s: 'bytes_per_second',
+  bits_per_s: 'bits_per_second',
   per_s: 'per_second',
   seconds: 'seconds',
   count: '',

@@ -2,7 +2,8 @@
 // the newest), an in-place error or "no data" note, and the zoom gestures (drag a range to
 // re-query it, double-click to step back). All charts of a page share one uPlot.sync cursor.
 import uPlot from 'uplot';
-import { formatTicks, formatValue, formatTime, type Unit } from './format.ts';
+import { formatTicks, formatValue, formatTime } from './format.ts';
+import type { Unit } from '../protocol/metrics.ts';
 import {
   binaryIncrements,
   hasData,

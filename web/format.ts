@@ -3,8 +3,7 @@ import { CLOCK_OFF_SECONDS } from '../protocol/constants.ts';
 // bytes are IEC (KiB, MiB), network rates are bit/s (SI), disk rates byte/s, and times are in
 // the browser's time zone. Pure functions, tested in format.test.ts.
 
-/** How a chart's values read. Network rates are stored as bytes/s and shown as bits/s. */
-export type Unit = 'pct' | 'bytes' | 'bytes_per_s' | 'bits_per_s' | 'per_s' | 'count' | 'load' | 'seconds';
+import type { Unit } from '../protocol/metrics.ts';
 
 const IEC = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
 const SI_BITS = ['bit/s', 'kbit/s', 'Mbit/s', 'Gbit/s', 'Tbit/s', 'Pbit/s'];

@@ -2,20 +2,17 @@
 // range (a live preset or a fixed window), the zoom stack, legend toggles, the ranking metric
 // and the refresh period. A link reproduces the view; reload restores it. Pure functions.
 
+import { CONTAINER_CHARTS, type RankMetric } from '../protocol/metrics.ts';
+
 export const PRESETS = { '15m': 900, '1h': 3600, '6h': 21600, '24h': 86400, '7d': 604800, '30d': 2592000 } as const;
 export type Preset = keyof typeof PRESETS;
 export const DEFAULT_PRESET: Preset = '1h';
 
-export const RANK_METRICS = [
-  'cpu_pct',
-  'mem_bytes',
-  'net_rx_bps',
-  'net_tx_bps',
-  'blk_read_bps',
-  'blk_write_bps',
-  'pids',
-] as const;
-export type RankMetric = (typeof RANK_METRICS)[number];
+/** What the host view can rank containers by (the catalogue's `rank` lines), in menu order. */
+export const RANK_METRICS = CONTAINER_CHARTS.flatMap((c) =>
+  c.lines.flatMap((l) => (l.rank ? [l.metric] : [])),
+) as readonly RankMetric[];
+export type { RankMetric };
 
 export type Route =
   { view: 'overview' } | { view: 'host'; host: string } | { view: 'container'; host: string; container: string };

@@ -6,7 +6,7 @@
 //   A metric's full name is KEY + "." + metric name; in either part a whole segment "*" or "#"
 //   matches one segment of [-a-zA-Z0-9_]+ ("#" also splits graphs per value), and "%1", "%2"…
 //   in labels stand for what the wildcards matched (as Mackerel does).
-import { METRIC_NAME_RE } from '../../protocol/metrics.ts';
+import { METRIC_NAME_RE, type Unit } from '../../protocol/metrics.ts';
 import { clip } from '../clip.ts';
 import { TEXT_MAX } from '../../protocol/constants.ts';
 
@@ -144,7 +144,7 @@ export function firstJsonValue(text: string): string {
 }
 
 /** Mackerel units to Berth's (protocol/metrics.ts); "float" means none; others pass through. */
-const UNITS: Record<string, string | undefined> = {
+const UNITS: Record<string, Unit | undefined> = {
   float: undefined,
   integer: 'count',
   percentage: 'pct',

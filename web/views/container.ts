@@ -7,7 +7,9 @@ import { markersOf } from '../event-markers.ts';
 import { EventsList } from './events-list.ts';
 import { eventBadges } from './event-badges.ts';
 import { ChartPanel, type ChartSpec } from '../charts.ts';
-import { mergeInto, type LineSpec } from '../chart-data.ts';
+import { mergeInto } from '../chart-data.ts';
+import { chartSpec, lineSpec } from '../chart-lines.ts';
+import { CONTAINER_CHARTS } from '../../protocol/metrics.ts';
 import { el, link } from '../dom.ts';
 import { formatAgo, formatRange } from '../format.ts';
 import { currentWindow } from '../state.ts';
@@ -24,79 +26,20 @@ import {
   type ViewCtx,
 } from './view.ts';
 
-const METRICS = [
-  'cpu_pct',
-  'mem_bytes',
-  'mem_limit_bytes',
-  'mem_pct',
-  'net_rx_bps',
-  'net_tx_bps',
-  'blk_read_bps',
-  'blk_write_bps',
-  'pids',
-];
+/** Every metric the charts draw, in one request. */
+const METRICS = [...new Set(CONTAINER_CHARTS.flatMap((c) => c.lines.map((l) => l.metric)))];
 
-/** A limit at (about) the host's memory is Docker's "no limit": drawing it would flatten the line. */
+/**
+ * The container's charts. A limit at (about) the host's memory is Docker's "no limit": it is
+ * not drawn (it would flatten the line), and the notes say so.
+ */
 function specs(colors: string[], limited = true): ChartSpec[] {
-  const [c1, c2, c3, c4, c5, c6, , c8] = colors;
-  const band = (key: string): LineSpec['band'] => ({ min: `${key}_min`, max: `${key}_max` });
-  const line = (key: string, label: string, color: string, extra: Partial<LineSpec> = {}): LineSpec => ({
-    key,
-    label,
-    color,
-    band: band(key),
-    ...extra,
+  return CONTAINER_CHARTS.map((chart) => {
+    const lines = chart.lines.filter((l) => limited || l.role !== 'limit').map((l) => lineSpec(chart, l, colors));
+    const spec = chartSpec(chart, lines);
+    if (!limited && chart.unlimitedNote) spec.note = chart.unlimitedNote;
+    return spec;
   });
-  return [
-    {
-      id: 'cpu',
-      title: 'CPU',
-      unit: 'pct',
-      readout: 'all',
-      note: '100 % = one core',
-      lines: [line('cpu_pct', 'cpu', c1, { width: 2 })],
-    },
-    {
-      id: 'mem',
-      title: 'Memory',
-      unit: 'bytes',
-      readout: 'all',
-      note: limited ? 'as docker stats shows it' : 'no limit set',
-      lines: [
-        line('mem_bytes', 'used', c2, { width: 2 }),
-        ...(limited ? [{ key: 'mem_limit_bytes', label: 'limit', color: c8, dash: [6, 4], width: 1 }] : []),
-      ],
-    },
-    {
-      id: 'net',
-      title: 'Network',
-      unit: 'bits_per_s',
-      readout: 'all',
-      note: 'in above the axis, out below',
-      lines: [
-        line('net_rx_bps', 'in', c3, { scale: 8 }),
-        line('net_tx_bps', 'out', c3, { scale: 8, mirror: true, dash: [4, 2] }),
-      ],
-    },
-    {
-      id: 'blk',
-      title: 'Block I/O',
-      unit: 'bytes_per_s',
-      readout: 'all',
-      note: 'read above the axis, write below',
-      lines: [line('blk_read_bps', 'read', c4), line('blk_write_bps', 'write', c4, { mirror: true, dash: [4, 2] })],
-    },
-    {
-      id: 'mempct',
-      title: 'Memory of limit',
-      unit: 'pct',
-      readout: 'all',
-      yMax: 100,
-      note: limited ? undefined : 'of the host (no limit set)',
-      lines: [line('mem_pct', 'used', c5)],
-    },
-    { id: 'pids', title: 'Processes and threads', unit: 'count', readout: 'all', lines: [line('pids', 'pids', c6)] },
-  ];
 }
 
 export class ContainerView implements View {

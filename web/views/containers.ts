@@ -12,9 +12,10 @@ import {
 import { mergeInto, spreadColor, type DataSet, type LineSpec } from '../chart-data.ts';
 import { ChartPanel, type ChartSpec } from '../charts.ts';
 import { el, link } from '../dom.ts';
-import { formatValue, type Unit } from '../format.ts';
-import { RANK_METRICS, type RankMetric } from '../state.ts';
-import { CONTAINER_DIGITS, CONTAINER_METRICS, type HostQueries } from './host-queries.ts';
+import { formatValue } from '../format.ts';
+import { RANK_METRICS } from '../state.ts';
+import { CONTAINER_DIGITS, CONTAINER_METRICS, PER_CONTAINER_CHARTS, type HostQueries } from './host-queries.ts';
+import { CONTAINER_CHARTS, scaleTo, type RankMetric, type Unit } from '../../protocol/metrics.ts';
 import { ContainerLegend } from './legend.ts';
 import { markersOf } from '../event-markers.ts';
 import { EventsList } from './events-list.ts';
@@ -28,68 +29,36 @@ import { failure, rethrowFatal, settle, type Settled, type ViewCtx } from './vie
  */
 const MAX_CHARTED_CONTAINERS = Math.min(60, MAX_QUERY_CONTAINERS);
 
-const RANK_LABEL: Record<RankMetric, [string, Unit]> = {
-  cpu_pct: ['CPU', 'pct'],
-  mem_bytes: ['Memory', 'bytes'],
-  net_rx_bps: ['Network in', 'bits_per_s'],
-  net_tx_bps: ['Network out', 'bits_per_s'],
-  blk_read_bps: ['Disk read', 'bytes_per_s'],
-  blk_write_bps: ['Disk write', 'bytes_per_s'],
-  pids: ['Processes', 'count'],
-};
+/** A ranking's name and unit: its line's `rank` and its chart's unit. */
+function rankOf(metric: RankMetric): { label: string; unit: Unit } {
+  for (const c of CONTAINER_CHARTS)
+    for (const l of c.lines) if (l.metric === metric && l.rank) return { label: l.rank, unit: c.unit };
+  throw new Error(`${metric} is not a ranking`);
+}
 
 const col = (name: string, metric: string) => `c\u0000${name}\u0000${metric}`;
 
+/** The per-container charts, a line (or an in/out pair) per container in its colour. */
 function specs(list: { name: string; color: string }[]): ChartSpec[] {
-  const one = (metric: string, extra: Partial<LineSpec> = {}) =>
-    list.map((c): LineSpec => ({
-      key: col(c.name, metric),
-      label: c.name,
-      name: c.name,
-      color: c.color,
-      group: c.name,
-      ...extra,
-    }));
-  const two = (a: string, b: string, words: [string, string], scale = 1) =>
-    list.flatMap((c): LineSpec[] => [
-      { key: col(c.name, a), label: `${c.name} ${words[0]}`, name: c.name, color: c.color, group: c.name, scale },
-      {
-        key: col(c.name, b),
-        label: `${c.name} ${words[1]}`,
-        name: c.name,
-        color: c.color,
-        group: c.name,
-        scale,
-        mirror: true,
-      },
-    ]);
-  return [
-    {
-      id: 'c-cpu',
-      title: 'Container CPU',
-      unit: 'pct',
-      readout: 'top',
-      note: '100 % = one core',
-      lines: one('cpu_pct'),
-    },
-    { id: 'c-mem', title: 'Container memory', unit: 'bytes', readout: 'top', lines: one('mem_bytes') },
-    {
-      id: 'c-net',
-      title: 'Container network',
-      unit: 'bits_per_s',
-      readout: 'top',
-      note: 'in above, out below',
-      lines: two('net_rx_bps', 'net_tx_bps', ['in', 'out'], 8),
-    },
-    {
-      id: 'c-blk',
-      title: 'Container block I/O',
-      unit: 'bytes_per_s',
-      readout: 'top',
-      note: 'read above, write below',
-      lines: two('blk_read_bps', 'blk_write_bps', ['read', 'write']),
-    },
-  ];
+  return PER_CONTAINER_CHARTS.map((chart) => {
+    const lines = list.flatMap((c) =>
+      chart.lines.map((l): LineSpec => {
+        const spec: LineSpec = {
+          key: col(c.name, l.metric),
+          label: chart.lines.length > 1 ? `${c.name} ${l.label}` : c.name,
+          name: c.name,
+          color: c.color,
+          group: c.name,
+        };
+        const scale = scaleTo(chart.unit, l.metric);
+        if (scale !== 1) spec.scale = scale;
+        if (l.role === 'below') spec.mirror = true;
+        return spec;
+      }),
+    );
+    const { title, note } = chart.perContainer!;
+    return { id: `c-${chart.id}`, title, unit: chart.unit, readout: 'top', ...(note ? { note } : {}), lines };
+  });
 }
 
 export class ContainersSection {
@@ -114,7 +83,7 @@ export class ContainersSection {
     this.rankSel = el(
       'select',
       { 'aria-label': 'Rank containers by' },
-      RANK_METRICS.map((m) => el('option', { value: m }, [RANK_LABEL[m][0]])),
+      RANK_METRICS.map((m) => el('option', { value: m }, [rankOf(m).label])),
     );
     this.rankSel.value = ctx.state.rank;
     this.rankSel.addEventListener('change', () => ctx.setRank(this.rankSel.value as RankMetric));
@@ -251,8 +220,8 @@ export class ContainersSection {
   }
 
   private renderTop(r: Settled<TopResponse>, rank: RankMetric): void {
-    const [label, unit] = RANK_LABEL[rank];
-    const k = unit === 'bits_per_s' ? 8 : 1;
+    const { label, unit } = rankOf(rank);
+    const k = scaleTo(unit, rank);
     const heads: [string, string][] = [
       ['#', 'rank'],
       ['Container', ''],

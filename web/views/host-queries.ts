@@ -13,12 +13,17 @@ import {
   type HostsResponse,
   type TopResponse,
 } from '../api.ts';
-import type { RankMetric, Window } from '../state.ts';
+import { CONTAINER_CHARTS, type ContainerChartDef, type RankMetric } from '../../protocol/metrics.ts';
+import type { Window } from '../state.ts';
 import { fetchHostData, type HostData } from './host-charts.ts';
 import { settle, type Settled } from './view.ts';
 
+/** The container charts drawn on the host view, a line per container (limits left out). */
+export const PER_CONTAINER_CHARTS: readonly ContainerChartDef[] = CONTAINER_CHARTS.filter((c) => c.perContainer).map(
+  (c) => ({ ...c, lines: c.lines.filter((l) => l.role !== 'limit') }),
+);
 /** What the per-container charts draw, one column each per container. */
-export const CONTAINER_METRICS = ['cpu_pct', 'mem_bytes', 'net_rx_bps', 'net_tx_bps', 'blk_read_bps', 'blk_write_bps'];
+export const CONTAINER_METRICS = PER_CONTAINER_CHARTS.flatMap((c) => c.lines.map((l) => l.metric));
 /** Significant digits of the container columns: exact to the eye, half the JSON. */
 export const CONTAINER_DIGITS = 6;
 

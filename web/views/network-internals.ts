@@ -6,6 +6,7 @@ import { seriesColumnKey } from '../../protocol/series-key.ts';
 import type { CatalogSeries } from '../api.ts';
 import { lastIndex, mean, spreadColor, type Column, type LineSpec } from '../chart-data.ts';
 import type { ChartSpec } from '../charts.ts';
+import { bandOf as band } from '../chart-lines.ts';
 import { formatPct } from '../format.ts';
 
 /** What a section's charts are built from: every answer merged on one grid, and its labels. */
@@ -47,8 +48,6 @@ function last(col: Column | undefined): number | undefined {
   const i = lastIndex(col);
   return i < 0 ? undefined : (col[i] as number);
 }
-
-const band = (key: string): LineSpec['band'] => ({ min: `${key}_min`, max: `${key}_max` });
 
 interface RealServer {
   name: string;

@@ -5,12 +5,15 @@ import { fetchHosts, fetchHostSeries, type HostInfo, type HostSeriesResponse } f
 import { el, link, text } from '../dom.ts';
 import { diskUsedPct, formatAgo, formatBits, formatBytes, formatBytesOf, formatLoad, formatPct } from '../format.ts';
 import { baseWindow } from '../state.ts';
+import type { HostMetric } from '../../protocol/metrics.ts';
 import { Sparkline } from '../sparkline.ts';
 import { AddHostPanel } from './add-host.ts';
 import { clockBadge, statusBadge } from './host.ts';
 import { failure, rethrowFatal, settle, themeColors, type View, type ViewCtx } from './view.ts';
 
 const SPARK_POINTS = 160;
+/** The sparkline's lines: CPU, and memory as a share of the total. */
+const SPARK_METRICS = ['cpu_pct', 'mem_used_bytes', 'mem_total_bytes'] as const satisfies readonly HostMetric[];
 
 function stat(label: string, value: string, sub?: string): HTMLElement {
   // The number reads large, its unit small, so "28.9 Mbit/s" fits a quarter of a card.
@@ -27,11 +30,7 @@ function share(used?: number, total?: number): string | undefined {
   return used !== undefined && total ? formatPct((used / total) * 100) : undefined;
 }
 
-function diskShare(l: {
-  fs_used_bytes?: number;
-  fs_total_bytes?: number;
-  fs_avail_bytes?: number;
-}): string | undefined {
+function diskShare(l: HostInfo['latest']): string | undefined {
   const pct = diskUsedPct(l.fs_used_bytes, l.fs_total_bytes, l.fs_avail_bytes);
   return pct === null ? undefined : formatPct(pct);
 }
@@ -235,7 +234,7 @@ export class OverviewView implements View {
     const sparks = await settle(
       fetchHostSeries(
         {
-          metrics: ['cpu_pct', 'mem_used_bytes', 'mem_total_bytes'],
+          metrics: SPARK_METRICS,
           from: win.from,
           to: win.to,
           maxPoints: SPARK_POINTS,

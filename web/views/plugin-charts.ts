@@ -4,16 +4,15 @@
 import type { CatalogSeries } from '../api.ts';
 import { seriesColumnKey } from '../../protocol/series-key.ts';
 import { lastIndex, spreadColor, type LineSpec } from '../chart-data.ts';
+import { bandOf } from '../chart-lines.ts';
 import type { ChartSpec } from '../charts.ts';
-import type { Unit } from '../format.ts';
+import { UNITS, type Unit } from '../../protocol/metrics.ts';
 import type { ExtraData } from './network-internals.ts';
 
 /** Series names a page fetches for plugins at most (in the host's one request for its extra charts); the rest are named in a note. */
 export const MAX_PLUGIN_SERIES = 40;
 const MAX_LINES_PER_CHART = 12;
 const BAD_LINES = 'plugin_bad_lines';
-
-const UNITS: readonly Unit[] = ['pct', 'bytes', 'bytes_per_s', 'bits_per_s', 'per_s', 'count', 'load', 'seconds'];
 
 const isPlugin = (s: CatalogSeries) =>
   s.labels.plugin !== undefined && s.name !== BAD_LINES && s.labels.container === undefined;
@@ -114,7 +113,7 @@ export function pluginSpecs(
           name: l.label,
           group: l.key,
           color: spreadColor(i, dark),
-          band: { min: `${l.key}_min`, max: `${l.key}_max` },
+          band: bandOf(l.key),
         })),
       };
     });
