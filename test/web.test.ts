@@ -10,6 +10,7 @@ import { openDb } from '../server/db/open.ts';
 import { startServer, type RunningServer } from '../server/server.ts';
 import { memoryLogger } from '../lib/log.ts';
 import { testConfig, TEST_TOKEN } from './support/server.ts';
+import { HOST_CHARTS } from '../protocol/metrics.ts';
 import { HOSTILE_NAME, seedFleet, type Seeded } from './support/seed.ts';
 import { artifact, browserSkipReason, ensureWebBuilt, launchChromium, shippedJs, WEB_DIST } from './support/browser.ts';
 
@@ -146,6 +147,15 @@ describe('dashboard in Chromium', { skip }, () => {
     const expected = ['cpu', 'load', 'mem', 'net', 'disk', 'fs', 'c-cpu', 'c-mem', 'c-net', 'c-blk'];
     assert.deepEqual(Object.keys(charts).sort(), [...expected].sort());
     for (const id of expected) assert.ok(charts[id] > 300, `chart ${id} looks blank (${charts[id]} coloured pixels)`);
+    // The lines are the catalogue's: the readouts name its labels (cpu_softirq_pct's "softirq" among them).
+    for (const chart of HOST_CHARTS.filter((c) => !c.split)) {
+      const names = await page.locator(`[data-chart="${chart.id}"] .ro-name`).allInnerTexts();
+      assert.deepEqual(
+        names,
+        chart.lines.map((l) => l.label),
+        `${chart.id} readout`,
+      );
+    }
     assert.equal(await page.locator('.chart-note.error:visible').count(), 0, 'no chart shows an error');
     await page.screenshot({ path: artifact('host-24h.png'), fullPage: true });
     const phone = await open('/host/app-1?range=6h', { width: 390, height: 844, dark: true });

@@ -27,7 +27,7 @@ import {
 } from './view.ts';
 
 /** Every metric the charts draw, in one request. */
-const METRICS = [...new Set(CONTAINER_CHARTS.flatMap((c) => c.lines.map((l) => l.metric)))];
+export const CONTAINER_VIEW_METRICS = [...new Set(CONTAINER_CHARTS.flatMap((c) => c.lines.map((l) => l.metric)))];
 
 /**
  * The container's charts. A limit at (about) the host's memory is Docker's "no limit": it is
@@ -79,7 +79,7 @@ export class ContainerView implements View {
     const q = {
       host: this.host,
       container: this.name,
-      metrics: METRICS,
+      metrics: CONTAINER_VIEW_METRICS,
       from: win.from,
       to: win.to,
       maxPoints: this.ctx.maxPoints(),

@@ -13,10 +13,14 @@ import { diskUsedPct } from '../format.ts';
 
 /** The file-system totals the fs chart falls back to (disk use as `df` counts it, diskUsedPct). */
 const FS_TOTALS = ['fs_used_bytes', 'fs_total_bytes', 'fs_avail_bytes'] as const satisfies readonly HostMetric[];
-/** Every core metric the charts draw, and the totals the fallback needs. */
-const CORE = [...new Set([...HOST_CHARTS.flatMap((c) => c.lines.map((l) => l.metric)), ...FS_TOTALS])];
-/** Every labelled series a chart is split by (per interface, disk, mount). */
-const LABELLED = HOST_CHARTS.flatMap((c) => c.split?.series ?? []);
+/**
+ * What the host view asks for in its one /series request: every core metric the charts draw
+ * and the totals the fs fallback needs, and every labelled series a chart is split by.
+ */
+export const HOST_VIEW_QUERY = {
+  metrics: [...new Set([...HOST_CHARTS.flatMap((c) => c.lines.map((l) => l.metric)), ...FS_TOTALS])],
+  series: HOST_CHARTS.flatMap((c) => c.split?.series ?? []),
+};
 
 /** At most this many interfaces, disks or mounts per chart (the busiest). */
 const MAX_PER_CHART = 8;
@@ -37,7 +41,7 @@ export async function fetchHostData(
   // One request for the core columns and every labelled series: the page's first requests
   // share the browser's six connections to the server with the container charts'.
   const r = await settle(
-    fetchSeries({ host, from: win.from, to: win.to, maxPoints, minmax: true, metrics: CORE, series: LABELLED }, signal),
+    fetchSeries({ host, from: win.from, to: win.to, maxPoints, minmax: true, ...HOST_VIEW_QUERY }, signal),
   );
   rethrowFatal([r]);
   if (!r.ok) {
