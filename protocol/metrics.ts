@@ -33,6 +33,11 @@ export const HOST_METRICS = [
   { name: 'cpu_system_pct', unit: 'pct', help: 'CPU in kernel mode (system + irq + softirq), 0–100 across all cores' },
   { name: 'cpu_iowait_pct', unit: 'pct', help: 'CPU idle waiting for I/O, 0–100 across all cores' },
   { name: 'cpu_steal_pct', unit: 'pct', help: 'CPU stolen by the hypervisor, 0–100 across all cores' },
+  {
+    name: 'cpu_softirq_pct',
+    unit: 'pct',
+    help: 'CPU in softirqs (network receive and send, block I/O completion, timers), 0–100 across all cores; a part of cpu_system_pct',
+  },
   { name: 'load1', unit: 'load', help: 'Load average over 1 minute' },
   { name: 'load5', unit: 'load', help: 'Load average over 5 minutes' },
   { name: 'load15', unit: 'load', help: 'Load average over 15 minutes' },
@@ -257,6 +262,7 @@ export const HOST_CHARTS: readonly HostChartDef[] = [
       { metric: 'cpu_system_pct', label: 'system', color: 2 },
       { metric: 'cpu_iowait_pct', label: 'iowait', color: 3 },
       { metric: 'cpu_steal_pct', label: 'steal', color: 6 },
+      { metric: 'cpu_softirq_pct', label: 'softirq', color: 5 },
     ],
   },
   {

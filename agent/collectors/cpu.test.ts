@@ -37,6 +37,7 @@ test('cpuPercent: shares of the elapsed ticks, as top prints them', () => {
   assert.equal(p.system, (100 * 50) / 400);
   assert.equal(p.iowait, 5);
   assert.equal(p.steal, 2.5);
+  assert.equal(p.softirq, 1.5, 'softirq alone, 6 of 400 ticks');
   // Everything that is not idle or iowait is busy.
   assert.ok(Math.abs(p.busy - (p.user + p.system + p.steal)) < 1e-9);
 });
@@ -88,6 +89,7 @@ test('cpuCollector: first read yields nothing, the second the shares of the step
     cpu_system_pct: 15,
     cpu_iowait_pct: 10,
     cpu_steal_pct: 10,
+    cpu_softirq_pct: 5,
   });
 });
 

@@ -5,7 +5,9 @@
 //   cpu_pct        = 100 × (1 − Δ(idle + iowait) / Δtotal)   (steal counts as busy)
 //   cpu_user_pct   = 100 × Δ(user + nice) / Δtotal
 //   cpu_system_pct = 100 × Δ(system + irq + softirq) / Δtotal
-//   cpu_iowait_pct, cpu_steal_pct likewise.
+//   cpu_iowait_pct, cpu_steal_pct, cpu_softirq_pct likewise (softirq is also part of system:
+//   a host busy receiving packets shows it there).
+// A kernel without the softirq column (before 2.6.0) reads it as 0.
 // The first read yields nothing. If the counters went backwards as a whole (a reset), the step
 // yields nothing. A single column stepping back while the total advances is a known kernel
 // quirk (proc(5): iowait "can decrease"), so that column's delta counts as 0, as `top` does.
@@ -18,6 +20,7 @@ export interface CpuPercent {
   system: number;
   iowait: number;
   steal: number;
+  softirq: number;
 }
 
 const COUNTED = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'] as const;
@@ -39,6 +42,7 @@ export function cpuPercent(prev: CpuTimes, cur: CpuTimes): CpuPercent | undefine
     system: pct(d.system + d.irq + d.softirq),
     iowait: pct(d.iowait),
     steal: pct(d.steal),
+    softirq: pct(d.softirq),
   };
 }
 
@@ -63,6 +67,7 @@ export function cpuCollector(opts: CpuOptions): Collector {
       out.hostMetric('cpu_system_pct', p.system);
       out.hostMetric('cpu_iowait_pct', p.iowait);
       out.hostMetric('cpu_steal_pct', p.steal);
+      out.hostMetric('cpu_softirq_pct', p.softirq);
     },
   };
 }

@@ -158,6 +158,7 @@ function hostSnapshot(host: SeededHost, hi: number, ts: number, flags: TickFlags
       cpu_system_pct: system,
       cpu_iowait_pct: iowait,
       cpu_steal_pct: steal,
+      cpu_softirq_pct: system / 4,
       load1: (user + system) / 12,
       load5: (user + system) / 14,
       load15: (user + system) / 16,
