@@ -43,18 +43,18 @@ function pick<M extends string>(rows: Row[], names: readonly M[], interval: numb
 
 /**
  * One statement for every entity of a kind: each one's newest LATEST_ROWS sample rows at or
- * before its `bound`, or, where it has none there, at or before its `fallback`. Each entity
- * costs a few primary-key probes and one range scan, as a statement of its own would.
+ * before its `bound`, or, where it has none there, at or before its `fallback`, as one JSON
+ * array per entity ([ts, ...metrics] each). One index seek per entity, as a statement of its
+ * own would make (a join back to the rows would make three); SQLite writes doubles in JSON to
+ * round-trip exactly.
  */
 function newestRowsSql(kind: 'host' | 'container'): string {
-  const { table, key } = KINDS[kind];
-  const newest = (id: string, bound: string, skip = 0) =>
-    `(SELECT ts FROM ${table} WHERE ${key} = ${id} AND ts <= ${bound} ORDER BY ts DESC LIMIT 1 OFFSET ${skip})`;
-  return `WITH e(id, bound, fallback) AS (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)),
-    top(id, hi) AS (SELECT id, coalesce(${newest('e.id', 'e.bound')}, ${newest('e.id', 'e.fallback')}) FROM e),
-    span(id, lo, hi) AS (SELECT id, coalesce(${newest('top.id', 'top.hi', LATEST_ROWS - 1)}, 0), hi FROM top WHERE hi IS NOT NULL)
-    SELECT s.* FROM span JOIN ${table} s ON s.${key} = span.id AND s.ts >= span.lo AND s.ts <= span.hi
-    ORDER BY s.${key}, s.ts DESC`;
+  const { table, key, columns } = KINDS[kind];
+  const cols = ['ts', ...columns].join(', ');
+  const rows = (bound: number) =>
+    `(SELECT json_group_array(json_array(${cols})) FROM (SELECT ${cols} FROM ${table}
+      WHERE ${key} = e.value ->> 0 AND ts <= e.value ->> ${bound} ORDER BY ts DESC LIMIT ${LATEST_ROWS}) HAVING count(*) > 0)`;
+  return `SELECT e.value ->> 0 AS id, coalesce(${rows(1)}, ${rows(2)}) AS rows FROM json_each(?) e`;
 }
 const NEWEST_HOST_ROWS = newestRowsSql('host');
 const NEWEST_CONTAINER_ROWS = newestRowsSql('container');
@@ -67,13 +67,19 @@ function newestRows(
 ): Map<number, Row[]> {
   const out = new Map<number, Row[]>();
   if (wanted.length === 0) return out;
-  const { key } = KINDS[kind];
+  const columns = KINDS[kind].columns;
   const sql = kind === 'host' ? NEWEST_HOST_ROWS : NEWEST_CONTAINER_ROWS;
-  for (const r of statement(sqlite, sql).all(JSON.stringify(wanted)) as Row[]) {
-    const id = r[key] as number;
-    const list = out.get(id);
-    if (list) list.push(r);
-    else out.set(id, [r]);
+  for (const e of statement(sqlite, sql).all(JSON.stringify(wanted)) as { id: number; rows: string | null }[]) {
+    if (e.rows === null) continue;
+    const rows = (JSON.parse(e.rows) as (number | null)[][]).map((values) => {
+      const row: Row = { ts: values[0]! };
+      for (let i = 0; i < columns.length; i++) row[columns[i]] = values[i + 1];
+      return row;
+    });
+    out.set(
+      e.id,
+      rows.sort((a, b) => b.ts - a.ts),
+    );
   }
   return out;
 }
