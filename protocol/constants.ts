@@ -87,5 +87,7 @@ export function isHostName(name: string): boolean {
  * draws at most this many per chart, in one request.
  */
 export const MAX_QUERY_CONTAINERS = 500;
+/** Hosts one /host-series answer may hold (the overview asks for every host's sparkline at once). */
+export const MAX_QUERY_HOSTS = 2000;
 /** Labelled series one /series answer may hold (names asked, and series they match). */
 export const MAX_QUERY_SERIES = 500;

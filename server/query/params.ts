@@ -5,6 +5,9 @@ import { HTTPException } from 'hono/http-exception';
 /** What parseChartParams reads. */
 export type ChartParam = 'from' | 'to' | 'maxPoints' | 'minmax';
 
+/** Series one /catalog answer lists at most (about 2 MB of JSON); past it, the first ones and `truncated`. */
+export const MAX_CATALOG_SERIES = 10_000;
+
 /** Values one chart answer may hold (entities × columns × points): about 30 MB of JSON. */
 export const MAX_ANSWER_VALUES = 2_000_000;
 

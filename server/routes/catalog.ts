@@ -4,14 +4,11 @@
 import { Hono } from 'hono';
 import { unitOf } from '../../protocol/metrics.ts';
 import { findHost } from '../query/entities.ts';
-import { requireParam } from '../query/params.ts';
+import { MAX_CATALOG_SERIES, requireParam } from '../query/params.ts';
 import { declareQuery } from './input.ts';
 import { statement } from '../db/statements.ts';
 import type { AppDeps } from '../deps.ts';
 import type { CatalogAnswer } from '../query/source.ts';
-
-/** Series one answer lists at most (about 2 MB of JSON). */
-const MAX_CATALOG_SERIES = 10_000;
 
 export function catalogRoute({ db }: AppDeps) {
   const sqlite = db.$client;

@@ -18,11 +18,9 @@ import {
 } from '../query/params.ts';
 import { declareQuery } from './input.ts';
 import type { AppDeps } from '../deps.ts';
+import { MAX_QUERY_HOSTS } from '../../protocol/constants.ts';
 import type { HostSeriesAnswer } from '../query/source.ts';
 import { statement } from '../db/statements.ts';
-
-/** Hosts one answer may hold. */
-const MAX_HOSTS = 2000;
 
 export function hostSeriesRoute({ db, now, config }: AppDeps) {
   const sqlite = db.$client;
@@ -34,15 +32,15 @@ export function hostSeriesRoute({ db, now, config }: AppDeps) {
     const metrics = parseMetrics(q('metrics'), HOST_METRIC_NAMES, 'host');
 
     const named = [...new Set(c.req.queries('host') ?? [])];
-    if (named.length > MAX_HOSTS) badRequest(`host: ${named.length} named, at most ${MAX_HOSTS}`);
+    if (named.length > MAX_QUERY_HOSTS) badRequest(`host: ${named.length} named, at most ${MAX_QUERY_HOSTS}`);
     const hosts = named.length
       ? named.map((name) => findHost(sqlite, name))
       : (statement(
           sqlite,
           'SELECT id, name, interval_s, last_seen, last_ts FROM hosts ORDER BY name',
         ).all() as HostRow[]);
-    if (hosts.length > MAX_HOSTS)
-      badRequest(`host: ${hosts.length} hosts, at most ${MAX_HOSTS} in one answer; name them`);
+    if (hosts.length > MAX_QUERY_HOSTS)
+      badRequest(`host: ${hosts.length} hosts, at most ${MAX_QUERY_HOSTS} in one answer; name them`);
     const interval = Math.max(1, ...hosts.map((h) => h.interval_s));
     const { tier, step } = chooseTier(from, to, interval, maxPoints, (tier) => t - config.retention[tier]);
     const grid = timeGrid(from, to, step);

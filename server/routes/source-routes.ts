@@ -15,11 +15,7 @@ import {
   requireParam,
 } from '../query/params.ts';
 import type { ChartRange, QuerySource } from '../query/source.ts';
-
-/** As the SQLite routes bound them. */
-const MAX_SERIES = 500;
-const MAX_HOSTS = 2000;
-const MAX_CONTAINERS = 500;
+import { MAX_QUERY_CONTAINERS, MAX_QUERY_HOSTS, MAX_QUERY_SERIES } from '../../protocol/constants.ts';
 
 function chart(c: Context, now: number, digits = false): ChartRange {
   const q = (k: string) => c.req.query(k);
@@ -39,7 +35,7 @@ export function sourceRoutes(source: QuerySource, now: () => number): Record<str
     const names = [...new Set(parseList(c.req.query('series')))];
     const metrics = [...new Set(parseList(c.req.query('metrics')))];
     if (names.length === 0 && metrics.length === 0) badRequest('metrics: required (comma-separated), or series=NAME');
-    if (names.length > MAX_SERIES) badRequest(`series: ${names.length} names, at most ${MAX_SERIES}`);
+    if (names.length > MAX_QUERY_SERIES) badRequest(`series: ${names.length} names, at most ${MAX_QUERY_SERIES}`);
     const known: readonly string[] = container ? CONTAINER_METRIC_NAMES : HOST_METRIC_NAMES;
     const unknown = metrics.find((m) => !known.includes(m));
     if (unknown !== undefined)
@@ -57,7 +53,7 @@ export function sourceRoutes(source: QuerySource, now: () => number): Record<str
     const range = chart(c, t, true);
     const metrics = parseMetrics(c.req.query('metrics'), HOST_METRIC_NAMES, 'host');
     const named = [...new Set(c.req.queries('host') ?? [])];
-    if (named.length > MAX_HOSTS) badRequest(`host: ${named.length} named, at most ${MAX_HOSTS}`);
+    if (named.length > MAX_QUERY_HOSTS) badRequest(`host: ${named.length} named, at most ${MAX_QUERY_HOSTS}`);
     return c.json(await source.hostSeries({ ...range, hosts: named, metrics }, t));
   });
 
@@ -75,8 +71,8 @@ export function sourceRoutes(source: QuerySource, now: () => number): Record<str
     if (!all && !exact.length && wanted.includes('*'))
       badRequest('containers: * stands alone (every container seen in the range), not in a list');
     const names = [...new Set(wanted)];
-    if (!all && names.length > MAX_CONTAINERS)
-      badRequest(`containers: ${names.length} named, at most ${MAX_CONTAINERS}`);
+    if (!all && names.length > MAX_QUERY_CONTAINERS)
+      badRequest(`containers: ${names.length} named, at most ${MAX_QUERY_CONTAINERS}`);
     return c.json(await source.containerSeries({ ...range, host, containers: all ? '*' : names, metrics }, t));
   });
 

@@ -23,6 +23,7 @@ import { seriesColumnKey } from '../../../protocol/series-key.ts';
 import { chooseTier } from '../../rollup/tiers.ts';
 import { timeGrid } from '../columns.ts';
 import { roundSignificant } from '../round.ts';
+import { MAX_CATALOG_SERIES } from '../params.ts';
 import { isOnline } from '../../routes/hosts.ts';
 import type { Labels, MatrixSeries, PromClient, VectorSample } from './client.ts';
 import { aggregate, anyOf, bucketQuery, liveQuery, selector, splitGrid, toColumn, type BucketFn } from './promql.ts';
@@ -48,8 +49,6 @@ const HOSTS_WINDOW = 7 * 86_400;
 const GONE_WINDOW = 86_400;
 /** Host intervals are asked again after this long. */
 const HOSTS_TTL_MS = 15_000;
-/** Series one catalogue answer lists at most, as SQLite's. */
-const MAX_CATALOG = 10_000;
 const DEFAULT_INTERVAL = 10;
 
 const hostNames = [...PROM_HOST.values()].map((m) => m.prom);
@@ -540,11 +539,11 @@ export class PromqlSource implements QuerySource {
       })
       .filter((e): e is NonNullable<typeof e> => e !== undefined)
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const truncated = entries.length > MAX_CATALOG;
+    const truncated = entries.length > MAX_CATALOG_SERIES;
     return {
       host,
-      ...(truncated ? { truncated: true, limit: MAX_CATALOG } : {}),
-      series: entries.slice(0, MAX_CATALOG),
+      ...(truncated ? { truncated: true, limit: MAX_CATALOG_SERIES } : {}),
+      series: entries.slice(0, MAX_CATALOG_SERIES),
     };
   }
 }
