@@ -2,7 +2,7 @@
 // sample with its host (and container) by name, its time as text, and a column per catalogue
 // metric. Views live in migrations (drizzle's schema language cannot say them), so a
 // migration that adds a core metric ends by making its view again with these statements
-// (npm run db:generate appends them: scripts/db-generate.ts); server/db/catalogue.test.ts checks the migrated
+// (npm run db:generate appends them: scripts/db-generate.ts); test/catalogue.test.ts checks the migrated
 // views against them.
 import { CONTAINER_METRIC_NAMES, HOST_METRIC_NAMES } from '../../protocol/metrics.ts';
 

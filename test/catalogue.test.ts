@@ -7,14 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { is } from 'drizzle-orm';
 import { getTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { CONTAINER_CHARTS, CONTAINER_METRIC_NAMES, HOST_CHARTS, HOST_METRIC_NAMES } from '../../protocol/metrics.ts';
-import * as schema from './schema.ts';
-import { metricViewSql, viewColumns, type MetricView } from './views.ts';
-import { runRollups } from '../rollup/rollup.ts';
-import { makeBatch, testApp } from '../../test/support/server.ts';
-import { HOST_VIEW_QUERY } from '../../web/views/host-charts.ts';
-import { CONTAINER_VIEW_METRICS } from '../../web/views/container.ts';
-import { CONTAINER_METRICS, PER_CONTAINER_CHARTS } from '../../web/views/host-queries.ts';
+import { CONTAINER_CHARTS, CONTAINER_METRIC_NAMES, HOST_CHARTS, HOST_METRIC_NAMES } from '../protocol/metrics.ts';
+import * as schema from '../server/db/schema.ts';
+import { metricViewSql, viewColumns, type MetricView } from '../server/db/views.ts';
+import { runRollups } from '../server/rollup/rollup.ts';
+import { makeBatch, testApp } from './support/server.ts';
+import { HOST_VIEW_QUERY } from '../web/views/host-charts.ts';
+import { CONTAINER_VIEW_METRICS } from '../web/views/container.ts';
+import { CONTAINER_METRICS, PER_CONTAINER_CHARTS } from '../web/views/host-queries.ts';
 
 const NOW = 1_790_000_000;
 /** A value of its own per metric, so a column read from the wrong place shows. */
