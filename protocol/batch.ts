@@ -9,7 +9,7 @@
 //    spools. protocol/columns.ts turns one into the other.
 // The server validates with these schemas; the agent builds values of these types.
 import { z } from 'zod';
-import { METRIC_NAME_RE } from './metrics.ts';
+import { METRIC_NAME_RE, METRIC_NAME_RULE } from './metrics.ts';
 import {
   PROTOCOL_VERSION,
   COLUMNS_VERSION,
@@ -39,7 +39,7 @@ const text = (max: number) => z.string().max(max);
 
 /** name → value; names outside the catalogue are kept and stored as series. */
 export const metricValues = z.record(
-  z.string().regex(METRIC_NAME_RE, { message: 'metric names are letters, digits, _ . : - (max 128)' }),
+  z.string().regex(METRIC_NAME_RE, { message: `metric names: ${METRIC_NAME_RULE}` }),
   finite,
 );
 
@@ -59,7 +59,7 @@ export const containerSample = z.object({
 });
 
 export const seriesSample = z.object({
-  name: z.string().regex(METRIC_NAME_RE, { message: 'series names are letters, digits, _ . : - (max 128)' }),
+  name: z.string().regex(METRIC_NAME_RE, { message: `series names: ${METRIC_NAME_RULE}` }),
   labels: labels.default({}),
   /** Container name this series belongs to, if any. */
   container: text(TEXT_MAX.containerName).optional(),
@@ -138,7 +138,7 @@ export const batch = z.object({
 const times = z.array(timestamp).min(1).max(MAX_TICKS);
 const column = z.array(finite.nullable()).max(MAX_TICKS);
 const metricColumns = z.record(
-  z.string().regex(METRIC_NAME_RE, { message: 'metric names are letters, digits, _ . : - (max 128)' }),
+  z.string().regex(METRIC_NAME_RE, { message: `metric names: ${METRIC_NAME_RULE}` }),
   column,
 );
 const sameLength = (ts: number[], cols: Record<string, unknown[]>, ctx: z.RefinementCtx, at: string[]) => {

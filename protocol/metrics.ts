@@ -96,8 +96,10 @@ export function unitOf(name: string): Unit | undefined {
 }
 let byName: Map<string, MetricDef> | undefined;
 
-/** Metric names are snake_case, start with a letter, at most 128 characters. */
+/** Metric and series names: a letter or _ first, then letters, digits, _ . : -, at most 128 characters. */
 export const METRIC_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}$/;
+/** METRIC_NAME_RE in words, for the messages that refuse a name. */
+export const METRIC_NAME_RULE = 'a letter or _ first, then letters, digits, _ . : -, at most 128 characters';
 
 export interface SeriesDef {
   readonly name: string;

@@ -31,9 +31,9 @@ test('parsePluginOutput: every kind of bad line is counted with a reason', () =>
     ['a\t1', /got 2 field/],
     // Split on whitespace as mackerel-agent does: a name with a space shifts the fields.
     ['a b\t1\t2', /value "b" is not a finite number/],
-    ['9lives\t1\t2', /name must start with a letter/],
-    ['a/b\t1\t2', /name must/],
-    [`${'x'.repeat(129)}\t1\t2`, /max 128/],
+    ['9lives\t1\t2', /name: a letter or _ first/],
+    ['a/b\t1\t2', /then letters, digits, _ \. : -/],
+    [`${'x'.repeat(129)}\t1\t2`, /at most 128/],
     ['a\tNaN\t2', /"NaN" is not a finite number/],
     ['a\tInfinity\t2', /not a finite number/],
     ['a\t1e999\t2', /not a finite number/],

@@ -6,7 +6,7 @@
 //   A metric's full name is KEY + "." + metric name; in either part a whole segment "*" or "#"
 //   matches one segment of [-a-zA-Z0-9_]+ ("#" also splits graphs per value), and "%1", "%2"…
 //   in labels stand for what the wildcards matched (as Mackerel does).
-import { METRIC_NAME_RE, type Unit } from '../../protocol/metrics.ts';
+import { METRIC_NAME_RE, METRIC_NAME_RULE, type Unit } from '../../protocol/metrics.ts';
 import { clip } from '../clip.ts';
 import { TEXT_MAX } from '../../protocol/constants.ts';
 
@@ -44,7 +44,7 @@ export function parsePluginOutput(stdout: string): { samples: PluginSample[]; ba
     }
     const [name, value, epoch] = f;
     if (!METRIC_NAME_RE.test(name)) {
-      reject('name must start with a letter or _ and use letters, digits, _ . : - (max 128)');
+      reject(`name: ${METRIC_NAME_RULE}`);
       continue;
     }
     const v = Number(value);
