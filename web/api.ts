@@ -20,6 +20,8 @@ export type TokenInfo = InferResponseType<typeof api.tokens.$get>['tokens'][numb
 export type EventsResponse = InferResponseType<typeof api.events.$get>;
 export type EventRecord = EventsResponse['events'][number];
 export type EventSummaryResponse = InferResponseType<typeof api.events.summary.$get>;
+/** One remote-write target's forwarding: queue, lag, deliveries and drops (server/forward/stats.ts). */
+export type ForwardStats = InferResponseType<typeof api.status.forwarding.$get>['forwarding'][number];
 
 export class ApiError extends Error {
   constructor(
@@ -200,6 +202,10 @@ export function fetchEventSummary(
   };
   return answer((o) => api.events.summary.$get({ query }, o), signal);
 }
+
+/** Each remote-write target's forwarding; none when the server forwards nowhere. */
+export const fetchForwarding = (signal?: AbortSignal) =>
+  answer((o) => api.status.forwarding.$get(undefined, o), signal);
 
 export const isAbort = (e: unknown): boolean => e instanceof DOMException && e.name === 'AbortError';
 

@@ -1,7 +1,7 @@
 // The page's controller: reads the state from the URL, mounts the view it names, keeps the
 // URL in step with every change (range, zoom, toggles), refreshes live ranges on their own,
 // and when the server is unreachable says so and retries until it is back. Loaded by main.ts.
-import { ApiError, isAbort } from './api.ts';
+import { ApiError, fetchForwarding, isAbort } from './api.ts';
 import { el, link } from './dom.ts';
 import { isolate, zoneLabel } from './format.ts';
 import {
@@ -19,6 +19,7 @@ import { ContainerView } from './views/container.ts';
 import { HostView } from './views/host.ts';
 import type { HostQueries } from './views/host-queries.ts';
 import { OverviewView } from './views/overview.ts';
+import { forwardingSummary } from './views/forwarding.ts';
 import { TimeBar } from './views/timebar.ts';
 import type { View, ViewCtx } from './views/view.ts';
 
@@ -200,6 +201,11 @@ class Page implements ViewCtx {
     this.controller = c;
     const view = this.view!;
     if (this.failures === 0) this.timebar.status('loading', 'Loading…');
+    // Beside the view's queries, never holding them up; a failure leaves the last word shown.
+    void fetchForwarding(c.signal).then(
+      (a) => c === this.controller && this.timebar.forwarding(forwardingSummary(a.forwarding)),
+      () => {},
+    );
     try {
       await view.refresh(c.signal);
       if (c !== this.controller) return;

@@ -3,6 +3,7 @@
 import { el } from '../dom.ts';
 import { formatRange, fromLocalInput, toLocalInput } from '../format.ts';
 import { baseWindow, PRESETS, type Preset, type ViewState } from '../state.ts';
+import type { ForwardingSummary } from './forwarding.ts';
 
 export interface TimeBarActions {
   preset(p: Preset): void;
@@ -32,6 +33,7 @@ export class TimeBar {
   private readonly zoomText: HTMLElement;
   private readonly refreshSel: HTMLSelectElement;
   private readonly statusEl: HTMLElement;
+  private readonly forwardingEl: HTMLElement;
 
   constructor(private readonly act: TimeBarActions) {
     const group = el('div', { class: 'presets', role: 'group', 'aria-label': 'Time range' });
@@ -87,11 +89,13 @@ export class TimeBar {
       act.refresh(v === 'auto' ? null : v === 'off' ? 0 : Number(v));
     });
     this.statusEl = el('span', { class: 'status', role: 'status' });
+    this.forwardingEl = el('span', { class: 'forwarding', hidden: true });
 
     this.el = el('div', { class: 'timebar' }, [
       group,
       el('label', { class: 'refresh' }, [el('span', { class: 'refresh-label' }, ['Refresh ']), this.refreshSel]),
       this.statusEl,
+      this.forwardingEl,
       this.form,
       this.zoomEl,
     ]);
@@ -128,5 +132,14 @@ export class TimeBar {
   status(kind: 'live' | 'fixed' | 'loading' | 'error', message: string): void {
     this.statusEl.className = `status ${kind}`;
     this.statusEl.textContent = message;
+  }
+
+  /** Forwarding to remote-write targets, or nothing when the server forwards nowhere. */
+  forwarding(summary: ForwardingSummary | null): void {
+    this.forwardingEl.hidden = summary === null;
+    if (!summary) return;
+    this.forwardingEl.className = summary.trouble ? 'forwarding trouble' : 'forwarding';
+    this.forwardingEl.textContent = summary.text;
+    this.forwardingEl.title = summary.detail;
   }
 }
