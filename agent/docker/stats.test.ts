@@ -155,6 +155,16 @@ test('Podman 3.4 on cgroup v2 (no online_cpus, no percpu_usage): CPU % still com
   near(m.blk_read_bps, 0); // an empty list: no block I/O yet
 });
 
+test('memory_stats.usage -1: no memory values (the docker CLI shows --), the rest of the answer still counts', () => {
+  const a = containerMetrics(fixture('stats-v2-mem-usage-negative.json'), undefined, 100);
+  assert.deepEqual(a.metrics, { mem_limit_bytes: 536870912, pids: 23 });
+  const m = containerMetrics(fixture('stats-v2-2.json'), a.counters, 110).metrics;
+  near(m.cpu_pct, 150.32118); // as from stats-v2-1: the counters of the reading were sound
+  assert.equal(m.mem_bytes, 115867648);
+  const back = containerMetrics(fixture('stats-v2-mem-usage-negative.json'), a.counters, 110).metrics;
+  for (const k of ['mem_bytes', 'mem_pct'] as const) assert.equal(back[k], undefined, k);
+});
+
 test('memUsageNoCache follows the docker CLI in every branch', () => {
   const cases: [string, StatsResponse['memory_stats'], number | undefined][] = [
     ['v1: usage − total_inactive_file', { usage: 1000, stats: { total_inactive_file: 300, inactive_file: 100 } }, 700],
@@ -170,6 +180,8 @@ test('memUsageNoCache follows the docker CLI in every branch', () => {
     ['stats null: usage', { usage: 1000, stats: null as unknown as Record<string, number> }, 1000],
     ['usage absent (omitempty 0 or no memory cgroup)', { stats: { inactive_file: 1 } }, undefined],
     ['usage not a number', { usage: '1000' as unknown as number }, undefined],
+    ['usage negative (a uint64 the CLI cannot decode)', { usage: -1, stats: { inactive_file: 0 } }, undefined],
+    ['inactive_file negative: usage', { usage: 1000, stats: { inactive_file: -1 } }, 1000],
     ['memory_stats absent', undefined, undefined],
   ];
   for (const [name, mem, want] of cases) assert.equal(memUsageNoCache(mem), want, name);

@@ -1,8 +1,9 @@
 // Container metrics from one Docker Engine stats response plus the counters we kept from the
 // previous one. Pure maths, exact to the docker CLI (cli/command/container/stats_helpers.go):
 // cpu_pct, mem_bytes (usage without inactive file cache), mem_pct, and rates for network and
-// block I/O; and to `podman stats` for CPU when Podman's compat API answers. One-shot responses carry no usable precpu_stats, so the caller keeps the previous
-// counters per container (the `Counters` returned here) and passes them back next time.
+// block I/O; and to `podman stats` for CPU when Podman's compat API answers. One-shot responses
+// carry no usable precpu_stats, so the caller keeps the previous counters per container (the
+// `Counters` returned here) and passes them back next time.
 import type { ContainerMetric } from '../../protocol/metrics.ts';
 
 /** The parts of GET /containers/{id}/stats that Berth reads; every field may be absent. */
@@ -46,7 +47,13 @@ export interface Counters {
 
 export type ContainerMetrics = Partial<Record<ContainerMetric, number>>;
 
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+/**
+ * Every number Berth reads from a stats answer is a uint64 in the engine's types: a negative
+ * one (`memory_stats.usage: -1`) does not decode in the docker CLI, which then shows `--`.
+ * Berth likewise takes no value from it, and keeps the fields of the answer that are sound.
+ */
+const count = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -74,19 +81,19 @@ export function isLiveReading(s: StatsResponse): boolean {
  * (cgroup v2, or v1 where it is not below usage) `inactive_file` when below usage; else usage.
  */
 export function memUsageNoCache(mem: StatsResponse['memory_stats']): number | undefined {
-  const usage = num(mem?.usage);
+  const usage = count(mem?.usage);
   if (usage === undefined) return undefined;
   const stats = isObject(mem?.stats) ? mem.stats : {};
-  const v1 = num(stats.total_inactive_file);
+  const v1 = count(stats.total_inactive_file);
   if (v1 !== undefined && v1 < usage) return usage - v1;
-  const v2 = num(stats.inactive_file) ?? 0;
+  const v2 = count(stats.inactive_file) ?? 0;
   if (v2 < usage) return usage - v2;
   return usage;
 }
 
 /** Online CPUs as the CLI counts them: `online_cpus`, or len(percpu_usage) from engines before API 1.27. */
 export function onlineCpus(cpu: CpuStats | undefined): number | undefined {
-  const online = num(cpu?.online_cpus);
+  const online = count(cpu?.online_cpus);
   if (online !== undefined && online > 0) return online;
   const per = cpu?.cpu_usage?.percpu_usage;
   return Array.isArray(per) && per.length > 0 ? per.length : undefined;
@@ -142,7 +149,7 @@ export function blkioBytes(blkio: StatsResponse['blkio_stats']): { read?: number
   const entries = blkio.io_service_bytes_recursive;
   for (const e of Array.isArray(entries) ? entries : []) {
     if (!isObject(e) || typeof e.op !== 'string') continue;
-    const value = num(e.value);
+    const value = count(e.value);
     if (value === undefined) continue;
     const op = e.op.toLowerCase();
     if (op === 'read') read += value;
@@ -158,8 +165,8 @@ export function networkBytes(networks: StatsResponse['networks']): { rx?: number
   let tx: number | undefined;
   for (const iface of Object.values(networks)) {
     if (!isObject(iface)) continue;
-    const r = num(iface.rx_bytes);
-    const t = num(iface.tx_bytes);
+    const r = count(iface.rx_bytes);
+    const t = count(iface.tx_bytes);
     if (r !== undefined) rx = (rx ?? 0) + r;
     if (t !== undefined) tx = (tx ?? 0) + t;
   }
@@ -173,8 +180,8 @@ export function countersOf(s: StatsResponse, mono: number): Counters {
   return {
     at: parseReadTime(s.read),
     mono,
-    cpuTotal: num(s.cpu_stats?.cpu_usage?.total_usage),
-    systemCpu: num(s.cpu_stats?.system_cpu_usage),
+    cpuTotal: count(s.cpu_stats?.cpu_usage?.total_usage),
+    systemCpu: count(s.cpu_stats?.system_cpu_usage),
     rx: net.rx,
     tx: net.tx,
     blkRead: blk.read,
@@ -232,11 +239,11 @@ export function containerMetrics(
   };
 
   const used = memUsageNoCache(s.memory_stats);
-  const limit = num(s.memory_stats?.limit);
+  const limit = count(s.memory_stats?.limit);
   put('mem_bytes', used);
   put('mem_limit_bytes', limit);
   if (used !== undefined && limit !== undefined && limit > 0) put('mem_pct', (used / limit) * 100);
-  put('pids', num(s.pids_stats?.current));
+  put('pids', count(s.pids_stats?.current));
 
   if (prev && !restartedBetween(prev, counters)) {
     const dt = elapsedSeconds(prev, counters);
