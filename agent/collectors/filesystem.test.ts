@@ -140,14 +140,27 @@ test('filesystemCollector: a missing mountinfo is SourceMissing naming the path'
   );
 });
 
-test('filesystemCollector: agrees with `df -B1` on this machine (live)', async () => {
+test('filesystemCollector: agrees with `df -B1` on this machine (live)', async (t) => {
   const out = new SnapshotBuilder(0);
   await filesystemCollector({ procRoot: '/proc' }).collect(out, ctx());
   const mounts = [...new Set(out.series.map((s) => s.labels.mount))];
-  assert.ok(mounts.includes('/'));
+  if (mounts.length === 0) {
+    // Inside a container / is an overlay and everything else may be pseudo or bind-mounted
+    // files of the host's disks: nothing here is a file system the collector reports.
+    const root = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').find((l) => l.split(' ')[4] === '/');
+    const why = `no real file system in this mount table (/ is ${root?.split(' - ')[1]?.split(' ')[0] ?? 'unknown'})`;
+    process.stderr.write(`skipping "${t.name}": ${why}\n`);
+    t.skip(why);
+    return;
+  }
+  // df is asked about exactly the mounts the collector reports (wherever / is an overlay, df
+  // would list that too, which the collector leaves out on purpose).
   const { stdout } = await promisify(execFile)('df', ['-B1', '--output=size,used,avail,pcent,target', ...mounts]);
-  for (const row of stdout.trim().split('\n').slice(1)) {
+  const rows = stdout.trim().split('\n').slice(1);
+  assert.equal(rows.length, mounts.length, `df lists every mount the collector reports:\n${stdout}`);
+  for (const row of rows) {
     const [size, used, avail, pcent, target] = row.trim().split(/\s+/);
+    assert.ok(mounts.includes(target), `df row ${target} is one of ${mounts.join(', ')}`);
     const v = (name: string) => out.series.find((s) => s.name === name && s.labels.mount === target)?.value;
     assert.equal(v('fs_total_bytes'), Number(size), `${target} size`);
     // Used and free move between the two reads; 1 % of the size is plenty.
