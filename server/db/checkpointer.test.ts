@@ -6,15 +6,35 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openDb } from './open.ts';
-import { startCheckpointer } from './checkpointer.ts';
+import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
 import { tempDir } from '../../test/support/temp.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('checkpoints run in the worker: the data reaches the database file and the WAL stops growing', async () => {
+/**
+ * Waits until the worker has finished two checkpoints that began after the caller's last
+ * commit, so every frame committed so far is in the database file. Polled rather than slept
+ * for, so a busy machine only makes it slower. The worker's reports of checkpoints it ran while
+ * this thread was busy committing arrive first, and are let in before counting.
+ */
+async function checkpointsDone(cp: Checkpointer, timeoutMs = 20_000): Promise<void> {
+  await sleep(1);
+  const target = cp.checkpoints + 2;
+  const until = Date.now() + timeoutMs;
+  while (cp.checkpoints < target) {
+    if (Date.now() > until) throw new Error(`${cp.checkpoints} checkpoints, not ${target}, in ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
+
+test('checkpoints run in the worker: the data reaches the database file and the WAL stops growing', async (t) => {
   const file = path.join(tempDir(), 'berth.db');
   const sqlite = openDb(file).$client;
   const cp = startCheckpointer(sqlite, { everyMs: 30 });
+  t.after(async () => {
+    await cp.stop();
+    if (sqlite.open) sqlite.close();
+  });
   assert.equal(
     sqlite.pragma('wal_autocheckpoint', { simple: true }),
     0,
@@ -31,7 +51,7 @@ test('checkpoints run in the worker: the data reaches the database file and the 
       sqlite.transaction(() => {
         for (let j = 0; j < 10; j++) ins.run(blob);
       })();
-    await sleep(150);
+    await checkpointsDone(cp);
     walSizes.push(fs.statSync(`${file}-wal`).size);
   }
   assert.ok(cp.checkpoints > 0, 'the worker ran checkpoints');
@@ -40,17 +60,19 @@ test('checkpoints run in the worker: the data reaches the database file and the 
   // Without checkpoints the WAL would hold all six rounds (~18 MB); reused, it holds about one.
   const oneRound = 1000 * 4120;
   assert.ok(Math.max(...walSizes) < 2.5 * oneRound, `WAL sizes ${walSizes.join(', ')}`);
-  await cp.stop();
   assert.equal(sqlite.prepare('SELECT count(*) FROM filler').pluck().get(), 6000);
-  sqlite.close();
 });
 
-test('a WAL grown past its limit while a reader held an old snapshot is cut back once the reader is done', async () => {
+test('a WAL grown past its limit while a reader held an old snapshot is cut back once the reader is done', async (t) => {
   const file = path.join(tempDir(), 'berth.db');
   const sqlite = openDb(file).$client;
   assert.equal(sqlite.pragma('journal_size_limit', { simple: true }), 64 * 1024 * 1024);
   sqlite.pragma('journal_size_limit = 1048576'); // 1 MiB here, so the test stays small
   const cp = startCheckpointer(sqlite, { everyMs: 20 });
+  t.after(async () => {
+    await cp.stop();
+    if (sqlite.open) sqlite.close();
+  });
   sqlite.exec('CREATE TABLE filler (k INTEGER PRIMARY KEY, v BLOB)');
   const ins = sqlite.prepare('INSERT INTO filler (v) VALUES (?)');
   const blob = Buffer.alloc(3000, 1);
@@ -67,15 +89,13 @@ test('a WAL grown past its limit while a reader held an old snapshot is cut back
   reader.exec('COMMIT');
   reader.close();
   // Once the worker has copied every frame, the next commit starts the log over and cuts the file back.
-  for (let i = 0; i < 100 && fs.statSync(`${file}-wal`).size > 1048576 + 8192; i++) {
-    await sleep(30);
+  for (let i = 0; i < 10 && fs.statSync(`${file}-wal`).size > 1048576 + 8192; i++) {
+    await checkpointsDone(cp);
     sqlite.transaction(() => ins.run(blob))();
   }
   const after = fs.statSync(`${file}-wal`).size;
   assert.ok(after <= 1048576 + 8192, `the WAL was cut back to its limit (${grown} → ${after} bytes)`);
-  await cp.stop();
   assert.ok((sqlite.prepare('SELECT count(*) FROM filler').pluck().get() as number) >= 3000, 'every row kept');
-  sqlite.close();
 });
 
 test("an in-memory database keeps SQLite's own checkpointing (there is no WAL file to share)", async () => {
