@@ -186,14 +186,32 @@ test('an answer that is not a list of containers is an error', async (t) => {
 
 test('statsAll keeps at most `concurrency` calls in flight', async (t) => {
   const ids = Array.from({ length: 20 }, (_, i) => `c${i}`);
-  const route = (p: string): MockAnswer =>
-    p === '/version' ? { body: fixture('version-v1.41.json') } : { body: fixture('stats-v1-busy-1.json') };
   for (const [concurrency, expected] of [
     [4, 4],
     [32, 20],
   ] as const) {
-    const mock = await mockEngine(route, { delayMs: 40 });
+    // Each answer waits until `expected` calls are waiting together, then a little longer: a
+    // client that keeps fewer out shows, however slowly a busy machine lets it send them, and
+    // one that sends more has the extra call in flight beside them.
+    let waiting: (() => void)[] = [];
+    const route = async (p: string): Promise<MockAnswer> => {
+      if (p === '/version') return { body: fixture('version-v1.41.json') };
+      await new Promise<void>((release) => {
+        waiting.push(release);
+        if (waiting.length >= expected) {
+          const wave = waiting;
+          waiting = [];
+          setTimeout(() => wave.forEach((r) => r()), 50);
+        }
+      });
+      return { body: fixture('stats-v1-busy-1.json') };
+    };
+    const mock = await mockEngine(route);
     const client = new DockerClient({ socketPath: mock.socketPath, concurrency });
+    t.after(async () => {
+      client.close();
+      await mock.close();
+    });
     const results = await client.statsAll(ids);
     assert.equal(results.length, 20);
     assert.deepEqual(
@@ -202,8 +220,6 @@ test('statsAll keeps at most `concurrency` calls in flight', async (t) => {
       'results in input order',
     );
     assert.equal(mock.maxInFlight(), expected, `concurrency ${concurrency}`);
-    client.close();
-    await mock.close();
   }
   t.diagnostic('bounded pool verified');
 });
