@@ -60,9 +60,12 @@ const UNITS: Record<string, number> = {
   TiB: 1024 ** 4,
 };
 
-/** "48.55MiB" (binary, MemUsage) or "104MB" / "239kB" (decimal, NetIO) in bytes. */
+/**
+ * "48.55MiB" (binary, MemUsage) or "104MB" / "239kB" (decimal, NetIO) in bytes. The CLI prints
+ * with Go's %.4g, so 1000 bytes come out as "1e+03kB".
+ */
 function parseDockerSize(s: string): number {
-  const m = /^([\d.]+)\s*([A-Za-z]+)$/.exec(s.trim());
+  const m = /^(\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*([A-Za-z]+)$/.exec(s.trim());
   const unit = m ? UNITS[m[2]!] : undefined;
   if (!m || unit === undefined) throw new Error(`docker stats: cannot read size "${s}"`);
   return Number(m[1]) * unit;
