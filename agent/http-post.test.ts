@@ -74,5 +74,5 @@ test('httpPost: a server that never answers fails with a TimeoutError after the 
   await assert.rejects(httpPost(s.url, { headers: {}, body: new Uint8Array(1), timeoutMs: 300 }), {
     name: 'TimeoutError',
   });
-  assert.ok(Date.now() - started < 3000);
+  assert.ok(Date.now() - started < 10_000, `gave up after ${Date.now() - started} ms`);
 });

@@ -34,7 +34,9 @@ test('a collector slower than the deadline is left out, sits out ticks while bus
   const t0 = performance.now();
   await runner.runAll(first, ctx(log), 200);
   const waited = performance.now() - t0;
-  assert.ok(waited >= 190 && waited < 1000, `runAll returned at its deadline (${waited.toFixed(0)} ms)`);
+  // The slow collector never answers by itself: anything short of forever is the deadline at
+  // work; the margin is for a machine busy with other tests.
+  assert.ok(waited >= 190 && waited < 5000, `runAll returned at its deadline (${waited.toFixed(0)} ms)`);
   assert.deepEqual(first.host, { load1: 1 }, 'the fast collector is in the sample');
   assert.ok(
     log.lines.some((l) => l.startsWith('warn collector slow: no answer within 0.2 s')),

@@ -102,7 +102,8 @@ test('plugins: a hang is killed at the timeout and logged; the others still repo
   });
   const started = Date.now();
   const out = await tick(c);
-  assert.ok(Date.now() - started < 3000);
+  // Killed at 0.7 s, not after the script's 30 s; the margin is for a machine busy with other tests.
+  assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
   assert.equal(value(out, 'app.requests.get', 'app'), 1234);
   assert.equal(
     out.series.some((s) => s.labels.plugin === 'stuck'),
@@ -164,5 +165,5 @@ test('plugins: close() kills a plugin in the middle of a run', async () => {
   const running = tick(c);
   setTimeout(() => void c.close?.(), 300);
   await running;
-  assert.ok(Date.now() - started < 5000);
+  assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms, not the script's 30 s`);
 });

@@ -48,7 +48,8 @@ test('runCommand: a hang is killed at the timeout, children included', async () 
   const took = Date.now() - started;
   assert.equal(r.timedOut, true);
   assert.equal(r.signal, 'SIGKILL');
-  assert.ok(took >= 450 && took < 2500, `took ${took} ms`);
+  // Killed at 0.5 s, not after the script's 30 s (the margin is for a machine busy with other tests).
+  assert.ok(took >= 450 && took < 10_000, `took ${took} ms`);
   assert.match(r.stdout, /^hang\.started\t1\t/);
   const child = Number(/child (\d+)/.exec(r.stderr)?.[1]);
   assert.ok(child > 0, r.stderr);

@@ -176,7 +176,8 @@ test('a refused request is answered while another connection holds the write loc
   });
   const ms = performance.now() - t0;
   assert.equal(res.status, 401);
-  assert.ok(ms < 1000, `answered in ${ms.toFixed(0)} ms, not after the lock's wait`);
+  // busy_timeout is 5 s: well under that is an answer that did not wait for the lock.
+  assert.ok(ms < 3000, `answered in ${ms.toFixed(0)} ms, not after the lock's wait`);
   const health = await app.request('/healthz');
   assert.equal(health.status, 200);
   holder.exec('COMMIT');
