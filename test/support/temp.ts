@@ -1,5 +1,6 @@
-// Temporary folders for tests, removed when the test file's process exits (`node --test` runs
-// each file in a process of its own), so a run leaves nothing behind in the system's temp dir.
+// Temporary folders for tests, removed when the process that made them exits (a test file's,
+// or the one test/run.ts packs several unit test files into), so a run leaves nothing behind
+// in the system's temp dir.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
