@@ -1,6 +1,7 @@
-// Renders the README's generated tables (metric catalogue, agent flags, server flags) from
-// the code that defines them, between `<!-- NAME:start -->` and `<!-- NAME:end -->` markers.
-// `npx tsx scripts/docs.ts` rewrites README.md; test/readme.test.ts fails when it is stale.
+// Renders the generated tables of the README (metric catalogue, agent flags, server flags) and
+// of docs/prometheus.md (Prometheus names, the server's own health metrics) from the code that
+// defines them, between `<!-- NAME:start -->` and `<!-- NAME:end -->` markers.
+// `npx tsx scripts/docs.ts` rewrites both; test/readme.test.ts fails when one is stale.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,19 +58,31 @@ export function generatedSections(): Record<string, string> {
   };
 }
 
-export function renderReadme(text: string): string {
+/** The generated sections each file holds, by path in the repository. */
+export const GENERATED_IN: Record<string, readonly string[]> = {
+  'README.md': ['metrics', 'series', 'agent-flags', 'server-flags'],
+  'docs/prometheus.md': ['prometheus-names', 'berth-health'],
+};
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const README = path.join(REPO, 'README.md');
+
+/** `text`, the content of `file`, with its generated sections rendered afresh. */
+export function renderGenerated(file: string, text: string): string {
+  const sections = generatedSections();
   let out = text;
-  for (const [name, body] of Object.entries(generatedSections())) {
+  for (const name of GENERATED_IN[file] ?? []) {
     const re = new RegExp(`(<!-- ${name}:start -->)[\\s\\S]*?(<!-- ${name}:end -->)`);
-    if (!re.test(out)) throw new Error(`README.md has no <!-- ${name}:start --> … <!-- ${name}:end --> section`);
-    out = out.replace(re, (_m, a: string, b: string) => `${a}\n${body}\n${b}`);
+    if (!re.test(out)) throw new Error(`${file} has no <!-- ${name}:start --> … <!-- ${name}:end --> section`);
+    out = out.replace(re, (_m, a: string, b: string) => `${a}\n${sections[name]}\n${b}`);
   }
   return out;
 }
 
-export const README = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'README.md');
-
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  fs.writeFileSync(README, renderReadme(fs.readFileSync(README, 'utf8')));
-  console.log('README.md tables regenerated');
+  for (const file of Object.keys(GENERATED_IN)) {
+    const full = path.join(REPO, file);
+    fs.writeFileSync(full, renderGenerated(file, fs.readFileSync(full, 'utf8')));
+    console.log(`${file} tables regenerated`);
+  }
 }

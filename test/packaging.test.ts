@@ -1,5 +1,5 @@
 // The packaging in the repo works as documented: the systemd unit passes `systemd-analyze
-// verify` and keeps the sandbox promises of the README; the Dockerfile copies the file the
+// verify` and keeps the sandbox promises of docs/install.md; the Dockerfile copies the file the
 // build writes, sets only variables the agent reads, and agrees with the documented
 // `docker run`; and where Docker is up, the image is built (on a local stand-in for the Node
 // base, since no registry is reachable) and run exactly that way against a real server.
@@ -24,7 +24,7 @@ import { docker, requireDocker, TEST_IMAGE, TEST_PREFIX } from './support/docker
 const exec = promisify(execFile);
 const UNIT = path.join(REPO, 'packaging', 'berth-agent.service');
 const DOCKERFILE = path.join(REPO, 'packaging', 'agent.Dockerfile');
-const NOTES = path.join(REPO, 'notes', 'packaging.md');
+const INSTALL_DOC = path.join(REPO, 'docs', 'install.md');
 const AGENT_ENVS = new Set(Object.values(AGENT_OPTIONS).map((o) => o.env));
 const BUNDLE_REL = path.relative(REPO, AGENT_BUNDLE);
 
@@ -74,7 +74,7 @@ function parseDockerfile(text: string): { keyword: string; args: string }[] {
     });
 }
 
-/** The -v mounts of the first `docker run` in a text (a README block, a comment), or undefined. */
+/** The -v mounts of the first `docker run` in a text (a docs/ block, a comment), or undefined. */
 function dockerRunMounts(text: string): { source: string; target: string; options: string[] }[] | undefined {
   const m = /docker run (?:[^\n]*\\\n)*[^\n]*/.exec(text);
   if (!m) return undefined;
@@ -241,7 +241,7 @@ test('the documented `docker run` mounts what the image expects, where it expect
   const socket = DEFAULT_DOCKER_SOCKET;
   const volume = df.find((i) => i.keyword === 'VOLUME')!.args;
   for (const [where, text] of [
-    ['notes/packaging.md', fs.readFileSync(NOTES, 'utf8')],
+    ['docs/install.md', fs.readFileSync(INSTALL_DOC, 'utf8')],
     ['packaging/agent.Dockerfile', fs.readFileSync(DOCKERFILE, 'utf8').replace(/^# ?/gm, '')],
   ] as const) {
     const mounts = dockerRunMounts(text);
@@ -270,12 +270,10 @@ test('the documented `docker run` mounts what the image expects, where it expect
   }
 });
 
-test('README fragment: every BERTH_ variable it names exists', () => {
-  const text = fs.readFileSync(NOTES, 'utf8');
-  for (const name of new Set(text.match(/\bBERTH_[A-Z_]+\b/g) ?? [])) {
-    if (name === 'BERTH_NETNS_SUBNET') continue; // the fleet test's own knob
+test('docs/install.md: every BERTH_ variable it names is one the agent reads', () => {
+  const text = fs.readFileSync(INSTALL_DOC, 'utf8');
+  for (const name of new Set(text.match(/\bBERTH_[A-Z_]+\b/g) ?? []))
     assert.ok(AGENT_ENVS.has(name), `${name} is not an agent variable`);
-  }
 });
 
 /** The IPv4 address of a network interface whatever its state, from `ip -j addr`, or undefined. */
@@ -361,7 +359,7 @@ test(
     const socket = DEFAULT_DOCKER_SOCKET;
     const gid = String(fs.statSync(socket).gid);
     // rslave needs / to be a shared mount, as systemd makes it; a host without systemd (this
-    // one may be a container itself) gets the README's fallback, plain ro.
+    // one may be a container itself) gets the documented fallback, plain ro.
     const rootMount =
       fs
         .readFileSync('/proc/self/mountinfo', 'utf8')
@@ -369,7 +367,7 @@ test(
         .find((l) => l.split(' ')[4] === '/') ?? '';
     const rootOpts = /\b(shared|master):\d+/.test(rootMount) ? 'ro,rslave' : 'ro';
     if (rootOpts === 'ro') t.diagnostic('/ is a private mount here: mounting it with ro, without rslave');
-    // The README's command, word for word but for the server, the interval and one more
+    // The documented command, word for word but for the server, the interval and one more
     // interface: docker0 exists in the host's network namespace only, not in the container's.
     await docker([
       'run',

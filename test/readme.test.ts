@@ -1,12 +1,20 @@
-// The README's tables of metrics and flags are rendered from the code; this keeps them true.
+// The tables of metrics, names and flags in the README and docs/ are rendered from the code;
+// this keeps them true.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { README, renderReadme } from '../scripts/docs.ts';
+import path from 'node:path';
+import { GENERATED_IN, generatedSections, README, renderGenerated, REPO } from '../scripts/docs.ts';
 
-test('README tables match the metric catalogue and the flag lists (run `npx tsx scripts/docs.ts`)', () => {
-  const text = fs.readFileSync(README, 'utf8');
-  assert.equal(text, renderReadme(text));
+for (const file of Object.keys(GENERATED_IN)) {
+  test(`${file}: its tables match the catalogues and the flag lists (run \`npx tsx scripts/docs.ts\`)`, () => {
+    const text = fs.readFileSync(path.join(REPO, file), 'utf8');
+    assert.equal(text, renderGenerated(file, text));
+  });
+}
+
+test('every generated table has a place in the docs', () => {
+  assert.deepEqual(Object.values(GENERATED_IN).flat().sort(), Object.keys(generatedSections()).sort());
 });
 
 test('README opens with the two commands a newcomer runs', () => {

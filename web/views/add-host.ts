@@ -143,7 +143,7 @@ export class AddHostPanel {
         el('code', {}, ['--token']),
         '), or on the server with ',
         el('code', {}, ['npm run server -- token add HOST']),
-        '. For systemd or Docker see the README.',
+        '. For systemd or Docker see docs/install.md.',
       ]),
       auth,
       this.authMsg,
