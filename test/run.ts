@@ -19,7 +19,7 @@
 //
 //   node --import tsx test/run.ts            everything (npm test)
 //   node --import tsx test/run.ts --unit     stage 1 alone (npm run test:unit)
-//   … --test-reporter=spec|tap|dot           the report format (default: spec on a terminal, else tap)
+//   … --test-reporter=spec|tap|dot|junit     the report format (default: spec on a terminal, else tap)
 //   … --test-reporter-destination=FILE       where the report goes (default: stdout)
 //   … --times                                each file's test time on stderr at the end, slowest first
 //   … FILE…                                  only these files, each in its group
@@ -134,14 +134,14 @@ function packed(files: string[], n: number): string[] {
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return shares.map((share, i) => {
     const entry = path.join(dir, `process-${i + 1}-of-${shares.length}.test.mjs`);
-    const urls = share.files.sort().map((f) => pathToFileURL(path.join(REPO, f)).href);
+    const files = share.files.sort().map((f) => [f, pathToFileURL(path.join(REPO, f)).href]);
     fs.writeFileSync(
       entry,
       `// Written by test/run.ts: these test files in one process.
 import { test } from 'node:test';
-for (const file of ${JSON.stringify(urls, null, 2)}) {
+for (const [file, url] of ${JSON.stringify(files, null, 2)}) {
   try {
-    await import(file);
+    await import(url);
   } catch (err) {
     test(\`\${file} loads\`, () => {
       throw err;
@@ -214,8 +214,8 @@ async function* merged(list: Stage[], totals: Totals, times: Map<string, number>
 /** The report of a stream of events, in one of Node's own formats. */
 function report(name: string, events: AsyncGenerator<TestEvent>): NodeJS.ReadableStream {
   if (name === 'spec') return Readable.from(events).pipe(new reporters.spec());
-  if (name === 'tap' || name === 'dot') return Readable.from(reporters[name](events as never));
-  throw new Error(`--test-reporter: ${name} is not one of spec, tap, dot`);
+  if (name === 'tap' || name === 'dot' || name === 'junit') return Readable.from(reporters[name](events as never));
+  throw new Error(`--test-reporter: ${name} is not one of spec, tap, dot, junit`);
 }
 
 async function main(argv: string[]): Promise<void> {
