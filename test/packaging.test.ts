@@ -441,6 +441,12 @@ test(
     const log = await logs();
     assert.match(log, /sampling \S+ every 1 s/, log);
     assert.doesNotMatch(log, /collector (cpu|memory|network|disk|filesystem|docker|load|uptime) (off|failed)/, log);
-    assert.doesNotMatch(log, /spool|EACCES|EROFS/i, 'the spool volume is writable by node');
+    // The agent's own words for a spool it cannot use; "replayed 2 spooled batches" is fine (a
+    // busy machine makes a send wait, and the agent spools meanwhile as it should).
+    assert.doesNotMatch(
+      log,
+      /cannot write the spool|spool still not writable|spool: could not|EACCES|EROFS/i,
+      'the spool volume is writable by node',
+    );
   },
 );
