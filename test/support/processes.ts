@@ -36,7 +36,9 @@ export function startProcess(entry: string, args: readonly string[], env: NodeJS
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
-    async waitFor(re, timeoutMs = 30_000) {
+    // A minute: a tsx process that starts while other suites start theirs (test/run.ts runs
+    // several side by side) can take tens of seconds on a busy two-core machine.
+    async waitFor(re, timeoutMs = 60_000) {
       const until = Date.now() + timeoutMs;
       while (!re.test(out)) {
         if (child.exitCode !== null)
