@@ -157,9 +157,8 @@ for (const [file, url] of ${JSON.stringify(files, null, 2)}) {
 /** A lane's events, without each group's own plan and summary (added into `totals` instead). */
 async function* laneEvents(groups: Group[], totals: Totals): AsyncGenerator<TestEvent> {
   for (const g of groups) {
-    const paths = g.files.map((f) => path.join(REPO, f));
     const stream = run({
-      files: g.processes ? packed(g.files, g.processes) : paths,
+      files: g.processes ? packed(g.files, g.processes) : g.files.map((f) => path.join(REPO, f)),
       concurrency: g.concurrency,
       timeout: g.timeoutMs,
     });
@@ -183,6 +182,7 @@ async function* stageEvents(stage: Stage, totals: Totals): AsyncGenerator<TestEv
     const done = (async () => {
       for await (const e of laneEvents(lane, totals)) events.push(e);
     })();
+    done.catch(() => undefined); // its error is thrown where it is awaited, below, not as unhandled
     return { events, done };
   });
   yield* laneEvents(stage[0], totals);
