@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { openDb } from '../server/db/open.ts';
 import { loadServerConfig } from '../server/config.ts';
 import { startServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { seedFleet, startLiveFeed } from '../test/support/seed.ts';
 import { CHROMIUM, ensureWebBuilt, launchChromium, REPO, WEB_DIST } from '../test/support/browser.ts';
 import { tempDir } from '../test/support/temp.ts';
