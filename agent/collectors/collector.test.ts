@@ -7,6 +7,17 @@ import { SourceMissing } from '../source-missing.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
 import { RateTracker } from '../rates.ts';
 import { memoryLogger } from '../../lib/log.ts';
+import { fakeClock } from '../../test/support/fake-clock.ts';
+
+/** One turn of the event loop: every promise callback queued by now has run. */
+const settle = () => new Promise((r) => setImmediate(r));
+
+/** Whether `p` has settled yet. */
+const state = <T>(p: Promise<T>) => {
+  let done = false;
+  void p.finally(() => (done = true));
+  return () => done;
+};
 
 const ctx = (log: ReturnType<typeof memoryLogger>): CollectContext => ({
   mono: performance.now() / 1000,
@@ -28,15 +39,18 @@ test('a collector slower than the deadline is left out, sits out ticks while bus
       out.hostMetric('cpu_pct', 50);
     },
   };
-  const runner = new CollectorRunner([fast, slow], log);
+  const clock = fakeClock();
+  const runner = new CollectorRunner([fast, slow], log, undefined, clock);
 
   const first = new SnapshotBuilder(10);
-  const t0 = performance.now();
-  await runner.runAll(first, ctx(log), 200);
-  const waited = performance.now() - t0;
-  // The slow collector never answers by itself: anything short of forever is the deadline at
-  // work; the margin is for a machine busy with other tests.
-  assert.ok(waited >= 190 && waited < 5000, `runAll returned at its deadline (${waited.toFixed(0)} ms)`);
+  const running = runner.runAll(first, ctx(log), 200);
+  const returned = state(running);
+  await settle();
+  clock.advance(199);
+  await settle();
+  assert.equal(returned(), false, 'runAll waits for the slow collector until its deadline');
+  clock.advance(1);
+  await running;
   assert.deepEqual(first.host, { load1: 1 }, 'the fast collector is in the sample');
   assert.ok(
     log.lines.some((l) => l.startsWith('warn collector slow: no answer within 0.2 s')),
@@ -44,20 +58,24 @@ test('a collector slower than the deadline is left out, sits out ticks while bus
   );
 
   const second = new SnapshotBuilder(20);
-  await runner.runAll(second, ctx(log), 200);
+  const again = runner.runAll(second, ctx(log), 200);
+  await settle();
+  clock.advance(200);
+  await again;
   assert.equal(calls.slow, 1, 'a collector still busy is not started again');
   assert.deepEqual(second.host, { load1: 1 });
 
+  clock.advance(1100);
   release();
-  await new Promise((r) => setTimeout(r, 10));
+  await settle();
   assert.deepEqual(first.host, { load1: 1 }, 'a late answer writes nothing into the sample it missed');
   assert.ok(
-    log.lines.some((l) => /^info collector slow: answered after \d+\.\d s; in samples again$/.test(l)),
+    log.lines.some((l) => /^info collector slow: answered after 1\.5 s; in samples again$/.test(l)),
     log.lines.join('\n'),
   );
 
   const third = new SnapshotBuilder(30);
-  await runner.runAll(third, ctx(log), 200);
+  await runner.runAll(third, ctx(log), 200); // both answer at once: no time needs to pass
   assert.deepEqual(third.host, { load1: 1, cpu_pct: 50 }, 'back in the sample once it answered');
   assert.equal(calls.fast, 3);
   assert.equal(log.lines.filter((l) => l.includes('no answer within')).length, 1, 'said once, not every tick');
@@ -65,16 +83,24 @@ test('a collector slower than the deadline is left out, sits out ticks while bus
 
 test('collectors that answer in time are all waited for', async () => {
   const log = memoryLogger();
+  const clock = fakeClock();
   const c = (name: string, ms: number, metric: string): Collector => ({
     name,
     collect: async (out) => {
-      await new Promise((r) => setTimeout(r, ms));
+      await new Promise((r) => clock.after(ms, () => r(undefined)));
       out.hostMetric(metric, ms);
     },
   });
-  const runner = new CollectorRunner([c('a', 5, 'load1'), c('b', 60, 'load5')], log);
+  const runner = new CollectorRunner([c('a', 5, 'load1'), c('b', 60, 'load5')], log, undefined, clock);
   const out = new SnapshotBuilder(10);
-  await runner.runAll(out, ctx(log), 2000);
+  const running = runner.runAll(out, ctx(log), 2000);
+  const returned = state(running);
+  clock.advance(59);
+  await settle();
+  assert.equal(returned(), false, 'runAll waits for the collector still working');
+  clock.advance(1);
+  await settle();
+  assert.equal(returned(), true, 'and returns when the last one answers, long before its deadline');
   assert.deepEqual(out.host, { load1: 5, load5: 60 });
   assert.deepEqual(log.lines, []);
 });

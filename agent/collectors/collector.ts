@@ -5,6 +5,7 @@ import type { RateTracker } from '../rates.ts';
 import type { SnapshotBuilder } from '../snapshot.ts';
 import { plural, type Logger } from '../../lib/log.ts';
 import { SourceMissing } from '../source-missing.ts';
+import { systemClock, type Clock } from '../../lib/clock.ts';
 
 /**
  * What every collector gets each tick: the tick's monotonic time, the shared rate tracker, a
@@ -60,6 +61,8 @@ export class CollectorRunner {
     private readonly collectors: readonly Collector[],
     private readonly log: Logger,
     private readonly retrySeconds = RETRY_MISSING_SECONDS,
+    /** Times the deadline and how long a run took. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get names(): string[] {
@@ -78,15 +81,15 @@ export class CollectorRunner {
       .filter(({ st }) => !st.running && !st.late && ctx.mono >= st.offUntil)
       .map(({ c, st }) => {
         let done = false;
-        const started = performance.now();
+        const started = this.clock.now();
         const run = this.runOne(c, out, ctx, st).finally(() => (done = true));
         return { c, st, run, started, done: () => done };
       });
     const all = Promise.all(runs.map((r) => r.run));
     if (Number.isFinite(deadlineMs)) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadlineMs))))]);
-      clearTimeout(timer);
+      let cancel = (): void => {};
+      await Promise.race([all, new Promise<void>((resolve) => (cancel = this.clock.after(deadlineMs, resolve)))]);
+      cancel();
     } else {
       await all;
     }
@@ -111,7 +114,7 @@ export class CollectorRunner {
         st.late = undefined;
         if (say)
           this.log.info(
-            `collector ${r.c.name}: answered after ${((performance.now() - r.started) / 1000).toFixed(1)} s; in samples again`,
+            `collector ${r.c.name}: answered after ${((this.clock.now() - r.started) / 1000).toFixed(1)} s; in samples again`,
           );
       });
     }
@@ -129,7 +132,7 @@ export class CollectorRunner {
   }
 
   private async runOne(c: Collector, out: SnapshotBuilder, ctx: CollectContext, st: State): Promise<void> {
-    const started = performance.now();
+    const started = this.clock.now();
     st.running = true;
     try {
       await c.collect(out, ctx);
@@ -139,7 +142,7 @@ export class CollectorRunner {
       st.lastError = undefined;
       st.seen = true;
       st.goneRetry = undefined;
-      const ms = performance.now() - started;
+      const ms = this.clock.now() - started;
       if (ms > 5000 && (st.slowSaidAt === undefined || ctx.mono - st.slowSaidAt >= LATE_SAID_EVERY_SECONDS)) {
         this.log.warn(`collector ${c.name}: took ${ms.toFixed(0)} ms`);
         st.slowSaidAt = ctx.mono;
