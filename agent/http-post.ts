@@ -4,6 +4,7 @@
 // 51 → 89 MB), more than everything else the agent holds. node:http's parser is built in.
 import http from 'node:http';
 import https from 'node:https';
+import { systemClock, type Clock } from '../lib/clock.ts';
 
 export interface PostAnswer {
   status: number;
@@ -23,7 +24,7 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  */
 export function httpPost(
   url: string,
-  opts: { headers: Record<string, string>; body: Uint8Array; timeoutMs: number },
+  opts: { headers: Record<string, string>; body: Uint8Array; timeoutMs: number; clock?: Clock },
 ): Promise<PostAnswer> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
@@ -39,7 +40,7 @@ export function httpPost(
           size += c.length;
         });
         res.on('end', () => {
-          clearTimeout(timer);
+          cancelTimer();
           const location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
           resolve({
             status: res.statusCode ?? 0,
@@ -50,13 +51,13 @@ export function httpPost(
         res.on('error', fail);
       },
     );
-    const timer = setTimeout(() => {
+    const cancelTimer = (opts.clock ?? systemClock).after(opts.timeoutMs, () => {
       const err = new Error(`POST ${u.origin}${u.pathname}: no complete answer within ${opts.timeoutMs} ms`);
       err.name = 'TimeoutError';
       req.destroy(err);
-    }, opts.timeoutMs);
+    });
     function fail(err: Error) {
-      clearTimeout(timer);
+      cancelTimer();
       reject(err);
     }
     req.on('error', fail);
