@@ -45,6 +45,8 @@ setTimeout(tick, workerData.everyMs);
 export interface Checkpointer {
   /** Checkpoint runs the worker has completed. */
   readonly checkpoints: number;
+  /** Resolves when the worker reports its next checkpoint run; rejects once it has exited. */
+  next(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -61,7 +63,12 @@ export function startCheckpointer(
   } = {},
 ): Checkpointer {
   // Only a file has a WAL; ':memory:' keeps SQLite's own behaviour.
-  if (sqlite.memory) return { checkpoints: 0, stop: async () => {} };
+  if (sqlite.memory)
+    return {
+      checkpoints: 0,
+      next: () => Promise.reject(new Error('no checkpoint worker: no WAL')),
+      stop: async () => {},
+    };
   const autocheckpoint = opts.autocheckpoint ?? ((pages: number) => setAutocheckpoint(sqlite, pages));
   autocheckpoint(0);
   const module = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -71,9 +78,20 @@ export function startCheckpointer(
   });
   worker.unref();
   const state = { checkpoints: 0, failed: false };
+  let waiting: { resolve(): void; reject(e: Error): void }[] = [];
+  const wake = (gone?: Error) => {
+    const w = waiting;
+    waiting = [];
+    for (const p of w) {
+      if (gone) p.reject(gone);
+      else p.resolve();
+    }
+  };
+  const gone = () => new Error('the checkpoint worker has exited');
   worker.on('message', (m: { ok: boolean; checkpointed?: number; message?: string }) => {
     if (m.ok) state.checkpoints++;
     else opts.onError?.(`WAL checkpoint failed: ${m.message}`);
+    wake();
   });
   const fallBack = (why: string) => {
     if (state.failed) return;
@@ -87,11 +105,14 @@ export function startCheckpointer(
   worker.on('exit', (code) => {
     exited = true;
     if (code !== 0) fallBack(`exit ${code}`);
+    wake(gone());
   });
   return {
     get checkpoints() {
       return state.checkpoints;
     },
+    next: () =>
+      exited ? Promise.reject(gone()) : new Promise<void>((resolve, reject) => waiting.push({ resolve, reject })),
     stop: () =>
       new Promise<void>((resolve) => {
         state.failed = true;
