@@ -3,10 +3,13 @@
 //
 // Node's runner starts a process per test file and runs up to `concurrency` files at once; it
 // cannot keep one file away from another. So the files run in groups, in two stages:
-//   1. unit      every *.test.ts beside the code (agent/, server/, protocol/, web/, lib/, bench/):
-//                pure and fast, no Docker, browser or root. Packed into a few processes (a
-//                process costs half a second of CPU to load tsx, more than most of these files
-//                take to run; Node 20 has no --test-isolation=none), all running at once.
+//   1. two lanes side by side:
+//      a. unit    every *.test.ts beside the code (agent/, server/, protocol/, web/, lib/, bench/):
+//                 pure and fast, no Docker, browser or root. Packed into a few processes (a
+//                 process costs half a second of CPU to load tsx, more than most of these files
+//                 take to run; Node 20 has no --test-isolation=none), all running at once.
+//      b. checks  suites in test/ that read only the source tree (formatting, import layers, the
+//                 generated tables): one at a time, each in its own process.
 //   2. two lanes side by side:
 //      a. together  the integration suites under test/ (real dockerd, Chromium, processes):
 //                   they wait on engines, browsers and timers, so several run side by side.
@@ -33,6 +36,14 @@ import * as reporters from 'node:test/reporters';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Suites in test/ that read only the source tree, and what they check: run with the unit tests. */
+const CHECKS: Record<string, string> = {
+  'test/format.test.ts': 'every source file is as Prettier writes it',
+  'test/grafana-dashboard.test.ts': 'the Grafana dashboard queries only names Berth sends',
+  'test/layers.test.ts': 'imports point down the layers, with no cycle',
+  'test/readme.test.ts': 'the generated tables in README.md and docs/ match the code',
+};
 
 /** Suites that measure the machine, and what they measure: no heavy neighbour beside them. */
 const ALONE: Record<string, string> = {
@@ -76,7 +87,7 @@ type Stage = Group[][];
 /** The stages of a run, one after the other. */
 function stages(files: string[], unitOnly: boolean): Stage[] {
   const cores = os.availableParallelism();
-  const integration = files.filter((f) => f.startsWith('test/'));
+  const integration = files.filter((f) => f.startsWith('test/') && !(f in CHECKS));
   const minutes = (n: number) => n * 60_000;
   // Four processes a core: while one waits on a timer, a worker or a child process, others
   // compute, and smaller shares even out what static packing cannot foresee.
@@ -91,9 +102,11 @@ function stages(files: string[], unitOnly: boolean): Stage[] {
     concurrency: 2 * cores,
     timeoutMs: minutes(10),
   };
+  const checks: Group = { files: files.filter((f) => f in CHECKS), concurrency: 1, timeoutMs: minutes(5) };
   const alone: Group = { files: integration.filter((f) => f in ALONE), concurrency: 1, timeoutMs: minutes(10) };
   const beside: Group = { files: integration.filter((f) => f in BESIDE), concurrency: cores, timeoutMs: minutes(10) };
-  const all: Stage[] = unitOnly ? [[[unit]]] : [[[unit]], [[together, alone], [beside]]];
+  const first: Stage = [[unit], [checks]];
+  const all: Stage[] = unitOnly ? [first] : [first, [[together, alone], [beside]]];
   return all
     .map((stage) => stage.map((lane) => lane.filter((g) => g.files.length > 0)).filter((lane) => lane.length > 0))
     .filter((stage) => stage.length > 0);
