@@ -23,3 +23,20 @@ test('README opens with the two commands a newcomer runs', () => {
   assert.match(firstBlock, /npm install && npm start/);
   assert.match(firstBlock, /npm test/);
 });
+
+test("CI runs the README's test command, as it is written there", () => {
+  const readme = fs.readFileSync(README, 'utf8');
+  const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  const command = /^(npm test\b[^#\n]*?)\s*(#|$)/m.exec(firstBlock)?.[1];
+  assert.equal(command, 'npm test');
+  const ci = fs
+    .readFileSync(path.join(REPO, '.ci/run'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  assert.equal(ci.at(-1), command, '.ci/run ends with the command');
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  assert.match(pkg.scripts.test, /test\/run\.ts$/, 'npm test runs the grouped runner');
+});
