@@ -40,3 +40,27 @@ test("CI runs the README's test command, as it is written there", () => {
   };
   assert.match(pkg.scripts.test, /test\/run\.ts$/, 'npm test runs the grouped runner');
 });
+
+test('every relative link in the README, docs/ and notes/ points at a file that exists', () => {
+  const pages = [
+    'README.md',
+    'ARCHITECTURE.md',
+    ...['docs', 'notes'].flatMap((d) =>
+      fs
+        .readdirSync(path.join(REPO, d))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => `${d}/${f}`),
+    ),
+  ];
+  const broken: string[] = [];
+  for (const page of pages) {
+    const text = fs.readFileSync(path.join(REPO, page), 'utf8');
+    for (const m of text.matchAll(/\]\(([^)#\s]+)[^)]*\)|src="([^"]+)"/g)) {
+      const target = m[1] ?? m[2];
+      if (/^[a-z]+:/i.test(target)) continue;
+      if (!fs.existsSync(path.join(REPO, path.dirname(page), target))) broken.push(`${page} → ${target}`);
+    }
+  }
+  assert.ok(pages.length > 5, pages.join(', '));
+  assert.deepEqual(broken, []);
+});
