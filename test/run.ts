@@ -48,6 +48,7 @@ const CHECKS: Record<string, string> = {
 /** Suites that measure the machine, and what they measure: no heavy neighbour beside them. */
 const ALONE: Record<string, string> = {
   'test/agent-accuracy.test.ts': "a CPU burner's share against `docker stats` over the same seconds",
+  'test/container-churn.test.ts': 'an engine that must answer sweeps within 2 s ticks while 100 containers churn',
   'test/docker-collector.test.ts': 'a CPU burner at about one core',
   'test/e2e-docker.test.ts': 'a CPU burner at about one core, through agent, server and API',
   'test/fleet-netns.test.ts': "each host's traffic rate against its link's counters",
