@@ -152,11 +152,16 @@ test('a source never there is tried every 60 s', async () => {
 
 test('a collector late again and again is said late once per 10 minutes, with how often meanwhile', async () => {
   const log = memoryLogger();
-  const c: Collector = { name: 'docker', collect: () => new Promise((r) => setTimeout(r, 30)) };
-  const runner = new CollectorRunner([c], log);
+  const clock = fakeClock();
+  const c: Collector = { name: 'docker', collect: () => new Promise((r) => clock.after(30, () => r())) };
+  const runner = new CollectorRunner([c], log, undefined, clock);
   for (const mono of [0, 60, 120, 599, 600, 700]) {
-    await runner.runAll(new SnapshotBuilder(mono), { mono, rates: new RateTracker(), log }, 5);
-    await new Promise((r) => setTimeout(r, 40));
+    // Past the 5 ms deadline, then past the 30 ms the collector takes: late, then back.
+    const running = runner.runAll(new SnapshotBuilder(mono), { mono, rates: new RateTracker(), log }, 5);
+    clock.advance(5);
+    await running;
+    clock.advance(35);
+    await settle();
   }
   assert.deepEqual(
     log.lines.map((l) => l.replace(/\d+\.\d s;/, 'N s;')),
