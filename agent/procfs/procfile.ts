@@ -1,5 +1,6 @@
 // What every /proc parser shares: reading a file whole, the error for a malformed line, and
 // strict number parsing (a counter is digits only; `Number('')` would quietly give 0).
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { SourceMissing } from '../source-missing.ts';
 
@@ -29,6 +30,52 @@ export async function readProcFile(path: string): Promise<string> {
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new SourceMissing(`${path} does not exist`);
     throw err;
   }
+}
+
+let scratch = Buffer.allocUnsafe(16 * 1024);
+
+/**
+ * Reads a small /proc, /sys or cgroup file synchronously into a buffer kept between calls, or
+ * gives undefined when it is not there (a process or cgroup that went away: ENOENT, ENOTDIR,
+ * ESRCH). For the files read by the hundred every tick (a cgroup's counters, /proc/<pid>/stat):
+ * these files live in memory, so nothing waits on a disk, and one open/read/close costs about a
+ * tenth of what fs.promises.readFile does (16 µs against 160 µs of CPU here), which at 60
+ * containers or 1,000 processes per tick is the agent's whole budget. Latin-1: these files are
+ * ASCII, and a process name in another encoding is shown byte for byte rather than mangled.
+ */
+export function readSmallFileSync(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if (isGone(err)) return undefined;
+    throw err;
+  }
+  try {
+    let size = 0;
+    for (;;) {
+      if (size === scratch.length) {
+        const bigger = Buffer.allocUnsafe(scratch.length * 2);
+        scratch.copy(bigger, 0, 0, size);
+        scratch = bigger;
+      }
+      // Positionless reads: a procfs file's offsets are not byte positions for every file.
+      const n = readSync(fd, scratch, size, scratch.length - size, null);
+      if (n === 0) break;
+      size += n;
+    }
+    return scratch.toString('latin1', 0, size);
+  } catch (err) {
+    if (isGone(err)) return undefined;
+    throw err;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isGone(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ESRCH';
 }
 
 /** Non-empty lines with their 1-based line numbers, for error messages. */
