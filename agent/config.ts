@@ -9,6 +9,8 @@ import { parsePluginSpec, type PluginSpec } from './plugins/spec.ts';
 import { DEFAULT_DOCKER_SOCKET, resolveDockerSocket } from './docker/client.ts';
 import { checkCollectorNames, parseSelection, selectCollectorNames } from './collectors/names.ts';
 import { HOST_NAME_RULE, isHostName } from '../protocol/constants.ts';
+import { CONTAINER_STATS_MODES, type ContainerStatsMode } from './docker/stats-source.ts';
+
 export interface AgentConfig {
   server: string;
   token: string;
@@ -28,6 +30,7 @@ export interface AgentConfig {
   ipvsCounterWidth?: 32 | 64;
   includeIfaces: string[];
   dockerConcurrency: number;
+  containerStats: ContainerStatsMode;
   once: boolean;
   verbose: boolean;
 }
@@ -180,6 +183,16 @@ export const AGENT_OPTIONS = {
     help: 'Container stats requests in flight at once',
     parse: number(1, 1024),
   }),
+  'container-stats': option({
+    env: 'BERTH_CONTAINER_STATS',
+    default: 'auto',
+    help: "Where container numbers come from: cgroups (the engine only lists containers), engine (its stats API, a call per container), or auto: cgroups when this agent can read the engine's",
+    parse: (raw): ContainerStatsMode => {
+      if (!(CONTAINER_STATS_MODES as readonly string[]).includes(raw))
+        throw new Error(`"${raw}" is not ${CONTAINER_STATS_MODES.join(', ')}`);
+      return raw as ContainerStatsMode;
+    },
+  }),
   once: option({
     env: 'BERTH_ONCE',
     default: 'false',
@@ -243,6 +256,7 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
     ipvsCounterWidth: v['ipvs-counter-width'],
     includeIfaces: v['include-ifaces'],
     dockerConcurrency: v['docker-concurrency'],
+    containerStats: v['container-stats'],
     once: v.once,
     verbose: v.verbose,
   };

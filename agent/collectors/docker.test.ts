@@ -48,7 +48,7 @@ async function tick(c: ReturnType<typeof dockerCollector>, mono: number): Promis
 test('two sweeps: identity, gauges first, then cpu and rates as docker stats computes them', async (t) => {
   const state = { sweep: 1, absent: new Set<string>() };
   const mock = await mockEngine(replay(state));
-  const c = dockerCollector({ socketPath: mock.socketPath, log: memoryLogger() });
+  const c = dockerCollector({ socketPath: mock.socketPath, statsMode: 'engine', log: memoryLogger() });
   t.after(async () => {
     await c.close?.();
     await mock.close();
@@ -91,7 +91,7 @@ test('containers that vanish are skipped quietly and forgotten; their return sta
   const state = { sweep: 1, absent: new Set<string>(), listed: undefined as Set<string> | undefined };
   const mock = await mockEngine(replay(state));
   const log = memoryLogger();
-  const c = dockerCollector({ socketPath: mock.socketPath, log });
+  const c = dockerCollector({ socketPath: mock.socketPath, statsMode: 'engine', log });
   t.after(async () => {
     await c.close?.();
     await mock.close();
@@ -104,7 +104,7 @@ test('containers that vanish are skipped quietly and forgotten; their return sta
   const second = await tick(c, 1003);
   assert.equal(second.has('shop-web-1'), false);
   assert.equal(second.get('shop-client-1')!.metrics.cpu_pct !== undefined, true);
-  assert.deepEqual(log.lines, []);
+  assert.deepEqual(log.lines, ["info docker: container stats from the engine's stats API (--container-stats engine)"]);
 
   // It is back (same id): no cpu or rates from a reading taken before it vanished.
   state.absent.clear();
@@ -129,7 +129,7 @@ test('per-container failures are logged once; all failing fails the tick', async
     return base(p);
   });
   const log = memoryLogger();
-  const c = dockerCollector({ socketPath: mock.socketPath, log });
+  const c = dockerCollector({ socketPath: mock.socketPath, statsMode: 'engine', log });
   t.after(async () => {
     await c.close?.();
     await mock.close();
@@ -138,9 +138,9 @@ test('per-container failures are logged once; all failing fails the tick', async
   const first = await tick(c, 1000);
   assert.equal(first.size, 2);
   await tick(c, 1003);
-  assert.equal(log.lines.length, 1, log.lines.join('\n'));
+  assert.equal(log.lines.length, 2, log.lines.join('\n'));
   assert.match(
-    log.lines[0]!,
+    log.lines[1]!,
     /^warn docker: stats failed for 1 of 3 containers; first: 152171.*500 read cgroup: no such device/,
   );
 
@@ -159,4 +159,53 @@ test('no socket: the runner turns the collector off with one line naming the pat
     'warn collector docker off: no Docker socket at /nonexistent/berth/docker.sock (ENOENT); containers will not be reported (retrying every 60 s)',
   ]);
   await runner.close();
+});
+
+test('cgroups: the engine lists and names containers, the numbers come from their cgroup', async (t) => {
+  const C = 'c0ffee0123456789abcdef0123456789abcdef0123456789abcdef0123456789';
+  const asked: string[] = [];
+  const mock = await mockEngine((path) => {
+    asked.push(path.replace(C, 'C'));
+    if (path === '/version') return { body: fixture('version-v1.41.json') };
+    if (path === '/v1.41/info') return { body: { ...(fixture('info-v1.41.json') as object), CgroupVersion: '2' } };
+    if (path === '/v1.41/containers/json')
+      return {
+        body: [{ Id: C, Names: ['/app'], Image: 'app:1', State: 'running', HostConfig: { NetworkMode: 'bridge' } }],
+      };
+    if (path === `/v1.41/containers/${C}/json`) return { body: { State: { Pid: 4242, Running: true } } };
+    return { status: 404, body: { message: 'page not found' } };
+  });
+  const tree = new URL('../docker/testdata/cgroup-v2-cgroupfs', import.meta.url).pathname;
+  const log = memoryLogger();
+  const c = dockerCollector({ socketPath: mock.socketPath, procRoot: `${tree}/proc`, sysRoot: `${tree}/sys`, log });
+  t.after(async () => {
+    await c.close?.();
+    await mock.close();
+  });
+  await tick(c, 1000);
+  const second = await tick(c, 1010);
+  assert.deepEqual(log.lines, [
+    `info docker: container stats from cgroups (cgroup v2 at ${tree}/sys/fs/cgroup, cgroupfs driver); the engine is asked only for the list of containers and their init processes`,
+  ]);
+  assert.deepEqual(asked, [
+    '/version',
+    '/v1.41/containers/json',
+    '/v1.41/info',
+    '/v1.41/containers/C/json',
+    '/v1.41/containers/json',
+  ]);
+  const app = second.get('app')!;
+  assert.equal(app.image, 'app:1');
+  assert.deepEqual(app.metrics, {
+    mem_bytes: 139350016 - 51507200,
+    mem_limit_bytes: 268435456,
+    mem_pct: ((139350016 - 51507200) / 268435456) * 100,
+    pids: 7,
+    // The files did not change between the two ticks: nothing moved (and with the host's CPU
+    // time standing still too, there is no CPU share to give).
+    net_rx_bps: 0,
+    net_tx_bps: 0,
+    blk_read_bps: 0,
+    blk_write_bps: 0,
+  });
 });

@@ -1,13 +1,20 @@
-// The Docker collector: every tick, list the engine's running containers, read one-shot stats
-// of all of them concurrently, and emit one container sample each (agent/docker/stats.ts does
-// the maths). The previous reading's counters are kept per container id, because one-shot
-// responses carry no usable previous sample; containers that left are forgotten.
+// The Docker collector: every tick, list the engine's running containers, read each one's
+// numbers from the source chosen at the first tick (docker/stats-source.ts: the containers'
+// cgroups, or the engine's one-shot stats calls), and emit one container sample each
+// (agent/docker/stats.ts does the maths, the same for both sources). The previous reading's
+// counters are kept per container id; containers that left are forgotten.
 import type { Collector, CollectContext } from './collector.ts';
+import { SourceMissing } from '../source-missing.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { SnapshotBuilder } from '../snapshot.ts';
-import { DockerClient } from '../docker/client.ts';
-import { containerIdentity } from '../docker/labels.ts';
+import { DockerClient, type EngineInfo, type StatsResult } from '../docker/client.ts';
+import { containerIdentity, type ContainerSummary } from '../docker/labels.ts';
 import { containerMetrics, isLiveReading, type Counters } from '../docker/stats.ts';
+import { CgroupStatsSource } from '../docker/cgroup-source.ts';
+import { chooseStatsSource, type ContainerStatsMode } from '../docker/stats-source.ts';
+import { detectHierarchy } from '../cgroup/hierarchy.ts';
+import { readProcFile, underRoot } from '../procfs/procfile.ts';
+import { parseMeminfo } from '../procfs/meminfo.ts';
 
 export interface DockerCollectorOptions {
   /** Path of the engine's unix socket (see resolveDockerSocket in agent/docker/client.ts). */
@@ -18,8 +25,15 @@ export interface DockerCollectorOptions {
   timeoutMs?: number;
   /** Container labels to send along with each sample (default none; Compose's are always used). */
   labelKeys?: readonly string[];
+  /** Where container numbers come from (default auto: cgroups when readable). */
+  statsMode?: ContainerStatsMode;
+  /** procfs and sysfs roots, for cgroups and network namespaces (default /proc and /sys). */
+  procRoot?: string;
+  sysRoot?: string;
   log: Logger;
 }
+
+type StatsSource = { statsAll(containers: readonly ContainerSummary[]): Promise<StatsResult[]> };
 
 export function dockerCollector(opts: DockerCollectorOptions): Collector {
   const client = new DockerClient({
@@ -27,15 +41,60 @@ export function dockerCollector(opts: DockerCollectorOptions): Collector {
     concurrency: opts.concurrency,
     timeoutMs: opts.timeoutMs,
   });
+  const procRoot = opts.procRoot ?? '/proc';
+  const sysRoot = opts.sysRoot ?? '/sys';
   const previous = new Map<string, Counters>();
+  let source: StatsSource | undefined;
   let lastWarning: string | undefined;
+
+  const engineSource: StatsSource = { statsAll: (cs) => client.statsAll(cs.map((c) => c.Id)) };
+
+  /** Chosen once, at the first tick the engine answers, and logged. */
+  async function choose(): Promise<StatsSource> {
+    const mode = opts.statsMode ?? 'auto';
+    if (mode === 'engine') {
+      opts.log.info("docker: container stats from the engine's stats API (--container-stats engine)");
+      return engineSource;
+    }
+    let info: EngineInfo = { rootless: false };
+    try {
+      info = await client.info();
+    } catch (err) {
+      if (err instanceof SourceMissing) throw err;
+      // An engine without GET /info (or refusing it): the hierarchy alone decides.
+    }
+    const hierarchy = detectHierarchy(sysRoot);
+    const choice = chooseStatsSource(mode, hierarchy, info, sysRoot);
+    if (choice.kind === 'engine') {
+      opts.log.info(`docker: container stats from the engine's stats API (${choice.reason})`);
+      return engineSource;
+    }
+    if (!hierarchy) throw new SourceMissing(`container stats: ${choice.reason}`);
+    const memTotal = parseMeminfo(await readProcFile(underRoot(procRoot, 'meminfo'))).get('MemTotal');
+    if (memTotal === undefined) throw new Error(`${underRoot(procRoot, 'meminfo')}: no MemTotal`);
+    opts.log.info(
+      `docker: container stats from cgroups (${choice.reason}); the engine is asked only for the list of containers and their init processes`,
+    );
+    return new CgroupStatsSource({
+      client,
+      hierarchy,
+      procRoot,
+      runtime: client.engine,
+      driver: info.cgroupDriver,
+      memTotal,
+      engineFallback: mode === 'auto',
+      concurrency: opts.concurrency,
+      log: opts.log,
+    });
+  }
 
   return {
     name: 'docker',
 
     async collect(out: SnapshotBuilder, ctx: CollectContext): Promise<void> {
       const containers = await client.listContainers();
-      const results = await client.statsAll(containers.map((c) => c.Id));
+      source ??= await choose();
+      const results = await source.statsAll(containers);
       // Answered after the tick's deadline: these readings are not of its time. The counters of
       // the last reading in time stay, so the next rates span the whole gap exactly.
       if (out.sealed) return;
@@ -52,7 +111,7 @@ export function dockerCollector(opts: DockerCollectorOptions): Collector {
           previous.delete(c.Id);
           return;
         }
-        const { metrics, counters } = containerMetrics(r.stats, previous.get(c.Id), ctx.mono, client.engine);
+        const { metrics, counters } = containerMetrics(r.stats, previous.get(c.Id), r.mono ?? ctx.mono, client.engine);
         previous.set(c.Id, counters);
         out.container({ ...containerIdentity(c, opts.labelKeys), metrics });
       });

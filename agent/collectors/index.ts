@@ -34,7 +34,15 @@ export const COLLECTORS: Record<CollectorName, Factory> = {
   disk: (c) => diskCollector({ procRoot: c.procRoot, sysRoot: c.sysRoot }),
   filesystem: (c) => filesystemCollector({ procRoot: c.procRoot, rootfs: c.rootfs }),
   uptime: (c) => uptimeCollector({ procRoot: c.procRoot }),
-  docker: (c, log) => dockerCollector({ socketPath: c.dockerSocket, concurrency: c.dockerConcurrency, log }),
+  docker: (c, log) =>
+    dockerCollector({
+      socketPath: c.dockerSocket,
+      concurrency: c.dockerConcurrency,
+      statsMode: c.containerStats,
+      procRoot: c.procRoot,
+      sysRoot: c.sysRoot,
+      log,
+    }),
   arp: (c) => arpCollector({ procRoot: c.procRoot }),
   ipvs: (c) =>
     ipvsCollector({ procRoot: c.procRoot, sysRoot: c.sysRoot, ipvsCpus: c.ipvsCpus, counterWidth: c.ipvsCounterWidth }),

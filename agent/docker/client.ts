@@ -1,7 +1,8 @@
 // A small Docker Engine API client: plain HTTP/1.1 over the engine's unix socket with node:http,
 // one keep-alive connection pool, per-request timeouts. It negotiates the API version once
 // (GET /version), lists running containers and fetches one-shot stats for many containers at
-// once with a bounded number in flight. Nothing else of the API is needed by Berth.
+// once with a bounded number in flight; for reading containers from their cgroups, it asks how
+// the engine places them (GET /info) and a container's init process (GET /containers/{id}/json).
 import http from 'node:http';
 import { SourceMissing } from '../source-missing.ts';
 import type { ContainerSummary } from './labels.ts';
@@ -71,6 +72,43 @@ export function isGoneError(status: number, message: string): boolean {
   return status === 500 && /container state improper|is not running|no such container/i.test(message);
 }
 
+/** What GET /info says about where the engine's containers live. */
+export interface EngineInfo {
+  cgroupDriver?: 'cgroupfs' | 'systemd';
+  cgroupVersion?: 1 | 2;
+  /** `name=rootless` among SecurityOptions: containers in the user's cgroup, net and pid space. */
+  rootless: boolean;
+}
+
+export function engineInfoOf(info: unknown): EngineInfo {
+  const i = (typeof info === 'object' && info !== null ? info : {}) as Record<string, unknown>;
+  const driver = i.CgroupDriver === 'cgroupfs' || i.CgroupDriver === 'systemd' ? i.CgroupDriver : undefined;
+  const version = i.CgroupVersion === '1' ? 1 : i.CgroupVersion === '2' ? 2 : undefined;
+  const opts = Array.isArray(i.SecurityOptions) ? i.SecurityOptions : [];
+  const rootless = opts.some((o) => typeof o === 'string' && o.split(',').includes('name=rootless'));
+  const out: EngineInfo = { rootless };
+  if (driver) out.cgroupDriver = driver;
+  if (version) out.cgroupVersion = version;
+  return out;
+}
+
+/** A running container's init process (host pid) and network mode, from its inspect answer. */
+export interface ContainerProcess {
+  pid: number;
+  networkMode?: string;
+}
+
+export function containerProcessOf(inspect: unknown): ContainerProcess | undefined {
+  const c = (typeof inspect === 'object' && inspect !== null ? inspect : {}) as {
+    State?: { Pid?: unknown; Running?: unknown };
+    HostConfig?: { NetworkMode?: unknown };
+  };
+  const pid = c.State?.Pid;
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0 || c.State?.Running === false) return undefined;
+  const mode = c.HostConfig?.NetworkMode;
+  return typeof mode === 'string' && mode ? { pid, networkMode: mode } : { pid };
+}
+
 /** An HTTP error answer from the engine, with its status and message. */
 export class DockerApiError extends Error {
   constructor(
@@ -99,7 +137,9 @@ export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (ite
 
 /** One container's stats call: the reading, `gone` (vanished or stopped meanwhile) or the error. */
 export type StatsResult =
-  { id: string; stats: StatsResponse } | { id: string; gone: true } | { id: string; error: Error };
+  | { id: string; stats: StatsResponse; /** Monotonic seconds when read here (cgroup readings). */ mono?: number }
+  | { id: string; gone: true }
+  | { id: string; error: Error };
 
 export interface DockerClientOptions {
   socketPath: string;
@@ -160,6 +200,26 @@ export class DockerClient {
       (c): c is ContainerSummary =>
         typeof c === 'object' && c !== null && typeof (c as ContainerSummary).Id === 'string',
     );
+  }
+
+  /** How the engine runs containers: cgroup driver and version, rootless or not (GET /info). */
+  async info(): Promise<EngineInfo> {
+    const v = await this.apiVersion();
+    return engineInfoOf(await this.getJson(`/v${v}/info`));
+  }
+
+  /**
+   * A running container's init process and network mode (GET /containers/{id}/json); undefined
+   * when it is gone or not running.
+   */
+  async inspect(id: string): Promise<ContainerProcess | undefined> {
+    const v = await this.apiVersion();
+    try {
+      return containerProcessOf(await this.getJson(`/v${v}/containers/${encodeURIComponent(id)}/json`));
+    } catch (err) {
+      if (err instanceof DockerApiError && err.status === 404) return undefined;
+      throw err;
+    }
   }
 
   /** One reading of one container; `gone` when it vanished (404/409) or stopped since listing. */

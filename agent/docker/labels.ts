@@ -14,6 +14,7 @@ export interface ContainerSummary {
   State?: string;
   Status?: string;
   Labels?: Record<string, string> | null;
+  HostConfig?: { NetworkMode?: string } | null;
 }
 
 export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
