@@ -7,8 +7,8 @@
 // CPU within 10 percentage points, memory within 5 %, network within 10 %.
 //
 // Same windows: the engine samples containers in rounds one second apart while anyone listens,
-// and wakes at once for the first listener when idle. The agent's one-shot call at boundary ts
-// is thus answered at about ts; `docker stats --no-stream` started just after ts gets the next
+// and wakes at once for the first listener when idle. The engine agent's one-shot call at
+// boundary ts is thus answered at about ts (the cgroups agent reads at ts itself); `docker stats --no-stream` started just after ts gets the next
 // round (ts+1) and the one after (ts+2, which the agent's call at ts+2 also gets), and prints
 // CPU over that second: the second half of the agent's ts+2 window, ending on the same round
 // (checked with the engine's `read`/`preread` times). Both windows see the same load when the
@@ -42,7 +42,9 @@ const READ_EVERY = 4;
 const READINGS = 10;
 const HOG_MIB = 48;
 const BURNER_CPUS = 0.5;
-const HOST = 'accuracy-host';
+/** One agent per source of container numbers, each reporting as its own host. */
+const SOURCES = ['cgroups', 'engine'] as const;
+const hostOf = (source: string) => `accuracy-${source}`;
 const NET = 'acc-net';
 const C = { burner: 'acc-burner', hog: 'acc-hog', web: 'acc-web', client: 'acc-client' } as const;
 const ALL = Object.values(C);
@@ -186,27 +188,33 @@ test(
 
     const server = await startServer(testConfig(), memoryLogger());
     t.after(() => server.close());
-    const agent = startProcess('agent/main.ts', [
-      '--server',
-      server.url,
-      '--token',
-      TEST_TOKEN,
-      '--interval',
-      String(INTERVAL),
-      '--host',
-      HOST,
-      '--spool',
-      path.join(tempDir(), 'spool'),
-      '--collectors',
-      'docker',
-    ]);
-    t.after(() => agent.kill());
-    await agent.waitFor(/sampling accuracy-host/);
+    for (const source of SOURCES) {
+      const agent = startProcess('agent/main.ts', [
+        '--server',
+        server.url,
+        '--token',
+        TEST_TOKEN,
+        '--interval',
+        String(INTERVAL),
+        '--host',
+        hostOf(source),
+        '--spool',
+        path.join(tempDir(), `spool-${source}`),
+        '--collectors',
+        'docker',
+        '--container-stats',
+        source,
+      ]);
+      t.after(() => agent.kill());
+      // The source it was told to use, and no container read any other way.
+      await agent.waitFor(source === 'cgroups' ? /container stats from cgroups/ : /container stats from the engine/);
+      t.after(() => assert.doesNotMatch(agent.output(), /no cgroup found/));
+    }
 
     const startedAt = Math.floor(Date.now() / 1000);
-    const query = async (name: string, from: number, to: number): Promise<Series> => {
+    const query = async (source: string, name: string, from: number, to: number): Promise<Series> => {
       const res = await fetch(
-        `${server.url}/api/v1/series?host=${HOST}&container=${full(name)}&metrics=cpu_pct,mem_bytes,net_rx_bps,net_tx_bps&from=${from}&to=${to}`,
+        `${server.url}/api/v1/series?host=${hostOf(source)}&container=${full(name)}&metrics=cpu_pct,mem_bytes,net_rx_bps,net_tx_bps&from=${from}&to=${to}`,
       );
       if (res.status !== 200) throw new Error(`query ${name}: ${res.status} ${await res.text()}`);
       const body = (await res.json()) as { t: number[]; series: Record<string, (number | null)[]> };
@@ -222,15 +230,17 @@ test(
         ]),
       );
     };
-    // Warm-up: the agent has seen every container twice (rates exist) and the traffic is flowing.
-    await eventually(
-      async () => {
-        const s = await query(C.client, startedAt - 10, startedAt + 600);
-        return [...s.values()].some((v) => (v.net_rx_bps ?? 0) > 1e6) ? true : undefined;
-      },
-      60_000,
-      'the agent to report the client receiving traffic',
-    );
+    // Warm-up: each agent has seen every container twice (rates exist) and the traffic is flowing.
+    for (const source of SOURCES) {
+      await eventually(
+        async () => {
+          const s = await query(source, C.client, startedAt - 10, startedAt + 600);
+          return [...s.values()].some((v) => (v.net_rx_bps ?? 0) > 1e6) ? true : undefined;
+        },
+        60_000,
+        `the ${source} agent to report the client receiving traffic`,
+      );
+    }
 
     const readings: Reading[] = [];
     for (let i = 0; i < READINGS; i++) {
@@ -253,77 +263,81 @@ test(
     }
     const first = readings[0]!.ts;
     const last = readings[readings.length - 1]!.ts;
-    // Wait for the agent's sample of the window the last docker reading falls in.
-    const series = new Map<string, Series>();
-    await eventually(
-      async () => {
-        for (const n of ALL) series.set(n, await query(n, first - 2 * INTERVAL, last + 2 * INTERVAL));
-        return ALL.every((n) => series.get(n)!.get(last + INTERVAL)?.cpu_pct != null) ? true : undefined;
-      },
-      30_000,
-      "the agent's samples up to the last docker reading",
-    );
-
     const problems: string[] = [];
     const report: string[] = [];
-
-    // CPU, pair by pair: docker's second after boundary ts is the second half of the agent's ts+2.
-    for (const n of ALL) {
-      const pairs = readings.map((r) => ({
-        docker: r.rows.get(n)!.cpu,
-        agent: series.get(n)!.get(r.ts + INTERVAL)?.cpu_pct ?? null,
-      }));
-      const missing = pairs.filter((p) => p.agent === null).length;
-      if (missing) problems.push(`${n}: ${missing} of ${pairs.length} agent cpu_pct samples missing`);
-      const diffs = pairs.filter((p) => p.agent !== null).map((p) => p.agent! - p.docker);
-      report.push(
-        `${n} cpu_pct agent/docker: ${pairs.map((p) => `${p.agent === null ? '-' : p.agent.toFixed(1)}/${p.docker.toFixed(1)}`).join(' ')}`,
+    for (const source of SOURCES) {
+      // Wait for the agent's sample of the window the last docker reading falls in.
+      const series = new Map<string, Series>();
+      await eventually(
+        async () => {
+          for (const n of ALL) series.set(n, await query(source, n, first - 2 * INTERVAL, last + 2 * INTERVAL));
+          return ALL.every((n) => series.get(n)!.get(last + INTERVAL)?.cpu_pct != null) ? true : undefined;
+        },
+        30_000,
+        `the ${source} agent's samples up to the last docker reading`,
       );
-      const off = diffs.filter((d) => Math.abs(d) > 10);
-      if (off.length)
-        problems.push(
-          `${n}: cpu_pct differs from docker's by more than 10 points in ${off.length} of ${diffs.length} pairs`,
-        );
-    }
+      const problem = (p: string): number => problems.push(`${source}: ${p}`);
+      report.push(`-- agent reading ${source}`);
 
-    // Memory, pair by pair, for the hog (the others hold under a MiB, where a page is ~0.5 %).
-    const hogPairs = readings.map((r) => ({
-      docker: r.rows.get(C.hog)!.mem,
-      agent: series.get(C.hog)!.get(r.ts + INTERVAL)?.mem_bytes ?? null,
-    }));
-    report.push(
-      `${C.hog} mem MiB agent/docker: ${hogPairs.map((p) => `${p.agent === null ? '-' : (p.agent / 2 ** 20).toFixed(2)}/${(p.docker / 2 ** 20).toFixed(2)}`).join(' ')}`,
-    );
-    for (const p of hogPairs) {
-      if (p.agent === null) problems.push(`${C.hog}: mem_bytes missing`);
-      else if (Math.abs(p.agent - p.docker) > 0.05 * p.docker)
-        problems.push(`${C.hog}: mem_bytes ${p.agent} vs docker ${p.docker} (more than 5 % apart)`);
-    }
-    const hogMem = median(hogPairs.filter((p) => p.agent !== null).map((p) => p.agent!));
-    if (!(hogMem >= HOG_MIB * 2 ** 20 && hogMem <= (HOG_MIB + 4) * 2 ** 20))
-      problems.push(`${C.hog}: mem_bytes ${hogMem} is not the ${HOG_MIB} MiB it holds`);
-
-    // Network: average rates over the run.
-    for (const n of [C.web, C.client]) {
-      for (const dir of ['rx', 'tx'] as const) {
-        const dockerRate = slope(
-          readings.map((r) => r.doneAt),
-          readings.map((r) => r.rows.get(n)![dir]),
-        );
-        const agentVals: number[] = [];
-        for (let ts = first + INTERVAL; ts <= last + INTERVAL; ts += INTERVAL) {
-          const v = series.get(n)!.get(ts)?.[dir === 'rx' ? 'net_rx_bps' : 'net_tx_bps'];
-          if (v == null) problems.push(`${n}: net_${dir}_bps missing at ${ts}`);
-          else agentVals.push(v);
-        }
-        const agentRate = agentVals.reduce((a, b) => a + b, 0) / agentVals.length;
+      // CPU, pair by pair: docker's second after boundary ts is the second half of the agent's ts+2.
+      for (const n of ALL) {
+        const pairs = readings.map((r) => ({
+          docker: r.rows.get(n)!.cpu,
+          agent: series.get(n)!.get(r.ts + INTERVAL)?.cpu_pct ?? null,
+        }));
+        const missing = pairs.filter((p) => p.agent === null).length;
+        if (missing) problem(`${n}: ${missing} of ${pairs.length} agent cpu_pct samples missing`);
+        const diffs = pairs.filter((p) => p.agent !== null).map((p) => p.agent! - p.docker);
         report.push(
-          `${n} net_${dir}_bps agent ${fmt(agentRate)} docker ${fmt(dockerRate)} (${((agentRate / dockerRate - 1) * 100).toFixed(1)} %)`,
+          `${n} cpu_pct agent/docker: ${pairs.map((p) => `${p.agent === null ? '-' : p.agent.toFixed(1)}/${p.docker.toFixed(1)}`).join(' ')}`,
         );
-        if (!(Math.abs(agentRate - dockerRate) <= 0.1 * dockerRate))
-          problems.push(`${n}: net_${dir}_bps ${fmt(agentRate)} vs docker ${fmt(dockerRate)} (more than 10 % apart)`);
+        const off = diffs.filter((d) => Math.abs(d) > 10);
+        if (off.length)
+          problem(
+            `${n}: cpu_pct differs from docker's by more than 10 points in ${off.length} of ${diffs.length} pairs`,
+          );
+      }
+
+      // Memory, pair by pair, for the hog (the others hold under a MiB, where a page is ~0.5 %).
+      const hogPairs = readings.map((r) => ({
+        docker: r.rows.get(C.hog)!.mem,
+        agent: series.get(C.hog)!.get(r.ts + INTERVAL)?.mem_bytes ?? null,
+      }));
+      report.push(
+        `${C.hog} mem MiB agent/docker: ${hogPairs.map((p) => `${p.agent === null ? '-' : (p.agent / 2 ** 20).toFixed(2)}/${(p.docker / 2 ** 20).toFixed(2)}`).join(' ')}`,
+      );
+      for (const p of hogPairs) {
+        if (p.agent === null) problem(`${C.hog}: mem_bytes missing`);
+        else if (Math.abs(p.agent - p.docker) > 0.05 * p.docker)
+          problem(`${C.hog}: mem_bytes ${p.agent} vs docker ${p.docker} (more than 5 % apart)`);
+      }
+      const hogMem = median(hogPairs.filter((p) => p.agent !== null).map((p) => p.agent!));
+      if (!(hogMem >= HOG_MIB * 2 ** 20 && hogMem <= (HOG_MIB + 4) * 2 ** 20))
+        problem(`${C.hog}: mem_bytes ${hogMem} is not the ${HOG_MIB} MiB it holds`);
+
+      // Network: average rates over the run.
+      for (const n of [C.web, C.client]) {
+        for (const dir of ['rx', 'tx'] as const) {
+          const dockerRate = slope(
+            readings.map((r) => r.doneAt),
+            readings.map((r) => r.rows.get(n)![dir]),
+          );
+          const agentVals: number[] = [];
+          for (let ts = first + INTERVAL; ts <= last + INTERVAL; ts += INTERVAL) {
+            const v = series.get(n)!.get(ts)?.[dir === 'rx' ? 'net_rx_bps' : 'net_tx_bps'];
+            if (v == null) problem(`${n}: net_${dir}_bps missing at ${ts}`);
+            else agentVals.push(v);
+          }
+          const agentRate = agentVals.reduce((a, b) => a + b, 0) / agentVals.length;
+          report.push(
+            `${n} net_${dir}_bps agent ${fmt(agentRate)} docker ${fmt(dockerRate)} (${((agentRate / dockerRate - 1) * 100).toFixed(1)} %)`,
+          );
+          if (!(Math.abs(agentRate - dockerRate) <= 0.1 * dockerRate))
+            problem(`${n}: net_${dir}_bps ${fmt(agentRate)} vs docker ${fmt(dockerRate)} (more than 10 % apart)`);
+        }
       }
     }
+
     const burnt = median(readings.map((r) => r.rows.get(C.burner)!.cpu));
     if (!(burnt >= 20)) problems.push(`the burner got only ${burnt.toFixed(1)} % of a core: nothing to compare`);
     const flow = slope(
