@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseFlatKeyed } from './flat-keyed.ts';
+import { flatKeyedValue, parseFlatKeyed } from './flat-keyed.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'latin1');
 
@@ -44,4 +44,23 @@ test('parseFlatKeyed: malformed lines name the file and the line', () => {
   ];
   for (const [text, re] of cases) assert.throws(() => parseFlatKeyed(text, 'cpu.stat'), re, text);
   assert.equal(parseFlatKeyed('', 'cpu.stat').size, 0);
+});
+
+test('flatKeyedValue: one key found without parsing the rest; absent keys; bad values', () => {
+  const v1 = fixture('memory.stat-v1-limited');
+  // inactive_file is also the tail of total_inactive_file: the key is matched whole.
+  assert.equal(flatKeyedValue(v1, 'total_inactive_file', 'memory.stat'), 1048576);
+  assert.equal(flatKeyedValue(v1, 'inactive_file', 'memory.stat'), 1048576);
+  assert.equal(flatKeyedValue(v1, 'cache', 'memory.stat'), 22020096, 'the first line');
+  assert.equal(flatKeyedValue(v1, 'total_unevictable', 'memory.stat'), 0, 'the last line');
+  assert.equal(flatKeyedValue(fixture('memory.stat-v2-kernel-6.1'), 'total_inactive_file', 'memory.stat'), undefined);
+  const v2cpu = fixture('cpu.stat-v2-kernel-6.1');
+  assert.equal(flatKeyedValue(v2cpu, 'usage_usec', 'cpu.stat'), 8992210);
+  assert.equal(flatKeyedValue('usage_usec 12', 'usage_usec', 'cpu.stat'), 12, 'no final newline');
+  assert.throws(
+    () => flatKeyedValue('a 1\nusage_usec x\n', 'usage_usec', 'cpu.stat'),
+    /cpu.stat: line 2: usage_usec is not a number/,
+  );
+  // Every key the full parser finds, found alike.
+  for (const [k, v] of parseFlatKeyed(v1, 'memory.stat')) assert.equal(flatKeyedValue(v1, k, 'memory.stat'), v, k);
 });

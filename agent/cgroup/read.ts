@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readSmallFileSync } from '../procfs/procfile.ts';
 import { parseBlkio } from './blkio.ts';
-import { parseFlatKeyed } from './flat-keyed.ts';
+import { flatKeyedValue } from './flat-keyed.ts';
 import type { CgroupHierarchy, V1Controller } from './hierarchy.ts';
 import { parseIoStat } from './io-stat.ts';
 import { parseCgroupCounter, parseCgroupValue } from './value.ts';
@@ -27,23 +27,21 @@ export interface CgroupCounters {
   memUsage?: number;
   /** The limit as the cgroup holds it: bytes, or "max" (v2, none set). v1 writes a huge number. */
   memLimit?: number | 'max';
-  /** memory.stat, every key. */
-  memStat?: Map<string, number>;
+  /** Of memory.stat, the inactive page cache `docker stats` leaves out (v1: also total_). */
+  memStat?: { inactive_file?: number; total_inactive_file?: number };
   io?: IoEntry[];
   /** Tasks (processes and threads): pids.current. */
   pids?: number;
 }
 
 export interface ReadOptions {
+  /** How a file is read (default: open, read, close; containers keep theirs open, OpenFiles). */
+  read?: (path: string) => string | undefined;
   /**
    * v1 block I/O of the cgroup and its children (…_recursive): for systemd units, which may
    * hold sub-cgroups. Containers read the cgroup's own, as containerd does (its leaf is all).
    */
   recursiveIo?: boolean;
-}
-
-function file(dir: string | undefined, name: string): string | undefined {
-  return dir === undefined ? undefined : readSmallFileSync(`${dir}/${name}`);
 }
 
 /** Full directory of a cgroup path under a controller (v1) or the unified root (v2). */
@@ -65,23 +63,27 @@ export function cgroupExists(h: CgroupHierarchy, path: string): boolean {
  * wrong shape throws a ProcParseError naming it.
  */
 export function readCgroup(h: CgroupHierarchy, path: string, opts: ReadOptions = {}): CgroupCounters | undefined {
-  return h.version === 2 ? readV2(cgroupDir(h, path, 'memory')!) : readV1(h, path, opts);
+  const read = opts.read ?? readSmallFileSync;
+  const file = (dir: string | undefined, name: string) => (dir === undefined ? undefined : read(`${dir}/${name}`));
+  return h.version === 2 ? readV2(cgroupDir(h, path, 'memory')!, file) : readV1(h, path, opts, file);
 }
 
-function readV2(dir: string): CgroupCounters | undefined {
+type FileOf = (dir: string | undefined, name: string) => string | undefined;
+
+function readV2(dir: string, file: FileOf): CgroupCounters | undefined {
   const cpu = file(dir, 'cpu.stat');
   const current = file(dir, 'memory.current');
   if (cpu === undefined && current === undefined) return undefined;
   const out: CgroupCounters = { version: 2 };
   if (cpu !== undefined) {
-    const usec = parseFlatKeyed(cpu, 'cpu.stat').get('usage_usec');
+    const usec = flatKeyedValue(cpu, 'usage_usec', 'cpu.stat');
     if (usec !== undefined) out.cpuNs = usec * 1000;
   }
   if (current !== undefined) out.memUsage = parseCgroupCounter(current, 'memory.current');
   const max = file(dir, 'memory.max');
   if (max !== undefined) out.memLimit = parseCgroupValue(max, 'memory.max');
   const stat = file(dir, 'memory.stat');
-  if (stat !== undefined) out.memStat = parseFlatKeyed(stat, 'memory.stat');
+  if (stat !== undefined) out.memStat = { inactive_file: flatKeyedValue(stat, 'inactive_file', 'memory.stat') };
   const io = file(dir, 'io.stat');
   if (io !== undefined) {
     out.io = parseIoStat(io).flatMap((d) => [
@@ -94,7 +96,12 @@ function readV2(dir: string): CgroupCounters | undefined {
   return out;
 }
 
-function readV1(h: CgroupHierarchy & { version: 1 }, path: string, opts: ReadOptions): CgroupCounters | undefined {
+function readV1(
+  h: CgroupHierarchy & { version: 1 },
+  path: string,
+  opts: ReadOptions,
+  file: FileOf,
+): CgroupCounters | undefined {
   const mem = cgroupDir(h, path, 'memory');
   const cpu = file(cgroupDir(h, path, 'cpuacct'), 'cpuacct.usage');
   const usage = file(mem, 'memory.usage_in_bytes');
@@ -105,9 +112,14 @@ function readV1(h: CgroupHierarchy & { version: 1 }, path: string, opts: ReadOpt
   const limit = file(mem, 'memory.limit_in_bytes');
   if (limit !== undefined) out.memLimit = parseCgroupValue(limit, 'memory.limit_in_bytes');
   const stat = file(mem, 'memory.stat');
-  if (stat !== undefined) out.memStat = parseFlatKeyed(stat, 'memory.stat');
+  if (stat !== undefined) {
+    out.memStat = {
+      total_inactive_file: flatKeyedValue(stat, 'total_inactive_file', 'memory.stat'),
+      inactive_file: flatKeyedValue(stat, 'inactive_file', 'memory.stat'),
+    };
+  }
   const blkio = cgroupDir(h, path, 'blkio');
-  if (blkio !== undefined) out.io = readBlkio(blkio, opts.recursiveIo === true);
+  if (blkio !== undefined) out.io = readBlkio(blkio, opts.recursiveIo === true, file);
   const pids = file(cgroupDir(h, path, 'pids'), 'pids.current');
   if (pids !== undefined) out.pids = parseCgroupCounter(pids, 'pids.current');
   return out;
@@ -119,13 +131,13 @@ function readV1(h: CgroupHierarchy & { version: 1 }, path: string, opts: ReadOpt
  * before 5.0), else the throttle layer's blkio.throttle.io_service_bytes, which counts every
  * request (on 5.x/6.x only for devices with a throttle rule, so often nothing).
  */
-function readBlkio(dir: string, recursive: boolean): IoEntry[] | undefined {
-  const cfq = readSmallFileSync(`${dir}/blkio.io_service_bytes_recursive`);
+function readBlkio(dir: string, recursive: boolean, file: FileOf): IoEntry[] | undefined {
+  const cfq = file(dir, 'blkio.io_service_bytes_recursive');
   if (cfq !== undefined) {
     const lines = parseBlkio(cfq, 'blkio.io_service_bytes_recursive');
     if (lines.length > 0) return lines;
   }
   const name = recursive ? 'blkio.throttle.io_service_bytes_recursive' : 'blkio.throttle.io_service_bytes';
-  const text = readSmallFileSync(`${dir}/${name}`);
+  const text = file(dir, name);
   return text === undefined ? undefined : parseBlkio(text, name);
 }

@@ -4,7 +4,11 @@
 // 9223372036854771712 bytes with 4 KiB pages), which callers compare with the machine's memory.
 import { ProcParseError, numberedLines, parseUint } from '../procfs/procfile.ts';
 
+const ONE_NUMBER = /^\d+\n?$/;
+
 export function parseCgroupValue(text: string, file: string): number | 'max' {
+  // The common case, one number and a newline, with one native test (read every tick).
+  if (ONE_NUMBER.test(text)) return Number(text);
   const lines = numberedLines(text);
   if (lines.length !== 1) throw new ProcParseError(file, lines[1]?.no ?? 0, lines[1]?.line ?? '', 'expected one value');
   const raw = lines[0]!.line.trim();

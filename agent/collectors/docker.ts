@@ -33,7 +33,7 @@ export interface DockerCollectorOptions {
   log: Logger;
 }
 
-type StatsSource = { statsAll(containers: readonly ContainerSummary[]): Promise<StatsResult[]> };
+type StatsSource = { statsAll(containers: readonly ContainerSummary[]): Promise<StatsResult[]>; close?(): void };
 
 export function dockerCollector(opts: DockerCollectorOptions): Collector {
   const client = new DockerClient({
@@ -131,6 +131,7 @@ export function dockerCollector(opts: DockerCollectorOptions): Collector {
     },
 
     close(): void {
+      source?.close?.();
       client.close();
     },
   };

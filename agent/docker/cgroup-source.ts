@@ -9,6 +9,7 @@ import type { CgroupHierarchy } from '../cgroup/hierarchy.ts';
 import { containerCgroupCandidates, containerIdOfCgroup, type CgroupDriver, type Runtime } from '../cgroup/layout.ts';
 import { cgroupExists, readCgroup } from '../cgroup/read.ts';
 import { readSmallFileSync, underRoot } from '../procfs/procfile.ts';
+import { OpenFiles } from '../procfs/open-files.ts';
 import { cgroupPathFor, parsePidCgroup } from '../procfs/pid-cgroup.ts';
 import { parseNetDev } from '../procfs/net-dev.ts';
 import { parseStat } from '../procfs/stat.ts';
@@ -51,6 +52,8 @@ export interface CgroupSourceOptions {
 export class CgroupStatsSource {
   readonly kind = 'cgroups';
   private places = new Map<string, Placement>();
+  /** Every container's cgroup files, kept open between ticks. */
+  private files = new OpenFiles();
   private readonly now: () => number;
 
   constructor(private readonly o: CgroupSourceOptions) {
@@ -94,7 +97,12 @@ export class CgroupStatsSource {
     await mapPool(viaEngine, this.o.concurrency ?? 16, async (i) => {
       results[i] = await this.o.client.containerStats(containers[i]!.Id);
     });
+    this.files.sweep();
     return results;
+  }
+
+  close(): void {
+    this.files.close();
   }
 
   /**
@@ -110,7 +118,7 @@ export class CgroupStatsSource {
   ): StatsResult | 'restarted' {
     let counters;
     try {
-      counters = readCgroup(this.o.hierarchy, p.path!);
+      counters = readCgroup(this.o.hierarchy, p.path!, { read: (f) => this.files.read(f) });
     } catch (err) {
       return { id: c.Id, error: err as Error };
     }

@@ -24,6 +24,8 @@ export interface HostCpu {
   onlineCpus: number;
 }
 
+const MEMORY_STAT_KEYS = ['total_inactive_file', 'inactive_file'] as const;
+
 /** Docker hard-codes USER_HZ: it is 100 on every Linux architecture Docker runs on. */
 const CLOCK_TICKS = 100;
 
@@ -49,7 +51,13 @@ export function statsFromCgroup({ counters: c, cpu, memTotal, net, read }: Cgrou
   if (c.cpuNs !== undefined) s.cpu_stats.cpu_usage = { total_usage: c.cpuNs };
   if (c.memUsage !== undefined) {
     const limit = c.memLimit === undefined || c.memLimit === 'max' || c.memLimit > memTotal ? memTotal : c.memLimit;
-    s.memory_stats = { usage: c.memUsage, limit, stats: c.memStat ? Object.fromEntries(c.memStat) : {} };
+    // Of memory.stat, what the CLI reads: total_inactive_file (v1) and inactive_file.
+    const stats: Record<string, number> = {};
+    for (const k of MEMORY_STAT_KEYS) {
+      const v = c.memStat?.[k];
+      if (v !== undefined) stats[k] = v;
+    }
+    s.memory_stats = { usage: c.memUsage, limit, stats };
   }
   if (c.io !== undefined) s.blkio_stats = { io_service_bytes_recursive: c.io };
   if (c.pids !== undefined) s.pids_stats = { current: c.pids };

@@ -1,0 +1,105 @@
+// Files read again and again, every tick (a container's cgroup files): kept open and read from
+// offset 0 each time, one pread instead of open + read + close. cgroup and proc files are seq
+// files that regenerate their text on a read at offset 0. A file whose cgroup was removed and
+// made again (a container restarted) answers ENODEV through the old descriptor: it is opened
+// again once, and is undefined when its path is gone. Files not read for a round are closed.
+// A file that is not there (a controller the kernel or the cgroup lacks, such as the CFQ
+// scheduler's blkio files on kernels since 5.0) is not looked for again for a while: a failed
+// open costs an exception, which is most of what a read of the rest costs.
+import { closeSync, openSync, readSync } from 'node:fs';
+
+interface Open {
+  fd: number;
+  round: number;
+}
+
+const GONE = new Set(['ENOENT', 'ENOTDIR', 'ESRCH', 'ENODEV', 'ESTALE']);
+
+/** Rounds a missing file is taken as missing before it is looked for again. */
+export const MISSING_ROUNDS = 30;
+
+export class OpenFiles {
+  private files = new Map<string, Open>();
+  /** Paths found missing, with the round from which they are looked for again. */
+  private missing = new Map<string, number>();
+  private round = 0;
+  private buf = Buffer.allocUnsafe(16 * 1024);
+
+  /** The file's whole text now (latin1), or undefined when it is not there. */
+  read(path: string): string | undefined {
+    let f = this.files.get(path);
+    if (f) {
+      const text = this.readFd(f.fd);
+      if (text !== undefined) {
+        f.round = this.round;
+        return text;
+      }
+      closeSync(f.fd);
+      this.files.delete(path);
+    }
+    const until = this.missing.get(path);
+    if (until !== undefined && until > this.round) return undefined;
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      if (GONE.has((err as NodeJS.ErrnoException).code ?? '')) {
+        this.missing.set(path, this.round + MISSING_ROUNDS);
+        return undefined;
+      }
+      throw err;
+    }
+    this.missing.delete(path);
+    const text = this.readFd(fd);
+    if (text === undefined) {
+      closeSync(fd);
+      return undefined;
+    }
+    f = { fd, round: this.round };
+    this.files.set(path, f);
+    return text;
+  }
+
+  /** Ends a round: files not read since the last call are closed (their container left). */
+  sweep(): void {
+    for (const [path, f] of this.files) {
+      if (f.round !== this.round) {
+        closeSync(f.fd);
+        this.files.delete(path);
+      }
+    }
+    for (const [path, until] of this.missing) if (until <= this.round) this.missing.delete(path);
+    this.round++;
+  }
+
+  get size(): number {
+    return this.files.size;
+  }
+
+  close(): void {
+    for (const f of this.files.values()) closeSync(f.fd);
+    this.files.clear();
+  }
+
+  private readFd(fd: number): string | undefined {
+    try {
+      let size = 0;
+      for (;;) {
+        if (size === this.buf.length) {
+          const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+          this.buf.copy(bigger, 0, 0, size);
+          this.buf = bigger;
+        }
+        const room = this.buf.length - size;
+        const n = readSync(fd, this.buf, size, room, size);
+        size += n;
+        // A seq file fills the buffer up to its end: a short read is the end, no second call.
+        if (n < room) break;
+      }
+      return this.buf.toString('latin1', 0, size);
+    } catch (err) {
+      if (GONE.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+      throw err;
+    }
+  }
+}
