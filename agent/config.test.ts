@@ -91,7 +91,9 @@ test('an unknown flag is refused with its name', () => {
 
 test('--collectors splits into enabled and disabled names', () => {
   const c = loadAgentConfig(['--token', 't', '--collectors=-docker,-arp'], {});
-  assert.deepEqual(c.collectors, { enable: [], disable: ['docker', 'arp'] });
+  assert.deepEqual(c.collectors, { enable: [], disable: ['docker', 'arp'], add: [] });
+  const plus = loadAgentConfig(['--token', 't', '--collectors=+systemd,-arp'], {});
+  assert.deepEqual(plus.collectors, { enable: [], disable: ['arp'], add: ['systemd'] });
 });
 
 test('--host takes the one host-name rule: a folder step, a flag or a root dot is refused by name', () => {

@@ -21,7 +21,8 @@ export interface AgentConfig {
   procRoot: string;
   sysRoot: string;
   rootfs: string;
-  collectors: { enable: string[]; disable: string[] };
+  /** enable: only these ("cpu,memory"); add: the defaults and these ("+systemd"); disable: not these. */
+  collectors: { enable: string[]; disable: string[]; add?: string[] };
   spoolDir: string;
   spoolMaxBytes: number;
   plugins: PluginSpec[];
@@ -114,7 +115,7 @@ export const AGENT_OPTIONS = {
   collectors: option({
     env: 'BERTH_COLLECTORS',
     default: '',
-    help: 'Collectors to run: "cpu,memory" runs only those; --collectors=-docker,-plugins runs all but those',
+    help: 'Collectors to run: "cpu,memory" runs only those; --collectors=-docker,-plugins runs all but those; "+systemd" the defaults and those',
     parse: (raw) => {
       const selection = parseSelection(commaList(raw));
       checkCollectorNames(selection);

@@ -8,7 +8,8 @@
  * How a value is measured. `bits_per_s` is never stored by a core metric: the page shows
  * network rates (stored as bytes/s) in it, and a plugin may declare it for its own series.
  */
-export type Unit = 'pct' | 'bytes' | 'bytes_per_s' | 'bits_per_s' | 'per_s' | 'count' | 'load' | 'seconds';
+export type Unit =
+  'pct' | 'bytes' | 'bytes_per_s' | 'bits_per_s' | 'per_s' | 'count' | 'load' | 'seconds' | 'celsius' | 'rpm';
 export const UNITS = [
   'pct',
   'bytes',
@@ -18,6 +19,8 @@ export const UNITS = [
   'count',
   'load',
   'seconds',
+  'celsius',
+  'rpm',
 ] as const satisfies readonly Unit[];
 
 export interface MetricDef {
@@ -191,6 +194,82 @@ export const SERIES_METRICS = [
   { name: 'ipvs_out_packets_per_s', labels: ['cpu?'], unit: 'per_s', help: 'Outgoing packets per second' },
   { name: 'ipvs_in_bps', labels: ['cpu?'], unit: 'bytes_per_s', help: 'Incoming bytes per second' },
   { name: 'ipvs_out_bps', labels: ['cpu?'], unit: 'bytes_per_s', help: 'Outgoing bytes per second' },
+  { name: 'unit_cpu_pct', labels: ['unit'], unit: 'pct', help: "A systemd service's CPU, 100 = one core (its cgroup)" },
+  {
+    name: 'unit_mem_bytes',
+    labels: ['unit'],
+    unit: 'bytes',
+    help: "A systemd service's memory, page cache included, as `systemctl status` shows it (its cgroup)",
+  },
+  {
+    name: 'unit_io_read_bps',
+    labels: ['unit'],
+    unit: 'bytes_per_s',
+    help: 'Bytes a systemd service read from block devices per second (its cgroup)',
+  },
+  {
+    name: 'unit_io_write_bps',
+    labels: ['unit'],
+    unit: 'bytes_per_s',
+    help: 'Bytes a systemd service wrote to block devices per second (its cgroup)',
+  },
+  { name: 'unit_tasks', labels: ['unit'], unit: 'count', help: "A systemd service's processes and threads" },
+  {
+    name: 'unit_active',
+    labels: ['unit'],
+    unit: 'count',
+    help: '1 while a systemd service is active (or reloading), else 0 (from systemctl show)',
+  },
+  { name: 'unit_failed', labels: ['unit'], unit: 'count', help: '1 while a systemd service is in the failed state' },
+  {
+    name: 'unit_restarts',
+    labels: ['unit'],
+    unit: 'count',
+    help: 'Times systemd restarted a service by itself (Restart=) since it was loaded (NRestarts)',
+  },
+  {
+    name: 'temp_celsius',
+    labels: ['chip', 'sensor'],
+    unit: 'celsius',
+    help: 'A hardware temperature sensor (/sys/class/hwmon), chip and sensor named as `sensors` names them',
+  },
+  { name: 'fan_rpm', labels: ['chip', 'sensor'], unit: 'rpm', help: 'A fan speed (/sys/class/hwmon)' },
+  {
+    name: 'smart_healthy',
+    labels: ['device', 'model', 'serial'],
+    unit: 'count',
+    help: '1 when the disk passes its own S.M.A.R.T. health check, 0 when it says it is failing (`smartctl -H`)',
+  },
+  {
+    name: 'smart_temp_celsius',
+    labels: ['device', 'model', 'serial'],
+    unit: 'celsius',
+    help: 'Disk temperature reported by S.M.A.R.T.',
+  },
+  {
+    name: 'smart_power_on_seconds',
+    labels: ['device', 'model', 'serial'],
+    unit: 'seconds',
+    help: 'Power-on time reported by S.M.A.R.T. (counted in hours by the disk)',
+  },
+  {
+    name: 'smart_reallocated_sectors',
+    labels: ['device', 'model', 'serial'],
+    unit: 'count',
+    help: 'ATA attribute 5 (Reallocated_Sector_Ct), raw value: sectors the disk replaced',
+  },
+  {
+    name: 'smart_nvme_used_pct',
+    labels: ['device', 'model', 'serial'],
+    unit: 'pct',
+    help: "NVMe: share of the disk's rated endurance used (Percentage Used; can pass 100)",
+  },
+  {
+    name: 'smart_nvme_media_errors',
+    labels: ['device', 'model', 'serial'],
+    unit: 'count',
+    help: 'NVMe: media and data integrity errors',
+  },
   {
     name: 'plugin_bad_lines',
     labels: ['plugin'],

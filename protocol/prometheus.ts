@@ -24,6 +24,8 @@ export const UNIT_SUFFIX: Record<Unit, string> = {
   seconds: 'seconds',
   count: '',
   load: '',
+  celsius: 'celsius',
+  rpm: 'rpm',
 };
 
 /** The catalogue's abbreviations, word by word, as a Prometheus user reads them. */

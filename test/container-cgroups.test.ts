@@ -27,7 +27,7 @@ import { eventually, sleep, startProcess } from './support/processes.ts';
 import { testConfig, TEST_TOKEN } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { startServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { DockerClient, resolveDockerSocket } from '../agent/docker/client.ts';
 import { CgroupStatsSource } from '../agent/docker/cgroup-source.ts';
 import { detectHierarchy } from '../agent/cgroup/hierarchy.ts';

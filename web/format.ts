@@ -108,6 +108,10 @@ export function formatValue(unit: Unit, v: number | null | undefined): string {
       return formatLoad(v);
     case 'seconds':
       return formatDuration(v);
+    case 'celsius':
+      return `${v.toFixed(Math.abs(v) < 100 ? 1 : 0)} °C`;
+    case 'rpm':
+      return `${Math.round(v)} rpm`;
     default:
       return formatCount(v);
   }
@@ -146,6 +150,10 @@ export function formatTicks(unit: Unit, ticks: readonly number[]): string[] {
       return pick(1000, SI, '/s', '');
     case 'seconds':
       return ticks.map((t) => formatDuration(Math.abs(t)));
+    case 'celsius':
+      return pick(Infinity, ['°C']);
+    case 'rpm':
+      return pick(Infinity, ['rpm']);
     default:
       return pick(1000, SI, '', '');
   }

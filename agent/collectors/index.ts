@@ -17,6 +17,7 @@ import { ipvsCollector } from './ipvs.ts';
 import { pluginsCollector } from './plugins.ts';
 import { eventsCollector, eventsPerTick } from './events.ts';
 import { DockerEventFollower } from '../docker/event-follower.ts';
+import { systemdCollector } from './systemd.ts';
 
 /** Sources that several collectors (or the agent itself) share, made once per agent. */
 export interface SharedSources {
@@ -46,6 +47,7 @@ export const COLLECTORS: Record<CollectorName, Factory> = {
   arp: (c) => arpCollector({ procRoot: c.procRoot }),
   ipvs: (c) =>
     ipvsCollector({ procRoot: c.procRoot, sysRoot: c.sysRoot, ipvsCpus: c.ipvsCpus, counterWidth: c.ipvsCounterWidth }),
+  systemd: (c, log) => systemdCollector({ rootfs: c.rootfs, sysRoot: c.sysRoot, log }),
   plugins: (c, log) => pluginsCollector({ plugins: c.plugins, timeoutMs: c.pluginTimeout * 1000, log }),
   events: (c, log, shared) =>
     eventsCollector({

@@ -13,6 +13,16 @@ test('--collectors runs the names given, or all but those taken away', () => {
   );
 });
 
+test('--collectors +name: the defaults and that one; with names, those and that one', () => {
+  assert.deepEqual(selectCollectorNames({ enable: [], disable: [], add: ['systemd'] }), COLLECTOR_NAMES);
+  assert.deepEqual(selectCollectorNames({ enable: ['cpu'], disable: [], add: ['systemd'] }), ['cpu', 'systemd']);
+  assert.deepEqual(
+    selectCollectorNames({ enable: [], disable: ['docker'], add: ['docker'] }),
+    COLLECTOR_NAMES.filter((n) => n !== 'docker'),
+  );
+  assert.throws(() => selectCollectorNames({ enable: [], disable: [], add: ['sytemd'] }), /unknown collector "sytemd"/);
+});
+
 test('--collectors refuses a name that is not a collector, including names every object has', () => {
   for (const name of ['foo', 'toString', '__proto__', 'constructor', 'hasOwnProperty']) {
     for (const sel of [
