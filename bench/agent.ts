@@ -1,6 +1,8 @@
-// What the agent costs, side by side with Debian's prometheus-node-exporter (host only, scraped
-// every interval) and glances with its docker plugin (host + containers, CSV export), one after
-// the other on the same host and the same running sleeper containers, by the method of
+// What the agent costs, reading containers from their cgroups (the default) and from the
+// engine's stats API (--container-stats engine), side by side with Debian's
+// prometheus-node-exporter (host only, scraped every interval) and glances with its docker
+// plugin (host + containers, CSV export), one after the other on the same host and the same
+// running sleeper containers, by the method of
 // ../shared/BENCHMARKS.md: per subject, the engine's idle rate just before, a warm-up, then a
 // window over which the subject's CPU (process tree) and the engine's extra CPU are measured,
 // peak RSS sampled every 2 s, and VmHWM. Then the Docker sweep latency (bench/docker-sweep.ts)
@@ -8,7 +10,7 @@
 // (node dist/berth-agent.mjs), sending to a server run apart and not counted.
 //
 // Usage: npx tsx bench/agent.ts [--window 300] [--warmup 30] [--idle 120] [--containers 30]
-//          [--interval 10] [--only agent,node-exporter,glances] [--no-sweep] [--build]
+//          [--interval 10] [--only agent,agent-engine,node-exporter,glances] [--no-sweep] [--build]
 //          [--cpu-prof DIR]   (quick run: --window 60 --idle 30)
 // Needs a running engine and the berth-busybox image (scripts/ci/docker-up.sh).
 import { execFileSync } from 'node:child_process';
@@ -36,7 +38,7 @@ const { values } = parseArgs({
     idle: { type: 'string', default: '120' },
     containers: { type: 'string', default: '30' },
     interval: { type: 'string', default: '10' },
-    only: { type: 'string', default: 'agent,node-exporter,glances' },
+    only: { type: 'string', default: 'agent,agent-engine,node-exporter,glances' },
     'no-sweep': { type: 'boolean', default: false },
     build: { type: 'boolean', default: false },
     retries: { type: 'string', default: '2' },
@@ -101,10 +103,10 @@ const otherRunning = async () =>
     .sort()
     .join(',');
 
-function agentSubject(serverUrl: string): Subject {
+function agentSubject(serverUrl: string, containerStats: 'cgroups' | 'engine'): Subject {
   const bundled = fs.existsSync(values.agent);
   return {
-    name: bundled ? 'berth-agent (bundle)' : 'berth-agent (tsx)',
+    name: `${bundled ? 'berth-agent (bundle)' : 'berth-agent (tsx)'}, containers from ${containerStats}`,
     collects: 'host + containers',
     async start() {
       const prof = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['cpu-prof'])] : [];
@@ -121,7 +123,9 @@ function agentSubject(serverUrl: string): Subject {
         '--host',
         'bench-host',
         '--spool',
-        path.join(tmp, 'spool'),
+        path.join(tmp, `spool-${containerStats}`),
+        '--container-stats',
+        containerStats,
       ]);
       await waitFor(main, /sampling bench-host/, 'the agent');
       return { main };
@@ -191,6 +195,13 @@ function sweep(): string[] {
 }
 
 const mb = (b: number) => (b / 1e6).toFixed(1);
+/** The 1, 5 and 15 minute load averages, as `uptime` prints them: others share this machine. */
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
+const loadStart = loadAverage();
 const pct = (v: number) => `${v.toFixed(2)} %`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
 
@@ -263,7 +274,8 @@ async function main(): Promise<void> {
     await waitFor(server, /listening on/, 'the server');
 
     const subjects: Record<string, () => Subject> = {
-      agent: () => agentSubject(`http://127.0.0.1:${port}`),
+      agent: () => agentSubject(`http://127.0.0.1:${port}`, 'cgroups'),
+      'agent-engine': () => agentSubject(`http://127.0.0.1:${port}`, 'engine'),
       'node-exporter': nodeExporterSubject,
       glances: glancesSubject,
     };
@@ -303,8 +315,14 @@ async function main(): Promise<void> {
     await cleanup();
   }
 
-  const out = [...header, '', ...table(results, disturbedRows), ''];
-  const agent = results.find((m) => m.name.startsWith('berth-agent'));
+  const out = [
+    ...header,
+    `load average at the start: ${loadStart}, at the end: ${loadAverage()}`,
+    '',
+    ...table(results, disturbedRows),
+    '',
+  ];
+  const agent = results.find((m) => m.name.startsWith('berth-agent') && m.name.endsWith('cgroups'));
   if (agent) {
     for (const m of results.filter((r) => r !== agent)) {
       // Below a tenth of a percent, what an alternative adds to the engine is noise: no ratio.
@@ -316,19 +334,22 @@ async function main(): Promise<void> {
   }
   if (sweepLines.length) out.push('', ...sweepLines);
   if (agent) {
-    const sweep60 = sweepLines.map((l) => /^60 \| (\d+) \| (\d+)/.exec(l)).find(Boolean);
+    const sweep60 = sweepLines.map((l) => /^60 \| engine \| (\d+) \| (\d+)/.exec(l)).find(Boolean);
     const check = (ok: boolean, text: string) => out.push(`${ok ? 'met   ' : 'MISSED'} ${text}`);
-    out.push('', 'targets:');
-    check(agent.main.pctCore < 0.5, `agent CPU < 0.5 % of one core: ${pct(agent.main.pctCore)}`);
+    out.push('', `targets (${containerCount} containers, ${interval} s interval):`);
+    // Issue #23: 60 containers at 10 s within a quarter of a percent of a core and a tenth of a
+    // percent of the engine's; per-second sampling within 2 %.
+    const cpuGoal = interval >= 10 ? 0.25 : interval >= 2 ? 1 : 2;
+    check(agent.main.pctCore <= cpuGoal, `agent CPU <= ${cpuGoal} % of one core: ${pct(agent.main.pctCore)}`);
     check(
-      agent.engineAddedPct < 1.5,
-      `engine CPU added < 1.5 % of a core: ${pct(agent.engineAddedPct)}${disturbedRows.has(agent.name) ? ' († disturbed by others: not a measurement)' : ''}`,
+      agent.engineAddedPct <= 0.1,
+      `engine CPU added <= 0.1 % of a core: ${pct(agent.engineAddedPct)}${disturbedRows.has(agent.name) ? ' († disturbed by others: not a measurement)' : ''}`,
     );
     check(
       Math.max(agent.main.peakRss, agent.main.hwm) < 60e6,
       `agent RSS < 60 MB: peak ${mb(agent.main.peakRss)} MB, VmHWM ${mb(agent.main.hwm)} MB`,
     );
-    if (sweep60) check(Number(sweep60[2]) < 1500, `60-container sweep < 1.5 s: ${sweep60[2]} ms (median)`);
+    if (sweep60) check(Number(sweep60[2]) < 1500, `60-container engine sweep < 1.5 s: ${sweep60[2]} ms (median)`);
   }
   out.push('', ...others);
   console.log(out.join('\n'));

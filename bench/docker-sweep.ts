@@ -1,5 +1,6 @@
-// How long one Docker sweep takes (list + one-shot stats of every running container, as the
-// docker collector does each tick) with 10, 30 and 60 sleeping containers: median of 5 sweeps.
+// How long one Docker sweep takes (the docker collector's tick: the list of containers, then each
+// one's numbers) with 10, 30 and 60 sleeping containers, median of 5 sweeps, for both sources of
+// numbers: the containers' cgroups and the engine's one-shot stats calls.
 // Needs a running engine and the berth-busybox image (scripts/ci/docker-up.sh).
 // Usage: npx tsx bench/docker-sweep.ts [--counts 10,30,60] [--runs 5] [--concurrency 32]
 import { parseArgs } from 'node:util';
@@ -48,24 +49,33 @@ async function main(): Promise<void> {
   console.log(
     `docker sweep latency, concurrency ${concurrency}, median of ${runs} (other running containers: ${others})`,
   );
-  console.log('containers | swept | median ms | min ms | max ms');
+  console.log('containers | source | swept | median ms | min ms | max ms');
   try {
     for (const n of counts) {
       await ensureContainers(n);
-      const collector = dockerCollector({ socketPath: resolveDockerSocket(undefined), concurrency, log });
-      const times: number[] = [];
-      let swept = 0;
-      for (let i = 0; i <= runs; i++) {
-        const out = new SnapshotBuilder(Math.floor(Date.now() / 1000));
-        const started = performance.now();
-        await collector.collect(out, { mono: performance.now() / 1000, rates: new RateTracker(), log });
-        // The first sweep also negotiates the API version and opens the connections: not counted.
-        if (i > 0) times.push(performance.now() - started);
-        swept = out.containers.length;
+      for (const statsMode of ['engine', 'cgroups'] as const) {
+        const collector = dockerCollector({ socketPath: resolveDockerSocket(undefined), concurrency, statsMode, log });
+        const times: number[] = [];
+        let swept = 0;
+        for (let i = 0; i <= runs; i++) {
+          const out = new SnapshotBuilder(Math.floor(Date.now() / 1000));
+          const started = performance.now();
+          await collector.collect(out, { mono: performance.now() / 1000, rates: new RateTracker(), log });
+          // The first sweep also negotiates the API version and opens the connections: not counted.
+          if (i > 0) times.push(performance.now() - started);
+          swept = out.containers.length;
+        }
+        await collector.close?.();
+        const row = [
+          n,
+          statsMode,
+          swept,
+          median(times).toFixed(0),
+          Math.min(...times).toFixed(0),
+          Math.max(...times).toFixed(0),
+        ];
+        console.log(row.join(' | '));
       }
-      await collector.close?.();
-      const row = [n, swept, median(times).toFixed(0), Math.min(...times).toFixed(0), Math.max(...times).toFixed(0)];
-      console.log(row.join(' | '));
     }
     if (log.lines.length) console.log(`collector said:\n${log.lines.join('\n')}`);
   } finally {
