@@ -32,6 +32,8 @@ export interface AgentConfig {
   includeIfaces: string[];
   dockerConcurrency: number;
   containerStats: ContainerStatsMode;
+  smartctl: string;
+  smartInterval: number;
   once: boolean;
   verbose: boolean;
 }
@@ -194,6 +196,18 @@ export const AGENT_OPTIONS = {
       return raw as ContainerStatsMode;
     },
   }),
+  smartctl: option({
+    env: 'BERTH_SMARTCTL',
+    default: 'smartctl',
+    help: 'smartctl command for disk health (smartmontools 7; needs root or CAP_SYS_RAWIO, see packaging/berth-agent.service)',
+    parse: (raw) => raw.trim() || 'smartctl',
+  }),
+  'smart-interval': option({
+    env: 'BERTH_SMART_INTERVAL',
+    default: '300',
+    help: 'Seconds between two S.M.A.R.T. reads of every disk (a sleeping disk is left asleep)',
+    parse: number(10, 86_400),
+  }),
   once: option({
     env: 'BERTH_ONCE',
     default: 'false',
@@ -258,6 +272,8 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
     includeIfaces: v['include-ifaces'],
     dockerConcurrency: v['docker-concurrency'],
     containerStats: v['container-stats'],
+    smartctl: v.smartctl,
+    smartInterval: v['smart-interval'],
     once: v.once,
     verbose: v.verbose,
   };

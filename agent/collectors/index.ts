@@ -18,6 +18,8 @@ import { pluginsCollector } from './plugins.ts';
 import { eventsCollector, eventsPerTick } from './events.ts';
 import { DockerEventFollower } from '../docker/event-follower.ts';
 import { systemdCollector } from './systemd.ts';
+import { sensorsCollector } from './sensors.ts';
+import { smartCollector } from './smart.ts';
 
 /** Sources that several collectors (or the agent itself) share, made once per agent. */
 export interface SharedSources {
@@ -48,6 +50,8 @@ export const COLLECTORS: Record<CollectorName, Factory> = {
   ipvs: (c) =>
     ipvsCollector({ procRoot: c.procRoot, sysRoot: c.sysRoot, ipvsCpus: c.ipvsCpus, counterWidth: c.ipvsCounterWidth }),
   systemd: (c, log) => systemdCollector({ rootfs: c.rootfs, sysRoot: c.sysRoot, log }),
+  sensors: (c) => sensorsCollector({ sysRoot: c.sysRoot }),
+  smart: (c, log) => smartCollector({ smartctl: c.smartctl, intervalSeconds: c.smartInterval, log }),
   plugins: (c, log) => pluginsCollector({ plugins: c.plugins, timeoutMs: c.pluginTimeout * 1000, log }),
   events: (c, log, shared) =>
     eventsCollector({

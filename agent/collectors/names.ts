@@ -15,6 +15,8 @@ export const COLLECTOR_NAMES = [
   'arp',
   'ipvs',
   'systemd',
+  'sensors',
+  'smart',
   'plugins',
   'events',
 ] as const;

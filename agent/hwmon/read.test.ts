@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { readHwmon } from './read.ts';
-import { chipReadings } from './sensors.ts';
+import { chipReadings, chipSensors } from './sensors.ts';
 
 const tree = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
 
@@ -81,6 +81,19 @@ test('readHwmon: every bus of the fixture machines', () => {
 
 test('readHwmon: no hwmon class (a VM, a container without /sys) is no chip', () => {
   assert.deepEqual(readHwmon('/nonexistent-sys'), []);
+});
+
+test('chipSensors: a label given twice on one chip is told apart', () => {
+  const files = new Map([
+    ['temp1_input', '1'],
+    ['temp1_label', 'Composite'],
+    ['temp2_input', '2'],
+    ['temp2_label', 'Composite'],
+  ]);
+  assert.deepEqual(
+    chipSensors(files).map((s) => s.sensor),
+    ['Composite', 'Composite (temp2)'],
+  );
 });
 
 test('chipReadings: unreadable and malformed inputs are left out, the rest kept', () => {

@@ -13,25 +13,50 @@ export interface SensorReading {
   value: number;
 }
 
+export interface SensorName {
+  kind: 'temp' | 'fan';
+  sensor: string;
+  /** Its input file's name: temp1_input. */
+  input: string;
+}
+
 const INPUT = /^(temp|fan)(\d+)_input$/;
 
 /**
- * Readings from a chip's attribute files, given as name → contents (undefined: the read
- * failed). In feature order (temp1, temp2, …, then fans), as `sensors` lists them.
+ * The chip's sensors from its attribute file names (and the labels' contents), in feature
+ * order (temp1, temp2, …, then fans) as `sensors` lists them. A label given twice on one chip
+ * would make two series one: the later is told apart by its feature name.
  */
-export function chipReadings(files: ReadonlyMap<string, string | undefined>): SensorReading[] {
-  const out: (SensorReading & { n: number })[] = [];
-  for (const [file, text] of files) {
+export function chipSensors(files: ReadonlyMap<string, string | undefined>): SensorName[] {
+  const found: (SensorName & { n: number })[] = [];
+  for (const file of files.keys()) {
     const m = INPUT.exec(file);
-    if (!m || text === undefined) continue;
-    const raw = text.trim();
-    // Some drivers print negative temperatures (below 0 °C outside); none print fractions.
-    if (!/^-?\d+$/.test(raw)) continue;
+    if (!m) continue;
     const kind = m[1] as 'temp' | 'fan';
     const label = files.get(`${kind}${m[2]}_label`)?.trim();
-    const value = kind === 'temp' ? Number(raw) / 1000 : Number(raw);
-    out.push({ kind, sensor: label || `${kind}${m[2]}`, value, n: Number(m[2]) });
+    found.push({ kind, sensor: label || `${kind}${m[2]}`, input: file, n: Number(m[2]) });
   }
-  out.sort((a, b) => (a.kind === b.kind ? a.n - b.n : a.kind === 'temp' ? -1 : 1));
-  return out.map(({ kind, sensor, value }) => ({ kind, sensor, value }));
+  found.sort((a, b) => (a.kind === b.kind ? a.n - b.n : a.kind === 'temp' ? -1 : 1));
+  const seen = new Set<string>();
+  return found.map(({ kind, sensor, input, n }) => {
+    const name = seen.has(sensor) ? `${sensor} (${kind}${n})` : sensor;
+    seen.add(name);
+    return { kind, sensor: name, input };
+  });
+}
+
+/** An input's value: °C from millidegrees, RPM as is; undefined when it is not a number. */
+export function sensorValue(kind: 'temp' | 'fan', text: string | undefined): number | undefined {
+  const raw = text?.trim();
+  // Some drivers print negative temperatures (below 0 °C outside); none print fractions.
+  if (raw === undefined || !/^-?\d+$/.test(raw)) return undefined;
+  return kind === 'temp' ? Number(raw) / 1000 : Number(raw);
+}
+
+/** Readings from a chip's attribute files, given as name → contents (undefined: the read failed). */
+export function chipReadings(files: ReadonlyMap<string, string | undefined>): SensorReading[] {
+  return chipSensors(files).flatMap(({ kind, sensor, input }) => {
+    const value = sensorValue(kind, files.get(input));
+    return value === undefined ? [] : [{ kind, sensor, value }];
+  });
 }
