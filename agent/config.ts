@@ -10,6 +10,7 @@ import { DEFAULT_DOCKER_SOCKET, resolveDockerSocket } from './docker/client.ts';
 import { checkCollectorNames, parseSelection, selectCollectorNames } from './collectors/names.ts';
 import { HOST_NAME_RULE, isHostName } from '../protocol/constants.ts';
 import { CONTAINER_STATS_MODES, type ContainerStatsMode } from './docker/stats-source.ts';
+import { MAX_TOP } from '../protocol/constants.ts';
 
 export interface AgentConfig {
   server: string;
@@ -34,6 +35,7 @@ export interface AgentConfig {
   containerStats: ContainerStatsMode;
   smartctl: string;
   smartInterval: number;
+  top: number;
   once: boolean;
   verbose: boolean;
 }
@@ -196,6 +198,12 @@ export const AGENT_OPTIONS = {
       return raw as ContainerStatsMode;
     },
   }),
+  top: option({
+    env: 'BERTH_TOP',
+    default: '10',
+    help: 'Top processes sent every interval: this many by CPU, by memory and by I/O (0: none)',
+    parse: (raw) => Math.round(number(0, MAX_TOP)(raw)),
+  }),
   smartctl: option({
     env: 'BERTH_SMARTCTL',
     default: 'smartctl',
@@ -274,6 +282,7 @@ export function loadAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process
     containerStats: v['container-stats'],
     smartctl: v.smartctl,
     smartInterval: v['smart-interval'],
+    top: v.top,
     once: v.once,
     verbose: v.verbose,
   };

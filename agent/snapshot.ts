@@ -1,11 +1,12 @@
 // Collects what every collector produced during one tick into one protocol snapshot.
-import type { ContainerEvent, ContainerSample, SeriesSample, Snapshot } from '../protocol/batch.ts';
+import type { ContainerEvent, ContainerSample, ProcessSample, SeriesSample, Snapshot } from '../protocol/batch.ts';
 
 export class SnapshotBuilder {
   readonly host: Record<string, number> = {};
   readonly containers: ContainerSample[] = [];
   readonly series: SeriesSample[] = [];
   readonly events: ContainerEvent[] = [];
+  readonly processes: ProcessSample[] = [];
   private closed = false;
 
   /**
@@ -48,9 +49,15 @@ export class SnapshotBuilder {
     return true;
   }
 
+  /** One of the tick's top processes. */
+  process(p: ProcessSample): void {
+    if (!this.closed) this.processes.push(p);
+  }
+
   toSnapshot(): Snapshot {
     const s: Snapshot = { ts: this.ts, host: this.host, containers: this.containers, series: this.series };
     if (this.events.length) s.events = this.events;
+    if (this.processes.length) s.processes = this.processes;
     return s;
   }
 }

@@ -29,6 +29,9 @@ import {
   TEXT_MAX,
   HOST_NAME_RULE,
   isHostName,
+  MAX_TOP,
+  MAX_PROCESS_ROWS,
+  MAX_PID,
 } from './constants.ts';
 import { EVENT_TYPE_RE } from './events.ts';
 
@@ -93,6 +96,25 @@ export const containerEvent = z.object({
 
 const eventList = z.array(containerEvent).max(MAX_EVENTS);
 
+const amount = finite.refine((v) => v >= 0, { message: 'must not be negative' });
+
+/** One of a tick's top processes (by CPU, memory or storage I/O). */
+export const processSample = z.object({
+  pid: z.number().int().min(0).max(MAX_PID),
+  /** The executable's name (comm, at most 15 bytes on Linux). */
+  name: text(64),
+  /** Its command line, or [name] for a kernel thread. */
+  command: text(1024),
+  user: text(64).optional(),
+  /** Name of the container it runs in. */
+  container: text(256).optional(),
+  /** 100 = one full core; absent on the first tick a process is seen. */
+  cpu_pct: amount.optional(),
+  mem_bytes: amount,
+  read_bps: amount.optional(),
+  write_bps: amount.optional(),
+});
+
 export const snapshot = z.object({
   ts: timestamp,
   host: metricValues.default({}),
@@ -100,6 +122,10 @@ export const snapshot = z.object({
   series: z.array(seriesSample).max(MAX_SNAPSHOT_SERIES).default([]),
   /** Container events the agent saw since the tick before (in the agent; v1 batches may carry them too). */
   events: eventList.optional(),
+  processes: z
+    .array(processSample)
+    .max(3 * MAX_TOP)
+    .optional(),
 });
 
 export const agentInfo = z.object({
@@ -167,6 +193,9 @@ export const seriesColumns = seriesSample
   .extend({ ts: times, values: column })
   .superRefine((s, ctx) => sameLength(s.ts, { values: s.values }, ctx, []));
 
+/** A process row of a v2 batch: one of its tick's top processes, with that tick's time. */
+export const processRow = processSample.extend({ ts: timestamp });
+
 export const columnBatch = z
   .object({
     v: z.literal(COLUMNS_VERSION),
@@ -175,13 +204,19 @@ export const columnBatch = z
     host: hostColumns.optional(),
     containers: z.array(containerColumns).max(MAX_BATCH_CONTAINERS).default([]),
     series: z.array(seriesColumns).max(MAX_BATCH_SERIES).default([]),
+    processes: z.array(processRow).max(MAX_PROCESS_ROWS).optional(),
     meta: seriesMeta.optional(),
     /** Container events, oldest first (absent from agents before events). */
     events: eventList.optional(),
   })
   .refine(
-    (b) => b.host !== undefined || b.containers.length > 0 || b.series.length > 0 || (b.events?.length ?? 0) > 0,
-    { message: 'no samples: a batch holds host, containers, series (with their ts) or events' },
+    (b) =>
+      b.host !== undefined ||
+      b.containers.length > 0 ||
+      b.series.length > 0 ||
+      (b.events?.length ?? 0) > 0 ||
+      (b.processes?.length ?? 0) > 0,
+    { message: 'no samples: a batch holds host, containers, series, processes (with their ts) or events' },
   );
 
 /** A v1 batch (snapshots). */
@@ -194,6 +229,8 @@ export type BatchInput = z.input<typeof batch>;
 export type Snapshot = z.infer<typeof snapshot>;
 export type ContainerSample = z.infer<typeof containerSample>;
 export type SeriesSample = z.infer<typeof seriesSample>;
+export type ProcessSample = z.infer<typeof processSample>;
+export type ProcessRow = z.infer<typeof processRow>;
 export type MetricValues = z.infer<typeof metricValues>;
 export type ContainerEvent = z.infer<typeof containerEvent>;
 

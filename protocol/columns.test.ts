@@ -3,7 +3,7 @@
 // gives exactly the columns of all the snapshots at once, identity fields included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batchRows, firstTimeAfter, mergeColumnBatches, snapshotsToColumns } from './columns.ts';
+import { batchRows, firstTimeAfter, mergeColumnBatches, snapshotsToColumns, timeSpan } from './columns.ts';
 import { COLUMNS_VERSION, type ColumnBatch, type Snapshot } from './batch.ts';
 import { rng } from '../test/support/random.ts';
 
@@ -143,4 +143,41 @@ test('events: carried in order by snapshotsToColumns and the merge; absent when 
   assert.equal('events' in mergeColumnBatches(parts.slice(1, 2), 'm-mmmmmmmm'), false);
   assert.equal(firstTimeAfter({ containers: [], series: [], events: all.events }, T0 + 10), 'events.2.ts');
   assert.equal(firstTimeAfter({ containers: [], series: [], events: all.events }, T0 + 20), undefined);
+});
+
+test("top processes: each tick's rows with its time, merged in order, counted and spanned", () => {
+  const p = (pid: number, cpu: number) => ({ pid, name: 'yes', command: 'yes', cpu_pct: cpu, mem_bytes: 4096 });
+  const cols = snapshotsToColumns([
+    { ts: T0, host: {}, containers: [], series: [], processes: [p(7, 99)] },
+    { ts: T0 + 10, host: {}, containers: [], series: [] },
+    { ts: T0 + 20, host: {}, containers: [], series: [], processes: [p(7, 98), p(8, 1)] },
+  ]);
+  assert.deepEqual(cols.processes, [
+    { ts: T0, ...p(7, 99) },
+    { ts: T0 + 20, ...p(7, 98) },
+    { ts: T0 + 20, ...p(8, 1) },
+  ]);
+  assert.equal(cols.host, undefined, 'no host metric: no host columns');
+  const a: ColumnBatch = { v: 2, batch_id: 'a-aaaaaaaa', agent: { host: 'h' }, ...cols };
+  const b: ColumnBatch = {
+    v: 2,
+    batch_id: 'b-bbbbbbbb',
+    agent: { host: 'h' },
+    containers: [],
+    series: [],
+    processes: [{ ts: T0 + 30, ...p(9, 5) }],
+  };
+  const m = mergeColumnBatches([a, b], 'm-mmmmmmmm');
+  assert.deepEqual(
+    m.processes!.map((r) => [r.ts, r.pid]),
+    [
+      [T0, 7],
+      [T0 + 20, 7],
+      [T0 + 20, 8],
+      [T0 + 30, 9],
+    ],
+  );
+  assert.equal(batchRows(m), 4);
+  assert.deepEqual(timeSpan(m), { min: T0, max: T0 + 30, ticks: 3 });
+  assert.equal(firstTimeAfter(m, T0 + 20), 'processes.3.ts');
 });

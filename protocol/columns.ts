@@ -1,7 +1,15 @@
 // Snapshots (one object per tick, as the agent samples them and v1 sends them) turned into
 // columns (each entity once, its times and one array per metric, as v2 sends them and the
 // server stores them). Pure; types only from batch.ts, so the agent bundle stays free of zod.
-import type { Batch, ColumnBatch, ContainerColumns, ContainerEvent, SeriesColumns, Snapshot } from './batch.ts';
+import type {
+  Batch,
+  ColumnBatch,
+  ContainerColumns,
+  ContainerEvent,
+  ProcessRow,
+  SeriesColumns,
+  Snapshot,
+} from './batch.ts';
 import { COLUMNS_VERSION } from './constants.ts';
 
 type Column = (number | null)[];
@@ -44,13 +52,15 @@ function seriesKey(name: string, labels: Record<string, string>, container: stri
  */
 export function snapshotsToColumns(
   snapshots: readonly Snapshot[],
-): Pick<ColumnBatch, 'host' | 'containers' | 'series' | 'events'> {
+): Pick<ColumnBatch, 'host' | 'containers' | 'series' | 'events' | 'processes'> {
   const host = { ts: [] as number[], metrics: {} as Record<string, Column> };
   const containers = new Map<string, ContainerColumns & { newest: number }>();
   const series = new Map<string, SeriesColumns>();
   const events: ContainerEvent[] = [];
+  const processes: ProcessRow[] = [];
   for (const snap of snapshots) {
     if (snap.events) for (const e of snap.events) events.push(e);
+    for (const p of snap.processes ?? []) processes.push({ ts: snap.ts, ...p });
     const hostNames = Object.keys(snap.host);
     if (hostNames.length) {
       host.ts.push(snap.ts);
@@ -85,7 +95,7 @@ export function snapshotsToColumns(
     }
   }
   pad(host.metrics, host.ts.length);
-  const out: Pick<ColumnBatch, 'host' | 'containers' | 'series' | 'events'> = {
+  const out: Pick<ColumnBatch, 'host' | 'containers' | 'series' | 'events' | 'processes'> = {
     containers: [...containers.values()].map(({ newest: _newest, ...c }) => {
       pad(c.metrics, c.ts.length);
       return c;
@@ -95,6 +105,7 @@ export function snapshotsToColumns(
   if (host.ts.length) out.host = host;
   // Only when there are any: a batch without them is what agents before events sent.
   if (events.length) out.events = events;
+  if (processes.length) out.processes = processes;
   return out;
 }
 
@@ -110,7 +121,7 @@ export function toColumnBatch(b: Batch): ColumnBatch {
   return out;
 }
 
-type Entities = Pick<ColumnBatch, 'host' | 'containers' | 'series'> & { events?: ColumnBatch['events'] };
+type Entities = Pick<ColumnBatch, 'host' | 'containers' | 'series' | 'processes'> & { events?: ColumnBatch['events'] };
 
 /** Each entity's times with the path of that array, for messages (`containers.3.ts`). */
 function timeArrays(b: Entities): [number[], string][] {
@@ -119,6 +130,11 @@ function timeArrays(b: Entities): [number[], string][] {
   b.containers.forEach((c, i) => out.push([c.ts, `containers.${i}.ts`]));
   b.series.forEach((x, i) => out.push([x.ts, `series.${i}.ts`]));
   return out;
+}
+
+/** The process rows' times, each with its path (`processes.7.ts`). */
+function processTimes(b: Entities): [number, string][] {
+  return (b.processes ?? []).map((p, i) => [p.ts, `processes.${i}.ts`]);
 }
 
 /** Oldest and newest time in a batch and how many distinct times (ticks) it holds; null when none. */
@@ -133,6 +149,11 @@ export function timeSpan(b: Entities): { min: number; max: number; ticks: number
       seen.add(t);
     }
   }
+  for (const [t] of processTimes(b)) {
+    if (t < min) min = t;
+    if (t > max) max = t;
+    seen.add(t);
+  }
   return seen.size ? { min, max, ticks: seen.size } : null;
 }
 
@@ -143,7 +164,8 @@ export function firstTimeAfter(b: Entities, limit: number): string | undefined {
     if (i >= 0) return `${path}.${i}`;
   }
   const e = b.events?.findIndex((x) => x.ts > limit) ?? -1;
-  return e >= 0 ? `events.${e}.ts` : undefined;
+  if (e >= 0) return `events.${e}.ts`;
+  return processTimes(b).find(([t]) => t > limit)?.[1];
 }
 
 /** Rows a batch holds: one per entity per time. */
@@ -151,7 +173,7 @@ export function batchRows(b: Entities): number {
   let n = b.host?.ts.length ?? 0;
   for (const c of b.containers) n += c.ts.length;
   for (const s of b.series) n += s.ts.length;
-  return n;
+  return n + (b.processes?.length ?? 0);
 }
 
 type Columns = { ts: number[]; metrics: Record<string, Column> };
@@ -191,8 +213,10 @@ export function mergeColumnBatches(parts: readonly ColumnBatch[], batchId: strin
   const series = new Map<string, SeriesColumns>();
   let meta: ColumnBatch['meta'];
   const events: ContainerEvent[] = [];
+  const processes: ProcessRow[] = [];
   for (const p of parts) {
     if (p.events) for (const e of p.events) events.push(e);
+    if (p.processes) for (const r of p.processes) processes.push(r);
     if (p.host) append(host, p.host);
     for (const c of p.containers) {
       const key = JSON.stringify([c.name, c.id]);
@@ -226,6 +250,7 @@ export function mergeColumnBatches(parts: readonly ColumnBatch[], batchId: strin
     series: [...series.values()],
   };
   if (host.ts.length) out.host = host;
+  if (processes.length) out.processes = processes;
   if (meta) out.meta = meta;
   if (events.length) out.events = events;
   return out;

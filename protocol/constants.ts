@@ -91,3 +91,10 @@ export const MAX_QUERY_CONTAINERS = 500;
 export const MAX_QUERY_HOSTS = 2000;
 /** Labelled series one /series answer may hold (names asked, and series they match). */
 export const MAX_QUERY_SERIES = 500;
+
+/** Top processes per list (--top) at most, so per tick 3 × this many rows (CPU, memory, I/O). */
+export const MAX_TOP = 100;
+/** Process rows a v2 batch may hold (a catch-up batch holds hundreds of ticks). */
+export const MAX_PROCESS_ROWS = 200_000;
+/** PID_MAX_LIMIT on 64-bit Linux (2^22): no pid is larger. */
+export const MAX_PID = 4_194_304;

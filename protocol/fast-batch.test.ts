@@ -26,6 +26,17 @@ function validBatch(r: () => number): Json {
       if (r() < 0.2) x.container = 'web';
     }
     if (r() < 0.3) s.events = Array.from({ length: Math.floor(r() * 3) }, () => randomEvent(r));
+    if (r() < 0.3) {
+      s.processes = Array.from({ length: 1 + Math.floor(r() * 3) }, (_, k) => {
+        const p: Json = { pid: 100 + k, name: 'nginx', command: 'nginx: worker process', mem_bytes: 1e7 * r() };
+        if (r() < 0.7) p.cpu_pct = r() * 200;
+        if (r() < 0.5) p.user = 'www-data';
+        if (r() < 0.3) p.container = 'web';
+        if (r() < 0.5) p.read_bps = r() * 1e6;
+        if (r() < 0.5) p.write_bps = 0;
+        return p;
+      });
+    }
     if (r() < 0.2) s.host.tcp_established = 12;
     if (r() < 0.2) delete s.host;
     if (r() < 0.2) delete s.series;

@@ -21,6 +21,9 @@ import {
   MAX_LABELS,
   TEXT_MAX,
   isHostName,
+  MAX_TOP,
+  MAX_PROCESS_ROWS,
+  MAX_PID,
 } from './constants.ts';
 import { METRIC_NAME_RE } from './metrics.ts';
 import { EVENT_TYPE_RE } from './events.ts';
@@ -29,7 +32,7 @@ type Obj = Record<string, unknown>;
 
 const BATCH_KEYS = new Set(['v', 'batch_id', 'agent', 'snapshots', 'meta']);
 const AGENT_KEYS = new Set(['host', 'machine_id', 'version', 'interval']);
-const SNAPSHOT_KEYS = new Set(['ts', 'host', 'containers', 'series', 'events']);
+const SNAPSHOT_KEYS = new Set(['ts', 'host', 'containers', 'series', 'events', 'processes']);
 const CONTAINER_KEYS = new Set([
   'id',
   'name',
@@ -41,6 +44,18 @@ const CONTAINER_KEYS = new Set([
   'metrics',
 ]);
 const SERIES_KEYS = new Set(['name', 'labels', 'container', 'value']);
+const PROCESS_KEYS = new Set([
+  'pid',
+  'name',
+  'command',
+  'user',
+  'container',
+  'cpu_pct',
+  'mem_bytes',
+  'read_bps',
+  'write_bps',
+]);
+const PROCESS_ROW_KEYS = new Set([...PROCESS_KEYS, 'ts']);
 const META_KEYS = new Set(['label', 'unit', 'graph']);
 const EVENT_KEYS = new Set([
   'ts',
@@ -76,6 +91,23 @@ function keysIn(o: Obj, allowed: Set<string>): boolean {
 
 function str(x: unknown, min: number, max: number): boolean {
   return typeof x === 'string' && x.length >= min && x.length <= max;
+}
+
+/** A finite number that is not negative. */
+function amount(x: unknown): boolean {
+  return typeof x === 'number' && Number.isFinite(x) && x >= 0;
+}
+
+/** A top process (v1 sample or, with `ts`, a v2 row). */
+function processSample(x: unknown, keys: Set<string>): boolean {
+  if (!isObj(x) || !keysIn(x, keys)) return false;
+  const pid = x.pid;
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid < 0 || pid > MAX_PID) return false;
+  if (!str(x.name, 0, 64) || !str(x.command, 0, 1024) || !optStr(x, 'user', 64) || !optStr(x, 'container', 256))
+    return false;
+  if (!amount(x.mem_bytes)) return false;
+  for (const k of ['cpu_pct', 'read_bps', 'write_bps']) if (k in x && !amount(x[k])) return false;
+  return true;
 }
 
 /** Absent, or a string of at most `max`. */
@@ -199,6 +231,10 @@ function snapshot(x: unknown): boolean {
     return false;
   if (!('series' in x)) x.series = [];
   else if (!Array.isArray(x.series) || x.series.length > MAX_SNAPSHOT_SERIES || !all(x.series, series)) return false;
+  if ('processes' in x) {
+    const p = x.processes;
+    if (!Array.isArray(p) || p.length > 3 * MAX_TOP || !all(p, (r) => processSample(r, PROCESS_KEYS))) return false;
+  }
   return events(x);
 }
 
@@ -252,7 +288,17 @@ export function fastBatch(json: unknown): Batch | undefined {
 }
 
 // v2: columns.
-const COLUMN_BATCH_KEYS = new Set(['v', 'batch_id', 'agent', 'host', 'containers', 'series', 'meta', 'events']);
+const COLUMN_BATCH_KEYS = new Set([
+  'v',
+  'batch_id',
+  'agent',
+  'host',
+  'containers',
+  'series',
+  'processes',
+  'meta',
+  'events',
+]);
 const HOST_COLUMN_KEYS = new Set(['ts', 'metrics']);
 const CONTAINER_COLUMN_KEYS = new Set([
   'id',
@@ -330,13 +376,19 @@ export function fastColumnBatch(json: unknown): ColumnBatch | undefined {
   if (!('series' in json)) json.series = [];
   else if (!Array.isArray(json.series) || json.series.length > MAX_BATCH_SERIES || !all(json.series, seriesColumns))
     return undefined;
+  if ('processes' in json) {
+    const p = json.processes;
+    const row = (r: unknown) => processSample(r, PROCESS_ROW_KEYS) && times([(r as Obj).ts]);
+    if (!Array.isArray(p) || p.length > MAX_PROCESS_ROWS || !all(p, row)) return undefined;
+  }
   if ('meta' in json && !meta(json.meta)) return undefined;
   if (!events(json)) return undefined;
   if (
     !('host' in json) &&
     (json.containers as unknown[]).length === 0 &&
     (json.series as unknown[]).length === 0 &&
-    !((json.events as unknown[] | undefined)?.length ?? 0)
+    !((json.events as unknown[] | undefined)?.length ?? 0) &&
+    ((json.processes as unknown[] | undefined)?.length ?? 0) === 0
   )
     return undefined;
   return json as unknown as ColumnBatch;

@@ -8,13 +8,15 @@ import { SourceMissing } from '../source-missing.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { SnapshotBuilder } from '../snapshot.ts';
 import { DockerClient, type EngineInfo, type StatsResult } from '../docker/client.ts';
-import { containerIdentity, type ContainerSummary } from '../docker/labels.ts';
+
 import { containerMetrics, isLiveReading, type Counters } from '../docker/stats.ts';
 import { CgroupStatsSource } from '../docker/cgroup-source.ts';
 import { chooseStatsSource, type ContainerStatsMode } from '../docker/stats-source.ts';
 import { detectHierarchy } from '../cgroup/hierarchy.ts';
 import { readProcFile, underRoot } from '../procfs/procfile.ts';
 import { parseMeminfo } from '../procfs/meminfo.ts';
+import type { ContainerNames } from '../docker/names.ts';
+import { containerIdentity, containerName, type ContainerSummary } from '../docker/labels.ts';
 
 export interface DockerCollectorOptions {
   /** Path of the engine's unix socket (see resolveDockerSocket in agent/docker/client.ts). */
@@ -30,6 +32,8 @@ export interface DockerCollectorOptions {
   /** procfs and sysfs roots, for cgroups and network namespaces (default /proc and /sys). */
   procRoot?: string;
   sysRoot?: string;
+  /** Filled with the containers listed each tick, for other collectors to name them. */
+  names?: ContainerNames;
   log: Logger;
 }
 
@@ -93,6 +97,7 @@ export function dockerCollector(opts: DockerCollectorOptions): Collector {
 
     async collect(out: SnapshotBuilder, ctx: CollectContext): Promise<void> {
       const containers = await client.listContainers();
+      opts.names?.set(containers.map((c) => ({ id: c.Id, name: containerName(c.Names, c.Id) })));
       source ??= await choose();
       const results = await source.statsAll(containers);
       // Answered after the tick's deadline: these readings are not of its time. The counters of

@@ -20,11 +20,15 @@ import { DockerEventFollower } from '../docker/event-follower.ts';
 import { systemdCollector } from './systemd.ts';
 import { sensorsCollector } from './sensors.ts';
 import { smartCollector } from './smart.ts';
+import { processesCollector } from './processes.ts';
+import { ContainerNames } from '../docker/names.ts';
 
 /** Sources that several collectors (or the agent itself) share, made once per agent. */
 export interface SharedSources {
   /** The engine's event stream (the agent keeps where it left it across restarts). */
   dockerEvents?: DockerEventFollower;
+  /** The containers the docker collector listed, named for the others. */
+  containerNames?: ContainerNames;
 }
 
 type Factory = (config: AgentConfig, log: Logger, shared: SharedSources) => Collector;
@@ -37,15 +41,18 @@ export const COLLECTORS: Record<CollectorName, Factory> = {
   disk: (c) => diskCollector({ procRoot: c.procRoot, sysRoot: c.sysRoot }),
   filesystem: (c) => filesystemCollector({ procRoot: c.procRoot, rootfs: c.rootfs }),
   uptime: (c) => uptimeCollector({ procRoot: c.procRoot }),
-  docker: (c, log) =>
+  docker: (c, log, shared) =>
     dockerCollector({
       socketPath: c.dockerSocket,
       concurrency: c.dockerConcurrency,
       statsMode: c.containerStats,
       procRoot: c.procRoot,
       sysRoot: c.sysRoot,
+      names: shared.containerNames,
       log,
     }),
+  processes: (c, log, shared) =>
+    processesCollector({ procRoot: c.procRoot, rootfs: c.rootfs, top: c.top, names: shared.containerNames, log }),
   arp: (c) => arpCollector({ procRoot: c.procRoot }),
   ipvs: (c) =>
     ipvsCollector({ procRoot: c.procRoot, sysRoot: c.sysRoot, ipvsCpus: c.ipvsCpus, counterWidth: c.ipvsCounterWidth }),
@@ -61,8 +68,10 @@ export const COLLECTORS: Record<CollectorName, Factory> = {
     }),
 };
 
-export function createCollectors(config: AgentConfig, log: Logger, shared: SharedSources = {}): Collector[] {
+export function createCollectors(config: AgentConfig, log: Logger, given: SharedSources = {}): Collector[] {
+  const shared: SharedSources = { ...given, containerNames: given.containerNames ?? new ContainerNames() };
   return selectCollectorNames(config.collectors)
     .filter((n) => n !== 'plugins' || config.plugins.length > 0)
+    .filter((n) => n !== 'processes' || config.top > 0)
     .map((n) => COLLECTORS[n](config, log, shared));
 }

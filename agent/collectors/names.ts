@@ -12,6 +12,7 @@ export const COLLECTOR_NAMES = [
   'filesystem',
   'uptime',
   'docker',
+  'processes',
   'arp',
   'ipvs',
   'systemd',

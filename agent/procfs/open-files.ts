@@ -19,6 +19,12 @@ const GONE = new Set(['ENOENT', 'ENOTDIR', 'ESRCH', 'ENODEV', 'ESTALE']);
 export const MISSING_ROUNDS = 30;
 
 export class OpenFiles {
+  /**
+   * @param maxOpen files kept open at most (a host with tens of thousands of processes): past
+   *   it, a file is read with open + read + close like any other.
+   */
+  constructor(private readonly maxOpen = 16_384) {}
+
   private files = new Map<string, Open>();
   /** Paths found missing, with the round from which they are looked for again. */
   private missing = new Map<string, number>();
@@ -55,8 +61,8 @@ export class OpenFiles {
       closeSync(fd);
       return undefined;
     }
-    f = { fd, round: this.round };
-    this.files.set(path, f);
+    if (this.files.size >= this.maxOpen) closeSync(fd);
+    else this.files.set(path, { fd, round: this.round });
     return text;
   }
 
