@@ -11,6 +11,7 @@ import { seriesRoute } from './routes/series.ts';
 import { containerSeriesRoute } from './routes/container-series.ts';
 import { hostSeriesRoute } from './routes/host-series.ts';
 import { topRoute } from './routes/top.ts';
+import { processesRoute } from './routes/processes.ts';
 import { statusRoute } from './routes/status.ts';
 import { tokensRoute } from './routes/tokens.ts';
 import { catalogRoute } from './routes/catalog.ts';
@@ -38,6 +39,7 @@ function readRoutes(deps: RouteDeps) {
     .route('/container-series', containerSeriesRoute(deps))
     .route('/host-series', hostSeriesRoute(deps))
     .route('/top', topRoute(deps))
+    .route('/processes', processesRoute(deps))
     .route('/catalog', catalogRoute(deps));
 }
 

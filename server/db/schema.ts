@@ -230,3 +230,48 @@ export const containerSamples1h = containerRollup('container_samples_1h');
 export const seriesSamples1m = seriesRollup('series_samples_1m');
 export const seriesSamples5m = seriesRollup('series_samples_5m');
 export const seriesSamples1h = seriesRollup('series_samples_1h');
+
+/**
+ * Who a top process was, once per host: its name, command line, user and container. Rows of
+ * process_samples point here, so a command line repeated every tick is stored once.
+ * last_seen lets retention drop names no row refers to any more.
+ */
+export const processNames = sqliteTable(
+  'process_names',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    hostId: integer('host_id')
+      .notNull()
+      .references(() => hosts.id),
+    name: text('name').notNull(),
+    command: text('command').notNull(),
+    /** '' when the agent could not tell (the same for container: '' is none). */
+    user: text('user').notNull().default(''),
+    container: text('container').notNull().default(''),
+    lastSeen: integer('last_seen').notNull(),
+  },
+  (t) => [uniqueIndex('process_names_identity').on(t.hostId, t.command, t.name, t.user, t.container)],
+);
+
+/**
+ * Each tick's top processes of a host (by CPU, memory and I/O, as its agent picked them), kept
+ * as long as raw samples. Compact: names by id, CPU in hundredths of a percent and rates in
+ * whole bytes as integers (a few bytes each in SQLite's variable-length integers, where a
+ * REAL takes eight). WITHOUT ROWID (migration 0005): found by host and time, the key. The
+ * top_processes view reads it back in plain units.
+ */
+export const processSamples = sqliteTable(
+  'process_samples',
+  {
+    hostId: integer('host_id').notNull(),
+    ts: integer('ts').notNull(),
+    pid: integer('pid').notNull(),
+    nameId: integer('name_id').notNull(),
+    /** CPU in hundredths of a percent (100 % = one core); null on a process's first tick. */
+    cpuCentipct: integer('cpu_centipct'),
+    memBytes: integer('mem_bytes').notNull(),
+    readBps: integer('read_bps'),
+    writeBps: integer('write_bps'),
+  },
+  (t) => [primaryKey({ columns: [t.hostId, t.ts, t.pid] })],
+);

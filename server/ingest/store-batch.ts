@@ -16,6 +16,7 @@ import { lateCheck } from '../rollup/rollup.ts';
 import { storeEvents } from './store-events.ts';
 import { clockOffset } from './clock-offset.ts';
 import { statement } from '../db/statements.ts';
+import { storeProcesses } from './store-processes.ts';
 
 export interface StoreResult {
   duplicate: boolean;
@@ -375,6 +376,11 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
   late.host.mark();
   late.container.mark();
   late.series.mark();
+  // Top processes: a table of their own (not counted in the answer's row counts).
+  storeProcesses(
+    sqlite,
+    items.map(({ batch, hostId }) => ({ hostId, processes: batch.processes })),
+  );
   return counts;
 }
 

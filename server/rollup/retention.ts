@@ -43,6 +43,16 @@ export async function enforceRetention(
       await yieldToEventLoop();
     }
   }
+  // Top processes are kept as long as raw samples, host by host; then the names no row refers
+  // to any more (every row naming one is at least as old as its last_seen).
+  const rawCutoff = now - retention.raw;
+  const hostIds = sqlite.prepare('SELECT id FROM hosts').pluck().all() as number[];
+  const delProcesses = sqlite.prepare('DELETE FROM process_samples WHERE host_id = ? AND ts < ?');
+  for (let i = 0; i < hostIds.length; i++) {
+    report.deleted += delProcesses.run(hostIds[i], rawCutoff).changes;
+    if (i % 50 === 49) await yieldToEventLoop();
+  }
+  report.deleted += sqlite.prepare('DELETE FROM process_names WHERE last_seen < ?').run(rawCutoff).changes;
   // Batch ids are kept as long as raw data, so a replay of anything still stored is absorbed.
   report.deleted += statement(sqlite, 'DELETE FROM batches WHERE received_at < ?').run(now - retention.raw).changes;
   // Container events are kept as long as the coarsest tier.
