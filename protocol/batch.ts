@@ -241,3 +241,25 @@ export function describeIssues(error: z.ZodError): string {
     .map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`)
     .join('; ');
 }
+
+/** One row of GET /api/v1/processes. */
+export interface ProcessRowOut {
+  pid: number;
+  name: string;
+  command: string;
+  user: string | null;
+  container: string | null;
+  /** 100 = one core; null on a process's first tick. */
+  cpu_pct: number | null;
+  mem_bytes: number;
+  read_bps: number | null;
+  write_bps: number | null;
+}
+
+/** Response of GET /api/v1/processes: a host's top processes at a moment. */
+export interface ProcessesResponse {
+  host: string;
+  /** The tick shown, or null when the host reported no processes near the moment asked. */
+  ts: number | null;
+  rows: ProcessRowOut[];
+}

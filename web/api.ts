@@ -15,6 +15,7 @@ export type SeriesResponse = InferResponseType<typeof api.series.$get>;
 export type ContainerSeriesResponse = InferResponseType<(typeof api)['container-series']['$get']>;
 export type HostSeriesResponse = InferResponseType<(typeof api)['host-series']['$get']>;
 export type TopResponse = InferResponseType<typeof api.top.$get>;
+export type ProcessesResponse = InferResponseType<typeof api.processes.$get>;
 export type CatalogSeries = InferResponseType<typeof api.catalog.$get>['series'][number];
 export type TokenInfo = InferResponseType<typeof api.tokens.$get>['tokens'][number];
 export type EventsResponse = InferResponseType<typeof api.events.$get>;
@@ -172,6 +173,15 @@ export function fetchTop(
     limit: String(q.limit),
   };
   return answer((o) => api.top.$get({ query }, o), signal);
+}
+
+/** A host's top processes at a moment (the newest tick at or before `at`), sorted by `by`. */
+export function fetchProcesses(
+  q: { host: string; at?: number; by: 'cpu' | 'mem' | 'io'; limit?: number },
+  signal?: AbortSignal,
+): Promise<ProcessesResponse> {
+  const query = { host: q.host, by: q.by, at: optional(q.at), limit: String(q.limit ?? 15) };
+  return answer((o) => api.processes.$get({ query }, o), signal);
 }
 
 /** A host's container events in a window (one container's with `container`), newest first. */

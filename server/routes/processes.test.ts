@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testApp } from '../../test/support/server.ts';
 import { enforceRetention } from '../rollup/retention.ts';
-import type { ProcessesResponse } from './processes.ts';
+import type { ProcessesResponse } from '../../protocol/batch.ts';
 
 const T0 = 1_790_000_000;
 

@@ -6,25 +6,7 @@ import { Hono } from 'hono';
 import { findHost } from '../query/entities.ts';
 import { badRequest, parseIntParam, parseTime, requireParam } from '../query/params.ts';
 import type { AppDeps } from '../deps.ts';
-
-export interface ProcessRowOut {
-  pid: number;
-  name: string;
-  command: string;
-  user: string | null;
-  container: string | null;
-  cpu_pct: number | null;
-  mem_bytes: number;
-  read_bps: number | null;
-  write_bps: number | null;
-}
-
-export interface ProcessesResponse {
-  host: string;
-  /** The tick shown, or null when the host reported no processes near `at`. */
-  ts: number | null;
-  rows: ProcessRowOut[];
-}
+import type { ProcessesResponse, ProcessRowOut } from '../../protocol/batch.ts';
 
 const ORDER = {
   cpu: 'p.cpu_centipct DESC NULLS LAST, p.mem_bytes DESC',
@@ -32,7 +14,7 @@ const ORDER = {
   io: 'coalesce(p.read_bps, 0) + coalesce(p.write_bps, 0) DESC, p.cpu_centipct DESC NULLS LAST',
 } as const;
 
-export function processesRoute({ db, now }: AppDeps): Hono {
+export function processesRoute({ db, now }: AppDeps) {
   const sqlite = db.$client;
   const tickAt = sqlite
     .prepare('SELECT ts FROM process_samples WHERE host_id = ? AND ts <= ? ORDER BY ts DESC LIMIT 1')
@@ -48,8 +30,7 @@ export function processesRoute({ db, now }: AppDeps): Hono {
       ),
     ]),
   ) as unknown as Record<keyof typeof ORDER, { all(hostId: number, ts: number, limit: number): unknown[] }>;
-  const app = new Hono();
-  app.get('/', (c) => {
+  return new Hono().get('/', (c) => {
     const q = (k: string) => c.req.query(k);
     const host = findHost(sqlite, requireParam('host', q('host')));
     const at = parseTime('at', q('at')) ?? now();
@@ -65,5 +46,4 @@ export function processesRoute({ db, now }: AppDeps): Hono {
     };
     return c.json(body);
   });
-  return app;
 }

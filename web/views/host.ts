@@ -10,6 +10,7 @@ import { ContainersSection } from './containers.ts';
 import { hostSpecs } from './host-charts.ts';
 import { sendHostQueries, type HostQueries } from './host-queries.ts';
 import { HostExtras } from './host-extras.ts';
+import { TopProcesses } from './processes.ts';
 import { chartEvents, livePeriod, offFor, settle, rethrowFatal, themeColors, type View, type ViewCtx } from './view.ts';
 
 export function statusBadge(online: boolean): HTMLElement {
@@ -47,6 +48,7 @@ export class HostView implements View {
   private panels = new Map<string, ChartPanel>();
   private containers: ContainersSection;
   private readonly extras: HostExtras;
+  private readonly processes: TopProcesses;
   private interval = 10;
   private step = 10;
 
@@ -61,10 +63,12 @@ export class HostView implements View {
     this.grid = el('div', { class: 'chart-grid' });
     this.containers = new ContainersSection(ctx, host);
     this.extras = new HostExtras(ctx, host);
+    this.processes = new TopProcesses(host);
     this.el = el('div', { class: 'view host-view' }, [
       this.headEl,
       this.msgEl,
       el('section', { class: 'host-charts' }, [this.grid]),
+      this.processes.el,
       this.extras.el,
       this.containers.el,
     ]);
@@ -107,6 +111,8 @@ export class HostView implements View {
         ? `No data in this range: the host last reported ${formatAgo(hosts.value.now, info.last_seen)}`
         : undefined;
     const extrasP = settle(this.extras.refresh(win, mp, empty, signal));
+    // The processes of the window's end (or of the cursor's moment); a failure shows in its table.
+    void this.processes.refresh(win.to);
     const data = await q.data;
     rethrowFatal([data]);
     if (data.ok) {
@@ -190,6 +196,7 @@ export class HostView implements View {
   destroy(): void {
     for (const p of this.panels.values()) p.destroy();
     this.extras.destroy();
+    this.processes.destroy();
     this.containers.destroy();
     this.el.remove();
   }
