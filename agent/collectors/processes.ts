@@ -9,7 +9,7 @@ import type { Collector } from './collector.ts';
 import type { Logger } from '../../lib/log.ts';
 import { OpenFiles } from '../procfs/open-files.ts';
 import { readSmallFileSync, underRoot } from '../procfs/procfile.ts';
-import { parsePidStat, type PidStat } from '../procfs/pid-stat.ts';
+import { parsePidStat, pidStatCounters, type PidStat } from '../procfs/pid-stat.ts';
 import { parsePidStatm } from '../procfs/pid-statm.ts';
 import { parsePidIo } from '../procfs/pid-io.ts';
 import { parsePidStatus } from '../procfs/pid-status.ts';
@@ -17,7 +17,7 @@ import { cgroupPathFor, parsePidCgroup } from '../procfs/pid-cgroup.ts';
 import { containerIdOfCgroup } from '../cgroup/layout.ts';
 import { pageSizeFromAuxv } from '../processes/page-size.ts';
 import { parsePasswd } from '../processes/passwd.ts';
-import { commandLine, cpuPercent, pickTop, type ProcessUsage } from '../processes/top.ts';
+import { commandLine, cpuPercent, TopPicker, type ProcessUsage } from '../processes/top.ts';
 import type { ContainerNames } from '../docker/names.ts';
 
 export interface ProcessesOptions {
@@ -29,13 +29,18 @@ export interface ProcessesOptions {
   log: Logger;
 }
 
-interface Last {
+/** A process as last read, by pid. */
+interface Entry extends ProcessUsage {
+  /** Its stat line: the same text again means it neither ran nor changed size. */
+  text: string;
+  starttime: number;
   ticks: number;
   at: number;
   read?: number;
   write?: number;
   /** Its /proc/<pid>/io refused this agent (another user's process, or pid 1 of some VMs). */
   ioDenied?: boolean;
+  round: number;
 }
 
 interface Details {
@@ -51,7 +56,8 @@ const DETAILS_SECONDS = 60;
 export function processesCollector(opts: ProcessesOptions): Collector {
   const root = opts.procRoot.replace(/\/+$/, '');
   const stats = new OpenFiles();
-  let last = new Map<string, Last>();
+  const entries = new Map<string, Entry>();
+  let round = 0;
   let details = new Map<string, Details>();
   let pageSize: number | undefined;
   let users: { at: number; byUid: Map<number, string> } | undefined;
@@ -96,58 +102,77 @@ export function processesCollector(opts: ProcessesOptions): Collector {
       if (pageSize === undefined) {
         pageSize = pageSizeFromAuxv(readFileSync(`${root}/self/auxv`)) ?? 4096;
       }
-      const pids = readdirSync(root).filter((d) => d.charCodeAt(0) >= 48 && d.charCodeAt(0) <= 57);
-      const next = new Map<string, Last>();
-      const usage: (ProcessUsage & { stat: PidStat })[] = [];
+      const mono = ctx.mono;
+      round++;
+      const picker = new TopPicker<Entry>(opts.top);
+      const pids = readdirSync(root);
       for (const pid of pids) {
+        const c = pid.charCodeAt(0);
+        if (c < 48 || c > 57) continue;
         const text = stats.read(`${root}/${pid}/stat`);
         if (text === undefined) continue;
-        let s: PidStat;
+        let e = entries.get(pid);
+        if (e !== undefined && e.text === text) {
+          // Not a tick of CPU, not a page of memory changed: it did not run, so no I/O either.
+          if (mono > e.at) e.cpuPct = 0;
+          if (e.read !== undefined) e.readBps = e.writeBps = 0;
+          e.at = mono;
+          e.round = round;
+          picker.offer(e);
+          continue;
+        }
+        const s = pidStatCounters(text);
+        if (s === undefined) continue;
+        if (e === undefined || e.starttime !== s.starttime) {
+          // A process first seen, or a new one given a pid used before.
+          e = {
+            key: `${pid}:${s.starttime}`,
+            pid: Number(pid),
+            text,
+            starttime: s.starttime,
+            ticks: s.ticks,
+            at: mono,
+            memBytes: 0,
+            round,
+          };
+          entries.set(pid, e);
+        } else {
+          e.cpuPct = cpuPercent(e.ticks, s.ticks, mono - e.at);
+        }
+        const ran = s.ticks > e.ticks;
+        if (ioReadable && !e.ioDenied && !ran && e.read !== undefined) {
+          e.readBps = e.writeBps = 0;
+        } else if (ioReadable && !e.ioDenied) {
+          const io = readIo(pid);
+          if (io === 'denied') e.ioDenied = true;
+          else if (io) {
+            const seconds = mono - e.at;
+            if (e.read !== undefined && seconds > 0 && io.read >= e.read && io.write >= e.write!) {
+              e.readBps = (io.read - e.read) / seconds;
+              e.writeBps = (io.write - e.write!) / seconds;
+            }
+            e.read = io.read;
+            e.write = io.write;
+          }
+        }
+        e.text = text;
+        e.ticks = s.ticks;
+        e.at = mono;
+        e.memBytes = s.rssPages * pageSize;
+        e.round = round;
+        picker.offer(e);
+      }
+      for (const [pid, e] of entries) if (e.round !== round) entries.delete(pid);
+      stats.sweep();
+
+      const kept = new Map<string, Details>();
+      for (const p of picker.picked()) {
+        let stat: PidStat;
         try {
-          s = parsePidStat(text);
+          stat = parsePidStat(p.text);
         } catch {
           continue;
         }
-        const mono = ctx.mono;
-        const key = `${pid}:${s.starttime}`;
-        const ticks = s.utime + s.stime;
-        const prev = last.get(key);
-        const seconds = prev ? mono - prev.at : 0;
-        const now: Last = { ticks, at: mono };
-        let readBps: number | undefined;
-        let writeBps: number | undefined;
-        if (ioReadable && !prev?.ioDenied) {
-          // A process that did not run did no I/O: its counters stand, its rates are 0.
-          const ran = !prev || ticks > prev.ticks || prev.read === undefined;
-          const io = ran ? readIo(pid) : { read: prev.read!, write: prev.write! };
-          if (io === 'denied') now.ioDenied = true;
-          else if (io) {
-            now.read = io.read;
-            now.write = io.write;
-            if (prev?.read !== undefined && seconds > 0 && io.read >= prev.read && io.write >= prev.write!) {
-              readBps = (io.read - prev.read) / seconds;
-              writeBps = (io.write - prev.write!) / seconds;
-            }
-          }
-        }
-        next.set(key, now);
-        usage.push({
-          key,
-          pid: s.pid,
-          cpuPct: prev ? cpuPercent(prev.ticks, ticks, seconds) : undefined,
-          memBytes: s.rssPages * pageSize,
-          readBps,
-          writeBps,
-          stat: s,
-        });
-      }
-      last = next;
-      stats.sweep();
-
-      const picked = pickTop(usage, opts.top);
-      const kept = new Map<string, Details>();
-      for (const p of picked) {
-        const { stat } = p as ProcessUsage & { stat: PidStat };
         let d = details.get(p.key);
         if (!d || ctx.mono - d.at >= DETAILS_SECONDS) {
           const cmdline = readSmallFileSync(`${root}/${p.pid}/cmdline`, 'utf8');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parsePidStat, PF_KTHREAD } from './pid-stat.ts';
+import { parsePidStat, pidStatCounters, PF_KTHREAD } from './pid-stat.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'latin1');
 
@@ -48,4 +48,19 @@ test('parsePidStat: malformed lines are errors naming the file', () => {
     [fixture('pid-stat-busy-container').replace(' 15622 ', ' -1 '), /field 14 is not a number/],
   ];
   for (const [text, re] of cases) assert.throws(() => parsePidStat(text), re, text.slice(0, 30));
+});
+
+test('pidStatCounters: the same counters as the full parse, without it; odd lines undefined', () => {
+  for (const name of ['pid-stat-busy-container', 'pid-stat-kthread', 'pid-stat-odd-comm', 'pid-stat-dockerd']) {
+    const text = fixture(name);
+    const full = parsePidStat(text);
+    assert.deepEqual(
+      pidStatCounters(text),
+      { ticks: full.utime + full.stime, starttime: full.starttime, rssPages: full.rssPages },
+      name,
+    );
+  }
+  assert.equal(pidStatCounters(''), undefined);
+  assert.equal(pidStatCounters('12 (sh) S 1 2 3'), undefined);
+  assert.equal(pidStatCounters(fixture('pid-stat-busy-container').replace(' 15622 ', ' x ')), undefined);
 });

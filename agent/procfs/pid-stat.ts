@@ -59,3 +59,45 @@ export function parsePidStat(text: string): PidStat {
     rssPages: num(F.rss),
   };
 }
+
+/** What is read of every process every tick: CPU ticks, start time and resident pages. */
+export interface PidStatCounters {
+  /** utime + stime, in clock ticks. */
+  ticks: number;
+  starttime: number;
+  rssPages: number;
+}
+
+/**
+ * The counters of a stat line without splitting it: a walk by indexOf to fields 14, 15, 22
+ * and 24, for the thousand processes read every tick (the full parse allocates fifty strings
+ * each). Undefined for a line of another shape (parsePidStat says what is wrong with it).
+ */
+export function pidStatCounters(text: string): PidStatCounters | undefined {
+  let at = text.lastIndexOf(') ');
+  if (at < 0) return undefined;
+  at += 2; // field 3 starts here
+  const fieldAt = (from: number, skip: number): number => {
+    let i = from;
+    for (let k = 0; k < skip && i >= 0; k++) i = text.indexOf(' ', i) + 1 || -1;
+    return i;
+  };
+  const numberAt = (from: number): [number, number] => {
+    const end = text.indexOf(' ', from);
+    const raw = text.slice(from, end < 0 ? undefined : end);
+    return [/^\d+$/.test(raw) ? Number(raw) : NaN, end + 1];
+  };
+  const f14 = fieldAt(at, 11);
+  if (f14 < 0) return undefined;
+  const [utime, f15] = numberAt(f14);
+  const [stime, f16] = numberAt(f15);
+  const f22 = fieldAt(f16, 6);
+  if (f22 <= 0) return undefined;
+  const [starttime, f23] = numberAt(f22);
+  const f24 = fieldAt(f23, 1);
+  if (f24 <= 0) return undefined;
+  const [rssPages] = numberAt(f24);
+  const ticks = utime + stime;
+  if (!Number.isFinite(ticks) || !Number.isFinite(starttime) || !Number.isFinite(rssPages)) return undefined;
+  return { ticks, starttime, rssPages };
+}
