@@ -2,8 +2,10 @@
 // (Docker 20.10, API 1.41, cgroup v1): three containers, read twice about three seconds apart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { dockerCollector } from './docker.ts';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { dockerCollector, LIST_EVERY_SECONDS } from './docker.ts';
 import { CollectorRunner, type CollectContext } from './collector.ts';
 import { RateTracker } from '../rates.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
@@ -175,25 +177,22 @@ test('cgroups: the engine lists and names containers, the numbers come from thei
     if (path === `/v1.41/containers/${C}/json`) return { body: { State: { Pid: 4242, Running: true } } };
     return { status: 404, body: { message: 'page not found' } };
   });
-  const tree = new URL('../docker/testdata/cgroup-v2-cgroupfs', import.meta.url).pathname;
+  // A copy: the test adds a container's cgroup to it.
+  const tree = mkdtempSync(path.join(tmpdir(), 'berth-docker-collector-'));
+  cpSync(new URL('../docker/testdata/cgroup-v2-cgroupfs', import.meta.url), tree, { recursive: true });
   const log = memoryLogger();
   const c = dockerCollector({ socketPath: mock.socketPath, procRoot: `${tree}/proc`, sysRoot: `${tree}/sys`, log });
   t.after(async () => {
     await c.close?.();
     await mock.close();
+    rmSync(tree, { recursive: true, force: true });
   });
   await tick(c, 1000);
   const second = await tick(c, 1010);
   assert.deepEqual(log.lines, [
     `info docker: container stats from cgroups (cgroup v2 at ${tree}/sys/fs/cgroup, cgroupfs driver); the engine is asked only for the list of containers and their init processes`,
   ]);
-  assert.deepEqual(asked, [
-    '/version',
-    '/v1.41/containers/json',
-    '/v1.41/info',
-    '/v1.41/containers/C/json',
-    '/v1.41/containers/json',
-  ]);
+  assert.deepEqual(asked, ['/version', '/v1.41/containers/json', '/v1.41/info', '/v1.41/containers/C/json']);
   const app = second.get('app')!;
   assert.equal(app.image, 'app:1');
   assert.deepEqual(app.metrics, {
@@ -208,4 +207,17 @@ test('cgroups: the engine lists and names containers, the numbers come from thei
     blk_read_bps: 0,
     blk_write_bps: 0,
   });
+
+  // No container started or stopped: the list stands. One starts (its cgroup appears): the
+  // engine is asked for the list at once; then again only after LIST_EVERY_SECONDS.
+  asked.length = 0;
+  await tick(c, 1020);
+  assert.deepEqual(asked, []);
+  mkdirSync(path.join(tree, 'sys/fs/cgroup/docker', 'b'.repeat(64)));
+  await tick(c, 1030);
+  assert.deepEqual(asked, ['/v1.41/containers/json']);
+  await tick(c, 1040);
+  assert.deepEqual(asked, ['/v1.41/containers/json']);
+  await tick(c, 1030 + LIST_EVERY_SECONDS);
+  assert.deepEqual(asked, ['/v1.41/containers/json', '/v1.41/containers/json']);
 });

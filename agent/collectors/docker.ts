@@ -37,7 +37,20 @@ export interface DockerCollectorOptions {
   log: Logger;
 }
 
-type StatsSource = { statsAll(containers: readonly ContainerSummary[]): Promise<StatsResult[]>; close?(): void };
+type StatsSource = {
+  statsAll(containers: readonly ContainerSummary[]): Promise<StatsResult[]>;
+  close?(): void;
+  /** Cgroups only: changes when a container starts or stops (the list must be asked for again). */
+  membership?(): string | undefined;
+};
+
+/**
+ * With cgroups, seconds between two asks for the list while no container starts or stops: the
+ * list is what brings name, image, labels and state changes (a pause, a rename) without the
+ * event stream. Each ask costs the engine ~10 ms of CPU with 60 containers (measured here),
+ * a tenth of a percent of a core at a 10 s interval if asked every tick.
+ */
+export const LIST_EVERY_SECONDS = 60;
 
 export function dockerCollector(opts: DockerCollectorOptions): Collector {
   const client = new DockerClient({
@@ -50,6 +63,17 @@ export function dockerCollector(opts: DockerCollectorOptions): Collector {
   const previous = new Map<string, Counters>();
   let source: StatsSource | undefined;
   let lastWarning: string | undefined;
+  let listed: { containers: ContainerSummary[]; at: number; membership: string | undefined } | undefined;
+
+  /** The engine's list: asked every tick for the engine source; with cgroups, when it changed. */
+  async function containersNow(mono: number): Promise<ContainerSummary[]> {
+    const membership = source?.membership?.();
+    if (listed && membership !== undefined && membership === listed.membership && mono - listed.at < LIST_EVERY_SECONDS)
+      return listed.containers;
+    const containers = await client.listContainers();
+    listed = { containers, at: mono, membership };
+    return containers;
+  }
 
   const engineSource: StatsSource = { statsAll: (cs) => client.statsAll(cs.map((c) => c.Id)) };
 
@@ -96,9 +120,13 @@ export function dockerCollector(opts: DockerCollectorOptions): Collector {
     name: 'docker',
 
     async collect(out: SnapshotBuilder, ctx: CollectContext): Promise<void> {
-      const containers = await client.listContainers();
+      const containers = await containersNow(ctx.mono);
       opts.names?.set(containers.map((c) => ({ id: c.Id, name: containerName(c.Names, c.Id) })));
-      source ??= await choose();
+      if (!source) {
+        source = await choose();
+        // The membership seen with this first list: later ticks compare with it.
+        if (listed) listed.membership = source.membership?.();
+      }
       const results = await source.statsAll(containers);
       // Answered after the tick's deadline: these readings are not of its time. The counters of
       // the last reading in time stay, so the next rates span the whole gap exactly.
@@ -121,8 +149,8 @@ export function dockerCollector(opts: DockerCollectorOptions): Collector {
         out.container({ ...containerIdentity(c, opts.labelKeys), metrics });
       });
 
-      const listed = new Set(containers.map((c) => c.Id));
-      for (const id of previous.keys()) if (!listed.has(id)) previous.delete(id);
+      const present = new Set(containers.map((c) => c.Id));
+      for (const id of previous.keys()) if (!present.has(id)) previous.delete(id);
 
       if (failures.length > 0 && failures.length === containers.length) {
         // Nothing came back: let the runner report it (once per distinct error).

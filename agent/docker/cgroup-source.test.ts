@@ -134,6 +134,8 @@ test('every layout: Docker and Podman, both drivers, both versions, a parent of 
     assert.equal(stats.cpu_stats?.online_cpus, 4);
     assert.deepEqual(stats.networks, { eth0: { rx_bytes: 5123456, tx_bytes: 812345 } }, tree);
     assert.equal(stats.pids_stats?.current, 7);
+    // Its cgroup's directory holds it (and Podman's conmon beside it is no container).
+    assert.equal(s.membership(), C, tree);
     const { metrics } = containerMetrics(stats, undefined, 0);
     if (v2) {
       // memory.current − inactive_file, limited by memory.max.
@@ -173,6 +175,8 @@ test('a container whose cgroup is nowhere to be found: the engine reads it (auto
     // Logged once, not every tick.
     await s.statsAll([summary]);
     assert.equal(log.lines.length, 1);
+    // No directory listing can tell when it stops: the engine's list is asked for every tick.
+    assert.equal(s.membership(), undefined);
   }
 });
 

@@ -4,10 +4,11 @@
 // come from files here. A container whose cgroup cannot be found (placed by an unknown
 // layout) is read through the engine's stats call instead, or left out with --container-stats
 // cgroups; either way it is logged once.
+import { readdirSync } from 'node:fs';
 import type { Logger } from '../../lib/log.ts';
 import type { CgroupHierarchy } from '../cgroup/hierarchy.ts';
 import { containerCgroupCandidates, containerIdOfCgroup, type CgroupDriver, type Runtime } from '../cgroup/layout.ts';
-import { cgroupExists, readCgroup } from '../cgroup/read.ts';
+import { cgroupDir, cgroupExists, readCgroup } from '../cgroup/read.ts';
 import { readSmallFileSync, underRoot } from '../procfs/procfile.ts';
 import { OpenFiles } from '../procfs/open-files.ts';
 import { cgroupPathFor, parsePidCgroup } from '../procfs/pid-cgroup.ts';
@@ -103,6 +104,41 @@ export class CgroupStatsSource {
 
   close(): void {
     this.files.close();
+  }
+
+  /**
+   * The containers whose cgroups are in the directories where this engine's containers live
+   * (the layout's own and the parents of those placed): a string that changes when one starts
+   * or stops. A directory listing or two per tick tells when the engine must be asked for its
+   * list again; between changes the last list stands. Undefined when a listing cannot tell: a
+   * container placed where no layout puts them (read through the engine), or no such
+   * directory readable; the list is then asked for every tick, as with the engine's stats.
+   */
+  membership(): string | undefined {
+    const parentOf = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
+    const parents = new Set(containerCgroupCandidates('<id>', this.o.runtime, this.o.driver).map(parentOf));
+    for (const p of this.places.values()) {
+      if (p.path === undefined) return undefined;
+      parents.add(parentOf(p.path));
+    }
+    const ids: string[] = [];
+    let seen = 0;
+    for (const parent of parents) {
+      const dir = cgroupDir(this.o.hierarchy, parent, 'memory') ?? cgroupDir(this.o.hierarchy, parent, 'pids');
+      if (dir === undefined) continue;
+      let names: string[];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      seen++;
+      for (const n of names) {
+        const id = containerIdOfCgroup(`/${n}`);
+        if (id !== undefined) ids.push(id);
+      }
+    }
+    return seen ? ids.sort().join(' ') : undefined;
   }
 
   /**
