@@ -207,7 +207,7 @@ export const AGENT_OPTIONS = {
   smartctl: option({
     env: 'BERTH_SMARTCTL',
     default: 'smartctl',
-    help: 'smartctl command for disk health (smartmontools 7; needs root or CAP_SYS_RAWIO, see packaging/berth-agent.service)',
+    help: 'smartctl command for disk health (smartmontools 7; needs root or CAP_SYS_RAWIO, see packaging/berth-agent-smart.conf)',
     parse: (raw) => raw.trim() || 'smartctl',
   }),
   'smart-interval': option({
