@@ -2,7 +2,7 @@
 // (Docker 20.10, API 1.41, cgroup v1): three containers, read twice about three seconds apart.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dockerCollector, LIST_EVERY_SECONDS } from './docker.ts';
@@ -208,16 +208,23 @@ test('cgroups: the engine lists and names containers, the numbers come from thei
     blk_write_bps: 0,
   });
 
-  // No container started or stopped: the list stands. One starts (its cgroup appears): the
-  // engine is asked for the list at once; then again only after LIST_EVERY_SECONDS.
+  // No container started or stopped: the list stands. A cgroup appears: the engine is asked
+  // for the list at once, and again each tick while it does not list that container (runc
+  // makes the cgroup before the engine calls it running); gone again (it failed to start), the
+  // list stands again, until LIST_EVERY_SECONDS after the last ask.
   asked.length = 0;
   await tick(c, 1020);
   assert.deepEqual(asked, []);
-  mkdirSync(path.join(tree, 'sys/fs/cgroup/docker', 'b'.repeat(64)));
+  const starting = path.join(tree, 'sys/fs/cgroup/docker', 'b'.repeat(64));
+  mkdirSync(starting);
   await tick(c, 1030);
   assert.deepEqual(asked, ['/v1.41/containers/json']);
   await tick(c, 1040);
-  assert.deepEqual(asked, ['/v1.41/containers/json']);
-  await tick(c, 1030 + LIST_EVERY_SECONDS);
   assert.deepEqual(asked, ['/v1.41/containers/json', '/v1.41/containers/json']);
+  rmdirSync(starting);
+  await tick(c, 1050);
+  await tick(c, 1040 + LIST_EVERY_SECONDS - 1);
+  assert.equal(asked.length, 2);
+  await tick(c, 1040 + LIST_EVERY_SECONDS);
+  assert.equal(asked.length, 3);
 });

@@ -40,7 +40,7 @@ export interface DockerCollectorOptions {
 type StatsSource = {
   statsAll(containers: readonly ContainerSummary[]): Promise<StatsResult[]>;
   close?(): void;
-  /** Cgroups only: changes when a container starts or stops (the list must be asked for again). */
+  /** Cgroups only: the ids of the containers whose cgroups are there, sorted, space-separated. */
   membership?(): string | undefined;
 };
 
@@ -63,15 +63,27 @@ export function dockerCollector(opts: DockerCollectorOptions): Collector {
   const previous = new Map<string, Counters>();
   let source: StatsSource | undefined;
   let lastWarning: string | undefined;
-  let listed: { containers: ContainerSummary[]; at: number; membership: string | undefined } | undefined;
+  let listed: { containers: ContainerSummary[]; at: number; ids: string } | undefined;
 
-  /** The engine's list: asked every tick for the engine source; with cgroups, when it changed. */
+  /**
+   * The engine's list: asked every tick for the engine source; with cgroups, when the
+   * containers found in the cgroup directories are not the ones it listed last (one started or
+   * stopped; or its cgroup is made before the engine lists it as running, so it is asked again
+   * until it does), and every LIST_EVERY_SECONDS.
+   */
   async function containersNow(mono: number): Promise<ContainerSummary[]> {
-    const membership = source?.membership?.();
-    if (listed && membership !== undefined && membership === listed.membership && mono - listed.at < LIST_EVERY_SECONDS)
+    const found = source?.membership?.();
+    if (listed && found !== undefined && found === listed.ids && mono - listed.at < LIST_EVERY_SECONDS)
       return listed.containers;
     const containers = await client.listContainers();
-    listed = { containers, at: mono, membership };
+    listed = {
+      containers,
+      at: mono,
+      ids: containers
+        .map((c) => c.Id)
+        .sort()
+        .join(' '),
+    };
     return containers;
   }
 
@@ -122,11 +134,7 @@ export function dockerCollector(opts: DockerCollectorOptions): Collector {
     async collect(out: SnapshotBuilder, ctx: CollectContext): Promise<void> {
       const containers = await containersNow(ctx.mono);
       opts.names?.set(containers.map((c) => ({ id: c.Id, name: containerName(c.Names, c.Id) })));
-      if (!source) {
-        source = await choose();
-        // The membership seen with this first list: later ticks compare with it.
-        if (listed) listed.membership = source.membership?.();
-      }
+      source ??= await choose();
       const results = await source.statsAll(containers);
       // Answered after the tick's deadline: these readings are not of its time. The counters of
       // the last reading in time stay, so the next rates span the whole gap exactly.

@@ -108,9 +108,9 @@ export class CgroupStatsSource {
 
   /**
    * The containers whose cgroups are in the directories where this engine's containers live
-   * (the layout's own and the parents of those placed): a string that changes when one starts
-   * or stops. A directory listing or two per tick tells when the engine must be asked for its
-   * list again; between changes the last list stands. Undefined when a listing cannot tell: a
+   * (the layout's own and the parents of those placed), sorted and space-separated. A directory
+   * listing or two per tick tells when the engine must be asked for its list again: while these
+   * are the ids it listed, the last list stands. Undefined when a listing cannot tell: a
    * container placed where no layout puts them (read through the engine), or no such
    * directory readable; the list is then asked for every tick, as with the engine's stats.
    */
