@@ -275,3 +275,79 @@ export const processSamples = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.hostId, t.ts, t.pid] })],
 );
+
+/**
+ * Alerts that are pending (a threshold held, not yet for `for:`) or firing, one row per rule and
+ * instance (`key`: the host, container or labelled series), so a restart neither forgets nor
+ * re-sends one. Written only when an instance changes.
+ */
+export const alertState = sqliteTable(
+  'alert_state',
+  {
+    rule: text('rule').notNull(),
+    key: text('key').notNull(),
+    host: text('host').notNull(),
+    container: text('container'),
+    /** JSON labels of a labelled series, or null. */
+    labels: text('labels'),
+    phase: text('phase').notNull(),
+    /** Epoch s: when the condition began. */
+    since: integer('since').notNull(),
+    /** Epoch s: when a firing threshold came back past its hysteresis band, or null. */
+    clearSince: integer('clear_since'),
+    value: real('value'),
+    /** Epoch s of the newest data that touched it. */
+    lastTs: integer('last_ts').notNull(),
+    /** 1 once its firing was sent (0 while it fired in data that came in late). */
+    notified: integer('notified').notNull().default(0),
+    /** Its firing row in alert_history. */
+    historyId: integer('history_id'),
+  },
+  (t) => [primaryKey({ columns: [t.rule, t.key] })],
+);
+
+/** Every transition (fired, resolved), what was sent for it (`payload`), newest last. */
+export const alertHistory = sqliteTable(
+  'alert_history',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    status: text('status').notNull(),
+    rule: text('rule').notNull(),
+    host: text('host').notNull(),
+    container: text('container'),
+    startedAt: integer('started_at').notNull(),
+    endedAt: integer('ended_at'),
+    /** The webhook payload (protocol/alerts.ts AlertPayload), JSON. */
+    payload: text('payload').notNull(),
+    /** 1: it happened in data that arrived late (a replayed spool): recorded, not sent. */
+    late: integer('late').notNull().default(0),
+    /** Server time it was recorded (epoch s). */
+    at: integer('at').notNull(),
+  },
+  (t) => [index('alert_history_at').on(t.at)],
+);
+
+/** One row per transition and receiver: sent, or waiting for its next try. */
+export const alertDeliveries = sqliteTable(
+  'alert_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    historyId: integer('history_id').notNull(),
+    receiver: text('receiver').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** Epoch s of the next try; null once delivered or given up. */
+    nextAt: integer('next_at'),
+    /** Why the last try failed (never the receiver's URL: it may hold a token). */
+    lastError: text('last_error'),
+    deliveredAt: integer('delivered_at'),
+    failedAt: integer('failed_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('alert_deliveries_next').on(t.nextAt), index('alert_deliveries_history').on(t.historyId)],
+);
+
+/** Small facts the alert evaluator keeps across restarts (the newest event id it read). */
+export const alertMeta = sqliteTable('alert_meta', {
+  name: text('name').primaryKey(),
+  value: integer('value').notNull(),
+});
