@@ -16,6 +16,7 @@ import { statusRoute } from './routes/status.ts';
 import { tokensRoute } from './routes/tokens.ts';
 import { catalogRoute } from './routes/catalog.ts';
 import { eventsRoute } from './routes/events.ts';
+import { alertsRoute } from './routes/alerts.ts';
 import { loader, send, webRoute } from './routes/web.ts';
 import { inlineWriter } from './ingest/writer.ts';
 import { throttle } from '../lib/log-throttle.ts';
@@ -75,6 +76,7 @@ export function createApp(given: AppDeps): Hono {
     (batch) => {
       latest.update(batch, given.now());
       given.forwarder?.enqueue(batch);
+      given.alerts?.observe(batch);
     },
     (e) => {
       const t = storedTrouble(e.message);
@@ -130,6 +132,8 @@ export function createApp(given: AppDeps): Hono {
     '/metrics',
     metricsRoute(deps, { latest, health, forwardStats: given.forwarder && (() => given.forwarder!.stats()) }),
   );
+  // Alerts are judged on this server's own database too.
+  app.route('/api/v1/alerts', alertsRoute(deps.alerts));
 
   // The one-file agent, so a new host needs nothing but Node and this server's URL: from
   // memory, gzip for clients that take it (curl without --compressed gets it plain).

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { boolean, nonBlank, number, optional, text } from '../lib/option-parsers.ts';
 import { parseRetention, type Retention } from './rollup/tiers.ts';
 import { parseRemoteUrl, type RemoteUrl } from './remote-url.ts';
+import { parseSmtpUrl, type SmtpConfig } from './alerts/smtp-url.ts';
 
 export interface ServerConfig {
   port: number;
@@ -36,6 +37,12 @@ export interface ServerConfig {
   readFrom?: RemoteUrl;
   /** GET /metrics wants this bearer token when set. */
   metricsToken?: string;
+  /** The alert rules file (YAML), watched for changes. */
+  alertsFile?: string;
+  /** Where e-mail alerts are sent through. */
+  smtp?: SmtpConfig;
+  /** The page's address as people open it, for links in alerts (default: the listening address). */
+  publicUrl?: string;
 }
 
 /** Every flag with its environment variable, default and meaning: --help and the README's table. */
@@ -146,6 +153,28 @@ export const SERVER_OPTIONS = {
       return raw;
     }),
   }),
+  alerts: option({
+    env: 'BERTH_ALERTS',
+    default: '',
+    help: 'Alert rules file (YAML, see docs/alerts.md); reloaded when it changes',
+    parse: optional(text),
+  }),
+  smtp: option({
+    env: 'BERTH_SMTP',
+    default: '',
+    help: 'Mail server for e-mail alerts: smtp://[user:pass@]host:port (smtps:// for TLS; ?from=address)',
+    // A bad URL is named by what is wrong with it, never echoed: it may hold a password.
+    parse: optional(parseSmtpUrl),
+  }),
+  'public-url': option({
+    env: 'BERTH_PUBLIC_URL',
+    default: '',
+    help: "This page's address as people open it, for the links in alerts (default: the listening address)",
+    parse: optional((raw) => {
+      if (!/^https?:\/\/\S+$/.test(raw)) throw new Error(`"${raw}" must be an http:// or https:// address`);
+      return raw;
+    }),
+  }),
 };
 
 /** The server's configuration; throws a ConfigError naming every bad flag. */
@@ -188,6 +217,9 @@ export function loadServerConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     remoteWriteQueueBytes: Math.round(v['remote-write-queue-mb'] * 1024 * 1024),
     readFrom,
     metricsToken: v['metrics-token'],
+    alertsFile: v.alerts,
+    smtp: v.smtp,
+    publicUrl: v['public-url'],
   };
 }
 

@@ -5,6 +5,7 @@ import type { ServerConfig } from './config.ts';
 import type { Logger } from '../lib/log.ts';
 import type { IngestWriter } from './ingest/writer.ts';
 import type { Forwarder } from './forward/forwarder.ts';
+import type { Alerts } from './alerts/service.ts';
 
 export interface AppDeps {
   db: Db;
@@ -16,6 +17,8 @@ export interface AppDeps {
   writer?: IngestWriter;
   /** Remote-write forwarding (--remote-write), told of every stored batch. */
   forwarder?: Forwarder;
+  /** Alert rules (--alerts), told of every stored batch. */
+  alerts?: Alerts;
 }
 
 /** What the routes get: the app's dependencies with the one writer every route that writes shares. */

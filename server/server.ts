@@ -13,6 +13,8 @@ import { setAutocheckpoint } from './db/statements.ts';
 import { startWriterThread } from './ingest/writer.ts';
 import { throttle } from '../lib/log-throttle.ts';
 import { startForwarder } from './forward/forwarder.ts';
+import { Alerts } from './alerts/service.ts';
+import { systemClock, type Clock } from '../lib/clock.ts';
 
 export interface RunningServer {
   url: string;
@@ -27,8 +29,27 @@ export async function startServer(
   config: ServerConfig,
   log: Logger,
   now: () => number = epochNow,
+  clock: Clock = systemClock,
 ): Promise<RunningServer> {
   const db = openDb(config.dbPath);
+  let url = '';
+  let alerts: Alerts | undefined;
+  try {
+    alerts = config.alertsFile
+      ? new Alerts({
+          sqlite: db.$client,
+          file: config.alertsFile,
+          smtp: config.smtp,
+          publicUrl: () => config.publicUrl ?? url,
+          now,
+          clock,
+          log,
+        })
+      : undefined;
+  } catch (e) {
+    db.$client.close();
+    throw e;
+  }
   const writer = startWriterThread(db.$client, { allowDuplicateHostnames: config.allowDuplicateHostnames, log });
   // Up means able to store: the thread has opened the file (a few hundred ms, once).
   await writer.ready;
@@ -56,7 +77,7 @@ export async function startServer(
       })
     : undefined;
   await forwarder?.ready;
-  const app = createApp({ db, config, log, now, writer, forwarder });
+  const app = createApp({ db, config, log, now, writer, forwarder, alerts });
   let server: ServerType;
   try {
     server = await new Promise((resolve, reject) => {
@@ -76,25 +97,28 @@ export async function startServer(
       s.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, config)));
     });
   } catch (e) {
-    await Promise.all([writer.close(), checkpointer.stop(), forwarder?.close()]);
+    await Promise.all([writer.close(), checkpointer.stop(), forwarder?.close(), alerts?.close()]);
     db.$client.close();
     throw e;
   }
   const port = (server.address() as AddressInfo).port;
   const stop = startMaintenance(writer, { ...config, log, now });
   const host = config.bind.includes(':') ? `[${config.bind}]` : config.bind === '0.0.0.0' ? '127.0.0.1' : config.bind;
+  url = `http://${host}:${port}`;
+  alerts?.start();
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     db,
     close: () =>
       new Promise<void>((resolve) => {
         stop();
+        const alertsClosed = alerts?.close();
         server.close(() => {
           // The forwarder after the writer: a request cut off by the close may still have its
           // batch committed, and the writer answers every batch (each handed on to the
           // forwarder) before it stops.
-          void Promise.all([writer.close(), checkpointer.stop()])
+          void Promise.all([writer.close(), checkpointer.stop(), alertsClosed])
             .then(() => forwarder?.close())
             .then(() => {
               db.$client.close();
