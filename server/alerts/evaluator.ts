@@ -58,7 +58,7 @@ export class AlertEvaluator {
 
   constructor(private deps: EvaluatorDeps) {
     this.store = new AlertStore(deps.sqlite);
-    for (const i of this.store.loadInstances()) this.instances.set(instanceKey(i.rule, i.key), i);
+    for (const i of this.store.loadInstances()) this.put(instanceKey(i.rule, i.key), i);
     this.startedAt = deps.now();
     this.s = {
       hosts: deps.sqlite.prepare('SELECT name, interval_s AS interval, last_ts AS lastTs FROM hosts'),
@@ -76,6 +76,25 @@ export class AlertEvaluator {
     // A first start reads events from now on: what was stored before alerts existed is history.
     if (this.store.meta(EVENTS_CURSOR) === undefined)
       this.store.setMeta(EVENTS_CURSOR, (this.s.maxEvent.get() as { id: number }).id);
+  }
+
+  /** Instances per rule and host: a sample on the good side of a host with none is skipped at once. */
+  private perHost = new Map<string, number>();
+
+  private put(k: string, i: Instance): void {
+    if (!this.instances.has(k)) {
+      const h = `${i.rule}\u0000${i.host}`;
+      this.perHost.set(h, (this.perHost.get(h) ?? 0) + 1);
+    }
+    this.instances.set(k, i);
+  }
+
+  private drop(k: string, i: Instance): void {
+    if (!this.instances.delete(k)) return;
+    const h = `${i.rule}\u0000${i.host}`;
+    const n = (this.perHost.get(h) ?? 1) - 1;
+    if (n > 0) this.perHost.set(h, n);
+    else this.perHost.delete(h);
   }
 
   get rules(): Rule[] {
@@ -97,7 +116,7 @@ export class AlertEvaluator {
     this.store.transaction(() => {
       for (const [k, i] of this.instances)
         if (!names.has(i.rule)) {
-          this.instances.delete(k);
+          this.drop(k, i);
           this.store.remove(i.rule, i.key);
         }
     });
@@ -133,8 +152,10 @@ export class AlertEvaluator {
     this.store.transaction(() => {
       this.judgeHosts(now);
       this.judgeEvents(now);
-      for (const i of this.instances.values()) {
-        const rule = this.config.rules.find((r) => r.name === i.rule);
+      const byName = new Map(this.config.rules.map((r) => [r.name, r]));
+      for (const i of [...this.instances.values()]) {
+        if (i.phase !== 'firing') continue;
+        const rule = byName.get(i.rule);
         if (!rule) continue;
         if (rule.kind === 'event' && rule.event === 'restart_loop' && now - i.lastTs >= rule.withinS)
           this.resolve(rule, i, i.lastTs + rule.withinS, now, null);
@@ -148,12 +169,20 @@ export class AlertEvaluator {
     const projects = new Map(batch.containers.map((c) => [c.name, c.compose_project ?? null]));
     for (const rule of this.config.rules) {
       if (rule.kind !== 'metric' || !rule.hosts(host)) continue;
+      const quiet = !this.perHost.has(`${rule.name}\u0000${host}`);
+      const { op, threshold } = rule;
       const feed = (
         container: string | null,
         labels: Record<string, string> | null,
         ts: readonly number[],
         values: readonly (number | null)[],
       ) => {
+        // The common case first: nothing pending or firing on this host and nothing past the threshold.
+        if (quiet) {
+          let any = false;
+          for (const v of values) if (v !== null && (op === 'above' ? v > threshold : v < threshold)) any = true;
+          if (!any) return;
+        }
         if (rule.entity === 'container') {
           if (!rule.containers(container) || !rule.composeProject(container === null ? null : projects.get(container)))
             return;
@@ -196,10 +225,7 @@ export class AlertEvaluator {
       return;
     }
     if (!step.state) {
-      if (i) {
-        this.instances.delete(k);
-        this.store.remove(rule.name, key);
-      }
+      if (i) this.drop(k, i);
       return;
     }
     const next: Instance = {
@@ -210,11 +236,11 @@ export class AlertEvaluator {
       value: step.state.value,
       lastTs: step.state.lastTs,
     };
-    this.instances.set(k, next);
+    this.put(k, next);
     if (step.transition === 'fire') this.fire(rule, next, now, metricSummary(rule, subject, 'firing', value));
-    // A pending or firing instance is written when its phase or band changes, not every sample.
-    else if (!i || i.phase !== next.phase || i.clearSince !== next.clearSince || next.lastTs - i.lastTs >= 60)
-      this.store.save(next);
+    // Pending lives in memory only (a restart waits its for: again; thousands of series come and
+    // go past a threshold every tick); a firing one is written when it enters or leaves its band.
+    else if (next.phase === 'firing' && i!.clearSince !== next.clearSince) this.store.save(next);
   }
 
   private fire(rule: Rule, i: Instance, now: number, summary: string): void {
@@ -248,7 +274,7 @@ export class AlertEvaluator {
 
   /** Ends an instance: sent when its firing was, recorded alone when its firing never went out. */
   private resolve(rule: Rule, i: Instance, endedAt: number, now: number, value: number | null, why?: string): void {
-    this.instances.delete(instanceKey(i.rule, i.key));
+    this.drop(instanceKey(i.rule, i.key), i);
     this.store.remove(i.rule, i.key);
     if (i.phase !== 'firing') return;
     const summary =
@@ -298,7 +324,7 @@ export class AlertEvaluator {
           notified: false,
           historyId: null,
         };
-        this.instances.set(k, inst);
+        this.put(k, inst);
         this.fire(rule, inst, now, eventSummary('host_offline', inst, 'firing', { since: h.lastTs }));
       }
     }
@@ -336,7 +362,7 @@ export class AlertEvaluator {
         notified: false,
         historyId: null,
       };
-      this.instances.set(k, inst);
+      this.put(k, inst);
       this.fire(rule, inst, now, summary);
     };
     if (e.type === 'destroy') {

@@ -13,5 +13,16 @@ function globRegExp(glob: string): RegExp {
 export function globMatcher(globs: string | string[] | undefined): Matcher {
   if (globs === undefined) return () => true;
   const res = (Array.isArray(globs) ? globs : [globs]).map(globRegExp);
-  return (name) => name !== null && name !== undefined && res.some((r) => r.test(name));
+  // Container names repeat across a fleet's hosts: each is tested once, bounded.
+  const seen = new Map<string, boolean>();
+  return (name) => {
+    if (name === null || name === undefined) return false;
+    let hit = seen.get(name);
+    if (hit === undefined) {
+      hit = res.some((r) => r.test(name));
+      if (seen.size >= 10_000) seen.clear();
+      seen.set(name, hit);
+    }
+    return hit;
+  };
 }

@@ -64,7 +64,7 @@ export class AlertStore {
 
   constructor(private db: Database.Database) {
     this.s = {
-      states: db.prepare('SELECT * FROM alert_state'),
+      states: db.prepare("SELECT * FROM alert_state WHERE phase = 'firing'"),
       upsert: db.prepare(
         `INSERT INTO alert_state (rule, key, host, container, labels, phase, since, clear_since, value, last_ts, notified, history_id)
          VALUES (@rule, @key, @host, @container, @labels, @phase, @since, @clearSince, @value, @lastTs, @notified, @historyId)
