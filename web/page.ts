@@ -20,6 +20,7 @@ import { HostView } from './views/host.ts';
 import type { HostQueries } from './views/host-queries.ts';
 import { OverviewView } from './views/overview.ts';
 import { forwardingSummary } from './views/forwarding.ts';
+import { AlertsView } from './views/alerts.ts';
 import { TimeBar } from './views/timebar.ts';
 import type { View, ViewCtx } from './views/view.ts';
 
@@ -176,14 +177,20 @@ class Page implements ViewCtx {
         ? new HostView(this, r.host, first?.host)
         : r.view === 'container'
           ? new ContainerView(this, r.host, r.container)
-          : new OverviewView(this);
+          : r.view === 'alerts'
+            ? new AlertsView(this)
+            : new OverviewView(this);
     this.main.replaceChildren(this.view.el);
     document.title =
       r.view === 'overview'
         ? 'Berth'
-        : `${r.view === 'host' ? isolate(r.host) : `${isolate(r.container)} on ${isolate(r.host)}`} — Berth`;
+        : r.view === 'alerts'
+          ? 'Alerts — Berth'
+          : `${r.view === 'host' ? isolate(r.host) : `${isolate(r.container)} on ${isolate(r.host)}`} — Berth`;
     const crumbs: (Node | string)[] = [link(this.href({ view: 'overview' }), ['Fleet'])];
-    if (r.view !== 'overview')
+    if (r.view === 'alerts') crumbs.push(el('span', { class: 'sep' }, ['›']), el('span', {}, ['Alerts']));
+    else crumbs.push(el('span', { class: 'sep' }, ['·']), link(this.href({ view: 'alerts' }), ['Alerts']));
+    if (r.view === 'host' || r.view === 'container')
       crumbs.push(
         el('span', { class: 'sep' }, ['›']),
         r.view === 'host' ? el('span', {}, [r.host]) : link(this.href({ view: 'host', host: r.host }), [r.host]),

@@ -15,7 +15,10 @@ export const RANK_METRICS = CONTAINER_CHARTS.flatMap((c) =>
 export type { RankMetric };
 
 export type Route =
-  { view: 'overview' } | { view: 'host'; host: string } | { view: 'container'; host: string; container: string };
+  | { view: 'overview' }
+  | { view: 'alerts' }
+  | { view: 'host'; host: string }
+  | { view: 'container'; host: string; container: string };
 
 export type Range = { preset: Preset } | { from: number; to: number };
 
@@ -47,6 +50,7 @@ function decode(segment: string): string | undefined {
 
 export function parseRoute(pathname: string): Route {
   const parts = pathname.split('/').filter(Boolean);
+  if (parts[0] === 'alerts' && parts.length === 1) return { view: 'alerts' };
   if (parts[0] === 'host' && parts[1]) {
     const host = decode(parts[1]);
     if (host === undefined || host === '') return { view: 'overview' };
@@ -61,6 +65,7 @@ export function parseRoute(pathname: string): Route {
 
 export function routePath(route: Route): string {
   if (route.view === 'overview') return '/';
+  if (route.view === 'alerts') return '/alerts';
   const host = `/host/${encodeURIComponent(route.host)}`;
   return route.view === 'host' ? host : `${host}/container/${encodeURIComponent(route.container)}`;
 }
