@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../server/server.ts';
-import { memoryLogger } from '../agent/log.ts';
+import { memoryLogger } from '../lib/log.ts';
 import { browserSkipReason, ensureWebBuilt, launchChromium, WEB_DIST } from './support/browser.ts';
 import { testConfig, TEST_TOKEN } from './support/server.ts';
 import { freePort } from './support/processes.ts';

@@ -4,9 +4,9 @@
 // the page and the log. A restart picks up where the rows say.
 import nodemailer from 'nodemailer';
 import type { AlertPayload } from '../../protocol/alerts.ts';
-import type { Logger } from '../../agent/log.ts';
+import type { Logger } from '../../lib/log.ts';
 import { every, type Clock } from '../../lib/clock.ts';
-import { throttle } from '../log-throttle.ts';
+import { throttle } from '../../lib/log-throttle.ts';
 import type { Receiver } from './rule-file.ts';
 import type { AlertStore } from './store.ts';
 import { email, httpRequest } from './formats.ts';

@@ -9,14 +9,14 @@ import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 import type { AlertsResponse } from '../../protocol/alerts.ts';
-import type { Logger } from '../../agent/log.ts';
+import type { Logger } from '../../lib/log.ts';
 import { every, type Clock } from '../../lib/clock.ts';
 import { AlertEvaluator } from './evaluator.ts';
 import { Delivery, sender, type Send } from './delivery.ts';
 import { describeRule, parseRuleFile, RuleFileError, type AlertConfig } from './rule-file.ts';
 import { pageUrl } from './words.ts';
 import type { SmtpConfig } from './smtp-url.ts';
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../../lib/options.ts';
 
 export interface AlertsOptions {
   sqlite: Database.Database;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openDb, type Db } from '../../server/db/open.ts';
 import { createApp } from '../../server/app.ts';
-import { memoryLogger } from '../../agent/log.ts';
+import { memoryLogger } from '../../lib/log.ts';
 import { Alerts } from '../../server/alerts/service.ts';
 import { DeliveryError } from '../../server/alerts/delivery.ts';
 import type { AlertPayload, AlertsResponse } from '../../protocol/alerts.ts';
