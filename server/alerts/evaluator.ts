@@ -51,6 +51,7 @@ export class AlertEvaluator {
   private instances = new Map<string, Instance>();
   private queue: ColumnBatch[] = [];
   private draining = false;
+  private eventsWaiting = false;
   readonly store: AlertStore;
   /** When this evaluator started: a host is not blamed for silence while the server was down. */
   private readonly startedAt: number;
@@ -124,7 +125,10 @@ export class AlertEvaluator {
 
   /** A batch the writer stored; judged a turn later, so ingest never waits on it. */
   observe(batch: ColumnBatch): void {
-    if (!this.config.rules.some((r) => r.kind === 'metric')) return;
+    // A batch with events has them judged at once too, rather than at the next pass.
+    const events = (batch.events?.length ?? 0) > 0;
+    if (events) this.eventsWaiting = true;
+    if (!events && !this.config.rules.some((r) => r.kind === 'metric')) return;
     this.queue.push(batch);
     if (this.draining) return;
     this.draining = true;
@@ -140,8 +144,11 @@ export class AlertEvaluator {
     this.queue = [];
     if (!batches.length) return;
     const now = this.deps.now();
+    const events = this.eventsWaiting;
+    this.eventsWaiting = false;
     this.store.transaction(() => {
       for (const b of batches) this.judgeBatch(b, now);
+      if (events) this.judgeEvents(now);
     });
   }
 
