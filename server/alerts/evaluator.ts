@@ -98,6 +98,16 @@ export class AlertEvaluator {
     else this.perHost.delete(h);
   }
 
+  /**
+   * Back to what SQLite holds (after a pass failed and its transaction rolled back, memory
+   * must not keep what the file does not); pending thresholds start over.
+   */
+  reload(): void {
+    this.instances.clear();
+    this.perHost.clear();
+    for (const i of this.store.loadInstances()) this.put(instanceKey(i.rule, i.key), i);
+  }
+
   get rules(): Rule[] {
     return this.config.rules;
   }

@@ -101,6 +101,7 @@ export class Alerts {
       this.evaluator.store.trim(this.o.now() - HISTORY_KEPT_S);
     } catch (e) {
       this.o.log.error(`alert evaluation: ${(e as Error).message}`);
+      this.evaluator.reload();
     }
   }
 
