@@ -161,10 +161,11 @@ test('a container whose cgroup is nowhere to be found: the engine reads it (auto
     // Podman's layouts: not where this Docker tree keeps it, and pid 999999 has no /proc entry.
     const [r] = await s.statsAll([summary]);
     if (fallback) {
-      assert.deepEqual(calls, ['inspect c0ffee', 'stats c0ffee']);
+      // Asked twice: a container still running with the same process is a layout problem.
+      assert.deepEqual(calls, ['inspect c0ffee', 'inspect c0ffee', 'stats c0ffee']);
       assert.ok('error' in r!);
     } else {
-      assert.deepEqual(calls, ['inspect c0ffee']);
+      assert.deepEqual(calls, ['inspect c0ffee', 'inspect c0ffee']);
       assert.deepEqual(r, { id: C, gone: true });
     }
     assert.equal(log.lines.length, 1);
@@ -178,6 +179,26 @@ test('a container whose cgroup is nowhere to be found: the engine reads it (auto
     // No directory listing can tell when it stops: the engine's list is asked for every tick.
     assert.equal(s.membership(), undefined);
   }
+});
+
+test('a container that goes while it is placed reads as gone, without a warning, and is placed again if listed', async () => {
+  const inspects: Record<string, unknown> = { [C]: { State: { Pid: 999999, Running: true } } };
+  const { client, calls } = recordedEngine(inspects);
+  const { s, log } = source(dir('cgroup-v2-cgroupfs'), client, { runtime: 'podman' });
+  // Its first inspect saw it running; by the second (no cgroup found) it has been removed.
+  const inspect = client.inspect;
+  client.inspect = async (id) => {
+    const r = await inspect(id);
+    delete inspects[id];
+    return r;
+  };
+  assert.deepEqual(await s.statsAll([summary]), [{ id: C, gone: true }]);
+  assert.deepEqual(calls, ['inspect c0ffee', 'inspect c0ffee']);
+  assert.deepEqual(log.lines, []);
+  // Listed again (the engine's list lagged): looked at afresh, still quietly gone.
+  assert.deepEqual(await s.statsAll([summary]), [{ id: C, gone: true }]);
+  assert.deepEqual(calls, ['inspect c0ffee', 'inspect c0ffee', 'inspect c0ffee']);
+  assert.deepEqual(log.lines, []);
 });
 
 test('host networking: no network numbers (the engine gives none either); gone containers', async () => {

@@ -77,7 +77,11 @@ export class CgroupStatsSource {
     const viaEngine: number[] = [];
     const restarted: number[] = [];
     containers.forEach((c, i) => {
-      const p = this.places.get(c.Id)!;
+      const p = this.places.get(c.Id);
+      if (p === undefined) {
+        results[i] = { id: c.Id, gone: true };
+        return;
+      }
       if (p.path === undefined) {
         if (this.o.engineFallback) viaEngine.push(i);
         else results[i] = { id: c.Id, gone: true };
@@ -206,6 +210,14 @@ export class CgroupStatsSource {
       else if (own !== undefined) tried.push(own);
     }
     if (p.path === undefined) {
+      // A container that stopped or went between the list and this look has no cgroup any more:
+      // that is churn, not a layout this agent cannot read. The engine is asked once more to tell
+      // them apart; one that went reads as gone and is placed afresh if it is listed again.
+      const again = p.pid === undefined ? undefined : await this.o.client.inspect(c.Id).catch(() => undefined);
+      if (again?.pid === undefined || again.pid !== p.pid) {
+        this.places.delete(c.Id);
+        return;
+      }
       const how = this.o.engineFallback
         ? 'its stats come from the engine'
         : 'it is left out (--container-stats cgroups)';
