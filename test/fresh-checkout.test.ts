@@ -22,7 +22,11 @@ function freshCheckout(): string {
   for (const f of files) {
     if (!fs.existsSync(path.join(REPO, f))) continue;
     fs.mkdirSync(path.join(dir, path.dirname(f)), { recursive: true });
-    fs.copyFileSync(path.join(REPO, f), path.join(dir, f));
+    // A tracked symbolic link (the recorded /sys trees keep the kernel's) stays a link, as git
+    // checks it out.
+    const from = path.join(REPO, f);
+    if (fs.lstatSync(from).isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(from), path.join(dir, f));
+    else fs.copyFileSync(from, path.join(dir, f));
   }
   // `npm install` done: the packages, not a build of this project.
   fs.symlinkSync(path.join(REPO, 'node_modules'), path.join(dir, 'node_modules'));
