@@ -50,8 +50,12 @@ export function reconnectDelay(failures: number, min: number, max: number): numb
   return Math.min(max, min * 2 ** Math.min(failures, 20));
 }
 
-/** An inspect holds up the events after it: a short wait, then the deploy goes by name. */
-const LOOKUP_TIMEOUT_MS = 2_000;
+/**
+ * An inspect holds up the events after it (never sampling: that has its own connection), so it
+ * is bounded; past it the deploy goes by name only. A busy engine (a CI run, a host under memory
+ * pressure) was seen taking more than 2 s, and a same-tag redeploy then went unnoticed.
+ */
+const LOOKUP_TIMEOUT_MS = 10_000;
 
 const FILTERS = encodeURIComponent(JSON.stringify({ type: ['container'] }));
 
