@@ -200,7 +200,9 @@ export function startAgent(config: AgentConfig, log: Logger, deps: AgentDeps = {
       const stamp = stampOf(at, wallNow(), config.interval);
       const ts = Math.round(stamp / 1000);
       aim = stamp + config.interval * 1000;
-      schedule();
+      // --once takes one sample: no boundary after the one that takes it, however long its
+      // delivery takes (a second sample would ride along with the first).
+      if (!(config.once && !priming && !runner.allBusy)) schedule();
       // A boundary that comes while the last tick is still being collected (an engine slower
       // than the interval) gets a sample of the collectors that are free: the host's metrics
       // go on every interval, and a collector never runs twice at once, so every reading is
