@@ -128,7 +128,7 @@ test('the page marks the hosts whose clocks are off', { timeout: 120_000 }, asyn
   assert.equal(byHost.behind, 'clock 10 min behind');
   assert.equal(byHost.exact, null);
   assert.equal(byHost['plain-ahead'], 'clock 10 min ahead');
-  assert.match(byHost['plain-behind'], /^clock 9 min 5\d s behind$/);
+  assert.match(byHost['plain-behind'], /^clock (9 min 50 s|10 min) behind$/);
   // The host's own page says it too.
   await page.goto(`${server.url}/host/ahead`);
   await page.waitForSelector('.clock-off');

@@ -90,6 +90,10 @@ test('formatClockOffset names a clock off by more than 30 s, ahead or behind', (
     [31, 'clock 31 s ahead'],
     [600, 'clock 10 min ahead'],
     [-590, 'clock 9 min 50 s behind'],
+    // A Date header's whole seconds and the transit: past a minute, to the nearest 10 s.
+    [599, 'clock 10 min ahead'],
+    [-587, 'clock 9 min 50 s behind'],
+    [59, 'clock 59 s ahead'],
     [-7200, 'clock 2 h behind'],
   ];
   for (const [offset, want] of cases) assert.equal(formatClockOffset(offset), want, String(offset));

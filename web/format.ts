@@ -79,7 +79,10 @@ export function formatDuration(seconds: number): string {
  */
 export function formatClockOffset(offset: number | null | undefined): string | undefined {
   if (offset === null || offset === undefined || Math.abs(offset) <= CLOCK_OFF_SECONDS) return undefined;
-  return `clock ${formatDuration(Math.abs(offset))} ${offset > 0 ? 'ahead' : 'behind'}`;
+  // An HTTP Date header carries whole seconds and the request's transit adds a few more, so
+  // past a minute the offset is said to the nearest 10 s (599 s is "10 min", not "9 min 59 s").
+  const abs = Math.abs(offset) >= 60 ? Math.round(Math.abs(offset) / 10) * 10 : Math.abs(offset);
+  return `clock ${formatDuration(abs)} ${offset > 0 ? 'ahead' : 'behind'}`;
 }
 
 export function formatAgo(now: number, ts: number): string {
