@@ -45,14 +45,15 @@ function readRoutes(deps: RouteDeps) {
 }
 
 /**
- * The routes every server answers itself, whatever it reads from: container events too are
- * read from this server's own database, whatever answers the charts.
+ * The routes every server answers itself, whatever it reads from: container events and alerts
+ * too are read from this server's own database, whatever answers the charts.
  */
 function ownRoutes(deps: RouteDeps) {
   return new Hono()
     .route('/status', statusRoute(deps))
     .route('/tokens', tokensRoute(deps))
-    .route('/events', eventsRoute(deps));
+    .route('/events', eventsRoute(deps))
+    .route('/alerts', alertsRoute(deps.alerts));
 }
 
 /**
@@ -132,8 +133,6 @@ export function createApp(given: AppDeps): Hono {
     '/metrics',
     metricsRoute(deps, { latest, health, forwardStats: given.forwarder && (() => given.forwarder!.stats()) }),
   );
-  // Alerts are judged on this server's own database too.
-  app.route('/api/v1/alerts', alertsRoute(deps.alerts));
 
   // The one-file agent, so a new host needs nothing but Node and this server's URL: from
   // memory, gzip for clients that take it (curl without --compressed gets it plain).

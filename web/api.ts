@@ -217,6 +217,9 @@ export function fetchEventSummary(
 export const fetchForwarding = (signal?: AbortSignal) =>
   answer((o) => api.status.forwarding.$get(undefined, o), signal);
 
+/** The alert rules, what is firing, recent notifications and failed deliveries. */
+export const fetchAlerts = (signal?: AbortSignal) => answer((o) => api.alerts.$get(undefined, o), signal);
+
 export const isAbort = (e: unknown): boolean => e instanceof DOMException && e.name === 'AbortError';
 
 /** The labelled series a host reports (GET /api/v1/catalog), to draw only the charts it has. */

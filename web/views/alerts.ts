@@ -2,7 +2,7 @@
 // and the recent notifications, from GET /api/v1/alerts. Every name and line in it came from
 // outside (rule names, hosts, containers): text nodes only (dom.ts).
 import type { AlertsResponse } from '../../protocol/alerts.ts';
-import { ApiError, isAbort } from '../api.ts';
+import { fetchAlerts } from '../api.ts';
 import { el, link } from '../dom.ts';
 import { formatTime } from '../format.ts';
 import type { View, ViewCtx } from './view.ts';
@@ -15,15 +15,7 @@ export class AlertsView implements View {
   constructor(private ctx: ViewCtx) {}
 
   async refresh(signal: AbortSignal): Promise<void> {
-    let res: Response;
-    try {
-      res = await fetch('/api/v1/alerts', { signal: AbortSignal.any([signal, AbortSignal.timeout(15_000)]) });
-    } catch (e) {
-      if (isAbort(e) && signal.aborted) throw e;
-      throw new ApiError((e as Error).message, 0);
-    }
-    if (!res.ok) throw new ApiError(`GET /api/v1/alerts answered ${res.status}`, res.status);
-    this.render((await res.json()) as AlertsResponse);
+    this.render(await fetchAlerts(signal));
   }
 
   private where(host: string, container: string | null): Node {
