@@ -30,12 +30,15 @@ const OUTAGE_MS = Number(process.env.BERTH_OUTAGE_SECONDS ?? 60) * 1000;
 type Row = { ts: number; value: number };
 
 /** Equal to VictoriaMetrics' precision: it keeps 12 significant digits of a value. */
-function near(got: number | null | undefined, want: number | null | undefined, what: string): void {
-  if (got === want) return;
-  assert.ok(
-    typeof got === 'number' && typeof want === 'number' && Math.abs(got - want) <= 1e-11 * Math.max(1, Math.abs(want)),
-    `${what}: ${got}, expected ${want}`,
+function isNear(got: number | null | undefined, want: number | null | undefined): boolean {
+  if (got === want) return true;
+  return (
+    typeof got === 'number' && typeof want === 'number' && Math.abs(got - want) <= 1e-11 * Math.max(1, Math.abs(want))
   );
+}
+
+function near(got: number | null | undefined, want: number | null | undefined, what: string): void {
+  assert.ok(isNear(got, want), `${what}: ${got}, expected ${want}`);
 }
 
 describe('remote-write to VictoriaMetrics, --read-from, /metrics to Prometheus', { skip, timeout: 600_000 }, () => {
@@ -325,12 +328,8 @@ describe('remote-write to VictoriaMetrics, --read-from, /metrics to Prometheus',
         const own = (await get<Hosts>(servers[i].url, '/api/v1/hosts')).hosts[0];
         const seen = f.hosts.find((h) => h.name === host);
         if (!seen || own === undefined) return undefined;
-        for (const m of ['cpu_pct', 'mem_used_bytes', 'load1'])
-          if (
-            seen.latest[m] !== own.latest[m] &&
-            Math.abs(seen.latest[m]! - own.latest[m]!) > 1e-11 * Math.max(1, Math.abs(own.latest[m]!))
-          )
-            return undefined;
+        if (['cpu_pct', 'mem_used_bytes', 'load1'].some((m) => !isNear(seen.latest[m], own.latest[m])))
+          return undefined;
       }
       return f;
     };
