@@ -1,7 +1,8 @@
-// Renders the generated tables of the README (metric catalogue, agent flags, server flags) and
-// of docs/prometheus.md (Prometheus names, the server's own health metrics) from the code that
-// defines them, between `<!-- NAME:start -->` and `<!-- NAME:end -->` markers.
-// `npx tsx scripts/docs.ts` rewrites both; test/readme.test.ts fails when one is stale.
+// Renders the generated tables of docs/metrics.md (the metric catalogue), docs/configuration.md
+// (agent and server flags) and docs/prometheus.md (Prometheus names, the server's own health
+// metrics) from the code that defines them, between `<!-- NAME:start -->` and
+// `<!-- NAME:end -->` markers.
+// `npx tsx scripts/docs.ts` rewrites them; test/readme.test.ts fails when one is stale.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +61,8 @@ export function generatedSections(): Record<string, string> {
 
 /** The generated sections each file holds, by path in the repository. */
 export const GENERATED_IN: Record<string, readonly string[]> = {
-  'README.md': ['metrics', 'series', 'agent-flags', 'server-flags'],
+  'docs/metrics.md': ['metrics', 'series'],
+  'docs/configuration.md': ['agent-flags', 'server-flags'],
   'docs/prometheus.md': ['prometheus-names', 'berth-health'],
 };
 

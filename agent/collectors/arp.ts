@@ -6,7 +6,7 @@ import type { Collector } from './collector.ts';
 import { SourceMissing } from '../source-missing.ts';
 import { hostNetRoot } from '../procfs/procfile.ts';
 
-/** The series this collector writes, for the README and the metric catalogue. */
+/** The series this collector writes, for docs/metrics.md and the metric catalogue. */
 // Series names, labels and units are catalogued in protocol/metrics.ts (SERIES_METRICS).
 
 export interface ArpSummary {
