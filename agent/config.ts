@@ -1,5 +1,5 @@
 // Agent configuration: flags, then BERTH_* environment variables, then defaults, declared once
-// in AGENT_OPTIONS (lib/options.ts reads it and makes --help and the table in docs/configuration.md from it).
+// in AGENT_OPTIONS (lib/options.ts reads it and makes --help and the README table from it).
 // Read and validated once per process; every bad value is reported by its flag, then exit 2.
 import os from 'node:os';
 import path from 'node:path';
@@ -48,7 +48,7 @@ interface Opt {
   help: string;
 }
 
-/** Every flag with its environment variable, default and meaning: --help and docs/configuration.md's table. */
+/** Every flag with its environment variable, default and meaning: --help and the README's table. */
 export const AGENT_OPTIONS = {
   server: option({
     env: 'BERTH_SERVER',

@@ -108,7 +108,7 @@ test('--help lists every flag with its variable and default, under the usage lin
   assert.equal(help[2], '  --name     A name | with a bar (env T_NAME)', 'no default: none shown');
 });
 
-test('the flag table has one row per flag, with | escaped inside cells', () => {
+test('the README table has one row per flag, with | escaped inside cells', () => {
   const rows = markdownTable(TABLE).split('\n');
   assert.deepEqual(rows.slice(0, 2), ['| flag | env | default | meaning |', '|---|---|---|---|']);
   assert.equal(rows[2], '| `--port` | `T_PORT` | `8787` | TCP port |');

@@ -1,8 +1,7 @@
 // One declarative table of a command's options — flag, BERTH_* variable, default, help, how
 // the text becomes a value — and what is made from it: the values (the flag, then the
 // variable, then the default), every bad value reported by its flag, the --help text and the
-// table in docs/configuration.md (scripts/docs.ts). The agent's and the server's config.ts
-// each hold a table.
+// README's table (scripts/docs.ts). The agent's and the server's config.ts each hold a table.
 import { parseArgs } from 'node:util';
 
 /** A bad command line or environment: the process names each bad flag and exits 2. */
@@ -110,7 +109,7 @@ export function helpText(table: OptionTable, usage: string[]): string {
   return [...usage, ...rows].join('\n');
 }
 
-/** The docs' table of the options (flag | env | default | meaning). */
+/** The README's table of the options (flag | env | default | meaning). */
 export function markdownTable(table: OptionTable): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|');
   return [

@@ -1,7 +1,6 @@
-// Renders the generated tables of docs/metrics.md (the metric catalogue), docs/configuration.md
-// (agent and server flags) and docs/prometheus.md (Prometheus names, the server's own health
-// metrics) from the code that defines them, between `<!-- NAME:start -->` and
-// `<!-- NAME:end -->` markers.
+// Renders the generated tables of the README (agent and server flags), docs/metrics.md (the
+// metric catalogue) and docs/prometheus.md (Prometheus names, the server's own health metrics)
+// from the code that defines them, between `<!-- NAME:start -->` and `<!-- NAME:end -->` markers.
 // `npx tsx scripts/docs.ts` rewrites them; test/readme.test.ts fails when one is stale.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -62,7 +61,7 @@ export function generatedSections(): Record<string, string> {
 /** The generated sections each file holds, by path in the repository. */
 export const GENERATED_IN: Record<string, readonly string[]> = {
   'docs/metrics.md': ['metrics', 'series'],
-  'docs/configuration.md': ['agent-flags', 'server-flags'],
+  'README.md': ['agent-flags', 'server-flags'],
   'docs/prometheus.md': ['prometheus-names', 'berth-health'],
 };
 

@@ -1,5 +1,5 @@
 // Server configuration: flags, then BERTH_* environment variables, then defaults, declared once
-// in SERVER_OPTIONS (lib/options.ts reads it and makes --help and the table in docs/configuration.md from it).
+// in SERVER_OPTIONS (lib/options.ts reads it and makes --help and the README table from it).
 // Read and validated once; every bad value is reported by its flag, then exit 2.
 import { helpText, option, readOptions, repeated } from '../lib/options.ts';
 import path from 'node:path';
@@ -45,7 +45,7 @@ export interface ServerConfig {
   publicUrl?: string;
 }
 
-/** Every flag with its environment variable, default and meaning: --help and docs/configuration.md's table. */
+/** Every flag with its environment variable, default and meaning: --help and the README's table. */
 export const SERVER_OPTIONS = {
   port: option({ env: 'BERTH_PORT', default: '8787', help: 'TCP port to listen on', parse: number(0, 65535) }),
   bind: option({
