@@ -27,6 +27,10 @@ import { sourceRoutes } from './routes/source-routes.ts';
 import { PromqlSource } from './query/promql/source.ts';
 import { PromClient } from './query/promql/client.ts';
 import { statement } from './db/statements.ts';
+import { Auth } from './auth/service.ts';
+import { guard } from './auth/guard.ts';
+import { securityHeaders } from './auth/headers.ts';
+import { adminRoutes, sessionRoutes, shareLanding } from './routes/access.ts';
 
 /**
  * The page's read routes over SQLite, as one chain so its type carries every path, query
@@ -53,7 +57,9 @@ function ownRoutes(deps: RouteDeps) {
     .route('/status', statusRoute(deps))
     .route('/tokens', tokensRoute(deps))
     .route('/events', eventsRoute(deps))
-    .route('/alerts', alertsRoute(deps.alerts));
+    .route('/alerts', alertsRoute(deps.alerts))
+    .route('/', sessionRoutes(deps))
+    .route('/', adminRoutes(deps));
 }
 
 /**
@@ -84,9 +90,13 @@ export function createApp(given: AppDeps): Hono {
       if (t.write) given.log.error(`after storing a batch: ${e.message}${t.more}`);
     },
   );
-  const deps: RouteDeps = { ...given, writer };
+  const auth = new Auth(given.db.$client, given.config, given.log, given.now);
+  const deps: RouteDeps = { ...given, writer, auth };
   const app = new Hono();
   const unexpected = throttle();
+  // Headers on every answer (errors included), then who may call what: before any route.
+  app.use('*', securityHeaders());
+  app.use('*', guard(auth, deps.config));
 
   app.onError((err, c) => {
     if (err instanceof HTTPException) {
@@ -144,6 +154,10 @@ export function createApp(given: AppDeps): Hono {
       'content-disposition': 'attachment; filename="berth-agent.mjs"',
     });
   });
+
+  // A share link opens its one host's view.
+  app.route('/s', shareLanding(deps));
+  // Single sign-on (server/auth/oidc*.ts) mounts here.
 
   // The page and its assets; client-side routes (/host/…, /container/…) get the page itself.
   app.route('/', webRoute(deps.config.webRoot));

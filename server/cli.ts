@@ -9,6 +9,8 @@ import { createLogger } from '../lib/log.ts';
 import { openDb } from './db/open.ts';
 import { addHostToken, listTokens, revokeHostToken } from './auth.ts';
 import { HOST_NAME_RULE, isHostName } from '../protocol/constants.ts';
+import { ACCESS_USAGE, UsageError, accessCli } from './cli-access.ts';
+import { announceAccess } from './auth/announce.ts';
 
 const log = createLogger('berth-server');
 
@@ -16,6 +18,7 @@ function usage(): string {
   return serverUsage([
     'usage: npm run server -- [flags]',
     '       npm run server -- token add HOST | token list | token revoke HOST [--db FILE]',
+    ...ACCESS_USAGE,
   ]);
 }
 
@@ -24,6 +27,7 @@ async function main(argv: string[], prepare: (config: ServerConfig) => Promise<v
     console.log(usage());
     return;
   }
+  if (await accessCli(argv, (rest) => loadServerConfig(rest).dbPath)) return;
   if (argv[0] === 'token') {
     const [, action, host, ...rest] = argv;
     // The names an agent can report (its --host): a token for any other name could never be used.
@@ -72,6 +76,7 @@ async function main(argv: string[], prepare: (config: ServerConfig) => Promise<v
   if (config.tokens.length === 0) log.warn('no --token given: only tokens issued with `token add HOST` are accepted');
   const server = await startServer(config, log);
   log.info(`listening on ${server.url} (db ${config.dbPath})`);
+  announceAccess(server, config, log);
   const shutdown = (sig: string) => {
     log.info(`${sig}: closing`);
     void server.close().then(() => process.exit(0));
@@ -83,6 +88,10 @@ async function main(argv: string[], prepare: (config: ServerConfig) => Promise<v
 /** Runs the command line; `prepare` runs before serving (not for `token …` or --help). */
 export function serverCli(argv: string[], prepare: (config: ServerConfig) => Promise<void> = async () => {}): void {
   main(argv, prepare).catch((e) => {
+    if (e instanceof UsageError) {
+      console.error(`berth-server: ${e.message}`);
+      process.exit(2);
+    }
     if (e instanceof ConfigError) {
       console.error(`berth-server: ${e.message}\n\n${usage()}`);
       process.exit(2);

@@ -43,6 +43,10 @@ export interface ServerConfig {
   smtp?: SmtpConfig;
   /** The page's address as people open it, for links in alerts (default: the listening address). */
   publicUrl?: string;
+  /** Anyone who reaches the port may read (no sign-in); managing still needs an admin. */
+  publicRead: boolean;
+  /** Believe X-Forwarded-Proto/-For from a reverse proxy in front (Secure cookies, client address). */
+  trustProxy: boolean;
 }
 
 /** Every flag with its environment variable, default and meaning: --help and the README's table. */
@@ -175,6 +179,20 @@ export const SERVER_OPTIONS = {
       return raw;
     }),
   }),
+  'public-read': option({
+    env: 'BERTH_PUBLIC_READ',
+    default: 'false',
+    switch: true,
+    help: 'Let anyone who reaches the port read every host without signing in (a trusted network only); managing still needs an admin',
+    parse: boolean,
+  }),
+  'trust-proxy': option({
+    env: 'BERTH_TRUST_PROXY',
+    default: 'false',
+    switch: true,
+    help: 'Behind a reverse proxy: believe its X-Forwarded-Proto (Secure cookies) and X-Forwarded-For (sign-in rate limits)',
+    parse: boolean,
+  }),
 };
 
 /** The server's configuration; throws a ConfigError naming every bad flag. */
@@ -220,6 +238,8 @@ export function loadServerConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     alertsFile: v.alerts,
     smtp: v.smtp,
     publicUrl: v['public-url'],
+    publicRead: v['public-read'],
+    trustProxy: v['trust-proxy'],
   };
 }
 

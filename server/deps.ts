@@ -6,6 +6,7 @@ import type { Logger } from '../lib/log.ts';
 import type { IngestWriter } from './ingest/writer.ts';
 import type { Forwarder } from './forward/forwarder.ts';
 import type { Alerts } from './alerts/service.ts';
+import type { Auth } from './auth/service.ts';
 
 export interface AppDeps {
   db: Db;
@@ -21,5 +22,8 @@ export interface AppDeps {
   alerts?: Alerts;
 }
 
-/** What the routes get: the app's dependencies with the one writer every route that writes shares. */
-export type RouteDeps = AppDeps & { writer: IngestWriter };
+/**
+ * What the routes get: the app's dependencies with the one writer every route that writes
+ * shares, and who is asking (sign-in, server/auth/service.ts).
+ */
+export type RouteDeps = AppDeps & { writer: IngestWriter; auth: Auth };

@@ -12,6 +12,7 @@ import { loadAgentConfig } from '../agent/config.ts';
 import { startAgent } from '../agent/agent.ts';
 import { buildIfStale } from './build-if-stale.ts';
 import { localToken } from './local-token.ts';
+import { announceAccess } from '../server/auth/announce.ts';
 
 const log = createLogger('berth');
 
@@ -38,6 +39,7 @@ async function main(argv: string[]): Promise<void> {
   log.info(
     `add a host: open ${server.url}/ and choose "Add a host" (a token of its own and a one-line install; README "Adding hosts")`,
   );
+  announceAccess(server, config, log);
   let stopping = false;
   const stop = async (sig: string) => {
     if (stopping) return;

@@ -351,3 +351,79 @@ export const alertMeta = sqliteTable('alert_meta', {
   name: text('name').primaryKey(),
   value: integer('value').notNull(),
 });
+
+/**
+ * People who may sign in (server/auth/). A password user has `password` (scrypt, see
+ * server/auth/passwords.ts); a single sign-on user has `subject` (`issuer#sub`) and no password.
+ */
+export const users = sqliteTable('users', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  /** 'admin' | 'viewer'. */
+  role: text('role').notNull(),
+  password: text('password'),
+  subject: text('subject').unique(),
+  /** 'password' | 'oidc'. */
+  via: text('via').notNull(),
+  createdAt: integer('created_at').notNull(),
+  lastSignInAt: integer('last_sign_in_at'),
+});
+
+/** Signed-in browsers: the cookie's SHA-256 only, so a copy of the file signs nobody in. */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    hash: text('hash').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** The anti-CSRF token the page sends back in a header on every change. */
+    csrf: text('csrf').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+  },
+  (t) => [index('sessions_user').on(t.userId)],
+);
+
+/** Bearer tokens that read like a viewer (scripts, Grafana): SHA-256 only. */
+export const readTokens = sqliteTable('read_tokens', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  hash: text('hash').notNull().unique(),
+  createdBy: text('created_by').notNull(),
+  createdAt: integer('created_at').notNull(),
+  lastUsedAt: integer('last_used_at'),
+  revokedAt: integer('revoked_at'),
+});
+
+/** Links that show one host's view read-only until they expire or are revoked: SHA-256 only. */
+export const shares = sqliteTable('shares', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  hash: text('hash').notNull().unique(),
+  host: text('host').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: integer('created_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+  lastUsedAt: integer('last_used_at'),
+  revokedAt: integer('revoked_at'),
+});
+
+/** The one-time first-run link's code (SHA-256), valid once until it expires. */
+export const setupCodes = sqliteTable('setup_codes', {
+  hash: text('hash').primaryKey(),
+  expiresAt: integer('expires_at').notNull(),
+});
+
+/** Every admin action and failed sign-in: who, what, from where (never a password or token). */
+export const audit = sqliteTable(
+  'audit',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at').notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    detail: text('detail').notNull().default(''),
+    address: text('address').notNull().default(''),
+  },
+  (t) => [index('audit_at').on(t.at)],
+);

@@ -1,30 +1,19 @@
 // /api/v1/tokens: per-host ingest tokens from the web page, the same as the `token` CLI.
-// Only a shared (configured) token may manage tokens; a host's own token may not.
+// Only an admin or the server's shared (configured) token may manage them, never a host's own
+// token (server/auth/guard.ts).
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { bodyLimit } from 'hono/body-limit';
-import { addHostToken, bearer, checkToken, hashToken, listTokens, revokeHostToken } from '../auth.ts';
+import { addHostToken, listTokens, revokeHostToken } from '../auth.ts';
 import type { RouteDeps } from '../deps.ts';
+import { actorOf } from '../auth/service.ts';
 import { declareJson } from './input.ts';
 import { HOST_NAME_MAX, HOST_NAME_RULE, isHostName } from '../../protocol/constants.ts';
 
-export function tokensRoute({ db, config, now, writer }: RouteDeps) {
+export function tokensRoute({ db, now, auth }: RouteDeps) {
   const sqlite = db.$client;
-  const configured = config.tokens.map(hashToken);
   return (
     new Hono()
-      .use('*', async (c, next) => {
-        // Only configured tokens are candidates here: issued host tokens cannot mint others.
-        const auth = checkToken(sqlite, configured, bearer(c.req.header('authorization')));
-        if (!auth.ok || auth.tokenId !== null) {
-          // Counted by the writer, so a refusal never waits on the write lock.
-          writer.count('tokens_rejected_unauthorized');
-          throw new HTTPException(401, {
-            message: "managing tokens needs the server's shared token (Authorization: Bearer …)",
-          });
-        }
-        await next();
-      })
       .get('/', (c) => c.json({ tokens: listTokens(sqlite) }))
       // A host name is all this takes: a body past a few KB is not a request for a token.
       .post(
@@ -48,6 +37,7 @@ export function tokensRoute({ db, config, now, writer }: RouteDeps) {
             throw new HTTPException(400, { message: `host: required, ${HOST_NAME_RULE}` });
           }
           const { token, replaced } = addHostToken(sqlite, host, now());
+          auth.audit(c, actorOf(auth.principal(c)), 'host-token-add', host);
           return c.json({ host, token, replaced }, 201);
         },
       )
@@ -55,6 +45,7 @@ export function tokensRoute({ db, config, now, writer }: RouteDeps) {
         const host = c.req.param('host');
         if (!revokeHostToken(sqlite, host, now()))
           throw new HTTPException(404, { message: `host: no active token for "${host.slice(0, HOST_NAME_MAX)}"` });
+        auth.audit(c, actorOf(auth.principal(c)), 'host-token-revoke', host);
         return c.json({ host, revoked: true });
       })
   );

@@ -9,10 +9,15 @@ import type { BatchInput } from '../../protocol/batch.ts';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 
+/**
+ * A server's config for a test: a fresh database, TEST_TOKEN, any port. Reading is open
+ * (--public-read) unless the test is about access and says `publicRead: false`.
+ */
 export function testConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
   const dir = tempDir();
   return {
     ...loadServerConfig(['--db', path.join(dir, 'berth.db'), '--token', TEST_TOKEN, '--port', '0'], {}),
+    publicRead: true,
     ...overrides,
   };
 }
