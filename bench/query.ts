@@ -218,7 +218,7 @@ function get(agent: http.Agent, url: string): Promise<{ ms: number; status: numb
 
 async function latency(): Promise<void> {
   const config = {
-    ...loadServerConfig(['--db', file, '--port', '0'], {}),
+    ...loadServerConfig(['--db', file, '--port', '0', '--public-read'], {}),
     rollupEverySeconds: 3600,
     retentionEverySeconds: 3600,
   };

@@ -61,6 +61,7 @@ async function spawnServer(dbPath: string, webRoot = WEB_DIST): Promise<{ url: s
       'bench-token-0123456789abcdef',
       '--web-root',
       webRoot,
+      '--public-read',
     ],
     { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] },
   );

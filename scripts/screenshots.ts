@@ -40,7 +40,7 @@ export async function takeScreenshots(outDir: string): Promise<string[]> {
   const fleet = seedFleet(db.$client, { hosts: 6, containers: 8, days: 1, interval: 30, offline: true });
   // Hosts stay online (and their charts reach now) however long the browser takes to start.
   const stopFeed = startLiveFeed(db.$client, fleet);
-  const config = loadServerConfig(['--db', dbPath, '--port', '0', '--web-root', WEB_DIST], {});
+  const config = loadServerConfig(['--db', dbPath, '--port', '0', '--web-root', WEB_DIST, '--public-read'], {});
   const server = await startServer(config, memoryLogger());
   let browser: Browser | undefined;
   try {

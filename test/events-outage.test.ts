@@ -26,7 +26,15 @@ test(
     const spool = path.join(dir, 'spool');
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const serverArgs = ['--db', path.join(dir, 'berth.db'), '--port', String(port), '--token', TEST_TOKEN];
+    const serverArgs = [
+      '--db',
+      path.join(dir, 'berth.db'),
+      '--port',
+      String(port),
+      '--token',
+      TEST_TOKEN,
+      '--public-read',
+    ];
     const procs: Proc[] = [];
     t.after(async () => {
       for (const p of procs) await p.kill('SIGKILL');

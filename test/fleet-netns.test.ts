@@ -121,6 +121,7 @@ test(
       String(port),
       '--agent-file',
       bundle,
+      '--public-read',
     ]);
     procs.push(server);
     rememberProcess(server.child.pid);

@@ -57,6 +57,7 @@ test(
       String(port),
       '--token',
       TEST_TOKEN,
+      '--public-read',
     ]);
     t.after(() => server.kill('SIGKILL'));
     await server.waitFor(/listening on/);

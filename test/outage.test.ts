@@ -24,7 +24,7 @@ test(
     const spool = path.join(dir, 'spool');
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const serverArgs = ['--db', db, '--port', String(port), '--token', TEST_TOKEN];
+    const serverArgs = ['--db', db, '--port', String(port), '--token', TEST_TOKEN, '--public-read'];
     const agentArgs = [
       '--server',
       url,
@@ -113,6 +113,7 @@ test('SIGTERM sends what is still in memory before the agent exits', { timeout: 
     String(port),
     '--token',
     TEST_TOKEN,
+    '--public-read',
   ]);
   t.after(() => server.kill('SIGKILL'));
   await server.waitFor(/listening on/);
@@ -177,7 +178,15 @@ test(
     assert.match(down.output(), /--once: 1 batch not delivered \(kept in the spool/);
     assert.equal(fs.readdirSync(path.join(dir, 'spool')).filter((f) => f.endsWith('.json.gz')).length, 1);
 
-    const server = startProcess('server/main.ts', ['--db', db, '--port', String(port), '--token', TEST_TOKEN]);
+    const server = startProcess('server/main.ts', [
+      '--db',
+      db,
+      '--port',
+      String(port),
+      '--token',
+      TEST_TOKEN,
+      '--public-read',
+    ]);
     t.after(() => server.kill('SIGKILL'));
     await server.waitFor(/listening on/);
     const up = startProcess('agent/main.ts', once);

@@ -351,7 +351,17 @@ test(
     assert.ok(gateway, 'the default bridge has a gateway address (IPAM or docker0)');
     server = await startServer(
       loadServerConfig(
-        ['--db', path.join(tempDir(), 'berth.db'), '--bind', gateway, '--port', '0', '--token', TEST_TOKEN],
+        [
+          '--db',
+          path.join(tempDir(), 'berth.db'),
+          '--bind',
+          gateway,
+          '--port',
+          '0',
+          '--token',
+          TEST_TOKEN,
+          '--public-read',
+        ],
         {},
       ),
       memoryLogger(),

@@ -30,7 +30,7 @@ const log = (line: string) => process.stderr.write(`${new Date().toISOString()} 
 const dir = tempDir('berth-soak-');
 const dbPath = path.join(dir, 'berth.db');
 const port = await freePort();
-const args = ['--db', dbPath, '--port', String(port), '--token', TEST_TOKEN];
+const args = ['--db', dbPath, '--port', String(port), '--token', TEST_TOKEN, '--public-read'];
 let server: Proc = startProcess('server/main.ts', args);
 await server.waitFor(/listening on/);
 const link = await flakyLink(port);

@@ -47,7 +47,10 @@ const now = () => Math.floor(Date.now() / 1000);
 test('token add / list / revoke from the CLI, against a running server', async (t) => {
   const dir = tempDir('berth-tokens-');
   const db = path.join(dir, 'berth.db');
-  const server: RunningServer = await startServer(loadServerConfig(['--db', db, '--port', '0'], {}), memoryLogger());
+  const server: RunningServer = await startServer(
+    loadServerConfig(['--db', db, '--port', '0', '--public-read'], {}),
+    memoryLogger(),
+  );
   let closed: Promise<void> | undefined;
   const closeServer = () => (closed ??= server.close());
   t.after(closeServer);
