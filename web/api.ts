@@ -39,6 +39,12 @@ export class ApiError extends Error {
 
 const TIMEOUT_MS = 15_000;
 
+/** The session's anti-CSRF token (GET /api/v1/session), sent with every call once signed in. */
+let csrf: string | null = null;
+export function useCsrf(token: string | null): void {
+  csrf = token;
+}
+
 /** What a typed client call resolves to, as far as answer() reads it. */
 interface Answer<T> {
   ok: boolean;
@@ -59,7 +65,10 @@ async function answer<T>(
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   let res: Answer<T>;
   try {
-    res = await send({ headers: { accept: 'application/json', ...headers }, init: { signal: combined } });
+    res = await send({
+      headers: { accept: 'application/json', ...(csrf ? { 'x-berth-csrf': csrf } : {}), ...headers },
+      init: { signal: combined },
+    });
   } catch (e) {
     if (signal?.aborted) throw e; // the page moved on; nobody is waiting for this answer
     throw new ApiError(timeout.aborted ? `no answer within ${TIMEOUT_MS / 1000} s` : 'no connection', 0);
@@ -226,19 +235,50 @@ export const isAbort = (e: unknown): boolean => e instanceof DOMException && e.n
 export const fetchCatalog = (host: string, signal?: AbortSignal) =>
   answer((o) => api.catalog.$get({ query: { host } }, o), signal);
 
-// /api/v1/tokens with the server's shared token as the bearer (a header, never the URL). Errors
-// come back as ApiError with the server's message (401 wrong token, 400 bad host name).
-const bearer = (sharedToken: string) => ({ authorization: `Bearer ${sharedToken}` });
+// /api/v1/tokens as the signed-in admin (no shared token), or with the server's shared token as
+// the bearer (a header, never the URL). Errors come back as ApiError with the server's message
+// (401 wrong token, 403 not an admin, 400 bad host name).
+const bearer = (sharedToken: string | undefined): Record<string, string> =>
+  sharedToken ? { authorization: `Bearer ${sharedToken}` } : {};
 
-export const listTokens = (sharedToken: string) =>
+export const listTokens = (sharedToken?: string) =>
   answer((o) => api.tokens.$get(undefined, o), undefined, bearer(sharedToken));
 
-export const issueToken = (sharedToken: string, host: string) =>
+export const issueToken = (sharedToken: string | undefined, host: string) =>
   answer((o) => api.tokens.$post({ json: { host } }, o), undefined, bearer(sharedToken));
 
-export const revokeToken = (sharedToken: string, host: string) =>
+export const revokeToken = (sharedToken: string | undefined, host: string) =>
   answer(
     (o) => api.tokens[':host'].$delete({ param: { host: encodeURIComponent(host) } }, o),
     undefined,
     bearer(sharedToken),
   );
+
+// ---- sign-in and access (server/routes/access.ts)
+export type SessionState = InferResponseType<typeof api.session.$get>;
+export type UserInfo = InferResponseType<typeof api.users.$get>['users'][number];
+export type ReadTokenInfo = InferResponseType<(typeof api)['read-tokens']['$get']>['tokens'][number];
+export type ShareInfo = InferResponseType<typeof api.shares.$get>['shares'][number];
+export type AuditEntry = InferResponseType<typeof api.audit.$get>['audit'][number];
+
+export const fetchSession = () => answer((o) => api.session.$get(undefined, o));
+export const signIn = (name: string, password: string) =>
+  answer((o) => api.session.$post({ json: { name, password } }, o));
+export const signOut = () => answer((o) => api.session.$delete(undefined, o));
+export const signOutEverywhere = () => answer((o) => api.sessions.$delete(undefined, o));
+export const setup = (code: string, name: string, password: string) =>
+  answer((o) => api.setup.$post({ json: { code, name, password } }, o));
+
+export const listUsers = () => answer((o) => api.users.$get(undefined, o));
+export const addUser = (name: string, role: 'admin' | 'viewer', password: string) =>
+  answer((o) => api.users.$post({ json: { name, role, password } }, o));
+export const removeUser = (name: string) =>
+  answer((o) => api.users[':name'].$delete({ param: { name: encodeURIComponent(name) } }, o));
+export const listReadTokens = () => answer((o) => api['read-tokens'].$get(undefined, o));
+export const addReadToken = (name: string) => answer((o) => api['read-tokens'].$post({ json: { name } }, o));
+export const revokeReadToken = (id: number) =>
+  answer((o) => api['read-tokens'][':id'].$delete({ param: { id: String(id) } }, o));
+export const listShares = () => answer((o) => api.shares.$get(undefined, o));
+export const addShare = (host: string, days: number) => answer((o) => api.shares.$post({ json: { host, days } }, o));
+export const revokeShare = (id: number) => answer((o) => api.shares[':id'].$delete({ param: { id: String(id) } }, o));
+export const fetchAudit = () => answer((o) => api.audit.$get(undefined, o));

@@ -23,6 +23,9 @@ import { forwardingSummary } from './views/forwarding.ts';
 import { AlertsView } from './views/alerts.ts';
 import { TimeBar } from './views/timebar.ts';
 import type { View, ViewCtx } from './views/view.ts';
+import { loadSession, mayRead, session } from './session.ts';
+import { signInView } from './views/sign-in.ts';
+import { signOut, signOutEverywhere } from './api.ts';
 
 const darkQuery = matchMedia('(prefers-color-scheme: dark)');
 
@@ -63,7 +66,10 @@ class Page implements ViewCtx {
     const brand = link('/', [el('span', { class: 'logo', 'aria-hidden': 'true' }), 'Berth'], { class: 'brand' });
     brand.addEventListener('click', (e) => this.follow(e, this.href({ view: 'overview' })));
     root.append(
-      el('header', { class: 'top' }, [el('div', { class: 'top-row' }, [brand, this.crumbs]), this.timebar.el]),
+      el('header', { class: 'top' }, [
+        el('div', { class: 'top-row' }, [brand, this.crumbs, whoBar()]),
+        this.timebar.el,
+      ]),
       this.banner,
       this.main,
       el('footer', {}, [`Times in ${zoneLabel()}. Drag across a chart to zoom in, double-click or Esc to step back.`]),
@@ -187,8 +193,11 @@ class Page implements ViewCtx {
         : r.view === 'alerts'
           ? 'Alerts — Berth'
           : `${r.view === 'host' ? isolate(r.host) : `${isolate(r.container)} on ${isolate(r.host)}`} — Berth`;
-    const crumbs: (Node | string)[] = [link(this.href({ view: 'overview' }), ['Fleet'])];
-    if (r.view === 'alerts') crumbs.push(el('span', { class: 'sep' }, ['›']), el('span', {}, ['Alerts']));
+    // A share link shows its one host: no way to the fleet or the alerts (the server refuses them anyway).
+    const shared = session().share !== null;
+    const crumbs: (Node | string)[] = shared ? [] : [link(this.href({ view: 'overview' }), ['Fleet'])];
+    if (shared) crumbs.push(el('span', { class: 'sep' }, ['Shared view']));
+    else if (r.view === 'alerts') crumbs.push(el('span', { class: 'sep' }, ['›']), el('span', {}, ['Alerts']));
     else crumbs.push(el('span', { class: 'sep' }, ['·']), link(this.href({ view: 'alerts' }), ['Alerts']));
     if (r.view === 'host' || r.view === 'container')
       crumbs.push(
@@ -276,8 +285,50 @@ declare global {
     berth?: { state(): ViewState; window(): { from: number; to: number } };
   }
 }
+/** Who is looking, and the ways out: signed in as whom (sign out), or open reading (sign in). */
+function whoBar(): HTMLElement {
+  const s = session();
+  const bar = el('div', { class: 'who' });
+  if (s.user) {
+    const out = el('button', { type: 'button', class: 'mini sign-out' }, ['Sign out']);
+    out.addEventListener('click', () => void signOut().finally(() => location.replace('/')));
+    const everywhere = el('button', { type: 'button', class: 'mini', title: 'End every session of yours' }, [
+      'Sign out everywhere',
+    ]);
+    everywhere.addEventListener('click', () => void signOutEverywhere().finally(() => location.replace('/')));
+    bar.append(
+      el('span', { class: 'user' }, [s.user.name, ' ', el('span', { class: 'role' }, [`(${s.user.role})`])]),
+      out,
+      everywhere,
+    );
+  } else if (s.share) {
+    bar.append(el('span', { class: 'shared-note' }, [`Shared read-only view of ${s.share.host}`]));
+  } else if (s.publicRead) {
+    bar.append(
+      el('span', { class: 'public-note' }, ['Public read-only: anyone who reaches this server sees this. ']),
+      el('a', { href: '/sign-in' }, ['Sign in']),
+    );
+  }
+  return bar;
+}
+
 /** Starts the page in `root`; `first` carries the queries main.ts sent for the URL's view. */
 export function startPage(root: HTMLElement, first?: FirstLoad): void {
+  loadSession().then(
+    () => {
+      if (!mayRead() || location.pathname === '/setup' || location.pathname === '/sign-in') {
+        first?.controller.abort();
+        document.title = 'Sign in — Berth';
+        root.replaceChildren(signInView(session()));
+        return;
+      }
+      run(root, first);
+    },
+    () => (root.textContent = 'Berth cannot reach its server; reload to try again.'),
+  );
+}
+
+function run(root: HTMLElement, first?: FirstLoad): void {
   const page = new Page(first);
   window.berth = {
     state: () => page.state,

@@ -5,6 +5,7 @@
 import { ApiError, issueToken, listTokens, revokeToken, type TokenInfo } from '../api.ts';
 import { el, text } from '../dom.ts';
 import { formatAgo, formatTime } from '../format.ts';
+import { isAdmin } from '../session.ts';
 
 const STORE_KEY = 'berth.sharedToken';
 const PLACEHOLDER = '<TOKEN>';
@@ -56,6 +57,8 @@ export class AddHostPanel {
   private readonly listBody: HTMLElement;
   private readonly listMsg: HTMLElement;
   private openedOnce = false;
+  /** Signed in as an admin: the session manages tokens, no shared token is asked for. */
+  private readonly asAdmin = isAdmin();
 
   constructor(private readonly now: () => number) {
     const origin = location.origin;
@@ -149,8 +152,9 @@ export class AddHostPanel {
       this.authMsg,
       this.admin,
     ]) as HTMLDetailsElement;
+    if (this.asAdmin) auth.hidden = true;
     this.el.addEventListener('toggle', () => {
-      if (this.el.open && this.shared && this.admin.hidden) void this.list();
+      if (this.el.open && (this.shared || this.asAdmin) && this.admin.hidden) void this.list();
     });
   }
 
@@ -177,9 +181,9 @@ export class AddHostPanel {
   }
 
   private async list(): Promise<void> {
-    if (!this.shared) return this.showAuthError("Enter the server's shared token first.");
+    if (!this.shared && !this.asAdmin) return this.showAuthError("Enter the server's shared token first.");
     try {
-      const r = await listTokens(this.shared);
+      const r = await listTokens(this.asAdmin ? undefined : this.shared);
       this.showAuthError(null);
       this.admin.hidden = false;
       this.renderList(r.tokens);
@@ -197,7 +201,7 @@ export class AddHostPanel {
     };
     if (!host) return msg('Enter the host name the agent will report (its hostname, or what you pass as --host).');
     try {
-      const r = await issueToken(this.shared, host);
+      const r = await issueToken(this.asAdmin ? undefined : this.shared, host);
       msg(null);
       this.hostInput.value = '';
       this.issued.hidden = false;
@@ -237,7 +241,7 @@ export class AddHostPanel {
 
   private async revoke(host: string, cell: HTMLElement): Promise<void> {
     try {
-      await revokeToken(this.shared, host);
+      await revokeToken(this.asAdmin ? undefined : this.shared, host);
       if (this.issued.dataset.host === host) this.issued.hidden = true;
       await this.list();
     } catch (e) {

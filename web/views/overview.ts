@@ -8,6 +8,8 @@ import { baseWindow } from '../state.ts';
 import type { HostMetric } from '../../protocol/metrics.ts';
 import { Sparkline } from '../sparkline.ts';
 import { AddHostPanel } from './add-host.ts';
+import { AccessPanel } from './access-panel.ts';
+import { isAdmin, session } from '../session.ts';
 import { clockBadge, statusBadge } from './host.ts';
 import { failure, rethrowFatal, settle, themeColors, type View, type ViewCtx } from './view.ts';
 
@@ -192,7 +194,9 @@ export class OverviewView implements View {
       el('div', { class: 'view-head' }, [el('h1', {}, ['Fleet']), this.summary]),
       this.empty,
       this.grid,
-      this.addHost.el,
+      // Managing hosts and access is an admin's; a viewer is not shown it (the server refuses it anyway).
+      session().user?.role === 'viewer' || session().share ? null : this.addHost.el,
+      isAdmin() ? new AccessPanel(() => ctx.now()).el : null,
     ]);
   }
 
