@@ -67,7 +67,8 @@ const EXPECT: Record<string, keyof typeof KINDS> = {
 };
 
 /** The guard's own refusals (a handler's 401/403, e.g. a wrong password, is not one). */
-const REFUSED = /^(sign in first|unknown or revoked token|not allowed for your role|a share link shows one host only)/;
+const REFUSED =
+  /^(sign in first|unknown or revoked token|managing tokens needs|not allowed for your role|a share link shows one host only)/;
 
 /** A concrete URL for a route pattern: parameters filled, and the shared host as `host`. */
 function urlFor(path: string, host: string): string {

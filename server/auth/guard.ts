@@ -138,9 +138,11 @@ export function guard(auth: Auth, config: ServerConfig): MiddlewareHandler {
       if (p.kind === 'anonymous')
         throw new HTTPException(401, {
           message:
-            c.req.header('authorization') !== undefined
-              ? 'unknown or revoked token'
-              : 'sign in first (or send a read token: Authorization: Bearer …)',
+            access === 'admin-or-shared-token'
+              ? "managing tokens needs the server's shared token (Authorization: Bearer …) or an admin signed in"
+              : c.req.header('authorization') !== undefined
+                ? 'unknown or revoked token'
+                : 'sign in first (or send a read token: Authorization: Bearer …)',
         });
       throw new HTTPException(403, {
         message: p.kind === 'share' ? 'a share link shows one host only' : 'not allowed for your role',
