@@ -45,9 +45,25 @@ async function readPassword(): Promise<string> {
   return a;
 }
 
+/** Where a command reads a password and writes its answer (the terminal; tests give their own). */
+export interface CliIo {
+  password(): Promise<string>;
+  out(line: string): void;
+  err(line: string): void;
+}
+const TERMINAL: CliIo = {
+  password: readPassword,
+  out: (l) => console.log(l),
+  err: (l) => console.error(l),
+};
+
 /** Runs an access command; true when argv was one (`user`, `read-token`, `share`). */
-export async function accessCli(argv: string[], dbFromFlags: (rest: string[]) => string): Promise<boolean> {
-  const [what, action, arg, ...more] = argv;
+export async function accessCli(
+  argv: string[],
+  dbFromFlags: (rest: string[]) => string,
+  io: CliIo = TERMINAL,
+): Promise<boolean> {
+  const [what, action, ...more] = argv;
   if (what !== 'user' && what !== 'read-token' && what !== 'share') return false;
   const { values, positionals } = parseArgs({
     args: more,
@@ -60,7 +76,8 @@ export async function accessCli(argv: string[], dbFromFlags: (rest: string[]) =>
     strict: true,
     allowPositionals: true,
   });
-  if (positionals.length) throw new UsageError(`unexpected "${positionals[0]}"`);
+  const [arg, extra] = positionals;
+  if (extra !== undefined) throw new UsageError(`unexpected "${extra}"`);
   const dbPath = dbFromFlags(values.db ? ['--db', values.db] : []);
   if (!(what === 'user' && action === 'add') && !fs.existsSync(dbPath))
     throw new UsageError(`--db (BERTH_DB): no database at ${dbPath}`);
@@ -73,7 +90,7 @@ export async function accessCli(argv: string[], dbFromFlags: (rest: string[]) =>
     if (what === 'user') {
       if (action === 'list') {
         for (const u of store.listUsers())
-          console.log(`${u.name}\t${u.role}\t${u.via}\tlast sign-in ${when(u.last_sign_in_at)}`);
+          io.out(`${u.name}\t${u.role}\t${u.via}\tlast sign-in ${when(u.last_sign_in_at)}`);
         return true;
       }
       if (!isUserName(arg)) throw new UsageError(`user ${action}: NAME must be ${USER_NAME_RULE}`);
@@ -81,51 +98,51 @@ export async function accessCli(argv: string[], dbFromFlags: (rest: string[]) =>
         if (!isRole(values.role)) throw new UsageError('--role: admin or viewer');
         if (store.userByName(arg))
           throw new UsageError(`user add: "${arg}" exists (user passwd to change its password)`);
-        const pw = await readPassword();
+        const pw = await io.password();
         const problem = passwordProblem(pw);
         if (problem) throw new UsageError(problem);
         store.addUser(arg, values.role, await hashPassword(pw), now);
         audit('user-add', `${arg} as ${values.role}`);
-        console.error(`user "${arg}" added as ${values.role}`);
+        io.err(`user "${arg}" added as ${values.role}`);
       } else if (action === 'passwd') {
         const u = store.userByName(arg);
         if (!u) throw new UsageError(`user passwd: no user "${arg}"`);
         if (u.via !== 'password') throw new UsageError(`user passwd: "${arg}" signs in through single sign-on`);
-        const pw = await readPassword();
+        const pw = await io.password();
         const problem = passwordProblem(pw);
         if (problem) throw new UsageError(problem);
         store.setPassword(arg, await hashPassword(pw));
         const ended = store.endSessionsOf(u.id);
         audit('user-passwd', arg);
-        console.error(`password of "${arg}" changed; ${ended} session(s) signed out`);
+        io.err(`password of "${arg}" changed; ${ended} session(s) signed out`);
       } else if (action === 'remove') {
         const u = store.userByName(arg);
         if (!u) throw new UsageError(`user remove: no user "${arg}"`);
         store.removeUser(arg);
         audit('user-remove', arg);
-        console.error(`user "${arg}" removed and signed out`);
+        io.err(`user "${arg}" removed and signed out`);
       } else throw new UsageError(`user: unknown action "${action ?? ''}"`);
     } else if (what === 'read-token') {
       if (action === 'list') {
         for (const t of store.listReadTokens())
-          console.log(
+          io.out(
             `${t.id}\t${t.name}\t${t.revoked_at ? `revoked ${when(t.revoked_at)}` : 'active'}\tlast used ${when(t.last_used_at)}`,
           );
       } else if (action === 'add') {
         if (!arg?.trim() || arg.length > 100) throw new UsageError('read-token add: NAME (what it is for) is required');
         const { id, token } = store.addReadToken(arg.trim(), 'cli', now);
         audit('read-token-add', `#${id} ${arg.trim()}`);
-        console.log(token);
-        console.error(`read token #${id} "${arg.trim()}" created; shown once, keep it (only its hash is stored)`);
+        io.out(token);
+        io.err(`read token #${id} "${arg.trim()}" created; shown once, keep it (only its hash is stored)`);
       } else if (action === 'revoke') {
         if (!store.revokeReadToken(Number(arg), now)) throw new UsageError(`read-token revoke: no active token ${arg}`);
         audit('read-token-revoke', `#${arg}`);
-        console.error(`read token #${arg} revoked`);
+        io.err(`read token #${arg} revoked`);
       } else throw new UsageError(`read-token: unknown action "${action ?? ''}"`);
     } else {
       if (action === 'list') {
         for (const s of store.listShares())
-          console.log(
+          io.out(
             `${s.id}\t${s.host}\t${s.revoked_at ? `revoked ${when(s.revoked_at)}` : s.expires_at <= now ? 'expired' : `until ${when(s.expires_at)}`}`,
           );
       } else if (action === 'add') {
@@ -135,12 +152,12 @@ export async function accessCli(argv: string[], dbFromFlags: (rest: string[]) =>
           throw new UsageError(`--days: a number above 0, at most ${SHARE_MAX_S / 86400}`);
         const s = store.addShare(arg, 'cli', now, Math.round(days * 86400));
         audit('share-add', `#${s.id} host ${arg} for ${days} days`);
-        console.log(`${(values.url ?? '').replace(/\/$/, '')}/s/${s.token}`);
-        console.error(`share #${s.id} of host "${arg}" until ${when(s.expires_at)}; shown once`);
+        io.out(`${(values.url ?? '').replace(/\/$/, '')}/s/${s.token}`);
+        io.err(`share #${s.id} of host "${arg}" until ${when(s.expires_at)}; shown once`);
       } else if (action === 'revoke') {
         if (!store.revokeShare(Number(arg), now)) throw new UsageError(`share revoke: no active share ${arg}`);
         audit('share-revoke', `#${arg}`);
-        console.error(`share #${arg} revoked`);
+        io.err(`share #${arg} revoked`);
       } else throw new UsageError(`share: unknown action "${action ?? ''}"`);
     }
   } finally {

@@ -70,6 +70,8 @@ export class Auth {
   ) {
     this.store = new AuthStore(sqlite);
     this.configured = config.tokens.map(hashToken);
+    // Made now, so even the first sign-in with an unknown name takes one hash, not two.
+    void dummyHash();
   }
 
   /** The client's address: the socket's, or the proxy's X-Forwarded-For with --trust-proxy. */
@@ -142,6 +144,8 @@ export class Auth {
   }
 
   private setSession(c: Context, user: User): { csrf: string } {
+    // Expired sessions are dropped as new ones are made: the table stays the size of who uses it.
+    this.store.sweep(this.now());
     const { cookie, csrf } = this.store.createSession(user.id, this.now());
     this.store.signedIn(user.id, this.now());
     setCookie(c, SESSION_COOKIE, cookie, {
