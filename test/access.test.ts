@@ -149,3 +149,29 @@ test('every route answers exactly the callers the access rules let through', asy
   }
   assert.deepEqual(problems, []);
 });
+
+test('odd spellings of a read route never answer data without credentials', async () => {
+  const t = testApp({ publicRead: false });
+  assert.equal((await t.ingest(makeBatch('web-1', [t.clock.now - 10]))).status, 200);
+  const spellings = (p: string) => [
+    `/${p}`,
+    `${p}/`,
+    p.replace('/api/v1/', '/api/v1/./'),
+    p.replace('/api/v1/', '/api/v1//'),
+    p.replace('/api/', '/api//'),
+    p.replace('/api/', '/API/'),
+    `${p};x`,
+    p.replace(/\//g, '%2F').replace(/^%2F/, '/'),
+    p.replace(/[a-z]$/, (ch) => `%${ch.charCodeAt(0).toString(16)}`),
+  ];
+  for (const route of ['/api/v1/hosts', '/api/v1/status', '/api/v1/catalog', '/api/v1/alerts', '/metrics']) {
+    for (const p of spellings(route)) {
+      for (const method of ['GET', 'HEAD']) {
+        const res = await t.app.request(`${p}?host=web-1`, { method });
+        const type = res.headers.get('content-type') ?? '';
+        const leaked = res.status === 200 && !type.startsWith('text/html');
+        assert.equal(leaked, false, `${method} ${p} answered ${res.status} ${type}`);
+      }
+    }
+  }
+});
