@@ -272,6 +272,8 @@ export const setup = (code: string, name: string, password: string) =>
 export const listUsers = () => answer((o) => api.users.$get(undefined, o));
 export const addUser = (name: string, role: 'admin' | 'viewer', password: string) =>
   answer((o) => api.users.$post({ json: { name, role, password } }, o));
+export const setRole = (name: string, role: 'admin' | 'viewer') =>
+  answer((o) => api.users[':name'].$patch({ param: { name: encodeURIComponent(name) }, json: { role } }, o));
 export const removeUser = (name: string) =>
   answer((o) => api.users[':name'].$delete({ param: { name: encodeURIComponent(name) } }, o));
 export const listReadTokens = () => answer((o) => api['read-tokens'].$get(undefined, o));

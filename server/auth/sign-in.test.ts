@@ -234,3 +234,24 @@ test('--public-read opens reading, not managing', async () => {
   assert.equal((await t.app.request('/api/v1/users')).status, 401);
   assert.equal((await t.app.request('/api/v1/shares', { method: 'POST', ...json({ host: 'web-1' }) })).status, 401);
 });
+
+test('an admin changes roles and removes users, but never the last admin; a removed user is signed out', async () => {
+  const t = testApp({ publicRead: false });
+  const sqlite = t.db.$client;
+  const admin = sessionHeaders(sqlite, 'ada', 'admin', t.clock.now);
+  const vera = sessionHeaders(sqlite, 'vera', 'viewer', t.clock.now);
+  const patch = (name: string, body: unknown) =>
+    t.app.request(`/api/v1/users/${name}`, { method: 'PATCH', ...json(body, admin) });
+  assert.equal((await patch('ada', { role: 'viewer' })).status, 409, 'the last admin stays one');
+  assert.equal((await patch('vera', { role: 'owner' })).status, 400);
+  assert.equal((await patch('vera', { role: 'admin' })).status, 200);
+  assert.equal((await t.app.request('/api/v1/users', { headers: vera })).status, 200, 'vera is an admin now');
+  assert.equal((await patch('vera', { role: 'viewer' })).status, 200);
+  assert.equal((await t.app.request('/api/v1/users', { headers: vera })).status, 403);
+  assert.equal((await t.app.request('/api/v1/users/ada', { method: 'DELETE', headers: admin })).status, 409);
+  assert.equal((await t.app.request('/api/v1/users/vera', { method: 'DELETE', headers: admin })).status, 200);
+  assert.equal((await t.app.request('/api/v1/hosts', { headers: vera })).status, 401, 'signed out with the user');
+  const actions = new AuthStore(sqlite).listAudit(10).map((a) => `${a.actor} ${a.action} ${a.detail}`);
+  assert.ok(actions.includes('ada user-role vera to admin'));
+  assert.ok(actions.includes('ada user-remove vera'));
+});

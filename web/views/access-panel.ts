@@ -14,6 +14,7 @@ import {
   removeUser,
   revokeReadToken,
   revokeShare,
+  setRole,
 } from '../api.ts';
 import { el, text, type Child } from '../dom.ts';
 import { formatAgo, formatTime } from '../format.ts';
@@ -86,6 +87,16 @@ export class AccessPanel {
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  /** A user's role, changed on the spot (the server keeps at least one admin). */
+  private roleSelect(name: string, role: 'admin' | 'viewer'): HTMLSelectElement {
+    const select = el('select', { 'aria-label': `Role of ${name}`, 'data-role-of': name }, [
+      el('option', { value: 'viewer', selected: role === 'viewer' }, ['viewer']),
+      el('option', { value: 'admin', selected: role === 'admin' }, ['admin']),
+    ]);
+    select.addEventListener('change', () => void this.run(() => setRole(name, select.value as 'admin' | 'viewer')));
+    return select;
   }
 
   async load(): Promise<void> {
@@ -164,7 +175,7 @@ export class AccessPanel {
         users.users.map((u) =>
           el('tr', { 'data-user': u.name }, [
             el('td', { class: 'name' }, [u.name]),
-            el('td', {}, [u.role]),
+            el('td', {}, [u.name === me ? u.role : this.roleSelect(u.name, u.role)]),
             el('td', {}, [u.via]),
             el('td', {}, [when(u.last_sign_in_at)]),
             el('td', { class: 'action' }, [
