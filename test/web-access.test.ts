@@ -148,6 +148,13 @@ describe('sign-in, roles and share links in Chromium', { skip }, () => {
       alerts: (await fetch('/api/v1/alerts')).status,
     }));
     assert.deepEqual(seen, { hosts: ['web-1'], other: 403, alerts: 403 });
+    // The fleet's page is not the link's to show: it goes back to the shared host.
+    await page.goto(`${server.url}/`);
+    await page.waitForURL(/\/host\/web-1$/);
+    await page.waitForFunction(() => Number(document.documentElement.dataset.ready ?? 0) > 0, undefined, {
+      timeout: 30_000,
+    });
+    assert.equal(await page.locator('.crumbs a').count(), 0, 'no way to the fleet or the alerts');
     await context.close();
   });
 

@@ -322,6 +322,16 @@ export function startPage(root: HTMLElement, first?: FirstLoad): void {
         root.replaceChildren(signInView(session()));
         return;
       }
+      // A share link shows its one host (and that host's containers): anywhere else goes there.
+      const share = session().share;
+      if (share) {
+        const r = parseState(location.pathname, location.search).route;
+        if (!('host' in r) || r.host !== share.host) {
+          first?.controller.abort();
+          first = undefined;
+          history.replaceState(null, '', routePath({ view: 'host', host: share.host }));
+        }
+      }
       run(root, first);
     },
     () => (root.textContent = 'Berth cannot reach its server; reload to try again.'),
