@@ -151,7 +151,7 @@ export const SERVER_OPTIONS = {
   'metrics-token': option({
     env: 'BERTH_METRICS_TOKEN',
     default: '',
-    help: 'Bearer token GET /metrics asks for (open when unset)',
+    help: 'Bearer token GET /metrics asks for instead of a read token (docs/security.md)',
     parse: optional((raw) => {
       if (raw.length < 16) throw new Error('a token must be at least 16 characters');
       return raw;
