@@ -1,5 +1,5 @@
-// Password hashing with scrypt (Node's crypto, memory-hard): N=2^15, r=8, p=1 takes 32 MiB and
-// ~50-100 ms a hash here, OWASP's floor for scrypt. The parameters travel in the stored text
+// Password hashing with scrypt (Node's crypto, memory-hard): N=2^15, r=8, p=1 takes 32 MiB a
+// hash (OWASP's floor for scrypt); 0.3-0.5 s on this shared 2-core machine at load 10. The parameters travel in the stored text
 // (`scrypt$N$r$p$salt$key`), so raising them later leaves old hashes checkable.
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
