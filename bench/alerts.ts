@@ -21,6 +21,7 @@ const { values: a } = parseArgs({
     containers: { type: 'string', default: '40' },
     rules: { type: 'string', default: '50' },
     events: { type: 'string', default: '2000' },
+    ticks: { type: 'string', default: '6' },
   },
 });
 const HOSTS = Number(a.hosts);
@@ -130,7 +131,7 @@ function fleetTick(ts: number): ColumnBatch[] {
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const passMs: number[] = [];
 const tickMs: number[] = [];
-const ticks = 6;
+const ticks = Number(a.ticks);
 for (let t = 0; t < ticks; t++) {
   now += INTERVAL;
   const batches = fleetTick(now);

@@ -160,6 +160,52 @@ test('a restart while an alert fires neither re-sends nor forgets it', async () 
   await h.close();
 });
 
+test('a restart during a for: wait neither waits it again nor fires early', async () => {
+  let h = await alertHarness(
+    `${RECEIVERS}rules:
+  - name: busy container
+    entity: container
+    metric: cpu_pct
+    above: 80
+    for: 2m
+    notify: [ops]
+`,
+    T0,
+  );
+  // web-1 past 80 from T0 + 10 on; db-1 too, but back under at T0 + 40 and past again from T0 + 50.
+  const tick = async (web: number, db: number) => {
+    await h.advance(10);
+    await h.ingest(containerTicks('alpha', 'web-1', 'cpu_pct', h.now(), [web]));
+    await h.ingest(containerTicks('alpha', 'db-1', 'cpu_pct', h.now(), [db]));
+  };
+  for (const db of [95, 95, 95, 50, 95, 95]) await tick(95, db);
+  assert.equal(h.now(), T0 + 60);
+  h = await h.restart();
+  // Five more ticks (to T0 + 110): neither wait has lasted 2 min yet.
+  for (let i = 0; i < 5; i++) await tick(95, 95);
+  assert.equal(h.sent.length, 0, 'not early');
+  // T0 + 130: web-1's wait, begun at T0 + 10 before the restart, is over.
+  await tick(95, 95);
+  await tick(95, 95);
+  assert.deepEqual(
+    h.sent.map((s) => [s.payload.container, s.payload.started_at]),
+    [['web-1', T0 + 10]],
+    'web-1 fires 2 min after its wait began, not 2 min after the restart',
+  );
+  // db-1's wait began again at T0 + 50: it fires at T0 + 170, not from its first start.
+  for (let i = 0; i < 3; i++) await tick(95, 95);
+  assert.equal(h.sent.length, 1);
+  await tick(95, 95);
+  assert.deepEqual(
+    h.sent.map((s) => [s.payload.container, s.payload.started_at]),
+    [
+      ['web-1', T0 + 10],
+      ['db-1', T0 + 50],
+    ],
+  );
+  await h.close();
+});
+
 test('a receiver that is down gets the notification once it is back', async () => {
   const h = await alertHarness(
     `${RECEIVERS}rules:

@@ -1,18 +1,25 @@
 // The alert evaluator: judges the rules against what the server stored and records each
 // transition (fired, resolved) once, with what is to be sent for it.
 // - Metric rules: each stored batch's samples, in the samples' own time (threshold.ts), after
-//   the batch is stored and outside the request (queued, taken a turn of the event loop later).
+//   the batch is stored and outside the request (queued, judged a turn of the event loop later
+//   in slices of a few milliseconds, so neither ingest nor queries wait behind a fleet's tick).
+//   Which rules can match a series is worked out once per host and series (series-plans.ts),
+//   not per sample; a series with nothing pending costs a comparison per rule and sample.
 // - Event rules: the `events` table from the newest id read before (a cursor in alert_meta).
 // - host_offline: the `hosts` table's newest sample time against each host's interval, each pass.
 // A transition in data older than LATE_S (an agent replaying its spool) is recorded with its real
 // times but not sent as news; a firing that is still on once its data is current is sent then.
+// State in SQLite: pending (when its `for:` wait began) and firing instances, written at the end
+// of each slice for what changed (a wait begun or ended, a firing, its band, its end), so a
+// restart neither waits a `for:` again nor forgets or re-sends a firing.
 import type Database from 'better-sqlite3';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 import { canonicalLabels } from '../../protocol/series-key.ts';
 import type { AlertPayload } from '../../protocol/alerts.ts';
 import type { AlertConfig, EventRule, MetricRule, Rule } from './rule-file.ts';
 import { AlertStore, type Instance } from './store.ts';
-import { stepThreshold, type ThresholdState } from './threshold.ts';
+import { begin, past, stepThreshold } from './threshold.ts';
+import { instanceKey, SeriesPlans, type HostPlan, type SeriesPlan } from './series-plans.ts';
 import { eventSummary, metricSummary, payload, type Subject } from './words.ts';
 
 /** Data this much older than the server's clock is late: its transitions are recorded, not sent. */
@@ -21,6 +28,8 @@ export const LATE_S = 300;
 const SILENT_GRACE_S = 2;
 const EVENTS_CURSOR = 'events_cursor';
 const EVENT_PAGE = 5000;
+/** Judging queued batches yields to the event loop after this long (ingest and queries go between). */
+const SLICE_MS = 20;
 
 interface EventRow {
   id: number;
@@ -44,13 +53,22 @@ export interface EvaluatorDeps {
   onRecorded?: () => void;
 }
 
-const instanceKey = (rule: string, key: string) => `${rule}\u0000${key}`;
-
 export class AlertEvaluator {
   private config: AlertConfig = { receivers: new Map(), rules: [] };
-  private instances = new Map<string, Instance>();
+  /** Event and host_offline instances, by instanceKey. */
+  private keyed = new Map<string, Instance>();
+  /** Metric instances (pending and firing); each also sits in its series plan's slot. */
+  private metric = new Set<Instance>();
+  /** Firing instances whose firing was not sent yet (it happened in late data). */
+  private unsent = new Set<Instance>();
+  /** Instances whose row must be written at the end of this slice, and rows to delete. */
+  private dirty = new Set<Instance>();
+  private gone: { rule: string; key: string }[] = [];
+  /** Instances that have a row in alert_state. */
+  private stored = new WeakSet<Instance>();
+  private plans = new SeriesPlans();
   private queue: ColumnBatch[] = [];
-  private draining = false;
+  private scheduled = false;
   private eventsWaiting = false;
   readonly store: AlertStore;
   /** When this evaluator started: a host is not blamed for silence while the server was down. */
@@ -59,7 +77,6 @@ export class AlertEvaluator {
 
   constructor(private deps: EvaluatorDeps) {
     this.store = new AlertStore(deps.sqlite);
-    for (const i of this.store.loadInstances()) this.put(instanceKey(i.rule, i.key), i);
     this.startedAt = deps.now();
     this.s = {
       hosts: deps.sqlite.prepare('SELECT name, interval_s AS interval, last_ts AS lastTs FROM hosts'),
@@ -74,38 +91,57 @@ export class AlertEvaluator {
            AND e.ts > ? AND e.ts <= ?`,
       ),
     };
+    this.load();
     // A first start reads events from now on: what was stored before alerts existed is history.
     if (this.store.meta(EVENTS_CURSOR) === undefined)
       this.store.setMeta(EVENTS_CURSOR, (this.s.maxEvent.get() as { id: number }).id);
   }
 
-  /** Instances per rule and host: a sample on the good side of a host with none is skipped at once. */
-  private perHost = new Map<string, number>();
-
-  private put(k: string, i: Instance): void {
-    if (!this.instances.has(k)) {
-      const h = `${i.rule}\u0000${i.host}`;
-      this.perHost.set(h, (this.perHost.get(h) ?? 0) + 1);
+  private load(): void {
+    this.keyed.clear();
+    this.metric.clear();
+    this.unsent.clear();
+    this.dirty.clear();
+    this.gone = [];
+    for (const i of this.store.loadInstances()) {
+      this.stored.add(i);
+      if (i.phase === 'firing' && !i.notified) this.unsent.add(i);
+      this.keyed.set(instanceKey(i.rule, i.key), i);
     }
-    this.instances.set(k, i);
+    this.place(false);
   }
 
-  private drop(k: string, i: Instance): void {
-    if (!this.instances.delete(k)) return;
-    const h = `${i.rule}\u0000${i.host}`;
-    const n = (this.perHost.get(h) ?? 1) - 1;
-    if (n > 0) this.perHost.set(h, n);
-    else this.perHost.delete(h);
+  /**
+   * Sorts the instances by their rule's kind (a row names its rule only): a metric rule's wait
+   * in its series' slot for the series to come by; with `forget`, a rule that is gone takes its
+   * instances with it (nothing sent).
+   */
+  private place(forget: boolean): void {
+    const rules = new Map(this.config.rules.map((r) => [r.name, r]));
+    for (const [k, i] of this.keyed) {
+      const r = rules.get(i.rule);
+      if (r?.kind === 'metric') {
+        this.keyed.delete(k);
+        this.metric.add(i);
+      } else if (!r && forget) {
+        this.keyed.delete(k);
+        this.forget(i);
+      }
+    }
+    for (const i of this.metric) {
+      if (rules.get(i.rule)?.kind === 'metric') continue;
+      this.metric.delete(i);
+      this.forget(i);
+    }
+    this.plans.reset(this.config.rules, this.metric);
   }
 
   /**
    * Back to what SQLite holds (after a pass failed and its transaction rolled back, memory
-   * must not keep what the file does not); pending thresholds start over.
+   * must not keep what the file does not).
    */
   reload(): void {
-    this.instances.clear();
-    this.perHost.clear();
-    for (const i of this.store.loadInstances()) this.put(instanceKey(i.rule, i.key), i);
+    this.load();
   }
 
   get rules(): Rule[] {
@@ -117,20 +153,16 @@ export class AlertEvaluator {
   }
 
   firing(): Instance[] {
-    return [...this.instances.values()].filter((i) => i.phase === 'firing');
+    const out: Instance[] = [];
+    for (const i of this.keyed.values()) if (i.phase === 'firing') out.push(i);
+    for (const i of this.metric) if (i.phase === 'firing') out.push(i);
+    return out;
   }
 
   /** New rules: instances of rules that are gone are forgotten (nothing sent); the rest carry on. */
   setConfig(config: AlertConfig): void {
     this.config = config;
-    const names = new Set(config.rules.map((r) => r.name));
-    this.store.transaction(() => {
-      for (const [k, i] of this.instances)
-        if (!names.has(i.rule)) {
-          this.drop(k, i);
-          this.store.remove(i.rule, i.key);
-        }
-    });
+    this.commit(() => this.place(true));
   }
 
   /** A batch the writer stored; judged a turn later, so ingest never waits on it. */
@@ -138,126 +170,184 @@ export class AlertEvaluator {
     // A batch with events has them judged at once too, rather than at the next pass.
     const events = (batch.events?.length ?? 0) > 0;
     if (events) this.eventsWaiting = true;
-    if (!events && !this.config.rules.some((r) => r.kind === 'metric')) return;
+    if (!events && !this.plans.anyMetric) return;
     this.queue.push(batch);
-    if (this.draining) return;
-    this.draining = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
     setImmediate(() => {
-      this.draining = false;
-      this.drain();
+      this.scheduled = false;
+      this.drain(SLICE_MS);
     });
   }
 
-  /** Judges every queued batch now (tests call it instead of waiting a turn). */
-  drain(): void {
-    const batches = this.queue;
-    this.queue = [];
-    if (!batches.length) return;
+  /**
+   * Judges the queued batches: all of them (tests call it instead of waiting a turn), or for about
+   * `budgetMs`, the rest a turn later.
+   */
+  drain(budgetMs = Infinity): void {
+    if (!this.queue.length && !this.eventsWaiting) return;
     const now = this.deps.now();
-    const events = this.eventsWaiting;
-    this.eventsWaiting = false;
-    this.store.transaction(() => {
-      for (const b of batches) this.judgeBatch(b, now);
-      if (events) this.judgeEvents(now);
+    const until = performance.now() + budgetMs;
+    this.commit(() => {
+      let n = 0;
+      while (n < this.queue.length) {
+        this.judgeBatch(this.queue[n++], now);
+        if ((n & 15) === 0 && performance.now() >= until) break;
+      }
+      this.queue = n === this.queue.length ? [] : this.queue.slice(n);
+      if (this.eventsWaiting) {
+        this.eventsWaiting = false;
+        this.judgeEvents(now);
+      }
     });
+    if (this.queue.length) this.schedule();
   }
 
   /** One pass of what time alone changes: silent hosts, new events, restart loops that calmed down, late firings now current. */
   pass(): void {
     this.drain();
     const now = this.deps.now();
-    this.store.transaction(() => {
+    this.commit(() => {
       this.judgeHosts(now);
       this.judgeEvents(now);
       const byName = new Map(this.config.rules.map((r) => [r.name, r]));
-      for (const i of [...this.instances.values()]) {
+      for (const i of [...this.keyed.values()]) {
         if (i.phase !== 'firing') continue;
         const rule = byName.get(i.rule);
-        if (!rule) continue;
-        if (rule.kind === 'event' && rule.event === 'restart_loop' && now - i.lastTs >= rule.withinS)
+        if (rule?.kind === 'event' && rule.event === 'restart_loop' && now - i.lastTs >= rule.withinS)
           this.resolve(rule, i, i.lastTs + rule.withinS, now, null);
-        else if (i.phase === 'firing' && !i.notified && now - i.lastTs <= LATE_S) this.sendLate(rule, i, now);
+      }
+      for (const i of [...this.unsent]) {
+        const rule = byName.get(i.rule);
+        if (rule && i.phase === 'firing' && now - i.lastTs <= LATE_S) this.sendLate(rule, i, now);
       }
     });
   }
 
+  /** Runs `fn` in one transaction with the state rows it changed. */
+  private commit(fn: () => void): void {
+    this.store.transaction(() => {
+      fn();
+      for (const g of this.gone) this.store.remove(g.rule, g.key);
+      this.gone = [];
+      for (const i of this.dirty) {
+        this.store.save(i);
+        this.stored.add(i);
+      }
+      this.dirty.clear();
+    });
+  }
+
+  /** Its row goes (at the end of the slice). */
+  private forget(i: Instance): void {
+    this.dirty.delete(i);
+    this.unsent.delete(i);
+    if (this.stored.has(i)) {
+      this.stored.delete(i);
+      this.gone.push({ rule: i.rule, key: i.key });
+    }
+  }
+
   private judgeBatch(batch: ColumnBatch, now: number): void {
-    const host = batch.agent.host;
-    const projects = new Map(batch.containers.map((c) => [c.name, c.compose_project ?? null]));
-    for (const rule of this.config.rules) {
-      if (rule.kind !== 'metric' || !rule.hosts(host)) continue;
-      const quiet = !this.perHost.has(`${rule.name}\u0000${host}`);
-      const { op, threshold } = rule;
-      const feed = (
-        container: string | null,
-        labels: Record<string, string> | null,
-        ts: readonly number[],
-        values: readonly (number | null)[],
-      ) => {
-        // The common case first: nothing pending or firing on this host and nothing past the threshold.
-        if (quiet) {
-          let any = false;
-          for (const v of values) if (v !== null && (op === 'above' ? v > threshold : v < threshold)) any = true;
-          if (!any) return;
+    const hp = this.plans.host(batch.agent.host);
+    if (hp.self.groups.length && batch.host) this.feedColumns(hp.self, batch.host.ts, batch.host.metrics, now);
+    if (hp.containerRules.length)
+      for (const c of batch.containers)
+        this.feedColumns(this.plans.container(hp, c.name, c.compose_project ?? null), c.ts, c.metrics, now);
+    let projects: Map<string, string | null> | undefined;
+    for (const s of batch.series) {
+      if (!this.plans.labelledMetric(s.container ? 'container' : 'host', s.name)) continue;
+      // A host metric sent as a column is judged from the column only.
+      if (!s.container && batch.host?.metrics[s.name]) continue;
+      let project: string | null = null;
+      if (s.container) {
+        projects ??= new Map(batch.containers.map((c) => [c.name, c.compose_project ?? null]));
+        project = projects.get(s.container) ?? null;
+      }
+      const plan = this.plans.labelled(hp, s.container ?? null, s.labels, canonicalLabels(s.labels), s.name, project);
+      if (plan.groups.length) this.feed(plan, 0, plan.groups[0].rules, s.ts, s.values, now);
+    }
+  }
+
+  private feedColumns(
+    plan: SeriesPlan,
+    ts: readonly number[],
+    metrics: Record<string, readonly (number | null)[]>,
+    now: number,
+  ): void {
+    for (const g of plan.groups) {
+      const col = metrics[g.metric];
+      if (col) this.feed(plan, g.at, g.rules, ts, col, now);
+    }
+  }
+
+  /** One column of samples against the rules of one metric (their slots from `at` on). */
+  private feed(
+    plan: SeriesPlan,
+    at: number,
+    rules: readonly MetricRule[],
+    ts: readonly number[],
+    values: readonly (number | null)[],
+    now: number,
+  ): void {
+    const slots = plan.slots;
+    for (let r = 0; r < rules.length; r++) {
+      const rule = rules[r];
+      let i = slots?.[at + r];
+      for (let j = 0; j < values.length; j++) {
+        const v = values[j];
+        if (v === null) continue;
+        if (i === undefined) {
+          // The common case: nothing pending or firing and this sample on the good side.
+          if (!past(rule, v)) continue;
+          i = this.start(plan, at + r, rule, ts[j], v, now);
+          continue;
         }
-        if (rule.entity === 'container') {
-          if (!rule.containers(container) || !rule.composeProject(container === null ? null : projects.get(container)))
-            return;
+        const step = stepThreshold(i, rule, ts[j], v);
+        if (step === 'none') continue;
+        if (step === 'fire') this.fire(rule, i, now, metricSummary(rule, i, 'firing', v));
+        else if (step === 'band') this.dirty.add(i);
+        else {
+          if (step === 'resolve') this.resolve(rule, i, i.clearSince!, now, v);
+          else this.dropMetric(i);
+          plan.slots![at + r] = undefined;
+          i = undefined;
         }
-        const subject: Subject = { host, container, labels };
-        const key = `${host}\u0000${container ?? ''}\u0000${labels ? canonicalLabels(labels) : ''}`;
-        for (let i = 0; i < ts.length; i++)
-          if (values[i] !== null) this.sample(rule, subject, key, ts[i], values[i]!, now);
-      };
-      if (rule.entity === 'host') {
-        const col = batch.host?.metrics[rule.metric];
-        if (col) feed(null, null, batch.host!.ts, col);
-        else
-          for (const s of batch.series)
-            if (s.name === rule.metric && !s.container) feed(null, s.labels, s.ts, s.values);
-      } else {
-        for (const c of batch.containers) {
-          const col = c.metrics[rule.metric];
-          if (col) feed(c.name, null, c.ts, col);
-        }
-        for (const s of batch.series)
-          if (s.name === rule.metric && s.container) feed(s.container, s.labels, s.ts, s.values);
       }
     }
   }
 
-  private sample(rule: MetricRule, subject: Subject, key: string, ts: number, value: number, now: number): void {
-    const k = instanceKey(rule.name, key);
-    const i = this.instances.get(k);
-    const before: ThresholdState | undefined = i && {
-      phase: i.phase,
-      since: i.since,
-      clearSince: i.clearSince,
-      value: i.value ?? value,
-      lastTs: i.lastTs,
+  /** A series went past a rule's threshold: its `for:` wait begins (written, so a restart keeps it). */
+  private start(plan: SeriesPlan, slot: number, rule: MetricRule, ts: number, v: number, now: number): Instance {
+    const t = begin(rule, ts, v);
+    const i: Instance = {
+      rule: rule.name,
+      key: plan.key,
+      host: plan.host,
+      container: plan.container,
+      labels: plan.labels,
+      phase: 'pending',
+      since: t.since,
+      clearSince: null,
+      value: v,
+      lastTs: ts,
+      notified: false,
+      historyId: null,
     };
-    const step = stepThreshold(before, rule, ts, value);
-    if (step.transition === 'resolve') {
-      this.resolve(rule, i!, step.endedAt, now, value);
-      return;
-    }
-    if (!step.state) {
-      if (i) this.drop(k, i);
-      return;
-    }
-    const next: Instance = {
-      ...(i ?? { rule: rule.name, key, ...subject, notified: false, historyId: null }),
-      phase: step.state.phase,
-      since: step.state.since,
-      clearSince: step.state.clearSince,
-      value: step.state.value,
-      lastTs: step.state.lastTs,
-    };
-    this.put(k, next);
-    if (step.transition === 'fire') this.fire(rule, next, now, metricSummary(rule, subject, 'firing', value));
-    // Pending lives in memory only (a restart waits its for: again; thousands of series come and
-    // go past a threshold every tick); a firing one is written when it enters or leaves its band.
-    else if (next.phase === 'firing' && i!.clearSince !== next.clearSince) this.store.save(next);
+    (plan.slots ??= new Array<Instance | undefined>(plan.size))[slot] = i;
+    this.metric.add(i);
+    this.dirty.add(i);
+    if (t.phase === 'firing') this.fire(rule, i, now, metricSummary(rule, i, 'firing', v));
+    return i;
+  }
+
+  private dropMetric(i: Instance): void {
+    this.metric.delete(i);
+    this.forget(i);
   }
 
   private fire(rule: Rule, i: Instance, now: number, summary: string): void {
@@ -266,18 +356,20 @@ export class AlertEvaluator {
     i.phase = 'firing';
     i.notified = !late;
     i.historyId = this.store.record(p, late, late ? [] : rule.notify, now);
-    this.store.save(i);
+    if (late) this.unsent.add(i);
+    this.dirty.add(i);
     if (!late) this.deps.onRecorded?.();
   }
 
   private sendLate(rule: Rule, i: Instance, now: number): void {
+    this.unsent.delete(i);
     if (i.historyId === null) return;
     i.notified = true;
     const summary =
       rule.kind === 'metric' ? metricSummary(rule, i, 'firing', i.value ?? 0) : this.firingSummary(rule, i);
     const p = payload(rule, i, 'firing', { started: i.since, ended: null }, i.value, summary, this.deps.publicUrl());
     this.store.sendLate(i.historyId, p, rule.notify, now);
-    this.store.save(i);
+    this.dirty.add(i);
     this.deps.onRecorded?.();
   }
 
@@ -291,8 +383,9 @@ export class AlertEvaluator {
 
   /** Ends an instance: sent when its firing was, recorded alone when its firing never went out. */
   private resolve(rule: Rule, i: Instance, endedAt: number, now: number, value: number | null, why?: string): void {
-    this.drop(instanceKey(i.rule, i.key), i);
-    this.store.remove(i.rule, i.key);
+    if (rule.kind === 'metric') this.metric.delete(i);
+    else this.keyed.delete(instanceKey(i.rule, i.key));
+    this.forget(i);
     if (i.phase !== 'firing') return;
     const summary =
       rule.kind === 'metric'
@@ -312,14 +405,15 @@ export class AlertEvaluator {
   }
 
   private judgeHosts(now: number): void {
-    const rules = this.config.rules.filter((r): r is EventRule => r.kind === 'event' && r.event === 'host_offline');
-    if (!rules.length) return;
+    if (!this.plans.anyOffline) return;
     for (const h of this.s.hosts.all() as Array<{ name: string; interval: number; lastTs: number }>) {
+      const hp: HostPlan = this.plans.host(h.name);
+      if (!hp.offline.length) continue;
       const window = 2 * h.interval + SILENT_GRACE_S;
-      for (const rule of rules) {
-        if (!rule.hosts(h.name)) continue;
-        const k = instanceKey(rule.name, h.name);
-        const i = this.instances.get(k);
+      for (let r = 0; r < hp.offline.length; r++) {
+        const rule = hp.offline[r];
+        const k = hp.offlineKeys[r];
+        const i = this.keyed.get(k);
         if (i) {
           if (now - h.lastTs <= window) this.resolve(rule, i, h.lastTs, now, null);
           continue;
@@ -341,7 +435,7 @@ export class AlertEvaluator {
           notified: false,
           historyId: null,
         };
-        this.put(k, inst);
+        this.keyed.set(k, inst);
         this.fire(rule, inst, now, eventSummary('host_offline', inst, 'firing', { since: h.lastTs }));
       }
     }
@@ -350,20 +444,21 @@ export class AlertEvaluator {
   private judgeEvents(now: number): void {
     const rules = this.config.rules.filter((r): r is EventRule => r.kind === 'event' && r.event !== 'host_offline');
     let cursor = this.store.meta(EVENTS_CURSOR) ?? 0;
+    const from = cursor;
     for (;;) {
       const rows = this.s.events.all(cursor) as EventRow[];
       for (const e of rows) for (const rule of rules) this.judgeEvent(rule, e, now);
       if (rows.length) cursor = rows[rows.length - 1].id;
       if (rows.length < EVENT_PAGE) break;
     }
-    this.store.setMeta(EVENTS_CURSOR, cursor);
+    if (cursor !== from) this.store.setMeta(EVENTS_CURSOR, cursor);
   }
 
   private judgeEvent(rule: EventRule, e: EventRow, now: number): void {
     if (!rule.hosts(e.host) || !rule.containers(e.container) || !rule.composeProject(e.compose_project)) return;
     const key = `${e.host}\u0000${e.container}`;
     const k = instanceKey(rule.name, key);
-    const i = this.instances.get(k);
+    const i = this.keyed.get(k);
     const subject: Subject = { host: e.host, container: e.container, labels: null };
     const ts = Math.floor(e.ts);
     const start = (value: number | null, since: number, summary: string) => {
@@ -379,7 +474,7 @@ export class AlertEvaluator {
         notified: false,
         historyId: null,
       };
-      this.put(k, inst);
+      this.keyed.set(k, inst);
       this.fire(rule, inst, now, summary);
     };
     if (e.type === 'destroy') {
@@ -406,7 +501,7 @@ export class AlertEvaluator {
         if (i) {
           i.lastTs = Math.max(i.lastTs, ts);
           i.value = (i.value ?? 0) + 1;
-          this.store.save(i);
+          this.dirty.add(i);
           return;
         }
         const d = this.s.deaths.get(e.host, e.container, ts - rule.withinS, ts) as { n: number; first: number | null };

@@ -64,10 +64,10 @@ export class AlertStore {
 
   constructor(private db: Database.Database) {
     this.s = {
-      states: db.prepare("SELECT * FROM alert_state WHERE phase = 'firing'"),
+      states: db.prepare('SELECT * FROM alert_state'),
       upsert: db.prepare(
         `INSERT INTO alert_state (rule, key, host, container, labels, phase, since, clear_since, value, last_ts, notified, history_id)
-         VALUES (@rule, @key, @host, @container, @labels, @phase, @since, @clearSince, @value, @lastTs, @notified, @historyId)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (rule, key) DO UPDATE SET host = excluded.host, container = excluded.container, labels = excluded.labels,
            phase = excluded.phase, since = excluded.since, clear_since = excluded.clear_since, value = excluded.value,
            last_ts = excluded.last_ts, notified = excluded.notified, history_id = excluded.history_id`,
@@ -130,11 +130,21 @@ export class AlertStore {
   }
 
   save(i: Instance): void {
-    this.s.upsert.run({
-      ...i,
-      labels: i.labels ? JSON.stringify(i.labels) : null,
-      notified: i.notified ? 1 : 0,
-    });
+    // Positional: thousands of `for:` waits begin in a fleet's tick.
+    this.s.upsert.run(
+      i.rule,
+      i.key,
+      i.host,
+      i.container,
+      i.labels ? JSON.stringify(i.labels) : null,
+      i.phase,
+      i.since,
+      i.clearSince,
+      i.value,
+      i.lastTs,
+      i.notified ? 1 : 0,
+      i.historyId,
+    );
   }
 
   remove(rule: string, key: string): void {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stepThreshold, type ThresholdState, type ThresholdRule } from './threshold.ts';
+import { begin, past, stepThreshold, type ThresholdState, type ThresholdRule } from './threshold.ts';
 
 /** Feeds samples 10 s apart from t0; returns the transitions with their times. */
 function run(rule: ThresholdRule, values: number[], t0 = 1_700_000_000) {
@@ -8,10 +8,16 @@ function run(rule: ThresholdRule, values: number[], t0 = 1_700_000_000) {
   const out: string[] = [];
   values.forEach((v, i) => {
     const ts = t0 + i * 10;
-    const r = stepThreshold(s, rule, ts, v);
-    s = r.state;
-    if (r.transition === 'fire') out.push(`fire@${ts - t0} since ${r.state.since - t0}`);
-    if (r.transition === 'resolve') out.push(`resolve@${ts - t0} ended ${r.endedAt - t0}`);
+    if (!s) {
+      if (!past(rule, v)) return;
+      s = begin(rule, ts, v);
+      if (s.phase === 'firing') out.push(`fire@${ts - t0} since ${s.since - t0}`);
+      return;
+    }
+    const step = stepThreshold(s, rule, ts, v);
+    if (step === 'fire') out.push(`fire@${ts - t0} since ${s.since - t0}`);
+    if (step === 'resolve') out.push(`resolve@${ts - t0} ended ${s.clearSince! - t0}`);
+    if (step === 'drop' || step === 'resolve') s = undefined;
   });
   return out;
 }
@@ -44,9 +50,8 @@ test('resolves once back past the band for `for:`', () => {
 test('below:, for: 0, and samples out of order', () => {
   const free: ThresholdRule = { op: 'below', threshold: 10, forS: 0 };
   assert.deepEqual(run(free, [20, 5, 6, 10, 11]), ['fire@10 since 10', 'resolve@40 ended 40']);
-  const r1 = stepThreshold(undefined, free, 100, 5);
-  assert.equal(r1.transition, 'fire');
-  const r2 = stepThreshold(r1.state, free, 90, 50);
-  assert.equal(r2.transition, null);
-  assert.equal(r2.state?.phase, 'firing');
+  const s = begin(free, 100, 5);
+  assert.equal(s.phase, 'firing');
+  assert.equal(stepThreshold(s, free, 90, 50), 'none');
+  assert.equal(s.phase, 'firing');
 });
