@@ -120,6 +120,11 @@ test('e-mail through a real SMTP server on loopback', async () => {
   assert.match(mails[0].data, /^Subject: \[Berth\] FIRING: busy container on web-1 \(alpha\)$/m);
   assert.match(mails[0].data, /cpu_pct of web-1 on alpha is 93\.1, above 80 for 2m/);
   assert.match(mails[0].data, /http:\/\/berth\.test\/host\/alpha\/container\/web-1/);
+  // Sent again (its answer was lost): the same Message-ID, so the mailbox shows it once.
+  await send({ name: 'mail', kind: 'email', target: 'ops@example.com' }, { ...firing, rule: 'busy container' });
+  const ids = mails.map((m) => /^Message-ID: (.*)$/im.exec(m.data)?.[1]);
+  assert.match(ids[0] ?? '', /^<alert-[0-9a-f]{32}@example\.org>$/);
+  assert.equal(ids[1], ids[0]);
 });
 
 test('--smtp URLs', () => {

@@ -2,6 +2,10 @@
 // a time, never in the way of evaluation or ingest. A failed try waits 5 s, 10 s, 20 s … up to
 // 5 min and tries again, for a day; the row keeps why (never the URL: it may hold a token), for
 // the page and the log. A restart picks up where the rows say.
+// What went out is never sent again by this process, even when writing down that it went out
+// failed (the write is tried again instead); an e-mail sent again after an answer that never
+// came keeps its Message-ID, so the mailbox shows it once.
+import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { AlertPayload } from '../../protocol/alerts.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -23,6 +27,13 @@ export function retryDelay(attempts: number): number {
 
 export type Send = (r: Receiver, p: AlertPayload) => Promise<void>;
 
+/** The same alert transition to the same address has the same Message-ID, however often it is tried. */
+export function messageId(p: AlertPayload, to: string, from: string): string {
+  const domain = /@([^@\s>]+)>?$/.exec(from)?.[1] ?? 'berth.invalid';
+  const h = createHash('sha256').update(JSON.stringify([p.status, p.rule, p.host, p.container, p.started_at, to]));
+  return `<alert-${h.digest('hex').slice(0, 32)}@${domain}>`;
+}
+
 /** What went wrong, in words that hold no URL, address or password. */
 export function safeError(e: unknown): string {
   if (e instanceof DeliveryError) return e.message;
@@ -42,7 +53,13 @@ export function sender(smtp: SmtpConfig | undefined): Send {
     if (r.kind === 'email') {
       if (!mailer || !smtp) throw new DeliveryError('no --smtp server');
       const m = email(p);
-      await mailer.sendMail({ from: smtp.from, to: r.target, subject: m.subject, text: m.text });
+      await mailer.sendMail({
+        from: smtp.from,
+        to: r.target,
+        subject: m.subject,
+        text: m.text,
+        messageId: messageId(p, r.target, smtp.from),
+      });
       return;
     }
     const req = httpRequest(r.kind, p);
@@ -74,6 +91,8 @@ export class Delivery {
   private stop: (() => void) | undefined;
   private trouble = throttle();
   private closed = false;
+  /** Rows sent whose `delivered` could not be written yet (delivery id → when): never sent again. */
+  private unrecorded = new Map<number, number>();
 
   constructor(private deps: DeliveryDeps) {}
 
@@ -87,8 +106,16 @@ export class Delivery {
     if (this.closed) return;
     const now = this.deps.now();
     const receivers = this.deps.receivers();
+    for (const [id, at] of this.unrecorded) {
+      try {
+        this.deps.store.delivered(id, at);
+        this.unrecorded.delete(id);
+      } catch {
+        break;
+      }
+    }
     for (const row of this.deps.store.due(now, 200)) {
-      if (this.busy.has(row.receiver)) continue;
+      if (this.busy.has(row.receiver) || this.unrecorded.has(row.id)) continue;
       const r = receivers.get(row.receiver);
       if (!r) {
         this.deps.store.giveUp(row.id, now, 'the receiver is no longer in the rules file');
@@ -99,7 +126,15 @@ export class Delivery {
       const job = this.deps
         .send(r, p)
         .then(
-          () => this.deps.store.delivered(row.id, this.deps.now()),
+          () => {
+            const at = this.deps.now();
+            try {
+              this.deps.store.delivered(row.id, at);
+            } catch (e) {
+              this.unrecorded.set(row.id, at);
+              throw e;
+            }
+          },
           (e: unknown) => {
             const at = this.deps.now();
             const why = safeError(e);

@@ -240,6 +240,37 @@ test('a receiver that is down gets the notification once it is back', async () =
   await h.close();
 });
 
+test('a delivery whose bookkeeping failed is written down later, not sent again', async () => {
+  const h = await alertHarness(
+    `${RECEIVERS}rules:
+  - name: hot
+    entity: host
+    metric: cpu_pct
+    above: 90
+    notify: [ops]
+`,
+  );
+  const store = h.alerts.evaluator.store;
+  const delivered = store.delivered.bind(store);
+  let failures = 0;
+  store.delivered = (id, now) => {
+    if (failures++ < 3) throw new Error('database is locked');
+    delivered(id, now);
+  };
+  await h.advance(10);
+  await h.ingest(hostTicks('alpha', 'cpu_pct', h.now(), [99]));
+  await h.advance(30);
+  assert.deepEqual(
+    h.sent.map((s) => s.payload.status),
+    ['firing'],
+    'sent once',
+  );
+  assert.ok(failures > 3);
+  assert.equal((await h.view()).history[0].deliveries[0].state, 'delivered');
+  assert.ok(h.log.lines.some((l) => l.includes('alert delivery bookkeeping: database is locked')));
+  await h.close();
+});
+
 test('data replayed late is recorded with its real times, not sent as news', async () => {
   const h = await alertHarness(
     `${RECEIVERS}rules:
@@ -325,6 +356,9 @@ test('event rules: OOM, a restart loop, unhealthy; a compose recreate is no cras
   // Resolutions: died api each time it started again; the rest still firing.
   assert.deepEqual((await h.view()).firing.map((f) => f.rule).sort(), ['crash loop', 'oom', 'sick']);
   const n = h.sent.length;
+  // A start from before the OOM (a batch stored late) does not end it.
+  await h.ingest({ agent: { host: 'alpha', interval: 10 }, events: [ev(t - 5, 'start', 'hog')] });
+  assert.equal(h.sent.length, n, 'an older start ends nothing');
   await h.ingest({
     agent: { host: 'alpha', interval: 10 },
     events: [ev(h.now(), 'destroy', 'hog'), ev(h.now(), 'health_status', 'svc', { health: 'healthy' })],

@@ -477,24 +477,26 @@ export class AlertEvaluator {
       this.keyed.set(k, inst);
       this.fire(rule, inst, now, summary);
     };
+    // An event from before the instance began (stored after it: a batch that came late) ends nothing.
+    const ends = i !== undefined && ts >= i.since;
     if (e.type === 'destroy') {
-      if (i) this.resolve(rule, i, ts, now, null, 'removed');
+      if (ends) this.resolve(rule, i, ts, now, null, 'removed');
       return;
     }
     const unasked = e.type === 'die' && e.cause !== 'kill';
     switch (rule.event) {
       case 'oom':
         if (e.type === 'oom' && !i) start(null, ts, eventSummary('oom', subject, 'firing', {}));
-        else if (e.type === 'start' && i) this.resolve(rule, i, ts, now, null);
+        else if (e.type === 'start' && ends) this.resolve(rule, i, ts, now, null);
         return;
       case 'die':
         if (unasked && !i) start(e.exit_code, ts, eventSummary('die', subject, 'firing', { exitCode: e.exit_code }));
-        else if (e.type === 'start' && i) this.resolve(rule, i, ts, now, null);
+        else if (e.type === 'start' && ends) this.resolve(rule, i, ts, now, null);
         return;
       case 'unhealthy':
         if (e.type === 'health_status' && e.health === 'unhealthy' && !i)
           start(null, ts, eventSummary('unhealthy', subject, 'firing', {}));
-        else if (e.type === 'health_status' && e.health === 'healthy' && i) this.resolve(rule, i, ts, now, null);
+        else if (e.type === 'health_status' && e.health === 'healthy' && ends) this.resolve(rule, i, ts, now, null);
         return;
       case 'restart_loop': {
         if (!unasked) return;
