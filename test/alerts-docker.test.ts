@@ -166,7 +166,12 @@ rules:
     const slack = got.filter((g) => g.path === '/slack').map((g) => JSON.parse(g.body) as { text: string });
     assert.equal(slack.length, 1);
     assert.match(slack[0].text, new RegExp(`\\*FIRING\\* crash loop: ${LOOP} on ${HOST} died \\d+ times within 10m`));
-    assert.equal(mails.length, 1);
+    const heading = (m: string) =>
+      m
+        .replace(/\r?\n[ \t]+/g, ' ')
+        .match(/^(Subject|Message-ID): .*$/gim)
+        ?.join(', ');
+    assert.equal(mails.length, 1, `e-mails: ${mails.map(heading).join(' | ')}; server log: ${log.lines.join(' | ')}`);
     assert.match(
       mails[0].replace(/\r?\n[ \t]+/g, ' '),
       new RegExp(`^Subject: \\[Berth\\] FIRING: container OOM-killed on ${OOM} \\(${HOST}\\)`, 'm'),
