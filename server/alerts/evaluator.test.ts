@@ -240,6 +240,29 @@ test('a receiver that is down gets the notification once it is back', async () =
   await h.close();
 });
 
+test('a for: wait whose series went quiet is forgotten after an hour', async () => {
+  const h = await alertHarness(
+    `${RECEIVERS}rules:
+  - name: busy container
+    entity: container
+    metric: cpu_pct
+    above: 80
+    for: 2h
+    notify: [ops]
+`,
+  );
+  const waits = () =>
+    h.db.$client.prepare("SELECT count(*) AS n FROM alert_state WHERE phase = 'pending'").get() as { n: number };
+  await h.advance(10);
+  await h.ingest(containerTicks('alpha', 'web-1', 'cpu_pct', h.now(), [95]));
+  assert.equal(waits().n, 1, 'its wait is written when it begins');
+  await h.advance(3600);
+  assert.equal(waits().n, 1, 'an hour: kept');
+  await h.advance(700);
+  assert.equal(waits().n, 0, 'past an hour (and the next look): gone');
+  await h.close();
+});
+
 test('a delivery whose bookkeeping failed is written down later, not sent again', async () => {
   const h = await alertHarness(
     `${RECEIVERS}rules:

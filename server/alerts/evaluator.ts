@@ -30,6 +30,10 @@ const EVENTS_CURSOR = 'events_cursor';
 const EVENT_PAGE = 5000;
 /** Judging queued batches yields to the event loop after this long (ingest and queries go between). */
 const SLICE_MS = 20;
+/** A `for:` wait whose series sent nothing for this long is forgotten (a container removed meanwhile)… */
+const PENDING_IDLE_S = 3600;
+/** …looked for every this many passes. */
+const SWEEP_EVERY = 60;
 
 interface EventRow {
   id: number;
@@ -70,6 +74,7 @@ export class AlertEvaluator {
   private queue: ColumnBatch[] = [];
   private scheduled = false;
   private eventsWaiting = false;
+  private passes = 0;
   readonly store: AlertStore;
   /** When this evaluator started: a host is not blamed for silence while the server was down. */
   private readonly startedAt: number;
@@ -165,6 +170,11 @@ export class AlertEvaluator {
     this.commit(() => this.place(true));
   }
 
+  /** Batches waiting to be judged. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   /** A batch the writer stored; judged a turn later, so ingest never waits on it. */
   observe(batch: ColumnBatch): void {
     // A batch with events has them judged at once too, rather than at the next pass.
@@ -196,7 +206,7 @@ export class AlertEvaluator {
       let n = 0;
       while (n < this.queue.length) {
         this.judgeBatch(this.queue[n++], now);
-        if ((n & 15) === 0 && performance.now() >= until) break;
+        if (performance.now() >= until) break;
       }
       this.queue = n === this.queue.length ? [] : this.queue.slice(n);
       if (this.eventsWaiting) {
@@ -225,6 +235,12 @@ export class AlertEvaluator {
         const rule = byName.get(i.rule);
         if (rule && i.phase === 'firing' && now - i.lastTs <= LATE_S) this.sendLate(rule, i, now);
       }
+      if (++this.passes % SWEEP_EVERY === 0)
+        for (const i of this.metric)
+          if (i.phase === 'pending' && now - i.lastTs > PENDING_IDLE_S) {
+            this.plans.unslot(i);
+            this.dropMetric(i);
+          }
     });
   }
 

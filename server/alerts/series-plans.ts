@@ -213,6 +213,20 @@ export class SeriesPlans {
     return next;
   }
 
+  /** Takes an instance out of its series' slot (or out of those waiting for their series). */
+  unslot(i: Instance): void {
+    const hp = this.hosts.get(i.host);
+    const waiting = (hp?.detached ?? this.detached.get(i.host))?.get(i.key);
+    if (waiting?.includes(i)) waiting.splice(waiting.indexOf(i), 1);
+    if (!hp) return;
+    const plans = [hp.self, ...hp.containers.values(), ...hp.labelled.values()];
+    for (const p of plans) {
+      if (p.key !== i.key || !p.slots) continue;
+      const n = p.slots.indexOf(i);
+      if (n >= 0) p.slots[n] = undefined;
+    }
+  }
+
   /** Hands a new plan the instances read back or left by the plans before it. */
   private attach(hp: HostPlan, plan: SeriesPlan): void {
     const waiting = hp.detached?.get(plan.key);
