@@ -4,9 +4,17 @@
 //   stored since the pass before, restart loops calming down), run every 10 s;
 // - judging one tick of the whole fleet's stored batches against the metric rules (done after
 //   each batch is stored, outside the request), against the 10 s the tick takes.
+// With --against REF (a git commit or branch, e.g. main) the evaluator of REF judges the same
+// batches in the same run, on a database of its own, the two taking turns tick by tick, and
+// both rows are printed with their ratio. Also printed: the longest the event loop was held by
+// one go of judging (what an ingest request or a query may have to wait behind).
 // Usage: npx tsx bench/alerts.ts [--hosts 10000] [--containers 40] [--rules 50] [--events 2000]
+//        [--ticks 6] [--against main]
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openDb } from '../server/db/open.ts';
 import { AlertEvaluator } from '../server/alerts/evaluator.ts';
@@ -22,6 +30,7 @@ const { values: a } = parseArgs({
     rules: { type: 'string', default: '50' },
     events: { type: 'string', default: '2000' },
     ticks: { type: 'string', default: '6' },
+    against: { type: 'string' },
   },
 });
 const HOSTS = Number(a.hosts);
@@ -49,50 +58,114 @@ for (let i = 0; i < RULES; i++) {
   else if (k === 'event') rules.push(`${name}    event: ${events[i % events.length]}\n`);
   else rules.push(`${name}    event: host_offline\n    for: 1m\n    hosts: "${i % 2 ? 'host-1*' : '*'}"\n`);
 }
-const config = parseRuleFile(`receivers:\n  ops:\n    webhook: http://127.0.0.1:9/hook\nrules:\n${rules.join('')}`, {
-  smtp: false,
-});
+const ruleFile = `receivers:\n  ops:\n    webhook: http://127.0.0.1:9/hook\nrules:\n${rules.join('')}`;
+const SLICE_MS = 20;
 
-const db = openDb(path.join(tempDir(), 'alerts-bench.db'));
-const sqlite = db.$client;
-const insertHost = sqlite.prepare(
-  'INSERT INTO hosts (name, interval_s, first_seen, last_seen, last_ts) VALUES (?, ?, ?, ?, ?)',
-);
-const rand = rng(19);
-sqlite.transaction(() => {
-  // 1 % of hosts silent for minutes; the rest current.
-  for (let h = 0; h < HOSTS; h++) {
-    const last = rand() < 0.01 ? NOW - 300 : NOW - 5;
-    insertHost.run(`host-${h}`, INTERVAL, NOW - 86_400, last, last);
+/** What both evaluators offer (the one on REF may lack drain's budget and `queued`). */
+interface Judge {
+  observe(b: ColumnBatch): void;
+  drain(budgetMs?: number): void;
+  pass(): void;
+  firing(): unknown[];
+  setConfig(c: unknown): void;
+  queued?: number;
+}
+interface Side {
+  name: string;
+  ev: Judge;
+  close(): void;
+  passMs: number[];
+  tickMs: number[];
+  blockMs: number[];
+}
+
+/** The alert modules of `ref`, unpacked where their imports (yaml, zod) resolve. */
+async function modulesOf(ref: string) {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const sha = execFileSync('git', ['rev-parse', '--short', ref], { cwd: root, encoding: 'utf8' }).trim();
+  const dir = path.join(root, 'node_modules', '.cache', 'berth-bench-alerts', sha);
+  if (!fs.existsSync(path.join(dir, 'server', 'alerts', 'evaluator.ts'))) {
+    fs.mkdirSync(dir, { recursive: true });
+    const tar = execFileSync('git', ['archive', sha, 'server/alerts', 'protocol', 'lib'], { cwd: root });
+    execFileSync('tar', ['-x', '-C', dir], { input: tar });
   }
-})();
+  const ev = (await import(path.join(dir, 'server', 'alerts', 'evaluator.ts'))) as {
+    AlertEvaluator: new (d: ConstructorParameters<typeof AlertEvaluator>[0]) => Judge;
+  };
+  const rf = (await import(path.join(dir, 'server', 'alerts', 'rule-file.ts'))) as {
+    parseRuleFile: typeof parseRuleFile;
+  };
+  return { name: `${ref} (${sha})`, Evaluator: ev.AlertEvaluator, parse: rf.parseRuleFile };
+}
+
 let now = NOW - 600;
-const ev = new AlertEvaluator({ sqlite, now: () => now, publicUrl: () => 'http://berth' });
-ev.setConfig(config);
-const insertEvent = sqlite.prepare(
-  `INSERT INTO events (host_id, ts, ns, type, container, container_id, exit_code, health, cause, received_at)
-   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-);
-const addEvents = (n: number, at: number) =>
+const rand = rng(19);
+const silent = new Set<number>();
+for (let h = 0; h < HOSTS; h++) if (rand() < 0.01) silent.add(h);
+
+function side(
+  name: string,
+  Evaluator: new (d: ConstructorParameters<typeof AlertEvaluator>[0]) => Judge,
+  parse: typeof parseRuleFile,
+): Side {
+  const db = openDb(path.join(tempDir(), 'alerts-bench.db'));
+  const sqlite = db.$client;
+  const insertHost = sqlite.prepare(
+    'INSERT INTO hosts (name, interval_s, first_seen, last_seen, last_ts) VALUES (?, ?, ?, ?, ?)',
+  );
   sqlite.transaction(() => {
-    for (let i = 0; i < n; i++) {
-      const host = 1 + Math.floor(rand() * HOSTS);
-      const c = Math.floor(rand() * CONTAINERS);
-      const type = ['die', 'start', 'oom', 'health_status'][i % 4];
-      insertEvent.run(
-        host,
-        at,
-        i,
-        type,
-        `web-${c}`,
-        `id${host}x${c}`,
-        type === 'die' ? 1 : null,
-        type === 'health_status' ? (rand() < 0.5 ? 'unhealthy' : 'healthy') : null,
-        type === 'die' ? 'exit' : null,
-        at,
-      );
+    // 1 % of hosts silent for minutes; the rest current.
+    for (let h = 0; h < HOSTS; h++) {
+      const last = silent.has(h) ? NOW - 300 : NOW - 5;
+      insertHost.run(`host-${h}`, INTERVAL, NOW - 86_400, last, last);
     }
   })();
+  const ev = new Evaluator({ sqlite, now: () => now, publicUrl: () => 'http://berth' });
+  ev.setConfig(parse(ruleFile, { smtp: false }));
+  sides.push({ name, ev, close: () => sqlite.close(), passMs: [], tickMs: [], blockMs: [] });
+  dbs.push(sqlite);
+  return sides[sides.length - 1];
+}
+const sides: Side[] = [];
+const dbs: ReturnType<typeof openDb>['$client'][] = [];
+if (a.against) {
+  const m = await modulesOf(a.against);
+  side(m.name, m.Evaluator, m.parse);
+}
+side('this tree', AlertEvaluator as new (d: ConstructorParameters<typeof AlertEvaluator>[0]) => Judge, parseRuleFile);
+
+const eventRows = (n: number, at: number) => {
+  const out: unknown[][] = [];
+  for (let i = 0; i < n; i++) {
+    const host = 1 + Math.floor(rand() * HOSTS);
+    const c = Math.floor(rand() * CONTAINERS);
+    const type = ['die', 'start', 'oom', 'health_status'][i % 4];
+    out.push([
+      host,
+      at,
+      i,
+      type,
+      `web-${c}`,
+      `id${host}x${c}`,
+      type === 'die' ? 1 : null,
+      type === 'health_status' ? (rand() < 0.5 ? 'unhealthy' : 'healthy') : null,
+      type === 'die' ? 'exit' : null,
+      at,
+    ]);
+  }
+  return out;
+};
+const addEvents = (rows: unknown[][]) => {
+  for (const sqlite of dbs) {
+    const insert = sqlite.prepare(
+      `INSERT INTO events (host_id, ts, ns, type, container, container_id, exit_code, health, cause, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    sqlite.transaction(() => {
+      for (const r of rows) insert.run(...r);
+    })();
+  }
+};
 
 // Each series wanders ±3 around a level of its own (a busy container stays busy), as real ones do.
 const levels = new Map<string, number>();
@@ -129,35 +202,47 @@ function fleetTick(ts: number): ColumnBatch[] {
 }
 
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-const passMs: number[] = [];
-const tickMs: number[] = [];
 const ticks = Number(a.ticks);
+const load0 = os.loadavg();
 for (let t = 0; t < ticks; t++) {
   now += INTERVAL;
   const batches = fleetTick(now);
-  const t0 = performance.now();
-  for (const b of batches) ev.observe(b);
-  ev.drain();
-  tickMs.push(performance.now() - t0);
-  addEvents(Math.round(EVENTS / ticks), now);
-  const t1 = performance.now();
-  ev.pass();
-  passMs.push(performance.now() - t1);
+  const events = eventRows(Math.round(EVENTS / ticks), now);
+  addEvents(events);
+  // Turns: the side that went first goes second next tick (the machine is shared and noisy).
+  const order = t % 2 ? [...sides].reverse() : sides;
+  for (const s of order) {
+    const t0 = performance.now();
+    for (const b of batches) s.ev.observe(b);
+    let block = 0;
+    do {
+      const t1 = performance.now();
+      s.ev.drain(SLICE_MS);
+      block = Math.max(block, performance.now() - t1);
+    } while (s.ev.queued);
+    s.tickMs.push(performance.now() - t0);
+    s.blockMs.push(block);
+    const t2 = performance.now();
+    s.ev.pass();
+    s.passMs.push(performance.now() - t2);
+  }
 }
+const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
 const rows = HOSTS * (CONTAINERS + 3);
 console.log(
-  `alerts: ${RULES} rules, ${HOSTS} hosts × ${CONTAINERS} containers (+2 mounts each), ${ticks} ticks of ${INTERVAL} s`,
+  `alerts: ${RULES} rules, ${HOSTS} hosts × ${CONTAINERS} containers (+2 mounts each), ${ticks} ticks of ${INTERVAL} s, ${Math.round(EVENTS / ticks)} new events a tick`,
 );
-console.log(
-  `  pass (silent hosts, ${Math.round(EVENTS / ticks)} new events, loops): median ${median(passMs).toFixed(1)} ms, max ${Math.max(...passMs).toFixed(1)} ms`,
-);
-console.log(
-  `  judging a fleet tick (${rows} stored rows): median ${median(tickMs).toFixed(0)} ms = ${((median(tickMs) / (INTERVAL * 1000)) * 100).toFixed(1)} % of the ${INTERVAL} s it spans; ${((median(tickMs) * 1000) / HOSTS).toFixed(1)} µs per host batch`,
-);
-console.log(
-  `  firing now: ${ev.firing().length}; load average ${os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}`,
-);
-sqlite.close();
+console.log(`  load average ${load(load0)} at the start, ${load(os.loadavg())} at the end`);
+for (const s of sides) {
+  const tick = median(s.tickMs);
+  console.log(
+    `  ${s.name.padEnd(16)} pass median ${median(s.passMs).toFixed(0)} ms (max ${Math.max(...s.passMs).toFixed(0)}); judging a fleet tick (${rows} stored rows) median ${tick.toFixed(0)} ms = ${((tick / (INTERVAL * 1000)) * 100).toFixed(1)} % of its ${INTERVAL} s (first tick ${s.tickMs[0].toFixed(0)} ms); event loop held at most ${Math.max(...s.blockMs.slice(s.blockMs.length > 1 ? 1 : 0)).toFixed(0)} ms at a time; firing ${s.ev.firing().length}`,
+  );
+}
+if (sides.length === 2) {
+  const [old, cur] = sides;
+  console.log(
+    `  ratio ${old.name} / this tree: pass ${(median(old.passMs) / median(cur.passMs)).toFixed(1)}×, fleet tick ${(median(old.tickMs) / median(cur.tickMs)).toFixed(1)}×`,
+  );
+}
+for (const s of sides) s.close();
