@@ -9,9 +9,9 @@
 // - host_offline: the `hosts` table's newest sample time against each host's interval, each pass.
 // A transition in data older than LATE_S (an agent replaying its spool) is recorded with its real
 // times but not sent as news; a firing that is still on once its data is current is sent then.
-// State in SQLite: pending (when its `for:` wait began) and firing instances, written at the end
-// of each slice for what changed (a wait begun or ended, a firing, its band, its end), so a
-// restart neither waits a `for:` again nor forgets or re-sends a firing.
+// State in SQLite: pending (when its `for:` wait began) and firing instances, written for what
+// changed only (a firing, its band, its end with the slice; a wait begun or ended at the pass),
+// so a restart neither waits a `for:` again nor forgets or re-sends a firing.
 import type Database from 'better-sqlite3';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 import { canonicalLabels } from '../../protocol/series-key.ts';
@@ -68,6 +68,14 @@ export class AlertEvaluator {
   /** Instances whose row must be written at the end of this slice, and rows to delete. */
   private dirty = new Set<Instance>();
   private gone: { rule: string; key: string }[] = [];
+  /**
+   * `for:` waits begun, and ended, since the last pass: written at the pass (and at close), not
+   * with each slice. Thousands begin and end in a fleet's tick, and one write of each row per
+   * pass instead of per slice is most of what SQLite costs here; what a crash can lose is one
+   * pass's worth of waits (a clean stop writes them).
+   */
+  private waits = new Set<Instance>();
+  private waitsGone = new Map<string, { rule: string; key: string }>();
   /** Instances that have a row in alert_state. */
   private stored = new WeakSet<Instance>();
   private plans = new SeriesPlans();
@@ -108,6 +116,8 @@ export class AlertEvaluator {
     this.unsent.clear();
     this.dirty.clear();
     this.gone = [];
+    this.waits.clear();
+    this.waitsGone.clear();
     for (const i of this.store.loadInstances()) {
       this.stored.add(i);
       if (i.phase === 'firing' && !i.notified) this.unsent.add(i);
@@ -222,6 +232,7 @@ export class AlertEvaluator {
     this.drain();
     const now = this.deps.now();
     this.commit(() => {
+      this.writeWaits();
       this.judgeHosts(now);
       this.judgeEvents(now);
       const byName = new Map(this.config.rules.map((r) => [r.name, r]));
@@ -244,6 +255,21 @@ export class AlertEvaluator {
     });
   }
 
+  /** Writes the `for:` waits begun or ended since the last pass (a clean stop calls it). */
+  flush(): void {
+    this.commit(() => this.writeWaits());
+  }
+
+  private writeWaits(): void {
+    for (const g of this.waitsGone.values()) this.store.remove(g.rule, g.key);
+    this.waitsGone.clear();
+    for (const i of this.waits) {
+      this.store.save(i);
+      this.stored.add(i);
+    }
+    this.waits.clear();
+  }
+
   /** Runs `fn` in one transaction with the state rows it changed. */
   private commit(fn: () => void): void {
     this.store.transaction(() => {
@@ -251,6 +277,8 @@ export class AlertEvaluator {
       for (const g of this.gone) this.store.remove(g.rule, g.key);
       this.gone = [];
       for (const i of this.dirty) {
+        // Its row is written now: an older wait's row waiting to go must not take it along.
+        if (this.waitsGone.size) this.waitsGone.delete(instanceKey(i.rule, i.key));
         this.store.save(i);
         this.stored.add(i);
       }
@@ -258,13 +286,21 @@ export class AlertEvaluator {
     });
   }
 
-  /** Its row goes (at the end of the slice). */
+  /** Its row is written with this slice (a firing, its band, its end…). */
+  private touch(i: Instance): void {
+    this.dirty.add(i);
+    this.waits.delete(i);
+  }
+
+  /** Its row goes: at the end of the slice, or at the next pass for a `for:` wait. */
   private forget(i: Instance): void {
     this.dirty.delete(i);
+    this.waits.delete(i);
     this.unsent.delete(i);
     if (this.stored.has(i)) {
       this.stored.delete(i);
-      this.gone.push({ rule: i.rule, key: i.key });
+      if (i.phase === 'pending') this.waitsGone.set(instanceKey(i.rule, i.key), { rule: i.rule, key: i.key });
+      else this.gone.push({ rule: i.rule, key: i.key });
     }
   }
 
@@ -326,7 +362,7 @@ export class AlertEvaluator {
         const step = stepThreshold(i, rule, ts[j], v);
         if (step === 'none') continue;
         if (step === 'fire') this.fire(rule, i, now, metricSummary(rule, i, 'firing', v));
-        else if (step === 'band') this.dirty.add(i);
+        else if (step === 'band') this.touch(i);
         else {
           if (step === 'resolve') this.resolve(rule, i, i.clearSince!, now, v);
           else this.dropMetric(i);
@@ -356,7 +392,7 @@ export class AlertEvaluator {
     };
     (plan.slots ??= new Array<Instance | undefined>(plan.size))[slot] = i;
     this.metric.add(i);
-    this.dirty.add(i);
+    this.waits.add(i);
     if (t.phase === 'firing') this.fire(rule, i, now, metricSummary(rule, i, 'firing', v));
     return i;
   }
@@ -373,7 +409,7 @@ export class AlertEvaluator {
     i.notified = !late;
     i.historyId = this.store.record(p, late, late ? [] : rule.notify, now);
     if (late) this.unsent.add(i);
-    this.dirty.add(i);
+    this.touch(i);
     if (!late) this.deps.onRecorded?.();
   }
 
@@ -385,7 +421,7 @@ export class AlertEvaluator {
       rule.kind === 'metric' ? metricSummary(rule, i, 'firing', i.value ?? 0) : this.firingSummary(rule, i);
     const p = payload(rule, i, 'firing', { started: i.since, ended: null }, i.value, summary, this.deps.publicUrl());
     this.store.sendLate(i.historyId, p, rule.notify, now);
-    this.dirty.add(i);
+    this.touch(i);
     this.deps.onRecorded?.();
   }
 
@@ -519,7 +555,7 @@ export class AlertEvaluator {
         if (i) {
           i.lastTs = Math.max(i.lastTs, ts);
           i.value = (i.value ?? 0) + 1;
-          this.dirty.add(i);
+          this.touch(i);
           return;
         }
         const d = this.s.deaths.get(e.host, e.container, ts - rule.withinS, ts) as { n: number; first: number | null };

@@ -201,6 +201,7 @@ export class Alerts {
 
   async close(): Promise<void> {
     for (const s of this.stops) s();
+    this.evaluator.flush();
     this.watcher?.close();
     clearTimeout(this.reloadTimer);
     await this.delivery.close();
