@@ -5,17 +5,19 @@
 // - judging one tick of the whole fleet's stored batches against the metric rules (done after
 //   each batch is stored, outside the request), against the 10 s the tick takes.
 // With --against REF (a git commit or branch, e.g. main) the evaluator of REF judges the same
-// batches in the same run, on a database of its own, the two taking turns tick by tick, and
-// both rows are printed with their ratio. Also printed: the longest the event loop was held by
-// one go of judging (what an ingest request or a query may have to wait behind).
+// batches (the same seed) in the same run, each side in a process of its own (a fleet's worth of
+// state in one heap must not slow the other side's garbage collector), taking turns round by
+// round (--rounds), and both rows are printed with their ratio. Also printed: the longest the
+// event loop was held by one go of judging (what an ingest request or a query may wait behind).
 // Usage: npx tsx bench/alerts.ts [--hosts 10000] [--containers 40] [--rules 50] [--events 2000]
-//        [--ticks 6] [--against main]
+//        [--ticks 6] [--against main] [--rounds 1]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type Database from 'better-sqlite3';
 import { openDb } from '../server/db/open.ts';
 import { AlertEvaluator } from '../server/alerts/evaluator.ts';
 import { parseRuleFile } from '../server/alerts/rule-file.ts';
@@ -31,6 +33,8 @@ const { values: a } = parseArgs({
     events: { type: 'string', default: '2000' },
     ticks: { type: 'string', default: '6' },
     against: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
+    side: { type: 'string' },
   },
 });
 const HOSTS = Number(a.hosts);
@@ -70,14 +74,13 @@ interface Judge {
   setConfig(c: unknown): void;
   queued?: number;
 }
-interface Side {
-  name: string;
-  ev: Judge;
-  close(): void;
+interface Result {
   passMs: number[];
   tickMs: number[];
   blockMs: number[];
+  firing: number;
 }
+const SELF = 'this tree';
 
 /** The alert modules of `ref`, unpacked where their imports (yaml, zod) resolve. */
 async function modulesOf(ref: string) {
@@ -103,37 +106,6 @@ const rand = rng(19);
 const silent = new Set<number>();
 for (let h = 0; h < HOSTS; h++) if (rand() < 0.01) silent.add(h);
 
-function side(
-  name: string,
-  Evaluator: new (d: ConstructorParameters<typeof AlertEvaluator>[0]) => Judge,
-  parse: typeof parseRuleFile,
-): Side {
-  const db = openDb(path.join(tempDir(), 'alerts-bench.db'));
-  const sqlite = db.$client;
-  const insertHost = sqlite.prepare(
-    'INSERT INTO hosts (name, interval_s, first_seen, last_seen, last_ts) VALUES (?, ?, ?, ?, ?)',
-  );
-  sqlite.transaction(() => {
-    // 1 % of hosts silent for minutes; the rest current.
-    for (let h = 0; h < HOSTS; h++) {
-      const last = silent.has(h) ? NOW - 300 : NOW - 5;
-      insertHost.run(`host-${h}`, INTERVAL, NOW - 86_400, last, last);
-    }
-  })();
-  const ev = new Evaluator({ sqlite, now: () => now, publicUrl: () => 'http://berth' });
-  ev.setConfig(parse(ruleFile, { smtp: false }));
-  sides.push({ name, ev, close: () => sqlite.close(), passMs: [], tickMs: [], blockMs: [] });
-  dbs.push(sqlite);
-  return sides[sides.length - 1];
-}
-const sides: Side[] = [];
-const dbs: ReturnType<typeof openDb>['$client'][] = [];
-if (a.against) {
-  const m = await modulesOf(a.against);
-  side(m.name, m.Evaluator, m.parse);
-}
-side('this tree', AlertEvaluator as new (d: ConstructorParameters<typeof AlertEvaluator>[0]) => Judge, parseRuleFile);
-
 const eventRows = (n: number, at: number) => {
   const out: unknown[][] = [];
   for (let i = 0; i < n; i++) {
@@ -155,16 +127,14 @@ const eventRows = (n: number, at: number) => {
   }
   return out;
 };
-const addEvents = (rows: unknown[][]) => {
-  for (const sqlite of dbs) {
-    const insert = sqlite.prepare(
-      `INSERT INTO events (host_id, ts, ns, type, container, container_id, exit_code, health, cause, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    sqlite.transaction(() => {
-      for (const r of rows) insert.run(...r);
-    })();
-  }
+const addEvents = (sqlite: Database.Database, rows: unknown[][]) => {
+  const insert = sqlite.prepare(
+    `INSERT INTO events (host_id, ts, ns, type, container, container_id, exit_code, health, cause, received_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  sqlite.transaction(() => {
+    for (const r of rows) insert.run(...r);
+  })();
 };
 
 // Each series wanders ±3 around a level of its own (a busy container stays busy), as real ones do.
@@ -201,48 +171,93 @@ function fleetTick(ts: number): ColumnBatch[] {
   return out;
 }
 
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-const ticks = Number(a.ticks);
-const load0 = os.loadavg();
-for (let t = 0; t < ticks; t++) {
-  now += INTERVAL;
-  const batches = fleetTick(now);
-  const events = eventRows(Math.round(EVENTS / ticks), now);
-  addEvents(events);
-  // Turns: the side that went first goes second next tick (the machine is shared and noisy).
-  const order = t % 2 ? [...sides].reverse() : sides;
-  for (const s of order) {
+/** One side in this process: its own database, every tick, the figures as one JSON line. */
+async function runSide(which: string): Promise<void> {
+  const m =
+    which === SELF
+      ? {
+          Evaluator: AlertEvaluator as new (d: ConstructorParameters<typeof AlertEvaluator>[0]) => Judge,
+          parse: parseRuleFile,
+        }
+      : await modulesOf(which);
+  const sqlite = openDb(path.join(tempDir(), 'alerts-bench.db')).$client;
+  const insertHost = sqlite.prepare(
+    'INSERT INTO hosts (name, interval_s, first_seen, last_seen, last_ts) VALUES (?, ?, ?, ?, ?)',
+  );
+  sqlite.transaction(() => {
+    // 1 % of hosts silent for minutes; the rest current.
+    for (let h = 0; h < HOSTS; h++) {
+      const last = silent.has(h) ? NOW - 300 : NOW - 5;
+      insertHost.run(`host-${h}`, INTERVAL, NOW - 86_400, last, last);
+    }
+  })();
+  const ev = new m.Evaluator({ sqlite, now: () => now, publicUrl: () => 'http://berth' });
+  ev.setConfig(m.parse(ruleFile, { smtp: false }));
+  const r: Result = { passMs: [], tickMs: [], blockMs: [], firing: 0 };
+  const ticks = Number(a.ticks);
+  for (let t = 0; t < ticks; t++) {
+    now += INTERVAL;
+    const batches = fleetTick(now);
+    addEvents(sqlite, eventRows(Math.round(EVENTS / ticks), now));
     const t0 = performance.now();
-    for (const b of batches) s.ev.observe(b);
+    for (const b of batches) ev.observe(b);
     let block = 0;
     do {
       const t1 = performance.now();
-      s.ev.drain(SLICE_MS);
+      ev.drain(SLICE_MS);
       block = Math.max(block, performance.now() - t1);
-    } while (s.ev.queued);
-    s.tickMs.push(performance.now() - t0);
-    s.blockMs.push(block);
+    } while (ev.queued);
+    r.tickMs.push(performance.now() - t0);
+    r.blockMs.push(block);
     const t2 = performance.now();
-    s.ev.pass();
-    s.passMs.push(performance.now() - t2);
+    ev.pass();
+    r.passMs.push(performance.now() - t2);
+  }
+  r.firing = ev.firing().length;
+  sqlite.close();
+  console.log(JSON.stringify(r));
+}
+
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+
+if (a.side) await runSide(a.side);
+else {
+  const names = a.against ? [a.against, SELF] : [SELF];
+  const results = new Map<string, Result[]>(names.map((n) => [n, []]));
+  const load0 = os.loadavg();
+  const self = fileURLToPath(import.meta.url);
+  const pass = process.argv.slice(2).filter((x, i, all) => x !== '--against' && all[i - 1] !== '--against');
+  for (let round = 0; round < Number(a.rounds); round++)
+    // Turns: the side that went first goes second next round (the machine is shared and noisy).
+    for (const n of round % 2 ? [...names].reverse() : names) {
+      const out = execFileSync(process.execPath, [...process.execArgv, self, ...pass, '--side', n], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 1 << 24,
+      });
+      results.get(n)!.push(JSON.parse(out.trim().split('\n').at(-1)!) as Result);
+    }
+  const sha = a.against ? execFileSync('git', ['rev-parse', '--short', a.against], { encoding: 'utf8' }).trim() : '';
+  const label = (n: string) => (n === SELF ? n : `${n} (${sha})`);
+  const rows = HOSTS * (CONTAINERS + 3);
+  const ticks = Number(a.ticks);
+  console.log(
+    `alerts: ${RULES} rules, ${HOSTS} hosts × ${CONTAINERS} containers (+2 mounts each), ${ticks} ticks of ${INTERVAL} s, ${Math.round(EVENTS / ticks)} new events a tick, ${a.rounds} round(s), each side in its own process`,
+  );
+  console.log(`  load average ${load(load0)} at the start, ${load(os.loadavg())} at the end`);
+  const all = (n: string, k: 'passMs' | 'tickMs') => results.get(n)!.flatMap((r) => r[k].slice(1));
+  for (const n of names) {
+    const rs = results.get(n)!;
+    const tick = median(all(n, 'tickMs'));
+    console.log(
+      `  ${label(n).padEnd(16)} pass median ${median(all(n, 'passMs')).toFixed(0)} ms; judging a fleet tick (${rows} stored rows) median ${tick.toFixed(0)} ms = ${((tick / (INTERVAL * 1000)) * 100).toFixed(1)} % of its ${INTERVAL} s (the first, with every wait beginning: ${median(rs.map((r) => r.tickMs[0])).toFixed(0)} ms); event loop held at most ${Math.max(...rs.flatMap((r) => r.blockMs.slice(1))).toFixed(0)} ms at a time; firing ${rs[0].firing}`,
+    );
+  }
+  if (names.length === 2) {
+    const [old, cur] = names;
+    console.log(
+      `  ratio ${label(old)} / ${SELF}: pass ${(median(all(old, 'passMs')) / median(all(cur, 'passMs'))).toFixed(1)}×, fleet tick ${(median(all(old, 'tickMs')) / median(all(cur, 'tickMs'))).toFixed(1)}×`,
+    );
   }
 }
-const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
-const rows = HOSTS * (CONTAINERS + 3);
-console.log(
-  `alerts: ${RULES} rules, ${HOSTS} hosts × ${CONTAINERS} containers (+2 mounts each), ${ticks} ticks of ${INTERVAL} s, ${Math.round(EVENTS / ticks)} new events a tick`,
-);
-console.log(`  load average ${load(load0)} at the start, ${load(os.loadavg())} at the end`);
-for (const s of sides) {
-  const tick = median(s.tickMs);
-  console.log(
-    `  ${s.name.padEnd(16)} pass median ${median(s.passMs).toFixed(0)} ms (max ${Math.max(...s.passMs).toFixed(0)}); judging a fleet tick (${rows} stored rows) median ${tick.toFixed(0)} ms = ${((tick / (INTERVAL * 1000)) * 100).toFixed(1)} % of its ${INTERVAL} s (first tick ${s.tickMs[0].toFixed(0)} ms); event loop held at most ${Math.max(...s.blockMs.slice(s.blockMs.length > 1 ? 1 : 0)).toFixed(0)} ms at a time; firing ${s.ev.firing().length}`,
-  );
-}
-if (sides.length === 2) {
-  const [old, cur] = sides;
-  console.log(
-    `  ratio ${old.name} / this tree: pass ${(median(old.passMs) / median(cur.passMs)).toFixed(1)}×, fleet tick ${(median(old.tickMs) / median(cur.tickMs)).toFixed(1)}×`,
-  );
-}
-for (const s of sides) s.close();

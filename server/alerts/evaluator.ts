@@ -10,8 +10,8 @@
 // A transition in data older than LATE_S (an agent replaying its spool) is recorded with its real
 // times but not sent as news; a firing that is still on once its data is current is sent then.
 // State in SQLite: pending (when its `for:` wait began) and firing instances, written for what
-// changed only (a firing, its band, its end with the slice; a wait begun or ended at the pass),
-// so a restart neither waits a `for:` again nor forgets or re-sends a firing.
+// changed only (a firing, its band, its end with the slice; a wait begun or ended in the time
+// left over), so a restart neither waits a `for:` again nor forgets or re-sends a firing.
 import type Database from 'better-sqlite3';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 import { canonicalLabels } from '../../protocol/series-key.ts';
@@ -69,10 +69,10 @@ export class AlertEvaluator {
   private dirty = new Set<Instance>();
   private gone: { rule: string; key: string }[] = [];
   /**
-   * `for:` waits begun, and ended, since the last pass: written at the pass (and at close), not
-   * with each slice. Thousands begin and end in a fleet's tick, and one write of each row per
-   * pass instead of per slice is most of what SQLite costs here; what a crash can lose is one
-   * pass's worth of waits (a clean stop writes them).
+   * `for:` waits begun, and ended, not written down yet: written in the time left over from
+   * judging, a slice at a time (and all at close), so a fleet's thousands of waits beginning and
+   * ending per tick never hold the event loop long, and a wait that begins and ends before its
+   * turn costs no write at all. What a crash can lose is the waits not written yet.
    */
   private waits = new Set<Instance>();
   private waitsGone = new Map<string, { rule: string; key: string }>();
@@ -182,7 +182,7 @@ export class AlertEvaluator {
 
   /** Batches waiting to be judged. */
   get queued(): number {
-    return this.queue.length;
+    return this.queue.length + this.waits.size + this.waitsGone.size;
   }
 
   /** A batch the writer stored; judged a turn later, so ingest never waits on it. */
@@ -209,9 +209,16 @@ export class AlertEvaluator {
    * `budgetMs`, the rest a turn later.
    */
   drain(budgetMs = Infinity): void {
-    if (!this.queue.length && !this.eventsWaiting) return;
-    const now = this.deps.now();
     const until = performance.now() + budgetMs;
+    if (this.queue.length || this.eventsWaiting) this.judgeQueued(until);
+    // What time is left goes to writing `for:` waits down.
+    if (performance.now() < until && (this.waits.size || this.waitsGone.size))
+      this.commit(() => this.writeWaits(until));
+    if (this.queued) this.schedule();
+  }
+
+  private judgeQueued(until: number): void {
+    const now = this.deps.now();
     this.commit(() => {
       let n = 0;
       while (n < this.queue.length) {
@@ -224,15 +231,13 @@ export class AlertEvaluator {
         this.judgeEvents(now);
       }
     });
-    if (this.queue.length) this.schedule();
   }
 
   /** One pass of what time alone changes: silent hosts, new events, restart loops that calmed down, late firings now current. */
   pass(): void {
-    this.drain();
+    this.judgeQueued(Infinity);
     const now = this.deps.now();
     this.commit(() => {
-      this.writeWaits();
       this.judgeHosts(now);
       this.judgeEvents(now);
       const byName = new Map(this.config.rules.map((r) => [r.name, r]));
@@ -253,21 +258,28 @@ export class AlertEvaluator {
             this.dropMetric(i);
           }
     });
+    if (this.queued) this.schedule();
   }
 
   /** Writes the `for:` waits begun or ended since the last pass (a clean stop calls it). */
   flush(): void {
-    this.commit(() => this.writeWaits());
+    this.commit(() => this.writeWaits(Infinity));
   }
 
-  private writeWaits(): void {
-    for (const g of this.waitsGone.values()) this.store.remove(g.rule, g.key);
-    this.waitsGone.clear();
+  /** Deletes first: a wait that ended and one that began on the same series go in that order. */
+  private writeWaits(until: number): void {
+    let n = 0;
+    for (const [k, g] of this.waitsGone) {
+      this.store.remove(g.rule, g.key);
+      this.waitsGone.delete(k);
+      if ((++n & 63) === 0 && performance.now() >= until) return;
+    }
     for (const i of this.waits) {
       this.store.save(i);
       this.stored.add(i);
+      this.waits.delete(i);
+      if ((++n & 63) === 0 && performance.now() >= until) return;
     }
-    this.waits.clear();
   }
 
   /** Runs `fn` in one transaction with the state rows it changed. */
