@@ -162,14 +162,7 @@ export class SeriesPlans {
       ...g,
       slots: null,
     };
-    // Its project changed: what it had carries over to the rules that still match.
-    if (plan?.slots)
-      this.place(
-        next,
-        plan.slots.filter((i) => i !== undefined),
-      );
-    this.attach(hp, next);
-    hp.containers.set(name, next);
+    hp.containers.set(name, this.install(hp, next, plan));
     return next;
   }
 
@@ -187,11 +180,7 @@ export class SeriesPlans {
     if (plan && plan.project === project) return plan;
     const rules =
       container === null
-        ? (hp.self.groups.find((g) => g.metric === metric)?.rules ??
-          this.rules.filter(
-            (r): r is MetricRule =>
-              r.kind === 'metric' && r.entity === 'host' && r.metric === metric && r.hosts(hp.name),
-          ))
+        ? (hp.self.groups.find((g) => g.metric === metric)?.rules ?? [])
         : hp.containerRules.filter((r) => r.metric === metric && r.containers(container) && r.composeProject(project));
     const next: SeriesPlan = {
       key: plan?.key ?? seriesKey(hp.name, container, canonical),
@@ -203,13 +192,21 @@ export class SeriesPlans {
       size: rules.length,
       slots: null,
     };
-    if (plan?.slots)
+    hp.labelled.set(mk, this.install(hp, next, plan));
+    return next;
+  }
+
+  /**
+   * A series' new plan (its compose project changed, or it is new): what the plan before it had
+   * carries over to the rules that still match, and what waited for it detached is handed over.
+   */
+  private install(hp: HostPlan, next: SeriesPlan, before: SeriesPlan | undefined): SeriesPlan {
+    if (before?.slots)
       this.place(
         next,
-        plan.slots.filter((i) => i !== undefined),
+        before.slots.filter((i) => i !== undefined),
       );
     this.attach(hp, next);
-    hp.labelled.set(mk, next);
     return next;
   }
 
