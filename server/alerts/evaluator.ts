@@ -83,6 +83,7 @@ export class AlertEvaluator {
   private scheduled = false;
   private eventsWaiting = false;
   private passes = 0;
+  private closed = false;
   readonly store: AlertStore;
   /** When this evaluator started: a host is not blamed for silence while the server was down. */
   private readonly startedAt: number;
@@ -189,6 +190,7 @@ export class AlertEvaluator {
   observe(batch: ColumnBatch): void {
     // A batch with events has them judged at once too, rather than at the next pass.
     const events = (batch.events?.length ?? 0) > 0;
+    if (this.closed) return;
     if (events) this.eventsWaiting = true;
     if (!events && !this.plans.anyMetric) return;
     this.queue.push(batch);
@@ -200,7 +202,7 @@ export class AlertEvaluator {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.drain(SLICE_MS);
+      if (!this.closed) this.drain(SLICE_MS);
     });
   }
 
@@ -261,9 +263,12 @@ export class AlertEvaluator {
     if (this.queued) this.schedule();
   }
 
-  /** Writes the `for:` waits begun or ended since the last pass (a clean stop calls it). */
-  flush(): void {
+  /** Judges what is queued, writes the `for:` waits still owed, and takes no more batches (the server is stopping). */
+  close(): void {
+    if (this.closed) return;
+    this.judgeQueued(Infinity);
     this.commit(() => this.writeWaits(Infinity));
+    this.closed = true;
   }
 
   /** Deletes first: a wait that ended and one that began on the same series go in that order. */

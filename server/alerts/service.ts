@@ -201,7 +201,7 @@ export class Alerts {
 
   async close(): Promise<void> {
     for (const s of this.stops) s();
-    this.evaluator.flush();
+    this.evaluator.close();
     this.watcher?.close();
     clearTimeout(this.reloadTimer);
     await this.delivery.close();
