@@ -435,3 +435,34 @@ test('a bad file is refused on reload with its line; the previous rules keep run
   );
   await h.close();
 });
+
+test('judging that fails a turn after ingest (the file cannot be written) is logged, not fatal', async () => {
+  const h = await alertHarness(
+    `${RECEIVERS}rules:
+  - name: hot
+    entity: host
+    metric: cpu_pct
+    above: 80
+    notify: [ops]
+`,
+    T0,
+  );
+  await h.advance(10);
+  // Through the app, not h.ingest: the batch is judged a turn later, outside any request.
+  assert.equal(await h.post(hostTicks('alpha', 'cpu_pct', h.now(), [95])), 200);
+  h.db.$client.pragma('query_only = ON');
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  assert.ok(
+    h.log.lines.some((l) => /alert evaluation: .*readonly/i.test(l)),
+    h.log.lines.join('\n'),
+  );
+  // Writable again: the next batch fires as it should.
+  h.db.$client.pragma('query_only = OFF');
+  await h.advance(10);
+  await h.ingest(hostTicks('alpha', 'cpu_pct', h.now(), [96]));
+  assert.deepEqual(
+    h.sent.map((s) => s.payload.status),
+    ['firing'],
+  );
+  await h.close();
+});

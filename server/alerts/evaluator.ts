@@ -55,6 +55,8 @@ export interface EvaluatorDeps {
   publicUrl: () => string;
   /** Told after each transition is recorded (the delivery loop wakes up). */
   onRecorded?: () => void;
+  /** Told when judging a turn later failed (a full disk, a busy file): it must not end the server. */
+  onError?: (e: Error) => void;
 }
 
 export class AlertEvaluator {
@@ -202,7 +204,12 @@ export class AlertEvaluator {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (!this.closed) this.drain(SLICE_MS);
+      if (this.closed) return;
+      try {
+        this.drain(SLICE_MS);
+      } catch (e) {
+        this.deps.onError?.(e as Error);
+      }
     });
   }
 

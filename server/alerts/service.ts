@@ -11,6 +11,7 @@ import type { ColumnBatch } from '../../protocol/batch.ts';
 import type { AlertsResponse } from '../../protocol/alerts.ts';
 import type { Logger } from '../../lib/log.ts';
 import { every, type Clock } from '../../lib/clock.ts';
+import { throttle } from '../../lib/log-throttle.ts';
 import { AlertEvaluator } from './evaluator.ts';
 import { Delivery, sender, type Send } from './delivery.ts';
 import { describeRule, parseRuleFile, RuleFileError, type AlertConfig } from './rule-file.ts';
@@ -46,6 +47,7 @@ export class Alerts {
   private stops: (() => void)[] = [];
   private watcher: fs.FSWatcher | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
+  private trouble = throttle();
 
   constructor(private o: AlertsOptions) {
     this.evaluator = new AlertEvaluator({
@@ -53,6 +55,7 @@ export class Alerts {
       now: o.now,
       publicUrl: o.publicUrl,
       onRecorded: () => queueMicrotask(() => this.delivery.tick()),
+      onError: (e) => this.failed(e),
     });
     this.delivery = new Delivery({
       store: this.evaluator.store,
@@ -100,8 +103,18 @@ export class Alerts {
       this.delivery.tick();
       this.evaluator.store.trim(this.o.now() - HISTORY_KEPT_S);
     } catch (e) {
-      this.o.log.error(`alert evaluation: ${(e as Error).message}`);
+      this.failed(e as Error);
+    }
+  }
+
+  /** A pass or a turn of judging failed (its transaction rolled back): said once a minute, memory back to the file. */
+  private failed(e: Error): void {
+    const t = this.trouble(e.message);
+    if (t.write) this.o.log.error(`alert evaluation: ${e.message}${t.more}`);
+    try {
       this.evaluator.reload();
+    } catch {
+      // The file cannot be read either: the next pass tries again.
     }
   }
 
