@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,6 +113,34 @@ test('no smartctl installed: off with one line naming the command', async () => 
     /^warn collector smart off: cannot run \/nonexistent\/smartctl: .*ENOENT \(install smartmontools/,
   );
   await runner.close();
+});
+
+test('no disk found: smartctl is run again only after --smart-interval, however often the runner retries', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-smart-'));
+  const runs = path.join(dir, 'runs');
+  const smartctl = path.join(dir, 'smartctl');
+  writeFileSync(smartctl, `#!/bin/sh\necho run >> ${runs}\necho '{"devices": []}'\n`);
+  chmodSync(smartctl, 0o755);
+  const log = memoryLogger();
+  const c = smartCollector({ smartctl, intervalSeconds: 300, log });
+  const runner = new CollectorRunner([c], log, 60);
+  const count = () => readFileSync(runs, 'utf8').split('\n').filter(Boolean).length;
+  try {
+    await runner.runAll(new SnapshotBuilder(1), { mono: 0, rates: new RateTracker(), log });
+    await until(async () => (existsSync(runs) ? true : undefined));
+    await new Promise((r) => setTimeout(r, 200));
+    for (let mono = 10; mono < 300; mono += 10)
+      await runner.runAll(new SnapshotBuilder(mono), { mono, rates: new RateTracker(), log });
+    assert.equal(count(), 1);
+    assert.equal(log.lines.length, 1, log.lines.join('\n'));
+    for (let mono = 300; mono <= 360; mono += 10)
+      await runner.runAll(new SnapshotBuilder(mono), { mono, rates: new RateTracker(), log });
+    await until(async () => (count() === 2 ? true : undefined));
+    assert.equal(log.lines.length, 1, 'said once');
+  } finally {
+    await runner.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("this machine's real smartctl: its virtual disk has none, said once", async (t) => {

@@ -79,6 +79,7 @@ export function smartCollector(opts: SmartOptions): Collector {
       missing = `${command} --scan finds no disk (virtual disks have no S.M.A.R.T.)`;
       return;
     }
+    missing = undefined;
     const disks: SmartReading[] = [];
     for (const d of devices) {
       if (closed) return;
@@ -98,18 +99,16 @@ export function smartCollector(opts: SmartOptions): Collector {
   return {
     name: 'smart',
     async collect(out, ctx) {
-      if (missing) {
-        const why = missing;
-        missing = undefined;
-        startedAt = -Infinity;
-        throw new SourceMissing(why);
-      }
       if (!running && ctx.mono - startedAt >= opts.intervalSeconds) {
         startedAt = ctx.mono;
         running = refresh(ctx.mono)
           .catch((err) => sayOnce((err as Error).message))
           .finally(() => (running = undefined));
       }
+      // No smartctl, or no disk with S.M.A.R.T.: off until a later scan finds one. Scanned
+      // again after --smart-interval, not each time the runner retries (every minute): each
+      // run forks the agent, ~0.1 s of CPU.
+      if (missing) throw new SourceMissing(missing);
       if (!latest || ctx.mono - latest.at > 2 * opts.intervalSeconds) return;
       for (const d of latest.disks) {
         const labels = { device: d.device, model: d.model ?? '', serial: d.serial ?? '' };
