@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { diskCollector, looksLikePartition, readBlockDevices, selectDisks } from './disk.ts';
+import { BLOCK_DEVICES_SECONDS, diskCollector, looksLikePartition, readBlockDevices, selectDisks } from './disk.ts';
 import type { CollectContext } from './collector.ts';
 import { SourceMissing } from '../source-missing.ts';
 import { parseDiskstats } from '../procfs/diskstats.ts';
@@ -191,6 +191,48 @@ test('diskCollector: iostat-style rates over two readings', async () => {
   });
   // dm-0's reads are sda's reads: counted once.
   assert.deepEqual(second.host, { disk_read_bps: 1048576 + 104857.6, disk_write_bps: 2097152 });
+});
+
+test('diskCollector: /sys/block is read again when diskstats names other devices, or after a while', async () => {
+  const procRoot = tempDir('berth-proc-');
+  const sysRoot = await sysWith({ sda: [] });
+  const c = diskCollector({ procRoot, sysRoot });
+  const rates = new RateTracker();
+  const disks = async (mono: number, text: string) => {
+    await writeFile(path.join(procRoot, 'diskstats'), text);
+    const out = new SnapshotBuilder(mono);
+    await c.collect(out, { mono, rates, log: memoryLogger() });
+    return [...new Set(out.series.map((s) => s.labels.disk))].sort();
+  };
+  const sda = (n: number) => line(8, 0, 'sda', { reads: n, sectorsRead: n * 8 });
+  const md0 = (n: number) => line(9, 0, 'md0', { reads: n, sectorsRead: n * 8 });
+  await disks(0, sda(1));
+  assert.deepEqual(await disks(10, sda(2)), ['sda']);
+  // A RAID volume made: a new name in diskstats, so /sys/block is listed again, at once.
+  await mkdir(path.join(sysRoot, 'block', 'md0', 'slaves', 'sda'), { recursive: true });
+  await disks(20, sda(3) + md0(1));
+  const second = new SnapshotBuilder(30);
+  await writeFile(path.join(procRoot, 'diskstats'), sda(4) + md0(2));
+  await c.collect(second, { mono: 30, rates, log: memoryLogger() });
+  assert.deepEqual([...new Set(second.series.map((s) => s.labels.disk))].sort(), ['md0', 'sda']);
+  assert.deepEqual(second.host, { disk_read_bps: 512 * 8 * 0.1, disk_write_bps: 0 }, 'md0 stacked on sda');
+  // What diskstats cannot show (sdb turned into a stacked device) waits for the bound.
+  const hostRead = async (mono: number, text: string) => {
+    await writeFile(path.join(procRoot, 'diskstats'), text);
+    const out = new SnapshotBuilder(mono);
+    await c.collect(out, { mono, rates, log: memoryLogger() });
+    return out.host.disk_read_bps;
+  };
+  const sdb = (n: number) => line(8, 16, 'sdb', { reads: n, sectorsRead: n * 80 });
+  await mkdir(path.join(sysRoot, 'block', 'sdb', 'slaves'), { recursive: true });
+  await hostRead(40, sda(5) + md0(3) + sdb(1));
+  assert.equal(await hostRead(50, sda(6) + md0(4) + sdb(2)), 512 * 8 * 0.1 + 512 * 80 * 0.1);
+  await mkdir(path.join(sysRoot, 'block', 'sdb', 'slaves', 'sda'));
+  assert.equal(await hostRead(60, sda(7) + md0(5) + sdb(3)), 512 * 8 * 0.1 + 512 * 80 * 0.1);
+  assert.equal(
+    await hostRead(40 + BLOCK_DEVICES_SECONDS, sda(8) + md0(6) + sdb(4)),
+    (512 * 8) / (BLOCK_DEVICES_SECONDS - 20),
+  );
 });
 
 test('diskCollector: io_ticks wraps at 2^32 ms; other counters going back are resets', async () => {
