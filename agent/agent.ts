@@ -110,9 +110,17 @@ export function startAgent(config: AgentConfig, log: Logger, deps: AgentDeps = {
   // The engine's events are followed from where the last run's spooled samples end, so what
   // happened while the agent was down still comes (the spool's folder keeps the place).
   const cursor = new EventCursorFile(path.join(config.spoolDir, 'events.cursor'), log);
-  const dockerEvents = selectCollectorNames(config.collectors).includes('events')
-    ? new DockerEventFollower({ socketPath: config.dockerSocket, log, since: cursor.load(Date.now()) })
-    : undefined;
+  // Followed for the events collector and for the docker collector, which asks the engine for
+  // its list of containers again only when an event says it changed.
+  const selected = selectCollectorNames(config.collectors);
+  const dockerEvents =
+    selected.includes('events') || selected.includes('docker')
+      ? new DockerEventFollower({
+          socketPath: config.dockerSocket,
+          log,
+          since: selected.includes('events') ? cursor.load(Date.now()) : undefined,
+        })
+      : undefined;
   const collectors = createCollectors(config, log, { dockerEvents });
   const events = collectors.find((c): c is EventsCollector => c.name === 'events');
   /**

@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { dockerCollector, LIST_EVERY_SECONDS } from './docker.ts';
+import { dockerCollector } from './docker.ts';
+import { LIST_EVERY_SECONDS } from '../docker/container-list.ts';
+import type { EventSubscriber } from '../docker/event-follower.ts';
+import type { ContainerEvent } from '../../protocol/batch.ts';
 import { CollectorRunner, type CollectContext } from './collector.ts';
 import { RateTracker } from '../rates.ts';
 import { SnapshotBuilder } from '../snapshot.ts';
@@ -227,4 +230,58 @@ test('cgroups: the engine lists and names containers, the numbers come from thei
   assert.equal(asked.length, 2);
   await tick(c, 1040 + LIST_EVERY_SECONDS);
   assert.equal(asked.length, 3);
+});
+
+test('while the event stream is followed, the list is asked for only after an event that changes it', async (t) => {
+  const state = { sweep: 1, absent: new Set<string>() };
+  const asked: string[] = [];
+  const route = replay(state);
+  const mock = await mockEngine((p) => {
+    asked.push(p);
+    return route(p);
+  });
+  const subscribers: EventSubscriber[] = [];
+  const events = { subscribe: (s: EventSubscriber) => (subscribers.push(s), () => undefined), start: () => undefined };
+  const tell = (e: Partial<ContainerEvent>) =>
+    subscribers.forEach((s) => s.event?.({ ts: 1, ns: 0, id: IDS.busy, name: 'shop-web-1', type: 'start', ...e }));
+  const c = dockerCollector({ socketPath: mock.socketPath, statsMode: 'engine', events, log: memoryLogger() });
+  t.after(async () => {
+    await c.close?.();
+    await mock.close();
+  });
+  const lists = () => asked.filter((p) => p === '/v1.41/containers/json').length;
+
+  // Before the stream is open: the engine's stats path has no directory to look at, so the
+  // list is asked every tick, as without events.
+  await tick(c, 1000);
+  await tick(c, 1010);
+  assert.equal(lists(), 2);
+  subscribers.forEach((s) => s.connected?.({ reconnect: false }));
+  await tick(c, 1020); // (events may have been missed before the connection)
+  assert.equal(lists(), 3);
+  for (let i = 0; i < 5; i++) await tick(c, 1030 + i * 10);
+  assert.equal(lists(), 3, 'no list call while nothing happens');
+
+  // A health check or an OOM changes nothing the list says; a stop does.
+  tell({ type: 'health_status', health: 'healthy' });
+  tell({ type: 'oom' });
+  await tick(c, 1100);
+  assert.equal(lists(), 3);
+  state.sweep = 2;
+  tell({ type: 'die', exit_code: 0 });
+  const after = await tick(c, 1110);
+  assert.equal(lists(), 4);
+  assert.ok(after.has('shop-web-1'));
+  await tick(c, 1120);
+  assert.equal(lists(), 4);
+
+  // The stream broke: back to a list per tick until it is open again.
+  subscribers.forEach((s) => s.disconnected?.('the engine closed the connection'));
+  await tick(c, 1130);
+  await tick(c, 1140);
+  assert.equal(lists(), 6);
+  subscribers.forEach((s) => s.connected?.({ reconnect: true }));
+  await tick(c, 1150);
+  await tick(c, 1160);
+  assert.equal(lists(), 7);
 });

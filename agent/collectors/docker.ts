@@ -1,8 +1,10 @@
-// The Docker collector: every tick, list the engine's running containers, read each one's
-// numbers from the source chosen at the first tick (docker/stats-source.ts: the containers'
-// cgroups, or the engine's one-shot stats calls), and emit one container sample each
-// (agent/docker/stats.ts does the maths, the same for both sources). The previous reading's
-// counters are kept per container id; containers that left are forgotten.
+// The Docker collector: every tick, read each running container's numbers from the source
+// chosen at the first tick (docker/stats-source.ts: the containers' cgroups, or the engine's
+// one-shot stats calls), and emit one container sample each (agent/docker/stats.ts does the
+// maths, the same for both sources). Which containers run comes from the engine's list, asked
+// again only when its event stream says a container came, went or changed (container-list.ts
+// decides when). The previous reading's counters are kept per container id; containers that
+// left are forgotten.
 import type { Collector, CollectContext } from './collector.ts';
 import { SourceMissing } from '../source-missing.ts';
 import type { Logger } from '../../lib/log.ts';
@@ -17,6 +19,7 @@ import { readProcFile, underRoot } from '../procfs/procfile.ts';
 import { parseMeminfo } from '../procfs/meminfo.ts';
 import type { ContainerNames } from '../docker/names.ts';
 import { containerIdentity, containerName, type ContainerSummary } from '../docker/labels.ts';
+import { ListPolicy, type ContainerChanges } from '../docker/container-list.ts';
 
 export interface DockerCollectorOptions {
   /** Path of the engine's unix socket (see resolveDockerSocket in agent/docker/client.ts). */
@@ -34,6 +37,11 @@ export interface DockerCollectorOptions {
   sysRoot?: string;
   /** Filled with the containers listed each tick, for other collectors to name them. */
   names?: ContainerNames;
+  /**
+   * The engine's event stream: while it is followed, the list is asked for only after an event
+   * that changes it (and at each (re)connection); without it, by the fallback in ListPolicy.
+   */
+  events?: ContainerChanges;
   log: Logger;
 }
 
@@ -43,14 +51,6 @@ type StatsSource = {
   /** Cgroups only: the ids of the containers whose cgroups are there, sorted, space-separated. */
   membership?(): string | undefined;
 };
-
-/**
- * With cgroups, seconds between two asks for the list while no container starts or stops: the
- * list is what brings name, image, labels and state changes (a pause, a rename) without the
- * event stream. Each ask costs the engine ~10 ms of CPU with 60 containers (measured here),
- * a tenth of a percent of a core at a 10 s interval if asked every tick.
- */
-export const LIST_EVERY_SECONDS = 60;
 
 export function dockerCollector(opts: DockerCollectorOptions): Collector {
   const client = new DockerClient({
@@ -63,27 +63,25 @@ export function dockerCollector(opts: DockerCollectorOptions): Collector {
   const previous = new Map<string, Counters>();
   let source: StatsSource | undefined;
   let lastWarning: string | undefined;
-  let listed: { containers: ContainerSummary[]; at: number; ids: string } | undefined;
+  const policy = new ListPolicy();
+  let listed: ContainerSummary[] | undefined;
+  opts.events?.subscribe(policy.subscriber);
+  opts.events?.start();
 
-  /**
-   * The engine's list: asked every tick for the engine source; with cgroups, when the
-   * containers found in the cgroup directories are not the ones it listed last (one started or
-   * stopped; or its cgroup is made before the engine lists it as running, so it is asked again
-   * until it does), and every LIST_EVERY_SECONDS.
-   */
+  /** The engine's list: the last one while it stands (ListPolicy), else asked for anew. */
   async function containersNow(mono: number): Promise<ContainerSummary[]> {
-    const found = source?.membership?.();
-    if (listed && found !== undefined && found === listed.ids && mono - listed.at < LIST_EVERY_SECONDS)
-      return listed.containers;
+    // The directory listing is only looked at when the events cannot tell.
+    const ask = policy.ask(mono, () => source?.membership?.());
+    if (ask === undefined && listed !== undefined) return listed;
     const containers = await client.listContainers();
-    listed = {
-      containers,
-      at: mono,
-      ids: containers
-        .map((c) => c.Id)
-        .sort()
-        .join(' '),
-    };
+    if (ask)
+      policy.listed(
+        ask,
+        mono,
+        containers.map((c) => c.Id),
+      );
+    listed = containers;
+    opts.names?.set(containers.map((c) => ({ id: c.Id, name: containerName(c.Names, c.Id) })));
     return containers;
   }
 
@@ -133,7 +131,6 @@ export function dockerCollector(opts: DockerCollectorOptions): Collector {
 
     async collect(out: SnapshotBuilder, ctx: CollectContext): Promise<void> {
       const containers = await containersNow(ctx.mono);
-      opts.names?.set(containers.map((c) => ({ id: c.Id, name: containerName(c.Names, c.Id) })));
       source ??= await choose();
       const results = await source.statsAll(containers);
       // Answered after the tick's deadline: these readings are not of its time. The counters of

@@ -49,6 +49,7 @@ export const COLLECTORS: Record<CollectorName, Factory> = {
       procRoot: c.procRoot,
       sysRoot: c.sysRoot,
       names: shared.containerNames,
+      events: shared.dockerEvents,
       log,
     }),
   processes: (c, log, shared) =>
