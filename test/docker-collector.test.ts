@@ -4,12 +4,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dockerCollector } from '../agent/collectors/docker.ts';
 import { resolveDockerSocket } from '../agent/docker/client.ts';
+import { RELIST_ON } from '../agent/docker/container-list.ts';
+import { DockerEventFollower } from '../agent/docker/event-follower.ts';
 import { RateTracker } from '../agent/rates.ts';
 import { SnapshotBuilder } from '../agent/snapshot.ts';
 import { memoryLogger } from '../lib/log.ts';
 import type { ContainerSample } from '../protocol/batch.ts';
 import {
   createNetwork,
+  engineProxy,
   removeContainers,
   removeNetwork,
   requireDocker,
@@ -99,3 +102,68 @@ test('docker collector on a real engine: burner ≈ one core, sleeper ≈ idle',
       `sweep of ${second.count} containers: ${first.ms.toFixed(0)} ms (first, with version negotiation), ${second.ms.toFixed(0)} ms`,
   );
 });
+
+test(
+  'with the event stream, a container that starts or goes is seen without a list call per tick',
+  { timeout: 120_000 },
+  async (t) => {
+    if (!(await requireDocker(t))) return;
+    const NEWCOMER = `${TEST_PREFIX}newcomer`;
+    t.after(() => removeContainers([NEWCOMER]));
+    // Every request the collector and its event stream make, counted on the way to the engine.
+    const proxy = await engineProxy(resolveDockerSocket(undefined));
+    const log = memoryLogger();
+    const events = new DockerEventFollower({ socketPath: proxy.socketPath, log });
+    // The engine's stats path: it has no cgroup directory to watch, so without events it lists
+    // every tick (with cgroups a directory listing also spares most list calls).
+    const collector = dockerCollector({ socketPath: proxy.socketPath, events, statsMode: 'engine', log });
+    t.after(async () => {
+      await collector.close?.();
+      events.stop();
+      await proxy.close();
+    });
+    // The engine is shared: others' containers coming and going are events that rightly bring a
+    // list call. Those are counted, so what is asserted is "no list without a reason".
+    let reasons = 0;
+    events.subscribe({ event: (e) => void (RELIST_ON.has(e.type) && reasons++), connected: () => void reasons++ });
+    const lists = () => proxy.requests.filter((p) => /^\/v[\d.]+\/containers\/json$/.test(p)).length;
+    const tick = async () => {
+      const out = new SnapshotBuilder(Math.floor(Date.now() / 1000));
+      await collector.collect(out, { mono: performance.now() / 1000, rates: new RateTracker(), log });
+      return new Set(out.containers.map((c) => c.name));
+    };
+    const until = async (what: string, ok: (names: Set<string>) => boolean) => {
+      for (const end = Date.now() + 60_000; Date.now() < end; await new Promise((r) => setTimeout(r, 250)))
+        if (ok(await tick())) return;
+      assert.fail(`${what} within 60 s`);
+    };
+    const quiet = async (label: string) => {
+      const [l0, r0] = [lists(), reasons];
+      for (let i = 0; i < 8; i++) {
+        await tick();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const [l, r] = [lists() - l0, reasons - r0];
+      t.diagnostic(`${label}: 4 ticks, ${l} list calls, ${r} events that change the list`);
+      assert.ok(l <= r, `${label}: ${l} list calls for ${r} reasons in 4 ticks`);
+    };
+
+    for (const end = Date.now() + 30_000; !events.connected && Date.now() < end;)
+      await new Promise((r) => setTimeout(r, 100));
+    assert.ok(events.connected, 'the event stream opened');
+    await tick();
+    await tick();
+    await quiet('nothing happening');
+
+    await runContainer({ name: NEWCOMER, cmd: ['sleep', '3600'] });
+    await until(`${NEWCOMER} seen`, (names) => names.has(NEWCOMER));
+    await quiet('after the start');
+    await removeContainers([NEWCOMER]);
+    await until(`${NEWCOMER} gone`, (names) => !names.has(NEWCOMER));
+    await quiet('after the removal');
+    assert.deepEqual(
+      log.lines.filter((l) => !l.startsWith('info ') && !l.startsWith('debug ')),
+      [],
+    );
+  },
+);

@@ -196,3 +196,49 @@ export async function mockEngine(
     },
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Counting proxy in front of the real engine
+
+export interface EngineProxy {
+  readonly socketPath: string;
+  /** Request paths in arrival order (query strings kept). */
+  readonly requests: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A unix socket that passes every request on to the real engine at `upstream` and the answer
+ * back (streamed, so the event stream works through it), writing down each request's path:
+ * what an agent asks of a real engine, counted.
+ */
+export async function engineProxy(upstream: string): Promise<EngineProxy> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-engine-proxy-'));
+  const socketPath = join(dir, 'docker.sock');
+  const requests: string[] = [];
+  const server = http.createServer((req, res) => {
+    requests.push(req.url ?? '');
+    const up = http.request(
+      { socketPath: upstream, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        // At once: the event stream's answer has its headers long before any event.
+        res.flushHeaders();
+        answer.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    res.on('close', () => up.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  return {
+    socketPath,
+    requests,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
