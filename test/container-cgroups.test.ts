@@ -259,16 +259,24 @@ test(
 
 test(
   'a restarted and a recreated container keep their history by name (real agent and server)',
-  { timeout: 120_000 },
+  { timeout: 240_000 },
   async (t) => {
     if (!(await requireDocker(t))) return;
     const names = { restarted: 'cg-restarted', recreated: 'cg-recreated' };
     const all = Object.values(names);
     t.after(() => removeContainers(all));
     await removeContainers(all);
-    // Traffic of its own, so a stale network namespace would show as missing rates.
-    const cmd = ['sh', '-c', 'while true; do ping -c 1 -W 1 127.0.0.1 >/dev/null; usleep 100000; done'];
-    await runContainer({ name: names.restarted, cmd: ['sh', '-c', 'exec sleep 3600'] });
+    // Traffic of its own on eth0, so a stale network namespace would show as missing rates: a
+    // ping of the bridge's gateway (the host), which answers through eth0. (Loopback traffic is
+    // not counted, as in `docker stats`; a container without traffic of its own only showed
+    // rates when others' containers happened to broadcast on the bridge, and timed out when
+    // none did.)
+    const cmd = [
+      'sh',
+      '-c',
+      'gw=$(ip route | awk "/default/ {print \\$3}"); while true; do ping -c 1 -W 1 $gw >/dev/null; usleep 100000; done',
+    ];
+    await runContainer({ name: names.restarted, cmd });
     await runContainer({ name: names.recreated, cmd });
     const server = await startServer(testConfig(), memoryLogger());
     t.after(() => server.close());
@@ -308,7 +316,7 @@ test(
     const seen = (name: string, after: number) =>
       eventually(
         async () => ((await samples(name, start)).some((s) => s.ts > after && s.mem != null) ? true : undefined),
-        30_000,
+        60_000,
         `${name} sampled after ${after}`,
       );
     await seen(names.restarted, start);
@@ -328,13 +336,13 @@ test(
     await eventually(
       async () =>
         (await samples(names.recreated, start)).some((s) => s.ts > changed + 2 && (s.rx ?? 0) > 0) ? true : undefined,
-      30_000,
+      60_000,
       'network rates of the recreated container',
     );
     await eventually(
       async () =>
         (await samples(names.restarted, start)).some((s) => s.ts > changed + 2 && (s.rx ?? 0) > 0) ? true : undefined,
-      30_000,
+      60_000,
       'network rates of the restarted container',
     );
     for (const name of all) {
