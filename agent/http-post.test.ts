@@ -88,3 +88,55 @@ test('httpPost: a server that never answers fails with a TimeoutError at the dea
   assert.equal(failure()?.name, 'TimeoutError', String(failure()));
   assert.match(String(failure()?.message), /no complete answer within 300 ms/);
 });
+
+test('httpPost: batches sent in quick succession share one connection; one the server closed is not reused', async (t) => {
+  let connections = 0;
+  const s = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(202).end('{}'));
+  });
+  s.on('connection', () => connections++);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r()))));
+  const url = `http://127.0.0.1:${(s.address() as net.AddressInfo).port}/api/v1/ingest`;
+  const post = () => httpPost(url, { headers: {}, body: new Uint8Array(10), timeoutMs: 5000 });
+  for (let i = 0; i < 3; i++) assert.equal((await post()).status, 202);
+  assert.equal(connections, 1);
+  // The server drops idle connections (its keep-alive ran out): the next send still arrives.
+  s.closeIdleConnections();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal((await post()).status, 202);
+  assert.equal(connections, 2);
+});
+
+test('httpPost: a kept connection reset before any answer is retried once on a new one', async (t) => {
+  const perSocket = new WeakMap<object, number>();
+  let answered = 0;
+  const s = http.createServer((req, res) => {
+    const n = (perSocket.get(req.socket) ?? 0) + 1;
+    perSocket.set(req.socket, n);
+    // The second request on a connection: the server is closing it, as at the end of its keep-alive.
+    if (n === 2) return req.socket.destroy();
+    req.resume();
+    req.on('end', () => (answered++, res.writeHead(202).end('{}')));
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r()))));
+  const url = `http://127.0.0.1:${(s.address() as net.AddressInfo).port}/`;
+  const post = () => httpPost(url, { headers: {}, body: new Uint8Array(10), timeoutMs: 5000 });
+  assert.equal((await post()).status, 202);
+  assert.equal((await post()).status, 202);
+  assert.equal(answered, 2);
+  // A reset on a new connection is the server's answer to this request: not retried.
+  const fresh = http.createServer((req) => req.socket.destroy());
+  await new Promise<void>((r) => fresh.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => fresh.close(() => r())));
+  await assert.rejects(
+    httpPost(`http://127.0.0.1:${(fresh.address() as net.AddressInfo).port}/`, {
+      headers: {},
+      body: new Uint8Array(1),
+      timeoutMs: 5000,
+    }),
+    { code: 'ECONNRESET' },
+  );
+});
