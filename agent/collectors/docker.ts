@@ -63,6 +63,13 @@ export function dockerCollector(opts: DockerCollectorOptions): Collector {
   const previous = new Map<string, Counters>();
   let source: StatsSource | undefined;
   let lastWarning: string | undefined;
+  /** Who each listed container is, worked out once per list rather than every tick. */
+  const identities = new WeakMap<ContainerSummary, ReturnType<typeof containerIdentity>>();
+  const identityOf = (c: ContainerSummary) => {
+    let id = identities.get(c);
+    if (id === undefined) identities.set(c, (id = containerIdentity(c, opts.labelKeys)));
+    return id;
+  };
   const policy = new ListPolicy();
   let listed: ContainerSummary[] | undefined;
   opts.events?.subscribe(policy.subscriber);
@@ -151,7 +158,7 @@ export function dockerCollector(opts: DockerCollectorOptions): Collector {
         }
         const { metrics, counters } = containerMetrics(r.stats, previous.get(c.Id), r.mono ?? ctx.mono, client.engine);
         previous.set(c.Id, counters);
-        out.container({ ...containerIdentity(c, opts.labelKeys), metrics });
+        out.container({ ...identityOf(c), metrics });
       });
 
       const present = new Set(containers.map((c) => c.Id));
