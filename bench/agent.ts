@@ -11,7 +11,10 @@
 //
 // Usage: npx tsx bench/agent.ts [--window 300] [--warmup 30] [--idle 120] [--containers 30]
 //          [--interval 10] [--only agent,agent-engine,node-exporter,glances] [--no-sweep] [--build]
-//          [--cpu-prof DIR]   (quick run: --window 60 --idle 30)
+//          [--cpu-prof DIR] [--agent-before PATH]   (quick run: --window 60 --idle 30)
+// --agent-before: another bundle (e.g. main's, built with `git stash; npm run build`) measured
+// the same way as `agent-before` in --only, so a change is compared in one run: list the
+// keys alternately (--only agent-before,agent,agent-before,agent) and compare the medians.
 // Needs a running engine and the berth-busybox image (scripts/ci/docker-up.sh).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -44,6 +47,7 @@ const { values } = parseArgs({
     retries: { type: 'string', default: '2' },
     'cpu-prof': { type: 'string' },
     agent: { type: 'string', default: path.join(REPO, 'dist', 'berth-agent.mjs') },
+    'agent-before': { type: 'string' },
   },
 });
 const windowS = Number(values.window);
@@ -103,14 +107,15 @@ const otherRunning = async () =>
     .sort()
     .join(',');
 
-function agentSubject(serverUrl: string, containerStats: 'cgroups' | 'engine'): Subject {
-  const bundled = fs.existsSync(values.agent);
+function agentSubject(serverUrl: string, containerStats: 'cgroups' | 'engine', bundle = values.agent): Subject {
+  const bundled = fs.existsSync(bundle);
+  const which = bundle === values.agent ? '' : ` ${path.basename(bundle)}`;
   return {
-    name: `${bundled ? 'berth-agent (bundle)' : 'berth-agent (tsx)'}, containers from ${containerStats}`,
+    name: `${bundled ? `berth-agent (bundle${which})` : 'berth-agent (tsx)'}, containers from ${containerStats}`,
     collects: 'host + containers',
     async start() {
       const prof = values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['cpu-prof'])] : [];
-      const entry = bundled ? [values.agent] : ['--import', 'tsx', path.join(REPO, 'agent', 'main.ts')];
+      const entry = bundled ? [bundle] : ['--import', 'tsx', path.join(REPO, 'agent', 'main.ts')];
       const main = startChild(process.execPath, [
         ...prof,
         ...entry,
@@ -123,7 +128,7 @@ function agentSubject(serverUrl: string, containerStats: 'cgroups' | 'engine'): 
         '--host',
         'bench-host',
         '--spool',
-        path.join(tmp, `spool-${containerStats}`),
+        fs.mkdtempSync(path.join(tmp, `spool-${containerStats}-`)),
         '--container-stats',
         containerStats,
       ]);
@@ -276,6 +281,12 @@ async function main(): Promise<void> {
     const subjects: Record<string, () => Subject> = {
       agent: () => agentSubject(`http://127.0.0.1:${port}`, 'cgroups'),
       'agent-engine': () => agentSubject(`http://127.0.0.1:${port}`, 'engine'),
+      'agent-before': () => {
+        const before = values['agent-before'];
+        if (!before || !fs.existsSync(before))
+          throw new Error('--only agent-before: give --agent-before PATH (a bundle)');
+        return agentSubject(`http://127.0.0.1:${port}`, 'cgroups', path.resolve(before));
+      },
       'node-exporter': nodeExporterSubject,
       glances: glancesSubject,
     };
@@ -322,9 +333,38 @@ async function main(): Promise<void> {
     ...table(results, disturbedRows),
     '',
   ];
-  const agent = results.find((m) => m.name.startsWith('berth-agent') && m.name.endsWith('cgroups'));
+  const mainName = agentSubject('', 'cgroups').name;
+  // A subject measured more than once (alternating with --agent-before): its medians.
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  const groups = new Map<string, Measurement[]>();
+  for (const m of results) groups.set(m.name, [...(groups.get(m.name) ?? []), m]);
+  const medians = new Map(
+    [...groups].map(([name, g]) => [
+      name,
+      { cpu: median(g.map((m) => m.main.pctCore)), engine: median(g.map((m) => m.engineAddedPct)), runs: g.length },
+    ]),
+  );
+  if ([...groups.values()].some((g) => g.length > 1)) {
+    out.push('medians:');
+    for (const [name, m] of medians)
+      out.push(`${name}: CPU ${pct(m.cpu)}, engine added ${pct(m.engine)} (${m.runs} runs)`);
+    const now = medians.get(mainName);
+    for (const [name, m] of medians)
+      if (name !== mainName && now && name.startsWith('berth-agent'))
+        out.push(`${mainName} vs ${name}: CPU ${ratio(now.cpu, m.cpu)}`);
+    out.push('');
+  }
+  const first = results.find((m) => m.name === mainName);
+  const agent = first && {
+    ...first,
+    main: { ...first.main, pctCore: medians.get(mainName)!.cpu },
+    engineAddedPct: medians.get(mainName)!.engine,
+  };
   if (agent) {
-    for (const m of results.filter((r) => r !== agent)) {
+    for (const m of results.filter((r) => r.name !== mainName)) {
       // Below a tenth of a percent, what an alternative adds to the engine is noise: no ratio.
       const engine = m.engineAddedPct >= 0.1 ? ratio(agent.engineAddedPct, m.engineAddedPct) : `n/a (it adds ~0)`;
       out.push(
