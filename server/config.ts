@@ -7,6 +7,7 @@ import { boolean, nonBlank, number, optional, text } from '../lib/option-parsers
 import { parseRetention, type Retention } from './rollup/tiers.ts';
 import { parseRemoteUrl, type RemoteUrl } from './remote-url.ts';
 import { parseSmtpUrl, type SmtpConfig } from './alerts/smtp-url.ts';
+import { OIDC_OPTIONS, oidcConfig, type OidcConfig } from './auth/oidc-options.ts';
 
 export interface ServerConfig {
   port: number;
@@ -47,6 +48,8 @@ export interface ServerConfig {
   publicRead: boolean;
   /** Believe X-Forwarded-Proto/-For from a reverse proxy in front (Secure cookies, client address). */
   trustProxy: boolean;
+  /** Single sign-on through an OpenID Connect provider (--oidc-issuer and the rest). */
+  oidc?: OidcConfig;
 }
 
 /** Every flag with its environment variable, default and meaning: --help and the README's table. */
@@ -193,6 +196,7 @@ export const SERVER_OPTIONS = {
     help: 'Behind a reverse proxy: believe its X-Forwarded-Proto (Secure cookies) and X-Forwarded-For (sign-in rate limits)',
     parse: boolean,
   }),
+  ...OIDC_OPTIONS,
 };
 
 /** The server's configuration; throws a ConfigError naming every bad flag. */
@@ -215,6 +219,7 @@ export function loadServerConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   if (writeHeaders.length && (v['remote-write'] ?? []).length === 0)
     read.problem('remote-write-header', 'given without --remote-write');
   const readFrom = v['read-from'] ? remote('read-from', v['read-from'], v['read-from-header'] ?? []) : undefined;
+  const oidc = read.refused('oidc-issuer') ? undefined : oidcConfig(v, v['public-url'], read.problem);
   read.check();
   const bodyMb = v['body-limit'];
   return {
@@ -240,6 +245,7 @@ export function loadServerConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     publicUrl: v['public-url'],
     publicRead: v['public-read'],
     trustProxy: v['trust-proxy'],
+    oidc,
   };
 }
 

@@ -1,0 +1,73 @@
+// Who a provider's claims describe, and what they may be at Berth: pure, so the rules
+// (admin group, admin e-mails, allowed e-mails and domains) are tested by tables.
+import type { OidcConfig } from './oidc-options.ts';
+
+/** The claims Berth reads, from the ID token and the userinfo answer together. */
+export interface OidcClaims {
+  sub: string;
+  email?: unknown;
+  email_verified?: unknown;
+  groups?: unknown;
+  preferred_username?: unknown;
+  name?: unknown;
+}
+
+/** The person to sign in (the auth service's ExternalIdentity). */
+export interface OidcIdentity {
+  /** Stable key of the person at the provider: `${issuer}#${sub}`. */
+  subject: string;
+  name: string;
+  email?: string;
+  admin: boolean;
+  via: 'oidc';
+}
+
+export type Decision = { ok: true; who: OidcIdentity } | { ok: false; reason: string };
+
+type Rules = Pick<OidcConfig, 'adminGroup' | 'adminEmails' | 'allowedEmails'>;
+
+/**
+ * The identity for `claims`, or why it may not sign in. An e-mail address counts for a rule
+ * only when the provider says it is verified (`email_verified: true`): where people may type
+ * any address into their profile, an unverified one would make anyone an admin.
+ */
+export function decide(claims: OidcClaims, issuer: string, rules: Rules): Decision {
+  const email = typeof claims.email === 'string' ? claims.email.toLowerCase() : undefined;
+  const verified = email !== undefined && claims.email_verified === true;
+  const groups = groupsOf(claims.groups);
+  const admin =
+    (rules.adminGroup !== undefined && groups.includes(rules.adminGroup)) ||
+    (verified && rules.adminEmails.includes(email));
+  if (!admin && rules.allowedEmails) {
+    if (!email)
+      return { ok: false, reason: 'the provider sent no e-mail address, and only listed addresses may sign in' };
+    if (!verified) return { ok: false, reason: `the provider has not verified ${email}` };
+    const domain = email.slice(email.lastIndexOf('@'));
+    if (!rules.allowedEmails.includes(email) && !rules.allowedEmails.includes(domain))
+      return { ok: false, reason: `${email} may not sign in to this Berth` };
+  }
+  return {
+    ok: true,
+    who: { subject: `${issuer}#${claims.sub}`, name: nameOf(claims), email, admin, via: 'oidc' },
+  };
+}
+
+/** `groups` as a list: most providers send an array, a few one string. */
+function groupsOf(raw: unknown): string[] {
+  if (typeof raw === 'string') return [raw];
+  return Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : [];
+}
+
+/** A user name within Berth's rule (letters, digits, . _ @ + -; at most 64), from the first claim there is. */
+export function nameOf(claims: OidcClaims): string {
+  for (const raw of [claims.preferred_username, claims.email, claims.name, claims.sub]) {
+    if (typeof raw !== 'string') continue;
+    const name = raw
+      .normalize('NFKC')
+      .replace(/\s+/g, '.')
+      .replace(/[^A-Za-z0-9._@+-]/g, '')
+      .slice(0, 64);
+    if (name) return name;
+  }
+  return 'sso-user';
+}
