@@ -31,6 +31,7 @@ import { Auth } from './auth/service.ts';
 import { guard } from './auth/guard.ts';
 import { securityHeaders } from './auth/headers.ts';
 import { adminRoutes, sessionRoutes, shareLanding } from './routes/access.ts';
+import { oidcRoutes } from './auth/oidc.ts';
 
 /**
  * The page's read routes over SQLite, as one chain so its type carries every path, query
@@ -158,6 +159,15 @@ export function createApp(given: AppDeps): Hono {
   // A share link opens its one host's view.
   app.route('/s', shareLanding(deps));
   // Single sign-on (server/auth/oidc*.ts) mounts here.
+  if (deps.config.oidc)
+    app.route(
+      '/auth/oidc',
+      oidcRoutes(deps.config.oidc, {
+        log: deps.log,
+        now: deps.now,
+        signIn: (c, who, to) => auth.signInExternal(c, who, to),
+      }),
+    );
 
   // The page and its assets; client-side routes (/host/…, /container/…) get the page itself.
   app.route('/', webRoute(deps.config.webRoot));

@@ -1,6 +1,7 @@
 // Who a provider's claims describe, and what they may be at Berth: pure, so the rules
 // (admin group, admin e-mails, allowed e-mails and domains) are tested by tables.
 import type { OidcConfig } from './oidc-options.ts';
+import type { ExternalIdentity } from './service.ts';
 
 /** The claims Berth reads, from the ID token and the userinfo answer together. */
 export interface OidcClaims {
@@ -12,17 +13,7 @@ export interface OidcClaims {
   name?: unknown;
 }
 
-/** The person to sign in (the auth service's ExternalIdentity). */
-export interface OidcIdentity {
-  /** Stable key of the person at the provider: `${issuer}#${sub}`. */
-  subject: string;
-  name: string;
-  email?: string;
-  admin: boolean;
-  via: 'oidc';
-}
-
-export type Decision = { ok: true; who: OidcIdentity } | { ok: false; reason: string };
+export type Decision = { ok: true; who: ExternalIdentity } | { ok: false; reason: string };
 
 type Rules = Pick<OidcConfig, 'adminGroup' | 'adminEmails' | 'allowedEmails'>;
 
@@ -58,9 +49,12 @@ function groupsOf(raw: unknown): string[] {
   return Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : [];
 }
 
-/** A user name within Berth's rule (letters, digits, . _ @ + -; at most 64), from the first claim there is. */
+/**
+ * A user name within Berth's rule (letters, digits, . _ @ + -; at most 64), from the first
+ * claim there is: the address people know each other by, else the provider's user name.
+ */
 export function nameOf(claims: OidcClaims): string {
-  for (const raw of [claims.preferred_username, claims.email, claims.name, claims.sub]) {
+  for (const raw of [claims.email, claims.preferred_username, claims.name, claims.sub]) {
     if (typeof raw !== 'string') continue;
     const name = raw
       .normalize('NFKC')

@@ -10,11 +10,12 @@ import * as client from 'openid-client';
 import type { Logger } from '../../lib/log.ts';
 import { escapeControls } from '../../lib/log.ts';
 import type { OidcConfig } from './oidc-options.ts';
-import { decide, type OidcClaims, type OidcIdentity } from './oidc-identity.ts';
+import { decide, type OidcClaims } from './oidc-identity.ts';
+import { safeReturn, type ExternalIdentity } from './service.ts';
 import { PENDING_TTL_S, PendingSeal } from './oidc-pending.ts';
 
 /** Signs `who` in (a session cookie) and answers with the redirect to `returnTo`. */
-export type SignInExternal = (c: Context, who: OidcIdentity, returnTo: string) => Promise<Response>;
+export type SignInExternal = (c: Context, who: ExternalIdentity, returnTo: string) => Promise<Response>;
 
 export interface OidcDeps {
   log: Logger;
@@ -26,6 +27,10 @@ export interface OidcDeps {
 const COOKIE = 'berth_oidc';
 
 export function oidcRoutes(cfg: OidcConfig, deps: OidcDeps) {
+  if (!cfg.allowedEmails)
+    deps.log.warn(
+      'oidc: every account the provider signs in may read Berth as a viewer (--oidc-allowed-emails limits who)',
+    );
   const seal = new PendingSeal();
   const discovered = discovery(cfg);
   const secure = cfg.redirectUri.protocol === 'https:';
@@ -171,11 +176,6 @@ function isUnreachable(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
   const code = (e as { code?: unknown }).code;
   return e.name === 'TimeoutError' || code === 'OAUTH_TIMEOUT' || (e instanceof TypeError && /fetch/i.test(e.message));
-}
-
-/** A same-origin path to go back to: never `//host` or a full URL (an open redirect). */
-export function safeReturn(to: string | undefined): string {
-  return to && /^\/(?![/\\])[^\s]*$/.test(to) ? to : '/';
 }
 
 /** A plain page (no script, no style: the CSP holds) with the outside words escaped. */

@@ -45,7 +45,7 @@ export function sessionRoutes({ auth, config }: RouteDeps) {
       csrf: p.kind === 'user' ? p.csrf : null,
       share: p.kind === 'share' ? { host: p.host } : null,
       publicRead: config.publicRead,
-      oidc: (config as { oidcIssuer?: string }).oidcIssuer !== undefined,
+      oidc: config.oidc !== undefined,
       setup: auth.store.countUsers() === 0,
     };
   };

@@ -1,0 +1,256 @@
+// Single sign-on against a real OpenID Connect provider (oidc-provider) on loopback: a person
+// walks the provider's sign-in and consent pages with a cookie jar, comes back to Berth's
+// callback and is signed in with the role the rules give; forged or replayed answers are refused.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { getRequestListener } from '@hono/node-server';
+import { createApp } from '../server/app.ts';
+import { openDb } from '../server/db/open.ts';
+import { loadServerConfig } from '../server/config.ts';
+import { memoryLogger } from '../lib/log.ts';
+import { tempDir } from './support/temp.ts';
+import { testConfig } from './support/server.ts';
+import {
+  ADMIN_GROUP,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  CookieJar,
+  formOf,
+  startProvider,
+  type TestProvider,
+} from './support/oidc-provider.ts';
+
+interface Berth {
+  url: string;
+  log: ReturnType<typeof memoryLogger>;
+  close(): Promise<void>;
+}
+
+/** A Berth server on loopback signing people in through `issuer`, with `flags` added. */
+async function startBerth(server: http.Server, url: string, issuer: string, flags: string[]): Promise<Berth> {
+  const dir = tempDir();
+  const { oidc } = loadServerConfig(
+    [
+      '--db',
+      path.join(dir, 'berth.db'),
+      '--public-url',
+      url,
+      '--oidc-issuer',
+      issuer,
+      '--oidc-client-id',
+      CLIENT_ID,
+      ...flags,
+    ],
+    // The secret from the environment, as the docs advise.
+    { BERTH_OIDC_CLIENT_SECRET: CLIENT_SECRET },
+  );
+  const config = testConfig({ publicRead: false, publicUrl: url, oidc });
+  const db = openDb(config.dbPath);
+  const log = memoryLogger();
+  const app = createApp({ db, config, log, now: () => Math.floor(Date.now() / 1000) });
+  server.on('request', getRequestListener(app.fetch));
+  return {
+    url,
+    log,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          db.$client.close();
+          resolve();
+        });
+      }),
+  };
+}
+
+async function listen(): Promise<{ server: http.Server; url: string }> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+let provider: TestProvider;
+let berth: Berth;
+/** A second Berth: admins by e-mail, only example.org may sign in. */
+let strict: Berth;
+
+before(async () => {
+  const a = await listen();
+  const b = await listen();
+  provider = await startProvider([`${a.url}/auth/oidc/callback`, `${b.url}/auth/oidc/callback`]);
+  berth = await startBerth(a.server, a.url, provider.issuer, ['--oidc-admin-group', ADMIN_GROUP]);
+  strict = await startBerth(b.server, b.url, provider.issuer, [
+    '--oidc-admin-emails',
+    'carol@elsewhere.test',
+    '--oidc-allowed-emails',
+    '@example.org',
+  ]);
+});
+
+after(async () => {
+  await Promise.all([berth?.close(), strict?.close()]);
+  await provider?.close();
+});
+
+/**
+ * Starts a sign-in at Berth and walks the provider's pages as `account`: the callback URL the
+ * provider sends the browser back to, not yet opened.
+ */
+async function throughProvider(jar: CookieJar, at: Berth, account: string, returnTo = '/'): Promise<URL> {
+  const start = await jar.fetch(`${at.url}/auth/oidc/login?return=${encodeURIComponent(returnTo)}`);
+  assert.equal(start.status, 302, 'login redirects to the provider');
+  const to = new URL(start.headers.get('location')!);
+  assert.equal(to.origin, provider.issuer);
+  return walkFrom(jar, to, account, at);
+}
+
+/**
+ * The provider's pages from an authorization URL, as `account` (sign-in, then consent),
+ * following redirects until the provider sends the browser back to `at`.
+ */
+async function walkFrom(jar: CookieJar, to: URL, account: string, at: Berth): Promise<URL> {
+  let next = to;
+  for (let step = 0; step < 20; step++) {
+    if (next.href.startsWith(`${at.url}/auth/oidc/callback`)) return next;
+    const res = await jar.fetch(next);
+    if (res.status >= 300 && res.status < 400) {
+      next = new URL(res.headers.get('location')!, next);
+      continue;
+    }
+    const body = await res.text();
+    assert.equal(res.status, 200, `the provider's page ${next.pathname}: ${body.slice(0, 300)}`);
+    const form = formOf(body, next.href);
+    if (form.fields.prompt === 'login') Object.assign(form.fields, { login: account, password: 'any password' });
+    const posted = await jar.fetch(form.action, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form.fields).toString(),
+    });
+    assert.ok(posted.status >= 300 && posted.status < 400, `the provider took the ${form.fields.prompt} form`);
+    next = new URL(posted.headers.get('location')!, form.action);
+  }
+  throw new Error('the provider never sent the browser back');
+}
+
+interface SessionState {
+  user: { name: string; role: string; via: string } | null;
+}
+
+async function session(jar: CookieJar, at: Berth): Promise<SessionState> {
+  const res = await jar.fetch(`${at.url}/api/v1/session`);
+  assert.equal(res.status, 200);
+  return (await res.json()) as SessionState;
+}
+
+test('a member of the admin group signs in as an admin and lands where they were going', async () => {
+  const jar = new CookieJar();
+  const back = await throughProvider(jar, berth, 'alice', '/host/web-1?range=1h');
+  const res = await jar.fetch(back);
+  assert.equal(res.status, 303, await res.clone().text());
+  assert.equal(res.headers.get('location'), '/host/web-1?range=1h');
+  assert.equal(jar.get('berth_oidc'), undefined, 'the sign-in cookie is gone');
+  assert.deepEqual((await session(jar, berth)).user, { name: 'alice@example.org', role: 'admin', via: 'oidc' });
+  // A signed-in admin reads what an anonymous caller may not.
+  assert.equal((await jar.fetch(`${berth.url}/api/v1/hosts`)).status, 200);
+  assert.equal((await fetch(`${berth.url}/api/v1/hosts`)).status, 401);
+});
+
+test('anyone else the provider signs in is a viewer, refused admin routes', async () => {
+  const jar = new CookieJar();
+  const res = await jar.fetch(await throughProvider(jar, berth, 'bob'));
+  assert.equal(res.status, 303);
+  assert.deepEqual((await session(jar, berth)).user, { name: 'bob@example.org', role: 'viewer', via: 'oidc' });
+  assert.equal((await jar.fetch(`${berth.url}/api/v1/hosts`)).status, 200);
+  assert.equal((await jar.fetch(`${berth.url}/api/v1/users`)).status, 403);
+});
+
+test('the sign-in cookie is HttpOnly, SameSite=Lax and scoped to the callback', async () => {
+  const res = await fetch(`${berth.url}/auth/oidc/login`, { redirect: 'manual' });
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('berth_oidc='));
+  assert.ok(cookie);
+  assert.match(cookie, /HttpOnly/i);
+  assert.match(cookie, /SameSite=Lax/i);
+  assert.match(cookie, /Path=\/auth\/oidc\//i);
+  const to = new URL(res.headers.get('location')!);
+  assert.equal(to.searchParams.get('code_challenge_method'), 'S256');
+  assert.equal(to.searchParams.get('redirect_uri'), `${berth.url}/auth/oidc/callback`);
+  for (const p of ['state', 'nonce', 'code_challenge']) assert.ok(to.searchParams.get(p), p);
+});
+
+test('an answer with another state is refused, and signs no one in', async () => {
+  const jar = new CookieJar();
+  const back = await throughProvider(jar, berth, 'alice');
+  back.searchParams.set('state', 'forged-state');
+  const res = await jar.fetch(back);
+  assert.equal(res.status, 400);
+  assert.match(await res.text(), /not accepted/);
+  assert.equal((await session(jar, berth)).user, null);
+});
+
+test('a code that is not the provider’s is refused', async () => {
+  const jar = new CookieJar();
+  const back = await throughProvider(jar, berth, 'alice');
+  back.searchParams.set('code', 'made-up-code');
+  const res = await jar.fetch(back);
+  assert.equal(res.status, 400);
+  assert.equal((await session(jar, berth)).user, null);
+  assert.ok(berth.log.lines.some((l) => /oidc: a sign-in failed/.test(l)));
+  assert.ok(!berth.log.lines.some((l) => l.includes(CLIENT_SECRET)), 'the client secret is never logged');
+});
+
+test('an ID token with another sign-in’s nonce is refused', async () => {
+  // Sign-in B's request to the provider, with A's state and PKCE challenge put in, answered
+  // into A's browser: state and verifier match A, the ID token's nonce is B's.
+  const jar = new CookieJar();
+  const a = new URL((await jar.fetch(`${berth.url}/auth/oidc/login`)).headers.get('location')!);
+  const cookieA = jar.get('berth_oidc')!;
+  const toProvider = new URL((await jar.fetch(`${berth.url}/auth/oidc/login`)).headers.get('location')!);
+  assert.notEqual(toProvider.searchParams.get('nonce'), a.searchParams.get('nonce'));
+  for (const p of ['state', 'code_challenge']) toProvider.searchParams.set(p, a.searchParams.get(p)!);
+  const back = await walkFrom(jar, toProvider, 'alice', berth);
+  jar.set('berth_oidc', cookieA, '/auth/oidc/');
+  const res = await jar.fetch(back);
+  assert.equal(res.status, 400);
+  assert.equal((await session(jar, berth)).user, null);
+  assert.match(berth.log.lines.at(-1)!, /nonce/);
+});
+
+test('a callback replayed, or opened in a browser that did not start it, is refused', async () => {
+  const jar = new CookieJar();
+  const back = await throughProvider(jar, berth, 'bob');
+  const other = await new CookieJar().fetch(back);
+  assert.equal(other.status, 400, 'another browser');
+  assert.match(await other.text(), /no sign-in under way/);
+  assert.equal((await jar.fetch(back)).status, 303, 'the browser that started it');
+  const again = new CookieJar();
+  again.set('berth_oidc', 'AAAA' + 'B'.repeat(60), '/auth/oidc/');
+  assert.equal((await again.fetch(back)).status, 400, 'a made-up cookie');
+});
+
+test('the provider’s refusal is shown, its words escaped', async () => {
+  const res = await fetch(`${berth.url}/auth/oidc/callback?error=<script>alert(1)</script>`);
+  assert.equal(res.status, 403);
+  const page = await res.text();
+  assert.ok(!page.includes('<script>'));
+  assert.match(page, /&lt;script&gt;/);
+});
+
+test('an allowlist keeps other addresses out and lets listed admins in', async () => {
+  const bob = new CookieJar();
+  await bob.fetch(await throughProvider(bob, strict, 'bob'));
+  assert.equal((await session(bob, strict)).user?.role, 'viewer');
+  // carol's domain is not allowed, but her address is an admin's.
+  const carol = new CookieJar();
+  const res = await carol.fetch(await throughProvider(carol, strict, 'carol'));
+  assert.equal(res.status, 303);
+  assert.equal((await session(carol, strict)).user?.role, 'admin');
+  // alice's address unverified at the provider (mallory's account) is not alice's.
+  const mallory = new CookieJar();
+  const refused = await mallory.fetch(await throughProvider(mallory, strict, 'mallory'));
+  assert.equal(refused.status, 403);
+  assert.match(await refused.text(), /not verified alice@example\.org/);
+  assert.equal((await session(mallory, strict)).user, null);
+});
