@@ -57,7 +57,8 @@ export function nameOf(claims: OidcClaims): string {
   for (const raw of [claims.email, claims.preferred_username, claims.name, claims.sub]) {
     if (typeof raw !== 'string') continue;
     const name = raw
-      .normalize('NFKC')
+      .normalize('NFKD')
+      .replace(/\p{M}/gu, '')
       .replace(/\s+/g, '.')
       .replace(/[^A-Za-z0-9._@+-]/g, '')
       .slice(0, 64);
