@@ -176,7 +176,7 @@ export const SERVER_OPTIONS = {
   'public-url': option({
     env: 'BERTH_PUBLIC_URL',
     default: '',
-    help: "This page's address as people open it, for the links in alerts (default: the listening address)",
+    help: "This page's address as people open it, for the links in alerts and single sign-on's redirect URI (default: the listening address)",
     parse: optional((raw) => {
       if (!/^https?:\/\/\S+$/.test(raw)) throw new Error(`"${raw}" must be an http:// or https:// address`);
       return raw;

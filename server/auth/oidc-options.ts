@@ -34,7 +34,7 @@ export const OIDC_OPTIONS = {
   'oidc-issuer': option({
     env: 'BERTH_OIDC_ISSUER',
     default: '',
-    help: 'Sign people in with this OpenID Connect provider (its issuer URL, https://; see docs/security.md); needs --public-url',
+    help: 'Sign people in with this OpenID Connect provider (its issuer URL, https://; see docs/oidc.md); needs --public-url',
     parse: optional((raw) => {
       let url: URL;
       try {
