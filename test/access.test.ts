@@ -8,6 +8,7 @@ import { testApp, makeBatch, TEST_TOKEN } from './support/server.ts';
 import { readTokenHeaders, sessionHeaders, shareHeaders } from './support/access.ts';
 import { addHostToken } from '../server/auth.ts';
 import { SECURITY_HEADERS } from '../server/auth/headers.ts';
+import { loadServerConfig } from '../server/config.ts';
 
 type Caller = 'anonymous' | 'viewer' | 'admin' | 'readToken' | 'share' | 'sharedToken' | 'hostToken';
 const CALLERS: Caller[] = ['anonymous', 'viewer', 'admin', 'readToken', 'share', 'sharedToken', 'hostToken'];
@@ -62,6 +63,8 @@ const EXPECT: Record<string, keyof typeof KINDS> = {
   'GET /api/v1/audit': 'admin',
   'GET /metrics': 'read',
   'GET /s/:token': 'open',
+  'GET /auth/oidc/login': 'open',
+  'GET /auth/oidc/callback': 'open',
   'GET /assets/*': 'open',
   'GET /*': 'open',
 };
@@ -83,7 +86,12 @@ function urlFor(path: string, host: string): string {
 }
 
 test('every route answers exactly the callers the access rules let through', async () => {
-  const t = testApp({ publicRead: false });
+  // Single sign-on on, so its routes are walked too (its provider is never reached: 502).
+  const { oidc } = loadServerConfig(
+    ['--public-url', 'http://127.0.0.1:8787', '--oidc-issuer', 'http://127.0.0.1:1', '--oidc-client-id', 'berth'],
+    { BERTH_OIDC_CLIENT_SECRET: 'never-used-secret' },
+  );
+  const t = testApp({ publicRead: false, oidc });
   const now = t.clock.now;
   for (const h of ['web-1', 'db-1']) assert.equal((await t.ingest(makeBatch(h, [now - 20, now - 10]))).status, 200);
   const sqlite = t.db.$client;

@@ -3,74 +3,20 @@
 // callback and is signed in with the role the rules give; forged or replayed answers are refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { getRequestListener } from '@hono/node-server';
-import { createApp } from '../server/app.ts';
-import { openDb } from '../server/db/open.ts';
 import { loadServerConfig } from '../server/config.ts';
-import { memoryLogger } from '../lib/log.ts';
-import { tempDir } from './support/temp.ts';
-import { testConfig } from './support/server.ts';
+import { testApp } from './support/server.ts';
 import {
   ADMIN_GROUP,
   CLIENT_ID,
   CLIENT_SECRET,
   CookieJar,
   formOf,
+  listen,
+  startBerth,
   startProvider,
+  type Berth,
   type TestProvider,
-} from './support/oidc-provider.ts';
-
-interface Berth {
-  url: string;
-  log: ReturnType<typeof memoryLogger>;
-  close(): Promise<void>;
-}
-
-/** A Berth server on loopback signing people in through `issuer`, with `flags` added. */
-async function startBerth(server: http.Server, url: string, issuer: string, flags: string[]): Promise<Berth> {
-  const dir = tempDir();
-  const { oidc } = loadServerConfig(
-    [
-      '--db',
-      path.join(dir, 'berth.db'),
-      '--public-url',
-      url,
-      '--oidc-issuer',
-      issuer,
-      '--oidc-client-id',
-      CLIENT_ID,
-      ...flags,
-    ],
-    // The secret from the environment, as the docs advise.
-    { BERTH_OIDC_CLIENT_SECRET: CLIENT_SECRET },
-  );
-  const config = testConfig({ publicRead: false, publicUrl: url, oidc });
-  const db = openDb(config.dbPath);
-  const log = memoryLogger();
-  const app = createApp({ db, config, log, now: () => Math.floor(Date.now() / 1000) });
-  server.on('request', getRequestListener(app.fetch));
-  return {
-    url,
-    log,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          db.$client.close();
-          resolve();
-        });
-      }),
-  };
-}
-
-async function listen(): Promise<{ server: http.Server; url: string }> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
+} from './support/oidc.ts';
 
 let provider: TestProvider;
 let berth: Berth;
@@ -253,4 +199,20 @@ test('an allowlist keeps other addresses out and lets listed admins in', async (
   assert.equal(refused.status, 403);
   assert.match(await refused.text(), /not verified alice@example\.org/);
   assert.equal((await session(mallory, strict)).user, null);
+});
+
+test('a provider that cannot be reached gives a 502 page, and the next sign-in asks again', async () => {
+  const { oidc } = loadServerConfig(
+    ['--public-url', 'http://127.0.0.1:8787', '--oidc-issuer', 'http://127.0.0.1:1', '--oidc-client-id', CLIENT_ID],
+    { BERTH_OIDC_CLIENT_SECRET: CLIENT_SECRET },
+  );
+  const t = testApp({ publicRead: false, oidc });
+  for (let i = 0; i < 2; i++) {
+    const res = await t.app.request('/auth/oidc/login');
+    assert.equal(res.status, 502);
+    assert.match(await res.text(), /could not be reached/);
+  }
+  const failures = t.log.lines.filter((l) => l.includes("oidc: reading http://127.0.0.1:1/'s configuration failed"));
+  assert.equal(failures.length, 2, 'a failed discovery is not kept');
+  assert.ok(!t.log.lines.some((l) => l.includes(CLIENT_SECRET)));
 });

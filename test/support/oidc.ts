@@ -1,10 +1,19 @@
-// A real OpenID Connect provider (the oidc-provider package, its development sign-in and
-// consent pages) on loopback for the single sign-on tests, with one client for Berth and a
-// few accounts; and a cookie jar so a test can walk its pages with fetch as a browser would.
+// The single sign-on tests' rig: a real OpenID Connect provider (the oidc-provider package,
+// its development sign-in and consent pages) on loopback with one client for Berth and a few
+// accounts; a Berth server signing people in through it; and a cookie jar so a test can walk
+// the pages with fetch as a browser would.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import Provider from 'oidc-provider';
+import { getRequestListener } from '@hono/node-server';
+import { createApp } from '../../server/app.ts';
+import { openDb } from '../../server/db/open.ts';
+import { loadServerConfig } from '../../server/config.ts';
+import { memoryLogger } from '../../lib/log.ts';
+import { tempDir } from './temp.ts';
+import { testConfig } from './server.ts';
 
 export const CLIENT_ID = 'berth';
 export const CLIENT_SECRET = 'berth-test-client-secret-0123456789';
@@ -62,6 +71,62 @@ export async function startProvider(redirectUris: string[]): Promise<TestProvide
         server.close(() => resolve());
       }),
   };
+}
+
+export interface Berth {
+  url: string;
+  log: ReturnType<typeof memoryLogger>;
+  close(): Promise<void>;
+}
+
+/** A Berth server on loopback signing people in through `issuer`, with `flags` added. */
+export async function startBerth(
+  server: http.Server,
+  url: string,
+  issuer: string,
+  flags: string[],
+  webRoot?: string,
+): Promise<Berth> {
+  const dir = tempDir();
+  const { oidc } = loadServerConfig(
+    [
+      '--db',
+      path.join(dir, 'berth.db'),
+      '--public-url',
+      url,
+      '--oidc-issuer',
+      issuer,
+      '--oidc-client-id',
+      CLIENT_ID,
+      ...flags,
+    ],
+    // The secret from the environment, as the docs advise.
+    { BERTH_OIDC_CLIENT_SECRET: CLIENT_SECRET },
+  );
+  const config = testConfig({ publicRead: false, publicUrl: url, oidc, ...(webRoot ? { webRoot } : {}) });
+  const db = openDb(config.dbPath);
+  const log = memoryLogger();
+  const app = createApp({ db, config, log, now: () => Math.floor(Date.now() / 1000) });
+  server.on('request', getRequestListener(app.fetch));
+  return {
+    url,
+    log,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          db.$client.close();
+          resolve();
+        });
+      }),
+  };
+}
+
+/** A listening server with no handler yet, so its URL is known before the app is made. */
+export async function listen(): Promise<{ server: http.Server; url: string }> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 /**
