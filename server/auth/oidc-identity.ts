@@ -19,12 +19,13 @@ type Rules = Pick<OidcConfig, 'adminGroup' | 'adminEmails' | 'allowedEmails'>;
 
 /**
  * The identity for `claims`, or why it may not sign in. An e-mail address counts for a rule
- * only when the provider says it is verified (`email_verified: true`): where people may type
+ * only when the provider says it is verified (`email_verified` true): where people may type
  * any address into their profile, an unverified one would make anyone an admin.
  */
 export function decide(claims: OidcClaims, issuer: string, rules: Rules): Decision {
   const email = typeof claims.email === 'string' ? claims.email.toLowerCase() : undefined;
-  const verified = email !== undefined && claims.email_verified === true;
+  // A few providers (Amazon Cognito) send the flag as the text "true".
+  const verified = email !== undefined && (claims.email_verified === true || claims.email_verified === 'true');
   const groups = groupsOf(claims.groups);
   const admin =
     (rules.adminGroup !== undefined && groups.includes(rules.adminGroup)) ||
