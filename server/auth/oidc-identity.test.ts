@@ -88,5 +88,6 @@ test('names keep to the user-name rule', () => {
   assert.equal(nameOf({ sub: 's', name: 'Zoë  <b>Smith</b>' }), 'Zoe.bSmithb');
   assert.equal(nameOf({ sub: 's', preferred_username: '💥' }), 's');
   assert.equal(nameOf({ sub: '' }), 'sso-user');
-  assert.equal(nameOf({ sub: 'x', email: `${'a'.repeat(80)}@x.org` }).length, 64);
+  assert.equal(nameOf({ sub: 'x', email: `${'a'.repeat(80)}@x.org`, email_verified: true }).length, 64);
+  assert.equal(nameOf({ ...unverified, preferred_username: 'mallory' }), 'mallory', 'an unverified address is no name');
 });

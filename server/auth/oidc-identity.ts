@@ -24,8 +24,7 @@ type Rules = Pick<OidcConfig, 'adminGroup' | 'adminEmails' | 'allowedEmails'>;
  */
 export function decide(claims: OidcClaims, issuer: string, rules: Rules): Decision {
   const email = typeof claims.email === 'string' ? claims.email.toLowerCase() : undefined;
-  // A few providers (Amazon Cognito) send the flag as the text "true".
-  const verified = email !== undefined && (claims.email_verified === true || claims.email_verified === 'true');
+  const verified = email !== undefined && verifiedEmail(claims);
   const groups = groupsOf(claims.groups);
   const admin =
     (rules.adminGroup !== undefined && groups.includes(rules.adminGroup)) ||
@@ -44,6 +43,11 @@ export function decide(claims: OidcClaims, issuer: string, rules: Rules): Decisi
   };
 }
 
+/** Whether the provider vouches for the address; a few (Amazon Cognito) send "true" as text. */
+function verifiedEmail(claims: OidcClaims): boolean {
+  return claims.email_verified === true || claims.email_verified === 'true';
+}
+
 /** `groups` as a list: most providers send an array, a few one string. */
 function groupsOf(raw: unknown): string[] {
   if (typeof raw === 'string') return [raw];
@@ -52,10 +56,12 @@ function groupsOf(raw: unknown): string[] {
 
 /**
  * A user name within Berth's rule (letters, digits, . _ @ + -; at most 64), from the first
- * claim there is: the address people know each other by, else the provider's user name.
+ * claim there is: the verified address people know each other by (an unverified one could be
+ * anyone's), else the provider's user name.
  */
 export function nameOf(claims: OidcClaims): string {
-  for (const raw of [claims.email, claims.preferred_username, claims.name, claims.sub]) {
+  const email = verifiedEmail(claims) ? claims.email : undefined;
+  for (const raw of [email, claims.preferred_username, claims.name, claims.sub]) {
     if (typeof raw !== 'string') continue;
     const name = raw
       .normalize('NFKD')
