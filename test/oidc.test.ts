@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { loadServerConfig } from '../server/config.ts';
 import { testApp } from './support/server.ts';
 import {
+  ACCOUNTS,
   ADMIN_GROUP,
   CLIENT_ID,
   CLIENT_SECRET,
@@ -111,6 +112,17 @@ test('anyone else the provider signs in is a viewer, refused admin routes', asyn
   assert.deepEqual((await session(jar, berth)).user, { name: 'bob@example.org', role: 'viewer', via: 'oidc' });
   assert.equal((await jar.fetch(`${berth.url}/api/v1/hosts`)).status, 200);
   assert.equal((await jar.fetch(`${berth.url}/api/v1/users`)).status, 403);
+});
+
+test('the role is decided again at every sign-in: out of the group, out of admin', async () => {
+  const first = new CookieJar();
+  await first.fetch(await throughProvider(first, berth, 'dave'));
+  assert.equal((await session(first, berth)).user?.role, 'admin');
+  ACCOUNTS.dave.groups = [];
+  const again = new CookieJar();
+  await again.fetch(await throughProvider(again, berth, 'dave'));
+  assert.deepEqual((await session(again, berth)).user, { name: 'dave@example.org', role: 'viewer', via: 'oidc' });
+  assert.equal((await session(first, berth)).user?.role, 'viewer', 'the earlier session too: one user, one role');
 });
 
 test('the sign-in cookie is HttpOnly, SameSite=Lax and scoped to the callback', async () => {

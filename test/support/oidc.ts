@@ -25,6 +25,7 @@ export const ACCOUNTS: Record<string, { email: string; email_verified: boolean; 
   bob: { email: 'bob@example.org', email_verified: true, groups: ['staff'], name: 'Bob Viewer' },
   carol: { email: 'carol@elsewhere.test', email_verified: true, groups: [], name: 'Carol Outside' },
   mallory: { email: 'alice@example.org', email_verified: false, groups: [], name: 'Mallory Unverified' },
+  dave: { email: 'dave@example.org', email_verified: true, groups: [ADMIN_GROUP], name: 'Dave Demoted' },
 };
 
 export interface TestProvider {
