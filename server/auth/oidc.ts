@@ -81,9 +81,11 @@ export function oidcRoutes(cfg: OidcConfig, deps: OidcDeps) {
       deleteCookie(c, COOKIE, { path: cookiePath, secure });
       const query = c.req.query();
       if (query.error) {
-        // The provider's own refusal (the person cancelled, or is not let into this client).
-        deps.log.warn(`oidc: the provider refused a sign-in: ${escapeControls(query.error.slice(0, 100))}`);
-        return page(c, 403, 'The sign-in provider refused the sign-in', `It said: ${query.error.slice(0, 100)}.`);
+        // The provider's own refusal (the person cancelled, or is not let into this client). Only
+        // an error code is shown: anyone can make a link here that says anything.
+        const code = /^[\w.-]{1,64}$/.test(query.error) ? query.error : 'an error';
+        deps.log.warn(`oidc: the provider refused a sign-in: ${code}`);
+        return page(c, 403, 'The sign-in provider refused the sign-in', `It said: ${code}.`);
       }
       if (typeof pending === 'string') return page(c, 400, 'Sign-in could not go on', `${pending}.`);
       let config: client.Configuration;
