@@ -27,6 +27,7 @@ export interface OidcDeps {
 const COOKIE = 'berth_oidc';
 
 export function oidcRoutes(cfg: OidcConfig, deps: OidcDeps) {
+  deps.log.info(`oidc: single sign-on through ${cfg.issuer.href}, redirect URI ${cfg.redirectUri.href}`);
   if (!cfg.allowedEmails)
     deps.log.warn(
       'oidc: every account the provider signs in may read Berth as a viewer (--oidc-allowed-emails limits who)',
