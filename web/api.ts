@@ -110,6 +110,8 @@ export interface SeriesQuery {
   to: number;
   maxPoints: number;
   minmax?: boolean;
+  /** Significant digits to round values to (exact without). */
+  digits?: number;
 }
 
 export function fetchSeries(q: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse> {
@@ -122,6 +124,7 @@ export function fetchSeries(q: SeriesQuery, signal?: AbortSignal): Promise<Serie
     to: seconds(q.to, Math.ceil),
     maxPoints: String(Math.round(q.maxPoints)),
     minmax: q.minmax ? '1' : undefined,
+    digits: q.digits === undefined ? undefined : String(q.digits),
   };
   return answer((o) => api.series.$get({ query }, o), signal);
 }

@@ -5,6 +5,9 @@
 
 export type Column = (number | null)[];
 
+/** Significant digits the charts ask for: exact to the eye (a chart is a few hundred pixels tall), half the JSON. */
+export const CHART_DIGITS = 6;
+
 /** Every column a view fetched for one window, merged: all share one time grid. */
 export interface DataSet {
   t: number[];

@@ -267,6 +267,26 @@ test('several series names and core metrics in one request: the same columns as 
   assert.deepEqual(both.labels, net.labels);
 });
 
+test('digits=N rounds core and labelled columns to N significant digits, min and max included', async () => {
+  const q = `host=alpha&metrics=cpu_pct,mem_used_bytes&series=net_rx_bps&from=${NOW - 7 * DAY}&to=${NOW}&minmax=1`;
+  const exact = await get(q);
+  const rounded = await get(`${q}&digits=4`);
+  assert.deepEqual(Object.keys(rounded.series).sort(), Object.keys(exact.series).sort());
+  let values = 0;
+  for (const [k, col] of Object.entries(exact.series)) {
+    assert.deepEqual(
+      rounded.series[k],
+      col.map((v) => (v === null ? null : Number(v.toPrecision(4)))),
+      k,
+    );
+    values += col.filter((v) => v !== null).length;
+  }
+  assert.ok(values > 500, `${values} values compared`);
+  const bad = await t.get(`/api/v1/series?${q}&digits=0`);
+  assert.equal(bad.status, 400);
+  assert.match(((await bad.json()) as { error: string }).error, /^digits: /);
+});
+
 test('top ranks containers by average over exactly the samples in the range, at any tier, edges and tail included', async () => {
   // A range ending now (5m tier, raw tail) and ranges in the past whose edges fall inside buckets.
   const ranges: [number, number, string][] = [

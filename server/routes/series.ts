@@ -1,7 +1,8 @@
 // GET /api/v1/series: one host's, or one container's, metrics over a range as uPlot-ready
 // columns, from the finest tier that fits maxPoints. Core metrics by `metrics=a,b`; labelled
 // series by `series=NAME` (or `series=A,B`: several names, one answer) with optional
-// `label.KEY=VALUE` filters; both may come in one request, on one time grid.
+// `label.KEY=VALUE` filters; both may come in one request, on one time grid. `digits=N` rounds
+// values to N significant digits (a smaller answer; exact without it).
 import { Hono } from 'hono';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
 import { seriesColumnKey } from '../../protocol/series-key.ts';
@@ -12,6 +13,7 @@ import {
   badRequest,
   MAX_ANSWER_VALUES,
   parseChartParams,
+  parseIntParam,
   parseList,
   requireParam,
   type ChartParam,
@@ -26,12 +28,13 @@ export function seriesRoute({ db, now, config }: AppDeps) {
   const sqlite = db.$client;
   return new Hono().get(
     '/',
-    declareQuery<'host' | 'container' | 'metrics' | 'series' | ChartParam | `label.${string}`>(),
+    declareQuery<'host' | 'container' | 'metrics' | 'series' | 'digits' | ChartParam | `label.${string}`>(),
     (c) => {
       const q = (k: string) => c.req.query(k);
       const host = findHost(sqlite, requireParam('host', q('host')));
       const t = now();
       const { from, to, maxPoints, minmax } = parseChartParams(q, t, DEFAULT_MAX_POINTS);
+      const digits = q('digits') ? parseIntParam('digits', q('digits'), 17, 1, 17) : undefined;
       const containerParam = q('container');
       const seriesNames = [...new Set(parseList(q('series')))];
       const metrics = [...new Set(parseList(q('metrics')))];
@@ -78,6 +81,7 @@ export function seriesRoute({ db, now, config }: AppDeps) {
           tier,
           step,
           minmax,
+          digits,
         });
         Object.assign(out.series, r.cols);
       }
@@ -116,6 +120,7 @@ export function seriesRoute({ db, now, config }: AppDeps) {
               tier,
               step,
               minmax,
+              digits,
             })
           : new Map();
         for (const r of rows) {

@@ -4,7 +4,7 @@
 import { seriesColumnKey } from '../../protocol/series-key.ts';
 import { HOST_CHARTS, type HostChartDef, type HostMetric, type SeriesName } from '../../protocol/metrics.ts';
 import { fetchSeries } from '../api.ts';
-import { mean, mergeInto, type DataSet, type LineSpec } from '../chart-data.ts';
+import { CHART_DIGITS, mean, mergeInto, type DataSet, type LineSpec } from '../chart-data.ts';
 import { chartSpec, lineSpec } from '../chart-lines.ts';
 import type { ChartSpec } from '../charts.ts';
 import type { Window } from '../state.ts';
@@ -41,7 +41,10 @@ export async function fetchHostData(
   // One request for the core columns and every labelled series: the page's first requests
   // share the browser's six connections to the server with the container charts'.
   const r = await settle(
-    fetchSeries({ host, from: win.from, to: win.to, maxPoints, minmax: true, ...HOST_VIEW_QUERY }, signal),
+    fetchSeries(
+      { host, from: win.from, to: win.to, maxPoints, minmax: true, digits: CHART_DIGITS, ...HOST_VIEW_QUERY },
+      signal,
+    ),
   );
   rethrowFatal([r]);
   if (!r.ok) {

@@ -15,6 +15,7 @@ import {
 } from '../api.ts';
 import { CONTAINER_CHARTS, type ContainerChartDef, type RankMetric } from '../../protocol/metrics.ts';
 import type { Window } from '../state.ts';
+import { CHART_DIGITS } from '../chart-data.ts';
 import { fetchHostData, type HostData } from './host-charts.ts';
 import { settle, type Settled } from './view.ts';
 
@@ -24,8 +25,6 @@ export const PER_CONTAINER_CHARTS: readonly ContainerChartDef[] = CONTAINER_CHAR
 );
 /** What the per-container charts draw, one column each per container. */
 export const CONTAINER_METRICS = PER_CONTAINER_CHARTS.flatMap((c) => c.lines.map((l) => l.metric));
-/** Significant digits of the container columns: exact to the eye, half the JSON. */
-export const CONTAINER_DIGITS = 6;
 
 export interface HostQueries {
   win: Window;
@@ -57,7 +56,7 @@ export function sendHostQueries(
   let allContainers: HostQueries['allContainers'];
   if (q.allContainers) {
     const own = new AbortController();
-    const query = { host, metrics: CONTAINER_METRICS, from: win.from, to: win.to, maxPoints, digits: CONTAINER_DIGITS };
+    const query = { host, metrics: CONTAINER_METRICS, from: win.from, to: win.to, maxPoints, digits: CHART_DIGITS };
     allContainers = {
       abort: () => own.abort(),
       answer: settle(fetchContainerSeries(query, AbortSignal.any([signal, own.signal]))),
