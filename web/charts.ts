@@ -46,18 +46,95 @@ export interface ChartEvents {
 export const SYNC_KEY = 'berth';
 
 /**
- * Charts to create at the end of the current task, together: all their sizes are read first
- * (one layout), then all are built. Creating each one as its data arrives would read a size
- * after every insertion of the one before, a forced layout per chart.
+ * Charts to create at the end of the current task, together: all their boxes are read first
+ * (one layout), then the ones in or near the viewport are built. Creating each one as its data
+ * arrives would read a size after every insertion of the one before, a forced layout per chart.
  */
 const toCreate = new Set<ChartPanel>();
+/**
+ * Charts below the fold: built when they come near the viewport, or one by one when the page
+ * is idle, so the charts in view are drawn first and the rest are ready before anyone scrolls.
+ */
+const waiting = new Set<ChartPanel>();
+/** How far beyond the viewport a chart counts as near (a fraction of its height). */
+const NEAR = 0.5;
+let observer: IntersectionObserver | undefined;
+/** Safari has no requestIdleCallback: a short timer stands in. */
+const whenIdle: (cb: () => void) => number =
+  typeof requestIdleCallback === 'function'
+    ? (cb) => requestIdleCallback(cb, { timeout: 200 })
+    : (cb) => window.setTimeout(cb, 50);
+let idleHandle: number | undefined;
+let settledWaiters: (() => void)[] = [];
 
 function createPending(): void {
   const panels = [...toCreate];
   toCreate.clear();
-  const sizes = panels.map((p) => p.measure());
-  panels.forEach((p, i) => p.create(sizes[i]));
+  const boxes = panels.map((p) => p.box());
+  const margin = innerHeight * NEAR;
+  panels.forEach((p, i) => {
+    const b = boxes[i];
+    if (b.width > 0 && b.top < innerHeight + margin && b.bottom > -margin) p.create(b);
+    else wait(p);
+  });
+  settle();
 }
+
+function queueCreate(p: ChartPanel): void {
+  if (toCreate.size === 0) queueMicrotask(createPending);
+  toCreate.add(p);
+}
+
+function wait(p: ChartPanel): void {
+  waiting.add(p);
+  observer ??= new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) {
+        const p = panelOf.get(e.target);
+        if (e.isIntersecting && p && waiting.delete(p)) queueCreate(p);
+      }
+    },
+    { rootMargin: `${NEAR * 100}% 0px` },
+  );
+  observer.observe(p.el);
+  if (idleHandle === undefined) idleHandle = whenIdle(createIdle);
+}
+
+/** Builds the first waiting chart that has a box (one per idle period: each is a long task). */
+function createIdle(): void {
+  idleHandle = undefined;
+  for (const p of waiting) {
+    const b = p.box();
+    // No box (a hidden section): the observer builds it when it is shown.
+    if (b.width === 0) continue;
+    waiting.delete(p);
+    observer?.unobserve(p.el);
+    p.create(b);
+    idleHandle = whenIdle(createIdle);
+    return;
+  }
+  settle();
+}
+
+function settle(): void {
+  if (toCreate.size || idleHandle !== undefined) return;
+  const ws = settledWaiters;
+  settledWaiters = [];
+  for (const w of ws) w();
+}
+
+/**
+ * Resolves when every chart with a box has been built (those waiting below the fold too);
+ * uPlot draws them in the microtask after, so one frame later they are on screen.
+ */
+export function chartsBuilt(): Promise<void> {
+  return new Promise((resolve) => {
+    settledWaiters.push(resolve);
+    settle();
+  });
+}
+
+const panelOf = new WeakMap<Element, ChartPanel>();
 
 export class ChartPanel {
   readonly el: HTMLElement;
@@ -94,6 +171,7 @@ export class ChartPanel {
       el('div', { class: 'plot-wrap' }, [this.plotEl, this.noteEl]),
     ]);
     this.plotEl.style.height = `${spec.height ?? 180}px`;
+    panelOf.set(this.el, this);
     parent.append(this.el);
   }
 
@@ -164,8 +242,9 @@ export class ChartPanel {
       this.u?.destroy();
       this.u = null;
       this.el.dataset.drawn = '';
-      if (toCreate.size === 0) queueMicrotask(createPending);
-      toCreate.add(this);
+      waiting.delete(this);
+      observer?.unobserve(this.el);
+      queueCreate(this);
       this.buildReadout();
     }
     this.renderReadout(this.lastIdx ?? null, true);
@@ -202,14 +281,17 @@ export class ChartPanel {
 
   destroy(): void {
     toCreate.delete(this);
+    waiting.delete(this);
+    observer?.unobserve(this.el);
     this.u?.destroy();
     this.u = null;
     this.el.remove();
   }
 
-  /** The plot's size, read while the layout is clean (see createPending). */
-  measure(): { width: number; height: number } {
-    return { width: this.plotEl.clientWidth, height: this.plotEl.clientHeight };
+  /** The plot's size and place in the viewport, read while the layout is clean (see createPending). */
+  box(): { width: number; height: number; top: number; bottom: number } {
+    const { top, bottom } = this.plotEl.getBoundingClientRect();
+    return { width: this.plotEl.clientWidth, height: this.plotEl.clientHeight, top, bottom };
   }
 
   /** Builds the uPlot chart for the data and lines set last; drawn in uPlot's next microtask. */

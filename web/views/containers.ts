@@ -9,12 +9,12 @@ import {
   type HostInfo,
   type TopResponse,
 } from '../api.ts';
-import { mergeInto, spreadColor, type DataSet, type LineSpec } from '../chart-data.ts';
+import { CHART_DIGITS, mergeInto, spreadColor, type DataSet, type LineSpec } from '../chart-data.ts';
 import { ChartPanel, type ChartSpec } from '../charts.ts';
 import { el, link } from '../dom.ts';
 import { formatValue } from '../format.ts';
 import { RANK_METRICS } from '../state.ts';
-import { CONTAINER_DIGITS, CONTAINER_METRICS, PER_CONTAINER_CHARTS, type HostQueries } from './host-queries.ts';
+import { CONTAINER_METRICS, PER_CONTAINER_CHARTS, type HostQueries } from './host-queries.ts';
 import { CONTAINER_CHARTS, scaleTo, type RankMetric, type Unit } from '../../protocol/metrics.ts';
 import { ContainerLegend } from './legend.ts';
 import { markersOf } from '../event-markers.ts';
@@ -116,7 +116,8 @@ export class ContainersSection {
     return this.lastTotal <= MAX_CHARTED_CONTAINERS;
   }
 
-  async refresh(info: HostInfo, queries: HostQueries, signal: AbortSignal): Promise<void> {
+  /** Draws after `after` (the host's own charts on screen), when the answers are in. */
+  async refresh(info: HostInfo, queries: HostQueries, signal: AbortSignal, after?: Promise<void>): Promise<void> {
     const { win, maxPoints, rank } = queries;
     let list = info.containers.filter((c) => c.last_seen >= win.from && c.first_seen <= win.to);
     const total = list.length;
@@ -143,7 +144,7 @@ export class ContainersSection {
             from: win.from,
             to: win.to,
             maxPoints,
-            digits: CONTAINER_DIGITS,
+            digits: CHART_DIGITS,
           },
           signal,
         ),
@@ -162,6 +163,7 @@ export class ContainersSection {
       queries.top,
       queries.events,
       queries.summary,
+      after,
     ]);
     rethrowFatal(result ? [result, topResult, events, summary] : [topResult, events, summary]);
 

@@ -11,7 +11,17 @@ import { hostSpecs } from './host-charts.ts';
 import { sendHostQueries, type HostQueries } from './host-queries.ts';
 import { HostExtras } from './host-extras.ts';
 import { TopProcesses } from './processes.ts';
-import { chartEvents, livePeriod, offFor, settle, rethrowFatal, themeColors, type View, type ViewCtx } from './view.ts';
+import {
+  afterPaint,
+  chartEvents,
+  livePeriod,
+  offFor,
+  settle,
+  rethrowFatal,
+  themeColors,
+  type View,
+  type ViewCtx,
+} from './view.ts';
 
 export function statusBadge(online: boolean): HTMLElement {
   return el('span', { class: `badge ${online ? 'ok' : 'down'}` }, [online ? 'online' : 'offline']);
@@ -74,7 +84,7 @@ export class HostView implements View {
     ]);
   }
 
-  async refresh(signal: AbortSignal): Promise<void> {
+  async refresh(signal: AbortSignal, inView?: () => void): Promise<void> {
     // A first load's queries went out before the page was evaluated (main.ts); later ones now.
     const q =
       this.first ??
@@ -104,8 +114,11 @@ export class HostView implements View {
     this.msgEl.hidden = true;
     this.interval = info.interval;
     this.renderHead(info, hosts.value.now);
-    // The containers' part draws when its answers are in, beside the host's own charts.
-    const containersP = settle(this.containers.refresh(info, q, signal));
+    // The containers' part (below the fold) draws when its answers are in and the host's own
+    // charts, at the top, are on screen: their drawing would otherwise wait behind it.
+    let hostDrawn!: () => void;
+    const hostPainted = new Promise<void>((resolve) => (hostDrawn = resolve));
+    const containersP = settle(this.containers.refresh(info, q, signal, hostPainted));
     const empty =
       info.last_seen < win.from
         ? `No data in this range: the host last reported ${formatAgo(hosts.value.now, info.last_seen)}`
@@ -114,6 +127,8 @@ export class HostView implements View {
     // The processes of the window's end (or of the cursor's moment); a failure shows in its table.
     void this.processes.refresh(win.to);
     const data = await q.data;
+    // Whatever the host's answer, the containers' part need not wait longer than this frame.
+    void afterPaint().then(hostDrawn);
     rethrowFatal([data]);
     if (data.ok) {
       const d = data.value;
@@ -128,6 +143,7 @@ export class HostView implements View {
         else if (!d.ds) panel.showNote(empty ?? 'No data in this range', false);
       }
     }
+    inView?.();
     const [c, x] = await Promise.all([containersP, extrasP]);
     rethrowFatal([c, x]);
     if (!c.ok) throw c.error;

@@ -24,8 +24,11 @@ export interface ViewCtx {
 
 export interface View {
   readonly el: HTMLElement;
-  /** Fetches and draws for ctx.state; throws an unreachable ApiError when the server is away. */
-  refresh(signal: AbortSignal): Promise<void>;
+  /**
+   * Fetches and draws for ctx.state; throws an unreachable ApiError when the server is away.
+   * Calls `inView` once the charts at the top of the view have their data (the rest may follow).
+   */
+  refresh(signal: AbortSignal, inView?: () => void): Promise<void>;
   /** Legend toggles changed in the state (no fetch needed). */
   applyToggles(): void;
   /** Show a dragged window at once from the data at hand. */
@@ -34,6 +37,11 @@ export interface View {
   /** Seconds between live refreshes that would show something new. */
   period(): number;
   destroy(): void;
+}
+
+/** After the next frame is painted (a task queued from a frame callback runs after the paint). */
+export function afterPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }
 
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
