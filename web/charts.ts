@@ -52,19 +52,15 @@ export const SYNC_KEY = 'berth';
  */
 const toCreate = new Set<ChartPanel>();
 /**
- * Charts below the fold: built when they come near the viewport, or one by one when the page
- * is idle, so the charts in view are drawn first and the rest are ready before anyone scrolls.
+ * Charts below the fold: built in the task after the charts in view are drawn (all in one, so
+ * their boxes are read in one layout), or, without a box yet (a hidden section), when they
+ * come near the viewport.
  */
 const waiting = new Set<ChartPanel>();
 /** How far beyond the viewport a chart counts as near (a fraction of its height). */
 const NEAR = 0.5;
 let observer: IntersectionObserver | undefined;
-/** Safari has no requestIdleCallback: a short timer stands in. */
-const whenIdle: (cb: () => void) => number =
-  typeof requestIdleCallback === 'function'
-    ? (cb) => requestIdleCallback(cb, { timeout: 200 })
-    : (cb) => window.setTimeout(cb, 50);
-let idleHandle: number | undefined;
+let laterTimer: number | undefined;
 let settledWaiters: (() => void)[] = [];
 
 function createPending(): void {
@@ -97,34 +93,33 @@ function wait(p: ChartPanel): void {
     { rootMargin: `${NEAR * 100}% 0px` },
   );
   observer.observe(p.el);
-  if (idleHandle === undefined) idleHandle = whenIdle(createIdle);
+  // A task of its own: the frame with the charts in view is painted first.
+  laterTimer ??= window.setTimeout(createWaiting, 0);
 }
 
-/** Builds the first waiting chart that has a box (one per idle period: each is a long task). */
-function createIdle(): void {
-  idleHandle = undefined;
-  for (const p of waiting) {
-    const b = p.box();
-    // No box (a hidden section): the observer builds it when it is shown.
-    if (b.width === 0) continue;
+/** Builds every waiting chart that has a box; the others wait for the observer. */
+function createWaiting(): void {
+  laterTimer = undefined;
+  const panels = [...waiting];
+  const boxes = panels.map((p) => p.box());
+  panels.forEach((p, i) => {
+    if (boxes[i].width === 0) return;
     waiting.delete(p);
     observer?.unobserve(p.el);
-    p.create(b);
-    idleHandle = whenIdle(createIdle);
-    return;
-  }
+    p.create(boxes[i]);
+  });
   settle();
 }
 
 function settle(): void {
-  if (toCreate.size || idleHandle !== undefined) return;
+  if (toCreate.size || laterTimer !== undefined) return;
   const ws = settledWaiters;
   settledWaiters = [];
   for (const w of ws) w();
 }
 
 /**
- * Resolves when every chart with a box has been built (those waiting below the fold too);
+ * Resolves when every chart with a box has been built (those below the fold too);
  * uPlot draws them in the microtask after, so one frame later they are on screen.
  */
 export function chartsBuilt(): Promise<void> {

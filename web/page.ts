@@ -239,7 +239,7 @@ class Page implements ViewCtx {
         if (!inView) void frame().then(() => c === this.controller && markInView());
       });
       if (c !== this.controller) return;
-      // Charts below the fold are built when the page is idle (charts.ts).
+      // Charts below the fold are built in the task after those in view (charts.ts).
       await chartsBuilt();
       await frame();
       if (c !== this.controller) return;
