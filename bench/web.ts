@@ -19,6 +19,7 @@ import { openDb } from '../server/db/open.ts';
 import { tempDir } from '../test/support/temp.ts';
 import { seedFleet, startLiveFeed } from '../test/support/seed.ts';
 import type { CDPSession, Page, Request, Response } from 'playwright-core';
+import { mainThreadTo, TRACE_CATEGORIES } from './main-thread.ts';
 import { ensureWebBuilt, launchChromium, REPO, shippedJs, WEB_DIST } from '../test/support/browser.ts';
 
 const { values: flags } = parseArgs({
@@ -97,23 +98,19 @@ async function metrics(cdp: CDPSession): Promise<Record<string, number>> {
 }
 
 /**
- * Waits for the page to set `attr` on <html> (data-in-view: the charts in view are drawn;
- * data-ready: every chart is) with one small expression through CDP. Playwright's
- * waitForFunction would first inject its utility script, 15–75 ms of the page's own main
- * thread, inside the window being timed.
+ * Waits for the page to say every chart is drawn (data-ready on <html>) with one small
+ * expression through CDP. Playwright's waitForFunction would first inject its utility script,
+ * 15–75 ms of the page's own main thread, inside the window being timed.
  */
-async function waitDrawn(cdp: CDPSession, attr: 'ready' | 'inView' = 'ready'): Promise<void> {
-  const name = attr === 'ready' ? 'data-ready' : 'data-in-view';
-  // A page from before data-in-view existed says only data-ready.
-  const done = attr === 'ready' ? 'el.dataset.ready' : '(el.dataset.inView || el.dataset.ready)';
+async function waitDrawn(cdp: CDPSession): Promise<void> {
   const expression = `new Promise((resolve) => {
     const el = document.documentElement;
-    if (${done}) return resolve(true);
-    new MutationObserver((_, o) => { if (${done}) { o.disconnect(); resolve(true); } }).observe(el, { attributes: true, attributeFilter: ['data-ready', 'data-in-view'] });
+    if (el.dataset.ready) return resolve(true);
+    new MutationObserver((_, o) => { if (el.dataset.ready) { o.disconnect(); resolve(true); } }).observe(el, { attributes: true, attributeFilter: ['data-ready'] });
   })`;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>(
-    (_, reject) => (timer = setTimeout(() => reject(new Error(`page not drawn (${name}) within 60 s`)), 60_000)),
+    (_, reject) => (timer = setTimeout(() => reject(new Error('page not drawn within 60 s')), 60_000)),
   );
   try {
     await Promise.race([
@@ -179,7 +176,15 @@ async function main(): Promise<void> {
     /** The sides in turn, the first one changing with i. */
     const inTurn = (i: number) => (i % 2 ? [...sides].reverse() : sides);
     const named = (side: Side, label: string) => (sides.length > 1 ? `${label} (${side.name})` : label);
-    type Load = { inView: number; drawn: number; main: number; mainAll: number; server: number };
+    type Load = {
+      inView: number;
+      drawn: number;
+      main: number;
+      mainCpu: number;
+      mainAll: number;
+      cpuAll: number;
+      server: number;
+    };
     const measure = async (
       side: Side,
       label: string,
@@ -204,19 +209,19 @@ async function main(): Promise<void> {
       page.on('response', onResponse);
       page.on('requestfailed', onFailed);
       const cpu0 = cpuSeconds(server.child.pid!);
+      // What the page's main thread does, from a trace of this load alone (main-thread.ts).
+      await browser.startTracing(page, { categories: TRACE_CATEGORIES });
       await go();
-      // Chromium's page metrics start afresh with each document, so they are this load's own:
-      // read once the charts in view are drawn, and again when every chart is.
-      await waitDrawn(cdp, 'inView');
-      const mv = await metrics(cdp);
       await waitDrawn(cdp);
       const cpu1 = cpuSeconds(server.child.pid!);
-      const m = await metrics(cdp);
+      const trace = JSON.parse((await browser.stopTracing()).toString()) as Parameters<typeof mainThreadTo>[0];
       page.off('request', onRequest);
       page.off('response', onResponse);
       page.off('requestfailed', onFailed);
-      const d = (k: string) => (m[k] ?? 0) * 1000;
-      const dv = (k: string) => (mv[k] ?? 0) * 1000;
+      const all = mainThreadTo(trace, 'berth:drawn');
+      // A page from before the in-view mark existed drew everything at once.
+      const inView = mainThreadTo(trace, 'berth:in-view') ?? all;
+      if (!all || !inView) throw new Error(`${label}: no berth:drawn mark in the trace`);
       const r = await page.evaluate(() => ({
         drawn: performance.getEntriesByName('berth:drawn')[0].startTime,
         // A page from before the mark existed drew everything at once.
@@ -250,16 +255,22 @@ async function main(): Promise<void> {
           );
         }
       }
+      const by = inView.by
+        .slice(0, 5)
+        .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+        .join(', ');
       console.log(
         `${label}: ${r.inView.toFixed(0)} ms to the charts in view, ${r.drawn.toFixed(0)} ms to all ${r.charts} drawn; ${requests} requests, ${(r.bytes / 1024).toFixed(0)} KiB; ` +
-          `page main thread ${dv('TaskDuration').toFixed(0)} ms to in view (script ${dv('ScriptDuration').toFixed(0)}, layout ${dv('LayoutDuration').toFixed(0)}, style ${dv('RecalcStyleDuration').toFixed(0)}), ${d('TaskDuration').toFixed(0)} ms to all; ` +
+          `page main thread to in view ${inView.busy.toFixed(0)} ms busy, ${inView.cpu.toFixed(0)} ms CPU (${by}); to all ${all.busy.toFixed(0)} ms busy, ${all.cpu.toFixed(0)} ms CPU; ` +
           `server CPU ${((cpu1 - cpu0) * 1000).toFixed(0)} ms; ${r.step}`,
       );
       return {
         inView: r.inView,
         drawn: r.drawn,
-        main: dv('TaskDuration'),
-        mainAll: d('TaskDuration'),
+        main: inView.busy,
+        mainCpu: inView.cpu,
+        mainAll: all.busy,
+        cpuAll: all.cpu,
         server: (cpu1 - cpu0) * 1000,
       };
     };
@@ -268,8 +279,8 @@ async function main(): Promise<void> {
       const range = (k: keyof Load) => `${Math.min(...of(k)).toFixed(0)}–${Math.max(...of(k)).toFixed(0)}`;
       console.log(
         `${name} (${flags.range}, ${num('containers')} containers, median of ${loads.length}): charts in view drawn ${median(of('inView')).toFixed(0)} ms (${range('inView')}), ` +
-          `all drawn ${median(of('drawn')).toFixed(0)} ms (${range('drawn')}); page main thread ${median(of('main')).toFixed(0)} ms to in view, ` +
-          `${median(of('mainAll')).toFixed(0)} ms to all; server CPU ${median(of('server')).toFixed(0)} ms; target in view < 500 ms, main thread < 350 ms, all < 1000 ms`,
+          `all drawn ${median(of('drawn')).toFixed(0)} ms (${range('drawn')}); page main thread to in view ${median(of('main')).toFixed(0)} ms busy, ${median(of('mainCpu')).toFixed(0)} ms CPU; ` +
+          `to all ${median(of('mainAll')).toFixed(0)} ms busy, ${median(of('cpuAll')).toFixed(0)} ms CPU; server CPU ${median(of('server')).toFixed(0)} ms; target in view < 500 ms, main thread < 350 ms, all < 1000 ms`,
       );
     };
     const tab = async () => {
@@ -314,48 +325,59 @@ async function main(): Promise<void> {
         ['warm', warm],
       ] as const)
         console.log(
-          `this page / --against, medians, ${name}: in view ${ratio(loads, 'inView')}, all drawn ${ratio(loads, 'drawn')}, main thread to in view ${ratio(loads, 'main')}, to all ${ratio(loads, 'mainAll')}`,
+          `this page / --against, medians, ${name}: in view ${ratio(loads, 'inView')}, all drawn ${ratio(loads, 'drawn')}, main thread to in view ${ratio(loads, 'main')} (CPU ${ratio(loads, 'mainCpu')}), to all ${ratio(loads, 'mainAll')} (CPU ${ratio(loads, 'cpuAll')})`,
         );
     }
     console.log(
       `machine load average ${loadAverage()} (${os.availableParallelism()} CPUs; figures are wall-clock and move with it)`,
     );
 
-    // 2. Heap over live refresh.
+    // 2. Heap over live refresh: each side in its own tab at the same time (with --against,
+    //    both pages live through the same minutes of the same feed).
     if (minutes > 0) {
-      const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-      const page = await ctx.newPage();
-      const cdp = await ctx.newCDPSession(page);
-      await cdp.send('Performance.enable');
-      await page.goto(`${sides[0].url}&refresh=${refresh}`);
-      await page.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 60_000 });
-      const sample = async () => {
+      const live = await Promise.all(
+        sides.map(async (side) => {
+          const t = await tab();
+          await t.page.goto(`${side.url}&refresh=${refresh}`);
+          await t.page.waitForFunction(() => document.documentElement.dataset.ready, null, { timeout: 60_000 });
+          return { side, ...t };
+        }),
+      );
+      type Sample = { heap: number; nodes: number; listeners: number; loads: number };
+      const sample = async ({ page, cdp }: (typeof live)[number]): Promise<Sample> => {
         await cdp.send('HeapProfiler.collectGarbage');
         const m = await metrics(cdp);
         const loads = Number(await page.evaluate(() => document.documentElement.dataset.ready));
         return { heap: m.JSHeapUsedSize, nodes: m.Nodes, listeners: m.JSEventListeners, loads };
       };
-      const first = await sample();
+      const firsts: Sample[] = [];
+      for (const l of live) firsts.push(await sample(l));
+      const lasts = [...firsts];
       console.log(`live refresh every ${refresh} s for ${minutes} min (heap after forced GC):`);
-      console.log(`  min  heap MiB  DOM nodes  listeners  refreshes`);
-      const row = (t: number, s: typeof first) =>
+      console.log(`  min  heap MiB  DOM nodes  listeners  refreshes  page`);
+      const row = (t: number, s: Sample, k: number) =>
         console.log(
-          `  ${String(t).padStart(3)}  ${mb(s.heap).padStart(8)}  ${String(s.nodes).padStart(9)}  ${String(s.listeners).padStart(9)}  ${String(s.loads - 1).padStart(9)}`,
+          `  ${String(t).padStart(3)}  ${mb(s.heap).padStart(8)}  ${String(s.nodes).padStart(9)}  ${String(s.listeners).padStart(9)}  ${String(s.loads - 1).padStart(9)}  ${sides[k].name}`,
         );
-      row(0, first);
-      let last = first;
+      firsts.forEach((s, k) => row(0, s, k));
       for (let t = 1; t <= minutes; t++) {
-        await page.waitForTimeout(60_000);
-        last = await sample();
-        row(t, last);
+        await new Promise((r) => setTimeout(r, 60_000));
+        for (const [k, l] of live.entries()) {
+          lasts[k] = await sample(l);
+          row(t, lasts[k], k);
+        }
       }
-      const bound = first.heap * HEAP_BOUND.ratio + HEAP_BOUND.slackMB * 1024 * 1024;
-      const ok = last.heap <= bound;
-      console.log(
-        `heap: ${mb(first.heap)} → ${mb(last.heap)} MiB after ${last.loads - first.loads} refreshes (${(((last.heap - first.heap) / first.heap) * 100).toFixed(1)} %); bound ${mb(bound)} MiB: ${ok ? 'OK' : 'GROWING'}`,
-      );
-      if (!ok) process.exitCode = 1;
-      await ctx.close();
+      live.forEach((l, k) => {
+        const [first, last] = [firsts[k], lasts[k]];
+        const bound = first.heap * HEAP_BOUND.ratio + HEAP_BOUND.slackMB * 1024 * 1024;
+        const ok = last.heap <= bound;
+        console.log(
+          `heap (${l.side.name}): ${mb(first.heap)} → ${mb(last.heap)} MiB after ${last.loads - first.loads} refreshes (${(((last.heap - first.heap) / first.heap) * 100).toFixed(1)} %); bound ${mb(bound)} MiB: ${ok ? 'OK' : 'GROWING'}`,
+        );
+        if (!ok && k === 0) process.exitCode = 1;
+      });
+      for (const { ctx } of live) await ctx.close();
+      console.log(`machine load average ${loadAverage()}`);
     }
   } finally {
     stopFeed();
