@@ -4,6 +4,7 @@ import {
   currentWindow,
   defaultState,
   isLive,
+  maxPointsFor,
   parseRoute,
   parseState,
   routePath,
@@ -99,4 +100,14 @@ test('the window is the innermost zoom, else the range; presets are live', () =>
   assert.equal(isLive({ ...s, zoom: [[1, 2]] }), true, 'a zoom inside a live range keeps refreshing');
   assert.deepEqual(toggled(['a', 'b'], 'a'), ['b']);
   assert.deepEqual(toggled(['b'], 'a'), ['b', 'a']);
+});
+
+test('a chart asks for about one point per pixel of its own plot, not of the page', () => {
+  // 1440 px: two columns of charts, each plot about 570 px wide.
+  assert.ok(Math.abs(maxPointsFor(1440) - 571) <= 5, `${maxPointsFor(1440)} at 1440 px`);
+  // A phone: one column.
+  assert.ok(Math.abs(maxPointsFor(390) - 228) <= 5, `${maxPointsFor(390)} at 390 px`);
+  // Wider pages get more columns, not wider plots; never fewer than 100 points.
+  assert.ok(maxPointsFor(1800) <= maxPointsFor(1440));
+  assert.equal(maxPointsFor(200), 100);
 });

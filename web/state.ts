@@ -141,9 +141,20 @@ export function baseWindow(range: Range, now: number): Omit<Window, 'zoomed'> {
   return { from: range.from, to: range.to, live: false };
 }
 
-/** Points to ask per chart for a page `width` px wide: about one per pixel of plot. */
+/** How the views lay out charts (style.css: main's padding, .chart-grid's columns and gap). */
+const LAYOUT = { mainPadding: 40, column: 520, gap: 14 };
+/** Around a chart's plot: the panel's padding and border, the y axis (AXIS_SIZE), uPlot's right padding. */
+const PLOT_MARGIN = 30 + 74 + 18;
+
+/**
+ * Points to ask per chart for a page `width` px wide: about one per pixel of a chart's plot,
+ * in the columns the chart grid makes of that width (two 580 px plots at 1440 px, not 1350).
+ */
 export function maxPointsFor(width: number): number {
-  return Math.max(100, Math.min(2000, Math.round(width - 90)));
+  const inner = width - LAYOUT.mainPadding;
+  const columns = Math.max(1, Math.floor((inner + LAYOUT.gap) / (LAYOUT.column + LAYOUT.gap)));
+  const chart = (inner - LAYOUT.gap * (columns - 1)) / columns;
+  return Math.max(100, Math.min(2000, Math.round(chart - PLOT_MARGIN)));
 }
 
 /** Whether the page should poll: a live range, zoomed or not (zoom survives refreshes). */
