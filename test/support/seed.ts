@@ -327,8 +327,16 @@ export function startLiveFeed(sqlite: Database.Database, fleet: Seeded): () => v
   let last = fleet.to;
   const timer = setInterval(() => {
     const now = Math.floor(Date.now() / 1000 / fleet.interval) * fleet.interval;
-    for (let ts = last + fleet.interval; ts <= now; ts += fleet.interval) feedTick(sqlite, fleet, ts);
-    last = Math.max(last, now);
+    try {
+      for (let ts = last + fleet.interval; ts <= now; ts += fleet.interval) {
+        feedTick(sqlite, fleet, ts);
+        last = ts;
+      }
+    } catch (e) {
+      // The server's own writer (a rollup of a big file) held the lock: as an agent would, the
+      // feed sends the same ticks again a second later.
+      if (!String((e as { code?: unknown }).code).startsWith('SQLITE_BUSY')) throw e;
+    }
   }, 1000);
   timer.unref();
   return () => clearInterval(timer);
