@@ -12,6 +12,15 @@ const RECEIVERS = `receivers:
 `;
 
 const T0 = 1_790_000_000;
+
+/** One rule: a host's CPU above `above`, at once (no for:), to ops. */
+const hotHost = (above: number) => `${RECEIVERS}rules:
+  - name: hot
+    entity: host
+    metric: cpu_pct
+    above: ${above}
+    notify: [ops]
+`;
 const summary = (s: { payload: { status: string; summary: string } }) => `${s.payload.status}: ${s.payload.summary}`;
 
 test('a threshold with for: fires only after it held that long, once, and resolves', async () => {
@@ -207,15 +216,7 @@ test('a restart during a for: wait neither waits it again nor fires early', asyn
 });
 
 test('a receiver that is down gets the notification once it is back', async () => {
-  const h = await alertHarness(
-    `${RECEIVERS}rules:
-  - name: hot
-    entity: host
-    metric: cpu_pct
-    above: 90
-    notify: [ops]
-`,
-  );
+  const h = await alertHarness(hotHost(90));
   h.down.value = true;
   await h.advance(10);
   await h.ingest(hostTicks('alpha', 'cpu_pct', h.now(), [99]));
@@ -265,15 +266,7 @@ test('a for: wait whose series went quiet is forgotten after an hour', async () 
 });
 
 test('a delivery whose bookkeeping failed is written down later, not sent again', async () => {
-  const h = await alertHarness(
-    `${RECEIVERS}rules:
-  - name: hot
-    entity: host
-    metric: cpu_pct
-    above: 90
-    notify: [ops]
-`,
-  );
+  const h = await alertHarness(hotHost(90));
   const store = h.alerts.evaluator.store;
   const delivered = store.delivered.bind(store);
   let failures = 0;
@@ -403,13 +396,7 @@ test('event rules: OOM, a restart loop, unhealthy; a compose recreate is no cras
 });
 
 test('a bad file is refused on reload with its line; the previous rules keep running', async () => {
-  const good = `${RECEIVERS}rules:
-  - name: hot
-    entity: host
-    metric: cpu_pct
-    above: 90
-    notify: [ops]
-`;
+  const good = hotHost(90);
   const h = await alertHarness(good);
   fs.writeFileSync(h.file, good.replace('above: 90', 'above: ninety'));
   h.alerts.checkFile();
@@ -437,16 +424,7 @@ test('a bad file is refused on reload with its line; the previous rules keep run
 });
 
 test('judging that fails a turn after ingest (the file cannot be written) is logged, not fatal', async () => {
-  const h = await alertHarness(
-    `${RECEIVERS}rules:
-  - name: hot
-    entity: host
-    metric: cpu_pct
-    above: 80
-    notify: [ops]
-`,
-    T0,
-  );
+  const h = await alertHarness(hotHost(80), T0);
   await h.advance(10);
   // Through the app, not h.ingest: the batch is judged a turn later, outside any request.
   assert.equal(await h.post(hostTicks('alpha', 'cpu_pct', h.now(), [95])), 200);
