@@ -87,6 +87,10 @@ export function isHostName(name: string): boolean {
  * draws at most this many per chart, in one request.
  */
 export const MAX_QUERY_CONTAINERS = 500;
+/** Hosts one /api/v1/hosts page may hold (limit=); without a limit the answer holds every host. */
+export const MAX_HOSTS_PAGE = 1000;
+/** Running containers a host's summary in /api/v1/hosts?view=summary lists: its busiest by CPU. */
+export const SUMMARY_CONTAINERS = 5;
 /** Hosts one /host-series answer may hold (the overview asks for every host's sparkline at once). */
 export const MAX_QUERY_HOSTS = 2000;
 /** Labelled series one /series answer may hold (names asked, and series they match). */

@@ -98,7 +98,28 @@ async function answer<T>(
 const seconds = (t: number, round: (x: number) => number) => String(round(t));
 const optional = (n: number | undefined) => (n === undefined ? undefined : String(n));
 
-export const fetchHosts = (signal?: AbortSignal) => answer((o) => api.hosts.$get(undefined, o), signal);
+export interface HostsQuery {
+  /** One host, whole (its containers with their newest values). */
+  host?: string;
+  /** A page of host summaries found by part of their name, offline ones first. */
+  search?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** Hosts: one whole by name, or a page of summaries (the overview); every host whole with neither. */
+export function fetchHosts(q: HostsQuery = {}, signal?: AbortSignal): Promise<HostsResponse> {
+  const paged = q.host === undefined && q.limit !== undefined;
+  const query = {
+    host: q.host,
+    q: q.search || undefined,
+    limit: optional(q.limit),
+    offset: q.offset ? String(q.offset) : undefined,
+    view: paged ? 'summary' : undefined,
+    sort: paged ? 'offline' : undefined,
+  };
+  return answer((o) => api.hosts.$get({ query }, o), signal);
+}
 
 export interface SeriesQuery {
   host: string;
@@ -158,12 +179,20 @@ export function fetchContainerSeries(
   return answer((o) => api['container-series'].$get({ query }, o), signal);
 }
 
-/** Every host's metrics in one request, on one grid (the overview's sparklines). */
+/** Hosts' metrics in one request, on one grid (the overview's sparklines): the named ones, or every host. */
 export function fetchHostSeries(
-  q: { metrics: readonly string[]; from: number; to: number; maxPoints: number; digits?: number },
+  q: {
+    hosts?: readonly string[];
+    metrics: readonly string[];
+    from: number;
+    to: number;
+    maxPoints: number;
+    digits?: number;
+  },
   signal?: AbortSignal,
 ): Promise<HostSeriesResponse> {
   const query = {
+    host: q.hosts?.length ? [...q.hosts] : undefined,
     metrics: q.metrics.join(','),
     from: seconds(q.from, Math.floor),
     to: seconds(q.to, Math.ceil),

@@ -282,3 +282,103 @@ test('/hosts reads every host and container in a fixed number of statements, wit
   }
   assert.deepEqual(runs, [4, 3, 4], 'the same statements whatever the fleet (none for no containers)');
 });
+
+test('the overview asks a page of host summaries, offline first, found by name; a host page asks one host whole', async () => {
+  const t = testApp({}, NOW);
+  const containers = (n: number) =>
+    Array.from({ length: n }, (_, k) => ({
+      id: `c0ffee${String(k).padStart(10, '0')}`,
+      name: `app-${k}`,
+      metrics: { cpu_pct: k },
+    }));
+  // Five hosts with eight containers each; "db-2" stopped reporting an hour ago.
+  for (const [name, ts] of [
+    ['db-2', NOW - 3600],
+    ['web-1', NOW],
+    ['web-2', NOW],
+    ['web-3', NOW],
+    ['db-1', NOW],
+  ] as const) {
+    t.clock.now = ts;
+    const res = await t.ingest({
+      ...makeBatch(name, [ts], () => ({ host: { cpu_pct: 1 }, containers: containers(8) })),
+      batch_id: `page-${name}`,
+    });
+    assert.equal(res.status, 200);
+  }
+  type Entry = {
+    name: string;
+    online: boolean;
+    running_containers: number;
+    gone_containers: number;
+    containers_shown: string;
+    containers: { name: string; latest: Record<string, number> }[];
+  };
+  type Page = { total: number; online: number; hosts: Entry[] };
+
+  const whole = await t.getOk<Page>('/api/v1/hosts');
+  assert.deepEqual(
+    whole.hosts.map((h) => [h.name, h.containers.length, h.containers_shown]),
+    [
+      ['db-1', 8, 'all'],
+      ['db-2', 8, 'all'],
+      ['web-1', 8, 'all'],
+      ['web-2', 8, 'all'],
+      ['web-3', 8, 'all'],
+    ],
+    'without parameters: every host whole, by name, as before',
+  );
+  assert.deepEqual([whole.total, whole.online], [5, 4]);
+
+  const first = await t.getOk<Page>('/api/v1/hosts?view=summary&sort=offline&limit=2');
+  assert.deepEqual(
+    first.hosts.map((h) => h.name),
+    ['db-2', 'db-1'],
+    'the offline host first, then by name',
+  );
+  assert.deepEqual([first.total, first.online], [5, 4], 'counts are of every matching host, not the page');
+  const db1 = first.hosts[1];
+  assert.deepEqual([db1.running_containers, db1.gone_containers, db1.containers_shown], [8, 0, 'busiest']);
+  assert.deepEqual(
+    db1.containers.map((c) => [c.name, c.latest.cpu_pct]),
+    [
+      ['app-7', 7],
+      ['app-6', 6],
+      ['app-5', 5],
+      ['app-4', 4],
+      ['app-3', 3],
+    ],
+    'a summary lists only its busiest running containers',
+  );
+  const next = await t.getOk<Page>('/api/v1/hosts?view=summary&sort=offline&limit=2&offset=2');
+  assert.deepEqual(
+    next.hosts.map((h) => h.name),
+    ['web-1', 'web-2'],
+  );
+
+  const found = await t.getOk<Page>('/api/v1/hosts?view=summary&q=WEB&limit=10');
+  assert.deepEqual(
+    [found.total, found.online, found.hosts.map((h) => h.name)],
+    [3, 3, ['web-1', 'web-2', 'web-3']],
+    'found by part of the name, whatever its case',
+  );
+
+  const one = await t.getOk<Page>('/api/v1/hosts?host=web-2');
+  assert.deepEqual(
+    one.hosts.map((h) => [h.name, h.containers.length, h.containers_shown]),
+    [['web-2', 8, 'all']],
+  );
+  assert.deepEqual((await t.getOk<Page>('/api/v1/hosts?host=nowhere')).hosts, []);
+
+  for (const [query, field] of [
+    ['limit=0', /^limit: /],
+    ['limit=ten', /^limit: /],
+    ['offset=-1', /^offset: /],
+    ['view=tiny', /^view: /],
+    ['sort=cpu', /^sort: /],
+  ] as const) {
+    const res = await t.get(`/api/v1/hosts?${query}`);
+    assert.equal(res.status, 400, query);
+    assert.match(((await res.json()) as { error: string }).error, field, query);
+  }
+});

@@ -1,12 +1,16 @@
-// GET /api/v1/hosts: every host with last seen, online/offline, its newest values, its
-// containers (running and recently gone) and compose projects.
+// GET /api/v1/hosts: hosts with last seen, online/offline, their newest values, their
+// containers (running and recently gone) and compose projects: every host whole by default,
+// or the ones query/hosts-page.ts chooses (one by name, a page found by name, summaries),
+// chosen from the host rows before their containers and newest values are read.
 import type Database from 'better-sqlite3';
 import { Hono } from 'hono';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
 import { statement } from '../db/statements.ts';
 import { KINDS } from '../rollup/tiers.ts';
 import type { AppDeps } from '../deps.ts';
-import type { HostsAnswer } from '../query/source.ts';
+import type { HostInfo } from '../query/source.ts';
+import { chooseHosts, hostEntry, parseHostsQuery, type HostsPage, type HostsParam } from '../query/hosts-page.ts';
+import { declareQuery } from './input.ts';
 
 /** A host is offline once it missed two intervals (plus a little for collection time). */
 export function isOnline(now: number, lastSeen: number, interval: number): boolean {
@@ -111,91 +115,102 @@ interface ContainerRow {
 }
 
 /**
- * The whole answer in four statements, whatever the number of hosts and containers: the
- * hosts, their newest rows, their containers, the containers' newest rows (each entity's
- * bounds passed in as JSON).
+ * The chosen hosts' whole entries in four statements, whatever their number of containers: the
+ * hosts' newest rows, their containers, the containers' newest rows (each entity's bounds
+ * passed in as JSON).
  */
+function hostInfos(sqlite: Database.Database, hosts: readonly HostRow[], t: number): HostInfo[] {
+  // Newest means newest up to now (give or take a clock's skew): a snapshot an agent stamped
+  // hours ahead (ingest takes up to a day) must not stand for "now" until then. A clock a
+  // few minutes fast still counts as now; only where nothing at all lies within that
+  // (every sample ahead) is the newest taken as it is.
+  const bounds = hosts.map((h) => t + Math.max(2 * h.interval_s, CLOCK_SKEW_SECONDS));
+  const hostRows = newestRows(
+    sqlite,
+    'host',
+    hosts.map((h, i) => [h.id, bounds[i], Number.MAX_SAFE_INTEGER]),
+  );
+  /** Per host, the time its containers are judged against: its newest sample up to now. */
+  const refs = hosts.map((h, i) => (h.last_ts <= bounds[i] ? h.last_ts : (hostRows.get(h.id)?.[0].ts ?? h.last_ts)));
+  const containers = hosts.length
+    ? (statement(
+        sqlite,
+        `SELECT c.host_id, c.id, c.name, c.container_id, c.image, c.state, c.compose_project, c.compose_service,
+                c.labels, c.first_seen, c.last_seen
+         FROM json_each(?) j JOIN containers c ON c.host_id = j.value ->> 0 AND c.last_seen >= j.value ->> 1
+         ORDER BY c.host_id, c.compose_project IS NULL, c.compose_project, c.name`,
+      ).all(JSON.stringify(hosts.map((h, i) => [h.id, refs[i] - RECENTLY_GONE_SECONDS]))) as ContainerRow[])
+    : [];
+  const byHost = new Map<number, ContainerRow[]>();
+  for (const r of containers) {
+    const list = byHost.get(r.host_id);
+    if (list) list.push(r);
+    else byHost.set(r.host_id, [r]);
+  }
+  const boundOf = new Map(hosts.map((h, i) => [h.id, bounds[i]]));
+  const containerRows = newestRows(
+    sqlite,
+    'container',
+    containers.map((r) => [r.id, Math.min(r.last_seen, boundOf.get(r.host_id)!), r.last_seen]),
+  );
+  return hosts.map((h, i) => {
+    const bound = bounds[i];
+    const ref = refs[i];
+    const list = (byHost.get(h.id) ?? []).map((r) => {
+      const newest = containerRows.get(r.id) ?? [];
+      const lastSeen = r.last_seen <= bound ? r.last_seen : newest.length ? newest[0].ts : r.last_seen;
+      // Present in the host's newest snapshot means running now.
+      const running = lastSeen >= ref - h.interval_s && (r.state ?? 'running') === 'running';
+      return {
+        name: r.name,
+        id: r.container_id,
+        image: r.image,
+        state: running ? (r.state ?? 'running') : 'gone',
+        running,
+        compose_project: r.compose_project,
+        compose_service: r.compose_service,
+        labels: r.labels ? (JSON.parse(r.labels) as Record<string, string>) : {},
+        first_seen: r.first_seen,
+        last_seen: lastSeen,
+        latest: pick(newest, CONTAINER_METRIC_NAMES, h.interval_s),
+      };
+    });
+    return {
+      name: h.name,
+      machine_id: h.machine_id,
+      agent_version: h.agent_version,
+      interval: h.interval_s,
+      first_seen: h.first_seen,
+      last_seen: h.last_seen,
+      last_ts: h.last_ts,
+      /** Seconds the agent's clock is ahead of the server's (negative: behind); null until known. */
+      clock_offset: h.clock_offset_s,
+      online: isOnline(t, h.last_seen, h.interval_s),
+      latest: pick(hostRows.get(h.id) ?? [], HOST_METRIC_NAMES, h.interval_s),
+      containers: list,
+      compose_projects: [...new Set(list.map((x) => x.compose_project).filter((p): p is string => !!p))].sort(),
+    };
+  });
+}
+
 export function hostsRoute({ db, now }: AppDeps) {
   const sqlite = db.$client;
-  return new Hono().get('/', (c) => {
+  return new Hono().get('/', declareQuery<HostsParam>(), (c) => {
+    const q = parseHostsQuery((k) => c.req.query(k));
     const t = now();
-    const hosts = statement(
+    const rows = statement(
       sqlite,
       'SELECT id, name, machine_id, agent_version, interval_s, first_seen, last_seen, last_ts, clock_offset_s FROM hosts ORDER BY name',
     ).all() as HostRow[];
-    // Newest means newest up to now (give or take a clock's skew): a snapshot an agent stamped
-    // hours ahead (ingest takes up to a day) must not stand for "now" until then. A clock a
-    // few minutes fast still counts as now; only where nothing at all lies within that
-    // (every sample ahead) is the newest taken as it is.
-    const bounds = hosts.map((h) => t + Math.max(2 * h.interval_s, CLOCK_SKEW_SECONDS));
-    const hostRows = newestRows(
-      sqlite,
-      'host',
-      hosts.map((h, i) => [h.id, bounds[i], Number.MAX_SAFE_INTEGER]),
+    const { chosen, total, online } = chooseHosts(
+      rows.map((h) => ({ name: h.name, online: isOnline(t, h.last_seen, h.interval_s), row: h })),
+      q,
     );
-    /** Per host, the time its containers are judged against: its newest sample up to now. */
-    const refs = hosts.map((h, i) => (h.last_ts <= bounds[i] ? h.last_ts : (hostRows.get(h.id)?.[0].ts ?? h.last_ts)));
-    const containers = hosts.length
-      ? (statement(
-          sqlite,
-          `SELECT c.host_id, c.id, c.name, c.container_id, c.image, c.state, c.compose_project, c.compose_service,
-                  c.labels, c.first_seen, c.last_seen
-           FROM json_each(?) j JOIN containers c ON c.host_id = j.value ->> 0 AND c.last_seen >= j.value ->> 1
-           ORDER BY c.host_id, c.compose_project IS NULL, c.compose_project, c.name`,
-        ).all(JSON.stringify(hosts.map((h, i) => [h.id, refs[i] - RECENTLY_GONE_SECONDS]))) as ContainerRow[])
-      : [];
-    const byHost = new Map<number, ContainerRow[]>();
-    for (const r of containers) {
-      const list = byHost.get(r.host_id);
-      if (list) list.push(r);
-      else byHost.set(r.host_id, [r]);
-    }
-    const boundOf = new Map(hosts.map((h, i) => [h.id, bounds[i]]));
-    const containerRows = newestRows(
+    const hosts = hostInfos(
       sqlite,
-      'container',
-      containers.map((r) => [r.id, Math.min(r.last_seen, boundOf.get(r.host_id)!), r.last_seen]),
+      chosen.map((h) => h.row),
+      t,
     );
-    return c.json<HostsAnswer>({
-      now: t,
-      hosts: hosts.map((h, i) => {
-        const bound = bounds[i];
-        const ref = refs[i];
-        const list = (byHost.get(h.id) ?? []).map((r) => {
-          const newest = containerRows.get(r.id) ?? [];
-          const lastSeen = r.last_seen <= bound ? r.last_seen : newest.length ? newest[0].ts : r.last_seen;
-          // Present in the host's newest snapshot means running now.
-          const running = lastSeen >= ref - h.interval_s && (r.state ?? 'running') === 'running';
-          return {
-            name: r.name,
-            id: r.container_id,
-            image: r.image,
-            state: running ? (r.state ?? 'running') : 'gone',
-            running,
-            compose_project: r.compose_project,
-            compose_service: r.compose_service,
-            labels: r.labels ? (JSON.parse(r.labels) as Record<string, string>) : {},
-            first_seen: r.first_seen,
-            last_seen: lastSeen,
-            latest: pick(newest, CONTAINER_METRIC_NAMES, h.interval_s),
-          };
-        });
-        return {
-          name: h.name,
-          machine_id: h.machine_id,
-          agent_version: h.agent_version,
-          interval: h.interval_s,
-          first_seen: h.first_seen,
-          last_seen: h.last_seen,
-          last_ts: h.last_ts,
-          /** Seconds the agent's clock is ahead of the server's (negative: behind); null until known. */
-          clock_offset: h.clock_offset_s,
-          online: isOnline(t, h.last_seen, h.interval_s),
-          latest: pick(hostRows.get(h.id) ?? [], HOST_METRIC_NAMES, h.interval_s),
-          containers: list,
-          compose_projects: [...new Set(list.map((x) => x.compose_project).filter((p): p is string => !!p))].sort(),
-        };
-      }),
-    });
+    return c.json<HostsPage>({ now: t, total, online, hosts: hosts.map((h) => hostEntry(h, q.view)) });
   });
 }

@@ -15,6 +15,7 @@ import {
   requireParam,
 } from '../query/params.ts';
 import type { ChartRange, QuerySource } from '../query/source.ts';
+import { chooseHosts, hostEntry, parseHostsQuery, type HostsPage } from '../query/hosts-page.ts';
 import { MAX_QUERY_CONTAINERS, MAX_QUERY_HOSTS, MAX_QUERY_SERIES } from '../../protocol/constants.ts';
 
 function chart(c: Context, now: number, digits = false): ChartRange {
@@ -25,7 +26,12 @@ function chart(c: Context, now: number, digits = false): ChartRange {
 }
 
 export function sourceRoutes(source: QuerySource, now: () => number): Record<string, Hono> {
-  const hosts = new Hono().get('/', async (c) => c.json(await source.hosts(now())));
+  const hosts = new Hono().get('/', async (c) => {
+    const q = parseHostsQuery((k) => c.req.query(k));
+    const all = await source.hosts(now());
+    const { chosen, total, online } = chooseHosts(all.hosts, q);
+    return c.json<HostsPage>({ now: all.now, total, online, hosts: chosen.map((h) => hostEntry(h, q.view)) });
+  });
 
   const series = new Hono().get('/', async (c) => {
     const t = now();

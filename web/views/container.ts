@@ -87,7 +87,7 @@ export class ContainerView implements View {
     };
     const window = { host: this.host, container: this.name, from: win.from, to: win.to };
     const [hosts, series, events, summary] = await Promise.all([
-      settle(fetchHosts(signal)),
+      settle(fetchHosts({ host: this.host }, signal)),
       settle(fetchSeries(q, signal)),
       settle(fetchEvents({ ...window, limit: 1000 }, signal)),
       settle(fetchEventSummary(window, signal)),

@@ -51,7 +51,7 @@ export function sendHostQueries(
 ): HostQueries {
   const { win, maxPoints, rank } = q;
   // One server thread works through them about in the order sent: the charts' data first.
-  const hosts = settle(fetchHosts(signal));
+  const hosts = settle(fetchHosts({ host }, signal));
   const data = settle(fetchHostData(host, win, maxPoints, signal));
   let allContainers: HostQueries['allContainers'];
   if (q.allContainers) {

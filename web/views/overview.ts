@@ -1,6 +1,8 @@
 // Fleet overview: one card per host with online/offline, current CPU, memory, disk, network,
-// a sparkline over the selected range and its busiest containers. With no host yet, the
-// exact command that starts the first agent against this server; below, "Add a host".
+// a sparkline over the selected range and its busiest containers. At fleet scale it asks for a
+// page of host summaries at a time (offline hosts first), found by part of their name; a
+// card's full container list is fetched when opened. With no host yet, the exact command that
+// starts the first agent against this server; below, "Add a host".
 import { fetchHosts, fetchHostSeries, type HostInfo, type HostSeriesResponse } from '../api.ts';
 import { el, link, text } from '../dom.ts';
 import { diskUsedPct, formatAgo, formatBits, formatBytes, formatBytesOf, formatLoad, formatPct } from '../format.ts';
@@ -14,6 +16,8 @@ import { clockBadge, statusBadge } from './host.ts';
 import { failure, rethrowFatal, settle, themeColors, type View, type ViewCtx } from './view.ts';
 
 const SPARK_POINTS = 160;
+/** Host cards a page shows, and how many more "Show more" adds. */
+const PAGE_HOSTS = 60;
 /** The sparkline's lines: CPU, and memory as a share of the total. */
 const SPARK_METRICS = ['cpu_pct', 'mem_used_bytes', 'mem_total_bytes'] as const satisfies readonly HostMetric[];
 
@@ -67,9 +71,14 @@ class HostCard {
   render(h: HostInfo, now: number): void {
     const l = h.latest;
     const href = this.ctx.href({ view: 'host', host: h.name });
-    const running = h.containers.filter((c) => c.running);
-    const gone = h.containers.length - running.length;
-    const top = [...running].sort((a, b) => (b.latest.cpu_pct ?? 0) - (a.latest.cpu_pct ?? 0)).slice(0, 5);
+    // The summary lists the busiest running containers only; the counts are the host's own.
+    const running = h.running_containers;
+    const gone = h.gone_containers;
+    const all = running + gone;
+    const top = h.containers
+      .filter((c) => c.running)
+      .sort((a, b) => (b.latest.cpu_pct ?? 0) - (a.latest.cpu_pct ?? 0))
+      .slice(0, 5);
     const na = '–';
     this.el.classList.toggle('offline', !h.online);
     this.body.replaceChildren(
@@ -110,7 +119,7 @@ class HostCard {
       ]),
       el('div', { class: 'card-containers' }, [
         el('div', { class: 'muted' }, [
-          `${running.length} container${running.length === 1 ? '' : 's'} ${h.online ? 'running' : 'at the last report'}${gone ? `, ${gone} gone` : ''}`,
+          `${running} container${running === 1 ? '' : 's'} ${h.online ? 'running' : 'at the last report'}${gone ? `, ${gone} gone` : ''}`,
           h.compose_projects.length
             ? ` · ${h.compose_projects.length} compose project${h.compose_projects.length === 1 ? '' : 's'}`
             : '',
@@ -134,24 +143,39 @@ class HostCard {
               ),
             ])
           : null,
-        h.containers.length > top.length
-          ? el('details', {}, [
-              el('summary', {}, [`All ${h.containers.length} containers`]),
-              el(
-                'ul',
-                { class: 'all-containers' },
-                h.containers.map((c) =>
-                  el('li', {}, [
-                    link(this.ctx.href({ view: 'container', host: h.name, container: c.name }), [c.name]),
-                    ' ',
-                    el('span', { class: `state ${c.running ? 'ok' : 'down'}` }, [c.running ? c.state : 'gone']),
-                  ]),
-                ),
-              ),
-            ])
-          : null,
+        all > top.length ? this.allContainers(h, all) : null,
       ]),
     );
+  }
+
+  /** "All N containers": the list, fetched (the host whole) the first time it is opened. */
+  private allContainers(h: HostInfo, all: number): HTMLElement {
+    const list = el('ul', { class: 'all-containers' });
+    const fill = (containers: HostInfo['containers']) =>
+      list.replaceChildren(
+        ...containers.map((c) =>
+          el('li', {}, [
+            link(this.ctx.href({ view: 'container', host: h.name, container: c.name }), [c.name]),
+            ' ',
+            el('span', { class: `state ${c.running ? 'ok' : 'down'}` }, [c.running ? c.state : 'gone']),
+          ]),
+        ),
+      );
+    const details = el('details', {}, [el('summary', {}, [`All ${all} containers`]), list]);
+    if (h.containers_shown === 'all') fill(h.containers);
+    else
+      details.addEventListener(
+        'toggle',
+        () => {
+          list.replaceChildren(el('li', { class: 'muted' }, ['loading…']));
+          fetchHosts({ host: h.name }).then(
+            (r) => fill(r.hosts[0]?.containers ?? []),
+            (e: unknown) => list.replaceChildren(el('li', { class: 'muted' }, [failure(e)])),
+          );
+        },
+        { once: true },
+      );
+    return details;
   }
 
   /** This host's sparkline from the overview's one answer for every host (or its failure). */
@@ -182,18 +206,51 @@ export class OverviewView implements View {
   private readonly summary: HTMLElement;
   private readonly empty: HTMLElement;
   private readonly addHost: AddHostPanel;
+  private readonly search: HTMLInputElement;
+  private readonly more: HTMLButtonElement;
   private cards = new Map<string, HostCard>();
   private interval = 10;
+  private shown = PAGE_HOSTS;
 
   constructor(private readonly ctx: ViewCtx) {
     this.summary = el('p', { class: 'muted summary' });
     this.grid = el('div', { class: 'host-grid' });
+    this.search = el('input', {
+      type: 'search',
+      class: 'host-search',
+      placeholder: 'Find hosts by name',
+      'aria-label': 'Find hosts by name',
+      hidden: true,
+    }) as HTMLInputElement;
+    this.more = el('button', { type: 'button', class: 'mini show-more', hidden: true }, [
+      'Show more hosts',
+    ]) as HTMLButtonElement;
+    // A search or "Show more" asks at once, not at the next live refresh; a newer ask cancels it.
+    let asking: AbortController | undefined;
+    const again = () => {
+      asking?.abort();
+      asking = new AbortController();
+      this.refresh(asking.signal).catch(() => {});
+    };
+    let typing: ReturnType<typeof setTimeout> | undefined;
+    this.search.addEventListener('input', () => {
+      clearTimeout(typing);
+      typing = setTimeout(() => {
+        this.shown = PAGE_HOSTS;
+        again();
+      }, 250);
+    });
+    this.more.addEventListener('click', () => {
+      this.shown += PAGE_HOSTS;
+      again();
+    });
     this.empty = el('section', { class: 'panel empty', hidden: true });
     this.addHost = new AddHostPanel(() => ctx.now());
     this.el = el('div', { class: 'view overview' }, [
-      el('div', { class: 'view-head' }, [el('h1', {}, ['Fleet']), this.summary]),
+      el('div', { class: 'view-head' }, [el('h1', {}, ['Fleet']), this.summary, this.search]),
       this.empty,
       this.grid,
+      this.more,
       // Managing hosts and access is an admin's; a viewer is not shown it (the server refuses it anyway).
       session().user?.role === 'viewer' || session().share ? null : this.addHost.el,
       isAdmin() ? new AccessPanel(() => ctx.now()).el : null,
@@ -201,17 +258,27 @@ export class OverviewView implements View {
   }
 
   async refresh(signal: AbortSignal): Promise<void> {
-    const res = await fetchHosts(signal);
+    const search = this.search.value.trim();
+    const res = await fetchHosts({ search, limit: this.shown }, signal);
     this.ctx.setServerNow(res.now);
     const hosts = res.hosts;
     this.interval = Math.min(...hosts.map((h) => h.interval), 60);
-    this.renderEmpty(hosts.length === 0);
-    this.addHost.fleetEmpty(hosts.length === 0);
-    const online = hosts.filter((h) => h.online).length;
-    const running = hosts.reduce((n, h) => n + h.containers.filter((c) => c.running).length, 0);
-    this.summary.textContent = hosts.length
-      ? `${hosts.length} host${hosts.length === 1 ? '' : 's'}, ${online} online · ${running} container${running === 1 ? '' : 's'} running`
-      : '';
+    const none = hosts.length === 0 && !search;
+    this.renderEmpty(none);
+    this.addHost.fleetEmpty(none);
+    // The search box once there is more than one page to look through.
+    this.search.hidden = !search && res.total <= PAGE_HOSTS;
+    this.more.hidden = hosts.length >= res.total;
+    const running = hosts.reduce((n, h) => n + h.running_containers, 0);
+    const matching = search ? ` matching "${search}"` : '';
+    this.summary.textContent =
+      res.total || search
+        ? `${res.total} host${res.total === 1 ? '' : 's'}${matching}, ${res.online} online · ${
+            hosts.length < res.total
+              ? `showing ${hosts.length}, offline first`
+              : `${running} container${running === 1 ? '' : 's'} running`
+          }`
+        : '';
     const seen = new Set<string>();
     const order: HTMLElement[] = [];
     for (const h of hosts) {
@@ -230,14 +297,15 @@ export class OverviewView implements View {
         this.cards.delete(name);
       }
     }
-    // Offline hosts first: they are what an operator has to act on.
-    order.sort((a, b) => Number(!a.classList.contains('offline')) - Number(!b.classList.contains('offline')));
+    // Offline hosts first (the server's order): they are what an operator has to act on.
     this.grid.replaceChildren(...order);
     const win = baseWindow(this.ctx.state.range, res.now);
+    if (hosts.length === 0) return;
     // One request for every card's sparkline, not one per host.
     const sparks = await settle(
       fetchHostSeries(
         {
+          hosts: hosts.map((h) => h.name),
           metrics: SPARK_METRICS,
           from: win.from,
           to: win.to,
