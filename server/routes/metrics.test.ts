@@ -168,3 +168,29 @@ test('gzip for a scraper that takes it', async () => {
   const text = zlib.gunzipSync(Buffer.from(await res.arrayBuffer())).toString();
   assert.match(text, /berth_host_cpu_percent\{host="web-1"\} 42\.5/);
 });
+
+test('a container the host stopped sending falls out; a late batch does not replace a newer value', async () => {
+  const t = testApp({}, NOW);
+  const container = (name: string, cpu: number) => ({ id: `${name}0123456789abcdef`, name, metrics: { cpu_pct: cpu } });
+  const send = async (id: string, ts: number[], containers: ReturnType<typeof container>[]) =>
+    assert.equal(
+      (
+        await t.ingest({
+          ...makeBatch('web-1', ts, () => ({ host: { cpu_pct: ts[0] === NOW - 300 ? 99 : 1 }, containers })),
+          batch_id: id,
+        })
+      ).status,
+      200,
+    );
+  await send('both-there', [NOW - 30], [container('keeps', 5), container('leaves', 6)]);
+  await send('one-left', [NOW - 10, NOW], [container('keeps', 7)]);
+  // Sent late (an agent's spool): older than what is held, so it changes nothing.
+  await send('late-spool', [NOW - 300], [container('keeps', 99), container('leaves', 99)]);
+  const { samples } = parse(await (await t.get('/metrics')).text());
+  const cpu = samples.filter((s) => s.name === 'berth_container_cpu_percent');
+  assert.deepEqual(
+    cpu.map((s) => [s.labels.container, s.value, s.ts]),
+    [['keeps', 7, NOW * 1000]],
+  );
+  assert.equal(one(samples, 'berth_host_cpu_percent', { host: 'web-1' }).value, 1);
+});
