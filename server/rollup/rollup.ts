@@ -18,10 +18,19 @@ export const RAW_SETTLE_SECONDS = 120;
 /** Per tier, how much of the source one transaction rolls up (keeps each write lock short). */
 const CHUNK: Record<RollupTier['name'], number> = { '1m': 3600, '5m': 6 * 3600, '1h': 2 * 86400 };
 
-const ENTITY_TABLE: Record<Kind, string> = { host: 'hosts', container: 'containers', series: 'series' };
+export const ENTITY_TABLE: Record<Kind, string> = { host: 'hosts', container: 'containers', series: 'series' };
+
+/**
+ * Per kind, the entity table's column holding its newest sample time (epoch s): an entity with
+ * a row at or after t has it at least t. Rollups and retention visit only the entities with
+ * data in the range they work on, not every entity ever seen (a fleet's containers come and go).
+ */
+export const NEWEST_SAMPLE: Record<Kind, string> = { host: 'last_ts', container: 'last_seen', series: 'last_seen' };
 
 /** rollup_state rows of this kind hold, per tier, the cutoff retention last deleted below. */
 export const RETENTION_KIND = 'retention';
+/** rollup_state rows of this kind hold, per tier, the cutoff the last finished retention pass deleted below. */
+export const RETENTION_DONE_KIND = 'retention_done';
 
 function aggregates(kind: Kind, source: TierName): string {
   return KINDS[kind].columns
@@ -55,7 +64,7 @@ export function runRollups(sqlite: Database.Database, now: number): RollupReport
  */
 export function rollupState(
   sqlite: Database.Database,
-  kind: Kind | typeof RETENTION_KIND,
+  kind: Kind | typeof RETENTION_KIND | typeof RETENTION_DONE_KIND,
   tier: TierName,
 ): number | undefined {
   return statement(sqlite, 'SELECT watermark FROM rollup_state WHERE kind = ? AND tier = ?', 'pluck').get(
@@ -89,9 +98,12 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
     const next = ROLLUP_TIERS[i + 1];
     const src = tableOf(kind, tier.source);
     const dst = tableOf(kind, tier.name);
-    // The key list comes from the entity table so each key is a primary-key range scan.
+    // The key list comes from the entity table so each key is a primary-key range scan, and
+    // only entities with a sample at or after the range's start can have rows in it (so the
+    // start is bound twice).
     const select = `SELECT ${def.key}, (ts / ${tier.step}) * ${tier.step} AS bucket, ${aggregates(kind, tier.source)}
-       FROM ${src} WHERE ${def.key} IN (SELECT id FROM ${ENTITY_TABLE[kind]}) AND ts >= ? AND ts < ?
+       FROM ${src} WHERE ${def.key} IN (SELECT id FROM ${ENTITY_TABLE[kind]} WHERE ${NEWEST_SAMPLE[kind]} >= ?)
+         AND ts >= ? AND ts < ?
        GROUP BY ${def.key}, bucket`;
     const compute = statement(
       sqlite,
@@ -139,7 +151,7 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
         for (const { bucket: b, entity } of dirty) {
           const old = b < sourceDeletedBelow;
           // Entity 0: every entity of the kind (marks from before entities were named).
-          if (entity === 0) (old ? fillHoles : compute).run(b, b + tier.step);
+          if (entity === 0) (old ? fillHoles : compute).run(b, b, b + tier.step);
           else (old ? fillHolesOne : computeOne).run(entity, b, b + tier.step);
           clearDirty.run(kind, tier.name, b, entity);
           if (next) markDirty.run(kind, next.name, Math.floor(b / next.step) * next.step, entity);
@@ -152,7 +164,7 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
       const end = Math.min(limit, wm + CHUNK[tier.name]);
       const start = wm;
       sqlite.transaction(() => {
-        compute.run(start, end);
+        compute.run(start, start, end);
         setWm.run(kind, tier.name, end);
       })();
       report.buckets += (end - start) / tier.step;
