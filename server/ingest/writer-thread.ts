@@ -69,12 +69,24 @@ async function run(j: Job): Promise<void> {
       j.job === 'rollup'
         ? runRollups(db.$client, j.now)
         : j.job === 'retention'
-          ? await enforceRetention(db.$client, j.retention, j.now)
+          ? await enforceRetention(db.$client, j.retention, j.now, { pause: storeWaiting })
           : setAutocheckpoint(db.$client, j.pages);
     port.postMessage({ id: j.id, report });
   } catch (e) {
     port.postMessage({ id: j.id, error: (e as Error).message });
   }
+}
+
+/**
+ * Between a retention pass's steps: the batches that arrived meanwhile, stored as one group, so
+ * none waits for the whole pass (jobs stay queued, in order, for after it).
+ */
+async function storeWaiting(): Promise<void> {
+  await new Promise((r) => setImmediate(r));
+  const waiting = queue.filter((m): m is Store => !('job' in m));
+  if (waiting.length === 0) return;
+  queue = queue.filter((m) => 'job' in m);
+  commitGroup(waiting);
 }
 
 /** In arrival order: consecutive batches as one group (one transaction), jobs between them. */

@@ -192,3 +192,19 @@ test('a refused request is answered while another connection holds the write loc
   assert.equal(counted, 1);
   db.$client.close();
 });
+
+test('a batch that arrives during a retention pass is stored between its steps, not after the pass', async () => {
+  const { db, writer, count } = setup();
+  await writer.store({ batch: batchFor('alpha', [NOW - 20]), t: NOW, tokenId: null });
+  const order: string[] = [];
+  const retention = { raw: 86400, '1m': 7 * 86400, '5m': 30 * 86400, '1h': 365 * 86400 };
+  const pass = writer.retention(retention, NOW).then(() => order.push('retention pass'));
+  const batch = writer
+    .store({ batch: batchFor('beta', [NOW - 10]), t: NOW, tokenId: null })
+    .then(() => order.push('batch'));
+  await Promise.all([pass, batch]);
+  assert.deepEqual(order, ['batch', 'retention pass']);
+  assert.equal(count('host_samples'), 2);
+  await writer.close();
+  db.$client.close();
+});

@@ -188,3 +188,46 @@ test('retention yields to the event loop between small deletes, so requests are 
   assert.ok(turns >= 3 * TIERS.length + 4, `other work ran ${turns} times during retention`);
   db.$client.close();
 });
+
+test('a later pass visits only the entities whose samples reach its horizon, not every one ever seen', async () => {
+  const db = openDb(path.join(tempDir(), 'churned.db'));
+  const sqlite = db.$client;
+  // 120 containers seen once, five days ago, then gone; two that go on reporting.
+  entities(sqlite);
+  const live = (ts: number, id: string) =>
+    storeBatch(
+      sqlite,
+      batchSchema.parse({
+        v: 1,
+        batch_id: id,
+        agent: { host: 'alpha' },
+        snapshots: [
+          {
+            ts,
+            host: { cpu_pct: 1 },
+            containers: ['web', 'db'].map((name) => ({ id: `live-${name}`, name, metrics: { cpu_pct: 2 } })),
+          },
+        ],
+      }),
+      ts,
+    );
+  for (let d = 4; d >= 0; d--) live(NOW - d * DAY, `live-batch-${d}`);
+  const raw = (name: string) =>
+    sqlite
+      .prepare('SELECT count(*) FROM container_metrics WHERE container = ? AND ts >= ?')
+      .pluck()
+      .get(name, 0) as number;
+
+  const first = await enforceRetention(sqlite, RETENTION, NOW);
+  assert.ok(first.visited >= 122 * TIERS.length, `the first pass visits every entity (${first.visited})`);
+  assert.equal(raw('svc-0'), 0, 'a container seen five days ago has no raw rows past the 2-day horizon');
+  assert.equal(raw('web'), 3, "a live container's raw rows of the last two days stay");
+
+  // A day later: only what reached the raw horizon since (the live containers; hosts, being
+  // few, in every tier).
+  const later = await enforceRetention(sqlite, RETENTION, NOW + DAY);
+  assert.equal(later.visited, 2 + TIERS.length, `a day later, not ${first.visited} entity ranges`);
+  assert.equal(raw('web'), 2, "the live container's row that crossed the horizon went");
+  assert.equal(later.deleted, 4, "three days ago's host row, both live containers' rows and its batch id");
+  db.$client.close();
+});
