@@ -8,9 +8,9 @@
 //    the end of its answer; sends scheduled in the warm-up ticks are not counted.
 // Prints JSON lines on stdout: {"plan": …} once the bodies are built, {"result": …} at the end.
 import fs from 'node:fs';
-import http from 'node:http';
 import zlib from 'node:zlib';
 import { fleetContainers, fleetTick, rowsPerTick, type FleetShape } from './lib/fleet-load.ts';
+import { postTick, type TickAnswer } from './lib/post-tick.ts';
 
 export interface ClientPlan {
   mode: 'register' | 'live';
@@ -52,69 +52,9 @@ export interface ClientResult {
 }
 
 const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')) as ClientPlan;
-const u = new URL(`${plan.url}/api/v1/ingest`);
 const out = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
-interface Answer {
-  status: number;
-  ms: number;
-  duplicate: boolean;
-  rows: number;
-  error?: string;
-}
-
-function post(token: string, body: Buffer): Promise<Answer> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (a: Omit<Answer, 'ms'>) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      resolve({ ...a, ms: performance.now() - t0 });
-    };
-    const req = http.request(
-      {
-        host: u.hostname,
-        port: u.port,
-        path: u.pathname,
-        method: 'POST',
-        agent: false,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'content-encoding': 'gzip',
-          'content-length': body.length,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          if (res.statusCode !== 200)
-            return finish({ status: res.statusCode ?? 0, duplicate: false, rows: 0, error: text.slice(0, 200) });
-          const a = JSON.parse(text) as {
-            duplicate: boolean;
-            hostRows: number;
-            containerRows: number;
-            seriesRows: number;
-          };
-          finish({ status: 200, duplicate: a.duplicate, rows: a.hostRows + a.containerRows + a.seriesRows });
-        });
-        res.on('error', (e) => finish({ status: 0, duplicate: false, rows: 0, error: e.message }));
-      },
-    );
-    const timer = setTimeout(() => {
-      req.destroy();
-      finish({ status: 0, duplicate: false, rows: 0, error: 'timeout' });
-    }, plan.timeoutMs);
-    req.on('error', (e: NodeJS.ErrnoException) =>
-      finish({ status: 0, duplicate: false, rows: 0, error: e.code ?? e.message }),
-    );
-    req.end(body);
-  });
-}
+const post = (token: string, body: Buffer) => postTick(plan.url, token, body, { timeoutMs: plan.timeoutMs });
 
 const containers = plan.hosts.map((h) => fleetContainers(h.name, h.seed, plan.shape.containers));
 const body = (i: number, ts: number, tick: number) => {
@@ -122,7 +62,7 @@ const body = (i: number, ts: number, tick: number) => {
   const b = fleetTick(h.name, h.seed, containers[i], ts, `${plan.runId}-${h.seed}-${tick}`, plan.shape);
   return zlib.gzipSync(JSON.stringify(b));
 };
-const errorKey = (a: Answer) => (a.status === 0 ? (a.error ?? 'failed') : String(a.status));
+const errorKey = (a: TickAnswer) => a.key;
 const pct = (sorted: Float64Array, p: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : 0;
 

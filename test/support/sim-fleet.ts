@@ -3,11 +3,11 @@
 // request at a time, backing off on failure, as the real agent's spool and delivery policy do.
 // Every 2xx is recorded (batch id, rows the server said it inserted, duplicate or not), so a
 // test can check that every acknowledged batch is stored and nothing is stored twice.
-import http from 'node:http';
 import zlib from 'node:zlib';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 import { batchRows } from '../../protocol/columns.ts';
 import { TEST_TOKEN } from './server.ts';
+import { postTick, type TickAnswer } from '../../bench/lib/post-tick.ts';
 
 /** Makes host `seed`'s batch for one tick. */
 export type TickMaker = (host: string, seed: number, ts: number, batchId: string) => ColumnBatch;
@@ -130,58 +130,10 @@ export class SimFleet {
   }
 
   /** One POST on a new connection (as the agent sends); never rejects. */
-  post(body: Buffer): Promise<{ status: number; key: string; rows: number; duplicate: boolean }> {
-    const u = new URL(`${this.url}/api/v1/ingest`);
-    return new Promise((resolve) => {
-      let done = false;
-      const finish = (status: number, key: string, rows = 0, duplicate = false) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve({ status, key, rows, duplicate });
-      };
-      const req = http.request(
-        {
-          host: u.hostname,
-          port: u.port,
-          path: u.pathname,
-          method: 'POST',
-          agent: false,
-          headers: {
-            authorization: `Bearer ${TEST_TOKEN}`,
-            'content-type': 'application/json',
-            'content-encoding': 'gzip',
-            'content-length': body.length,
-            date: new Date().toUTCString(),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const status = res.statusCode ?? 0;
-            if (status !== 200) return finish(status, String(status));
-            try {
-              const a = JSON.parse(Buffer.concat(chunks).toString()) as {
-                duplicate: boolean;
-                hostRows: number;
-                containerRows: number;
-                seriesRows: number;
-              };
-              finish(200, '200', a.hostRows + a.containerRows + a.seriesRows, a.duplicate);
-            } catch {
-              finish(0, 'bad answer');
-            }
-          });
-          res.on('error', (e: NodeJS.ErrnoException) => finish(0, e.code ?? e.message));
-        },
-      );
-      const timer = setTimeout(() => {
-        req.destroy();
-        finish(0, 'timeout');
-      }, this.opts.timeoutMs ?? 10_000);
-      req.on('error', (e: NodeJS.ErrnoException) => finish(0, e.code ?? e.message));
-      req.end(body);
+  post(body: Buffer): Promise<TickAnswer> {
+    return postTick(this.url, TEST_TOKEN, body, {
+      timeoutMs: this.opts.timeoutMs ?? 10_000,
+      headers: { date: new Date().toUTCString() },
     });
   }
 }
