@@ -151,8 +151,11 @@ export function guard(auth: Auth, config: ServerConfig): MiddlewareHandler {
     await next();
     // A share link sees its own host in the host list, no other.
     if (access === 'hosts-list' && p.kind === 'share' && c.res.ok) {
-      const body = (await c.res.json()) as { hosts: { name: string }[] };
-      c.res = new Response(JSON.stringify({ ...body, hosts: body.hosts.filter((h) => h.name === p.host) }), {
+      const body = (await c.res.json()) as { hosts: { name: string; online: boolean }[] };
+      const hosts = body.hosts.filter((h) => h.name === p.host);
+      // The counts too: how many hosts the fleet has is not the link's to know.
+      const counts = { total: hosts.length, online: hosts.filter((h) => h.online).length };
+      c.res = new Response(JSON.stringify({ ...body, hosts, ...counts }), {
         status: c.res.status,
         headers: { 'content-type': 'application/json; charset=UTF-8', 'cache-control': 'no-store' },
       });
