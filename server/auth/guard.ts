@@ -64,18 +64,22 @@ export const RULES: readonly Rule[] = [
   { method: 'GET', path: '/*', access: 'public' },
 ];
 
-function matches(pattern: string, path: string): boolean {
-  const re = pattern
+/** A rule's path as a regular expression: `:name` one segment, `*` the rest, a trailing slash allowed. */
+function pattern(path: string): RegExp {
+  const re = path
     .split('/')
     .map((seg) => (seg === '*' ? '.*' : seg.startsWith(':') ? '[^/]+' : seg.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
     .join('/');
-  return new RegExp(`^${re}/?$`).test(path);
+  return new RegExp(`^${re}/?$`);
 }
+
+// Compiled once: the guard runs on every request, ingest included.
+const COMPILED = RULES.map((r) => ({ ...r, re: pattern(r.path) }));
 
 /** The access a request needs (HEAD as GET); 'admin' when no rule names it. */
 export function accessFor(method: string, path: string): Access {
   const m = method === 'HEAD' ? 'GET' : method;
-  for (const r of RULES) if ((r.method === '*' || r.method === m) && matches(r.path, path)) return r.access;
+  for (const r of COMPILED) if ((r.method === '*' || r.method === m) && r.re.test(path)) return r.access;
   return 'admin';
 }
 
