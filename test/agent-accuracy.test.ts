@@ -31,7 +31,7 @@ import {
   TEST_PREFIX,
 } from './support/docker.ts';
 import { startProcess, eventually, sleep } from './support/processes.ts';
-import { testConfig, TEST_TOKEN } from './support/server.ts';
+import { agentFlags, testConfig } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { startServer } from '../server/server.ts';
 import { memoryLogger } from '../lib/log.ts';
@@ -190,14 +190,7 @@ test(
     t.after(() => server.close());
     for (const source of SOURCES) {
       const agent = startProcess('agent/main.ts', [
-        '--server',
-        server.url,
-        '--token',
-        TEST_TOKEN,
-        '--interval',
-        String(INTERVAL),
-        '--host',
-        hostOf(source),
+        ...agentFlags(server.url, hostOf(source), String(INTERVAL)),
         '--spool',
         path.join(tempDir(), `spool-${source}`),
         '--collectors',

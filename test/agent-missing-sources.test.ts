@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startProcess, eventually, sleep } from './support/processes.ts';
-import { testConfig, TEST_TOKEN } from './support/server.ts';
+import { agentFlags, testConfig } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { startServer } from '../server/server.ts';
 import { memoryLogger } from '../lib/log.ts';
@@ -15,14 +15,7 @@ test(
     const server = await startServer(testConfig(), memoryLogger());
     t.after(() => server.close());
     const agent = startProcess('agent/main.ts', [
-      '--server',
-      server.url,
-      '--token',
-      TEST_TOKEN,
-      '--interval',
-      '1',
-      '--host',
-      'no-docker',
+      ...agentFlags(server.url, 'no-docker', '1'),
       '--docker-socket',
       '/nonexistent/docker.sock',
       '--spool',
@@ -60,14 +53,7 @@ test(
     t.after(() => server.close());
     const empty = tempDir();
     const agent = startProcess('agent/main.ts', [
-      '--server',
-      server.url,
-      '--token',
-      TEST_TOKEN,
-      '--interval',
-      '1',
-      '--host',
-      'no-proc',
+      ...agentFlags(server.url, 'no-proc', '1'),
       '--proc',
       empty,
       '--spool',

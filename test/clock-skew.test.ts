@@ -12,7 +12,7 @@ import { startServer, type RunningServer } from '../server/server.ts';
 import { startAgent } from '../agent/agent.ts';
 import { loadAgentConfig } from '../agent/config.ts';
 import { memoryLogger } from '../lib/log.ts';
-import { testConfig, TEST_TOKEN } from './support/server.ts';
+import { agentFlags, testConfig } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { sleep } from './support/processes.ts';
 import { postBatch } from './support/post.ts';
@@ -39,20 +39,7 @@ test(
     const agents = Object.entries(SKEWS).map(([host, skew]) => {
       const log = memoryLogger();
       const agentConfig = loadAgentConfig(
-        [
-          '--server',
-          server.url,
-          '--token',
-          TEST_TOKEN,
-          '--interval',
-          '1',
-          '--host',
-          host,
-          '--spool',
-          path.join(dir, host),
-          '--collectors',
-          'memory,load',
-        ],
+        [...agentFlags(server.url, host, '1'), '--spool', path.join(dir, host), '--collectors', 'memory,load'],
         {},
       );
       return { host, skew, log, agent: startAgent(agentConfig, log, { wallNow: () => Date.now() + skew * 1000 }) };

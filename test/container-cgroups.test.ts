@@ -24,7 +24,7 @@ import {
   TEST_PREFIX,
 } from './support/docker.ts';
 import { eventually, sleep, startProcess } from './support/processes.ts';
-import { testConfig, TEST_TOKEN } from './support/server.ts';
+import { agentFlags, testConfig } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { startServer } from '../server/server.ts';
 import { memoryLogger } from '../lib/log.ts';
@@ -282,14 +282,7 @@ test(
     t.after(() => server.close());
     const host = 'cgroup-restart-host';
     const agent = startProcess('agent/main.ts', [
-      '--server',
-      server.url,
-      '--token',
-      TEST_TOKEN,
-      '--interval',
-      '1',
-      '--host',
-      host,
+      ...agentFlags(server.url, host, '1'),
       '--spool',
       path.join(tempDir(), 'spool'),
       '--collectors',

@@ -14,7 +14,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startServer } from '../server/server.ts';
 import { memoryLogger } from '../lib/log.ts';
-import { testConfig, TEST_TOKEN } from './support/server.ts';
+import { agentFlags, testConfig } from './support/server.ts';
 import { startProcess, sleep } from './support/processes.ts';
 import fs from 'node:fs';
 import { TEST_IMAGE } from './support/docker.ts';
@@ -92,14 +92,7 @@ test(
     let closed = false;
     t.after(() => (closed ? undefined : server.close()));
     const agent = startProcess('agent/main.ts', [
-      '--server',
-      server.url,
-      '--token',
-      TEST_TOKEN,
-      '--interval',
-      String(INTERVAL),
-      '--host',
-      'churn-host',
+      ...agentFlags(server.url, 'churn-host', String(INTERVAL)),
       '--spool',
       path.join(dir, 'spool'),
       '--docker-socket',

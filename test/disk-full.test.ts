@@ -13,7 +13,7 @@ import { startServer } from '../server/server.ts';
 import { memoryLogger } from '../lib/log.ts';
 import { parseRetention } from '../server/rollup/tiers.ts';
 import { CONTAINER_METRIC_NAMES } from '../protocol/metrics.ts';
-import { testConfig, TEST_TOKEN } from './support/server.ts';
+import { agentFlags, testConfig } from './support/server.ts';
 import { startProcess, eventually, sleep, type Proc } from './support/processes.ts';
 import { postBatch, type Posted } from './support/post.ts';
 import { mountTmpfs, requireTmpfs } from './support/tmpfs.ts';
@@ -69,14 +69,7 @@ test(
 
     const spool = path.join(tempDir(), 'spool');
     const agent: Proc = startProcess('agent/main.ts', [
-      '--server',
-      server.url,
-      '--token',
-      TEST_TOKEN,
-      '--interval',
-      '1',
-      '--host',
-      'disk-agent',
+      ...agentFlags(server.url, 'disk-agent', '1'),
       '--spool',
       spool,
       '--collectors',

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { requireDocker, runContainer, removeContainers, TEST_PREFIX } from './support/docker.ts';
 import { startProcess, eventually } from './support/processes.ts';
-import { testConfig, TEST_TOKEN } from './support/server.ts';
+import { agentFlags, testConfig } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { startServer } from '../server/server.ts';
 import { memoryLogger } from '../lib/log.ts';
@@ -24,14 +24,7 @@ test('agent → server → query: a CPU burner reads ~100 % of a core, a sleeper
   const server = await startServer(testConfig(), memoryLogger());
   t.after(() => server.close());
   const agent = startProcess('agent/main.ts', [
-    '--server',
-    server.url,
-    '--token',
-    TEST_TOKEN,
-    '--interval',
-    '2',
-    '--host',
-    'e2e-host',
+    ...agentFlags(server.url, 'e2e-host', '2'),
     '--spool',
     path.join(tempDir(), 'spool'),
     '--collectors',

@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { startServer } from '../server/server.ts';
 import { memoryLogger } from '../lib/log.ts';
 import { CONTAINER_METRIC_NAMES } from '../protocol/metrics.ts';
-import { testConfig, TEST_TOKEN } from './support/server.ts';
+import { agentFlags, testConfig } from './support/server.ts';
 import { startProcess, eventually, sleep } from './support/processes.ts';
 import { TEST_IMAGE } from './support/docker.ts';
 import { privateDockerd, requirePrivateDockerd } from './support/private-dockerd.ts';
@@ -58,14 +58,7 @@ test(
     let closed = false;
     t.after(() => (closed ? undefined : server.close()));
     const agent = startProcess('agent/main.ts', [
-      '--server',
-      server.url,
-      '--token',
-      TEST_TOKEN,
-      '--interval',
-      '1',
-      '--host',
-      HOST,
+      ...agentFlags(server.url, HOST, '1'),
       '--spool',
       path.join(engine.dir, 'spool'),
       '--docker-socket',

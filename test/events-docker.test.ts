@@ -17,7 +17,7 @@ import { memoryLogger } from '../lib/log.ts';
 import { TEST_IMAGE, TEST_PREFIX } from './support/docker.ts';
 import { privateDockerd, privateDockerdSkipReason } from './support/private-dockerd.ts';
 import { startProcess, eventually, type Proc } from './support/processes.ts';
-import { testConfig, TEST_TOKEN } from './support/server.ts';
+import { agentFlags, testConfig } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { artifact, browserSkipReason, ensureWebBuilt, launchChromium, WEB_DIST } from './support/browser.ts';
 
@@ -58,14 +58,7 @@ describe('container events from the real engine', { skip }, () => {
     await engine.start(sock);
     server = await startServer(config, memoryLogger());
     agent = startProcess('agent/main.ts', [
-      '--server',
-      server.url,
-      '--token',
-      TEST_TOKEN,
-      '--interval',
-      '1',
-      '--host',
-      HOST,
+      ...agentFlags(server.url, HOST, '1'),
       '--spool',
       path.join(tempDir(), 'spool'),
       '--docker-socket',

@@ -11,7 +11,7 @@ import type { EventsResponse } from '../protocol/events.ts';
 import { startServer } from '../server/server.ts';
 import { memoryLogger } from '../lib/log.ts';
 import { startProcess, eventually, type Proc } from './support/processes.ts';
-import { testConfig, TEST_TOKEN } from './support/server.ts';
+import { agentFlags, testConfig } from './support/server.ts';
 import { TEST_IMAGE } from './support/docker.ts';
 import { privateDockerd, requirePrivateDockerd } from './support/private-dockerd.ts';
 
@@ -30,14 +30,7 @@ test('engine restarted under the agent: what happened meanwhile arrives, once', 
   t.after(() => server.close());
   const spool = path.join(engine.dir, 'spool');
   const agentArgs = [
-    '--server',
-    server.url,
-    '--token',
-    TEST_TOKEN,
-    '--interval',
-    '1',
-    '--host',
-    HOST,
+    ...agentFlags(server.url, HOST, '1'),
     '--spool',
     spool,
     '--docker-socket',

@@ -9,7 +9,7 @@ import type { ColumnBatch } from '../protocol/batch.ts';
 import type { EventsResponse } from '../protocol/events.ts';
 import { docker, removeContainers, requireDocker, TEST_IMAGE, TEST_LABELS, TEST_PREFIX } from './support/docker.ts';
 import { startProcess, eventually, freePort, type Proc } from './support/processes.ts';
-import { TEST_TOKEN } from './support/server.ts';
+import { agentFlags, TEST_TOKEN } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 
 const HOST = `events-outage-${process.pid}`;
@@ -43,14 +43,7 @@ test(
     procs.push(server);
     await server.waitFor(/listening on/);
     const agent = startProcess('agent/main.ts', [
-      '--server',
-      url,
-      '--token',
-      TEST_TOKEN,
-      '--interval',
-      '1',
-      '--host',
-      HOST,
+      ...agentFlags(url, HOST, '1'),
       '--spool',
       spool,
       '--collectors',

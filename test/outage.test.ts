@@ -8,7 +8,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { startProcess, eventually, sleep, freePort, type Proc } from './support/processes.ts';
-import { TEST_TOKEN } from './support/server.ts';
+import { agentFlags, TEST_TOKEN } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 
 const OUTAGE_S = Number(process.env.BERTH_OUTAGE_SECONDS ?? 180);
@@ -25,20 +25,7 @@ test(
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const serverArgs = ['--db', db, '--port', String(port), '--token', TEST_TOKEN, '--public-read'];
-    const agentArgs = [
-      '--server',
-      url,
-      '--token',
-      TEST_TOKEN,
-      '--interval',
-      '1',
-      '--host',
-      'outage-host',
-      '--spool',
-      spool,
-      '--collectors',
-      'cpu,memory,load',
-    ];
+    const agentArgs = [...agentFlags(url, 'outage-host', '1'), '--spool', spool, '--collectors', 'cpu,memory,load'];
     const procs: Proc[] = [];
     t.after(async () => {
       for (const p of procs) await p.kill('SIGKILL');
@@ -159,14 +146,7 @@ test(
     const url = `http://127.0.0.1:${port}`;
     const once = [
       '--once',
-      '--server',
-      url,
-      '--token',
-      TEST_TOKEN,
-      '--interval',
-      '1',
-      '--host',
-      'once-host',
+      ...agentFlags(url, 'once-host', '1'),
       '--spool',
       path.join(dir, 'spool'),
       '--collectors',
@@ -224,14 +204,7 @@ test(
     const dir = tempDir();
     const agent = startProcess('agent/main.ts', [
       '--once',
-      '--server',
-      `http://127.0.0.1:${port}`,
-      '--token',
-      TEST_TOKEN,
-      '--interval',
-      '1',
-      '--host',
-      'refused-host',
+      ...agentFlags(`http://127.0.0.1:${port}`, 'refused-host', '1'),
       '--spool',
       path.join(dir, 'spool'),
       '--collectors',

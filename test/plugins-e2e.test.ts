@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { startProcess, eventually, REPO } from './support/processes.ts';
-import { testConfig, TEST_TOKEN } from './support/server.ts';
+import { agentFlags, testConfig } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { startServer } from '../server/server.ts';
 import { memoryLogger } from '../lib/log.ts';
@@ -20,14 +20,7 @@ test(
     const agent = startProcess(
       'agent/main.ts',
       [
-        '--server',
-        server.url,
-        '--token',
-        TEST_TOKEN,
-        '--interval',
-        '2',
-        '--host',
-        'plugin-host',
+        ...agentFlags(server.url, 'plugin-host', '2'),
         '--collectors',
         'memory,plugins',
         '--spool',

@@ -11,7 +11,7 @@ import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../server/server.ts';
 import { memoryLogger } from '../lib/log.ts';
 import { parseRemoteUrl } from '../server/remote-url.ts';
-import { testConfig, TEST_TOKEN } from './support/server.ts';
+import { agentFlags, testConfig } from './support/server.ts';
 import { tempDir } from './support/temp.ts';
 import { eventually, freePort, sleep, startProcess, type Proc } from './support/processes.ts';
 import { enginesSkipReason, startPrometheus, startVictoria, type Engine } from './support/engines.ts';
@@ -78,14 +78,7 @@ describe('remote-write to VictoriaMetrics, --read-from, /metrics to Prometheus',
       servers.push(server);
       agents.push(
         startProcess('agent/main.ts', [
-          '--server',
-          server.url,
-          '--token',
-          TEST_TOKEN,
-          '--interval',
-          '3',
-          '--host',
-          host,
+          ...agentFlags(server.url, host, '3'),
           '--spool',
           path.join(tempDir(), 'spool'),
           '--collectors',

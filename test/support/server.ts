@@ -9,6 +9,11 @@ import type { BatchInput } from '../../protocol/batch.ts';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 
+/** The flags every test agent starts with: this server, TEST_TOKEN, an interval and a host name. */
+export function agentFlags(server: string, host: string, interval: string | number): string[] {
+  return ['--server', server, '--token', TEST_TOKEN, '--interval', String(interval), '--host', host];
+}
+
 /**
  * A server's config for a test: a fresh database, TEST_TOKEN, any port. Reading is open
  * (--public-read) unless the test is about access and says `publicRead: false`.
