@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GENERATED_IN, generatedSections, README, renderGenerated, REPO } from '../scripts/docs.ts';
+import { parseRuleFile } from '../server/alerts/rule-file.ts';
 
 for (const file of Object.keys(GENERATED_IN)) {
   test(`${file}: its tables match the catalogues and the flag lists (run \`npx tsx scripts/docs.ts\`)`, () => {
@@ -39,6 +40,17 @@ test("CI runs the README's test command, as it is written there", () => {
     scripts: Record<string, string>;
   };
   assert.match(pkg.scripts.test, /test\/run\.ts$/, 'npm test runs the grouped runner');
+});
+
+test("the README's alert rules are accepted as written", () => {
+  const readme = fs.readFileSync(README, 'utf8');
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  const config = parseRuleFile(yaml, { smtp: true });
+  assert.ok(config.receivers.size > 0, 'it names a receiver');
+  assert.deepEqual(
+    config.rules.map((r) => r.name),
+    [...yaml.matchAll(/name: ([^,\n]+)/g)].map((m) => m[1].trim()),
+  );
 });
 
 test('every relative link in the README, docs/ and notes/ points at a file that exists', () => {
