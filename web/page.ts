@@ -16,16 +16,12 @@ import {
   type Route,
   type ViewState,
 } from './state.ts';
-import { ContainerView } from './views/container.ts';
 import { HostView } from './views/host.ts';
 import type { HostQueries } from './views/host-queries.ts';
-import { OverviewView } from './views/overview.ts';
 import { forwardingSummary } from './views/forwarding.ts';
-import { AlertsView } from './views/alerts.ts';
 import { TimeBar } from './views/timebar.ts';
 import type { View, ViewCtx } from './views/view.ts';
-import { loadSession, mayRead, session } from './session.ts';
-import { signInView } from './views/sign-in.ts';
+import { mayRead, session } from './session.ts';
 import { signOut, signOutEverywhere } from './api.ts';
 
 const darkQuery = matchMedia('(prefers-color-scheme: dark)');
@@ -44,6 +40,8 @@ class Page implements ViewCtx {
   private failures = 0;
   private clockOffset = 0;
   private loads = 0;
+  /** Mounts so far: a view whose script arrives after a later mount is dropped. */
+  private mounts = 0;
   private lastLoad = 0;
   /** main's width as last laid out (0 until the first layout). */
   private mainWidth = 0;
@@ -175,19 +173,30 @@ class Page implements ViewCtx {
 
   private mount(): void {
     this.controller?.abort();
+    clearTimeout(this.timer);
     this.view?.destroy();
+    this.view = null;
+    const mounting = ++this.mounts;
     const r = this.state.route;
     const first = this.first;
     this.first = undefined;
-    this.view =
-      r.view === 'host'
-        ? new HostView(this, r.host, first?.host)
-        : r.view === 'container'
-          ? new ContainerView(this, r.host, r.container)
-          : r.view === 'alerts'
-            ? new AlertsView(this)
-            : new OverviewView(this);
-    this.main.replaceChildren(this.view.el);
+    const made = makeView(this, r, first?.host);
+    const show = (view: View) => {
+      // Navigated on while its script loaded: a later mount shows its own view.
+      if (mounting !== this.mounts) return view.destroy();
+      this.view = view;
+      this.main.replaceChildren(view.el);
+      void this.load(first?.controller);
+    };
+    if (made instanceof Promise)
+      made.then(show, () => {
+        if (mounting !== this.mounts) return;
+        // A page built since this one was served has other file names: a reload gets them.
+        this.main.replaceChildren(
+          el('p', { class: 'section-msg error' }, ['Berth could not load this view; reload to try again.']),
+        );
+      });
+    else show(made);
     document.title =
       r.view === 'overview'
         ? 'Berth'
@@ -208,7 +217,6 @@ class Page implements ViewCtx {
     if (r.view === 'container') crumbs.push(el('span', { class: 'sep' }, ['›']), el('span', {}, [r.container]));
     this.crumbs.replaceChildren(...crumbs);
     this.timebar.render(this.state, this.now());
-    void this.load(first?.controller);
   }
 
   /** Refreshes the view; `c` when its queries went out under that controller already. */
@@ -216,7 +224,9 @@ class Page implements ViewCtx {
     clearTimeout(this.timer);
     this.controller?.abort();
     this.controller = c;
-    const view = this.view!;
+    const view = this.view;
+    // Its script is still loading: the mount loads it when it is there.
+    if (!view) return;
     if (this.failures === 0) this.timebar.status('loading', 'Loading…');
     // Beside the view's queries, never holding them up; a failure leaves the last word shown.
     void fetchForwarding(c.signal).then(
@@ -329,14 +339,38 @@ function whoBar(): HTMLElement {
   return bar;
 }
 
-/** Starts the page in `root`; `first` carries the queries main.ts sent for the URL's view. */
-export function startPage(root: HTMLElement, first?: FirstLoad): void {
-  loadSession().then(
+/**
+ * The view for a route. The host view, the one most loads open, comes with the page; the
+ * others are scripts of their own, fetched when first shown, so a host view's first load
+ * neither downloads nor evaluates them.
+ */
+function makeView(ctx: ViewCtx, r: Route, first?: HostQueries): View | Promise<View> {
+  switch (r.view) {
+    case 'host':
+      return new HostView(ctx, r.host, first);
+    case 'container':
+      return import('./views/container.ts').then((m) => new m.ContainerView(ctx, r.host, r.container));
+    case 'alerts':
+      return import('./views/alerts.ts').then((m) => new m.AlertsView(ctx));
+    default:
+      return import('./views/overview.ts').then((m) => new m.OverviewView(ctx));
+  }
+}
+
+/**
+ * Starts the page in `root` once `sessionRead` (loadSession(), sent by main.ts) is in; `first`
+ * carries the queries main.ts sent for the URL's view.
+ */
+export function startPage(root: HTMLElement, sessionRead: Promise<unknown>, first?: FirstLoad): void {
+  sessionRead.then(
     () => {
       if (!mayRead() || location.pathname === '/setup' || location.pathname === '/sign-in') {
         first?.controller.abort();
         document.title = 'Sign in — Berth';
-        root.replaceChildren(signInView(session()));
+        void import('./views/sign-in.ts').then(
+          (m) => root.replaceChildren(m.signInView(session())),
+          () => (root.textContent = 'Berth could not load its sign-in page; reload to try again.'),
+        );
         return;
       }
       // A share link shows its one host (and that host's containers): anywhere else goes there.
