@@ -8,6 +8,8 @@
 //     minute), with the growth from the first to the last sample against a bound.
 // Usage: npx tsx bench/web.ts [--minutes 10] [--refresh 10] [--runs 5] [--containers 30] [--days 7] [--interval 10]
 //        [--timeline] (each load's requests: when sent, first byte, end)
+//        [--db FILE] (seed FILE once and reuse it in later runs, with its plan in FILE.json; the
+//        live feed fills in the ticks since)
 //        [--against DIR] (another build of the page, e.g. an older commit's web/dist, served by a
 //        second server on the same database; its loads alternate with this page's, one by one)
 import fs from 'node:fs';
@@ -17,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openDb } from '../server/db/open.ts';
 import { tempDir } from '../test/support/temp.ts';
-import { seedFleet, startLiveFeed } from '../test/support/seed.ts';
+import { seedFleet, startLiveFeed, type Seeded } from '../test/support/seed.ts';
 import type { CDPSession, Page, Request, Response } from 'playwright-core';
 import { mainThreadTo, TRACE_CATEGORIES } from './main-thread.ts';
 import { ensureWebBuilt, launchChromium, REPO, shippedJs, WEB_DIST } from '../test/support/browser.ts';
@@ -33,6 +35,7 @@ const { values: flags } = parseArgs({
     range: { type: 'string', default: '7d' },
     timeline: { type: 'boolean', default: false },
     against: { type: 'string' },
+    db: { type: 'string' },
   },
 });
 const num = (k: keyof typeof flags) => {
@@ -138,20 +141,31 @@ async function main(): Promise<void> {
   );
 
   const dir = tempDir('berth-bench-web-');
-  const dbPath = path.join(dir, 'berth.db');
+  const dbPath = flags.db ? path.resolve(flags.db) : path.join(dir, 'berth.db');
+  const planPath = `${dbPath}.json`;
+  const reuse = flags.db !== undefined && fs.existsSync(dbPath) && fs.existsSync(planPath);
   const db = openDb(dbPath);
-  const fleet = seedFleet(db.$client, {
-    hosts: 1,
-    containers: num('containers'),
-    days: num('days'),
-    interval: num('interval'),
-    offline: false,
-    gone: false,
-  });
-  const size = fs.statSync(dbPath).size;
-  console.log(
-    `seeded 1 host × ${num('containers')} containers × ${num('days')} d at ${num('interval')} s: ${fleet.rows} rows, ${mb(size)} MiB, in ${fleet.seconds.toFixed(1)} s`,
-  );
+  let fleet: Seeded;
+  if (reuse) {
+    fleet = JSON.parse(fs.readFileSync(planPath, 'utf8')) as Seeded;
+    console.log(
+      `reusing ${dbPath}: ${fleet.hosts[0].containers.length} containers from ${new Date(fleet.from * 1000).toISOString()}`,
+    );
+  } else {
+    fleet = seedFleet(db.$client, {
+      hosts: 1,
+      containers: num('containers'),
+      days: num('days'),
+      interval: num('interval'),
+      offline: false,
+      gone: false,
+    });
+    if (flags.db) fs.writeFileSync(planPath, JSON.stringify(fleet));
+    const size = fs.statSync(dbPath).size;
+    console.log(
+      `seeded 1 host × ${num('containers')} containers × ${num('days')} d at ${num('interval')} s: ${fleet.rows} rows, ${mb(size)} MiB, in ${fleet.seconds.toFixed(1)} s`,
+    );
+  }
 
   // The feed plays the agent: one snapshot per interval, written beside the server.
   const stopFeed = startLiveFeed(db.$client, fleet);
