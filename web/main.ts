@@ -25,6 +25,12 @@ if (state.route.view === 'host') {
   };
   first = { controller, host: sendHostQueries(state.route.host, q, controller.signal) };
 }
+// Another view's script (page.ts imports it when it mounts the view) comes beside the page's,
+// not after it; a failure shows when page.ts imports it.
+const view = state.route.view;
+if (view === 'overview') import('./views/overview.ts').catch(() => {});
+else if (view === 'container') import('./views/container.ts').catch(() => {});
+else if (view === 'alerts') import('./views/alerts.ts').catch(() => {});
 const root = document.getElementById('app') ?? document.body;
 import('./page.ts').then(
   (page) => page.startPage(root, session, first),
