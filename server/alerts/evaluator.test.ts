@@ -215,6 +215,52 @@ test('a restart during a for: wait neither waits it again nor fires early', asyn
   await h.close();
 });
 
+test('a crash loses at most the last minute of a for: wait, and never makes a rule fire early', async () => {
+  let h = await alertHarness(
+    `${RECEIVERS}rules:
+  - name: busy container
+    entity: container
+    metric: cpu_pct
+    above: 80
+    for: 2m
+    notify: [ops]
+`,
+    T0,
+  );
+  const tick = async (cpu: Record<string, number>) => {
+    await h.advance(10);
+    for (const [name, v] of Object.entries(cpu)) await h.ingest(containerTicks('alpha', name, 'cpu_pct', h.now(), [v]));
+  };
+  // web-1 past 80 from T0 + 10 on; db-1 from T0 + 50 on; api-1 from T0 + 10, back under at
+  // T0 + 90 (after its wait was written), past again from T0 + 100.
+  for (let t = 10; t <= 100; t += 10)
+    await tick({ 'web-1': 95, 'db-1': t >= 50 ? 95 : 10, 'api-1': t === 90 ? 10 : 95 });
+  assert.equal(h.now(), T0 + 100);
+  h = await h.crash();
+  const all = { 'web-1': 95, 'db-1': 95, 'api-1': 95 };
+  for (let t = 110; t <= 130; t += 10) await tick(all);
+  assert.deepEqual(
+    h.sent.map((s) => [s.payload.container, s.payload.started_at]),
+    [['web-1', T0 + 10]],
+    'web-1, whose wait had lasted a minute, fires 2 min after it began; api-1, whose wait had ended, not early',
+  );
+  // db-1's wait (40 s old at the crash) and api-1's new one are lost: both begin again at T0 + 110.
+  for (let t = 140; t <= 220; t += 10) await tick(all);
+  assert.equal(h.sent.length, 1, 'no wait fires before its 2 min from its new beginning');
+  await tick(all);
+  assert.deepEqual(
+    h.sent
+      .slice(1)
+      .map((s) => [s.payload.container, s.payload.started_at])
+      .sort(),
+    [
+      ['api-1', T0 + 110],
+      ['db-1', T0 + 110],
+    ],
+  );
+  await h.close();
+});
+
 test('a receiver that is down gets the notification once it is back', async () => {
   const h = await alertHarness(hotHost(90));
   h.down.value = true;
@@ -256,9 +302,11 @@ test('a for: wait whose series went quiet is forgotten after an hour', async () 
     h.db.$client.prepare("SELECT count(*) AS n FROM alert_state WHERE phase = 'pending'").get() as { n: number };
   await h.advance(10);
   await h.ingest(containerTicks('alpha', 'web-1', 'cpu_pct', h.now(), [95]));
+  await h.advance(50);
+  assert.equal(waits().n, 0, 'a wait is not written in its first minute');
   await h.advance(10);
-  assert.equal(waits().n, 1, 'its wait is written at the pass after it began');
-  await h.advance(3590);
+  assert.equal(waits().n, 1, 'but once it lasted a minute');
+  await h.advance(3540);
   assert.equal(waits().n, 1, 'an hour: kept');
   await h.advance(700);
   assert.equal(waits().n, 0, 'past an hour (and the next look): gone');

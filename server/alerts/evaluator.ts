@@ -9,9 +9,11 @@
 // - host_offline: the `hosts` table's newest sample time against each host's interval, each pass.
 // A transition in data older than LATE_S (an agent replaying its spool) is recorded with its real
 // times but not sent as news; a firing that is still on once its data is current is sent then.
-// State in SQLite: pending (when its `for:` wait began) and firing instances, written for what
-// changed only (a firing, its band, its end with the slice; a wait begun or ended in the time
-// left over), so a restart neither waits a `for:` again nor forgets or re-sends a firing.
+// State in SQLite: firing instances, written for what changed only (a firing, its band, its end,
+// with the slice that judged it), so a restart neither forgets nor re-sends a firing; and `for:`
+// waits once they have lasted WAIT_SAVE_S (a wait that ends sooner, as a series flapping around a
+// threshold begins and ends them every few ticks, costs no write), so a restart neither waits a
+// `for:` again nor, a crash aside, loses more than WAIT_SAVE_S of one.
 import type Database from 'better-sqlite3';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 import { canonicalLabels } from '../../protocol/series-key.ts';
@@ -19,7 +21,7 @@ import type { AlertPayload } from '../../protocol/alerts.ts';
 import type { AlertConfig, EventRule, MetricRule, Rule } from './rule-file.ts';
 import { AlertStore, type Instance } from './store.ts';
 import { begin, past, stepThreshold } from './threshold.ts';
-import { instanceKey, SeriesPlans, type HostPlan, type SeriesPlan } from './series-plans.ts';
+import { clearSlot, instanceKey, SeriesPlans, type Group, type HostPlan, type SeriesPlan } from './series-plans.ts';
 import { eventSummary, metricSummary, payload, type Subject } from './words.ts';
 
 /** Data this much older than the server's clock is late: its transitions are recorded, not sent. */
@@ -30,6 +32,16 @@ const EVENTS_CURSOR = 'events_cursor';
 const EVENT_PAGE = 5000;
 /** Judging queued batches yields to the event loop after this long (ingest and queries go between). */
 const SLICE_MS = 20;
+/**
+ * A `for:` wait is written down once it has lasted this long (server time), and its row deleted
+ * as soon as it ends: what a crash can lose is the last WAIT_SAVE_S of waits (they begin again,
+ * so a rule fires at most this much later, never sooner); a stop writes them all.
+ */
+const WAIT_SAVE_S = 60;
+const SAVE_CHUNK = 4096;
+/** alert_state's order (rule, key): rows written in it touch fewer of the table's pages. */
+const byKey = (a: { rule: string; key: string }, b: { rule: string; key: string }) =>
+  a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 /** A `for:` wait whose series sent nothing for this long is forgotten (a container removed meanwhile)… */
 const PENDING_IDLE_S = 3600;
 /** …looked for every this many passes. */
@@ -70,14 +82,16 @@ export class AlertEvaluator {
   /** Instances whose row must be written at the end of this slice, and rows to delete. */
   private dirty = new Set<Instance>();
   private gone: { rule: string; key: string }[] = [];
+  /** `for:` waits not written down, by when they began (server time), oldest first. */
+  private waits = new Map<Instance, number>();
   /**
-   * `for:` waits begun, and ended, not written down yet: written in the time left over from
-   * judging, a slice at a time (and all at close), so a fleet's thousands of waits beginning and
-   * ending per tick never hold the event loop long, and a wait that begins and ends before its
-   * turn costs no write at all. What a crash can lose is the waits not written yet.
+   * Waits that lasted WAIT_SAVE_S, to write in the time judging leaves, a slice at a time (so the
+   * waits of a whole fleet's start, beginning at once, never hold the event loop long).
    */
-  private waits = new Set<Instance>();
-  private waitsGone = new Map<string, { rule: string; key: string }>();
+  private toSave: Instance[] = [];
+  private saved = 0;
+  /** toSave is in key order up to here (see writeWaits). */
+  private sortedTo = 0;
   /** Instances that have a row in alert_state. */
   private stored = new WeakSet<Instance>();
   private plans = new SeriesPlans();
@@ -120,7 +134,8 @@ export class AlertEvaluator {
     this.dirty.clear();
     this.gone = [];
     this.waits.clear();
-    this.waitsGone.clear();
+    this.toSave = [];
+    this.saved = this.sortedTo = 0;
     for (const i of this.store.loadInstances()) {
       this.stored.add(i);
       if (i.phase === 'firing' && !i.notified) this.unsent.add(i);
@@ -183,9 +198,9 @@ export class AlertEvaluator {
     this.commit(() => this.place(true));
   }
 
-  /** Batches waiting to be judged. */
+  /** Batches waiting to be judged, and waits to write. */
   get queued(): number {
-    return this.queue.length + this.waits.size + this.waitsGone.size;
+    return this.queue.length + this.toSave.length - this.saved;
   }
 
   /** A batch the writer stored; judged a turn later, so ingest never waits on it. */
@@ -221,8 +236,7 @@ export class AlertEvaluator {
     const until = performance.now() + budgetMs;
     if (this.queue.length || this.eventsWaiting) this.judgeQueued(until);
     // What time is left goes to writing `for:` waits down.
-    if (performance.now() < until && (this.waits.size || this.waitsGone.size))
-      this.commit(() => this.writeWaits(until));
+    if (performance.now() < until && this.saved < this.toSave.length) this.commit(() => this.writeWaits(until));
     if (this.queued) this.schedule();
   }
 
@@ -242,9 +256,11 @@ export class AlertEvaluator {
     });
   }
 
-  /** One pass of what time alone changes: silent hosts, new events, restart loops that calmed down, late firings now current. */
+  /**
+   * One pass of what time alone changes: silent hosts, new events, restart loops that calmed down,
+   * late firings now current, waits old enough to write. Queued batches are left to their slices.
+   */
   pass(): void {
-    this.judgeQueued(Infinity);
     const now = this.deps.now();
     this.commit(() => {
       this.judgeHosts(now);
@@ -266,43 +282,63 @@ export class AlertEvaluator {
             this.plans.unslot(i);
             this.dropMetric(i);
           }
+      for (const [i, began] of this.waits) {
+        if (now - began < WAIT_SAVE_S) break;
+        this.waits.delete(i);
+        this.toSave.push(i);
+      }
     });
     if (this.queued) this.schedule();
   }
 
-  /** Judges what is queued, writes the `for:` waits still owed, and takes no more batches (the server is stopping). */
+  /** Judges what is queued, writes every `for:` wait, and takes no more batches (the server is stopping). */
   close(): void {
     if (this.closed) return;
     this.judgeQueued(Infinity);
+    for (const i of this.waits.keys()) this.toSave.push(i);
+    this.waits.clear();
     this.commit(() => this.writeWaits(Infinity));
     this.closed = true;
   }
 
-  /** Deletes first: a wait that ended and one that began on the same series go in that order. */
+  /** Writes the waits that lasted WAIT_SAVE_S (and still wait: one that fired or ended is not a wait). */
   private writeWaits(until: number): void {
+    this.flushGone();
+    const list = this.toSave;
     let n = 0;
-    for (const [k, g] of this.waitsGone) {
-      this.store.remove(g.rule, g.key);
-      this.waitsGone.delete(k);
-      if ((++n & 63) === 0 && performance.now() >= until) return;
+    while (this.saved < list.length) {
+      // In key order a few thousand at a time: neighbours in the table's index share its pages.
+      if (this.saved === this.sortedTo) {
+        this.sortedTo = Math.min(list.length, this.saved + SAVE_CHUNK);
+        const part = list.slice(this.saved, this.sortedTo).sort(byKey);
+        for (let k = 0; k < part.length; k++) list[this.saved + k] = part[k];
+      }
+      const i = list[this.saved++];
+      if (i.phase === 'pending' && this.metric.has(i) && !this.stored.has(i)) {
+        this.store.save(i);
+        this.stored.add(i);
+      }
+      if ((++n & 63) === 0 && performance.now() >= until) break;
     }
-    for (const i of this.waits) {
-      this.store.save(i);
-      this.stored.add(i);
-      this.waits.delete(i);
-      if ((++n & 63) === 0 && performance.now() >= until) return;
+    if (this.saved === list.length) {
+      this.toSave = [];
+      this.saved = this.sortedTo = 0;
     }
+  }
+
+  /** Rows of instances that ended go before any is written (a series' next instance has the same key). */
+  private flushGone(): void {
+    if (this.gone.length > 1) this.gone.sort(byKey);
+    for (const g of this.gone) this.store.remove(g.rule, g.key);
+    this.gone = [];
   }
 
   /** Runs `fn` in one transaction with the state rows it changed. */
   private commit(fn: () => void): void {
     this.store.transaction(() => {
       fn();
-      for (const g of this.gone) this.store.remove(g.rule, g.key);
-      this.gone = [];
+      this.flushGone();
       for (const i of this.dirty) {
-        // Its row is written now: an older wait's row waiting to go must not take it along.
-        if (this.waitsGone.size) this.waitsGone.delete(instanceKey(i.rule, i.key));
         this.store.save(i);
         this.stored.add(i);
       }
@@ -316,15 +352,17 @@ export class AlertEvaluator {
     this.waits.delete(i);
   }
 
-  /** Its row goes: at the end of the slice, or at the next pass for a `for:` wait. */
+  /**
+   * Its row goes at the end of the slice: at once even for a wait, as a wait that ended but was
+   * read back after a crash would make its rule fire early.
+   */
   private forget(i: Instance): void {
     this.dirty.delete(i);
     this.waits.delete(i);
     this.unsent.delete(i);
     if (this.stored.has(i)) {
       this.stored.delete(i);
-      if (i.phase === 'pending') this.waitsGone.set(instanceKey(i.rule, i.key), { rule: i.rule, key: i.key });
-      else this.gone.push({ rule: i.rule, key: i.key });
+      this.gone.push({ rule: i.rule, key: i.key });
     }
   }
 
@@ -345,7 +383,7 @@ export class AlertEvaluator {
         project = projects.get(s.container) ?? null;
       }
       const plan = this.plans.labelled(hp, s.container ?? null, s.labels, canonicalLabels(s.labels), s.name, project);
-      if (plan.groups.length) this.feed(plan, 0, plan.groups[0].rules, s.ts, s.values, now);
+      if (plan.groups.length) this.feed(plan, plan.groups[0], s.ts, s.values, now);
     }
   }
 
@@ -357,23 +395,31 @@ export class AlertEvaluator {
   ): void {
     for (const g of plan.groups) {
       const col = metrics[g.metric];
-      if (col) this.feed(plan, g.at, g.rules, ts, col, now);
+      if (col) this.feed(plan, g, ts, col, now);
     }
   }
 
-  /** One column of samples against the rules of one metric (their slots from `at` on). */
+  /** One column of samples against the rules of one metric (their slots from the group's `at` on). */
   private feed(
     plan: SeriesPlan,
-    at: number,
-    rules: readonly MetricRule[],
+    g: Group,
     ts: readonly number[],
     values: readonly (number | null)[],
     now: number,
   ): void {
-    const slots = plan.slots;
+    // The common case: nothing pending or firing, and every sample on the good side of every rule.
+    if (plan.slots === null) {
+      let j = 0;
+      for (; j < values.length; j++) {
+        const v = values[j];
+        if (v !== null && (v > g.above || v < g.below)) break;
+      }
+      if (j === values.length) return;
+    }
+    const { rules, at } = g;
     for (let r = 0; r < rules.length; r++) {
       const rule = rules[r];
-      let i = slots?.[at + r];
+      let i = plan.slots?.[at + r];
       for (let j = 0; j < values.length; j++) {
         const v = values[j];
         if (v === null) continue;
@@ -390,14 +436,14 @@ export class AlertEvaluator {
         else {
           if (step === 'resolve') this.resolve(rule, i, i.clearSince!, now, v);
           else this.dropMetric(i);
-          plan.slots![at + r] = undefined;
+          clearSlot(plan, at + r);
           i = undefined;
         }
       }
     }
   }
 
-  /** A series went past a rule's threshold: its `for:` wait begins (written, so a restart keeps it). */
+  /** A series went past a rule's threshold: its `for:` wait begins (written once it lasted WAIT_SAVE_S). */
   private start(plan: SeriesPlan, slot: number, rule: MetricRule, ts: number, v: number, now: number): Instance {
     const t = begin(rule, ts, v);
     const i: Instance = {
@@ -416,7 +462,7 @@ export class AlertEvaluator {
     };
     (plan.slots ??= new Array<Instance | undefined>(plan.size))[slot] = i;
     this.metric.add(i);
-    this.waits.add(i);
+    this.waits.set(i, now);
     if (t.phase === 'firing') this.fire(rule, i, now, metricSummary(rule, i, 'firing', v));
     return i;
   }

@@ -19,6 +19,31 @@ export interface Group {
   rules: MetricRule[];
   /** The first of these rules' slots. */
   at: number;
+  /**
+   * The lowest `above:` and the highest `below:` of these rules (±Infinity when none): a value
+   * neither above the one nor below the other is on the good side of every rule, so a series with
+   * nothing pending or firing costs one comparison per sample, not one per rule.
+   */
+  above: number;
+  below: number;
+}
+
+function group(metric: string, rules: MetricRule[], at: number): Group {
+  let above = Infinity;
+  let below = -Infinity;
+  for (const r of rules)
+    if (r.op === 'above') above = Math.min(above, r.threshold);
+    else below = Math.max(below, r.threshold);
+  return { metric, rules, at, above, below };
+}
+
+/** Empties a plan's slot; a plan with nothing in any slot has none (the quick way through, above). */
+export function clearSlot(plan: SeriesPlan, n: number): void {
+  const slots = plan.slots;
+  if (!slots) return;
+  slots[n] = undefined;
+  for (let k = 0; k < slots.length; k++) if (slots[k] !== undefined) return;
+  plan.slots = null;
 }
 
 export interface SeriesPlan {
@@ -30,7 +55,7 @@ export interface SeriesPlan {
   project: string | null;
   groups: Group[];
   size: number;
-  /** The rules' instances, in group order; null while there is none. */
+  /** The rules' instances, in group order; null while there is none (see clearSlot). */
   slots: (Instance | undefined)[] | null;
 }
 
@@ -59,7 +84,7 @@ function grouped(rules: MetricRule[]): { groups: Group[]; size: number } {
   const groups: Group[] = [];
   let at = 0;
   for (const [metric, list] of by) {
-    groups.push({ metric, rules: list, at });
+    groups.push(group(metric, list, at));
     at += list.length;
   }
   return { groups, size: at };
@@ -188,7 +213,7 @@ export class SeriesPlans {
       container,
       labels,
       project,
-      groups: rules.length ? [{ metric, rules, at: 0 }] : [],
+      groups: rules.length ? [group(metric, rules, 0)] : [],
       size: rules.length,
       slots: null,
     };
@@ -220,7 +245,7 @@ export class SeriesPlans {
     for (const p of plans) {
       if (p.key !== i.key || !p.slots) continue;
       const n = p.slots.indexOf(i);
-      if (n >= 0) p.slots[n] = undefined;
+      if (n >= 0) clearSlot(p, n);
     }
   }
 

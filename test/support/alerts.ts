@@ -11,6 +11,7 @@ import type { AlertPayload, AlertsResponse } from '../../protocol/alerts.ts';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 import { fakeClock, type FakeClock } from './fake-clock.ts';
 import { testConfig, TEST_TOKEN } from './server.ts';
+import { tempDir } from './temp.ts';
 
 export interface Sent {
   receiver: string;
@@ -36,6 +37,8 @@ export interface AlertHarness {
   view(): Promise<AlertsResponse>;
   /** A second server on the same file (a restart): this one is closed first. */
   restart(): Promise<AlertHarness>;
+  /** A second server on the file as a crash now would leave it (what is committed, nothing more). */
+  crash(): Promise<AlertHarness>;
   close(): Promise<void>;
 }
 
@@ -107,6 +110,17 @@ export async function alertHarness(rules: string, start = 1_790_000_000, dbPath?
       await h.close();
       const next = await alertHarness(rules, now(), config.dbPath);
       return next;
+    },
+    async crash() {
+      // A copy of the file and its log as they are: whatever the first server would write on
+      // its way out goes to the original, which the second never sees.
+      const dir = tempDir();
+      const copy = path.join(dir, path.basename(config.dbPath));
+      for (const ext of ['', '-wal'])
+        if (fs.existsSync(config.dbPath + ext)) fs.copyFileSync(config.dbPath + ext, copy + ext);
+      fs.copyFileSync(file, path.join(dir, 'alerts.yaml'));
+      await h.close();
+      return alertHarness(rules, now(), copy);
     },
     async close() {
       await alerts.close();
