@@ -82,18 +82,21 @@ export class AlertEvaluator {
   /** Instances whose row must be written at the end of this slice, and rows to delete. */
   private dirty = new Set<Instance>();
   private gone: { rule: string; key: string }[] = [];
-  /** `for:` waits not written down, by when they began (server time), oldest first. */
-  private waits = new Map<Instance, number>();
   /**
-   * Waits that lasted WAIT_SAVE_S, to write in the time judging leaves, a slice at a time (so the
-   * waits of a whole fleet's start, beginning at once, never hold the event loop long).
+   * `for:` waits not written down, by when they began (server time), oldest first: those that
+   * lasted WAIT_SAVE_S are written in the time judging leaves, a slice at a time (so the waits of
+   * a whole fleet's start, all beginning at once, never hold the event loop long).
    */
-  private toSave: Instance[] = [];
+  private waits = new Map<Instance, number>();
+  /** The waits being written, in the table's key order, and how many are done. */
+  private saving: Instance[] = [];
   private saved = 0;
-  /** toSave is in key order up to here (see writeWaits). */
-  private sortedTo = 0;
-  /** Instances that have a row in alert_state. */
-  private stored = new WeakSet<Instance>();
+  /**
+   * Instances that have a row in alert_state. A Set, not a WeakSet: a fleet's worth of entries in
+   * a WeakSet is an ephemeron table each full garbage collection walks; every instance that goes
+   * leaves through forget().
+   */
+  private stored = new Set<Instance>();
   private plans = new SeriesPlans();
   private queue: ColumnBatch[] = [];
   private scheduled = false;
@@ -134,8 +137,9 @@ export class AlertEvaluator {
     this.dirty.clear();
     this.gone = [];
     this.waits.clear();
-    this.toSave = [];
-    this.saved = this.sortedTo = 0;
+    this.saving = [];
+    this.saved = 0;
+    this.stored.clear();
     for (const i of this.store.loadInstances()) {
       this.stored.add(i);
       if (i.phase === 'firing' && !i.notified) this.unsent.add(i);
@@ -198,9 +202,15 @@ export class AlertEvaluator {
     this.commit(() => this.place(true));
   }
 
-  /** Batches waiting to be judged, and waits to write. */
+  /** Batches waiting to be judged, and waits to write (1 for any number that lasted WAIT_SAVE_S). */
   get queued(): number {
-    return this.queue.length + this.toSave.length - this.saved;
+    return this.queue.length + this.saving.length - this.saved + (this.waitDue(this.deps.now()) ? 1 : 0);
+  }
+
+  /** Whether the oldest wait not written has lasted WAIT_SAVE_S. */
+  private waitDue(now: number): boolean {
+    for (const began of this.waits.values()) return now - began >= WAIT_SAVE_S;
+    return false;
   }
 
   /** A batch the writer stored; judged a turn later, so ingest never waits on it. */
@@ -236,7 +246,8 @@ export class AlertEvaluator {
     const until = performance.now() + budgetMs;
     if (this.queue.length || this.eventsWaiting) this.judgeQueued(until);
     // What time is left goes to writing `for:` waits down.
-    if (performance.now() < until && this.saved < this.toSave.length) this.commit(() => this.writeWaits(until));
+    if (performance.now() < until && (this.saved < this.saving.length || this.waitDue(this.deps.now())))
+      this.commit(() => this.writeWaits(until, this.deps.now() - WAIT_SAVE_S));
     if (this.queued) this.schedule();
   }
 
@@ -258,7 +269,7 @@ export class AlertEvaluator {
 
   /**
    * One pass of what time alone changes: silent hosts, new events, restart loops that calmed down,
-   * late firings now current, waits old enough to write. Queued batches are left to their slices.
+   * late firings now current. Queued batches and waits to write are left to the slices.
    */
   pass(): void {
     const now = this.deps.now();
@@ -282,11 +293,6 @@ export class AlertEvaluator {
             this.plans.unslot(i);
             this.dropMetric(i);
           }
-      for (const [i, began] of this.waits) {
-        if (now - began < WAIT_SAVE_S) break;
-        this.waits.delete(i);
-        this.toSave.push(i);
-      }
     });
     if (this.queued) this.schedule();
   }
@@ -295,34 +301,35 @@ export class AlertEvaluator {
   close(): void {
     if (this.closed) return;
     this.judgeQueued(Infinity);
-    for (const i of this.waits.keys()) this.toSave.push(i);
-    this.waits.clear();
-    this.commit(() => this.writeWaits(Infinity));
+    this.commit(() => this.writeWaits(Infinity, Infinity));
     this.closed = true;
   }
 
-  /** Writes the waits that lasted WAIT_SAVE_S (and still wait: one that fired or ended is not a wait). */
-  private writeWaits(until: number): void {
+  /**
+   * Writes the waits begun by `began` (and still waiting: one that fired or ended is no wait), a
+   * few thousand at a time in the table's key order (neighbours share its pages), until `until`.
+   */
+  private writeWaits(until: number, began: number): void {
     this.flushGone();
-    const list = this.toSave;
     let n = 0;
-    while (this.saved < list.length) {
-      // In key order a few thousand at a time: neighbours in the table's index share its pages.
-      if (this.saved === this.sortedTo) {
-        this.sortedTo = Math.min(list.length, this.saved + SAVE_CHUNK);
-        const part = list.slice(this.saved, this.sortedTo).sort(byKey);
-        for (let k = 0; k < part.length; k++) list[this.saved + k] = part[k];
+    for (;;) {
+      if (this.saved === this.saving.length) {
+        this.saving = [];
+        this.saved = 0;
+        for (const [i, t] of this.waits) {
+          if (t > began || this.saving.length === SAVE_CHUNK) break;
+          this.waits.delete(i);
+          this.saving.push(i);
+        }
+        if (!this.saving.length) return;
+        this.saving.sort(byKey);
       }
-      const i = list[this.saved++];
+      const i = this.saving[this.saved++];
       if (i.phase === 'pending' && this.metric.has(i) && !this.stored.has(i)) {
         this.store.save(i);
         this.stored.add(i);
       }
-      if ((++n & 63) === 0 && performance.now() >= until) break;
-    }
-    if (this.saved === list.length) {
-      this.toSave = [];
-      this.saved = this.sortedTo = 0;
+      if ((++n & 63) === 0 && performance.now() >= until) return;
     }
   }
 
