@@ -112,7 +112,11 @@ export class AlertEvaluator {
     this.store = new AlertStore(deps.sqlite);
     this.startedAt = deps.now();
     this.s = {
-      hosts: deps.sqlite.prepare('SELECT name, interval_s AS interval, last_ts AS lastTs FROM hosts'),
+      // Only hosts silent now, not the whole fleet every pass: the rest have nothing to fire.
+      silentHosts: deps.sqlite.prepare(
+        'SELECT name, interval_s AS interval, last_ts AS lastTs FROM hosts WHERE ? - last_ts >= 2 * interval_s + ?',
+      ),
+      host: deps.sqlite.prepare('SELECT name, interval_s AS interval, last_ts AS lastTs FROM hosts WHERE name = ?'),
       maxEvent: deps.sqlite.prepare('SELECT coalesce(max(id), 0) AS id FROM events'),
       events: deps.sqlite.prepare(
         `SELECT e.id, h.name AS host, e.ts, e.type, e.container, e.exit_code, e.health, e.cause, e.compose_project
@@ -533,9 +537,21 @@ export class AlertEvaluator {
     if (i.notified) this.deps.onRecorded?.();
   }
 
+  /** The hosts silent now, and those whose silence fired (to see whether they are back). */
   private judgeHosts(now: number): void {
     if (!this.plans.anyOffline) return;
-    for (const h of this.s.hosts.all() as Array<{ name: string; interval: number; lastTs: number }>) {
+    type HostRow = { name: string; interval: number; lastTs: number };
+    const rows = new Map<string, HostRow>();
+    for (const h of this.s.silentHosts.all(now, SILENT_GRACE_S) as HostRow[]) rows.set(h.name, h);
+    const offline = new Set(
+      this.config.rules.filter((r) => r.kind === 'event' && r.event === 'host_offline').map((r) => r.name),
+    );
+    for (const i of this.keyed.values()) {
+      if (rows.has(i.host) || !offline.has(i.rule)) continue;
+      const h = this.s.host.get(i.host) as HostRow | undefined;
+      if (h) rows.set(h.name, h);
+    }
+    for (const h of rows.values()) {
       const hp: HostPlan = this.plans.host(h.name);
       if (!hp.offline.length) continue;
       const window = 2 * h.interval + SILENT_GRACE_S;
