@@ -21,6 +21,15 @@ const hotHost = (above: number) => `${RECEIVERS}rules:
     above: ${above}
     notify: [ops]
 `;
+/** A container's CPU above 80 for 2 min, to ops. */
+const busyFor2m = `${RECEIVERS}rules:
+  - name: busy container
+    entity: container
+    metric: cpu_pct
+    above: 80
+    for: 2m
+    notify: [ops]
+`;
 const summary = (s: { payload: { status: string; summary: string } }) => `${s.payload.status}: ${s.payload.summary}`;
 
 test('a threshold with for: fires only after it held that long, once, and resolves', async () => {
@@ -170,17 +179,7 @@ test('a restart while an alert fires neither re-sends nor forgets it', async () 
 });
 
 test('a restart during a for: wait neither waits it again nor fires early', async () => {
-  let h = await alertHarness(
-    `${RECEIVERS}rules:
-  - name: busy container
-    entity: container
-    metric: cpu_pct
-    above: 80
-    for: 2m
-    notify: [ops]
-`,
-    T0,
-  );
+  let h = await alertHarness(busyFor2m, T0);
   // web-1 past 80 from T0 + 10 on; db-1 too, but back under at T0 + 40 and past again from T0 + 50.
   const tick = async (web: number, db: number) => {
     await h.advance(10);
@@ -216,17 +215,7 @@ test('a restart during a for: wait neither waits it again nor fires early', asyn
 });
 
 test('a crash loses at most the last minute of a for: wait, and never makes a rule fire early', async () => {
-  let h = await alertHarness(
-    `${RECEIVERS}rules:
-  - name: busy container
-    entity: container
-    metric: cpu_pct
-    above: 80
-    for: 2m
-    notify: [ops]
-`,
-    T0,
-  );
+  let h = await alertHarness(busyFor2m, T0);
   const tick = async (cpu: Record<string, number>) => {
     await h.advance(10);
     for (const [name, v] of Object.entries(cpu)) await h.ingest(containerTicks('alpha', name, 'cpu_pct', h.now(), [v]));
