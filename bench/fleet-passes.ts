@@ -62,7 +62,7 @@ async function measure(side: Side, round: number): Promise<Figures> {
       const container = sqlite.prepare(
         'INSERT INTO containers (id, host_id, name, container_id, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)',
       );
-      const raw = sqlite.prepare('INSERT INTO container_samples (container_id, ts, cpu_pct) VALUES (?, ?, ?)');
+      const raw = sqlite.prepare('INSERT INTO container_samples (container_id, ts, cpu_pct_x100) VALUES (?, ?, ?)');
       const gone = NOW - 8 * DAY;
       for (let h = 1; h <= hosts; h++) {
         const live = (h - 1) * 40 >= opt.churned;
@@ -70,12 +70,12 @@ async function measure(side: Side, round: number): Promise<Figures> {
       }
       for (let i = 0; i < opt.churned; i++) {
         container.run(i + 1, hostOf(i), `gone-${i}`, `g${i}`, gone, gone);
-        raw.run(i + 1, gone, 1);
+        raw.run(i + 1, gone, 100);
       }
       for (let k = 0; k < opt.live; k++) {
         const i = opt.churned + k;
         container.run(i + 1, hostOf(i), `live-${k}`, `l${k}`, NOW - 7200, NOW);
-        for (let ts = NOW - 7200; ts <= NOW; ts += 10) raw.run(i + 1, ts, k % 100);
+        for (let ts = NOW - 7200; ts <= NOW; ts += 10) raw.run(i + 1, ts, (k % 100) * 100);
       }
       // Rollups caught up to an hour ago, as on a server that has run all along.
       const wm = sqlite.prepare('INSERT INTO rollup_state (kind, tier, watermark) VALUES (?, ?, ?)');

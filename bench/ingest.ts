@@ -30,7 +30,7 @@ import type { AddressInfo } from 'node:net';
 import type Database from 'better-sqlite3';
 import { Hono } from 'hono';
 import { serve, type ServerType } from '@hono/node-server';
-import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../protocol/metrics.ts';
+import { quantize, rawValueColumns, STORED } from '../server/db/sample-layout.ts';
 import { COLUMNS_VERSION, SNAPSHOTS_VERSION, type Batch, type ColumnBatch, type Snapshot } from '../protocol/batch.ts';
 import { snapshotsToColumns, toColumnBatch } from '../protocol/columns.ts';
 import { openDb } from '../server/db/open.ts';
@@ -132,15 +132,15 @@ const processCpu = () => {
 /** Plain prepared inserts into the sample tables, with every entity created up front (the baselines measure sample rows only). */
 function plainInserts(sqlite: Database.Database) {
   const hostIns = sqlite.prepare(
-    `INSERT INTO host_samples (host_id, ts, ${HOST_METRIC_NAMES.join(', ')}) VALUES (${Array(
-      HOST_METRIC_NAMES.length + 2,
+    `INSERT INTO host_samples (host_id, ts, ${rawValueColumns('host').join(', ')}) VALUES (${Array(
+      STORED.host.length + 2,
     )
       .fill('?')
       .join(', ')})`,
   );
   const contIns = sqlite.prepare(
-    `INSERT INTO container_samples (container_id, ts, ${CONTAINER_METRIC_NAMES.join(', ')}) VALUES (${Array(
-      CONTAINER_METRIC_NAMES.length + 2,
+    `INSERT INTO container_samples (container_id, ts, ${rawValueColumns('container').join(', ')}) VALUES (${Array(
+      STORED.container.length + 2,
     )
       .fill('?')
       .join(', ')})`,
@@ -188,9 +188,9 @@ function inProcess(round: number, mode: 'batch' | 'bulk'): { seconds: number; cp
   const insert = (h: number, i: number): number => {
     const s = snaps[h][i];
     const id = ids[h];
-    hostIns.run(id.hostId, s.ts, ...HOST_METRIC_NAMES.map((n) => s.host[n] ?? null));
+    hostIns.run(id.hostId, s.ts, ...STORED.host.map((m) => quantize(s.host[m.metric], m.step)));
     s.containers.forEach((c, ci) =>
-      contIns.run(id.cids[ci], s.ts, ...CONTAINER_METRIC_NAMES.map((n) => c.metrics[n] ?? null)),
+      contIns.run(id.cids[ci], s.ts, ...STORED.container.map((m) => quantize(c.metrics[m.metric], m.step))),
     );
     s.series.forEach((x, si) => seriesIns.run(id.sids[si], s.ts, x.value));
     return rowsPerSnapshot;
@@ -366,11 +366,15 @@ async function bareHandler(round: number): Promise<{ seconds: number }> {
     const id = byName.get(b.agent.host)!;
     if (b.host)
       for (let i = 0; i < b.host.ts.length; i++)
-        hostIns.run(id.hostId, b.host.ts[i], ...HOST_METRIC_NAMES.map((n) => b.host!.metrics[n]?.[i] ?? null));
+        hostIns.run(
+          id.hostId,
+          b.host.ts[i],
+          ...STORED.host.map((m) => quantize(b.host!.metrics[m.metric]?.[i], m.step)),
+        );
     for (const c of b.containers) {
       const cid = id.container.get(c.name)!;
       for (let i = 0; i < c.ts.length; i++)
-        contIns.run(cid, c.ts[i], ...CONTAINER_METRIC_NAMES.map((n) => c.metrics[n]?.[i] ?? null));
+        contIns.run(cid, c.ts[i], ...STORED.container.map((m) => quantize(c.metrics[m.metric]?.[i], m.step)));
     }
     for (const x of b.series) {
       const sid = id.series.get(`${x.name}${canonicalLabels(x.labels)}`)!;

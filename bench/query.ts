@@ -12,13 +12,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
-import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../protocol/metrics.ts';
+import { quantize, rawValueColumns, rollupValueColumns, STORED } from '../server/db/sample-layout.ts';
 import { openDb } from '../server/db/open.ts';
 import { runRollups } from '../server/rollup/rollup.ts';
 import { startServer } from '../server/server.ts';
 import { loadServerConfig } from '../server/config.ts';
 import { createLogger } from '../lib/log.ts';
-import { containersOf, containerValues, flags, hostName, hostValues, isWhole, noise, percentile } from './synthetic.ts';
+import { containersOf, containerValues, flags, hostName, hostValues, noise, percentile } from './synthetic.ts';
 
 const opt = flags({ days: 30, hosts: 5, containers: 50, interval: 10, 'raw-days': 7, requests: 60, db: '', keep: 0 });
 const DAY = 86400;
@@ -71,28 +71,28 @@ function generate(): void {
   const oldFrom = T - opt.days * DAY;
   const oldTo = T - rawDays * DAY;
   if (oldTo > oldFrom) {
-    const cols = (names: readonly string[]) => names.flatMap((n) => [`${n}_avg`, `${n}_min`, `${n}_max`, `${n}_n`]);
+    // The 1 m layout (server/db/sample-layout.ts): n, nulls, then per metric its sum and how
+    // far min and max lie from the truncated mean, in stored units.
     const ph = (n: number) => Array(n).fill('?').join(', ');
+    const hostCols = rollupValueColumns('host');
+    const contCols = rollupValueColumns('container');
     const hostIns = sqlite.prepare(
-      `INSERT INTO host_samples_1m (host_id, ts, ${cols(HOST_METRIC_NAMES).join(', ')}) VALUES (${ph(2 + 4 * HOST_METRIC_NAMES.length)})`,
+      `INSERT INTO host_samples_1m (host_id, ts, ${hostCols.join(', ')}) VALUES (${ph(2 + hostCols.length)})`,
     );
     const contIns = sqlite.prepare(
-      `INSERT INTO container_samples_1m (container_id, ts, ${cols(CONTAINER_METRIC_NAMES).join(', ')}) VALUES (${ph(2 + 4 * CONTAINER_METRIC_NAMES.length)})`,
+      `INSERT INTO container_samples_1m (container_id, ts, ${contCols.join(', ')}) VALUES (${ph(2 + contCols.length)})`,
     );
     const perSample = opt.interval < 60 ? Math.floor(60 / opt.interval) : 1;
-    // Min and max of whole-number metrics are whole too (the mean, in general, is not).
-    const hostWhole = HOST_METRIC_NAMES.map(isWhole);
-    const contWhole = CONTAINER_METRIC_NAMES.map(isWhole);
-    const minute = (avg: number[], whole: boolean[], entity: number, ts: number) => {
-      const out = new Array<number>(avg.length * 4);
+    const hostSteps = STORED.host.map((m) => m.step);
+    const contSteps = STORED.container.map((m) => m.step);
+    const minute = (avg: number[], steps: number[], entity: number, ts: number) => {
+      const out: (number | null)[] = [perSample, null];
       for (let i = 0; i < avg.length; i++) {
         const a = avg[i];
-        const lo = a * (0.5 + 0.5 * noise(entity, 50 + i, ts));
-        const hi = a * (1 + noise(entity, 80 + i, ts));
-        out[4 * i] = a;
-        out[4 * i + 1] = whole[i] ? Math.floor(lo) : lo;
-        out[4 * i + 2] = whole[i] ? Math.ceil(hi) : hi;
-        out[4 * i + 3] = perSample;
+        const mean = quantize(a, steps[i])!;
+        const lo = Math.min(mean, quantize(a * (0.5 + 0.5 * noise(entity, 50 + i, ts)), steps[i])!);
+        const hi = Math.max(mean, quantize(a * (1 + noise(entity, 80 + i, ts)), steps[i])!);
+        out.push(mean * perSample, mean - lo, hi - mean);
       }
       return out;
     };
@@ -104,9 +104,9 @@ function generate(): void {
         for (let k = m; k < Math.min(m + 60, minutes); k++) {
           const ts = Math.ceil(oldFrom / 60) * 60 + k * 60;
           for (let h = 0; h < opt.hosts; h++) {
-            hostIns.run(hostIds[h], ts, ...minute(hostValues(h, ts), hostWhole, h, ts));
+            hostIns.run(hostIds[h], ts, ...minute(hostValues(h, ts), hostSteps, h, ts));
             for (let c = 0; c < opt.containers; c++)
-              contIns.run(cids[h][c], ts, ...minute(containerValues(h, c, ts), contWhole, h * 10_000 + c + 1, ts));
+              contIns.run(cids[h][c], ts, ...minute(containerValues(h, c, ts), contSteps, h * 10_000 + c + 1, ts));
             rows += 1 + opt.containers;
           }
         }
@@ -122,11 +122,13 @@ function generate(): void {
   // The raw window, in time order as agents deliver it (every entity's range grows together).
   const ph = (n: number) => Array(n).fill('?').join(', ');
   const hostRaw = sqlite.prepare(
-    `INSERT INTO host_samples (host_id, ts, ${HOST_METRIC_NAMES.join(', ')}) VALUES (${ph(2 + HOST_METRIC_NAMES.length)})`,
+    `INSERT INTO host_samples (host_id, ts, ${rawValueColumns('host').join(', ')}) VALUES (${ph(2 + STORED.host.length)})`,
   );
   const contRaw = sqlite.prepare(
-    `INSERT INTO container_samples (container_id, ts, ${CONTAINER_METRIC_NAMES.join(', ')}) VALUES (${ph(2 + CONTAINER_METRIC_NAMES.length)})`,
+    `INSERT INTO container_samples (container_id, ts, ${rawValueColumns('container').join(', ')}) VALUES (${ph(2 + STORED.container.length)})`,
   );
+  const stored = (values: number[], kind: 'host' | 'container') =>
+    values.map((v, i) => quantize(v, STORED[kind][i].step));
   const t2 = performance.now();
   let rows = 0;
   const ticks = Math.floor((rawDays * DAY) / opt.interval);
@@ -136,8 +138,9 @@ function generate(): void {
       for (let k = i; k < Math.min(i + perTx, ticks); k++) {
         const ts = T - (ticks - 1 - k) * opt.interval;
         for (let h = 0; h < opt.hosts; h++) {
-          hostRaw.run(hostIds[h], ts, ...hostValues(h, ts));
-          for (let c = 0; c < opt.containers; c++) contRaw.run(cids[h][c], ts, ...containerValues(h, c, ts));
+          hostRaw.run(hostIds[h], ts, ...stored(hostValues(h, ts), 'host'));
+          for (let c = 0; c < opt.containers; c++)
+            contRaw.run(cids[h][c], ts, ...stored(containerValues(h, c, ts), 'container'));
           rows += 1 + opt.containers;
         }
       }

@@ -81,6 +81,31 @@ export const CONTAINER_METRICS = [
   { name: 'pids', unit: 'count', help: 'Processes and threads in the container' },
 ] as const satisfies readonly MetricDef[];
 
+/**
+ * The precision a core metric is stored at, by unit: the server keeps round(value / step) as an
+ * integer (SQLite stores an integer in 0–6 bytes by its size, any REAL in 8) and reads it back
+ * in plain units (server/db/sample-layout.ts). Finer than any chart or `docker stats` shows:
+ * 0.01 % of CPU, 0.01 of a load average, 1 byte, 1 byte/s. Labelled series are kept as sent.
+ */
+export const STORED_STEP: Readonly<Record<Unit, number>> = {
+  pct: 0.01,
+  load: 0.01,
+  per_s: 0.01,
+  celsius: 0.01,
+  bytes: 1,
+  bytes_per_s: 1,
+  bits_per_s: 1,
+  count: 1,
+  seconds: 1,
+  rpm: 1,
+};
+
+/** A value at its metric's stored precision: what the store keeps and every reader sees. */
+export function atStep(v: number, step: number): number {
+  // A step below 1 divides the rounded multiple (0.29 * 100 is 28.999…; 29 / 100 is 0.29).
+  return step < 1 ? Math.round(v * Math.round(1 / step)) / Math.round(1 / step) : Math.round(v / step) * step;
+}
+
 export type HostMetric = (typeof HOST_METRICS)[number]['name'];
 export type ContainerMetric = (typeof CONTAINER_METRICS)[number]['name'];
 

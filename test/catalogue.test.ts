@@ -7,9 +7,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { is } from 'drizzle-orm';
 import { getTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import { CONTAINER_CHARTS, CONTAINER_METRIC_NAMES, HOST_CHARTS, HOST_METRIC_NAMES } from '../protocol/metrics.ts';
+import {
+  atStep,
+  CONTAINER_CHARTS,
+  CONTAINER_METRIC_NAMES,
+  HOST_CHARTS,
+  HOST_METRIC_NAMES,
+} from '../protocol/metrics.ts';
 import * as schema from '../server/db/schema.ts';
-import { metricViewSql, viewColumns, type MetricView } from '../server/db/views.ts';
+import { METRIC_VIEWS, metricViewSql, viewColumns, type MetricView } from '../server/db/views.ts';
+import { STORED } from '../server/db/sample-layout.ts';
 import { runRollups } from '../server/rollup/rollup.ts';
 import { makeBatch, testApp } from './support/server.ts';
 import { HOST_VIEW_QUERY } from '../web/views/host-charts.ts';
@@ -21,6 +28,11 @@ const NOW = 1_790_000_000;
 const valueOf = (i: number) => 10 + i * 1.25;
 const hostValues = Object.fromEntries(HOST_METRIC_NAMES.map((m, i) => [m, valueOf(i)]));
 const containerValues = Object.fromEntries(CONTAINER_METRIC_NAMES.map((m, i) => [m, valueOf(100 + i)]));
+/** The same values as every reader gets them back: at each metric's stored step (whole bytes). */
+const kept = (kind: 'host' | 'container', values: Record<string, number>) =>
+  Object.fromEntries(STORED[kind].map((m) => [m.metric, atStep(values[m.metric], m.step)]));
+const hostKept = kept('host', hostValues);
+const containerKept = kept('container', containerValues);
 
 test('every table in the drizzle schema has exactly its columns in the migrated file, rollups included', () => {
   const t = testApp({}, NOW);
@@ -35,11 +47,12 @@ test('every table in the drizzle schema has exactly its columns in the migrated 
       `${name}: a migration is missing (npm run db:generate)`,
     );
   }
+  // Each metric under its stored column (db/sample-layout.ts): raw, and sum and distances in rollups.
   const raw = getTableConfig(schema.hostSamples).columns.map((c) => c.name);
-  for (const m of HOST_METRIC_NAMES) assert.ok(raw.includes(m), m);
+  for (const m of STORED.host) assert.ok(raw.includes(m.column), m.column);
   const rollup = getTableConfig(schema.containerSamples1h).columns.map((c) => c.name);
-  for (const m of CONTAINER_METRIC_NAMES)
-    for (const s of ['avg', 'min', 'max', 'n']) assert.ok(rollup.includes(`${m}_${s}`), `${m}_${s}`);
+  for (const m of STORED.container)
+    for (const s of ['sum', 'below', 'above']) assert.ok(rollup.includes(`${m.column}_${s}`), `${m.column}_${s}`);
   t.db.$client.close();
 });
 
@@ -52,7 +65,7 @@ test('the SQL views hold a column per catalogue metric, in catalogue order', asy
     })),
   );
   assert.equal(res.status, 200);
-  for (const view of ['host_metrics', 'container_metrics'] as MetricView[]) {
+  for (const view of Object.keys(METRIC_VIEWS) as MetricView[]) {
     const columns = t.db.$client.prepare('SELECT name FROM pragma_table_info(?)').pluck().all(view);
     assert.deepEqual(columns, viewColumns(view), `${view}: end the migration with\n${metricViewSql(view)}`);
   }
@@ -64,8 +77,8 @@ test('the SQL views hold a column per catalogue metric, in catalogue order', asy
     string,
     unknown
   >;
-  for (const [m, v] of Object.entries(hostValues)) assert.equal(host[m], v, `host_metrics.${m}`);
-  for (const [m, v] of Object.entries(containerValues)) assert.equal(container[m], v, `container_metrics.${m}`);
+  for (const [m, v] of Object.entries(hostKept)) assert.equal(host[m], v, `host_metrics.${m}`);
+  for (const [m, v] of Object.entries(containerKept)) assert.equal(container[m], v, `container_metrics.${m}`);
   t.db.$client.close();
 });
 
@@ -94,27 +107,27 @@ test('every catalogue metric comes back from /series, /host-series, /container-s
       `/api/v1/series?host=alpha&metrics=${hostList}&${range}`,
     );
     assert.equal(h.tier, tier);
-    for (const [m, v] of Object.entries(hostValues)) assert.equal(last(h.series[m]), v, `/series ${tier} ${m}`);
+    for (const [m, v] of Object.entries(hostKept)) assert.equal(last(h.series[m]), v, `/series ${tier} ${m}`);
     const c = await t.getOk<{ series: Record<string, (number | null)[]> }>(
       `/api/v1/series?host=alpha&container=web&metrics=${containerList}&${range}`,
     );
-    for (const [m, v] of Object.entries(containerValues))
+    for (const [m, v] of Object.entries(containerKept))
       assert.equal(last(c.series[m]), v, `/series container ${tier} ${m}`);
     const hs = await t.getOk<{ hosts: Record<string, Record<string, (number | null)[]>> }>(
       `/api/v1/host-series?metrics=${hostList}&${range}`,
     );
-    for (const [m, v] of Object.entries(hostValues))
+    for (const [m, v] of Object.entries(hostKept))
       assert.equal(last(hs.hosts.alpha[m]), v, `/host-series ${tier} ${m}`);
     const cs = await t.getOk<{ containers: Record<string, Record<string, (number | null)[]>> }>(
       `/api/v1/container-series?host=alpha&containers=*&metrics=${containerList}&${range}`,
     );
-    for (const [m, v] of Object.entries(containerValues))
+    for (const [m, v] of Object.entries(containerKept))
       assert.equal(last(cs.containers.web[m]), v, `/container-series ${tier} ${m}`);
   }
   t.clock.now = NOW - 600;
   const hosts = await t.getOk<{ hosts: { latest: object; containers: { latest: object }[] }[] }>('/api/v1/hosts');
-  assert.deepEqual(hosts.hosts[0].latest, hostValues, '/hosts latest');
-  assert.deepEqual(hosts.hosts[0].containers[0].latest, containerValues, '/hosts container latest');
+  assert.deepEqual(hosts.hosts[0].latest, hostKept, '/hosts latest');
+  assert.deepEqual(hosts.hosts[0].containers[0].latest, containerKept, '/hosts container latest');
   t.db.$client.close();
 });
 

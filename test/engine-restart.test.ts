@@ -115,10 +115,7 @@ test(
     // No negative value anywhere, and no spike: nothing past what the machine can do.
     const cores = os.availableParallelism();
     const rows = db
-      .prepare(
-        `SELECT c.name, s.* FROM container_samples s JOIN containers c ON c.id = s.container_id JOIN hosts h ON h.id = c.host_id
-       WHERE h.name = ? ORDER BY s.ts`,
-      )
+      .prepare(`SELECT container AS name, * FROM container_metrics WHERE host = ? ORDER BY ts`)
       .all(HOST) as Record<string, number | null | string>[];
     const bad: string[] = [];
     for (const r of rows)

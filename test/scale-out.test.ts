@@ -97,14 +97,13 @@ describe('remote-write to VictoriaMetrics, --read-from, /metrics to Prometheus',
     if (docker) await removeContainers([CONTAINER]);
   });
 
-  /** What a server's SQLite holds for one column of its host, or of the test container. */
+  /** What a server's SQLite holds for one metric of its host, or of the test container (read through the views). */
   const stored = (i: number, column: string, container = false): Row[] =>
     servers[i].db.$client
       .prepare(
         container
-          ? `SELECT s.ts, s.${column} AS value FROM container_samples s JOIN containers c ON c.id = s.container_id
-             WHERE c.name = ? AND s.${column} IS NOT NULL ORDER BY s.ts`
-          : `SELECT ts, ${column} AS value FROM host_samples WHERE ${column} IS NOT NULL ORDER BY ts`,
+          ? `SELECT ts, ${column} AS value FROM container_metrics WHERE container = ? AND ${column} IS NOT NULL ORDER BY ts`
+          : `SELECT ts, ${column} AS value FROM host_metrics WHERE ${column} IS NOT NULL ORDER BY ts`,
       )
       .all(...(container ? [TEST_PREFIX + CONTAINER] : [])) as Row[];
 

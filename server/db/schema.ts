@@ -3,7 +3,7 @@
 // drizzle's schema language cannot express. Column lists of the wide sample tables and their
 // rollups come from the metric catalogue in protocol/metrics.ts.
 import { sqliteTable, integer, text, real, primaryKey, uniqueIndex, index } from 'drizzle-orm/sqlite-core';
-import { HOST_METRICS, CONTAINER_METRICS } from '../../protocol/metrics.ts';
+import { STORED, type CoreKind } from './sample-layout.ts';
 
 export const hosts = sqliteTable('hosts', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -155,41 +155,44 @@ export const counters = sqliteTable('counters', {
   value: integer('value').notNull().default(0),
 });
 
-type Cols = Record<string, ReturnType<typeof real>>;
+type Col = ReturnType<typeof real> | ReturnType<typeof integer> | ReturnType<typeof text>;
 
-function rawColumns(names: readonly string[]): Cols {
-  const cols: Cols = {};
-  for (const n of names) cols[n] = real(n);
+/** A raw row's metrics: integers in units of each metric's step (db/sample-layout.ts). */
+function rawColumns(kind: CoreKind): Record<string, Col> {
+  const cols: Record<string, Col> = {};
+  for (const m of STORED[kind]) cols[m.column] = integer(m.column);
   return cols;
 }
 
-function rollupColumns(names: readonly string[]) {
-  const cols: Record<string, ReturnType<typeof real> | ReturnType<typeof integer>> = {};
-  for (const n of names) {
-    const avg: string = `${n}_avg`;
-    const min: string = `${n}_min`;
-    const max: string = `${n}_max`;
-    const cnt: string = `${n}_n`;
-    cols[avg] = real(avg);
-    cols[min] = real(min);
-    cols[max] = real(max);
-    cols[cnt] = integer(cnt);
-  }
+/**
+ * A rollup row's values (db/sample-layout.ts): n, the metrics with fewer samples, and per
+ * metric its sum and how far min and max lie from the mean.
+ */
+function rollupColumns(kind: CoreKind): Record<string, Col> {
+  const cols: Record<string, Col> = { n: integer('n').notNull(), nulls: text('nulls') };
+  for (const m of STORED[kind])
+    for (const c of [`${m.column}_sum`, `${m.column}_below`, `${m.column}_above`]) cols[c] = integer(c);
   return cols;
 }
 
-const hostNames = HOST_METRICS.map((m) => m.name);
-const containerNames = CONTAINER_METRICS.map((m) => m.name);
+function seriesRollupColumns(): Record<string, Col> {
+  return {
+    value_avg: real('value_avg'),
+    value_min: real('value_min'),
+    value_max: real('value_max'),
+    value_n: integer('value_n'),
+  };
+}
 
 export const hostSamples = sqliteTable(
   'host_samples',
-  { hostId: integer('host_id').notNull(), ts: integer('ts').notNull(), ...rawColumns(hostNames) },
+  { hostId: integer('host_id').notNull(), ts: integer('ts').notNull(), ...rawColumns('host') },
   (t) => [primaryKey({ columns: [t.hostId, t.ts] })],
 );
 
 export const containerSamples = sqliteTable(
   'container_samples',
-  { containerId: integer('container_id').notNull(), ts: integer('ts').notNull(), ...rawColumns(containerNames) },
+  { containerId: integer('container_id').notNull(), ts: integer('ts').notNull(), ...rawColumns('container') },
   (t) => [primaryKey({ columns: [t.containerId, t.ts] })],
 );
 
@@ -202,21 +205,21 @@ export const seriesSamples = sqliteTable(
 function hostRollup(name: string) {
   return sqliteTable(
     name,
-    { hostId: integer('host_id').notNull(), ts: integer('ts').notNull(), ...rollupColumns(hostNames) },
+    { hostId: integer('host_id').notNull(), ts: integer('ts').notNull(), ...rollupColumns('host') },
     (t) => [primaryKey({ columns: [t.hostId, t.ts] })],
   );
 }
 function containerRollup(name: string) {
   return sqliteTable(
     name,
-    { containerId: integer('container_id').notNull(), ts: integer('ts').notNull(), ...rollupColumns(containerNames) },
+    { containerId: integer('container_id').notNull(), ts: integer('ts').notNull(), ...rollupColumns('container') },
     (t) => [primaryKey({ columns: [t.containerId, t.ts] })],
   );
 }
 function seriesRollup(name: string) {
   return sqliteTable(
     name,
-    { seriesId: integer('series_id').notNull(), ts: integer('ts').notNull(), ...rollupColumns(['value']) },
+    { seriesId: integer('series_id').notNull(), ts: integer('ts').notNull(), ...seriesRollupColumns() },
     (t) => [primaryKey({ columns: [t.seriesId, t.ts] })],
   );
 }

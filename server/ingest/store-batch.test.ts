@@ -19,6 +19,8 @@ import {
   type BatchInput,
 } from '../../protocol/batch.ts';
 import { rng } from '../../test/support/random.ts';
+import { atStep } from '../../protocol/metrics.ts';
+import { STORED } from '../db/sample-layout.ts';
 
 const T0 = 1_790_000_000;
 
@@ -77,6 +79,11 @@ const canon = (l: Record<string, string>) =>
     ),
   );
 
+/** A core value as it is kept: at its catalogue step (protocol/metrics.ts STORED_STEP). */
+function stepped(kind: 'host' | 'container', name: string, v: number | undefined): number | null {
+  return v === undefined ? null : atStep(v, STORED[kind].find((m) => m.metric === name)!.step);
+}
+
 /** What the tables must hold, worked out naively from the snapshots: first value per key wins. */
 function expected(batches: Batch[]): Record<string, unknown[]> {
   const host = new Map<number, unknown[]>();
@@ -87,13 +94,14 @@ function expected(batches: Batch[]): Record<string, unknown[]> {
     for (const snap of b.snapshots) {
       const ts = snap.ts;
       if (HOST_CORE.some((n) => snap.host[n] !== undefined) && !host.has(ts))
-        host.set(ts, [ts, ...HOST_CORE.map((n) => snap.host[n] ?? null)]);
+        host.set(ts, [ts, ...HOST_CORE.map((n) => stepped('host', n, snap.host[n]))]);
       for (const n of Object.keys(snap.host)) {
         if (!HOST_CORE.includes(n) && !ser.has(`${n}|{}|${ts}`)) ser.set(`${n}|{}|${ts}`, [n, '{}', ts, snap.host[n]]);
       }
       for (const c of snap.containers) {
         const k = `${c.name}|${ts}`;
-        if (!cont.has(k)) cont.set(k, [c.name, ts, ...CONTAINER_CORE.map((n) => c.metrics[n] ?? null)]);
+        if (!cont.has(k))
+          cont.set(k, [c.name, ts, ...CONTAINER_CORE.map((n) => stepped('container', n, c.metrics[n]))]);
         const id = ident.get(c.name);
         if (!id) ident.set(c.name, { id: c.id, image: c.image ?? null, first: ts, last: ts });
         else {
@@ -130,15 +138,13 @@ function dump(file: string): Record<string, unknown[]> {
   const out = {
     host: sorted(
       sqlite
-        .prepare(`SELECT ts, ${HOST_CORE.join(', ')} FROM host_samples`)
+        .prepare(`SELECT ts, ${HOST_CORE.join(', ')} FROM host_metrics`)
         .raw()
         .all() as unknown[][],
     ),
     containers: sorted(
       sqlite
-        .prepare(
-          `SELECT c.name, s.ts, ${CONTAINER_CORE.map((n) => `s.${n}`).join(', ')} FROM container_samples s JOIN containers c ON c.id = s.container_id`,
-        )
+        .prepare(`SELECT container, ts, ${CONTAINER_CORE.join(', ')} FROM container_metrics`)
         .raw()
         .all() as unknown[][],
     ),
@@ -280,7 +286,7 @@ test('a NUL in a container name or id cannot run two containers together', () =>
   assert.deepEqual(
     db
       .prepare(
-        'SELECT c.name, c.container_id, s.ts, s.cpu_pct FROM container_samples s JOIN containers c ON c.id = s.container_id ORDER BY c.name, s.ts',
+        'SELECT c.name, c.container_id, s.ts, s.cpu_pct_x100 / 100.0 FROM container_samples s JOIN containers c ON c.id = s.container_id ORDER BY c.name, s.ts',
       )
       .raw()
       .all(),

@@ -17,6 +17,7 @@ import { storeEvents } from './store-events.ts';
 import { clockOffset } from './clock-offset.ts';
 import { statement } from '../db/statements.ts';
 import { storeProcesses } from './store-processes.ts';
+import { quantize, rawValueColumns, STORED } from '../db/sample-layout.ts';
 
 export interface StoreResult {
   duplicate: boolean;
@@ -67,8 +68,11 @@ function rowWriter(table: string, key: string, columns: readonly string[]) {
   };
 }
 
-const writeHostRows = rowWriter('host_samples', 'host_id', HOST_METRIC_NAMES);
-const writeContainerRows = rowWriter('container_samples', 'container_id', CONTAINER_METRIC_NAMES);
+const writeHostRows = rowWriter('host_samples', 'host_id', rawValueColumns('host'));
+const writeContainerRows = rowWriter('container_samples', 'container_id', rawValueColumns('container'));
+/** Each core metric's stored step, in catalogue order (the order of the columns above). */
+const HOST_STEPS = STORED.host.map((m) => m.step);
+const CONTAINER_STEPS = STORED.container.map((m) => m.step);
 const writeSeriesRows = rowWriter('series_samples', 'series_id', ['value']);
 
 function statements(sqlite: Database.Database) {
@@ -337,8 +341,9 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
         const at = flat.length;
         flat.push(hostId, h.ts[i]);
         let any = false;
-        for (const col of cols) {
-          const v = col === undefined ? null : col[i];
+        for (let k = 0; k < cols.length; k++) {
+          const col = cols[k];
+          const v = col === undefined ? null : quantize(col[i], HOST_STEPS[k]);
           flat.push(v);
           if (v !== null) any = true;
         }
@@ -354,7 +359,10 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
       const flat: (number | null)[] = [];
       for (let i = 0; i < c.ts.length; i++) {
         flat.push(cid, c.ts[i]);
-        for (const col of cols) flat.push(col === undefined ? null : col[i]);
+        for (let k = 0; k < cols.length; k++) {
+          const col = cols[k];
+          flat.push(col === undefined ? null : quantize(col[i], CONTAINER_STEPS[k]));
+        }
         late.container.note(c.ts[i], cid);
       }
       result.containerRows += s.containerRows(flat);

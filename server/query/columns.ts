@@ -6,6 +6,7 @@ import { KINDS, ROLLUP_TIERS, stepOf, tableOf, type Kind, type TierName } from '
 import { roundSignificant } from './round.ts';
 import { rollupState } from '../rollup/rollup.ts';
 import { statement } from '../db/statements.ts';
+import { reading } from '../db/sample-layout.ts';
 
 export interface ColumnsQuery {
   kind: Kind;
@@ -61,14 +62,10 @@ function selectFrom(
 ): string {
   const agg = columns
     .map((c) => {
-      const [sum, n, min, max] =
-        tier === 'raw'
-          ? grouped
-            ? [`total(${c})`, `count(${c})`, `min(${c})`, `max(${c})`]
-            : [c, `${c} IS NOT NULL`, c, c]
-          : grouped
-            ? [`total(${c}_avg * ${c}_n)`, `total(${c}_n)`, `min(${c}_min)`, `max(${c}_max)`]
-            : [`${c}_avg * ${c}_n`, `${c}_n`, `${c}_min`, `${c}_max`];
+      const r = reading(kind, c, tier !== 'raw');
+      const [sum, n, min, max] = grouped
+        ? [`total(${r.sum})`, `total(${r.cnt})`, `min(${r.min})`, `max(${r.max})`]
+        : [r.sum, r.cnt, r.min, r.max];
       return (minmax ? [sum, n, min, max] : [sum, n]).join(', ');
     })
     .join(', ');
@@ -124,7 +121,12 @@ export function readColumnsMany(sqlite: Database.Database, q: ManyColumnsQuery):
    * below cover disjoint, aligned spans), so its avg, min and max are the answer as stored.
    */
   const direct = (tier: TierName, lo: number, hi: number) => {
-    const cols = q.columns.map((c) => (withMinMax ? `${c}_avg, ${c}_min, ${c}_max` : `${c}_avg`)).join(', ');
+    const cols = q.columns
+      .map((c) => {
+        const r = reading(q.kind, c, true);
+        return withMinMax ? `${r.avg}, ${r.min}, ${r.max}` : r.avg;
+      })
+      .join(', ');
     const sql = `SELECT ${KINDS[q.kind].key}, ts, ${cols} FROM ${tableOf(q.kind, tier)} WHERE ${keyFilter(q.kind, keys.length)} AND ts >= ? AND ts < ?`;
     const per = withMinMax ? 3 : 1;
     for (const r of statement(sqlite, sql, 'raw').all(...keys, lo, hi) as (number | null)[][]) {

@@ -12,6 +12,7 @@ import { batch as batchSchema } from '../../protocol/batch.ts';
 import { tempDir } from '../../test/support/temp.ts';
 import { enforceRetention } from './retention.ts';
 import { KINDS, ROLLUP_TIERS, tableOf, type Kind, type Retention, type TierName } from './tiers.ts';
+import { rawValueColumns, rollupValueColumns } from '../db/sample-layout.ts';
 
 const DAY = 86400;
 const NOW = 1_790_000_000;
@@ -54,9 +55,10 @@ function fill(sqlite: Database.Database, ids: Record<Kind, number[]>): void {
   sqlite.transaction(() => {
     for (const kind of Object.keys(KINDS) as Kind[]) {
       for (const tier of TIERS) {
-        const first = tier === 'raw' ? KINDS[kind].columns[0] : `${KINDS[kind].columns[0]}_avg`;
+        // A rollup row's first column is n (hosts, containers) or value_avg (series).
+        const first = (tier === 'raw' ? rawValueColumns(kind) : rollupValueColumns(kind))[0];
         const ins = sqlite.prepare(
-          `INSERT OR IGNORE INTO ${tableOf(kind, tier)} (${KINDS[kind].key}, ts, ${first}) VALUES (?, ?, 1.5)`,
+          `INSERT OR IGNORE INTO ${tableOf(kind, tier)} (${KINDS[kind].key}, ts, ${first}) VALUES (?, ?, 2)`,
         );
         // Containers get a sparse share each, so the table holds many entities' ranges.
         ids[kind].forEach((id, i) => {

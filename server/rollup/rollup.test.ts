@@ -15,6 +15,7 @@ import { runRollups, RAW_SETTLE_SECONDS } from './rollup.ts';
 import { enforceRetention } from './retention.ts';
 import { KINDS, ROLLUP_TIERS, tableOf, type Kind } from './tiers.ts';
 import { rng } from '../../test/support/random.ts';
+import { reading } from '../db/sample-layout.ts';
 
 type Snap = BatchInput['snapshots'][number];
 interface Tick {
@@ -117,7 +118,13 @@ function bruteForce(rows: (number | null)[][], columns: number, step: number, be
 
 function stored(sqlite: Database.Database, kind: Kind, tier: string, below: number): Map<string, Agg[]> {
   const def = KINDS[kind];
-  const cols = def.columns.map((c) => `${c}_avg, ${c}_min, ${c}_max, ${c}_n`).join(', ');
+  // Read as every reader reads it (db/sample-layout.ts): plain mean, min, max and count.
+  const cols = def.columns
+    .map((c) => {
+      const x = reading(kind, c, true);
+      return `${x.avg}, ${x.min}, ${x.max}, ${x.cnt}`;
+    })
+    .join(', ');
   const rows = sqlite
     .prepare(`SELECT ${def.key}, ts, ${cols} FROM ${tableOf(kind, tier as '1m')} WHERE ts < ?`)
     .raw()
@@ -153,7 +160,9 @@ function assertRollupsExact(sqlite: Database.Database, when: string): number {
   for (const kind of Object.keys(KINDS) as Kind[]) {
     const def = KINDS[kind];
     const rows = sqlite
-      .prepare(`SELECT ${def.key}, ts, ${def.columns.join(', ')} FROM ${def.table}`)
+      .prepare(
+        `SELECT ${def.key}, ts, ${def.columns.map((c) => reading(kind, c, false).avg).join(', ')} FROM ${def.table}`,
+      )
       .raw()
       .all() as (number | null)[][];
     for (const tier of ROLLUP_TIERS) {
@@ -260,7 +269,7 @@ for (const seed of [1, 2, 3]) {
     // All raw rows are now under every watermark: the 1 h tier covers the whole five hours.
     assert.ok(watermark(sqlite, 'host', '1h') >= end);
     const rawRows = sqlite.prepare('SELECT count(*) FROM container_samples').pluck().get() as number;
-    const n1h = sqlite.prepare('SELECT sum(cpu_pct_n) FROM container_samples_1h').pluck().get() as number;
+    const n1h = sqlite.prepare('SELECT sum(samples) FROM container_metrics_1h').pluck().get() as number;
     assert.equal(n1h, rawRows, 'every container sample counted once in the 1 h tier (each has cpu_pct)');
 
     // Recreation kept one history: `web` is one entity with the new Docker id.
@@ -354,7 +363,7 @@ test('nothing is rolled up until a minute has settled (RAW_SETTLE_SECONDS after 
   assert.equal(sqlite.prepare('SELECT count(*) FROM host_samples_1m').pluck().get(), 0);
   runRollups(sqlite, t + RAW_SETTLE_SECONDS + 20);
   assert.deepEqual(
-    sqlite.prepare('SELECT ts, cpu_pct_avg, cpu_pct_min, cpu_pct_max, cpu_pct_n FROM host_samples_1m').raw().all(),
+    sqlite.prepare('SELECT ts, cpu_pct, cpu_pct_min, cpu_pct_max, samples FROM host_metrics_1m').raw().all(),
     [[t - 40, 2, 1, 3, 2]],
   );
 });
@@ -386,7 +395,7 @@ test('late data older than the raw retention fills holes in the rollups but neve
     t0 + 2 * day,
   );
   runRollups(sqlite, t0 + 2 * day);
-  const m = sqlite.prepare('SELECT ts, cpu_pct_avg, cpu_pct_n FROM host_samples_1m ORDER BY ts').raw().all();
+  const m = sqlite.prepare('SELECT ts, cpu_pct, samples FROM host_metrics_1m ORDER BY ts').raw().all();
   assert.deepEqual(
     m,
     [
@@ -395,6 +404,8 @@ test('late data older than the raw retention fills holes in the rollups but neve
     ],
     'minute t0 keeps its six samples; the new minute is added',
   );
-  const h = sqlite.prepare('SELECT ts, cpu_pct_avg, cpu_pct_n FROM host_samples_1h').raw().all();
-  assert.deepEqual(h, [[t0, (6 * 10 + 70) / 7, 7]]);
+  const h = sqlite.prepare('SELECT ts, cpu_pct, samples FROM host_metrics_1h').raw().all() as number[][];
+  assert.equal(h.length, 1);
+  assert.deepEqual([h[0][0], h[0][2]], [t0, 7]);
+  assert.ok(close(h[0][1], (6 * 10 + 70) / 7), `${h[0][1]}`);
 });

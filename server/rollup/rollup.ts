@@ -3,13 +3,15 @@
 // watermark that late data touched (an agent replaying its spool) are listed in rollup_dirty
 // by ingest, with the entity they touched, and recomputed here for that entity alone; the
 // recompute marks the next tier's bucket for it in turn.
-// Every bucket keeps avg, min, max and n (non-null samples) per metric; a higher tier's avg
-// is the n-weighted mean of the lower tier's, so it equals the mean over the raw samples.
+// What a bucket keeps is db/sample-layout.ts's: for hosts and containers the sum of each
+// metric's samples (so every tier's mean is the mean over the raw samples), their count, min
+// and max; for labelled series avg, min, max and n, a higher tier's avg the n-weighted mean.
 // Retention records in rollup_state (kind 'retention') the time below which it deleted each
 // tier; a late bucket older than that in its source tier cannot be recomputed from a complete
 // source, so it only fills a hole there and never overwrites a row computed while it was.
 import type Database from 'better-sqlite3';
 import { statement } from '../db/statements.ts';
+import { rollupSelect, rollupValueColumns } from '../db/sample-layout.ts';
 import { KINDS, ROLLUP_TIERS, tableOf, type Kind, type RollupTier, type TierName } from './tiers.ts';
 
 /** Raw data for a minute may still be in flight this long after it ends (agent flush + retries). */
@@ -33,17 +35,11 @@ export const RETENTION_KIND = 'retention';
 export const RETENTION_DONE_KIND = 'retention_done';
 
 function aggregates(kind: Kind, source: TierName): string {
-  return KINDS[kind].columns
-    .map((c) =>
-      source === 'raw'
-        ? `avg(${c}), min(${c}), max(${c}), count(${c})`
-        : `sum(${c}_avg * ${c}_n) / sum(${c}_n), min(${c}_min), max(${c}_max), coalesce(sum(${c}_n), 0)`,
-    )
-    .join(', ');
+  return rollupSelect(kind, source === 'raw');
 }
 
 function targetColumns(kind: Kind): string {
-  return KINDS[kind].columns.map((c) => `${c}_avg, ${c}_min, ${c}_max, ${c}_n`).join(', ');
+  return rollupValueColumns(kind).join(', ');
 }
 
 export interface RollupReport {

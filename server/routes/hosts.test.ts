@@ -7,6 +7,7 @@ import { testApp, makeBatch } from '../../test/support/server.ts';
 import { rng } from '../../test/support/random.ts';
 import { statement } from '../db/statements.ts';
 import { CONTAINER_METRIC_NAMES, HOST_METRIC_NAMES } from '../../protocol/metrics.ts';
+import { rawValueColumns, reading } from '../db/sample-layout.ts';
 
 const NOW = 1_790_000_000;
 
@@ -193,14 +194,17 @@ function insertRow(
   const names = kind === 'host' ? HOST_METRIC_NAMES : CONTAINER_METRIC_NAMES;
   const table = kind === 'host' ? 'host_samples' : 'container_samples';
   const key = kind === 'host' ? 'host_id' : 'container_id';
-  const sql = `INSERT INTO ${table} (${[key, 'ts', ...names].join(', ')}) VALUES (${['?', '?', ...names.map(() => '?')].join(', ')})`;
+  const sql = `INSERT INTO ${table} (${[key, 'ts', ...rawValueColumns(kind)].join(', ')}) VALUES (${['?', '?', ...names.map(() => '?')].join(', ')})`;
   statement(sqlite, sql).run(id, ts, ...names.map(() => (rand() < 0.2 ? null : Math.round(rand() * 1000))));
 }
 
 /** The answer as /hosts gave it when it read each host and container on its own (its rule, restated). */
 function referenceHosts(sqlite: Database.Database, t: number) {
   const newest = (table: string, key: string, id: number, bound: number, fallback: number) => {
-    const q = `SELECT * FROM ${table} WHERE ${key} = ? AND ts <= ? ORDER BY ts DESC LIMIT 3`;
+    const kind = table === 'host_samples' ? 'host' : 'container';
+    const names = kind === 'host' ? HOST_METRIC_NAMES : CONTAINER_METRIC_NAMES;
+    const plain = names.map((n) => `${reading(kind, n, false).avg} AS ${n}`).join(', ');
+    const q = `SELECT ts, ${plain} FROM ${table} WHERE ${key} = ? AND ts <= ? ORDER BY ts DESC LIMIT 3`;
     const rows = sqlite.prepare(q).all(id, bound) as Row[];
     return rows.length ? rows : (sqlite.prepare(q).all(id, fallback) as Row[]);
   };

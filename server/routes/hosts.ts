@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { HOST_METRIC_NAMES, CONTAINER_METRIC_NAMES } from '../../protocol/metrics.ts';
 import { statement } from '../db/statements.ts';
 import { KINDS } from '../rollup/tiers.ts';
+import { reading } from '../db/sample-layout.ts';
 import type { AppDeps } from '../deps.ts';
 import type { HostInfo } from '../query/source.ts';
 import { chooseHosts, hostEntry, parseHostsQuery, type HostsPage, type HostsParam } from '../query/hosts-page.ts';
@@ -55,8 +56,10 @@ function pick<M extends string>(rows: Row[], names: readonly M[], interval: numb
 function newestRowsSql(kind: 'host' | 'container'): string {
   const { table, key, columns } = KINDS[kind];
   const cols = ['ts', ...columns].join(', ');
+  // Plain numbers from the stored integers (db/sample-layout.ts).
+  const plain = ['ts', ...columns.map((c) => `${reading(kind, c, false).avg} AS ${c}`)].join(', ');
   const rows = (bound: number) =>
-    `(SELECT json_group_array(json_array(${cols})) FROM (SELECT ${cols} FROM ${table}
+    `(SELECT json_group_array(json_array(${cols})) FROM (SELECT ${plain} FROM ${table}
       WHERE ${key} = e.value ->> 0 AND ts <= e.value ->> ${bound} ORDER BY ts DESC LIMIT ${LATEST_ROWS}) HAVING count(*) > 0)`;
   return `SELECT e.value ->> 0 AS id, coalesce(${rows(1)}, ${rows(2)}) AS rows FROM json_each(?) e`;
 }

@@ -345,7 +345,7 @@ test('the same (entity, ts) in another batch is absorbed: the first value stays,
   assert.equal(count(t, 'host_samples'), before.host_samples + 1);
   assert.equal(count(t, 'container_samples'), before.container_samples + 2);
   assert.deepEqual(
-    t.db.$client.prepare('SELECT cpu_pct FROM host_samples ORDER BY ts').pluck().all(),
+    t.db.$client.prepare('SELECT cpu_pct FROM host_metrics ORDER BY ts').pluck().all(),
     [12.5, 12.5, 99],
   );
 });

@@ -24,6 +24,7 @@ import { batchRows, firstTimeAfter, toColumnBatch } from '../../protocol/columns
 import { bearer, checkToken, hashToken } from '../auth.ts';
 import { HostConflict, type StoreResult } from '../ingest/store-batch.ts';
 import { fastBatch, fastColumnBatch } from '../../protocol/fast-batch.ts';
+import { atStoredPrecision } from '../db/sample-layout.ts';
 import { BodyTooLarge, readBody } from '../ingest/read-body.ts';
 import { mayHoldOddNames, oddName } from '../ingest/odd-names.ts';
 import { refusalLog } from '../ingest/refusal-log.ts';
@@ -182,7 +183,7 @@ export function ingestRoute({ db, config, now, writer, log }: RouteDeps): Hono {
     const odd = mayHoldOddNames(text) ? oddName(json) : undefined;
     if (odd) refuse(400, 'invalid', odd);
     const t = now();
-    const batch = validate(json, t);
+    const batch = atStoredPrecision(validate(json, t));
     const rows = batchRows(batch);
     if (rows > MAX_BATCH_ROWS)
       refuse(413, 'too_large', `(body): ${rows} rows in one batch, at most ${MAX_BATCH_ROWS} (send it as several)`);

@@ -11,6 +11,7 @@ import { storeBatch } from '../ingest/store-batch.ts';
 import { batch as batchSchema } from '../../protocol/batch.ts';
 import { runRollups } from '../rollup/rollup.ts';
 import { enforceRetention } from '../rollup/retention.ts';
+import { atStep } from '../../protocol/metrics.ts';
 
 const DAY = 86400;
 const NOW = 1_790_000_003; // off every grid, as a real clock is
@@ -30,6 +31,10 @@ function wave(ts: number, phase: number): number {
   const spike = ts % 7919 === phase * 10 ? 400 : 0; // rare spikes that min/max must keep
   return 50 + 40 * Math.sin(ts / 5000 + phase) + ((ts * 2654435761 + phase) % 1000) / 100 + spike;
 }
+
+/** CPU at its stored step (0.01), and a row's values as the table holds them. */
+const cpu = (v: number) => atStep(v, 0.01);
+const stored = ([ts, c, m]: [number, number, number | null]) => [ts, Math.round(c * 100), m] as const;
 
 before(() => {
   t = testApp({}, NOW);
@@ -63,25 +68,30 @@ before(() => {
   for (const table of ['host_samples', 'container_samples', 'series_samples'])
     sqlite.prepare(`DELETE FROM ${table}`).run();
   const h = sqlite.prepare(
-    'INSERT OR REPLACE INTO host_samples (host_id, ts, cpu_pct, mem_used_bytes) VALUES (?, ?, ?, ?)',
+    'INSERT OR REPLACE INTO host_samples (host_id, ts, cpu_pct_x100, mem_used_bytes) VALUES (?, ?, ?, ?)',
   );
   const c = sqlite.prepare(
-    'INSERT OR REPLACE INTO container_samples (container_id, ts, cpu_pct, mem_bytes) VALUES (?, ?, ?, ?)',
+    'INSERT OR REPLACE INTO container_samples (container_id, ts, cpu_pct_x100, mem_bytes) VALUES (?, ?, ?, ?)',
   );
   const s = sqlite.prepare('INSERT OR REPLACE INTO series_samples (series_id, ts, value) VALUES (?, ?, ?)');
   sqlite.transaction(() => {
     for (let ts = FIRST; ts <= LAST; ts += 10) {
       if ((ts >= HOLE.from && ts < HOLE.to) || (ts >= RECENT_HOLE.from && ts < RECENT_HOLE.to)) continue;
-      const hv: [number, number, number | null] = [ts, wave(ts, 0), ts % 70 === 0 ? null : 4e9 + wave(ts, 1) * 1e6];
-      h.run(hostId, ...hv);
+      // Stored as the ingest path stores them: CPU in hundredths, bytes whole.
+      const hv: [number, number, number | null] = [
+        ts,
+        cpu(wave(ts, 0)),
+        ts % 70 === 0 ? null : Math.round(4e9 + wave(ts, 1) * 1e6),
+      ];
+      h.run(hostId, ...stored(hv));
       raw.host.push(hv);
-      const wv: [number, number, number | null] = [ts, wave(ts, 2), 1e8 + wave(ts, 3)];
-      c.run(webId, ...wv);
+      const wv: [number, number, number | null] = [ts, cpu(wave(ts, 2)), Math.round(1e8 + wave(ts, 3))];
+      c.run(webId, ...stored(wv));
       raw.web.push(wv);
       // db started a week ago: its 30-day chart is empty before that.
       if (ts >= NOW - 7 * DAY) {
-        const dv: [number, number, number | null] = [ts, wave(ts, 4), null];
-        c.run(dbId, ...dv);
+        const dv: [number, number, number | null] = [ts, cpu(wave(ts, 4)), null];
+        c.run(dbId, ...stored(dv));
         raw.db.push(dv);
       }
       s.run(seriesId, ts, wave(ts, 5) * 1000);

@@ -10,6 +10,7 @@ import { declareQuery } from './input.ts';
 import type { AppDeps } from '../deps.ts';
 import type { TopAnswer, TopEntry } from '../query/source.ts';
 import { statement } from '../db/statements.ts';
+import { reading } from '../db/sample-layout.ts';
 
 export function topRoute({ db, now, config }: AppDeps) {
   const sqlite = db.$client;
@@ -38,10 +39,8 @@ export function topRoute({ db, now, config }: AppDeps) {
     // and the partial minutes at the edges).
     const order: TierName[] = ['raw', ...ROLLUP_TIERS.map((r) => r.name)];
     const read = (t: TierName, lo: number, hi: number) => {
-      const agg =
-        t === 'raw'
-          ? `total(s.${metric}), count(s.${metric}), max(s.${metric})`
-          : `total(s.${metric}_avg * s.${metric}_n), total(s.${metric}_n), max(s.${metric}_max)`;
+      const r = reading('container', metric, t !== 'raw', 's.');
+      const agg = `total(${r.sum}), total(${r.cnt}), max(${r.max})`;
       return statement(
         sqlite,
         `SELECT s.container_id, ${agg} FROM ${tableOf('container', t)} s

@@ -3,6 +3,7 @@
 // same batches, for comparing the rollups of a crashed run with a clean one.
 import type Database from 'better-sqlite3';
 import { KINDS, ROLLUP_TIERS, tableOf, type Kind } from '../../server/rollup/tiers.ts';
+import { rollupValueColumns } from '../../server/db/sample-layout.ts';
 
 const ENTITY: Record<Kind, string> = {
   host: '(SELECT name FROM hosts WHERE id = r.host_id)',
@@ -24,7 +25,7 @@ export function rollupDump(sqlite: Database.Database): RollupDump {
   for (const kind of Object.keys(KINDS) as Kind[]) {
     for (const tier of ROLLUP_TIERS) {
       const table = tableOf(kind, tier.name);
-      const cols = KINDS[kind].columns.flatMap((c) => [`${c}_avg`, `${c}_min`, `${c}_max`, `${c}_n`]);
+      const cols = rollupValueColumns(kind);
       const out = new Map<string, (number | null)[]>();
       for (const r of sqlite
         .prepare(`SELECT ${ENTITY[kind]} AS entity, ts, ${cols.join(', ')} FROM ${table} r`)
