@@ -12,6 +12,7 @@
 // dbstat; the default retention's rows per container (raw 7 d at 10 s, 1 m 30 d, 5 m 180 d,
 // 1 h 2 y) turn them into MB per container.
 // Usage: npx tsx bench/bytes.ts [--containers 40] [--days 1] [--interval 10]
+//        (KEEP=1 keeps the files and prints where, for sqlite3 and dbstat)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

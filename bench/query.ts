@@ -3,8 +3,9 @@
 // HTTP for 1 h, 24 h, 7 d and 30 d ending now, for hosts and containers, and the bytes on
 // disk per container-day by tier.
 // Raw rows are generated only for the raw retention window (--raw-days, default 7 as the
-// server keeps them); older days get their 1 m rows directly (avg/min/max/n of six samples a
-// minute); runRollups then builds 1 m from raw, and 5 m and 1 h from 1 m, as the server does.
+// server keeps them); older days get their 1 m rows directly (n, sums and min/max distances of
+// six samples a minute, server/db/sample-layout.ts); runRollups then builds 1 m from raw, and
+// 5 m and 1 h from 1 m, as the server does.
 // Usage: npx tsx bench/query.ts [--days 30] [--hosts 5] [--containers 50] [--interval 10]
 //          [--raw-days 7] [--requests 60] [--db FILE (kept; reused with the same flags)] [--keep 0|1]
 //        quick run: npx tsx bench/query.ts --days 2 --hosts 2 --containers 10 --raw-days 1
