@@ -75,7 +75,7 @@ test(
       db
         .prepare(
           `SELECT s.ts FROM container_samples s JOIN containers c ON c.id = s.container_id JOIN hosts h ON h.id = c.host_id
-         WHERE h.name = ? AND c.name = ? AND s.ts > ? AND s.cpu_pct IS NOT NULL ORDER BY s.ts`,
+         WHERE h.name = ? AND c.name = ? AND s.ts > ? AND s.cpu_pct_x100 IS NOT NULL ORDER BY s.ts`,
         )
         .pluck()
         .all(HOST, name, after) as number[];
