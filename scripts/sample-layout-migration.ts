@@ -12,7 +12,13 @@ import path from 'node:path';
 import { generateSQLiteDrizzleJson } from 'drizzle-kit/api';
 import * as schema from '../server/db/schema.ts';
 import { MIGRATIONS_DIR } from '../server/db/open.ts';
-import { rawValueColumns, rollupValueColumns, STORED, type CoreKind } from '../server/db/sample-layout.ts';
+import {
+  rawValueColumns,
+  rollupValueColumns,
+  STORED,
+  truncatedMean,
+  type CoreKind,
+} from '../server/db/sample-layout.ts';
 import { KINDS, ROLLUP_TIERS, tableOf, type TierName } from '../server/rollup/tiers.ts';
 import { METRIC_VIEWS, metricViewSql, type MetricView } from '../server/db/views.ts';
 
@@ -48,7 +54,7 @@ function copy(kind: CoreKind, tier: TierName, from: string, to: string): string 
     )
     .join(' || ');
   const values = ms.flatMap((m) => {
-    const mean = `(s_${m.column} / ${m.metric}_n)`;
+    const mean = truncatedMean(`s_${m.column}`, `${m.metric}_n`);
     return [
       `s_${m.column}`,
       `${mean} - ${toStored(`${m.metric}_min`, m.step)}`,

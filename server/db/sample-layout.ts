@@ -114,11 +114,20 @@ function storedMetric(kind: CoreKind, metric: string): StoredMetric {
   return m;
 }
 
+/**
+ * The mean a rollup row's min and max distances are measured from: the sum over the count,
+ * truncated to an integer. The same expression where rows are written and where they are read
+ * (and in migration 0012), so the two always agree, whatever the sum's type.
+ */
+export function truncatedMean(sum: string, cnt: string): string {
+  return `CAST(${sum} * 1.0 / ${cnt} AS INTEGER)`;
+}
+
 /** A stored metric's sum, count, truncated mean and min and max of a rollup row, in stored units. */
 function rollupParts(m: StoredMetric, a: string) {
   const c = `${a}${m.column}`;
   const cnt = `(CASE WHEN ${c}_sum IS NULL THEN 0 ELSE ${a}n - coalesce(json_extract(${a}nulls, '$.${m.column}'), 0) END)`;
-  const mean = `(${c}_sum / ${cnt})`;
+  const mean = truncatedMean(`${c}_sum`, cnt);
   return { sum: `${c}_sum`, cnt, lo: `(${mean} - ${c}_below)`, hi: `(${mean} + ${c}_above)` };
 }
 
@@ -162,11 +171,21 @@ export function rollupSelect(kind: Kind, fromRaw: boolean): string {
   }
   const metrics = STORED[kind];
   const n = fromRaw ? 'count(*)' : 'sum(n)';
+  // total(), not sum(): a sum past 64 bits (a hostile value) becomes a REAL instead of an error
+  // that would stop the rollups; a whole REAL goes into the INTEGER column as an integer.
   const parts = metrics.map((m) => {
-    if (fromRaw)
-      return { sum: `sum(${m.column})`, cnt: `count(${m.column})`, lo: `min(${m.column})`, hi: `max(${m.column})` };
+    if (fromRaw) {
+      const cnt = `count(${m.column})`;
+      return {
+        sum: `CASE WHEN ${cnt} > 0 THEN total(${m.column}) END`,
+        cnt,
+        lo: `min(${m.column})`,
+        hi: `max(${m.column})`,
+      };
+    }
     const p = rollupParts(m, '');
-    return { sum: `sum(${p.sum})`, cnt: `sum(${p.cnt})`, lo: `min(${p.lo})`, hi: `max(${p.hi})` };
+    const cnt = `sum(${p.cnt})`;
+    return { sum: `CASE WHEN ${cnt} > 0 THEN total(${p.sum}) END`, cnt, lo: `min(${p.lo})`, hi: `max(${p.hi})` };
   });
   // Only a metric with some samples but fewer than the row's is named (one with none has no sum).
   const named = metrics
@@ -180,7 +199,7 @@ export function rollupSelect(kind: Kind, fromRaw: boolean): string {
     n,
     nulls,
     ...parts.flatMap((p) => {
-      const mean = `(${p.sum} / ${p.cnt})`;
+      const mean = truncatedMean(`(${p.sum})`, p.cnt);
       return [p.sum, `${mean} - ${p.lo}`, `${p.hi} - ${mean}`];
     }),
   ].join(', ');

@@ -409,3 +409,27 @@ test('late data older than the raw retention fills holes in the rollups but neve
   assert.deepEqual([h[0][0], h[0][2]], [t0, 7]);
   assert.ok(close(h[0][1], (6 * 10 + 70) / 7), `${h[0][1]}`);
 });
+
+test('values far past any real one (a hostile sender) neither stop the rollups nor take a bucket with them', () => {
+  const sqlite = openDb(path.join(tempDir(), 'huge.db')).$client;
+  const t0 = 1_790_000_000 - (1_790_000_000 % 3600);
+  // Each fits a 64-bit integer at its step; their sum over a minute does not.
+  const snaps = [0, 10, 20, 30, 40, 50].map((s) => ({
+    ts: t0 + s,
+    host: { cpu_pct: 5e16, mem_used_bytes: 4e18, load1: s === 0 ? 1e308 : 1 },
+  }));
+  store(sqlite, 'alpha', snaps, t0 + 60);
+  store(sqlite, 'alpha', [{ ts: t0 + 70, host: { cpu_pct: 1, mem_used_bytes: 2, load1: 3 } }], t0 + 80);
+  assert.doesNotThrow(() => runRollups(sqlite, t0 + 3 * 3600));
+  const rows = sqlite
+    .prepare('SELECT ts, samples, cpu_pct, mem_used_bytes_max, load1_min FROM host_metrics_1m ORDER BY ts')
+    .raw()
+    .all() as number[][];
+  assert.equal(rows.length, 2);
+  assert.deepEqual([rows[0][0], rows[0][1]], [t0, 6]);
+  assert.ok(Math.abs(rows[0][2] / 5e16 - 1) < 1e-9, `mean ${rows[0][2]}`);
+  assert.ok(Math.abs(rows[0][3] / 4e18 - 1) < 1e-9, `max ${rows[0][3]}`);
+  assert.equal(rows[0][4], 1);
+  assert.deepEqual(rows[1], [t0 + 60, 1, 1, 2, 3], 'the next minute as sent');
+  assert.equal(sqlite.prepare('SELECT count(*) FROM host_metrics_1h').pluck().get(), 1);
+});
