@@ -103,7 +103,16 @@ export const STORED_STEP: Readonly<Record<Unit, number>> = {
 /** A value at its metric's stored precision: what the store keeps and every reader sees. */
 export function atStep(v: number, step: number): number {
   // A step below 1 divides the rounded multiple (0.29 * 100 is 28.999…; 29 / 100 is 0.29).
-  return step < 1 ? Math.round(v * Math.round(1 / step)) / Math.round(1 / step) : Math.round(v / step) * step;
+  return step < 1 ? stepsOf(v, step) / Math.round(1 / step) : stepsOf(v, step) * step;
+}
+
+/**
+ * round(value / step): what the store keeps. A value whose multiple is past the largest double
+ * (1e308 at a step of 0.01: a hostile sender) is kept as the largest one, finite.
+ */
+export function stepsOf(v: number, step: number): number {
+  const q = step < 1 ? Math.round(v * Math.round(1 / step)) : Math.round(v / step);
+  return Number.isFinite(q) ? q : Math.sign(v) * Number.MAX_VALUE;
 }
 
 export type HostMetric = (typeof HOST_METRICS)[number]['name'];

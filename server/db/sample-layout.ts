@@ -11,7 +11,14 @@
 //    tier.
 //  - Labelled series keep their values as sent (REAL: a plugin's values have no stated
 //    precision), with avg, min, max and n per rollup row.
-import { atStep, CONTAINER_METRICS, HOST_METRICS, STORED_STEP, type MetricDef } from '../../protocol/metrics.ts';
+import {
+  atStep,
+  stepsOf,
+  CONTAINER_METRICS,
+  HOST_METRICS,
+  STORED_STEP,
+  type MetricDef,
+} from '../../protocol/metrics.ts';
 import type { ColumnBatch } from '../../protocol/batch.ts';
 import type { Kind } from '../rollup/tiers.ts';
 
@@ -71,8 +78,7 @@ export function atStoredPrecision(batch: ColumnBatch): ColumnBatch {
 
 /** round(value / step) as stored, or null. */
 export function quantize(v: number | null | undefined, step: number): number | null {
-  if (v === null || v === undefined) return null;
-  return step < 1 ? Math.round(v * Math.round(1 / step)) : Math.round(v / step);
+  return v === null || v === undefined ? null : stepsOf(v, step);
 }
 
 const literal = (x: number) => (Number.isInteger(x) ? `${x}.0` : String(x));

@@ -432,4 +432,7 @@ test('values far past any real one (a hostile sender) neither stop the rollups n
   assert.equal(rows[0][4], 1);
   assert.deepEqual(rows[1], [t0 + 60, 1, 1, 2, 3], 'the next minute as sent');
   assert.equal(sqlite.prepare('SELECT count(*) FROM host_metrics_1h').pluck().get(), 1);
+  // 1e308 at a step of 0.01 is past the largest double: kept finite, as the largest one allows.
+  const big = sqlite.prepare('SELECT load1 FROM host_metrics WHERE ts = ?').pluck().get(t0) as number;
+  assert.equal(big, Number.MAX_VALUE / 100);
 });
