@@ -38,6 +38,18 @@ export interface ReadOptions {
   /** How a file is read (default: open, read, close; containers keep theirs open, OpenFiles). */
   read?: (path: string) => string | undefined;
   /**
+   * How a file is read and parsed (default: `read`, then `parse`); OpenFiles.readAs skips the
+   * parse when the text is what it was last time.
+   */
+  readAs?: <T>(path: string, parse: (text: string) => T) => T | undefined;
+  /**
+   * The machine's memory in bytes (v1): a limit at or above it is shown as it (statsFromCgroup),
+   * so memory.limit_in_bytes is read only when memory.stat's hierarchical_memory_limit (the
+   * lowest limit of the cgroup and its parents, never above its own) is below it: an unlimited
+   * container costs one file less a tick, and the value shown is the same.
+   */
+  memTotal?: number;
+  /**
    * v1 block I/O of the cgroup and its children (…_recursive): for systemd units, which may
    * hold sub-cgroups. Containers read the cgroup's own, as containerd does (its leaf is all).
    */
@@ -64,35 +76,56 @@ export function cgroupExists(h: CgroupHierarchy, path: string): boolean {
  */
 export function readCgroup(h: CgroupHierarchy, path: string, opts: ReadOptions = {}): CgroupCounters | undefined {
   const read = opts.read ?? readSmallFileSync;
-  const file = (dir: string | undefined, name: string) => (dir === undefined ? undefined : read(`${dir}/${name}`));
+  const readAs =
+    opts.readAs ??
+    (<T>(file: string, parse: (text: string) => T): T | undefined => {
+      const text = read(file);
+      return text === undefined ? undefined : parse(text);
+    });
+  const file: FileOf = (dir, name, parse) => (dir === undefined ? undefined : readAs(`${dir}/${name}`, parse));
   return h.version === 2 ? readV2(cgroupDir(h, path, 'memory')!, file) : readV1(h, path, opts, file);
 }
 
-type FileOf = (dir: string | undefined, name: string) => string | undefined;
+/** A file of a cgroup directory, parsed; undefined when the directory or the file is not there. */
+type FileOf = <T>(dir: string | undefined, name: string, parse: (text: string) => T) => T | undefined;
+
+// The parsers, made once: OpenFiles.readAs keeps a value by path, for the same function.
+const counter = (name: string) => (text: string) => parseCgroupCounter(text, name);
+/** null: a cpu.stat without usage_usec (the cgroup is there, its CPU time unknown). */
+const CPU_USAGE_V2 = (text: string) => flatKeyedValue(text, 'usage_usec', 'cpu.stat') ?? null;
+const MEMORY_CURRENT = counter('memory.current');
+const MEMORY_MAX = (text: string) => parseCgroupValue(text, 'memory.max');
+const MEMORY_STAT_V2 = (text: string) => ({ inactive_file: flatKeyedValue(text, 'inactive_file', 'memory.stat') });
+const IO_STAT = (text: string): IoEntry[] =>
+  parseIoStat(text).flatMap((d) => [
+    { major: d.major, minor: d.minor, op: 'read', value: d.values.get('rbytes') ?? 0 },
+    { major: d.major, minor: d.minor, op: 'write', value: d.values.get('wbytes') ?? 0 },
+  ]);
+const PIDS_CURRENT = counter('pids.current');
+const CPUACCT_USAGE = counter('cpuacct.usage');
+const MEMORY_USAGE_V1 = counter('memory.usage_in_bytes');
+const MEMORY_LIMIT_V1 = (text: string) => parseCgroupValue(text, 'memory.limit_in_bytes');
+const MEMORY_STAT_V1 = (text: string) => ({
+  total_inactive_file: flatKeyedValue(text, 'total_inactive_file', 'memory.stat'),
+  inactive_file: flatKeyedValue(text, 'inactive_file', 'memory.stat'),
+  hierarchical_memory_limit: flatKeyedValue(text, 'hierarchical_memory_limit', 'memory.stat'),
+});
 
 function readV2(dir: string, file: FileOf): CgroupCounters | undefined {
-  const cpu = file(dir, 'cpu.stat');
-  const current = file(dir, 'memory.current');
-  if (cpu === undefined && current === undefined) return undefined;
+  const usec = file(dir, 'cpu.stat', CPU_USAGE_V2);
+  const current = file(dir, 'memory.current', MEMORY_CURRENT);
+  if (usec === undefined && current === undefined) return undefined;
   const out: CgroupCounters = { version: 2 };
-  if (cpu !== undefined) {
-    const usec = flatKeyedValue(cpu, 'usage_usec', 'cpu.stat');
-    if (usec !== undefined) out.cpuNs = usec * 1000;
-  }
-  if (current !== undefined) out.memUsage = parseCgroupCounter(current, 'memory.current');
-  const max = file(dir, 'memory.max');
-  if (max !== undefined) out.memLimit = parseCgroupValue(max, 'memory.max');
-  const stat = file(dir, 'memory.stat');
-  if (stat !== undefined) out.memStat = { inactive_file: flatKeyedValue(stat, 'inactive_file', 'memory.stat') };
-  const io = file(dir, 'io.stat');
-  if (io !== undefined) {
-    out.io = parseIoStat(io).flatMap((d) => [
-      { major: d.major, minor: d.minor, op: 'read', value: d.values.get('rbytes') ?? 0 },
-      { major: d.major, minor: d.minor, op: 'write', value: d.values.get('wbytes') ?? 0 },
-    ]);
-  }
-  const pids = file(dir, 'pids.current');
-  if (pids !== undefined) out.pids = parseCgroupCounter(pids, 'pids.current');
+  if (usec != null) out.cpuNs = usec * 1000;
+  if (current !== undefined) out.memUsage = current;
+  const max = file(dir, 'memory.max', MEMORY_MAX);
+  if (max !== undefined) out.memLimit = max;
+  const stat = file(dir, 'memory.stat', MEMORY_STAT_V2);
+  if (stat !== undefined) out.memStat = stat;
+  const io = file(dir, 'io.stat', IO_STAT);
+  if (io !== undefined) out.io = io;
+  const pids = file(dir, 'pids.current', PIDS_CURRENT);
+  if (pids !== undefined) out.pids = pids;
   return out;
 }
 
@@ -103,25 +136,26 @@ function readV1(
   file: FileOf,
 ): CgroupCounters | undefined {
   const mem = cgroupDir(h, path, 'memory');
-  const cpu = file(cgroupDir(h, path, 'cpuacct'), 'cpuacct.usage');
-  const usage = file(mem, 'memory.usage_in_bytes');
+  const cpu = file(cgroupDir(h, path, 'cpuacct'), 'cpuacct.usage', CPUACCT_USAGE);
+  const usage = file(mem, 'memory.usage_in_bytes', MEMORY_USAGE_V1);
   if (cpu === undefined && usage === undefined) return undefined;
   const out: CgroupCounters = { version: 1 };
-  if (cpu !== undefined) out.cpuNs = parseCgroupCounter(cpu, 'cpuacct.usage');
-  if (usage !== undefined) out.memUsage = parseCgroupCounter(usage, 'memory.usage_in_bytes');
-  const limit = file(mem, 'memory.limit_in_bytes');
-  if (limit !== undefined) out.memLimit = parseCgroupValue(limit, 'memory.limit_in_bytes');
-  const stat = file(mem, 'memory.stat');
+  if (cpu !== undefined) out.cpuNs = cpu;
+  if (usage !== undefined) out.memUsage = usage;
+  const stat = file(mem, 'memory.stat', MEMORY_STAT_V1);
   if (stat !== undefined) {
-    out.memStat = {
-      total_inactive_file: flatKeyedValue(stat, 'total_inactive_file', 'memory.stat'),
-      inactive_file: flatKeyedValue(stat, 'inactive_file', 'memory.stat'),
-    };
+    out.memStat = { total_inactive_file: stat.total_inactive_file, inactive_file: stat.inactive_file };
+  }
+  const lowest = stat?.hierarchical_memory_limit;
+  if (opts.memTotal !== undefined && lowest !== undefined && lowest >= opts.memTotal) out.memLimit = lowest;
+  else {
+    const limit = file(mem, 'memory.limit_in_bytes', MEMORY_LIMIT_V1);
+    if (limit !== undefined) out.memLimit = limit;
   }
   const blkio = cgroupDir(h, path, 'blkio');
   if (blkio !== undefined) out.io = readBlkio(blkio, opts.recursiveIo === true, file);
-  const pids = file(cgroupDir(h, path, 'pids'), 'pids.current');
-  if (pids !== undefined) out.pids = parseCgroupCounter(pids, 'pids.current');
+  const pids = file(cgroupDir(h, path, 'pids'), 'pids.current', PIDS_CURRENT);
+  if (pids !== undefined) out.pids = pids;
   return out;
 }
 
@@ -132,12 +166,16 @@ function readV1(
  * request (on 5.x/6.x only for devices with a throttle rule, so often nothing).
  */
 function readBlkio(dir: string, recursive: boolean, file: FileOf): IoEntry[] | undefined {
-  const cfq = file(dir, 'blkio.io_service_bytes_recursive');
-  if (cfq !== undefined) {
-    const lines = parseBlkio(cfq, 'blkio.io_service_bytes_recursive');
-    if (lines.length > 0) return lines;
-  }
-  const name = recursive ? 'blkio.throttle.io_service_bytes_recursive' : 'blkio.throttle.io_service_bytes';
-  const text = file(dir, name);
-  return text === undefined ? undefined : parseBlkio(text, name);
+  const cfq = file(dir, 'blkio.io_service_bytes_recursive', CFQ_BYTES);
+  if (cfq !== undefined && cfq.length > 0) return cfq;
+  return file(
+    dir,
+    recursive ? 'blkio.throttle.io_service_bytes_recursive' : 'blkio.throttle.io_service_bytes',
+    recursive ? THROTTLE_BYTES_RECURSIVE : THROTTLE_BYTES,
+  );
 }
+
+const blkio = (name: string) => (text: string) => parseBlkio(text, name);
+const CFQ_BYTES = blkio('blkio.io_service_bytes_recursive');
+const THROTTLE_BYTES = blkio('blkio.throttle.io_service_bytes');
+const THROTTLE_BYTES_RECURSIVE = blkio('blkio.throttle.io_service_bytes_recursive');

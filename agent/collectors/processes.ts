@@ -2,16 +2,17 @@
 // (kept open between ticks, one pread each), its storage I/O from /proc/<pid>/io where this
 // agent may read it (root; read only for processes that ran since the last tick, as only they
 // can have done I/O), then for the top N by CPU, by memory and by I/O (--top) their command line,
-// user (/proc/<pid>/status, named from <rootfs>/etc/passwd), memory (statm) and container (from
-// /proc/<pid>/cgroup, named as the docker collector lists it). Sent as the tick's process rows.
+// user (/proc/<pid>/status, named from <rootfs>/etc/passwd) and container (from /proc/<pid>/cgroup,
+// named as the docker collector lists it). Sent as the tick's process rows. The resident memory
+// is stat's rss field: the same kernel counter as statm's resident (get_mm_rss), so statm is
+// not read.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Collector } from './collector.ts';
 import type { Logger } from '../../lib/log.ts';
 import { OpenFiles } from '../procfs/open-files.ts';
 import { readSmallFileSync, underRoot } from '../procfs/procfile.ts';
 import { parsePidStat, pidStatCounters, type PidStat } from '../procfs/pid-stat.ts';
-import { parsePidStatm } from '../procfs/pid-statm.ts';
-import { parsePidIo } from '../procfs/pid-io.ts';
+import { pidIoBytes } from '../procfs/pid-io.ts';
 import { parsePidStatus } from '../procfs/pid-status.ts';
 import { cgroupPathFor, parsePidCgroup } from '../procfs/pid-cgroup.ts';
 import { containerIdOfCgroup } from '../cgroup/layout.ts';
@@ -79,7 +80,7 @@ export function processesCollector(opts: ProcessesOptions): Collector {
     try {
       const text = readSmallFileSync(`${root}/${pid}/io`);
       if (text === undefined) return undefined;
-      const io = parsePidIo(text);
+      const io = pidIoBytes(text);
       ioOpened++;
       return { read: io.readBytes, write: io.writeBytes };
     } catch (err) {
@@ -192,13 +193,6 @@ export function processesCollector(opts: ProcessesOptions): Collector {
           d = { command: commandLine(cmdline, stat.comm), user, container, at: ctx.mono };
         }
         kept.set(p.key, d);
-        const statm = readSmallFileSync(`${root}/${p.pid}/statm`);
-        let mem = p.memBytes;
-        try {
-          if (statm !== undefined) mem = parsePidStatm(statm).resident * pageSize;
-        } catch {
-          // stat's resident set stands.
-        }
         out.process({
           pid: p.pid,
           name: stat.comm,
@@ -206,7 +200,7 @@ export function processesCollector(opts: ProcessesOptions): Collector {
           ...(d.user !== undefined && { user: d.user }),
           ...(d.container !== undefined && { container: d.container }),
           ...(p.cpuPct !== undefined && { cpu_pct: p.cpuPct }),
-          mem_bytes: mem,
+          mem_bytes: p.memBytes,
           ...(p.readBps !== undefined && { read_bps: p.readBps }),
           ...(p.writeBps !== undefined && { write_bps: p.writeBps }),
         });

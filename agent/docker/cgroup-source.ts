@@ -8,11 +8,11 @@ import { readdirSync } from 'node:fs';
 import type { Logger } from '../../lib/log.ts';
 import type { CgroupHierarchy } from '../cgroup/hierarchy.ts';
 import { containerCgroupCandidates, containerIdOfCgroup, type CgroupDriver, type Runtime } from '../cgroup/layout.ts';
-import { cgroupDir, cgroupExists, readCgroup } from '../cgroup/read.ts';
+import { cgroupDir, cgroupExists, readCgroup, type ReadOptions } from '../cgroup/read.ts';
 import { readSmallFileSync, underRoot } from '../procfs/procfile.ts';
 import { OpenFiles } from '../procfs/open-files.ts';
 import { cgroupPathFor, parsePidCgroup } from '../procfs/pid-cgroup.ts';
-import { parseNetDev } from '../procfs/net-dev.ts';
+import { parseNetDevBytes, type NetDevBytes } from '../procfs/net-dev.ts';
 import { parseStat } from '../procfs/stat.ts';
 import { hostCpu, statsFromCgroup } from './cgroup-stats.ts';
 import { mapPool, type DockerClient, type StatsResult } from './client.ts';
@@ -28,6 +28,9 @@ interface Placement {
   lastCpu?: number;
   /** When the engine did not say: when to ask again (monotonic seconds). */
   askAgainAt?: number;
+  /** The last net/dev text and its interfaces: an idle namespace's file reads the same. */
+  netText?: string;
+  net?: NetDevBytes[];
 }
 
 /** Seconds between asks for an init process the engine did not give. */
@@ -56,9 +59,16 @@ export class CgroupStatsSource {
   /** Every container's cgroup files, kept open between ticks. */
   private files = new OpenFiles();
   private readonly now: () => number;
+  /** How readCgroup reads a container's files: kept open, parsed only when they changed. */
+  private readonly readOpts: ReadOptions;
 
   constructor(private readonly o: CgroupSourceOptions) {
     this.now = o.now ?? (() => performance.now() / 1000);
+    this.readOpts = {
+      read: (f) => this.files.read(f),
+      readAs: (f, parse) => this.files.readAs(f, parse),
+      memTotal: o.memTotal,
+    };
   }
 
   /** Readings in the order of `containers`. */
@@ -158,7 +168,7 @@ export class CgroupStatsSource {
   ): StatsResult | 'restarted' {
     let counters;
     try {
-      counters = readCgroup(this.o.hierarchy, p.path!, { read: (f) => this.files.read(f) });
+      counters = readCgroup(this.o.hierarchy, p.path!, this.readOpts);
     } catch (err) {
       return { id: c.Id, error: err as Error };
     }
@@ -174,7 +184,11 @@ export class CgroupStatsSource {
     }
     let net;
     try {
-      net = netText === undefined ? undefined : parseNetDev(netText);
+      if (netText !== undefined && netText !== p.netText) {
+        p.net = parseNetDevBytes(netText);
+        p.netText = netText;
+      }
+      net = netText === undefined ? undefined : p.net;
     } catch (err) {
       return { id: c.Id, error: err as Error };
     }

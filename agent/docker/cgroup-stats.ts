@@ -14,7 +14,7 @@
 //  - networks: per interface of the container's network namespace, loopback left out
 //    (libnetwork reports the sandbox's interfaces, which lo is not).
 import type { CgroupCounters } from '../cgroup/read.ts';
-import type { NetDevStats } from '../procfs/net-dev.ts';
+import type { NetDevBytes } from '../procfs/net-dev.ts';
 import type { CpuTimes } from '../procfs/stat.ts';
 import type { StatsResponse } from './stats.ts';
 
@@ -40,7 +40,7 @@ export interface CgroupStatsInput {
   /** MemTotal in bytes: the limit shown for a container without one. */
   memTotal: number;
   /** Interfaces of the container's network namespace; undefined for host networking. */
-  net?: readonly NetDevStats[];
+  net?: readonly NetDevBytes[];
   /** RFC 3339 time of the reading. */
   read: string;
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { parseNetDev, readNetDev } from './net-dev.ts';
+import { parseNetDev, parseNetDevBytes, readNetDev } from './net-dev.ts';
 import { SourceMissing } from '../source-missing.ts';
 
 const fixture = (name: string) => readFile(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
@@ -83,4 +83,30 @@ test("readNetDev: own namespace, or another process's", async () => {
     readNetDev('/nonexistent-proc', '1'),
     (err: unknown) => err instanceof SourceMissing && err.message.includes('/nonexistent-proc/1/net/dev'),
   );
+});
+
+test('parseNetDevBytes: the bytes parseNetDev reads, from every kernel shape, and its errors', async () => {
+  const texts = [
+    await fixture('net-dev'),
+    await fixture('net-dev-linux-2.4'),
+    await fixture('net-dev-linux-2.6.18'),
+    await fixture('net-dev-header-only'),
+    'Inter-|   Receive\n face |bytes\n  eth0: 18446744073709 1 0 0 0 0 0 0 5000000000 2 0 0 0 0 0 0\n',
+    // A seventeenth column (no kernel prints one): read as parseNetDev reads it.
+    'Inter-|\n face |\n  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n',
+  ];
+  for (const text of texts) {
+    assert.deepEqual(
+      parseNetDevBytes(text),
+      parseNetDev(text).map((i) => ({ iface: i.iface, rxBytes: i.rxBytes, txBytes: i.txBytes })),
+    );
+  }
+  assert.equal(parseNetDevBytes(await fixture('net-dev')).length, 9);
+  const bad: [string, RegExp][] = [
+    ['', /\/proc\/net\/dev: line 1: missing the two header lines/],
+    [await fixture('net-dev-short'), /line 3: expected 16 counters, got 12/],
+    [await fixture('net-dev-no-colon'), /line 3: no "name:" prefix/],
+    ['Inter-|\n face |\n  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 -16\n', /line 3: txCompressed is not a counter/],
+  ];
+  for (const [text, re] of bad) assert.throws(() => parseNetDevBytes(text), re);
 });

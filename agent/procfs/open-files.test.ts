@@ -70,3 +70,39 @@ test('OpenFiles: a missing file is not looked for again for a while', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('OpenFiles.readAs: parsed again only when the text changed; a parse that throws is not kept', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-open-'));
+  const f = path.join(dir, 'memory.stat');
+  const files = new OpenFiles();
+  let parses = 0;
+  const parse = (text: string) => {
+    parses++;
+    if (text.startsWith('bad')) throw new Error('bad file');
+    return { size: text.length };
+  };
+  try {
+    writeFileSync(f, 'cache 1\n');
+    const first = files.readAs(f, parse);
+    assert.deepEqual(first, { size: 8 });
+    assert.equal(files.readAs(f, parse), first, 'the same text: the same value, not parsed again');
+    assert.equal(parses, 1);
+    writeFileSync(f, 'cache 22\n');
+    assert.deepEqual(files.readAs(f, parse), { size: 9 });
+    assert.equal(parses, 2);
+    writeFileSync(f, 'bad\n');
+    assert.throws(() => files.readAs(f, parse), /bad file/);
+    assert.throws(() => files.readAs(f, parse), /bad file/, 'parsed again, not taken from the last good one');
+    assert.equal(files.readAs(path.join(dir, 'gone'), parse), undefined);
+    // Past maxOpen a file is not kept open, and so its value is not kept either.
+    writeFileSync(f, 'cache 1\n');
+    const one = new OpenFiles(0);
+    one.readAs(f, parse);
+    one.readAs(f, parse);
+    assert.equal(parses, 6);
+    one.close();
+  } finally {
+    files.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

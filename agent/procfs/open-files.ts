@@ -5,12 +5,17 @@
 // again once, and is undefined when its path is gone. Files not read for a round are closed.
 // A file that is not there (a controller the kernel or the cgroup lacks, such as the CFQ
 // scheduler's blkio files on kernels since 5.0) is not looked for again for a while: a failed
-// open costs an exception, which is most of what a read of the rest costs.
+// open costs an exception, which is most of what a read of the rest costs. readAs keeps what
+// its parser made of the last text: an idle container's memory.stat or blkio file reads the
+// same tick after tick, and comparing the text is a native memcmp where the parse is not.
 import { closeSync, openSync, readSync } from 'node:fs';
 
 interface Open {
   fd: number;
   round: number;
+  /** readAs: the last text and what its parser made of it. */
+  text?: string;
+  value?: unknown;
 }
 
 const GONE = new Set(['ENOENT', 'ENOTDIR', 'ESRCH', 'ENODEV', 'ESTALE']);
@@ -31,13 +36,35 @@ export class OpenFiles {
   private round = 0;
   private buf = Buffer.allocUnsafe(16 * 1024);
 
+  /**
+   * What `parse` makes of the file's text now; the last value again, unparsed, when the text is
+   * the same as last time. `parse` must be the same function of the text for a given path. A
+   * parse that throws is not kept (the next read parses again).
+   */
+  readAs<T>(path: string, parse: (text: string) => T): T | undefined {
+    const text = this.read(path);
+    if (text === undefined) return undefined;
+    const open = this.lastOpen;
+    if (open === undefined) return parse(text);
+    if (open.text === text) return open.value as T;
+    const value = parse(text);
+    open.text = text;
+    open.value = value;
+    return value;
+  }
+
+  /** The record of the file `read` just read, when it is kept open (no object made per read). */
+  private lastOpen: Open | undefined;
+
   /** The file's whole text now (latin1), or undefined when it is not there. */
   read(path: string): string | undefined {
+    this.lastOpen = undefined;
     let f = this.files.get(path);
     if (f) {
       const text = this.readFd(f.fd);
       if (text !== undefined) {
         f.round = this.round;
+        this.lastOpen = f;
         return text;
       }
       closeSync(f.fd);
@@ -61,8 +88,13 @@ export class OpenFiles {
       closeSync(fd);
       return undefined;
     }
-    if (this.files.size >= this.maxOpen) closeSync(fd);
-    else this.files.set(path, { fd, round: this.round });
+    if (this.files.size >= this.maxOpen) {
+      closeSync(fd);
+      return text;
+    }
+    const open: Open = { fd, round: this.round };
+    this.files.set(path, open);
+    this.lastOpen = open;
     return text;
   }
 

@@ -46,3 +46,20 @@ export function parsePidIo(text: string): PidIo {
   }
   return out as PidIo;
 }
+
+const READ_BYTES = /\nread_bytes: (\d+)\n/;
+const WRITE_BYTES = /\nwrite_bytes: (\d+)\n/;
+
+/**
+ * Bytes read from and written to storage (read_bytes, write_bytes), as parsePidIo reads them,
+ * with two native matches rather than seven lines parsed: what the top-processes collector
+ * reads of every process that ran, every tick. A file of another shape goes through
+ * parsePidIo, which reads it or says what is wrong with it.
+ */
+export function pidIoBytes(text: string): { readBytes: number; writeBytes: number } {
+  const r = READ_BYTES.exec(text);
+  const w = r && WRITE_BYTES.exec(text);
+  if (r && w && text.startsWith('rchar: ')) return { readBytes: Number(r[1]), writeBytes: Number(w[1]) };
+  const io = parsePidIo(text);
+  return { readBytes: io.readBytes, writeBytes: io.writeBytes };
+}
