@@ -69,12 +69,76 @@ export function cgroupExists(h: CgroupHierarchy, path: string): boolean {
   return dir !== undefined && existsSync(dir);
 }
 
+/** Where each file Berth reads of a cgroup is; undefined where its controller is not mounted. */
+export type CgroupFiles =
+  | {
+      version: 2;
+      cpuStat: string;
+      memoryCurrent: string;
+      memoryMax: string;
+      memoryStat: string;
+      ioStat: string;
+      pidsCurrent: string;
+    }
+  | {
+      version: 1;
+      cpuacctUsage?: string;
+      memoryUsage?: string;
+      memoryLimit?: string;
+      memoryStat?: string;
+      cfqBytes?: string;
+      throttleBytes?: string;
+      pidsCurrent?: string;
+    };
+
+/**
+ * The files of the cgroup at `path`, worked out once for a cgroup read again every tick (the
+ * paths are then the same strings each time, not made anew). `recursiveIo`: see ReadOptions.
+ */
+export function cgroupFiles(h: CgroupHierarchy, path: string, recursiveIo = false): CgroupFiles {
+  if (h.version === 2) {
+    const dir = cgroupDir(h, path, 'memory')!;
+    return {
+      version: 2,
+      cpuStat: `${dir}/cpu.stat`,
+      memoryCurrent: `${dir}/memory.current`,
+      memoryMax: `${dir}/memory.max`,
+      memoryStat: `${dir}/memory.stat`,
+      ioStat: `${dir}/io.stat`,
+      pidsCurrent: `${dir}/pids.current`,
+    };
+  }
+  const at = (c: V1Controller, name: string) => {
+    const dir = cgroupDir(h, path, c);
+    return dir === undefined ? undefined : `${dir}/${name}`;
+  };
+  return {
+    version: 1,
+    cpuacctUsage: at('cpuacct', 'cpuacct.usage'),
+    memoryUsage: at('memory', 'memory.usage_in_bytes'),
+    memoryLimit: at('memory', 'memory.limit_in_bytes'),
+    memoryStat: at('memory', 'memory.stat'),
+    cfqBytes: at('blkio', 'blkio.io_service_bytes_recursive'),
+    throttleBytes: at(
+      'blkio',
+      recursiveIo ? 'blkio.throttle.io_service_bytes_recursive' : 'blkio.throttle.io_service_bytes',
+    ),
+    pidsCurrent: at('pids', 'pids.current'),
+  };
+}
+
 /**
  * The counters of the cgroup at `path` (as /proc/<pid>/cgroup or systemd's ControlGroup name
  * it). Undefined when its memory or CPU file is gone (the cgroup was removed). A file of the
- * wrong shape throws a ProcParseError naming it.
+ * wrong shape throws a ProcParseError naming it. `files`: cgroupFiles of the same cgroup, kept
+ * by a caller that reads it every tick.
  */
-export function readCgroup(h: CgroupHierarchy, path: string, opts: ReadOptions = {}): CgroupCounters | undefined {
+export function readCgroup(
+  h: CgroupHierarchy,
+  path: string,
+  opts: ReadOptions = {},
+  files: CgroupFiles = cgroupFiles(h, path, opts.recursiveIo === true),
+): CgroupCounters | undefined {
   const read = opts.read ?? readSmallFileSync;
   const readAs =
     opts.readAs ??
@@ -82,12 +146,12 @@ export function readCgroup(h: CgroupHierarchy, path: string, opts: ReadOptions =
       const text = read(file);
       return text === undefined ? undefined : parse(text);
     });
-  const file: FileOf = (dir, name, parse) => (dir === undefined ? undefined : readAs(`${dir}/${name}`, parse));
-  return h.version === 2 ? readV2(cgroupDir(h, path, 'memory')!, file) : readV1(h, path, opts, file);
+  const file: FileOf = (path, parse) => (path === undefined ? undefined : readAs(path, parse));
+  return files.version === 2 ? readV2(files, file) : readV1(files, opts, file);
 }
 
-/** A file of a cgroup directory, parsed; undefined when the directory or the file is not there. */
-type FileOf = <T>(dir: string | undefined, name: string, parse: (text: string) => T) => T | undefined;
+/** A file, parsed; undefined when its controller or the file is not there. */
+type FileOf = <T>(path: string | undefined, parse: (text: string) => T) => T | undefined;
 
 // The parsers, made once: OpenFiles.readAs keeps a value by path, for the same function.
 const counter = (name: string) => (text: string) => parseCgroupCounter(text, name);
@@ -111,50 +175,44 @@ const MEMORY_STAT_V1 = (text: string) => ({
   hierarchical_memory_limit: flatKeyedValue(text, 'hierarchical_memory_limit', 'memory.stat'),
 });
 
-function readV2(dir: string, file: FileOf): CgroupCounters | undefined {
-  const usec = file(dir, 'cpu.stat', CPU_USAGE_V2);
-  const current = file(dir, 'memory.current', MEMORY_CURRENT);
+function readV2(f: CgroupFiles & { version: 2 }, file: FileOf): CgroupCounters | undefined {
+  const usec = file(f.cpuStat, CPU_USAGE_V2);
+  const current = file(f.memoryCurrent, MEMORY_CURRENT);
   if (usec === undefined && current === undefined) return undefined;
   const out: CgroupCounters = { version: 2 };
   if (usec != null) out.cpuNs = usec * 1000;
   if (current !== undefined) out.memUsage = current;
-  const max = file(dir, 'memory.max', MEMORY_MAX);
+  const max = file(f.memoryMax, MEMORY_MAX);
   if (max !== undefined) out.memLimit = max;
-  const stat = file(dir, 'memory.stat', MEMORY_STAT_V2);
+  const stat = file(f.memoryStat, MEMORY_STAT_V2);
   if (stat !== undefined) out.memStat = stat;
-  const io = file(dir, 'io.stat', IO_STAT);
+  const io = file(f.ioStat, IO_STAT);
   if (io !== undefined) out.io = io;
-  const pids = file(dir, 'pids.current', PIDS_CURRENT);
+  const pids = file(f.pidsCurrent, PIDS_CURRENT);
   if (pids !== undefined) out.pids = pids;
   return out;
 }
 
-function readV1(
-  h: CgroupHierarchy & { version: 1 },
-  path: string,
-  opts: ReadOptions,
-  file: FileOf,
-): CgroupCounters | undefined {
-  const mem = cgroupDir(h, path, 'memory');
-  const cpu = file(cgroupDir(h, path, 'cpuacct'), 'cpuacct.usage', CPUACCT_USAGE);
-  const usage = file(mem, 'memory.usage_in_bytes', MEMORY_USAGE_V1);
+function readV1(f: CgroupFiles & { version: 1 }, opts: ReadOptions, file: FileOf): CgroupCounters | undefined {
+  const cpu = file(f.cpuacctUsage, CPUACCT_USAGE);
+  const usage = file(f.memoryUsage, MEMORY_USAGE_V1);
   if (cpu === undefined && usage === undefined) return undefined;
   const out: CgroupCounters = { version: 1 };
   if (cpu !== undefined) out.cpuNs = cpu;
   if (usage !== undefined) out.memUsage = usage;
-  const stat = file(mem, 'memory.stat', MEMORY_STAT_V1);
+  const stat = file(f.memoryStat, MEMORY_STAT_V1);
   if (stat !== undefined) {
     out.memStat = { total_inactive_file: stat.total_inactive_file, inactive_file: stat.inactive_file };
   }
   const lowest = stat?.hierarchical_memory_limit;
   if (opts.memTotal !== undefined && lowest !== undefined && lowest >= opts.memTotal) out.memLimit = lowest;
   else {
-    const limit = file(mem, 'memory.limit_in_bytes', MEMORY_LIMIT_V1);
+    const limit = file(f.memoryLimit, MEMORY_LIMIT_V1);
     if (limit !== undefined) out.memLimit = limit;
   }
-  const blkio = cgroupDir(h, path, 'blkio');
-  if (blkio !== undefined) out.io = readBlkio(blkio, opts.recursiveIo === true, file);
-  const pids = file(cgroupDir(h, path, 'pids'), 'pids.current', PIDS_CURRENT);
+  const io = readBlkio(f, file);
+  if (io !== undefined) out.io = io;
+  const pids = file(f.pidsCurrent, PIDS_CURRENT);
   if (pids !== undefined) out.pids = pids;
   return out;
 }
@@ -165,14 +223,10 @@ function readV1(
  * before 5.0), else the throttle layer's blkio.throttle.io_service_bytes, which counts every
  * request (on 5.x/6.x only for devices with a throttle rule, so often nothing).
  */
-function readBlkio(dir: string, recursive: boolean, file: FileOf): IoEntry[] | undefined {
-  const cfq = file(dir, 'blkio.io_service_bytes_recursive', CFQ_BYTES);
+function readBlkio(f: CgroupFiles & { version: 1 }, file: FileOf): IoEntry[] | undefined {
+  const cfq = file(f.cfqBytes, CFQ_BYTES);
   if (cfq !== undefined && cfq.length > 0) return cfq;
-  return file(
-    dir,
-    recursive ? 'blkio.throttle.io_service_bytes_recursive' : 'blkio.throttle.io_service_bytes',
-    recursive ? THROTTLE_BYTES_RECURSIVE : THROTTLE_BYTES,
-  );
+  return file(f.throttleBytes, f.throttleBytes?.endsWith('_recursive') ? THROTTLE_BYTES_RECURSIVE : THROTTLE_BYTES);
 }
 
 const blkio = (name: string) => (text: string) => parseBlkio(text, name);

@@ -32,6 +32,8 @@ export interface ProcessesOptions {
 
 /** A process as last read, by pid. */
 interface Entry extends ProcessUsage {
+  /** <procRoot>/<pid>/stat, made once. */
+  statPath: string;
   /** Its stat line: the same text again means it neither ran nor changed size. */
   text: string;
   starttime: number;
@@ -107,12 +109,15 @@ export function processesCollector(opts: ProcessesOptions): Collector {
       round++;
       const picker = new TopPicker<Entry>(opts.top);
       const pids = readdirSync(root);
-      for (const pid of pids) {
+      // Indexed loops and forEach: a for…of makes an object per step in the agent's interpreter.
+      for (let i = 0; i < pids.length; i++) {
+        const pid = pids[i]!;
         const c = pid.charCodeAt(0);
         if (c < 48 || c > 57) continue;
-        const text = stats.read(`${root}/${pid}/stat`);
-        if (text === undefined) continue;
         let e = entries.get(pid);
+        const statPath = e !== undefined ? e.statPath : `${root}/${pid}/stat`;
+        const text = stats.read(statPath);
+        if (text === undefined) continue;
         if (e !== undefined && e.text === text) {
           // Not a tick of CPU, not a page of memory changed: it did not run, so no I/O either.
           if (mono > e.at) e.cpuPct = 0;
@@ -129,6 +134,7 @@ export function processesCollector(opts: ProcessesOptions): Collector {
           e = {
             key: `${pid}:${s.starttime}`,
             pid: Number(pid),
+            statPath,
             text,
             starttime: s.starttime,
             ticks: s.ticks,
@@ -163,7 +169,9 @@ export function processesCollector(opts: ProcessesOptions): Collector {
         e.round = round;
         picker.offer(e);
       }
-      for (const [pid, e] of entries) if (e.round !== round) entries.delete(pid);
+      entries.forEach((e, pid) => {
+        if (e.round !== round) entries.delete(pid);
+      });
       stats.sweep();
 
       const kept = new Map<string, Details>();

@@ -8,7 +8,14 @@ import { readdirSync } from 'node:fs';
 import type { Logger } from '../../lib/log.ts';
 import type { CgroupHierarchy } from '../cgroup/hierarchy.ts';
 import { containerCgroupCandidates, containerIdOfCgroup, type CgroupDriver, type Runtime } from '../cgroup/layout.ts';
-import { cgroupDir, cgroupExists, readCgroup, type ReadOptions } from '../cgroup/read.ts';
+import {
+  cgroupDir,
+  cgroupExists,
+  cgroupFiles,
+  readCgroup,
+  type CgroupFiles,
+  type ReadOptions,
+} from '../cgroup/read.ts';
 import { readSmallFileSync, underRoot } from '../procfs/procfile.ts';
 import { OpenFiles } from '../procfs/open-files.ts';
 import { cgroupPathFor, parsePidCgroup } from '../procfs/pid-cgroup.ts';
@@ -28,6 +35,10 @@ interface Placement {
   lastCpu?: number;
   /** When the engine did not say: when to ask again (monotonic seconds). */
   askAgainAt?: number;
+  /** Its cgroup's files, worked out once. */
+  files?: CgroupFiles;
+  /** <procRoot>/<pid>/net/dev of the pid it was made for. */
+  netFile?: { pid: number; path: string };
   /** The last net/dev text and its interfaces: an idle namespace's file reads the same. */
   netText?: string;
   net?: NetDevBytes[];
@@ -168,13 +179,16 @@ export class CgroupStatsSource {
   ): StatsResult | 'restarted' {
     let counters;
     try {
-      counters = readCgroup(this.o.hierarchy, p.path!, this.readOpts);
+      p.files ??= cgroupFiles(this.o.hierarchy, p.path!);
+      counters = readCgroup(this.o.hierarchy, p.path!, this.readOpts, p.files);
     } catch (err) {
       return { id: c.Id, error: err as Error };
     }
     if (counters === undefined) return { id: c.Id, gone: true };
     const mono = this.now();
-    const netFile = p.pid === undefined ? undefined : underRoot(this.o.procRoot, `${p.pid}/net/dev`);
+    if (p.pid !== undefined && p.netFile?.pid !== p.pid)
+      p.netFile = { pid: p.pid, path: underRoot(this.o.procRoot, `${p.pid}/net/dev`) };
+    const netFile = p.pid === undefined ? undefined : p.netFile!.path;
     const netText = p.hostNet || netFile === undefined ? undefined : readSmallFileSync(netFile);
     if (mayAskAgain && !p.hostNet) {
       const cpuDown = p.lastCpu !== undefined && counters.cpuNs !== undefined && counters.cpuNs < p.lastCpu;

@@ -34,6 +34,8 @@ export class OpenFiles {
   /** Paths found missing, with the round from which they are looked for again. */
   private missing = new Map<string, number>();
   private round = 0;
+  /** Open files read in this round so far. */
+  private readThisRound = 0;
   private buf = Buffer.allocUnsafe(16 * 1024);
 
   /**
@@ -63,10 +65,12 @@ export class OpenFiles {
     if (f) {
       const text = this.readFd(f.fd);
       if (text !== undefined) {
+        if (f.round !== this.round) this.readThisRound++;
         f.round = this.round;
         this.lastOpen = f;
         return text;
       }
+      if (f.round === this.round) this.readThisRound--;
       closeSync(f.fd);
       this.files.delete(path);
     }
@@ -94,20 +98,30 @@ export class OpenFiles {
     }
     const open: Open = { fd, round: this.round };
     this.files.set(path, open);
+    this.readThisRound++;
     this.lastOpen = open;
     return text;
   }
 
   /** Ends a round: files not read since the last call are closed (their container left). */
   sweep(): void {
-    for (const [path, f] of this.files) {
-      if (f.round !== this.round) {
-        closeSync(f.fd);
-        this.files.delete(path);
-      }
+    // Most rounds read every open file: then there is nothing to close, and no walk through
+    // them all (a Map walk makes an entry per file in the agent's interpreter).
+    if (this.readThisRound < this.files.size) {
+      this.files.forEach((f, path) => {
+        if (f.round !== this.round) {
+          closeSync(f.fd);
+          this.files.delete(path);
+        }
+      });
     }
-    for (const [path, until] of this.missing) if (until <= this.round) this.missing.delete(path);
+    if (this.missing.size > 0) {
+      this.missing.forEach((until, path) => {
+        if (until <= this.round) this.missing.delete(path);
+      });
+    }
     this.round++;
+    this.readThisRound = 0;
   }
 
   get size(): number {
@@ -115,8 +129,9 @@ export class OpenFiles {
   }
 
   close(): void {
-    for (const f of this.files.values()) closeSync(f.fd);
+    this.files.forEach((f) => closeSync(f.fd));
     this.files.clear();
+    this.readThisRound = 0;
   }
 
   private readFd(fd: number): string | undefined {
