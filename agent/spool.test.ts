@@ -37,3 +37,28 @@ test('beyond the size limit the oldest batch is dropped, counted and logged', ()
   assert.equal(s.oldest()!.batchId, 'batch-2');
   assert.equal(log.lines.filter((l) => l.includes('dropped oldest batch')).length, 2);
 });
+
+test('the newest batch is sent from memory as written; older ones are read from disk; removed files are gone', () => {
+  const dir = tempDir();
+  const s = new Spool(dir, 1e6, memoryLogger());
+  s.put('batch-one', Buffer.from('one'));
+  s.put('batch-two', Buffer.from('two'));
+  const files = fs.readdirSync(dir).sort();
+  assert.equal(files.length, 2);
+  // On disk both are there, byte for byte (a kill now loses nothing).
+  assert.deepEqual(
+    files.map((f) => fs.readFileSync(path.join(dir, f), 'utf8')),
+    ['one', 'two'],
+  );
+  const run = s.oldestRun(10, 1e6);
+  assert.deepEqual(
+    run.map((b) => [b.batchId, b.body.toString()]),
+    [
+      ['batch-one', 'one'],
+      ['batch-two', 'two'],
+    ],
+  );
+  s.remove(...run.map((b) => b.file), 'no-such-file.json.gz');
+  assert.deepEqual(fs.readdirSync(dir), []);
+  assert.equal(s.count, 0);
+});

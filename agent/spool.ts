@@ -13,7 +13,11 @@ export interface SpooledBatch {
 }
 
 export class Spool {
-  private files: { name: string; size: number }[] = [];
+  /**
+   * Oldest first. The newest batch keeps its body too: at a short --flush it is sent right after
+   * it was written, and is not read back from the disk for that (its file is the kept copy).
+   */
+  private files: { name: string; size: number; body?: Buffer }[] = [];
   private seq = 0;
   dropped = 0;
 
@@ -58,7 +62,9 @@ export class Spool {
       }
       throw e;
     }
-    this.files.push({ name, size: body.length });
+    const last = this.files[this.files.length - 1];
+    if (last) last.body = undefined;
+    this.files.push({ name, size: body.length, body });
     while (this.bytes > this.maxBytes && this.files.length > 1) {
       const old = this.files.shift()!;
       fs.rmSync(path.join(this.dir, old.name), { force: true });
@@ -89,7 +95,7 @@ export class Spool {
         .slice(2)
         .join('-');
       try {
-        out.push({ file: f.name, batchId, body: fs.readFileSync(path.join(this.dir, f.name)) });
+        out.push({ file: f.name, batchId, body: f.body ?? fs.readFileSync(path.join(this.dir, f.name)) });
         bytes += f.size;
         i++;
       } catch {
@@ -105,8 +111,9 @@ export class Spool {
     this.files = this.files.filter((f) => !gone.has(f.name));
     for (const file of files) {
       try {
-        fs.rmSync(path.join(this.dir, file), { force: true });
+        fs.unlinkSync(path.join(this.dir, file));
       } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
         this.log.warn(
           `spool: could not delete sent batch ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
         );
