@@ -200,12 +200,22 @@ test("this machine's /proc: a process burning a core and one holding 200 MB are 
   const mine = rows(out);
   const burn = mine.get(burner.pid!);
   const hold = mine.get(holder.pid!);
-  assert.ok(burn, 'the burner is listed');
   // A shared 2-core machine gives it what it gives; the collector says what it got.
   const expected = ((u1 - u0) / 100 / (t1 - t0)) * 100;
-  assert.ok(Math.abs(burn.cpu_pct! - expected) <= 3, `burner at ${burn.cpu_pct} %, it used ${expected} %`);
-  assert.ok(burn.cpu_pct! > 1, 'it burns');
-  assert.match(burn.command, /for\(;;\)\{\}/);
+  if (burn) {
+    assert.ok(Math.abs(burn.cpu_pct! - expected) <= 3, `burner at ${burn.cpu_pct} %, it used ${expected} %`);
+    assert.ok(burn.cpu_pct! > 1, 'it burns');
+    assert.match(burn.command, /for\(;;\)\{\}/);
+  } else {
+    // On a machine this busy ten others can use more than the burner gets: then they are the
+    // top ten, and the burner is rightly left out.
+    const busier = out.processes.filter((p) => p.cpu_pct !== undefined && p.cpu_pct >= expected - 3);
+    assert.ok(
+      busier.length >= 10,
+      `the burner (${expected.toFixed(1)} %) is left out only for ten busier processes: ${busier.map((p) => `${p.pid} ${p.cpu_pct} %`).join(', ')}`,
+    );
+    t.diagnostic(`the burner got ${expected.toFixed(1)} % and ten processes used more`);
+  }
   assert.ok(hold && hold.mem_bytes > 200 * 2 ** 20, `holder holds ${hold?.mem_bytes}`);
   assert.ok(out.processes.length <= 30);
   await c.close?.();
