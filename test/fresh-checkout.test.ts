@@ -42,8 +42,9 @@ test('npm run server on a fresh checkout builds the page and the agent bundle, t
   const url = /listening on (http:\/\/\S+)/.exec(server.output())![1];
   assert.match(server.output(), /building the web page/);
   assert.match(server.output(), /building the agent bundle/);
-  // Nobody can sign in yet: the start says how to make the first admin.
-  assert.match(server.output(), /no user yet: open http:\/\/\S+\/setup#code=\S+ to create the first admin/);
+  // Nobody can sign in yet: the start says how to make the first admin (the line after
+  // "listening on", which may reach this process in a later read).
+  await server.waitFor(/no user yet: open http:\/\/\S+\/setup#code=\S+ to create the first admin/);
 
   const page = await fetch(`${url}/`);
   assert.equal(page.status, 200);
