@@ -35,8 +35,23 @@ export function browserSkipReason(): string | undefined {
   return missing;
 }
 
-export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...extraArgs] });
+/**
+ * How long a page's waits (selectors, functions, navigation) last: Playwright's 30 s is not
+ * always enough for a page rendering while other suites share the machine's two cores (seen at
+ * load 25: the host view's process table after 30 s). A longer wait costs nothing when it passes.
+ */
+const PAGE_WAIT_MS = 90_000;
+
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, ...extraArgs] });
+  // Every context (browser.newPage makes one too) waits PAGE_WAIT_MS unless a call says otherwise.
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    context.setDefaultTimeout(PAGE_WAIT_MS);
+    return context;
+  };
+  return browser;
 }
 
 /**
