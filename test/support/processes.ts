@@ -36,9 +36,10 @@ export function startProcess(entry: string, args: readonly string[], env: NodeJS
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
-    // A minute: a tsx process that starts while other suites start theirs (test/run.ts runs
-    // several side by side) can take tens of seconds on a busy two-core machine.
-    async waitFor(re, timeoutMs = 60_000) {
+    // Two minutes: a tsx process that starts while other suites start theirs (test/run.ts runs
+    // several side by side) can take tens of seconds on a busy two-core machine, and more than a
+    // minute at load 25 (a server's restart in test/outage.test.ts printed nothing for 60 s).
+    async waitFor(re, timeoutMs = 120_000) {
       const until = Date.now() + timeoutMs;
       while (!re.test(out)) {
         if (child.exitCode !== null)
