@@ -2,7 +2,7 @@
 // prints them (TAP when the output is not a terminal, as CI reads it; spec on a terminal).
 //
 // Node's runner starts a process per test file and runs up to `concurrency` files at once; it
-// cannot keep one file away from another. So the files run in groups, in two stages:
+// cannot keep one file away from another. So the files run in groups, in three stages:
 //   1. two lanes side by side:
 //      a. unit    every *.test.ts beside the code (agent/, server/, protocol/, web/, lib/, bench/):
 //                 pure and fast, no Docker, browser or root. Packed into a few processes (a
@@ -12,19 +12,21 @@
 //                 generated tables): one at a time, each in its own process.
 //   2. two lanes side by side:
 //      a. together  the integration suites under test/ (real dockerd, Chromium, processes):
-//                   they wait on engines, browsers and timers, so several run side by side.
-//                   Docker tests of different processes do not collide (test/support/docker.ts).
-//         then alone  suites that measure the machine and would read a neighbour's load as
-//                   their own: one at a time, with only lane b beside them.
-//      b. beside    long suites that mostly sleep (a server stopped for minutes), light enough
-//                   to sit beside the suites that measure.
+//                   they wait on engines, browsers and timers, so several run side by side,
+//                   the longest first (SLOW_FIRST). Docker tests of different processes do
+//                   not collide (test/support/docker.ts).
+//      b. beside    a long suite that mostly sleeps (a server stopped for a minute), beside
+//                   the together group without taking one of its places.
+//   3. alone        suites that need a whole core and would read a neighbour's load as their
+//                   own: one at a time, with nothing beside them.
 // Lane b's report follows lane a's; each group's own summary is held back and added into one.
 //
 //   node --import tsx test/run.ts            everything (npm test)
 //   node --import tsx test/run.ts --unit     stage 1 alone (npm run test:unit)
 //   … --test-reporter=spec|tap|dot|junit     the report format (default: spec on a terminal, else tap)
 //   … --test-reporter-destination=FILE       where the report goes (default: stdout)
-//   … --times                                each file's test time on stderr at the end, slowest first
+//   … --times                                each file's test time on stderr at the end, slowest
+//                                            first, then each group's wall time and each stage's CPU
 //   … FILE…                                  only these files, each in its group
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,21 +47,45 @@ const CHECKS: Record<string, string> = {
   'test/readme.test.ts': 'the generated tables in README.md and docs/ match the code',
 };
 
-/** Suites that measure the machine, and what they measure: no heavy neighbour beside them. */
+/**
+ * Suites that measure a CPU burner and would read a neighbour's load as their own: nothing beside
+ * them. (Suites that compare two readings of the same seconds, such as container-churn's engine
+ * and fleet-netns's link counters, hold under load and run together.)
+ */
 const ALONE: Record<string, string> = {
-  'test/agent-accuracy.test.ts': "a CPU burner's share against `docker stats` over the same seconds",
-  'test/container-churn.test.ts': 'an engine that must answer sweeps within 2 s ticks while 100 containers churn',
-  'test/docker-collector.test.ts': 'a CPU burner at about one core',
-  'test/e2e-docker.test.ts': 'a CPU burner at about one core, through agent, server and API',
-  'test/fleet-netns.test.ts': "each host's traffic rate against its link's counters",
+  'test/agent-accuracy.test.ts': "a CPU burner's share (at least a fifth of a core) against `docker stats`",
+  'test/docker-collector.test.ts': 'a CPU burner read at about one core',
+  'test/e2e-docker.test.ts': 'a CPU burner read at about one core, through agent, server and API',
 };
 
-/** Long suites that mostly sleep, and for how long: light neighbours for the suites that measure. */
+/** Long suites that mostly sleep, and for how long: light neighbours beside the together group. */
 const BESIDE: Record<string, string> = {
-  'test/outage.test.ts': 'a server stopped for three minutes while the agent spools',
+  'test/outage.test.ts': 'a server stopped for a minute while the agent spools',
 };
+
+/**
+ * Suites of the together group that take longest, longest first (`--times`, notes/tests.md):
+ * they start first, so that none of them is left running alone at the end.
+ */
+const SLOW_FIRST = [
+  'test/token-cli.test.ts',
+  'test/web.test.ts',
+  'test/server-sigkill.test.ts',
+  'test/hostile-input.test.ts',
+  'test/scale-out.test.ts',
+  'test/container-churn.test.ts',
+  'test/fleet-netns.test.ts',
+  'test/screenshots.test.ts',
+  'test/events-docker.test.ts',
+  'test/engine-restart.test.ts',
+  'test/alerts-docker.test.ts',
+  'test/fresh-checkout.test.ts',
+  'test/container-cgroups.test.ts',
+  'test/events-engine-restart.test.ts',
+];
 
 interface Group {
+  name: string;
   files: string[];
   concurrency: number;
   /** A file still running after this long is stopped and counted as failed, not waited for. */
@@ -93,21 +119,43 @@ function stages(files: string[], unitOnly: boolean): Stage[] {
   // Four processes a core: while one waits on a timer, a worker or a child process, others
   // compute, and smaller shares even out what static packing cannot foresee.
   const unit: Group = {
+    name: 'unit',
     files: files.filter((f) => !f.startsWith('test/')),
     concurrency: 4 * cores,
     processes: 4 * cores,
     timeoutMs: minutes(5),
   };
+  // The longest first: a long suite started last would run on alone at the end.
+  const rank = (f: string) => (SLOW_FIRST.includes(f) ? SLOW_FIRST.indexOf(f) : SLOW_FIRST.length);
   const together: Group = {
-    files: integration.filter((f) => !(f in ALONE) && !(f in BESIDE)),
-    concurrency: 2 * cores,
+    name: 'together',
+    files: integration.filter((f) => !(f in ALONE) && !(f in BESIDE)).sort((a, b) => rank(a) - rank(b)),
+    // Most of them wait (on timers, engines, a page) far more than they compute: scale-out
+    // takes 27 s of CPU in two minutes (notes/tests.md). Five at once: as many as ran side by
+    // side before, when the beside suite took three minutes more.
+    concurrency: 2 * cores + 1,
     timeoutMs: minutes(10),
   };
-  const checks: Group = { files: files.filter((f) => f in CHECKS), concurrency: 1, timeoutMs: minutes(5) };
-  const alone: Group = { files: integration.filter((f) => f in ALONE), concurrency: 1, timeoutMs: minutes(10) };
-  const beside: Group = { files: integration.filter((f) => f in BESIDE), concurrency: cores, timeoutMs: minutes(10) };
+  const checks: Group = {
+    name: 'checks',
+    files: files.filter((f) => f in CHECKS),
+    concurrency: 1,
+    timeoutMs: minutes(5),
+  };
+  const alone: Group = {
+    name: 'alone',
+    files: integration.filter((f) => f in ALONE),
+    concurrency: 1,
+    timeoutMs: minutes(10),
+  };
+  const beside: Group = {
+    name: 'beside',
+    files: integration.filter((f) => f in BESIDE),
+    concurrency: cores,
+    timeoutMs: minutes(10),
+  };
   const first: Stage = [[unit], [checks]];
-  const all: Stage[] = unitOnly ? [first] : [first, [[together, alone], [beside]]];
+  const all: Stage[] = unitOnly ? [first] : [first, [[together], [beside]], [[alone]]];
   return all
     .map((stage) => stage.map((lane) => lane.filter((g) => g.files.length > 0)).filter((lane) => lane.length > 0))
     .filter((stage) => stage.length > 0);
@@ -168,9 +216,25 @@ for (const [file, url] of ${JSON.stringify(files, null, 2)}) {
   });
 }
 
+/** CPU seconds of this process's children that have ended (Linux: /proc/self/stat cutime + cstime). */
+function childrenCpuS(): number {
+  try {
+    const fields = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    // cutime and cstime are fields 16 and 17 of stat(5); the split starts at field 3.
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** What --times prints after the files: each group's wall time, each stage's CPU. */
+const spans: string[] = [];
+const since = (t0: number) => ((performance.now() - t0) / 1000).toFixed(1);
+
 /** A lane's events, without each group's own plan and summary (added into `totals` instead). */
 async function* laneEvents(groups: Group[], totals: Totals): AsyncGenerator<TestEvent> {
   for (const g of groups) {
+    const t0 = performance.now();
     const stream = run({
       files: g.processes ? packed(g.files, g.processes) : g.files.map((f) => path.join(REPO, f)),
       concurrency: g.concurrency,
@@ -186,6 +250,7 @@ async function* laneEvents(groups: Group[], totals: Totals): AsyncGenerator<Test
       }
       yield event;
     }
+    spans.push(`${since(t0).padStart(7)} s  wall, ${g.name} (${g.files.length} files, ${g.concurrency} at once)`);
   }
 }
 
@@ -210,7 +275,9 @@ async function* stageEvents(stage: Stage, totals: Totals): AsyncGenerator<TestEv
 async function* merged(list: Stage[], totals: Totals, times: Map<string, number>): AsyncGenerator<TestEvent> {
   const started = performance.now();
   let topLevel = 0;
-  for (const stage of list) {
+  for (const [i, stage] of list.entries()) {
+    const t0 = performance.now();
+    const cpu0 = childrenCpuS();
     for await (const event of stageEvents(stage, totals)) {
       const { type, data } = event;
       if (data.nesting === 0 && (type === 'test:pass' || type === 'test:fail')) {
@@ -219,6 +286,7 @@ async function* merged(list: Stage[], totals: Totals, times: Map<string, number>
       }
       yield event;
     }
+    spans.push(`${since(t0).padStart(7)} s  wall, stage ${i + 1}: ${(childrenCpuS() - cpu0).toFixed(0)} s CPU`);
   }
   yield { type: 'test:plan', data: { nesting: 0, count: topLevel } };
   for (const k of SUMMARY) yield { type: 'test:diagnostic', data: { nesting: 0, message: `${k} ${totals[k]}` } };
@@ -255,9 +323,11 @@ async function main(argv: string[]): Promise<void> {
   await pipeline(report(reporter, merged(stages(files, unitOnly), totals, times)), out, {
     end: out !== process.stdout,
   });
-  if (showTimes)
+  if (showTimes) {
     for (const [file, ms] of [...times].sort((a, b) => b[1] - a[1]))
       process.stderr.write(`${(ms / 1000).toFixed(1).padStart(7)} s  ${path.relative(REPO, file)}\n`);
+    for (const line of spans) process.stderr.write(`${line}\n`);
+  }
   if (totals.fail > 0 || totals.cancelled > 0 || totals.tests === 0) process.exitCode = 1;
 }
 
