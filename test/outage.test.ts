@@ -141,7 +141,7 @@ test('SIGTERM sends what is still in memory before the agent exits', { timeout: 
 
 test(
   '--once is a check: exit 0 once the server stored the sample, 1 (the batch kept) when it could not be delivered',
-  { timeout: 90_000 },
+  { timeout: 180_000 },
   async (t) => {
     const dir = tempDir();
     const db = path.join(dir, 'berth.db');

@@ -17,8 +17,8 @@
 //                   not collide (test/support/docker.ts).
 //      b. beside    a long suite that mostly sleeps (a server stopped for a minute), beside
 //                   the together group without taking one of its places.
-//   3. alone        suites that need a whole core and would read a neighbour's load as their
-//                   own: one at a time, with nothing beside them.
+//   3. alone        suites that measure the machine and would read a neighbour's load as
+//                   their own: one at a time, with nothing beside them.
 // Lane b's report follows lane a's; each group's own summary is held back and added into one.
 //
 //   node --import tsx test/run.ts            everything (npm test)
@@ -48,14 +48,15 @@ const CHECKS: Record<string, string> = {
 };
 
 /**
- * Suites that measure a CPU burner and would read a neighbour's load as their own: nothing beside
- * them. (Suites that compare two readings of the same seconds, such as container-churn's engine
- * and fleet-netns's link counters, hold under load and run together.)
+ * Suites that measure the machine and would read a neighbour's load as their own: nothing beside
+ * them. (container-churn compares the engine's containers with the agent's samples of the same
+ * seconds; it holds under load and runs together.)
  */
 const ALONE: Record<string, string> = {
   'test/agent-accuracy.test.ts': "a CPU burner's share (at least a fifth of a core) against `docker stats`",
   'test/docker-collector.test.ts': 'a CPU burner read at about one core',
   'test/e2e-docker.test.ts': 'a CPU burner read at about one core, through agent, server and API',
+  'test/fleet-netns.test.ts': "each host's paced traffic and its offline time within two intervals",
 };
 
 /** Long suites that mostly sleep, and for how long: light neighbours beside the together group. */
@@ -74,7 +75,6 @@ const SLOW_FIRST = [
   'test/hostile-input.test.ts',
   'test/scale-out.test.ts',
   'test/container-churn.test.ts',
-  'test/fleet-netns.test.ts',
   'test/screenshots.test.ts',
   'test/events-docker.test.ts',
   'test/engine-restart.test.ts',
