@@ -8,6 +8,9 @@ export interface Clock {
   after(ms: number, fn: () => void): () => void;
 }
 
+/** Wall-clock time in whole epoch seconds, as the database stores it. */
+export const epochNow = (): number => Math.floor(Date.now() / 1000);
+
 export const systemClock: Clock = {
   now: () => performance.now(),
   after(ms, fn) {

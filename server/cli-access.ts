@@ -10,7 +10,7 @@ import { openDb } from './db/open.ts';
 import { AuthStore, isRole, isUserName, SHARE_DEFAULT_S, SHARE_MAX_S, USER_NAME_RULE } from './auth/store.ts';
 import { hashPassword, passwordProblem } from './auth/passwords.ts';
 import { isHostName, HOST_NAME_RULE } from '../protocol/constants.ts';
-import { epochNow } from './server.ts';
+import { epochNow } from '../lib/clock.ts';
 
 export const ACCESS_USAGE = [
   '       npm run server -- user add NAME --role admin|viewer | user passwd NAME | user remove NAME | user list',

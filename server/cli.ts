@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { loadServerConfig, serverUsage, type ServerConfig } from './config.ts';
 import { ConfigError } from '../lib/options.ts';
-import { startServer, epochNow } from './server.ts';
+import { epochNow } from '../lib/clock.ts';
 import { createLogger } from '../lib/log.ts';
 import { openDb } from './db/open.ts';
 import { addHostToken, listTokens, revokeHostToken } from './auth.ts';
@@ -74,6 +74,8 @@ async function main(argv: string[], prepare: (config: ServerConfig) => Promise<v
   const config = loadServerConfig(argv);
   await prepare(config);
   if (config.tokens.length === 0) log.warn('no --token given: only tokens issued with `token add HOST` are accepted');
+  // Loaded only to serve: `token` and `user` commands start without the whole server.
+  const { startServer } = await import('./server.ts');
   const server = await startServer(config, log);
   log.info(`listening on ${server.url} (db ${config.dbPath})`);
   announceAccess(server, config, log);

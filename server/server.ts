@@ -14,7 +14,7 @@ import { startWriterThread } from './ingest/writer.ts';
 import { throttle } from '../lib/log-throttle.ts';
 import { startForwarder } from './forward/forwarder.ts';
 import { Alerts } from './alerts/service.ts';
-import { systemClock, type Clock } from '../lib/clock.ts';
+import { epochNow, systemClock, type Clock } from '../lib/clock.ts';
 
 export interface RunningServer {
   url: string;
@@ -22,8 +22,6 @@ export interface RunningServer {
   db: Db;
   close(): Promise<void>;
 }
-
-export const epochNow = () => Math.floor(Date.now() / 1000);
 
 export async function startServer(
   config: ServerConfig,

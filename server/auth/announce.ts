@@ -3,7 +3,7 @@
 import type { ServerConfig } from '../config.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { RunningServer } from '../server.ts';
-import { epochNow } from '../server.ts';
+import { epochNow } from '../../lib/clock.ts';
 import { setupLink, SETUP_LINK_HOURS } from './setup-link.ts';
 
 export function announceAccess(server: RunningServer, config: ServerConfig, log: Logger): void {
