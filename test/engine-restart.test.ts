@@ -109,8 +109,14 @@ test(
       )
       .pluck()
       .all(HOST, started, end) as number[];
-    const gaps = hostTs.slice(1).filter((ts, i) => ts - hostTs[i] !== 1);
-    assert.deepEqual(gaps, [], `host samples every second from ${started} to ${end} (engine down ${stopAt}..${upAt})`);
+    // A collector waiting on the absent engine would cost a second again and again through the
+    // ~35 s it is away; a machine too busy to wake the agent on time can cost one now and then
+    // (the suites beside this one churn containers), so a lone second, twice at most, is let go.
+    const missed = hostTs.slice(1).flatMap((ts, i) => (ts - hostTs[i] !== 1 ? [[hostTs[i], ts]] : []));
+    const where = `host samples every second from ${started} to ${end} (engine down ${stopAt}..${upAt}); gaps: ${JSON.stringify(missed)}`;
+    assert.ok(hostTs.length > 0 && hostTs[0] - started <= 2 && end - hostTs.at(-1)! <= 2, where);
+    assert.ok(missed.length <= 2 && missed.every(([a, b]) => b - a === 2), where);
+    if (missed.length) t.diagnostic(`one second missed ${missed.length}× (a busy machine): ${where}`);
 
     // No negative value anywhere, and no spike: nothing past what the machine can do.
     const cores = os.availableParallelism();
