@@ -76,7 +76,6 @@ export class CgroupStatsSource {
   constructor(private readonly o: CgroupSourceOptions) {
     this.now = o.now ?? (() => performance.now() / 1000);
     this.readOpts = {
-      read: (f) => this.files.read(f),
       readAs: (f, parse) => this.files.readAs(f, parse),
       memTotal: o.memTotal,
     };

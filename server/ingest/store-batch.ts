@@ -70,9 +70,6 @@ function rowWriter(table: string, key: string, columns: readonly string[]) {
 
 const writeHostRows = rowWriter('host_samples', 'host_id', rawValueColumns('host'));
 const writeContainerRows = rowWriter('container_samples', 'container_id', rawValueColumns('container'));
-/** Each core metric's stored step, in catalogue order (the order of the columns above). */
-const HOST_STEPS = STORED.host.map((m) => m.step);
-const CONTAINER_STEPS = STORED.container.map((m) => m.step);
 const writeSeriesRows = rowWriter('series_samples', 'series_id', ['value']);
 
 function statements(sqlite: Database.Database) {
@@ -335,15 +332,16 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
     const result = counts[idx];
     const h = batch.host;
     if (h) {
-      const cols = HOST_METRIC_NAMES.map((n) => h.metrics[n]);
+      // Each core metric's values and stored step, in the order of the table's columns.
+      const cols = STORED.host.map((m) => [h.metrics[m.metric], m.step] as const);
       const flat: (number | null)[] = [];
       for (let i = 0; i < h.ts.length; i++) {
         const at = flat.length;
         flat.push(hostId, h.ts[i]);
         let any = false;
         for (let k = 0; k < cols.length; k++) {
-          const col = cols[k];
-          const v = col === undefined ? null : quantize(col[i], HOST_STEPS[k]);
+          const [col, step] = cols[k];
+          const v = col === undefined ? null : quantize(col[i], step);
           flat.push(v);
           if (v !== null) any = true;
         }
@@ -355,13 +353,13 @@ export function storeSamples(sqlite: Database.Database, items: readonly Accepted
     }
     for (const c of batch.containers) {
       const cid = containerIds.get(containerKey(hostId, c))!;
-      const cols = CONTAINER_METRIC_NAMES.map((n) => c.metrics[n]);
+      const cols = STORED.container.map((m) => [c.metrics[m.metric], m.step] as const);
       const flat: (number | null)[] = [];
       for (let i = 0; i < c.ts.length; i++) {
         flat.push(cid, c.ts[i]);
         for (let k = 0; k < cols.length; k++) {
-          const col = cols[k];
-          flat.push(col === undefined ? null : quantize(col[i], CONTAINER_STEPS[k]));
+          const [col, step] = cols[k];
+          flat.push(col === undefined ? null : quantize(col[i], step));
         }
         late.container.note(c.ts[i], cid);
       }

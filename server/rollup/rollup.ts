@@ -34,14 +34,6 @@ export const RETENTION_KIND = 'retention';
 /** rollup_state rows of this kind hold, per tier, the cutoff the last finished retention pass deleted below. */
 export const RETENTION_DONE_KIND = 'retention_done';
 
-function aggregates(kind: Kind, source: TierName): string {
-  return rollupSelect(kind, source === 'raw');
-}
-
-function targetColumns(kind: Kind): string {
-  return rollupValueColumns(kind).join(', ');
-}
-
 export interface RollupReport {
   buckets: number;
   dirty: number;
@@ -97,28 +89,28 @@ function rollKind(sqlite: Database.Database, kind: Kind, now: number, report: Ro
     // The key list comes from the entity table so each key is a primary-key range scan, and
     // only entities with a sample at or after the range's start can have rows in it (so the
     // start is bound twice).
-    const select = `SELECT ${def.key}, (ts / ${tier.step}) * ${tier.step} AS bucket, ${aggregates(kind, tier.source)}
+    const select = `SELECT ${def.key}, (ts / ${tier.step}) * ${tier.step} AS bucket, ${rollupSelect(kind, tier.source === 'raw')}
        FROM ${src} WHERE ${def.key} IN (SELECT id FROM ${ENTITY_TABLE[kind]} WHERE ${NEWEST_SAMPLE[kind]} >= ?)
          AND ts >= ? AND ts < ?
        GROUP BY ${def.key}, bucket`;
     const compute = statement(
       sqlite,
-      `INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`,
+      `INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${rollupValueColumns(kind).join(', ')}) ${select}`,
     );
     const fillHoles = statement(
       sqlite,
-      `INSERT OR IGNORE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${select}`,
+      `INSERT OR IGNORE INTO ${dst} (${def.key}, ts, ${rollupValueColumns(kind).join(', ')}) ${select}`,
     );
     // One entity's bucket: what a late mark names.
-    const selectOne = `SELECT ${def.key}, (ts / ${tier.step}) * ${tier.step} AS bucket, ${aggregates(kind, tier.source)}
+    const selectOne = `SELECT ${def.key}, (ts / ${tier.step}) * ${tier.step} AS bucket, ${rollupSelect(kind, tier.source === 'raw')}
        FROM ${src} WHERE ${def.key} = ? AND ts >= ? AND ts < ? GROUP BY ${def.key}, bucket`;
     const computeOne = statement(
       sqlite,
-      `INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${selectOne}`,
+      `INSERT OR REPLACE INTO ${dst} (${def.key}, ts, ${rollupValueColumns(kind).join(', ')}) ${selectOne}`,
     );
     const fillHolesOne = statement(
       sqlite,
-      `INSERT OR IGNORE INTO ${dst} (${def.key}, ts, ${targetColumns(kind)}) ${selectOne}`,
+      `INSERT OR IGNORE INTO ${dst} (${def.key}, ts, ${rollupValueColumns(kind).join(', ')}) ${selectOne}`,
     );
     const sourceDeletedBelow = rollupState(sqlite, RETENTION_KIND, tier.source) ?? -Infinity;
 
