@@ -126,7 +126,10 @@ function stages(files: string[], unitOnly: boolean): Stage[] {
     timeoutMs: minutes(5),
   };
   // The longest first: a long suite started last would run on alone at the end.
-  const rank = (f: string) => (SLOW_FIRST.includes(f) ? SLOW_FIRST.indexOf(f) : SLOW_FIRST.length);
+  const rank = (f: string) => {
+    const i = SLOW_FIRST.indexOf(f);
+    return i < 0 ? SLOW_FIRST.length : i;
+  };
   const together: Group = {
     name: 'together',
     files: integration.filter((f) => !(f in ALONE) && !(f in BESIDE)).sort((a, b) => rank(a) - rank(b)),

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestContext } from 'node:test';
+import { tempDir } from './temp.ts';
 
 const exec = promisify(execFile);
 
@@ -213,7 +214,7 @@ export interface EngineProxy {
  * what an agent asks of a real engine, counted.
  */
 export async function engineProxy(upstream: string): Promise<EngineProxy> {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-engine-proxy-'));
+  const dir = tempDir('berth-engine-proxy-');
   const socketPath = join(dir, 'docker.sock');
   const requests: string[] = [];
   const server = http.createServer((req, res) => {
