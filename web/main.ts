@@ -8,7 +8,6 @@ import { currentWindow, maxPointsFor, parseState } from './state.ts';
 import { sendHostQueries } from './views/host-queries.ts';
 import { loadSession } from './session.ts';
 import type { FirstLoad } from './page.ts';
-import { VIEW_SCRIPTS } from './views/view-scripts.ts';
 
 // First of all: every view waits for it, and asked after the data queries it would wait for a
 // free connection (six per server) and then behind them at the server. The HTML preloads it.
@@ -29,7 +28,9 @@ if (state.route.view === 'host') {
 // Another view's script (page.ts imports it when it mounts the view) comes beside the page's,
 // not after it; a failure shows when page.ts imports it.
 const view = state.route.view;
-if (view in VIEW_SCRIPTS) VIEW_SCRIPTS[view as keyof typeof VIEW_SCRIPTS]().catch(() => {});
+if (view === 'overview') import('./views/overview.ts').catch(() => {});
+else if (view === 'container') import('./views/container.ts').catch(() => {});
+else if (view === 'alerts') import('./views/alerts.ts').catch(() => {});
 const root = document.getElementById('app') ?? document.body;
 import('./page.ts').then(
   (page) => page.startPage(root, session, first),

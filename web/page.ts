@@ -17,7 +17,6 @@ import {
   type ViewState,
 } from './state.ts';
 import { HostView } from './views/host.ts';
-import { VIEW_SCRIPTS } from './views/view-scripts.ts';
 import type { HostQueries } from './views/host-queries.ts';
 import { forwardingSummary } from './views/forwarding.ts';
 import { TimeBar } from './views/timebar.ts';
@@ -350,11 +349,11 @@ function makeView(ctx: ViewCtx, r: Route, first?: HostQueries): View | Promise<V
     case 'host':
       return new HostView(ctx, r.host, first);
     case 'container':
-      return VIEW_SCRIPTS.container().then((m) => new m.ContainerView(ctx, r.host, r.container));
+      return import('./views/container.ts').then((m) => new m.ContainerView(ctx, r.host, r.container));
     case 'alerts':
-      return VIEW_SCRIPTS.alerts().then((m) => new m.AlertsView(ctx));
+      return import('./views/alerts.ts').then((m) => new m.AlertsView(ctx));
     default:
-      return VIEW_SCRIPTS.overview().then((m) => new m.OverviewView(ctx));
+      return import('./views/overview.ts').then((m) => new m.OverviewView(ctx));
   }
 }
 
