@@ -154,7 +154,8 @@ test(
     const out = agent.output();
     assert.equal(out.match(/collector docker off: /g)?.length, 1, out);
     assert.equal(out.match(/collector docker: source is back/g)?.length, 1, out);
-    assert.ok(out.split('\n').filter((l) => / (warn|error) /.test(l)).length <= 4, out);
+    // A loaded machine adds a slow first answer or a slow return (one line each); a flood is dozens.
+    assert.ok(out.split('\n').filter((l) => / (warn|error) /.test(l)).length <= 6, out);
     process.stderr.write(
       `# engine restart: down ${upAt - stopAt} s; containers sampled again ${resumed} s after the engine was up\n`,
     );
